@@ -1,0 +1,178 @@
+"""The dataset configuration read from ``spm.yaml``: what is not data.
+
+Keys (all optional; defaults below):
+
+```yaml
+currency: USD
+fiscal_year_start_month: 1     # 1 = January; FYs are named by the calendar year they end in
+as_of: 2026-09-30              # data as-of date; default: the latest event date in the data
+stages:                        # ordered; exactly which are won and lost
+  - Prospecting
+  - Qualification
+  - {name: Closed Won, won: true}
+  - {name: Closed Lost, lost: true}
+training_catalogue:            # module -> the stage or skill it builds
+  Discovery Mastery: {stage: Discovery}
+commission_plans: {...}        # read by the compensation report
+mapping: {...}                 # column mappings for other exports
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from spm_lib.exceptions import DataError
+
+DEFAULT_STAGES: list[dict[str, Any]] = [
+    {"name": "Prospecting"},
+    {"name": "Qualification"},
+    {"name": "Discovery"},
+    {"name": "Proposal"},
+    {"name": "Negotiation"},
+    {"name": "Closed Won", "won": True},
+    {"name": "Closed Lost", "lost": True},
+]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the sales funnel, in order."""
+
+    name: str
+    won: bool = False
+    lost: bool = False
+
+    @property
+    def is_closed(self) -> bool:
+        return self.won or self.lost
+
+
+@dataclass(frozen=True)
+class Config:
+    """Parsed ``spm.yaml``."""
+
+    currency: str = "USD"
+    fiscal_year_start_month: int = 1
+    as_of: dt.date | None = None
+    stages: tuple[Stage, ...] = field(
+        default_factory=lambda: tuple(Stage(**s) for s in DEFAULT_STAGES)
+    )
+    training_catalogue: dict[str, dict[str, Any]] = field(default_factory=dict)
+    commission_plans: dict[str, Any] = field(default_factory=dict)
+    mapping: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stage_names(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+    @property
+    def open_stages(self) -> list[str]:
+        """Stages of an open opportunity, in funnel order."""
+        return [s.name for s in self.stages if not s.is_closed]
+
+    @property
+    def won_stages(self) -> list[str]:
+        return [s.name for s in self.stages if s.won]
+
+    @property
+    def lost_stages(self) -> list[str]:
+        return [s.name for s in self.stages if s.lost]
+
+
+def _parse_stage(item: Any, path: str) -> Stage:
+    if isinstance(item, str):
+        return Stage(name=item)
+    if isinstance(item, dict) and isinstance(item.get("name"), str):
+        unknown = set(item) - {"name", "won", "lost"}
+        if unknown:
+            raise DataError(
+                f"{path}: stage {item['name']!r} has unknown keys {sorted(unknown)}; "
+                "expected only name, won, lost",
+                path=path,
+                expected="stage: {name, won, lost}",
+            )
+        return Stage(name=item["name"], won=bool(item.get("won")), lost=bool(item.get("lost")))
+    raise DataError(
+        f"{path}: stages must be a list of names or {{name, won, lost}} mappings; got {item!r}",
+        path=path,
+        expected="stage name or {name, won, lost}",
+    )
+
+
+def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
+    """Build a Config from the mapping read from ``spm.yaml``; raise DataError when invalid."""
+    raw = dict(raw or {})
+    kwargs: dict[str, Any] = {}
+    if "currency" in raw:
+        kwargs["currency"] = str(raw.pop("currency"))
+    if "fiscal_year_start_month" in raw:
+        month = raw.pop("fiscal_year_start_month")
+        if not isinstance(month, int) or not 1 <= month <= 12:
+            raise DataError(
+                f"{path}: fiscal_year_start_month is {month!r}; expected an integer 1..12",
+                path=path,
+                column="fiscal_year_start_month",
+                expected="integer 1..12",
+            )
+        kwargs["fiscal_year_start_month"] = month
+    if raw.get("as_of") is not None:
+        as_of = raw.pop("as_of")
+        try:
+            kwargs["as_of"] = (
+                as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+            )
+        except ValueError as exc:
+            raise DataError(
+                f"{path}: as_of is {as_of!r}; expected a date YYYY-MM-DD",
+                path=path,
+                column="as_of",
+                expected="YYYY-MM-DD",
+            ) from exc
+    else:
+        raw.pop("as_of", None)
+    if "stages" in raw:
+        items = raw.pop("stages")
+        if not isinstance(items, list) or not items:
+            raise DataError(
+                f"{path}: stages must be a non-empty list", path=path, expected="list of stages"
+            )
+        stages = tuple(_parse_stage(item, path) for item in items)
+        names = [s.name for s in stages]
+        if len(set(names)) != len(names):
+            raise DataError(f"{path}: stage names repeat: {names}", path=path)
+        if not any(s.won for s in stages) or not any(s.lost for s in stages):
+            raise DataError(
+                f"{path}: stages need at least one stage marked won: true and one lost: true",
+                path=path,
+                expected="a won stage and a lost stage",
+            )
+        kwargs["stages"] = stages
+    for key in ("training_catalogue", "commission_plans", "mapping"):
+        if key in raw:
+            value = raw.pop(key) or {}
+            if not isinstance(value, dict):
+                raise DataError(f"{path}: {key} must be a mapping", path=path, column=key)
+            kwargs[key] = value
+    kwargs["extra"] = raw
+    return Config(**kwargs)
+
+
+def load_config(folder: Path) -> Config:
+    """Read ``folder/spm.yaml`` if present; defaults otherwise."""
+    path = Path(folder) / "spm.yaml"
+    if not path.exists():
+        return Config()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"{path}: cannot read the configuration: {exc}", path=str(path)) from exc
+    if raw is not None and not isinstance(raw, dict):
+        raise DataError(f"{path}: expected a mapping at the top level", path=str(path))
+    return parse_config(raw, str(path))

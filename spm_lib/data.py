@@ -1,0 +1,397 @@
+"""Load a dataset folder into a validated :class:`Dataset`.
+
+A dataset is a folder with one file per canonical table (``reps.csv``, ``opportunities.parquet``,
+...) and an optional ``spm.yaml``. ``reps`` and ``opportunities`` are required.
+
+Contract of :func:`load_dataset`:
+
+- Structural problems raise :class:`~spm_lib.exceptions.DataError` naming the file, the column,
+  example rows and what was expected: a required table or column missing, an unreadable or empty
+  file, a date (or number, or flag) column that mostly does not parse, an invalid ``spm.yaml``.
+- Rows that break a row-level check (a cell that does not parse, an empty required value, a
+  duplicate key, a reference to an unknown rep/account/opportunity, a value check of
+  :mod:`spm_lib.schema`) are quarantined: left out of the tables, each listed in
+  ``Dataset.quarantine`` with its reason. For every table, rows read = rows used + rows
+  quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from spm_lib._readers import ParseFailure, check_columns, find_table_file, parse_table, read_raw
+from spm_lib.config import Config, load_config
+from spm_lib.exceptions import DataError
+from spm_lib.periods import Period, parse_period
+from spm_lib.schema import LOAD_ORDER, TABLES, TableSpec, row_checks, table_schema
+
+QUARANTINE_COLUMNS = ["table", "row", "key", "column", "check", "value", "reason"]
+ALL_AUDIENCE = "All"
+
+
+@dataclass
+class Dataset:
+    """Validated canonical tables plus what is known about where they came from.
+
+    ``tables`` maps table name to its DataFrame of usable rows; ``quarantine`` has one row per
+    (quarantined row, reason) with columns ``table, row, key, column, check, value, reason``
+    (``row`` is the 1-based data row in the file, header excluded).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    config: Config
+    quarantine: pd.DataFrame
+    rows_read: dict[str, int]
+    source: str
+    files: dict[str, str]
+    fingerprint: str
+    as_of: dt.date
+    audience: str = ALL_AUDIENCE
+    company: Dataset | None = field(default=None, repr=False)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.tables:
+            raise KeyError(f"the dataset at {self.source} has no table {name!r}")
+        return self.tables[name]
+
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return self.tables.get(name)
+
+    @property
+    def reps(self) -> pd.DataFrame:
+        return self.tables["reps"]
+
+    @property
+    def opportunities(self) -> pd.DataFrame:
+        return self.tables["opportunities"]
+
+    def rows_quarantined(self) -> dict[str, int]:
+        """Distinct quarantined rows per table."""
+        counts = self.quarantine.drop_duplicates(["table", "row"]).groupby("table").size()
+        return {t: int(counts.get(t, 0)) for t in self.rows_read}
+
+    def rows_used(self) -> dict[str, int]:
+        return {t: len(self.tables[t]) for t in self.rows_read}
+
+    def reconciliation(self) -> pd.DataFrame:
+        """One row per table: rows_read, rows_used, rows_quarantined and whether they add up."""
+        quarantined = self.rows_quarantined()
+        frame = pd.DataFrame(
+            {
+                "table": list(self.rows_read),
+                "rows_read": [self.rows_read[t] for t in self.rows_read],
+                "rows_used": [len(self.tables[t]) for t in self.rows_read],
+                "rows_quarantined": [quarantined[t] for t in self.rows_read],
+            }
+        )
+        frame["reconciles"] = frame["rows_read"] == frame["rows_used"] + frame["rows_quarantined"]
+        return frame
+
+    def period(self, text: str | Period, as_of: dt.date | None = None) -> Period:
+        """Resolve a period string with this dataset's fiscal calendar and as-of date."""
+        return parse_period(
+            text,
+            fiscal_year_start_month=self.config.fiscal_year_start_month,
+            as_of=as_of or self.as_of,
+            data_as_of=self.as_of,
+        )
+
+    def narrow(self, segment: str | None) -> Dataset:
+        """The dataset restricted to an audience such as ``"region=West"``.
+
+        ``segment`` is ``column=value`` on the reps table (several joined by ``;`` must all
+        hold); empty or ``All`` returns the dataset unchanged. Every table keeps only the rows of
+        the audience's reps (opportunities by rep, stage history by opportunity, accounts owned
+        by or dealt with by those reps). The quarantine keeps counts by table and reason only,
+        without row details, since those rows may belong to people outside the audience. The
+        whole-company dataset stays available as ``company`` for aggregate benchmarks.
+        """
+        if not segment or segment.strip().lower() in ("all", "none"):
+            return self
+        reps = self.reps
+        mask = pd.Series(True, index=reps.index)
+        for clause in segment.split(";"):
+            column, sep, value = clause.partition("=")
+            column, value = column.strip(), value.strip()
+            if not sep or not column:
+                raise DataError(
+                    f"audience {segment!r}: expected column=value, e.g. region=West",
+                    table="reps",
+                    expected="column=value",
+                )
+            if column not in reps.columns:
+                raise DataError(
+                    f"audience {segment!r}: reps has no column {column!r} "
+                    f"(columns: {', '.join(reps.columns)})",
+                    table="reps",
+                    column=column,
+                    expected="a column of reps",
+                )
+            mask &= reps[column].astype("str") == value
+        tables = dict(self.tables)
+        tables["reps"] = reps[mask].reset_index(drop=True)
+        rep_ids = pd.Index(tables["reps"]["rep_id"])
+        for name, col in (
+            ("opportunities", "rep_id"),
+            ("quotas", "rep_id"),
+            ("activities", "rep_id"),
+            ("trainings", "rep_id"),
+        ):
+            if name in tables:
+                tables[name] = tables[name][tables[name][col].isin(rep_ids)].reset_index(drop=True)
+        opp_ids = pd.Index(tables["opportunities"]["opportunity_id"])
+        if "stage_history" in tables:
+            sh = tables["stage_history"]
+            tables["stage_history"] = sh[sh["opportunity_id"].isin(opp_ids)].reset_index(drop=True)
+        if "accounts" in tables:
+            acc = tables["accounts"]
+            keep = acc["owner_rep_id"].isin(rep_ids) | acc["account_id"].isin(
+                tables["opportunities"]["account_id"]
+            )
+            tables["accounts"] = acc[keep].reset_index(drop=True)
+        if "leads" in tables:
+            leads = tables["leads"]
+            keep = leads["owner_rep_id"].isin(rep_ids) | leads["opportunity_id"].isin(opp_ids)
+            tables["leads"] = leads[keep].reset_index(drop=True)
+        quarantine = self.quarantine.copy()
+        quarantine[["row", "key", "value"]] = pd.NA
+        return replace(
+            self,
+            tables=tables,
+            quarantine=quarantine,
+            audience=segment.strip(),
+            company=self.company or self,
+        )
+
+
+def _key_text(frame: pd.DataFrame, spec: TableSpec) -> pd.Series:
+    parts = [frame[k].astype("str").fillna("") for k in spec.key]
+    if len(parts) == 1:
+        return parts[0]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + " / " + part
+    return out
+
+
+def _show(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def _derive_flags(typed: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """Fill missing is_closed/is_won from the stage; cast the flags to plain bool."""
+    won = typed["stage"].isin(config.won_stages)
+    closed = won | typed["stage"].isin(config.lost_stages)
+    typed["is_closed"] = typed["is_closed"].fillna(closed).astype("bool")
+    typed["is_won"] = typed["is_won"].fillna(won).astype("bool")
+    return typed
+
+
+def _quarantine_records(
+    table: str,
+    typed: pd.DataFrame,
+    keys: pd.Series,
+    failures: list[ParseFailure],
+    schema_failures: pd.DataFrame | None,
+    config: Config,
+    quarantined_keys: dict[str, set[str]],
+) -> list[dict]:
+    spec = TABLES[table]
+    records: list[dict] = []
+    parse_cells: set[tuple[int, str]] = set()
+    for failure in failures:
+        for pos, value in zip(failure.positions, failure.values, strict=True):
+            parse_cells.add((pos, failure.column))
+            records.append(
+                {
+                    "row": pos + 1,
+                    "column": failure.column,
+                    "check": failure.code,
+                    "value": value,
+                    "reason": f"{failure.column} is {value!r}; expected {failure.expected}",
+                }
+            )
+    if schema_failures is not None and len(schema_failures):
+        checks = {rc.code: rc for rc in row_checks(table, config)}
+        refs = {f"orphan_{r.column}": r for r in spec.references}
+        seen: set[tuple[int, str]] = set()
+        for case in schema_failures.itertuples(index=False):
+            if case.index is None or pd.isna(case.index):
+                raise DataError(
+                    f"table {table}: schema check {case.check!r} failed on the whole table "
+                    f"({case.failure_case!r})",
+                    table=table,
+                    column=case.column,
+                )
+            pos, check = int(case.index), str(case.check)
+            if check == "not_nullable" and (pos, case.column) in parse_cells:
+                continue  # already quarantined for not parsing
+            code = {
+                "not_nullable": f"empty_{case.column}",
+                "field_uniqueness": "duplicate_key",
+                "multiple_fields_uniqueness": "duplicate_key",
+            }.get(check, check)
+            if (pos, code) in seen:
+                continue
+            seen.add((pos, code))
+            if code == "duplicate_key":
+                column = ", ".join(spec.key)
+                value = keys.iloc[pos]
+                count = int((keys == value).sum())
+                reason = f"duplicate key {column} = {value!r} ({count} rows); expected unique"
+            elif code.startswith("empty_"):
+                column, value = case.column, ""
+                reason = f"{column} is empty; expected a value"
+            elif code in refs:
+                ref = refs[code]
+                column, value = ref.column, _show(typed[ref.column].iloc[pos])
+                reason = f"{column} {value!r} is not in {ref.table}"
+                if value in quarantined_keys.get(ref.table, set()):
+                    reason += " (that row is quarantined there)"
+            elif code in checks:
+                rc = checks[code]
+                column, value = rc.column, _show(typed[rc.column].iloc[pos])
+                shown = ", ".join(
+                    f"{c} is {_show(typed[c].iloc[pos])!r}" for c in (rc.column, *rc.context)
+                )
+                reason = f"expected {rc.expected}; {shown}"
+            else:
+                column, value = str(case.column), _show(case.failure_case)
+                reason = f"{column} fails {check} ({value!r})"
+            records.append(
+                {"row": pos + 1, "column": column, "check": code, "value": value, "reason": reason}
+            )
+    for record in records:
+        record["table"] = table
+        record["key"] = keys.iloc[record["row"] - 1]
+    return records
+
+
+def _validate(
+    table: str, typed: pd.DataFrame, config: Config, reference_keys: dict[str, pd.Series]
+) -> pd.DataFrame | None:
+    schema = table_schema(table, config, reference_keys)
+    try:
+        schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return exc.failure_cases
+    return None
+
+
+def fingerprint_files(paths: list[Path]) -> str:
+    """sha256 over the names and bytes of ``paths``, in name order."""
+    digest = hashlib.sha256()
+    for path in sorted(paths, key=lambda p: p.name):
+        digest.update(path.name.encode())
+        digest.update(b"\0")
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _data_as_of(tables: dict[str, pd.DataFrame]) -> dt.date:
+    """The latest event date in the data: creations, closes of closed deals, stage entries,
+    activities, quota periods are not events."""
+    candidates: list[pd.Timestamp] = []
+    opps = tables["opportunities"]
+    candidates.append(opps["created_date"].max())
+    candidates.append(opps.loc[opps["is_closed"], "close_date"].max())
+    for name, col in (("stage_history", "entered_date"), ("activities", "date")):
+        if name in tables:
+            candidates.append(tables[name][col].max())
+    found = [c for c in candidates if pd.notna(c)]
+    if not found:
+        return dt.date.today()
+    return max(found).date()
+
+
+def load_dataset(path: str | Path) -> Dataset:
+    """Read a dataset folder (CSV or Parquet per table, optional ``spm.yaml``) into a Dataset.
+
+    >>> ds = load_dataset("data/sample")            # doctest: +SKIP
+    >>> ds.reconciliation()                          # doctest: +SKIP
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise DataError(
+            f"{folder}: no such dataset folder; expected a folder with reps.csv and "
+            "opportunities.csv (create the sample with `spm sample-data --out DIR`)",
+            path=str(folder),
+            expected="a dataset folder",
+        )
+    config = load_config(folder)
+    tables: dict[str, pd.DataFrame] = {}
+    rows_read: dict[str, int] = {}
+    files: dict[str, str] = {}
+    records: list[dict] = []
+    quarantined_keys: dict[str, set[str]] = {}
+    for table in LOAD_ORDER:
+        spec = TABLES[table]
+        file = find_table_file(folder, table)
+        if file is None:
+            if spec.required:
+                raise DataError(
+                    f"{folder}: required table {table} is missing; expected {table}.csv or "
+                    f"{table}.parquet with columns {', '.join(spec.required_columns)}",
+                    table=table,
+                    path=str(folder),
+                    expected=f"{table}.csv or {table}.parquet",
+                )
+            continue
+        raw = read_raw(file, table)
+        check_columns(raw, spec, file)
+        raw = raw.reset_index(drop=True)
+        typed, failures = parse_table(raw, spec, file)
+        if table == "opportunities":
+            typed = _derive_flags(typed, config)
+        keys = _key_text(typed, spec)
+        reference_keys = {
+            ref.table: tables[ref.table][TABLES[ref.table].key[0]]
+            for ref in spec.references
+            if ref.table in tables
+        }
+        failure_cases = _validate(table, typed, config, reference_keys)
+        table_records = _quarantine_records(
+            table, typed, keys, failures, failure_cases, config, quarantined_keys
+        )
+        bad_positions = sorted({r["row"] - 1 for r in table_records})
+        quarantined_keys[table] = set(keys.iloc[bad_positions].dropna())
+        ordered = [c.name for c in spec.columns] + [
+            c for c in typed.columns if c not in {c.name for c in spec.columns}
+        ]
+        tables[table] = typed.drop(index=bad_positions)[ordered].reset_index(drop=True)
+        rows_read[table] = len(raw)
+        files[table] = str(file)
+        records.extend(table_records)
+    quarantine = pd.DataFrame(records, columns=QUARANTINE_COLUMNS)
+    if len(quarantine):
+        quarantine = quarantine.astype({"row": "int64"}).sort_values(
+            ["table", "row", "check"], kind="stable", ignore_index=True
+        )
+    input_files = [Path(f) for f in files.values()]
+    if (folder / "spm.yaml").exists():
+        input_files.append(folder / "spm.yaml")
+    return Dataset(
+        tables=tables,
+        config=config,
+        quarantine=quarantine,
+        rows_read=rows_read,
+        source=str(folder),
+        files=files,
+        fingerprint=fingerprint_files(input_files),
+        as_of=config.as_of or _data_as_of(tables),
+    )

@@ -1,0 +1,163 @@
+"""Reporting periods on a fiscal calendar.
+
+Period strings:
+
+- ``2026-09``: a calendar month.
+- ``2026-Q3``: fiscal quarter 3 of fiscal year 2026.
+- ``FY2026``: fiscal year 2026.
+- ``latest``: the latest complete fiscal quarter in the data (needs the data's as-of date).
+- ``last-quarter`` / ``last-month``: the fiscal quarter / month before the one containing the
+  as-of date (default: today).
+
+A fiscal year starts in ``fiscal_year_start_month`` and is named by the calendar year in which
+it ends: with a February start, FY2026 runs from 2025-02-01 to 2026-01-31 and 2026-Q1 is
+February to April 2025. With the default January start, fiscal and calendar years coincide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from spm_lib.exceptions import PeriodError
+
+Kind = Literal["month", "quarter", "year"]
+RELATIVE = ("latest", "last-quarter", "last-month")
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
+_YEAR = re.compile(r"^FY(\d{4})$", re.IGNORECASE)
+
+
+def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + n
+    return index // 12, index % 12 + 1
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    ny, nm = _add_months(year, month, 1)
+    return dt.date(ny, nm, 1) - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A month, fiscal quarter or fiscal year: ``start`` and ``end`` are inclusive dates."""
+
+    start: dt.date
+    end: dt.date
+    kind: Kind
+    label: str
+    fiscal_year_start_month: int = 1
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def months(self) -> int:
+        return {"month": 1, "quarter": 3, "year": 12}[self.kind]
+
+    def contains(self, date: dt.date | pd.Timestamp) -> bool:
+        day = date.date() if isinstance(date, pd.Timestamp) else date
+        return self.start <= day <= self.end
+
+    def shift(self, n: int) -> Period:
+        """The period ``n`` steps later (negative: earlier), of the same kind."""
+        y, m = _add_months(self.start.year, self.start.month, n * self.months)
+        return period_starting(dt.date(y, m, 1), self.kind, self.fiscal_year_start_month)
+
+    def previous(self) -> Period:
+        return self.shift(-1)
+
+    def same_period_last_year(self) -> Period:
+        return self.shift(-{"month": 12, "quarter": 4, "year": 1}[self.kind])
+
+    def mask(self, dates: pd.Series) -> pd.Series:
+        """Boolean mask of ``dates`` (datetime64 Series) falling inside the period."""
+        return (dates >= pd.Timestamp(self.start)) & (dates < pd.Timestamp(self.end) + pd.Timedelta(days=1))
+
+
+def fiscal_year_of(date: dt.date, fiscal_year_start_month: int = 1) -> int:
+    """The fiscal year containing ``date`` (named by the calendar year it ends in)."""
+    if fiscal_year_start_month == 1:
+        return date.year
+    return date.year + 1 if date.month >= fiscal_year_start_month else date.year
+
+
+def _fiscal_year_start(fy: int, start_month: int) -> dt.date:
+    return dt.date(fy if start_month == 1 else fy - 1, start_month, 1)
+
+
+def period_containing(date: dt.date, kind: Kind, fiscal_year_start_month: int = 1) -> Period:
+    """The month, fiscal quarter or fiscal year containing ``date``."""
+    fsm = fiscal_year_start_month
+    if kind == "month":
+        start = dt.date(date.year, date.month, 1)
+        return Period(start, _month_end(date.year, date.month), "month", f"{start:%Y-%m}", fsm)
+    fy = fiscal_year_of(date, fsm)
+    fy_start = _fiscal_year_start(fy, fsm)
+    if kind == "year":
+        ey, em = _add_months(fy_start.year, fy_start.month, 11)
+        return Period(fy_start, _month_end(ey, em), "year", f"FY{fy}", fsm)
+    if kind == "quarter":
+        fiscal_month = (date.month - fsm) % 12
+        q = fiscal_month // 3 + 1
+        sy, sm = _add_months(fy_start.year, fy_start.month, 3 * (q - 1))
+        ey, em = _add_months(sy, sm, 2)
+        return Period(dt.date(sy, sm, 1), _month_end(ey, em), "quarter", f"{fy}-Q{q}", fsm)
+    raise PeriodError(f"unknown period kind {kind!r}; expected month, quarter or year")
+
+
+def period_starting(start: dt.date, kind: Kind, fiscal_year_start_month: int = 1) -> Period:
+    return period_containing(start, kind, fiscal_year_start_month)
+
+
+def parse_period(
+    text: str,
+    fiscal_year_start_month: int = 1,
+    as_of: dt.date | None = None,
+    data_as_of: dt.date | None = None,
+) -> Period:
+    """Parse ``2026-09``, ``2026-Q3``, ``FY2026``, ``latest``, ``last-quarter`` or ``last-month``.
+
+    ``latest`` needs ``data_as_of`` (the latest date in the data): it is the latest fiscal quarter
+    that ends on or before that date. ``last-quarter``/``last-month`` are relative to ``as_of``
+    (default: today).
+    """
+    if isinstance(text, Period):
+        return text
+    raw = str(text).strip()
+    fsm = fiscal_year_start_month
+    if m := _MONTH.match(raw):
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            raise PeriodError(f"period {raw!r}: month {month} is not 01..12")
+        return period_containing(dt.date(year, month, 1), "month", fsm)
+    if m := _QUARTER.match(raw):
+        fy, q = int(m.group(1)), int(m.group(2))
+        fy_start = _fiscal_year_start(fy, fsm)
+        y, mo = _add_months(fy_start.year, fy_start.month, 3 * (q - 1))
+        return period_containing(dt.date(y, mo, 1), "quarter", fsm)
+    if m := _YEAR.match(raw):
+        return period_containing(_fiscal_year_start(int(m.group(1)), fsm), "year", fsm)
+    key = raw.lower()
+    if key == "latest":
+        if data_as_of is None:
+            raise PeriodError("period 'latest' needs the data's as-of date")
+        current = period_containing(data_as_of, "quarter", fsm)
+        return current if current.end <= data_as_of else current.previous()
+    if key in ("last-quarter", "last-month"):
+        today = as_of or dt.date.today()
+        kind: Kind = "quarter" if key == "last-quarter" else "month"
+        return period_containing(today, kind, fsm).previous()
+    raise PeriodError(
+        f"cannot read period {raw!r}; expected YYYY-MM, YYYY-Qn, FYYYYY or one of {', '.join(RELATIVE)}"
+    )
+
+
+def months_between(start: dt.date, end: dt.date) -> int:
+    """Whole calendar months from ``start``'s month to ``end``'s month."""
+    return (end.year - start.year) * 12 + (end.month - start.month)
