@@ -36,7 +36,9 @@ class ParseFailure:
 
 def find_table_file(folder: Path, table: str) -> Path | None:
     """The file holding ``table`` in ``folder``; DataError when two formats compete."""
-    found = [folder / f"{table}{suffix}" for suffix in SUFFIXES if (folder / f"{table}{suffix}").exists()]
+    found = [
+        folder / f"{table}{suffix}" for suffix in SUFFIXES if (folder / f"{table}{suffix}").exists()
+    ]
     if len(found) > 1:
         names = ", ".join(p.name for p in found)
         raise DataError(
@@ -173,7 +175,8 @@ def parse_table(
             values = [str(v) for v in raw[bad].tolist()]
             if n_bad > FATAL_SHARE * n_values:
                 examples = ", ".join(
-                    f"row {p + 1}: {v!r}" for p, v in zip(positions[:EXAMPLES], values, strict=False)
+                    f"row {p + 1}: {v!r}"
+                    for p, v in zip(positions[:EXAMPLES], values, strict=False)
                 )
                 raise DataError(
                     f"{path}: column {col.name!r} of table {spec.name} does not parse: "
@@ -186,7 +189,9 @@ def parse_table(
                     expected=EXPECTED[col.kind],
                 )
             failures.append(
-                ParseFailure(col.name, f"unparseable_{col.kind}", EXPECTED[col.kind], positions, values)
+                ParseFailure(
+                    col.name, f"unparseable_{col.kind}", EXPECTED[col.kind], positions, values
+                )
             )
         out[col.name] = parsed
     return out, failures

@@ -75,7 +75,7 @@ class Dataset:
         return self.tables["opportunities"]
 
     def rows_quarantined(self) -> dict[str, int]:
-        """Distinct quarantined rows per table."""
+        """Distinct quarantined rows per table (of the whole files, also when narrowed)."""
         counts = self.quarantine.drop_duplicates(["table", "row"]).groupby("table").size()
         return {t: int(counts.get(t, 0)) for t in self.rows_read}
 
@@ -83,7 +83,12 @@ class Dataset:
         return {t: len(self.tables[t]) for t in self.rows_read}
 
     def reconciliation(self) -> pd.DataFrame:
-        """One row per table: rows_read, rows_used, rows_quarantined and whether they add up."""
+        """One row per table: rows_read, rows_used, rows_quarantined and whether they add up.
+
+        Row accounting is about the files, so a narrowed dataset reports its company's figures.
+        """
+        if self.company is not None:
+            return self.company.reconciliation()
         quarantined = self.rows_quarantined()
         frame = pd.DataFrame(
             {
@@ -163,7 +168,13 @@ class Dataset:
             keep = leads["owner_rep_id"].isin(rep_ids) | leads["opportunity_id"].isin(opp_ids)
             tables["leads"] = leads[keep].reset_index(drop=True)
         quarantine = self.quarantine.copy()
-        quarantine[["row", "key", "value"]] = pd.NA
+        quarantine[["key", "value"]] = pd.NA
+        quarantine["reason"] = (
+            quarantine["check"].str.replace("_", " ")
+            + " ("
+            + quarantine["column"].astype("str")
+            + "); details only in the whole-company report"
+        )
         return replace(
             self,
             tables=tables,

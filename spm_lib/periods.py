@@ -77,7 +77,9 @@ class Period:
 
     def mask(self, dates: pd.Series) -> pd.Series:
         """Boolean mask of ``dates`` (datetime64 Series) falling inside the period."""
-        return (dates >= pd.Timestamp(self.start)) & (dates < pd.Timestamp(self.end) + pd.Timedelta(days=1))
+        return (dates >= pd.Timestamp(self.start)) & (
+            dates < pd.Timestamp(self.end) + pd.Timedelta(days=1)
+        )
 
 
 def fiscal_year_of(date: dt.date, fiscal_year_start_month: int = 1) -> int:
@@ -154,7 +156,8 @@ def parse_period(
         kind: Kind = "quarter" if key == "last-quarter" else "month"
         return period_containing(today, kind, fsm).previous()
     raise PeriodError(
-        f"cannot read period {raw!r}; expected YYYY-MM, YYYY-Qn, FYYYYY or one of {', '.join(RELATIVE)}"
+        f"cannot read period {raw!r}; expected YYYY-MM, YYYY-Qn, FYYYYY "
+        f"or one of {', '.join(RELATIVE)}"
     )
 
 

@@ -253,16 +253,19 @@ def row_checks(table: str, config: Config) -> list[RowCheck]:
                 "closed_flag_disagrees_with_stage",
                 "is_closed",
                 "is_closed true exactly when the stage is a won or lost stage",
-                lambda d: ~d["stage"].isin(config.stage_names)
-                | (d["is_closed"] == d["stage"].isin(closed)),
+                lambda d: (
+                    ~d["stage"].isin(config.stage_names)
+                    | (d["is_closed"] == d["stage"].isin(closed))
+                ),
                 context=("stage",),
             ),
             RowCheck(
                 "won_flag_disagrees_with_stage",
                 "is_won",
                 "is_won true exactly when the stage is a won stage",
-                lambda d: ~d["stage"].isin(config.stage_names)
-                | (d["is_won"] == d["stage"].isin(won)),
+                lambda d: (
+                    ~d["stage"].isin(config.stage_names) | (d["is_won"] == d["stage"].isin(won))
+                ),
                 context=("stage",),
             ),
             RowCheck(
@@ -275,10 +278,12 @@ def row_checks(table: str, config: Config) -> list[RowCheck]:
                 "closed_before_created",
                 "close_date",
                 "close_date >= created_date on closed deals",
-                lambda d: ~d["is_closed"]
-                | d["close_date"].isna()
-                | d["created_date"].isna()
-                | (d["close_date"] >= d["created_date"]),
+                lambda d: (
+                    ~d["is_closed"]
+                    | d["close_date"].isna()
+                    | d["created_date"].isna()
+                    | (d["close_date"] >= d["created_date"])
+                ),
                 context=("created_date",),
             ),
         ]
@@ -288,9 +293,9 @@ def row_checks(table: str, config: Config) -> list[RowCheck]:
                 "left_before_hired",
                 "end_date",
                 "end_date >= hire_date",
-                lambda d: d["end_date"].isna()
-                | d["hire_date"].isna()
-                | (d["end_date"] >= d["hire_date"]),
+                lambda d: (
+                    d["end_date"].isna() | d["hire_date"].isna() | (d["end_date"] >= d["hire_date"])
+                ),
                 context=("hire_date",),
             )
         ]

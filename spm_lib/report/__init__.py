@@ -1,0 +1,38 @@
+"""Report helpers for notebooks, and the runner that renders the suite.
+
+In a notebook::
+
+    from spm_lib import report
+    report.header("Data quality", ds, period)
+    rows = report.record("rows_read", 1234, label="Rows read", unit="count")
+    report.key_figures(rows, reading="Every row is accounted for.")
+    report.table(frame, {"amount": "currency", "win_rate": "percent"})
+"""
+
+from spm_lib.report.display import escape_markdown, header, note, say, table, table_html
+from spm_lib.report.formats import (
+    format_count,
+    format_currency,
+    format_number,
+    format_percent,
+    format_value,
+)
+from spm_lib.report.keyfigures import KeyFigure, key_figures, read_key_figures, record
+
+__all__ = [
+    "KeyFigure",
+    "escape_markdown",
+    "format_count",
+    "format_currency",
+    "format_number",
+    "format_percent",
+    "format_value",
+    "header",
+    "key_figures",
+    "note",
+    "read_key_figures",
+    "record",
+    "say",
+    "table",
+    "table_html",
+]

@@ -1,0 +1,186 @@
+"""Display helpers for report notebooks: the header, tables, and sentences built from data.
+
+Everything that came from data is escaped: a rep named ``<script>`` shows as text.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from spm_lib.data import Dataset
+from spm_lib.periods import Period
+from spm_lib.report.context import CONTEXT
+from spm_lib.report.formats import MISSING, format_value
+
+REPORT_MIME = "application/vnd.spm.report+json"
+_table_ids = itertools.count(1)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
+def escape_markdown(text: object) -> str:
+    """``text`` safe inside Markdown: HTML escaped and Markdown syntax backslash-escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+def _display(bundle: dict) -> None:
+    from IPython.display import display
+
+    display(bundle, raw=True)
+
+
+def header_info(title: str, dataset: Dataset, period: Period | str) -> dict:
+    period_text = (
+        f"{period.label} ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d})"
+        if isinstance(period, Period)
+        else str(period)
+    )
+    return {
+        "title": title,
+        "period": period.label if isinstance(period, Period) else str(period),
+        "period_text": period_text,
+        "audience": dataset.audience,
+        "as_of": dataset.as_of.isoformat(),
+        "currency": dataset.config.currency,
+    }
+
+
+def header_html(info: Mapping[str, str]) -> str:
+    e = html.escape
+    audience = "All reps" if info["audience"] == "All" else info["audience"]
+    return (
+        '<header class="spm-header">'
+        f'<h1 class="spm-title">{e(info["title"])}</h1>'
+        f'<p class="spm-meta"><strong>{e(info["period_text"])}</strong> · {e(audience)} · '
+        f"data as of {e(info['as_of'])}</p></header>"
+    )
+
+
+def header(title: str, dataset: Dataset, period: Period | str) -> None:
+    """Show the report header (title, period, audience, data as-of date) and register it.
+
+    The runner reads it from the executed notebook for the page header and the index. It also
+    sets the currency the other helpers format money in.
+    """
+    info = header_info(title, dataset, period)
+    CONTEXT.currency = dataset.config.currency
+    _display({REPORT_MIME: info, "text/html": header_html(info), "text/plain": title})
+
+
+def say(template: str, **values: object) -> None:
+    """Show a Markdown sentence; ``values`` (escaped) fill ``{name}`` fields of ``template``.
+
+    Use it for narrative that quotes data: ``say("**{n}** reps have no deals.", n=12)``.
+    """
+    safe = {k: escape_markdown(v) for k, v in values.items()}
+    _display({"text/markdown": template.format(**safe), "text/plain": template})
+
+
+def note(text: str) -> None:
+    """A one-line note such as "No quotas table in this dataset: attainment is not shown."."""
+    _display({"text/html": f'<p class="spm-note">{html.escape(text)}</p>', "text/plain": text})
+
+
+Formatter = str | Callable[[object], str]
+
+
+def _column_formatter(series: pd.Series, fmt: Formatter | None, currency: str) -> Callable:
+    if callable(fmt):
+        return lambda v: MISSING if pd.isna(v) else fmt(v)
+    if fmt is None:
+        if pd.api.types.is_datetime64_any_dtype(series):
+            fmt = "date"
+        elif pd.api.types.is_integer_dtype(series):
+            fmt = "count"
+        elif pd.api.types.is_float_dtype(series):
+            fmt = "number"
+    return lambda v: format_value(v, fmt, currency)
+
+
+def table_html(
+    frame: pd.DataFrame,
+    formats: Mapping[str, Formatter] | None = None,
+    *,
+    caption: str | None = None,
+    max_rows: int = 100,
+    currency: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """HTML of ``frame`` for a report: formatted per column, every text escaped, no index.
+
+    ``formats`` maps a column to a unit (count, currency, percent, number, days, ratio, date) or
+    a function value -> str; unformatted columns are formatted by dtype. Column headers are
+    ``labels[column]``, else the column name with ``_`` as spaces, first letter capitalised.
+    Tables longer than ``max_rows`` show the first rows and say how many there are.
+    """
+    currency = currency or CONTEXT.currency
+    formats = dict(formats or {})
+    unknown = set(formats) - set(frame.columns)
+    if unknown:
+        raise KeyError(f"formats name columns not in the table: {sorted(unknown)}")
+    shown = frame.head(max_rows).reset_index(drop=True)
+    uid = f"spm{next(_table_ids)}"
+    styler = Styler(shown, uuid=uid, cell_ids=False, caption=None)
+    formatters = {c: _column_formatter(shown[c], formats.get(c), currency) for c in shown.columns}
+    styler = styler.format(formatters, escape="html", na_rep=MISSING)
+    labels = dict(labels or {})
+    styler = styler.format_index(
+        lambda c: labels.get(c, pretty_label(str(c))), escape="html", axis=1
+    ).hide(axis="index")
+    right = [
+        i
+        for i, c in enumerate(shown.columns)
+        if formats.get(c) in ("count", "currency", "percent", "number", "days", "ratio")
+        or (
+            c not in formats
+            and pd.api.types.is_numeric_dtype(shown[c])
+            and not pd.api.types.is_bool_dtype(shown[c])
+        )
+    ]
+    styler = styler.set_table_styles(
+        [
+            {"selector": f"td.col{i}, th.col_heading.col{i}", "props": "text-align: right;"}
+            for i in right
+        ]
+    ).set_table_attributes('class="spm-table"')
+    body = styler.to_html()
+    parts = []
+    if caption:
+        parts.append(f'<p class="spm-caption">{html.escape(caption)}</p>')
+    parts.append(body)
+    if len(frame) > max_rows:
+        parts.append(
+            f'<p class="spm-note">Showing the first {max_rows:,} of {len(frame):,} rows.</p>'
+        )
+    return f'<div class="spm-table-wrap">{"".join(parts)}</div>'
+
+
+def pretty_label(column: str) -> str:
+    """``rows_read -> Rows read``."""
+    text = column.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def table(
+    frame: pd.DataFrame,
+    formats: Mapping[str, Formatter] | None = None,
+    *,
+    caption: str | None = None,
+    max_rows: int = 100,
+    labels: Mapping[str, str] | None = None,
+) -> None:
+    """Show ``frame`` as a report table (see :func:`table_html`)."""
+    text = frame.head(max_rows).to_string(index=False)
+    _display(
+        {
+            "text/html": table_html(
+                frame, formats, caption=caption, max_rows=max_rows, labels=labels
+            ),
+            "text/plain": text,
+        }
+    )

@@ -1,0 +1,115 @@
+"""Key figures: record a number in the executed notebook, and show a key-figures block.
+
+:func:`record` stores ``{name, value, label, unit}`` as an output with MIME type
+:data:`KEY_FIGURE_MIME`. The runner reads these outputs from the executed notebook (no HTML
+scraping) into the index and the manifest; the HTML template does not show them, so a report
+shows its key figures through :func:`key_figures`, formatted for people.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from numbers import Number
+
+import nbformat
+
+from spm_lib.report.context import CONTEXT
+from spm_lib.report.formats import UNITS, format_percent, format_value
+
+KEY_FIGURE_MIME = "application/vnd.spm.key-figure+json"
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    name: str
+    value: float | None
+    label: str
+    unit: str | None = None
+    change: float | None = None  # relative change against a comparison period
+    change_label: str = ""  # e.g. "on Q2"
+
+    def formatted(self, currency: str | None = None) -> str:
+        return format_value(self.value, self.unit, currency or CONTEXT.currency)
+
+
+def _plain_number(value: object) -> float | int | None:
+    if value is None:
+        return None
+    if not isinstance(value, Number):
+        raise TypeError(f"key figure value must be a number, got {type(value).__name__}")
+    number = float(value)
+    if math.isnan(number) or math.isinf(number):
+        return None
+    return int(number) if float(number).is_integer() and abs(number) < 2**53 else number
+
+
+def record(
+    name: str,
+    value: float | int | None,
+    *,
+    label: str | None = None,
+    unit: str | None = None,
+    change: float | None = None,
+    change_label: str = "",
+) -> KeyFigure:
+    """Record key figure ``name`` in the executed notebook and return it (for :func:`key_figures`).
+
+    ``unit`` is one of count, currency, percent, number, days, ratio. NaN is recorded as null.
+    """
+    if unit is not None and unit not in UNITS:
+        raise ValueError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
+    number = _plain_number(value)
+    figure = KeyFigure(name, number, label or name.replace("_", " "), unit, change, change_label)
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return figure
+    payload = {"name": name, "value": number, "label": figure.label, "unit": unit}
+    display(
+        {KEY_FIGURE_MIME: payload, "text/plain": f"{figure.label}: {figure.formatted()}"},
+        raw=True,
+    )
+    return figure
+
+
+def key_figures_html(figures: list[KeyFigure], reading: str = "") -> str:
+    """The key-figures block: one card per figure, then a one-line reading (escaped)."""
+    cards = []
+    for fig in figures:
+        change = ""
+        if fig.change is not None and not (
+            isinstance(fig.change, float) and math.isnan(fig.change)
+        ):
+            sign = "+" if fig.change >= 0 else ""
+            change = (
+                f'<div class="spm-kf-change">{sign}{format_percent(fig.change)} '
+                f"{html.escape(fig.change_label)}</div>"
+            )
+        cards.append(
+            '<div class="spm-kf">'
+            f'<div class="spm-kf-value">{html.escape(fig.formatted())}</div>'
+            f'<div class="spm-kf-label">{html.escape(fig.label)}</div>{change}</div>'
+        )
+    text = f'<p class="spm-reading">{html.escape(reading)}</p>' if reading else ""
+    row = f'<div class="spm-kf-row">{"".join(cards)}</div>'
+    return f'<section class="spm-key-figures">{row}{text}</section>'
+
+
+def key_figures(*figures: KeyFigure, reading: str = "") -> None:
+    """Show the key-figures block for ``figures`` with a one-line ``reading``."""
+    from IPython.display import HTML, display
+
+    display(HTML(key_figures_html(list(figures), reading)))
+
+
+def read_key_figures(nb: nbformat.NotebookNode) -> dict[str, dict]:
+    """``{name: {value, label, unit}}`` recorded in an executed notebook (last record wins)."""
+    found: dict[str, dict] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(KEY_FIGURE_MIME)
+            if payload:
+                found[payload["name"]] = {k: payload.get(k) for k in ("value", "label", "unit")}
+    return found
