@@ -302,15 +302,19 @@ def generate(
     volume = rng.lognormal(0.0, 0.2, n_reps)
     skill = rng.lognormal(0.0, 0.06, (n_reps, len(OPEN_STAGES)))
 
-    # Planted stage weaknesses and industry strengths (about 10% of reps each, disjoint).
-    order = rng.permutation(n_reps)
-    n_planted = max(3, round(0.1 * n_reps))
+    # Planted stage weaknesses and industry strengths (about 10% of reps each, disjoint), on
+    # reps employed at least a year of the history, in the four largest industries, so that
+    # each planted effect has data behind it.
+    employed_days = np.minimum(leave_or_end, end) - np.maximum(hire, start)
+    eligible = np.nonzero(employed_days >= 365)[0]
+    order = eligible[rng.permutation(len(eligible))]
+    n_planted = min(max(3, round(0.1 * n_reps)), len(order) // 2)
     weak_reps = np.sort(order[:n_planted])
     strong_reps = np.sort(order[n_planted : 2 * n_planted])
     weak_stage = rng.integers(1, len(OPEN_STAGES), n_planted)  # not Prospecting
     weakness = np.ones((n_reps, len(OPEN_STAGES)))
     weakness[weak_reps, weak_stage] = WEAKNESS_MULTIPLIER
-    strong_industry = rng.integers(0, len(INDUSTRIES), n_planted)
+    strong_industry = np.argsort(INDUSTRY_WEIGHTS)[::-1][rng.integers(0, 4, n_planted)]
     strength = np.ones((n_reps, len(INDUSTRIES)))
     strength[strong_reps, strong_industry] = STRENGTH_MULTIPLIER
 

@@ -1,0 +1,79 @@
+"""Shared fixtures: small datasets written to temporary folders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from spm_lib.sample import write_sample
+
+REPS = [
+    {"rep_id": "R1", "name": "Ann Lee", "manager": "Mo", "team": "West A", "region": "West",
+     "segment": "Commercial", "hire_date": "2024-01-15", "end_date": ""},
+    {"rep_id": "R2", "name": "Bob Ray", "manager": "Mo", "team": "West A", "region": "West",
+     "segment": "Commercial", "hire_date": "2024-03-01", "end_date": ""},
+    {"rep_id": "R3", "name": "Cy Dee", "manager": "Jo", "team": "East A", "region": "East",
+     "segment": "Enterprise", "hire_date": "2023-06-01", "end_date": "2025-06-30"},
+]  # fmt: skip
+OPPORTUNITIES = [
+    {"opportunity_id": "O1", "rep_id": "R1", "account_id": "A1", "product": "Core",
+     "created_date": "2025-01-05", "close_date": "2025-02-10", "stage": "Closed Won",
+     "amount": "1000", "is_closed": "true", "is_won": "true"},
+    {"opportunity_id": "O2", "rep_id": "R1", "account_id": "A2", "product": "Pro",
+     "created_date": "2025-01-10", "close_date": "2025-03-01", "stage": "Closed Lost",
+     "amount": "2500.50", "is_closed": "true", "is_won": "false"},
+    {"opportunity_id": "O3", "rep_id": "R2", "account_id": "", "product": "Core",
+     "created_date": "2025-02-01", "close_date": "2025-04-30", "stage": "Proposal",
+     "amount": "4000", "is_closed": "false", "is_won": "false"},
+    {"opportunity_id": "O4", "rep_id": "R3", "account_id": "A1", "product": "Suite",
+     "created_date": "2025-03-01", "close_date": "2025-03-20", "stage": "Closed Won",
+     "amount": "9000", "is_closed": "true", "is_won": "true"},
+]  # fmt: skip
+ACCOUNTS = [
+    {"account_id": "A1", "name": "Acme", "industry": "Retail", "region": "West",
+     "employees": "120", "annual_revenue": "5000000", "owner_rep_id": "R1"},
+    {"account_id": "A2", "name": "Globex", "industry": "Energy", "region": "West",
+     "employees": "4000", "annual_revenue": "900000000", "owner_rep_id": "R2"},
+]  # fmt: skip
+
+
+def write_tables(folder: Path, tables: dict[str, list[dict] | pd.DataFrame], yaml: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    if yaml is not None:
+        (folder / "spm.yaml").write_text(yaml, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def make_dataset(tmp_path: Path) -> Callable[..., Path]:
+    """Write a small valid dataset with the given tables replaced or added; return its folder."""
+    counter = iter(range(1000))
+
+    def make(yaml: str | None = None, **overrides: list[dict] | pd.DataFrame | None) -> Path:
+        tables: dict = {"reps": REPS, "opportunities": OPPORTUNITIES, "accounts": ACCOUNTS}
+        for name, rows in overrides.items():
+            if rows is None:
+                tables.pop(name, None)
+            else:
+                tables[name] = rows
+        return write_tables(tmp_path / f"ds{next(counter)}", tables, yaml)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generated sample (24 reps, 2 years), shared by the tests of a session."""
+    return write_sample(tmp_path_factory.mktemp("sample") / "small", seed=7, reps=24, years=2)
+
+
+@pytest.fixture(scope="session")
+def default_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample with default sizes (60 reps, 4 years), as `make reports` uses it."""
+    return write_sample(tmp_path_factory.mktemp("sample") / "default")
