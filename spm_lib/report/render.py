@@ -86,7 +86,14 @@ def render_html(
 ) -> str:
     """HTML of executed notebook ``nb`` as a report page (deterministic for the same notebook)."""
     nb = copy.deepcopy(nb)
-    nb.cells = [c for c in nb.cells if not HIDDEN_TAGS & set(c.get("metadata", {}).get("tags", []))]
+    # Code cells without outputs show nothing; dropping them also drops papermill's
+    # injected-parameters cell, whose random id would make the HTML differ run to run.
+    nb.cells = [
+        c
+        for c in nb.cells
+        if not HIDDEN_TAGS & set(c.get("metadata", {}).get("tags", []))
+        and not (c.cell_type == "code" and not c.get("outputs"))
+    ]
     info = report_info(nb)
     meta: dict = {"title": info["title"] if info else name.replace("_", " ").capitalize()}
     if info:

@@ -1,0 +1,53 @@
+"""Report tables and sentences: formatted, and every text from data escaped."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from spm_lib.report.display import escape_markdown, header_html, table_html
+from spm_lib.report.keyfigures import KeyFigure, key_figures_html
+
+EVIL = '<script>alert("x")</script>'
+
+
+def test_table_escapes_values_and_headers_and_formats_numbers():
+    frame = pd.DataFrame(
+        {"name": [EVIL, "Bob & Co"], "amount": [4_210_000.0, 950_000.0], "win_rate": [0.27, 0.045],
+         EVIL: [1, 2]}
+    )  # fmt: skip
+    html = table_html(frame, {"amount": "currency", "win_rate": "percent"})
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "Bob &amp; Co" in html
+    assert "$4.21M" in html and "27%" in html and "4.5%" in html
+    assert ">Win rate<" in html  # header label from the column name
+
+
+def test_table_is_deterministic_apart_from_its_id_and_says_when_truncated():
+    frame = pd.DataFrame({"n": range(150)})
+    a, b = table_html(frame, max_rows=10), table_html(frame, max_rows=10)
+    first, second = re.search(r"T_(spm\d+)", a).group(1), re.search(r"T_(spm\d+)", b).group(1)
+    assert first != second and a.replace(first, "ID") == b.replace(second, "ID")
+    assert "Showing the first 10 of 150 rows." in a
+    assert a.count("<tr>") == 11
+
+
+def test_table_rejects_formats_for_unknown_columns():
+    with pytest.raises(KeyError, match="not in the table"):
+        table_html(pd.DataFrame({"a": [1]}), {"b": "count"})
+
+
+def test_markdown_escaping_neutralises_html_and_syntax():
+    text = escape_markdown("<b>*bold*</b> [link](http://x)")
+    assert "<b>" not in text and "\\*bold\\*" in text and "\\[link\\]" in text
+
+
+def test_header_and_key_figures_escape():
+    info = {"title": EVIL, "period_text": "2026-Q3", "audience": "region=<West>", "as_of": "2026-09-30"}
+    html = header_html(info)
+    assert "<script>" not in html and "region=&lt;West&gt;" in html
+    block = key_figures_html([KeyFigure("x", 0.27, EVIL, "percent", 0.06, "on Q2")], reading=EVIL)
+    assert "<script>" not in block and "27%" in block and "+6.0% on Q2" in block

@@ -1,0 +1,57 @@
+"""Number formats for people."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from spm_lib.report.formats import (
+    format_count,
+    format_currency,
+    format_number,
+    format_percent,
+    format_value,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (4_210_000, "$4.21M"),
+        (950_000, "$950K"),
+        (12_345, "$12.3K"),
+        (1_234.5, "$1,234"),
+        (999_999, "$1.00M"),
+        (-1_200_000, "-$1.20M"),
+        (0, "$0"),
+        (None, "–"),
+        (float("nan"), "–"),
+    ],
+)
+def test_currency(value, text):
+    assert format_currency(value) == text
+
+
+def test_currency_symbols_and_codes():
+    assert format_currency(2_500_000, "EUR") == "€2.50M"
+    assert format_currency(2_500_000, "CHF") == "2.50M CHF"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(0.27, "27%"), (0.045, "4.5%"), (1.0, "100%"), (0.00012, "0.01%"), (0, "0.0%")]
+)
+def test_percent(value, text):
+    assert format_percent(value) == text
+
+
+def test_counts_numbers_dates_units():
+    assert format_count(1234567) == "1,234,567"
+    assert format_number(1234.4) == "1,234"
+    assert format_number(2.345) == "2.35"
+    assert format_number(0.01234) == "0.0123"
+    assert format_value(dt.date(2026, 9, 30)) == "2026-09-30"
+    assert format_value(3.0, "ratio") == "3.0x"
+    assert format_value(41.5, "days") == "41.5 days"
+    assert format_value(12) == "12"
+    assert format_value(True) == "yes"
