@@ -86,6 +86,10 @@ def created_per_month(ds: Dataset) -> pd.DataFrame:
     return out
 
 
+def _rows(n: int) -> str:
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
 def reading(summary: pd.DataFrame) -> str:
     """One-line reading of :func:`table_summary`: does every row add up, and where are gaps."""
     read, used, quarantined = (
@@ -103,7 +107,7 @@ def reading(summary: pd.DataFrame) -> str:
     worst = worst.sort_values("rows_quarantined", ascending=False).iloc[0]
     return head + (
         f" Most set-aside rows are in {worst['table']} "
-        f"({int(worst['rows_quarantined']):,} rows, {worst['share']:.1%} of the table)."
+        f"({_rows(int(worst['rows_quarantined']))}, {worst['share']:.1%} of the table)."
     )
 
 

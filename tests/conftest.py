@@ -40,7 +40,9 @@ ACCOUNTS = [
 ]  # fmt: skip
 
 
-def write_tables(folder: Path, tables: dict[str, list[dict] | pd.DataFrame], yaml: str | None = None) -> Path:
+def write_tables(
+    folder: Path, tables: dict[str, list[dict] | pd.DataFrame], yaml: str | None = None
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
         frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)

@@ -154,7 +154,7 @@ def test_empty_file_and_unreadable_file_are_fatal(make_dataset):
     (folder / "accounts.csv").write_text("")
     with pytest.raises(DataError, match="accounts.csv: the file is empty"):
         load_dataset(folder)
-    (folder / "accounts.csv").write_bytes(b"account_id,name\n\"A1,unterminated\n")
+    (folder / "accounts.csv").write_bytes(b'account_id,name\n"A1,unterminated\n')
     with pytest.raises(DataError, match="cannot read table accounts"):
         load_dataset(folder)
 

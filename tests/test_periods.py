@@ -71,7 +71,11 @@ def test_navigation():
 
 def test_mask_and_contains_include_the_last_day():
     q = parse_period("2026-Q3")
-    dates = pd.Series(pd.to_datetime(["2026-06-30", "2026-07-01", "2026-09-30 18:00", "2026-10-01"], format="ISO8601"))
+    dates = pd.Series(
+        pd.to_datetime(
+            ["2026-06-30", "2026-07-01", "2026-09-30 18:00", "2026-10-01"], format="ISO8601"
+        )
+    )
     assert q.mask(dates).tolist() == [False, True, True, False]
     assert q.contains(D(2026, 9, 30)) and not q.contains(D(2026, 10, 1))
 

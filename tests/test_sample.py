@@ -43,7 +43,9 @@ def test_default_sample_shape(default_sample):
     reps = ds.reps
     assert len(reps) == 60 and reps["region"].nunique() == 3 and reps["team"].nunique() == 6
     assert reps["end_date"].notna().sum() >= 3  # reps who left
-    history_start = pd.Timestamp(json.loads((default_sample / "ground_truth.json").read_text())["history_start"])
+    history_start = pd.Timestamp(
+        json.loads((default_sample / "ground_truth.json").read_text())["history_start"]
+    )
     assert (reps["hire_date"] > history_start).sum() >= 10  # new hires during the history
     opps = ds.opportunities
     assert 15_000 < len(opps) < 40_000
@@ -85,7 +87,9 @@ def _stage_conversion(ds) -> pd.DataFrame:
         (entered["deepest"] == order["Closed Lost"])
         & (entered["rank"] == entered.groupby("opportunity_id")["rank"].transform("max"))
     )
-    closed = entered["opportunity_id"].isin(ds.opportunities.loc[ds.opportunities.is_closed, "opportunity_id"])
+    closed = entered["opportunity_id"].isin(
+        ds.opportunities.loc[ds.opportunities.is_closed, "opportunity_id"]
+    )
     reached_next = entered[closed | entered["converted"]]
     return reached_next.groupby(["rep_id", "stage"])["converted"].agg(["sum", "count"])
 

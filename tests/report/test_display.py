@@ -46,7 +46,12 @@ def test_markdown_escaping_neutralises_html_and_syntax():
 
 
 def test_header_and_key_figures_escape():
-    info = {"title": EVIL, "period_text": "2026-Q3", "audience": "region=<West>", "as_of": "2026-09-30"}
+    info = {
+        "title": EVIL,
+        "period_text": "2026-Q3",
+        "audience": "region=<West>",
+        "as_of": "2026-09-30",
+    }
     html = header_html(info)
     assert "<script>" not in html and "region=&lt;West&gt;" in html
     block = key_figures_html([KeyFigure("x", 0.27, EVIL, "percent", 0.06, "on Q2")], reading=EVIL)

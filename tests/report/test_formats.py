@@ -39,7 +39,8 @@ def test_currency_symbols_and_codes():
 
 
 @pytest.mark.parametrize(
-    ("value", "text"), [(0.27, "27%"), (0.045, "4.5%"), (1.0, "100%"), (0.00012, "0.01%"), (0, "0.0%")]
+    ("value", "text"),
+    [(0.27, "27%"), (0.045, "4.5%"), (1.0, "100%"), (0.00012, "0.01%"), (0, "0.0%")],
 )
 def test_percent(value, text):
     assert format_percent(value) == text

@@ -19,7 +19,9 @@ from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//""", re.I)
+REMOTE = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//""", re.I
+)
 
 
 def spm(*args: str) -> subprocess.CompletedProcess:
@@ -132,7 +134,9 @@ def test_same_data_and_parameters_give_the_same_html(small_sample, tmp_path):
 
 BROKEN = new_notebook(
     cells=[
-        new_code_cell('data = ""\nperiod = "latest"\nsegment = ""', metadata={"tags": ["parameters"]}),
+        new_code_cell(
+            'data = ""\nperiod = "latest"\nsegment = ""', metadata={"tags": ["parameters"]}
+        ),
         new_markdown_cell("## A section that works"),
         new_code_cell("from spm_lib import report\nreport.record('before_failure', 1)"),
         new_code_cell("raise ValueError('planted failure <b>bold</b>')"),
@@ -150,8 +154,10 @@ def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(make_datase
     shutil.copy(NOTEBOOKS / "data_quality.ipynb", notebooks)
     nbformat.write(BROKEN, notebooks / "broken.ipynb")
     out = tmp_path / "out"
-    result = spm("run", "--data", str(data), "--out", str(out), "--notebooks-dir", str(notebooks),
-                 "--period", "2025-Q1", "--segment", "region=West", "--jobs", "2", "--quiet")  # fmt: skip
+    result = spm(
+        *("run", "--data", str(data), "--out", str(out), "--notebooks-dir", str(notebooks)),
+        *("--period", "2025-Q1", "--segment", "region=West", "--jobs", "2", "--quiet"),
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 of 2 reports failed" in result.stderr
     folder = out / "2025-Q1"
@@ -176,5 +182,7 @@ def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(make_datase
 
 
 def test_run_fails_fast_on_unusable_data(tmp_path):
-    result = spm("run", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), "--quiet")
+    result = spm(
+        "run", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), "--quiet"
+    )
     assert result.returncode == 2 and "no such dataset folder" in result.stderr

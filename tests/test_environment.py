@@ -1,0 +1,54 @@
+"""pyproject.toml and environment.yml list the same packages with the same bounds."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$")
+
+
+def _normalise(requirement: str) -> tuple[str, str]:
+    name, spec = SPEC.match(requirement).groups()
+    return re.sub(r"[-_.]+", "-", name).lower(), spec.replace(" ", "")
+
+
+def pyproject_requirements() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + project["optional-dependencies"]["dev"]
+    return dict(_normalise(r) for r in requirements)
+
+
+def conda_requirements() -> tuple[dict[str, str], list[str], str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    found, pip, python = {}, [], ""
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip.extend(dep.get("pip", []))
+            continue
+        name, spec = _normalise(dep)
+        if name == "python":
+            python = spec
+        elif name != "pip":
+            found[name] = spec
+    return found, pip, python
+
+
+def test_same_packages_and_bounds():
+    conda, _, _ = conda_requirements()
+    assert conda == pyproject_requirements()
+
+
+def test_environment_installs_the_package_on_python_311():
+    _, pip, python = conda_requirements()
+    assert pip == ["-e ."]
+    assert python == "=3.11"
+
+
+def test_every_dependency_has_a_lower_bound():
+    for name, spec in pyproject_requirements().items():
+        assert ">=" in spec, f"{name} has no lower bound"
