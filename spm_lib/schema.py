@@ -329,6 +329,13 @@ def row_checks(table: str, config: Config) -> list[RowCheck]:
     return []
 
 
+def in_keys(values: pd.Series, keys: pd.Index) -> pd.Series:
+    """``values.isin(keys)`` through a hash lookup (arrow-backed ``isin`` is slow on large key
+    sets); ``keys`` must be unique."""
+    found = keys.get_indexer(values.to_numpy(dtype=object)) >= 0
+    return pd.Series(found, index=values.index)
+
+
 def reference_code(ref: Reference) -> str:
     return f"orphan_{ref.column}"
 
@@ -351,10 +358,10 @@ def table_schema(
         checks: list[pa.Check] = []
         for ref in spec.references:
             if ref.column == col.name and ref.table in reference_keys:
-                keys = pd.Index(reference_keys[ref.table].dropna().unique())
+                keys = pd.Index(reference_keys[ref.table].dropna().unique(), dtype=object)
                 checks.append(
                     pa.Check(
-                        lambda s, keys=keys: s.isna() | s.isin(keys),
+                        lambda s, keys=keys: s.isna() | in_keys(s, keys),
                         error=reference_code(ref),
                     )
                 )
