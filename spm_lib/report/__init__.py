@@ -11,6 +11,7 @@ In a notebook::
 
 from spm_lib.report.display import escape_markdown, header, note, say, table, table_html
 from spm_lib.report.formats import (
+    format_change,
     format_count,
     format_currency,
     format_number,
@@ -22,6 +23,7 @@ from spm_lib.report.keyfigures import KeyFigure, key_figures, read_key_figures, 
 __all__ = [
     "KeyFigure",
     "escape_markdown",
+    "format_change",
     "format_count",
     "format_currency",
     "format_number",

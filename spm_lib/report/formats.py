@@ -47,6 +47,13 @@ def format_percent(value: float | None, digits: int | None = None) -> str:
     return f"{pct:.{digits}f}%"
 
 
+def format_change(value: float | None) -> str:
+    """A relative change with its sign: ``0.016 -> +1.6%``, ``-0.2 -> -20%``."""
+    if _is_missing(value):
+        return MISSING
+    return ("+" if value >= 0 else "") + format_percent(value)
+
+
 def format_count(value: float | None) -> str:
     """``1234 -> 1,234``."""
     if _is_missing(value):

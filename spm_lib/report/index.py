@@ -43,7 +43,7 @@ def index_html(manifest: dict, results: list[dict], currency: str = "USD") -> st
         )
     failed = sum(r["status"] != "ok" for r in results)
     summary = (
-        f"All {len(results)} reports rendered."
+        ("The report rendered." if len(results) == 1 else f"All {len(results)} reports rendered.")
         if not failed
         else f"{failed} of {len(results)} reports failed; the others rendered."
     )

@@ -16,7 +16,7 @@ from numbers import Number
 import nbformat
 
 from spm_lib.report.context import CONTEXT
-from spm_lib.report.formats import UNITS, format_percent, format_value
+from spm_lib.report.formats import UNITS, format_change, format_value
 
 KEY_FIGURE_MIME = "application/vnd.spm.key-figure+json"
 
@@ -82,9 +82,8 @@ def key_figures_html(figures: list[KeyFigure], reading: str = "") -> str:
         if fig.change is not None and not (
             isinstance(fig.change, float) and math.isnan(fig.change)
         ):
-            sign = "+" if fig.change >= 0 else ""
             change = (
-                f'<div class="spm-kf-change">{sign}{format_percent(fig.change)} '
+                f'<div class="spm-kf-change">{format_change(fig.change)} '
                 f"{html.escape(fig.change_label)}</div>"
             )
         cards.append(

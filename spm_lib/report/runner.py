@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import multiprocessing
 import os
 import platform
 import sys
@@ -229,7 +230,9 @@ def run_suite(
     args = [(str(p), str(out_dir), parameters, kernel, footer, timeout) for p in paths]
     results: dict[str, NotebookResult] = {}
     if jobs > 1 and len(args) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(args))) as pool:
+        # spawn, not fork: a forked copy of a process with threads (the progress bar's) can hang
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=context) as pool:
             futures = [pool.submit(execute_one, *a) for a in args]
             for future in as_completed(futures):
                 result = future.result()

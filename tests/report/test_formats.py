@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from spm_lib.report.formats import (
+    format_change,
     format_count,
     format_currency,
     format_number,
@@ -44,6 +45,12 @@ def test_currency_symbols_and_codes():
 )
 def test_percent(value, text):
     assert format_percent(value) == text
+
+
+def test_change_has_a_sign():
+    assert format_change(0.016) == "+1.6%"
+    assert format_change(-0.2) == "-20%"
+    assert format_change(None) == "–"
 
 
 def test_counts_numbers_dates_units():
