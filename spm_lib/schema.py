@@ -224,24 +224,28 @@ class RowCheck:
     context: tuple[str, ...] = ()  # further columns quoted in the reason
 
 
+NON_NEGATIVE_AMOUNT = RowCheck(
+    "negative_amount", "amount", "amount >= 0", lambda d: d["amount"].isna() | d["amount"].ge(0)
+)
+
+
+def _known_stage(config: Config) -> RowCheck:
+    return RowCheck(
+        "unknown_stage",
+        "stage",
+        f"stage in the configured stages ({', '.join(config.stage_names)})",
+        lambda d: d["stage"].isna() | d["stage"].isin(config.stage_names),
+    )
+
+
 def row_checks(table: str, config: Config) -> list[RowCheck]:
     """Value checks across columns, beyond types, nulls, keys and references."""
     closed = set(config.won_stages) | set(config.lost_stages)
     won = set(config.won_stages)
     if table == "opportunities":
         return [
-            RowCheck(
-                "negative_amount",
-                "amount",
-                "amount >= 0",
-                lambda d: d["amount"].isna() | d["amount"].ge(0),
-            ),
-            RowCheck(
-                "unknown_stage",
-                "stage",
-                f"stage in the configured stages ({', '.join(config.stage_names)})",
-                lambda d: d["stage"].isna() | d["stage"].isin(config.stage_names),
-            ),
+            NON_NEGATIVE_AMOUNT,
+            _known_stage(config),
             RowCheck(
                 "won_not_closed",
                 "is_won",
@@ -300,23 +304,9 @@ def row_checks(table: str, config: Config) -> list[RowCheck]:
             )
         ]
     if table == "stage_history":
-        return [
-            RowCheck(
-                "unknown_stage",
-                "stage",
-                f"stage in the configured stages ({', '.join(config.stage_names)})",
-                lambda d: d["stage"].isna() | d["stage"].isin(config.stage_names),
-            )
-        ]
-    if table in ("quotas",):
-        return [
-            RowCheck(
-                "negative_amount",
-                "amount",
-                "amount >= 0",
-                lambda d: d["amount"].isna() | d["amount"].ge(0),
-            )
-        ]
+        return [_known_stage(config)]
+    if table == "quotas":
+        return [NON_NEGATIVE_AMOUNT]
     if table == "accounts":
         return [
             RowCheck(
