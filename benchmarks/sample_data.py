@@ -31,9 +31,7 @@ def main() -> None:
                 check=True, capture_output=True,
             )  # fmt: skip
             seconds = time.perf_counter() - started
-            rows = {
-                p.stem: sum(1 for _ in p.open()) - 1 for p in sorted(out.glob("*.csv"))
-            }
+            rows = {p.stem: sum(1 for _ in p.open()) - 1 for p in sorted(out.glob("*.csv"))}
             print(f"run {run + 1}: {seconds:.1f} s for --reps {args.reps} --years {args.years}")
             print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
 
