@@ -45,8 +45,15 @@ def test_same_packages_and_bounds():
 
 def test_environment_installs_the_package_on_python_311():
     _, pip, python = conda_requirements()
-    assert pip == ["-e ."]
+    assert pip[0] == "-e ."
     assert python == "=3.11"
+
+
+def test_benchmark_extra_matches_the_pip_section():
+    _, pip, _ = conda_requirements()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    benchmark = dict(_normalise(r) for r in project["optional-dependencies"]["benchmark"])
+    assert dict(_normalise(r) for r in pip[1:]) == benchmark
 
 
 def test_every_dependency_has_a_lower_bound():
