@@ -1,0 +1,262 @@
+"""Pipeline forecast: what the open pipeline (and deals not yet created) will book in a window.
+
+Method, for a window from ``as_of`` (exclusive) to ``end`` (inclusive):
+
+1. **Calibration from history.** At earlier snapshot dates (every three months back from
+   ``as_of``, whose window of the same length ended by ``as_of``), every then-open opportunity is recorded with its stage at
+   the snapshot (from stage history) and its age. Its outcome is whether it was won with a close
+   date inside that window, so the rate includes the chance that the close date slips out.
+   ``win_rates`` smooths the rate of each (stage, age band) toward its stage's rate, and each
+   stage's toward the overall rate, with a beta prior of :data:`PRIOR_WEIGHT` pseudo-deals.
+2. **Open deals now** get the rate of their stage and age band; a deal's CRM probability and
+   close date are not used.
+3. **Deals not yet created** that will be created and won inside the window: the same quantity
+   over the last four aligned past windows (a year of quarters), each grown by the trailing
+   12-month bookings growth for the time since, as a mean and spread.
+4. **Distribution** of the window total by simulation: each open deal is won with its rate,
+   with a common multiplier per simulation drawn from the past windows' realised / expected
+   ratios (so the band reflects how far reality strayed from the rates, not only coin flips),
+   plus a normal draw (truncated at 0) for deals not yet created. P10, P50, P90 are reported.
+
+:func:`combine_forecasts` then blends this with the time-series forecast by precision weighting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from spm_lib.data import Dataset
+
+AGE_BANDS = (0, 30, 90, 180, 365, 100_000)
+AGE_LABELS = ("0-30 d", "31-90 d", "91-180 d", "181-365 d", ">365 d")
+PRIOR_WEIGHT = 20.0
+UNKNOWN_STAGE = "(unknown)"
+
+
+def _age_band(age_days: pd.Series) -> pd.Series:
+    return pd.cut(age_days, AGE_BANDS, labels=AGE_LABELS, include_lowest=True, right=True).astype(
+        "str"
+    )
+
+
+def open_at(ds: Dataset, date: pd.Timestamp) -> pd.DataFrame:
+    """Opportunities open at the end of ``date``: created on or before it and not closed by it.
+
+    Columns: opportunity_id, rep_id, amount, created_date, close_date, is_won, stage_then
+    (the last stage entered on or before ``date``; the current stage for deals still open
+    today when there is no stage history), age_days, age_band.
+    """
+    date = pd.Timestamp(date)
+    opps = ds.opportunities
+    still_open = ~opps["is_closed"] | (opps["close_date"] > date)
+    snap = opps[(opps["created_date"] <= date) & still_open].copy()
+    history = ds.get("stage_history")
+    if history is not None and len(history):
+        seen = history[
+            (history["entered_date"] <= date)
+            & history["opportunity_id"].isin(snap["opportunity_id"])
+        ]
+        last = (
+            seen.sort_values("entered_date", kind="stable")
+            .groupby("opportunity_id")["stage"]
+            .last()
+        )
+        snap["stage_then"] = snap["opportunity_id"].map(last)
+    else:
+        snap["stage_then"] = np.where(~snap["is_closed"], snap["stage"], None)
+    open_stages = set(ds.config.open_stages)
+    snap["stage_then"] = snap["stage_then"].where(
+        snap["stage_then"].isin(open_stages), UNKNOWN_STAGE
+    )
+    snap["age_days"] = (date - snap["created_date"]).dt.days
+    snap["age_band"] = _age_band(snap["age_days"])
+    cols = ["opportunity_id", "rep_id", "amount", "created_date", "close_date", "is_closed",
+            "is_won", "stage_then", "age_days", "age_band"]  # fmt: skip
+    return snap[cols].reset_index(drop=True)
+
+
+@dataclass
+class Window:
+    """One past window: its snapshot date, the deals open then, and what happened."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    open_deals: pd.DataFrame  # with 'won_in_window'
+    new_won: float  # won inside the window by deals created after the snapshot
+
+
+def past_windows(
+    ds: Dataset, as_of: pd.Timestamp, length_days: int, count: int = 8, step_months: int = 3
+) -> list[Window]:
+    """Past windows of ``length_days`` (latest first), their snapshots ``step_months`` apart at
+    the same point of the calendar as ``as_of`` (a quarter-start forecast learns from earlier
+    quarter starts, so seasonality is represented), each ending on or before ``as_of``."""
+    as_of = pd.Timestamp(as_of)
+    first_data = ds.opportunities["created_date"].min()
+    opps = ds.opportunities
+    windows = []
+    k = 0
+    while len(windows) < count:
+        k += 1
+        snapshot = as_of - pd.DateOffset(months=step_months * k)
+        if snapshot < first_data + pd.Timedelta(days=180):
+            break
+        end = snapshot + pd.Timedelta(days=length_days)
+        if end > as_of:
+            continue
+        deals = open_at(ds, snapshot)
+        deals["won_in_window"] = deals["is_won"] & (deals["close_date"] <= end)
+        fresh = opps[
+            (opps["created_date"] > snapshot)
+            & opps["is_won"]
+            & (opps["close_date"] > snapshot)
+            & (opps["close_date"] <= end)
+        ]
+        windows.append(Window(snapshot, end, deals, float(fresh["amount"].sum())))
+    return windows
+
+
+def win_rates(windows: list[Window]) -> pd.DataFrame:
+    """P(won inside the window) per (stage, age band), smoothed (see module docstring).
+
+    Columns: stage, age_band, deals, won, raw_rate, rate.
+    """
+    if not windows:
+        return pd.DataFrame(columns=["stage", "age_band", "deals", "won", "raw_rate", "rate"])
+    deals = pd.concat([w.open_deals for w in windows], ignore_index=True)
+    overall = deals["won_in_window"].mean()
+    by_stage = deals.groupby("stage_then")["won_in_window"].agg(["sum", "count"])
+    stage_rate = (by_stage["sum"] + PRIOR_WEIGHT * overall) / (by_stage["count"] + PRIOR_WEIGHT)
+    cells = (
+        deals.groupby(["stage_then", "age_band"])["won_in_window"]
+        .agg(["sum", "count"])
+        .reset_index()
+    )
+    prior = cells["stage_then"].map(stage_rate)
+    cells["rate"] = (cells["sum"] + PRIOR_WEIGHT * prior) / (cells["count"] + PRIOR_WEIGHT)
+    cells["raw_rate"] = cells["sum"] / cells["count"]
+    out = cells.rename(columns={"stage_then": "stage", "sum": "won", "count": "deals"})
+    out.attrs["stage_rate"] = stage_rate.to_dict()
+    out.attrs["overall_rate"] = float(overall)
+    return out[["stage", "age_band", "deals", "won", "raw_rate", "rate"]]
+
+
+def _rate_for(deals: pd.DataFrame, rates: pd.DataFrame) -> np.ndarray:
+    table = rates.set_index(["stage", "age_band"])["rate"]
+    keys = list(zip(deals["stage_then"], deals["age_band"], strict=True))
+    stage_rate = rates.attrs.get("stage_rate", {})
+    overall = rates.attrs.get("overall_rate", 0.0)
+    return np.array([table.get(k, stage_rate.get(k[0], overall)) for k in keys], dtype=float)
+
+
+def _growth(ds: Dataset, as_of: pd.Timestamp) -> float:
+    """Bookings of the 12 months to ``as_of`` over the 12 months before (1 when unknown)."""
+    opps = ds.opportunities
+    won = opps[opps["is_won"] & (opps["close_date"] <= as_of)]
+    year = pd.DateOffset(years=1)
+    last = won.loc[won["close_date"] > as_of - year, "amount"].sum()
+    before = won.loc[
+        (won["close_date"] > as_of - 2 * year) & (won["close_date"] <= as_of - year), "amount"
+    ].sum()
+    return float(last / before) if before > 0 and last > 0 else 1.0
+
+
+@dataclass
+class PipelineForecast:
+    """The result: per-deal rates, the simulated distribution and its summary."""
+
+    as_of: pd.Timestamp
+    end: pd.Timestamp
+    deals: pd.DataFrame  # open deals with 'win_probability' and 'expected'
+    rates: pd.DataFrame
+    totals: np.ndarray  # simulated window totals
+    new_deals_mean: float
+    new_deals_sd: float
+    history: pd.DataFrame  # past windows: start, expected, realised, new_won
+
+    def quantiles(self) -> dict[str, float]:
+        p10, p50, p90 = np.percentile(self.totals, [10, 50, 90])
+        return {"p10": float(p10), "p50": float(p50), "p90": float(p90),
+                "mean": float(self.totals.mean())}  # fmt: skip
+
+
+def pipeline_forecast(
+    ds: Dataset,
+    end: pd.Timestamp | str,
+    as_of: pd.Timestamp | str | None = None,
+    simulations: int = 20_000,
+    seed: int = 0,
+    history_windows: int = 8,
+) -> PipelineForecast:
+    """The distribution of bookings from ``as_of`` (exclusive) to ``end`` (inclusive).
+
+    Only data known at ``as_of`` is used: deals created after it are unknown, and outcomes are
+    read only for windows that ended by then. Deterministic for a given ``seed``.
+    """
+    as_of = pd.Timestamp(as_of if as_of is not None else ds.as_of)
+    end = pd.Timestamp(end)
+    length = max(int((end - as_of).days), 1)
+    windows = past_windows(ds, as_of, length, history_windows)
+    rates = win_rates(windows)
+    deals = open_at(ds, as_of)
+    deals["win_probability"] = _rate_for(deals, rates) if len(rates) else 0.0
+    deals["expected"] = deals["win_probability"] * deals["amount"]
+    history_rows = []
+    for w in windows:
+        expected = float((_rate_for(w.open_deals, rates) * w.open_deals["amount"]).sum())
+        realised = float(w.open_deals.loc[w.open_deals["won_in_window"], "amount"].sum())
+        history_rows.append({"start": w.start, "expected": expected, "realised": realised,
+                             "new_won": w.new_won})  # fmt: skip
+    history = pd.DataFrame(history_rows, columns=["start", "expected", "realised", "new_won"])
+    recent_new = history["new_won"].head(4).to_numpy() * _growth(ds, as_of) ** (
+        np.arange(1, min(4, len(history)) + 1) * 3 / 12
+    )
+    new_mean = float(recent_new.mean()) if len(recent_new) else 0.0
+    new_sd = float(recent_new.std(ddof=1)) if len(recent_new) > 1 else new_mean * 0.5
+    ratios = (history["realised"] / history["expected"]).replace([np.inf, -np.inf], np.nan).dropna()
+    ratios = ratios.to_numpy() / ratios.mean() if len(ratios) else np.array([1.0])
+    rng = np.random.default_rng(seed)
+    p = deals["win_probability"].to_numpy()
+    amounts = deals["amount"].to_numpy()
+    totals = np.empty(simulations)
+    chunk = max(1, 2_000_000 // max(len(p), 1))
+    for lo in range(0, simulations, chunk):
+        hi = min(simulations, lo + chunk)
+        wins = rng.random((hi - lo, len(p))) < p
+        existing = wins.astype(float) @ amounts
+        totals[lo:hi] = existing * rng.choice(ratios, hi - lo)
+    fresh = np.maximum(rng.normal(new_mean, new_sd, simulations), 0.0)
+    totals = totals + fresh
+    return PipelineForecast(as_of, end, deals, rates, totals, new_mean, new_sd, history)
+
+
+def combine_forecasts(
+    ts_mean: float, ts_lower: float, ts_upper: float, level: float,
+    pipe_p10: float, pipe_p50: float, pipe_p90: float,
+) -> dict[str, float]:  # fmt: skip
+    """Precision-weighted blend of the time-series and pipeline forecasts of one period.
+
+    Each forecast's spread is read from its interval as a normal sd (time series: its ``level``
+    interval; pipeline: P10-P90, an 80% band); weights are 1/sd^2 and the combined sd is
+    1/sqrt(sum of weights), assuming the two forecasts' errors are independent. Returns
+    mean, sd, weight_time_series, weight_pipeline and the 80% band p10/p90.
+    """
+    z_ts = float(norm.ppf(0.5 + level / 2))
+    z80 = float(norm.ppf(0.9))
+    sd_ts = max((ts_upper - ts_lower) / (2 * z_ts), 1e-9)
+    sd_pipe = max((pipe_p90 - pipe_p10) / (2 * z80), 1e-9)
+    w_ts, w_pipe = 1 / sd_ts**2, 1 / sd_pipe**2
+    mean = (w_ts * ts_mean + w_pipe * pipe_p50) / (w_ts + w_pipe)
+    sd = 1 / np.sqrt(w_ts + w_pipe)
+    return {
+        "mean": float(mean),
+        "sd": float(sd),
+        "weight_time_series": float(w_ts / (w_ts + w_pipe)),
+        "weight_pipeline": float(w_pipe / (w_ts + w_pipe)),
+        "p10": float(max(mean - z80 * sd, 0.0)),
+        "p90": float(mean + z80 * sd),
+    }
