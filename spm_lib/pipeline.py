@@ -3,9 +3,10 @@
 Method, for a window from ``as_of`` (exclusive) to ``end`` (inclusive):
 
 1. **Calibration from history.** At earlier snapshot dates (every three months back from
-   ``as_of``, whose window of the same length ended by ``as_of``), every then-open opportunity is recorded with its stage at
-   the snapshot (from stage history) and its age. Its outcome is whether it was won with a close
-   date inside that window, so the rate includes the chance that the close date slips out.
+   ``as_of``, whose window of the same length ended by ``as_of``), every then-open opportunity
+   is recorded with its stage at the snapshot (from stage history) and its age. Its outcome is
+   whether it was won with a close date inside that window, so the rate includes the chance
+   that the close date slips out.
    ``win_rates`` smooths the rate of each (stage, age band) toward its stage's rate, and each
    stage's toward the overall rate, with a beta prior of :data:`PRIOR_WEIGHT` pseudo-deals.
 2. **Open deals now** get the rate of their stage and age band; a deal's CRM probability and
