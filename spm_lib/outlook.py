@@ -175,3 +175,41 @@ def last_quarter_error(scored: pd.DataFrame, period: Period) -> float:
     rows = scored[(scored["level"] == "company") & (scored["horizon"] == 1)
                   & (scored["target"] == period.label.replace("-", ""))]  # fmt: skip
     return float(rows["error_pct"].iloc[-1]) if len(rows) else float("nan")
+
+
+def reading(view: QuarterOutlook) -> str:
+    """The one-line reading of the key figures."""
+    from spm_lib.report.context import CONTEXT
+    from spm_lib.report.formats import format_change, format_currency, format_percent
+
+    cur = CONTEXT.currency
+    money = lambda v: format_currency(v, cur)  # noqa: E731
+    q = view.pipeline.quantiles()
+    parts = [
+        f"The forecast for {view.target} is {money(view.forecast_mean)} "
+        f"({view.interval:.0%} interval {money(view.forecast_lower)}–{money(view.forecast_upper)})"
+    ]
+    if view.same_quarter_last_year == view.same_quarter_last_year and view.same_quarter_last_year:
+        parts.append(f", {format_change(view.change_on_last_year)} on the same quarter last year")
+    if view.quota == view.quota and view.quota:
+        parts.append(f" and {format_percent(view.share_of_quota)} of quota")
+    parts.append(
+        f". The open pipeline points to {money(q['p50'])} (P10–P90 {money(q['p10'])}–"
+        f"{money(q['p90'])}); weighing both by their precision gives "
+        f"{money(view.combined['mean'])}."
+    )
+    return "".join(parts)
+
+
+def backtest_reading(table: pd.DataFrame) -> str:
+    """Whether the forecaster beat seasonal naive on the company series, in one sentence."""
+    company = table[table["series"] == "Company"].set_index("model")
+    if not {"forecast", "seasonal_naive"} <= set(company.index):
+        return "Not enough history to backtest the company series."
+    ours, naive = company.loc["forecast"], company.loc["seasonal_naive"]
+    verdict = "beat" if ours["mase"] < naive["mase"] else "did not beat"
+    return (
+        f"Over the last {int(ours['n'])} monthly forecasts (6 months ahead), the method {verdict} "
+        f"seasonal naive on company bookings: MASE {ours['mase']:.2f} against {naive['mase']:.2f}; "
+        f"its {ours['coverage']:.0%} of actuals fell inside the interval."
+    )

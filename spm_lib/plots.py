@@ -11,6 +11,8 @@ import matplotlib
 matplotlib.use("Agg", force=False)
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -72,3 +74,52 @@ def show(fig: Figure | None = None) -> None:
     fig = fig or plt.gcf()
     display(fig)
     plt.close(fig)
+
+
+def _x(index: pd.Index) -> pd.DatetimeIndex:
+    return index.to_timestamp() if isinstance(index, pd.PeriodIndex) else pd.DatetimeIndex(index)
+
+
+def fan_chart(
+    history: pd.Series, forecast: pd.DataFrame, title: str, ylabel: str, interval: float
+) -> Figure:
+    """History as a line, the forecast mean dashed, its interval shaded."""
+    fig, ax = new_figure()
+    ax.plot(_x(history.index), history.to_numpy(), color=PALETTE[0], label="Actual")
+    x = _x(forecast.index)
+    ax.plot(x, forecast["mean"], color=PALETTE[1], linestyle="--", label="Forecast")
+    ax.fill_between(x, forecast["lower"], forecast["upper"], color=PALETTE[1], alpha=0.25,
+                    label=f"{interval:.0%} interval")  # fmt: skip
+    ax.legend(loc="upper left")
+    finish(ax, title, "Month", ylabel, yunit="currency")
+    return fig
+
+
+def distribution_chart(
+    totals: np.ndarray, marks: dict[str, float], title: str, xlabel: str
+) -> Figure:
+    """Histogram of simulated totals with vertical lines at ``marks`` (label -> value)."""
+    fig, ax = new_figure()
+    ax.hist(totals, bins=60, color=PALETTE[0], alpha=0.8)
+    styles = ["--", "-", "--", ":"]
+    for (label, value), style in zip(marks.items(), styles, strict=False):
+        ax.axvline(value, color=PALETTE[1], linestyle=style, label=f"{label}: "
+                   f"{format_currency(value, CONTEXT.currency)}")  # fmt: skip
+    ax.legend(loc="upper right")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_currency(v, CONTEXT.currency)))
+    finish(ax, title, xlabel, "Simulations (count)")
+    return fig
+
+
+def forecast_vs_actual_chart(scored: pd.DataFrame, title: str) -> Figure:
+    """Forecasts (with intervals) against actuals by target quarter, one quarter ahead."""
+    fig, ax = new_figure()
+    rows = scored.sort_values("target")
+    x = np.arange(len(rows))
+    ax.errorbar(x, rows["mean"], yerr=[rows["mean"] - rows["lower"], rows["upper"] - rows["mean"]],
+                fmt="o", color=PALETTE[1], capsize=4, label="Forecast and interval")  # fmt: skip
+    ax.plot(x, rows["actual"], "s", color=PALETTE[0], label="Actual")
+    ax.set_xticks(x, rows["target"].astype(str).tolist())
+    ax.legend(loc="upper left")
+    finish(ax, title, "Quarter forecast (made one quarter before)", "Bookings", yunit="currency")
+    return fig

@@ -29,6 +29,7 @@ class KeyFigure:
     unit: str | None = None
     change: float | None = None  # relative change against a comparison period
     change_label: str = ""  # e.g. "on Q2"
+    detail: str = ""  # a line under the label, e.g. the interval
 
     def formatted(self, currency: str | None = None) -> str:
         return format_value(self.value, self.unit, currency or CONTEXT.currency)
@@ -53,6 +54,7 @@ def record(
     unit: str | None = None,
     change: float | None = None,
     change_label: str = "",
+    detail: str = "",
 ) -> KeyFigure:
     """Record key figure ``name`` in the executed notebook and return it (for :func:`key_figures`).
 
@@ -61,7 +63,9 @@ def record(
     if unit is not None and unit not in UNITS:
         raise ValueError(f"unit {unit!r} is not one of {', '.join(UNITS)}")
     number = _plain_number(value)
-    figure = KeyFigure(name, number, label or name.replace("_", " "), unit, change, change_label)
+    figure = KeyFigure(
+        name, number, label or name.replace("_", " "), unit, change, change_label, detail
+    )
     try:
         from IPython.display import display
     except ImportError:  # pragma: no cover - IPython ships with ipykernel
@@ -86,10 +90,11 @@ def key_figures_html(figures: list[KeyFigure], reading: str = "") -> str:
                 f'<div class="spm-kf-change">{format_change(fig.change)} '
                 f"{html.escape(fig.change_label)}</div>"
             )
+        detail = f'<div class="spm-kf-change">{html.escape(fig.detail)}</div>' if fig.detail else ""
         cards.append(
             '<div class="spm-kf">'
             f'<div class="spm-kf-value">{html.escape(fig.formatted())}</div>'
-            f'<div class="spm-kf-label">{html.escape(fig.label)}</div>{change}</div>'
+            f'<div class="spm-kf-label">{html.escape(fig.label)}</div>{change}{detail}</div>'
         )
     text = f'<p class="spm-reading">{html.escape(reading)}</p>' if reading else ""
     row = f'<div class="spm-kf-row">{"".join(cards)}</div>'

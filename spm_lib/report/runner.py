@@ -221,7 +221,12 @@ def run_suite(
     (out_dir / "executed").mkdir(parents=True, exist_ok=True)
     folder = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
     paths = discover_notebooks(folder, notebooks)
-    parameters = {"data": str(data_path), "period": resolved.label, "segment": segment or ""}
+    parameters = {
+        "data": str(data_path),
+        "period": resolved.label,
+        "segment": segment or "",
+        "out_dir": str(out_dir),
+    }
     kernel = kernel or default_kernel()
     footer = (
         f"spm_lib {versions().get('spm-lib')} · data {dataset.source} · fingerprint "
