@@ -373,8 +373,9 @@ def backtest(
 ) -> pd.DataFrame:
     """Rolling-origin evaluation of ``models`` on ``y``.
 
-    The last ``origins`` forecast origins (one period apart) each forecast up to ``horizon``
-    periods from the data before them (only periods with an actual are scored). Per model:
+    The last ``origins`` forecast origins (one period apart, each with at least ``min_train``
+    points before it, default :data:`MIN_POINTS`) each forecast the ``horizon`` periods after
+    it from the data before it. Per model:
     ``mase`` (mean over origins of MASE scaled by that origin's training data), ``smape``,
     ``wape`` = sum|y - f| / sum|y|, ``bias`` = sum(f - y) / sum(y), ``coverage`` = share of
     actuals inside [lower, upper], and ``n`` forecasts scored. Seasonal naive is the yardstick.
@@ -383,12 +384,12 @@ def backtest(
     values = pd.to_numeric(y, errors="coerce").fillna(0.0)
     m = season_length(y.index)
     n = len(values)
-    min_train = min_train or max(MIN_POINTS, 2 * m if m > 1 else MIN_POINTS)
-    first = max(min_train, n - origins - horizon + 1)
+    min_train = min_train or MIN_POINTS
+    first = max(min_train, n - horizon - origins + 1)
     rows = []
     for name, model in models.items():
         errs, acts, preds, inside, mases, smapes = [], [], [], [], [], []
-        for origin in range(first, n):
+        for origin in range(first, n - horizon + 1):
             train, test = values.iloc[:origin], values.iloc[origin : origin + horizon]
             fc = model(train, len(test), level=level)
             f = fc["mean"].to_numpy()

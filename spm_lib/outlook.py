@@ -126,7 +126,7 @@ def group_forecasts(ds: Dataset, level: str, period: Period, interval: float = 0
 
 
 def accuracy_backtest(
-    ds: Dataset, period: Period, interval: float = 0.8, origins: int = 12
+    ds: Dataset, period: Period, interval: float = 0.8, origins: int = 24
 ) -> pd.DataFrame:
     """Rolling-origin backtest (6 months ahead) of the forecaster and seasonal naive on the
     company's and each region's monthly bookings: one row per (series, model)."""

@@ -88,6 +88,19 @@ def test_manifest_is_complete_and_reconciles(suite, small_sample):
     }
 
 
+def test_forecasting_records_its_key_figures_and_keeps_history(suite):
+    _, out = suite
+    manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
+    figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["forecasting"]
+    for name in ("forecast_next_quarter", "forecast_next_quarter_lower",
+                 "forecast_next_quarter_upper", "pipeline_forecast_p50"):  # fmt: skip
+        assert figures[name] > 0, name
+    assert figures["forecast_next_quarter_lower"] < figures["forecast_next_quarter"]
+    assert figures["forecast_next_quarter"] < figures["forecast_next_quarter_upper"]
+    history = (out / "forecast_history.csv").read_text().splitlines()
+    assert history[0].startswith("made_at,level,series,target") and len(history) > 10
+
+
 def _code_lines(notebook: Path) -> list[str]:
     nb = nbformat.read(notebook, as_version=4)
     return [

@@ -1,0 +1,86 @@
+"""Pipeline forecast: snapshots, calibrated rates, the simulated band, and the blend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spm_lib import load_dataset
+from spm_lib.pipeline import Window, combine_forecasts, open_at, pipeline_forecast, win_rates
+
+HISTORY = [
+    {"opportunity_id": "O1", "stage": "Prospecting", "entered_date": "2025-01-05"},
+    {"opportunity_id": "O1", "stage": "Proposal", "entered_date": "2025-01-20"},
+    {"opportunity_id": "O1", "stage": "Closed Won", "entered_date": "2025-02-10"},
+    {"opportunity_id": "O3", "stage": "Prospecting", "entered_date": "2025-02-01"},
+]
+
+
+def test_open_at_uses_the_stage_then(make_dataset):
+    ds = load_dataset(make_dataset(stage_history=HISTORY))
+    snap = open_at(ds, pd.Timestamp("2025-02-01")).set_index("opportunity_id")
+    # O1 open (closes 02-10) in Proposal; O2 open (closes 03-01), no history; O3 created that day
+    assert set(snap.index) == {"O1", "O2", "O3"}
+    assert snap.loc["O1", "stage_then"] == "Proposal" and snap.loc["O1", "age_days"] == 27
+    assert snap.loc["O2", "stage_then"] == "(unknown)"
+    assert snap.loc["O3", "age_band"] == "0-30 d"
+
+
+def test_win_rates_shrink_small_cells_toward_their_stage():
+    deals = pd.DataFrame(
+        {"stage_then": ["A"] * 40 + ["B"] * 2,
+         "age_band": ["0-30 d"] * 30 + ["31-90 d"] * 10 + ["0-30 d"] * 2,
+         "won_in_window": [True] * 15 + [False] * 15 + [True] * 10 + [True, True], "amount": 1.0}
+    )  # fmt: skip
+    rates = win_rates([Window(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-31"), deals, 0.0)])
+    overall = 27 / 42
+    stage_a = (25 + 20 * overall) / (40 + 20)
+    cell = rates.set_index(["stage", "age_band"])
+    assert cell.loc[("A", "31-90 d"), "rate"] == pytest.approx((10 + 20 * stage_a) / (10 + 20))
+    assert cell.loc[("A", "31-90 d"), "raw_rate"] == 1.0
+    stage_b = (2 + 20 * overall) / 22
+    assert cell.loc[("B", "0-30 d"), "rate"] == pytest.approx((2 + 20 * stage_b) / 22)
+
+
+def test_combination_weights_by_precision():
+    equal = combine_forecasts(
+        100,
+        80,
+        120,
+        0.8,
+        180,
+        200,
+        220,
+    )
+    assert equal["mean"] == pytest.approx(150) and equal["weight_pipeline"] == pytest.approx(0.5)
+    # the pipeline twice as precise (half the width) gets four times the weight
+    skewed = combine_forecasts(100, 80, 120, 0.8, 190, 200, 210)
+    assert skewed["weight_pipeline"] == pytest.approx(0.8)
+    assert skewed["mean"] == pytest.approx(0.2 * 100 + 0.8 * 200)
+
+
+def test_band_holds_the_actual_in_at_least_three_of_the_last_four_quarters(default_sample):
+    ds = load_dataset(default_sample)
+    opps = ds.opportunities
+    last = ds.period("latest")
+    hits = []
+    for k in range(4):
+        quarter = last.shift(-k)
+        as_of = pd.Timestamp(quarter.start) - pd.Timedelta(days=1)
+        forecast = pipeline_forecast(ds, end=pd.Timestamp(quarter.end), as_of=as_of)
+        q = forecast.quantiles()
+        actual = opps.loc[opps["is_won"] & quarter.mask(opps["close_date"]), "amount"].sum()
+        hits.append(q["p10"] <= actual <= q["p90"])
+        assert q["p10"] < q["p50"] < q["p90"]
+    assert sum(hits) >= 3, hits
+
+
+def test_forecast_uses_only_what_was_known(default_sample):
+    ds = load_dataset(default_sample)
+    as_of = pd.Timestamp("2025-06-30")
+    result = pipeline_forecast(ds, end=pd.Timestamp("2025-09-30"), as_of=as_of, simulations=2000)
+    assert (result.deals["created_date"] <= as_of).all()
+    assert (result.history["start"] + pd.Timedelta(days=92) <= as_of).all()
+    again = pipeline_forecast(ds, end=pd.Timestamp("2025-09-30"), as_of=as_of, simulations=2000)
+    assert np.array_equal(result.totals, again.totals)  # deterministic

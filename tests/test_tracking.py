@@ -1,0 +1,59 @@
+"""Forecast history: merge precedence, file round trip, scoring, backfill without hindsight."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spm_lib.tracking import (
+    HISTORY_COLUMNS,
+    accuracy_summary,
+    backfill,
+    merge_history,
+    read_history,
+    score,
+    write_history,
+)
+
+
+def row(made_at, target, mean, source="run", horizon=1, series="Company", level="company"):
+    return {"made_at": made_at, "level": level, "series": series, "target": target,
+            "horizon": horizon, "mean": mean, "lower": mean * 0.9, "upper": mean * 1.1,
+            "interval": 0.8, "source": source}  # fmt: skip
+
+
+def test_merge_prefers_runs_over_backfill_and_round_trips(tmp_path):
+    backfilled = pd.DataFrame([row("2026Q2", "2026Q3", 90.0, "backfill")])
+    run = pd.DataFrame([row("2026Q2", "2026Q3", 100.0, "run"), row("2026Q3", "2026Q4", 120.0)])
+    merged = merge_history(run, backfilled)
+    assert merged["mean"].tolist() == [100.0, 120.0]
+    path = write_history(tmp_path / "h.csv", merged)
+    pd.testing.assert_frame_equal(read_history(path), merged[HISTORY_COLUMNS], check_dtype=False)
+    assert read_history(tmp_path / "none.csv").empty
+
+
+def test_scores_by_hand():
+    index = pd.period_range("2026Q2", periods=2, freq="Q")
+    actuals = {"company": pd.DataFrame({"Company": [100.0, 200.0]}, index=index)}
+    history = pd.DataFrame([row("2026Q1", "2026Q2", 105.0), row("2026Q2", "2026Q3", 150.0),
+                            row("2026Q3", "2026Q4", 300.0)])  # fmt: skip
+    scored = score(history, actuals)
+    assert scored["target"].tolist() == ["2026Q2", "2026Q3"]  # 2026Q4 has no actual yet
+    assert scored["error_pct"].tolist() == pytest.approx([0.05, -0.25])
+    assert scored["hit"].tolist() == [True, False]
+    assert scored["in_interval"].tolist() == [True, False]
+    summary = accuracy_summary(scored).iloc[0]
+    assert summary["forecasts"] == 2 and summary["bias"] == pytest.approx(-0.1)
+    assert summary["mape"] == pytest.approx(0.15) and summary["hit_rate"] == 0.5
+
+
+def test_backfill_sees_no_future():
+    index = pd.period_range("2022Q1", periods=16, freq="Q")
+    values = np.full(16, 100.0)
+    spiked = values.copy()
+    spiked[-1] = 10_000.0  # a spike in the last quarter
+    plain = backfill(pd.DataFrame({"Company": values}, index=index), "company", quarters=4)
+    spike = backfill(pd.DataFrame({"Company": spiked}, index=index), "company", quarters=4)
+    pd.testing.assert_frame_equal(plain, spike)  # no backfilled forecast used the last quarter
+    assert plain["made_at"].unique().tolist() == ["2024Q4", "2025Q1", "2025Q2", "2025Q3"]
