@@ -213,3 +213,31 @@ def backtest_reading(table: pd.DataFrame) -> str:
         f"seasonal naive on company bookings: MASE {ours['mase']:.2f} against {naive['mase']:.2f}; "
         f"its {ours['coverage']:.0%} of actuals fell inside the interval."
     )
+
+
+def pipeline_quarters(ds: Dataset, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """The pipeline forecast for the quarter containing the day after ``as_of`` (the current
+    quarter: booked so far plus what the pipeline adds by its end) and the quarter after it.
+
+    Columns: quarter, booked_to_date, p10, p50, p90 (totals for the quarter), open_deals.
+    """
+    from spm_lib.series import period_freq
+
+    as_of = pd.Timestamp(as_of if as_of is not None else ds.as_of)
+    current = (as_of + pd.Timedelta(days=1)).to_period(period_freq(ds, "Q"))
+    opps = ds.opportunities
+    rows = []
+    for quarter in (current, current + 1):
+        start = max(as_of, quarter.start_time - pd.Timedelta(days=1))
+        result = pipeline_forecast(ds, end=quarter.end_time.normalize(), as_of=as_of, start=start)
+        booked = opps.loc[
+            opps["is_won"]
+            & (opps["close_date"] >= quarter.start_time)
+            & (opps["close_date"] <= as_of),
+            "amount",
+        ].sum()
+        q = result.quantiles()
+        rows.append({"quarter": str(quarter), "booked_to_date": float(booked),
+                     "p10": booked + q["p10"], "p50": booked + q["p50"], "p90": booked + q["p90"],
+                     "open_deals": int((result.deals["win_probability"] > 0).sum())})  # fmt: skip
+    return pd.DataFrame(rows)

@@ -91,11 +91,17 @@ class Window:
 
 
 def past_windows(
-    ds: Dataset, as_of: pd.Timestamp, length_days: int, count: int = 8, step_months: int = 3
+    ds: Dataset,
+    as_of: pd.Timestamp,
+    length_days: int,
+    count: int = 8,
+    step_months: int = 3,
+    offset_days: int = 0,
 ) -> list[Window]:
-    """Past windows of ``length_days`` (latest first), their snapshots ``step_months`` apart at
-    the same point of the calendar as ``as_of`` (a quarter-start forecast learns from earlier
-    quarter starts, so seasonality is represented), each ending on or before ``as_of``."""
+    """Past windows (latest first): snapshots ``step_months`` apart at the same point of the
+    calendar as ``as_of`` (a quarter-start forecast learns from earlier quarter starts, so
+    seasonality is represented); each window runs from ``offset_days`` after its snapshot
+    (exclusive) for ``length_days`` and ends on or before ``as_of``."""
     as_of = pd.Timestamp(as_of)
     first_data = ds.opportunities["created_date"].min()
     opps = ds.opportunities
@@ -106,15 +112,17 @@ def past_windows(
         snapshot = as_of - pd.DateOffset(months=step_months * k)
         if snapshot < first_data + pd.Timedelta(days=180):
             break
-        end = snapshot + pd.Timedelta(days=length_days)
+        begin = snapshot + pd.Timedelta(days=offset_days)
+        end = begin + pd.Timedelta(days=length_days)
         if end > as_of:
             continue
         deals = open_at(ds, snapshot)
-        deals["won_in_window"] = deals["is_won"] & (deals["close_date"] <= end)
+        inside = (deals["close_date"] > begin) & (deals["close_date"] <= end)
+        deals["won_in_window"] = deals["is_won"] & inside
         fresh = opps[
             (opps["created_date"] > snapshot)
             & opps["is_won"]
-            & (opps["close_date"] > snapshot)
+            & (opps["close_date"] > begin)
             & (opps["close_date"] <= end)
         ]
         windows.append(Window(snapshot, end, deals, float(fresh["amount"].sum())))
@@ -171,6 +179,7 @@ class PipelineForecast:
     """The result: per-deal rates, the simulated distribution and its summary."""
 
     as_of: pd.Timestamp
+    start: pd.Timestamp
     end: pd.Timestamp
     deals: pd.DataFrame  # open deals with 'win_probability' and 'expected'
     rates: pd.DataFrame
@@ -192,16 +201,21 @@ def pipeline_forecast(
     simulations: int = 20_000,
     seed: int = 0,
     history_windows: int = 8,
+    start: pd.Timestamp | str | None = None,
 ) -> PipelineForecast:
-    """The distribution of bookings from ``as_of`` (exclusive) to ``end`` (inclusive).
+    """The distribution of bookings closing after ``start`` (default ``as_of``) up to ``end``
+    inclusive, as seen at ``as_of``: with ``start`` at the end of the current quarter and
+    ``end`` at the end of the next, it forecasts the next quarter.
 
     Only data known at ``as_of`` is used: deals created after it are unknown, and outcomes are
     read only for windows that ended by then. Deterministic for a given ``seed``.
     """
     as_of = pd.Timestamp(as_of if as_of is not None else ds.as_of)
+    start = max(pd.Timestamp(start), as_of) if start is not None else as_of
     end = pd.Timestamp(end)
-    length = max(int((end - as_of).days), 1)
-    windows = past_windows(ds, as_of, length, history_windows)
+    length = max(int((end - start).days), 1)
+    offset = int((start - as_of).days)
+    windows = past_windows(ds, as_of, length, history_windows, offset_days=offset)
     rates = win_rates(windows)
     deals = open_at(ds, as_of)
     deals["win_probability"] = _rate_for(deals, rates) if len(rates) else 0.0
@@ -232,7 +246,7 @@ def pipeline_forecast(
         totals[lo:hi] = existing * rng.choice(ratios, hi - lo)
     fresh = np.maximum(rng.normal(new_mean, new_sd, simulations), 0.0)
     totals = totals + fresh
-    return PipelineForecast(as_of, end, deals, rates, totals, new_mean, new_sd, history)
+    return PipelineForecast(as_of, start, end, deals, rates, totals, new_mean, new_sd, history)
 
 
 def combine_forecasts(

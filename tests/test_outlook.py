@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from spm_lib import load_dataset, outlook
@@ -42,3 +43,19 @@ def test_history_file_is_written_and_reused(ds, tmp_path):
     scored, summary = outlook.tracking_scores(ds, period, second)
     assert set(summary["level"]) == {"company", "region"}
     assert np.isfinite(outlook.last_quarter_error(scored, period))
+
+
+def test_pipeline_quarters_mid_quarter_counts_what_is_booked(ds):
+    as_of = pd.Timestamp("2026-08-15")
+    table = outlook.pipeline_quarters(ds, as_of).set_index("quarter")
+    assert table.index.tolist() == ["2026Q3", "2026Q4"]
+    opps = ds.opportunities
+    won = opps[opps["is_won"]]
+    booked = won.loc[(won["close_date"] >= "2026-07-01") & (won["close_date"] <= as_of), "amount"]
+    assert table.loc["2026Q3", "booked_to_date"] == booked.sum()
+    assert table.loc["2026Q3", "p10"] >= booked.sum()
+    actual = won.loc[
+        (won["close_date"] >= "2026-07-01") & (won["close_date"] <= "2026-09-30"), "amount"
+    ]
+    assert table.loc["2026Q3", "p10"] <= actual.sum() <= table.loc["2026Q3", "p90"]
+    assert table.loc["2026Q4", "booked_to_date"] == 0
