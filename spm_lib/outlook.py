@@ -29,6 +29,12 @@ from spm_lib.tracking import (
 TRACKED_LEVELS = ("company", "region")
 
 
+def quarter_label(quarter: pd.Period | str) -> str:
+    """``2026Q4`` (pandas) -> ``2026-Q4`` (the suite's period label)."""
+    text = str(quarter)
+    return text.replace("Q", "-Q") if "-Q" not in text else text
+
+
 @dataclass
 class QuarterOutlook:
     """Next quarter: time-series forecast, pipeline forecast, their blend, and yardsticks."""
@@ -43,6 +49,10 @@ class QuarterOutlook:
     quota: float
     pipeline: PipelineForecast
     combined: dict
+
+    @property
+    def target_label(self) -> str:
+        return quarter_label(self.target)
 
     @property
     def change_on_last_year(self) -> float:
@@ -122,6 +132,7 @@ def group_forecasts(ds: Dataset, level: str, period: Period, interval: float = 0
         for s, t in zip(rows["series"], rows["target"], strict=True)
     ]
     rows["change"] = rows["mean"] / rows["last_year"].where(rows["last_year"] > 0) - 1
+    rows["target"] = rows["target"].map(quarter_label)
     return rows[["series", "target", "mean", "lower", "upper", "last_year", "change"]]
 
 
@@ -186,7 +197,7 @@ def reading(view: QuarterOutlook) -> str:
     money = lambda v: format_currency(v, cur)  # noqa: E731
     q = view.pipeline.quantiles()
     parts = [
-        f"The forecast for {view.target} is {money(view.forecast_mean)} "
+        f"The forecast for {view.target_label} is {money(view.forecast_mean)} "
         f"({view.interval:.0%} interval {money(view.forecast_lower)}–{money(view.forecast_upper)})"
     ]
     if view.same_quarter_last_year == view.same_quarter_last_year and view.same_quarter_last_year:
@@ -237,7 +248,7 @@ def pipeline_quarters(ds: Dataset, as_of: pd.Timestamp | None = None) -> pd.Data
             "amount",
         ].sum()
         q = result.quantiles()
-        rows.append({"quarter": str(quarter), "booked_to_date": float(booked),
+        rows.append({"quarter": quarter_label(quarter), "booked_to_date": float(booked),
                      "p10": booked + q["p10"], "p50": booked + q["p50"], "p90": booked + q["p90"],
                      "open_deals": int((result.deals["win_probability"] > 0).sum())})  # fmt: skip
     return pd.DataFrame(rows)

@@ -119,7 +119,7 @@ def forecast_vs_actual_chart(scored: pd.DataFrame, title: str) -> Figure:
     ax.errorbar(x, rows["mean"], yerr=[rows["mean"] - rows["lower"], rows["upper"] - rows["mean"]],
                 fmt="o", color=PALETTE[1], capsize=4, label="Forecast and interval")  # fmt: skip
     ax.plot(x, rows["actual"], "s", color=PALETTE[0], label="Actual")
-    ax.set_xticks(x, rows["target"].astype(str).tolist())
+    ax.set_xticks(x, [str(t).replace("Q", "-Q") for t in rows["target"]])
     ax.legend(loc="upper left")
     finish(ax, title, "Quarter forecast (made one quarter before)", "Bookings", yunit="currency")
     return fig

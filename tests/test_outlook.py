@@ -30,7 +30,7 @@ def test_quarter_outlook_is_consistent(ds):
     q = view.pipeline.quantiles()
     low, high = sorted([view.forecast_mean, q["p50"]])
     assert low <= view.combined["mean"] <= high
-    assert "forecast for 2026Q3" in outlook.reading(view)
+    assert "forecast for 2026-Q3" in outlook.reading(view)
 
 
 def test_history_file_is_written_and_reused(ds, tmp_path):
@@ -48,14 +48,14 @@ def test_history_file_is_written_and_reused(ds, tmp_path):
 def test_pipeline_quarters_mid_quarter_counts_what_is_booked(ds):
     as_of = pd.Timestamp("2026-08-15")
     table = outlook.pipeline_quarters(ds, as_of).set_index("quarter")
-    assert table.index.tolist() == ["2026Q3", "2026Q4"]
+    assert table.index.tolist() == ["2026-Q3", "2026-Q4"]
     opps = ds.opportunities
     won = opps[opps["is_won"]]
     booked = won.loc[(won["close_date"] >= "2026-07-01") & (won["close_date"] <= as_of), "amount"]
-    assert table.loc["2026Q3", "booked_to_date"] == booked.sum()
-    assert table.loc["2026Q3", "p10"] >= booked.sum()
+    assert table.loc["2026-Q3", "booked_to_date"] == booked.sum()
+    assert table.loc["2026-Q3", "p10"] >= booked.sum()
     actual = won.loc[
         (won["close_date"] >= "2026-07-01") & (won["close_date"] <= "2026-09-30"), "amount"
     ]
-    assert table.loc["2026Q3", "p10"] <= actual.sum() <= table.loc["2026Q3", "p90"]
-    assert table.loc["2026Q4", "booked_to_date"] == 0
+    assert table.loc["2026-Q3", "p10"] <= actual.sum() <= table.loc["2026-Q3", "p90"]
+    assert table.loc["2026-Q4", "booked_to_date"] == 0
