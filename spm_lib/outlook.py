@@ -97,9 +97,12 @@ def quarter_outlook(ds: Dataset, period: Period, interval: float = 0.8) -> Quart
     pipe = pipeline_forecast(ds, end=target.end_time.normalize(), as_of=_origin(period))
     q = pipe.quantiles()
     row = fc.iloc[0]
-    combined = combine_forecasts(
-        row["mean"], row["lower"], row["upper"], interval, q["p10"], q["p50"], q["p90"]
-    )
+    if pipe.history.empty:  # no past window to calibrate on: the time series stands alone
+        combined = {"mean": float(row["mean"]), "weight_time_series": 1.0, "weight_pipeline": 0.0}
+    else:
+        combined = combine_forecasts(
+            row["mean"], row["lower"], row["upper"], interval, q["p10"], q["p50"], q["p90"]
+        )
     return QuarterOutlook(
         target=target,
         forecast_mean=float(row["mean"]),
@@ -204,6 +207,9 @@ def reading(view: QuarterOutlook) -> str:
         parts.append(f", {format_change(view.change_on_last_year)} on the same quarter last year")
     if view.quota == view.quota and view.quota:
         parts.append(f" and {format_percent(view.share_of_quota)} of quota")
+    if view.pipeline.history.empty:
+        parts.append(". There is too little history to calibrate a pipeline forecast.")
+        return "".join(parts)
     parts.append(
         f". The open pipeline points to {money(q['p50'])} (P10–P90 {money(q['p10'])}–"
         f"{money(q['p90'])}); weighing both by their precision gives "

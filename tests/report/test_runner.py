@@ -165,6 +165,7 @@ def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(make_datase
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     shutil.copy(NOTEBOOKS / "data_quality.ipynb", notebooks)
+    shutil.copy(NOTEBOOKS / "forecasting.ipynb", notebooks)  # also: it copes with tiny data
     nbformat.write(BROKEN, notebooks / "broken.ipynb")
     out = tmp_path / "out"
     result = spm(
@@ -172,11 +173,12 @@ def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(make_datase
         *("--period", "2025-Q1", "--segment", "region=West", "--jobs", "2", "--quiet"),
     )
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "1 of 2 reports failed" in result.stderr
+    assert "1 of 3 reports failed" in result.stderr
     folder = out / "2025-Q1"
     manifest = json.loads((folder / "manifest.json").read_text())
     entries = {n["name"]: n for n in manifest["notebooks"]}
     assert entries["data_quality"]["status"] == "ok"
+    assert entries["forecasting"]["status"] == "ok", entries["forecasting"]["error"]
     broken = entries["broken"]
     assert broken["status"] == "failed"
     assert broken["error"]["exception"] == "ValueError"
