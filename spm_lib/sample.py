@@ -424,6 +424,8 @@ def generate(
     won_close = np.where(pull, pulled_to, won_close)
     close = np.where(won, won_close, lost_close)
     bookings_index = _expected_bookings_index(won_close, np.prod(p, axis=1) * amount, start, end)
+    lag_months = _month_index(won_close[won]) - _month_index(created[won])
+    lag_share = np.bincount(np.clip(lag_months, 0, 24), minlength=25) / max(int(won.sum()), 1)
 
     # Cut off at the end date; drop deals closed before the history starts.
     keep = (created <= end) & (close >= start)
@@ -580,6 +582,20 @@ def generate(
         strong_industry,
     )
     truth["seasonal_profile"]["bookings_index_by_month"] = bookings_index
+    bookings_ramp = [
+        float(np.sum(ramp(m - np.arange(m + 1)) * lag_share[: m + 1])) for m in range(25)
+    ]
+    truth["ramp"]["bookings_productivity_by_month"] = {
+        str(m): round(v, 4) for m, v in enumerate(bookings_ramp)
+    }
+    truth["ramp"]["bookings_months_to_80pct"] = next(
+        (m for m, v in enumerate(bookings_ramp) if v >= 0.8), None
+    )
+    truth["ramp"]["bookings_note"] = (
+        "the ramp in bookings implied by the ramp in new opportunities and the distribution of "
+        "months from creation to close of won deals: sum_k ramp(m - k) x share of won deals "
+        "closing k months after creation"
+    )
     return SampleData(tables=tables, config=_config(end_date), ground_truth=truth)
 
 

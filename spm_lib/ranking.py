@@ -1,0 +1,89 @@
+"""Honest ranking: win rates shrunk toward the group with an empirical-Bayes beta prior.
+
+For each rep, won ~ Binomial(won + lost, p) and p ~ Beta(a, b). The prior (a, b) is fitted to
+all reps by maximising the beta-binomial likelihood; each rep's posterior is Beta(a + won,
+b + lost). A rep with three deals stays near the group's rate with a wide interval, so the
+board is ranked by the posterior mean and shows the interval, never the raw rate alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+from spm_lib.data import Dataset
+from spm_lib.periods import Period
+
+TRAILING_MONTHS = 12
+
+
+def fit_beta_prior(won: np.ndarray, trials: np.ndarray) -> tuple[float, float]:
+    """Maximum-likelihood (a, b) of a beta-binomial over groups with ``won`` of ``trials``.
+
+    Falls back to a weak prior at the pooled rate (a + b = 2) when there are fewer than three
+    groups with trials or the fit does not converge.
+    """
+    won, trials = np.asarray(won, float), np.asarray(trials, float)
+    keep = trials > 0
+    won, trials = won[keep], trials[keep]
+    pooled = (won.sum() + 0.5) / (trials.sum() + 1.0)
+    fallback = (2 * pooled, 2 * (1 - pooled))
+    if len(won) < 3:
+        return fallback
+
+    def negative_log_likelihood(params: np.ndarray) -> float:
+        a, b = np.exp(params)
+        return -float(np.sum(special.betaln(won + a, trials - won + b) - special.betaln(a, b)))
+
+    start = np.log([max(pooled * 10, 1e-3), max((1 - pooled) * 10, 1e-3)])
+    result = optimize.minimize(negative_log_likelihood, start, method="Nelder-Mead",
+                               options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 2000})  # fmt: skip
+    a, b = np.exp(result.x)
+    if not result.success or not np.isfinite([a, b]).all() or a + b > 1e6:
+        # no detectable spread between reps: a very strong prior at the pooled rate
+        return (pooled * 1e6, (1 - pooled) * 1e6) if result.success else fallback
+    return float(a), float(b)
+
+
+def shrunk_rates(won: pd.Series, lost: pd.Series, level: float = 0.9) -> pd.DataFrame:
+    """Posterior mean and ``level`` equal-tailed interval of each group's rate."""
+    a, b = fit_beta_prior(won.to_numpy(), (won + lost).to_numpy())
+    post_a, post_b = a + won.to_numpy(float), b + lost.to_numpy(float)
+    tail = (1 - level) / 2
+    return pd.DataFrame(
+        {
+            "shrunk_rate": post_a / (post_a + post_b),
+            "lower": stats.beta.ppf(tail, post_a, post_b),
+            "upper": stats.beta.ppf(1 - tail, post_a, post_b),
+        },
+        index=won.index,
+    ).assign(prior_a=a, prior_b=b)
+
+
+def win_rate_board(
+    ds: Dataset, period: Period, months: int = TRAILING_MONTHS, level: float = 0.9
+) -> pd.DataFrame:
+    """Reps ranked by shrunk win rate (count) over the ``months`` months to the period end.
+
+    Columns: rank, rep_id, name, team, region, won, lost, raw_rate, shrunk_rate, lower, upper.
+    Reps without a closed deal in the window are listed last with the prior's rate.
+    """
+    end = pd.Timestamp(period.end) + pd.Timedelta(days=1)
+    start = end - pd.DateOffset(months=months)
+    opps = ds.opportunities
+    closed = opps[opps["is_closed"] & (opps["close_date"] >= start) & (opps["close_date"] < end)]
+    counts = closed.groupby("rep_id")["is_won"].agg(won="sum", closed="size")
+    reps = ds.reps.set_index("rep_id")
+    counts = counts.reindex(reps.index, fill_value=0)
+    counts["lost"] = counts["closed"] - counts["won"]
+    rates = shrunk_rates(counts["won"], counts["lost"], level)
+    board = counts.join(rates)
+    board["raw_rate"] = board["won"] / board["closed"].where(board["closed"] > 0)
+    board = board.join(reps[[c for c in ("name", "team", "region") if c in reps]])
+    board = board.sort_values(["shrunk_rate", "closed"], ascending=[False, False])
+    board["rank"] = np.arange(1, len(board) + 1)
+    board = board.rename_axis("rep_id").reset_index()
+    cols = ["rank", "rep_id", "name", "team", "region", "won", "lost", "raw_rate", "shrunk_rate",
+            "lower", "upper"]  # fmt: skip
+    return board[[c for c in cols if c in board]]
