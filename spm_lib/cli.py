@@ -95,6 +95,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from spm_lib.sources import import_export
+
+    try:
+        out = import_export(args.source, args.files, args.out)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 2
+    print(f"Canonical dataset written to {out}; check it with `spm validate {out}`.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="spm", description="Sales performance reports.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a dataset folder and summarise its quality")
     validate.add_argument("dir", help="dataset folder")
     validate.set_defaults(func=_cmd_validate)
+
+    imp = sub.add_parser("import", help="convert a CRM export into a canonical dataset folder")
+    imp.add_argument(
+        "--from", dest="source", required=True, choices=["maven"], help="the export's source system"
+    )
+    imp.add_argument("--out", required=True, help="dataset folder to write")
+    imp.add_argument("files", nargs="+", help="export files, or a folder holding them")
+    imp.set_defaults(func=_cmd_import)
 
     sample = sub.add_parser("sample-data", help="write the deterministic sample dataset")
     sample.add_argument("--out", required=True, help="folder to write (replaced if present)")

@@ -123,3 +123,50 @@ def forecast_vs_actual_chart(scored: pd.DataFrame, title: str) -> Figure:
     ax.legend(loc="upper left")
     finish(ax, title, "Quarter forecast (made one quarter before)", "Bookings", yunit="currency")
     return fig
+
+
+def waterfall_chart(movement: pd.DataFrame, title: str) -> Figure:
+    """Waterfall of the computable buckets of :func:`spm_lib.scorecard.pipeline_movement`."""
+    rows = movement[movement["computable"]].reset_index(drop=True)
+    fig, ax = new_figure()
+    level = 0.0
+    for i, row in rows.iterrows():
+        if row["bucket"] in ("starting pipeline", "ending pipeline"):
+            bottom, height, color = 0.0, row["amount"], PALETTE[0]
+            level = row["amount"]
+        else:
+            bottom = level if row["amount"] >= 0 else level + row["amount"]
+            height, color = abs(row["amount"]), PALETTE[2] if row["amount"] >= 0 else PALETTE[3]
+            level += row["amount"]
+        ax.bar(i, height, bottom=bottom, color=color)
+    ax.set_xticks(range(len(rows)), rows["bucket"].tolist())
+    finish(ax, title, "", "Open pipeline", yunit="currency")
+    return fig
+
+
+def interval_chart(board: pd.DataFrame, title: str, label: str = "name") -> Figure:
+    """Shrunk rates as dots with their intervals, one row per entry of ``board``."""
+    rows = board.iloc[::-1].reset_index(drop=True)
+    fig, ax = new_figure(9, max(3.0, 0.3 * len(rows) + 1))
+    y = np.arange(len(rows))
+    ax.errorbar(rows["shrunk_rate"], y, xerr=[rows["shrunk_rate"] - rows["lower"],
+                rows["upper"] - rows["shrunk_rate"]], fmt="o", color=PALETTE[0],
+                capsize=3, label="Shrunk win rate, 90% interval")  # fmt: skip
+    ax.plot(rows["raw_rate"], y, "x", color=PALETTE[1], label="Raw win rate")
+    ax.set_yticks(y, rows[label].astype(str).tolist())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
+    ax.legend(loc="lower right")
+    finish(ax, title, "Win rate (won / closed)", "")
+    return fig
+
+
+def ramp_chart(curve: pd.DataFrame, title: str) -> Figure:
+    """Productivity by months since hire, with the 80% line."""
+    fig, ax = new_figure()
+    ax.plot(curve["months_since_hire"], curve["productivity"], "o", color=PALETTE[0],
+            alpha=0.5, label="Mean productivity")  # fmt: skip
+    ax.plot(curve["months_since_hire"], curve["smoothed"], color=PALETTE[0], label="3-month mean")
+    ax.axhline(0.8, color=PALETTE[1], linestyle="--", label="80% of tenured")
+    ax.legend(loc="lower right")
+    finish(ax, title, "Months since hire", "Bookings relative to tenured reps", yunit="percent")
+    return fig

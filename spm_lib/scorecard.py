@@ -145,3 +145,76 @@ def pipeline_movement(ds: Dataset, period: Period) -> pd.DataFrame:
         rows.append({"bucket": bucket, "amount": float("nan"), "deals": pd.NA,
                      "computable": False, "note": f"needs {needs}"})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def rollup(ds: Dataset, period: Period, by: str | None) -> pd.DataFrame:
+    """Team, region or segment roll-up: bookings, quota, attainment, won, closed, win_rate,
+    average_deal, cycle_median_days, pipeline_created, coverage, required_coverage,
+    velocity_per_day, activities_per_rep."""
+    column = metrics.group_column(by)
+    parts = [
+        metrics.quota_attainment(ds, period, by)[[column, "bookings", "quota", "attainment"]],
+        metrics.win_rate(ds, period, by)[[column, "won", "closed", "win_rate"]],
+        metrics.average_deal_size(ds, period, by)[[column, "average_deal"]],
+        metrics.sales_cycle(ds, period, by)[[column, "cycle_median_days"]],
+        metrics.pipeline_created(ds, period, by)[[column, "pipeline_created"]],
+        metrics.pipeline_coverage(ds, period, by)[[column, "coverage", "required_coverage"]],
+        metrics.sales_velocity(ds, period, by)[[column, "velocity_per_day"]],
+        metrics.activity_rates(ds, period, by)[[column, "per_rep"]].rename(
+            columns={"per_rep": "activities_per_rep"}
+        ),
+    ]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.merge(part, on=column, how="outer")
+    return out
+
+
+def headline(ds: Dataset, period: Period) -> dict[str, float]:
+    """The key figures for the audience: bookings, quota_attainment, win_rate and
+    reps_at_or_above_quota_pct for the period, the prior period and the same period last year
+    (suffixes ``_prior``, ``_last_year``); ``closed`` deals behind the win rate;
+    ``reps_with_quota``."""
+    out: dict[str, float] = {}
+    for suffix, p in (("", period), ("_prior", period.previous()),
+                      ("_last_year", period.same_period_last_year())):  # fmt: skip
+        total = metrics.quota_attainment(ds, p, None).iloc[0]
+        wins = metrics.win_rate(ds, p, None).iloc[0]
+        reps = metrics.quota_attainment(ds, p, "rep")
+        with_quota = reps[reps["quota"] > 0]
+        out[f"bookings{suffix}"] = float(total["bookings"])
+        out[f"quota_attainment{suffix}"] = float(total["attainment"])
+        out[f"win_rate{suffix}"] = float(wins["win_rate"])
+        out[f"closed{suffix}"] = float(wins["closed"])
+        out[f"reps_with_quota{suffix}"] = float(len(with_quota))
+        out[f"reps_at_or_above_quota_pct{suffix}"] = (
+            float((with_quota["attainment"] >= 1).mean()) if len(with_quota) else float("nan")
+        )
+    return out
+
+
+def reading(figures: dict[str, float], period: Period, at_risk_count: int | None) -> str:
+    """One line on the key figures."""
+    from spm_lib.report.context import CONTEXT
+    from spm_lib.report.formats import format_change, format_currency, format_percent
+
+    def change(name: str) -> str:
+        now, before = figures[name], figures[f"{name}_prior"]
+        return format_change(now / before - 1) if before else "no prior figure"
+
+    text = (
+        f"Bookings of {format_currency(figures['bookings'], CONTEXT.currency)} in {period.label} "
+        f"({change('bookings')} on the quarter before), win rate "
+        f"{format_percent(figures['win_rate'])} over {int(figures['closed']):,} closed deals"
+    )
+    if figures["reps_with_quota"]:
+        text += (
+            f"; {format_percent(figures['quota_attainment'])} of quota, "
+            f"{format_percent(figures['reps_at_or_above_quota_pct'])} of "
+            f"{int(figures['reps_with_quota'])} reps at or above it"
+        )
+    else:
+        text += "; no quotas in this dataset, so attainment is not shown"
+    if at_risk_count:
+        text += f". {at_risk_count} reps are at risk for {period.shift(1).label}"
+    return text + "."

@@ -1,0 +1,47 @@
+"""Adapters from real CRM exports to the canonical tables.
+
+Each adapter turns export files into canonical tables plus the ``spm.yaml`` they need;
+:func:`write_dataset` writes them as a dataset folder that :func:`spm_lib.load_dataset` reads.
+Adapters rename and reshape; they never drop a row: rows the canonical model cannot use are left
+for the loader to quarantine with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from spm_lib.sources import maven
+
+ADAPTERS: dict[str, Callable[[list[Path]], tuple[dict[str, pd.DataFrame], dict]]] = {
+    "maven": maven.convert,
+}
+
+
+def expand(paths: list[str | Path]) -> list[Path]:
+    """Files given, with folders replaced by the CSV files inside them."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        files.extend(sorted(path.glob("*.csv")) if path.is_dir() else [path])
+    return files
+
+
+def write_dataset(out: str | Path, tables: dict[str, pd.DataFrame], config: dict) -> Path:
+    """Write ``tables`` as ``<name>.csv`` and ``config`` as ``spm.yaml`` into ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
+    (out / "spm.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def import_export(source: str, files: list[str | Path], out: str | Path) -> Path:
+    """Convert export ``files`` from ``source`` into a canonical dataset folder ``out``."""
+    if source not in ADAPTERS:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(ADAPTERS)}")
+    tables, config = ADAPTERS[source](expand(files))
+    return write_dataset(out, tables, config)

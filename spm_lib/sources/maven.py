@@ -1,0 +1,119 @@
+"""Maven Analytics "CRM Sales Opportunities" export -> canonical tables.
+
+Files: ``sales_pipeline.csv`` (opportunity_id, sales_agent, product, account, deal_stage,
+engage_date, close_date, close_value), ``sales_teams.csv`` (sales_agent, manager,
+regional_office), ``accounts.csv`` (account, sector, year_established, revenue in $ millions,
+employees, office_location, subsidiary_of), ``products.csv`` (product, series, sales_price).
+
+Mapping: sales_agent -> rep (id and name), manager -> manager and team, regional_office ->
+region; engage_date -> created_date; close_value -> amount; deal_stage Prospecting / Engaging /
+Won / Lost -> the stages of the same names (Won won, Lost lost); account -> account_id (open
+deals without an account keep an empty one); sector -> industry with the export's typo
+``technolgy`` corrected; revenue x 1,000,000 -> annual_revenue; office_location -> region of the
+account. Product ``GTXPro`` is the ``GTX Pro`` of products.csv. Open deals carry no value in
+this export: their amount is the product's list price (``amount_source`` says which). Prospecting
+deals have no engage date; the loader quarantines them (no created_date), counted in the
+data-quality report. There are no quotas, stage history, activities or trainings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+PRODUCT_SPELLINGS = {"GTXPro": "GTX Pro"}
+SECTOR_SPELLINGS = {"technolgy": "technology"}
+REQUIRED = ("sales_pipeline.csv", "sales_teams.csv")
+
+
+def _read(files: dict[str, Path], name: str) -> pd.DataFrame | None:
+    path = files.get(name)
+    if path is None:
+        return None
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+
+
+def convert(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Canonical tables and ``spm.yaml`` content from the Maven export files."""
+    files = {p.name: p for p in paths}
+    missing = [name for name in REQUIRED if name not in files]
+    if missing:
+        raise FileNotFoundError(
+            f"Maven CRM export: missing {', '.join(missing)} (given: {', '.join(files) or 'none'})"
+        )
+    pipeline = _read(files, "sales_pipeline.csv")
+    teams = _read(files, "sales_teams.csv")
+    accounts = _read(files, "accounts.csv")
+    products = _read(files, "products.csv")
+
+    reps = pd.DataFrame(
+        {
+            "rep_id": teams["sales_agent"],
+            "name": teams["sales_agent"],
+            "manager": teams["manager"],
+            "team": teams["manager"],
+            "region": teams["regional_office"],
+            "segment": pd.NA,
+            "hire_date": pd.NA,
+            "end_date": pd.NA,
+        }
+    )
+    product = pipeline["product"].replace(PRODUCT_SPELLINGS)
+    list_price = (
+        product.map(products.set_index("product")["sales_price"]) if products is not None else None
+    )
+    has_value = pipeline["close_value"].notna()
+    amount = pipeline["close_value"].where(has_value, list_price)
+    opportunities = pd.DataFrame(
+        {
+            "opportunity_id": pipeline["opportunity_id"],
+            "rep_id": pipeline["sales_agent"],
+            "account_id": pipeline["account"],
+            "product": product,
+            "created_date": pipeline["engage_date"],
+            "close_date": pipeline["close_date"],
+            "stage": pipeline["deal_stage"],
+            "amount": amount,
+            "amount_source": pd.Series("close_value", index=pipeline.index).where(
+                has_value, "list price"
+            ),
+        }
+    )
+    tables = {"reps": reps, "opportunities": opportunities}
+    if accounts is not None:
+        revenue = pd.to_numeric(accounts["revenue"], errors="coerce") * 1_000_000
+        tables["accounts"] = pd.DataFrame(
+            {
+                "account_id": accounts["account"],
+                "name": accounts["account"],
+                "industry": accounts["sector"].replace(SECTOR_SPELLINGS),
+                "region": accounts["office_location"],
+                "employees": accounts["employees"],
+                "annual_revenue": revenue.round(0),
+                "owner_rep_id": pd.NA,
+                "year_established": accounts["year_established"],
+                "subsidiary_of": accounts["subsidiary_of"],
+            }
+        )
+    dates = pd.concat([pipeline["engage_date"], pipeline["close_date"]]).dropna()
+    config = {
+        "currency": "USD",
+        "fiscal_year_start_month": 1,
+        "as_of": str(max(dates)) if len(dates) else None,
+        "stages": [
+            "Prospecting",
+            "Engaging",
+            {"name": "Won", "won": True},
+            {"name": "Lost", "lost": True},
+        ],  # fmt: skip
+        "source": {
+            "adapter": "maven",
+            "notes": [
+                "open deals: amount = product list price (column amount_source)",
+                "product GTXPro read as GTX Pro; sector technolgy read as technology",
+                "Prospecting deals have no engage date and are quarantined by the loader",
+            ],
+        },
+    }
+    return tables, config
