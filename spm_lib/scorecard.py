@@ -30,8 +30,22 @@ MOVEMENT_NEEDS_HISTORY = {
 }
 
 
+def active_in(ds: Dataset, period: Period) -> pd.Series:
+    """Reps employed at some point of the period (unknown hire or end dates count as employed)
+    or with a deal closed in it."""
+    reps = ds.reps
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+    employed = (reps["hire_date"].isna() | (reps["hire_date"] <= end)) & (
+        reps["end_date"].isna() | (reps["end_date"] >= start)
+    )
+    opps = ds.opportunities
+    closed = opps.loc[opps["is_closed"] & period.mask(opps["close_date"]), "rep_id"]
+    return employed | reps["rep_id"].isin(closed)
+
+
 def scorecard(ds: Dataset, period: Period) -> pd.DataFrame:
-    """One row per rep of the audience (see module docstring for the columns' definitions)."""
+    """One row per rep of the audience employed in the period (see module docstring for the
+    columns' definitions)."""
     att = metrics.quota_attainment(ds, period, "rep")
     wins = metrics.win_rate(ds, period, "rep")[["rep_id", "won", "lost", "win_rate"]]
     board = win_rate_board(ds, period)[["rep_id", "shrunk_rate", "lower", "upper"]]
@@ -39,7 +53,8 @@ def scorecard(ds: Dataset, period: Period) -> pd.DataFrame:
     cycle = metrics.sales_cycle(ds, period, "rep")[["rep_id", "cycle_median_days"]]
     created = metrics.pipeline_created(ds, period, "rep")[["rep_id", "pipeline_created"]]
     coverage = metrics.pipeline_coverage(ds, period, "rep")[["rep_id", "coverage"]]
-    reps = ds.reps[[c for c in ("rep_id", "name", "team", "region") if c in ds.reps]]
+    reps = ds.reps[active_in(ds, period)]
+    reps = reps[[c for c in ("rep_id", "name", "team", "region") if c in reps]]
     out = reps
     for part in (att, wins, board, deal, cycle, created, coverage):
         out = out.merge(part, on="rep_id", how="left")
