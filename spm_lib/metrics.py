@@ -249,7 +249,7 @@ def activity_rates(ds: Dataset, period: Period, by: str | None = "rep") -> pd.Da
             "activities": in_period.groupby(column).size(),
             "active_reps": active.groupby(column)["rep_id"].nunique(),
         }
-    ).reindex(index, fill_value=0)
+    ).reindex(index).fillna(0)
     won = bookings(ds, period, by).set_index(column)["won_deals"].reindex(index)
     out["per_rep"] = out["activities"] / out["active_reps"].where(out["active_reps"] > 0)
     out["per_won_deal"] = out["activities"] / won.where(won > 0)
