@@ -244,12 +244,16 @@ def activity_rates(ds: Dataset, period: Period, by: str | None = "rep") -> pd.Da
         [in_period["rep_id"], opps.loc[_in(opps["created_date"], period), "rep_id"]]
     )
     active = _with_groups(pd.DataFrame({"rep_id": touched.unique()}), ds, by)
-    out = pd.DataFrame(
-        {
-            "activities": in_period.groupby(column).size(),
-            "active_reps": active.groupby(column)["rep_id"].nunique(),
-        }
-    ).reindex(index).fillna(0)
+    out = (
+        pd.DataFrame(
+            {
+                "activities": in_period.groupby(column).size(),
+                "active_reps": active.groupby(column)["rep_id"].nunique(),
+            }
+        )
+        .reindex(index)
+        .fillna(0)
+    )
     won = bookings(ds, period, by).set_index(column)["won_deals"].reindex(index)
     out["per_rep"] = out["activities"] / out["active_reps"].where(out["active_reps"] > 0)
     out["per_won_deal"] = out["activities"] / won.where(won > 0)

@@ -302,21 +302,29 @@ def generate(
     volume = rng.lognormal(0.0, 0.2, n_reps)
     skill = rng.lognormal(0.0, 0.06, (n_reps, len(OPEN_STAGES)))
 
-    # Planted stage weaknesses and industry strengths (about 10% of reps each, disjoint), on
-    # reps employed at least a year of the history, in the four largest industries, so that
-    # each planted effect has data behind it.
-    employed_days = np.minimum(leave_or_end, end) - np.maximum(hire, start)
-    eligible = np.nonzero(employed_days >= 365)[0]
+    # Planted stage weaknesses and industry strengths (about 10% of reps each, disjoint), in the
+    # four largest industries, on reps with data behind them
+    # (reps still employed at the end and hired at least 18 months before it, so that a
+    # trailing-year analysis sees them in full)
+    eligible = np.nonzero((leave < 0) & (hire <= end - 548))[0]
     order = eligible[rng.permutation(len(eligible))]
     n_planted = min(max(3, round(0.1 * n_reps)), len(order) // 2)
     weak_reps = np.sort(order[:n_planted])
     strong_reps = np.sort(order[n_planted : 2 * n_planted])
-    weak_stage = rng.integers(1, len(OPEN_STAGES), n_planted)  # not Prospecting
+    # the weak stage is one the rep sends at least 40 deals a year into (not Prospecting), so
+    # that a trailing-year analysis has the data to see it
+    yearly = 12 * np.where(is_ent, SEGMENT_RATE["Enterprise"], SEGMENT_RATE["Commercial"]) * volume
+    reach = yearly[:, None] * np.cumprod(np.r_[1.0, BASE_PASS[:-1]])[None, :]
+    weak_stage = np.array(
+        [
+            rng.choice(np.nonzero(reach[r, 1:] >= 40)[0] + 1) if (reach[r, 1:] >= 40).any() else 1
+            for r in weak_reps
+        ]
+    )
     weakness = np.ones((n_reps, len(OPEN_STAGES)))
     weakness[weak_reps, weak_stage] = WEAKNESS_MULTIPLIER
     strong_industry = np.argsort(INDUSTRY_WEIGHTS)[::-1][rng.integers(0, 4, n_planted)]
     strength = np.ones((n_reps, len(INDUSTRIES)))
-    strength[strong_reps, strong_industry] = STRENGTH_MULTIPLIER
 
     # Trainings: each rep takes each module with probability TRAINING_UPTAKE.
     module_names = list(MODULES)
@@ -343,6 +351,12 @@ def generate(
         np.clip(rng.lognormal(math.log(180), 0.9, n_acc), 5, 999),
     ).round()
     revenue = (employees * rng.lognormal(math.log(180_000), 0.5, n_acc)).round(-3)
+    # a strength needs accounts of that industry in the rep's book: else the book's commonest
+    for i, r in enumerate(strong_reps):
+        book = acc_industry[book_start[r] : book_start[r] + book_size[r]]
+        if not (book == strong_industry[i]).any():
+            strong_industry[i] = np.bincount(book, minlength=len(INDUSTRIES)).argmax()
+    strength[strong_reps, strong_industry] = STRENGTH_MULTIPLIER
 
     # Opportunity creation on the rep-month grid.
     first_month = int(_month_index(np.array([start]))[0]) - WARMUP_MONTHS
@@ -386,11 +400,18 @@ def generate(
     p = BASE_PASS[None, :] * skill[opp_rep] * weakness[opp_rep]
     p = p * (strength[opp_rep, industry] ** (1 / len(OPEN_STAGES)))[:, None]
     p = p * (LEAD_SOURCE_WIN[source] ** (1 / len(OPEN_STAGES)))[:, None]
+    effective = {}
     for m, name in enumerate(module_names):
         stage_name, effect = MODULES[name]
+        effective[name] = 0.0
         if effect != 1.0:
             k = OPEN_STAGES.index(stage_name)
             trained = created >= completed[opp_rep, m]
+            if trained.any():  # the realised effect once probabilities are capped at 0.97
+                before = np.minimum(p[trained, k], 0.97)
+                effective[name] = float(
+                    np.minimum(before * effect, 0.97).mean() / before.mean() - 1
+                )
             p[:, k] = np.where(trained, p[:, k] * effect, p[:, k])
     p = np.minimum(p, 0.97)
     passed = rng.random((n, len(OPEN_STAGES))) < p
@@ -582,6 +603,8 @@ def generate(
         strong_industry,
     )
     truth["seasonal_profile"]["bookings_index_by_month"] = bookings_index
+    for item in truth["training_effects"]:
+        item["effective_relative_effect"] = round(effective[item["module"]], 4)
     bookings_ramp = [
         float(np.sum(ramp(m - np.arange(m + 1)) * lag_share[: m + 1])) for m in range(25)
     ]
@@ -706,6 +729,10 @@ def _ground_truth(
                 "stage": stage,
                 "conversion_multiplier": effect,
                 "applies_to": "opportunities created on or after the completion date",
+                "effective_note": (
+                    "effective_relative_effect: mean conversion of the trained deals with the "
+                    "effect over without it, minus 1, after capping probabilities at 0.97"
+                ),
             }
             for module, (stage, effect) in MODULES.items()
         ],

@@ -1,0 +1,321 @@
+"""Training gaps: which rep converts worse at which stage than comparable peers, what it costs,
+which module to assign, and whether past training worked.
+
+- **Stage outcomes**: every entry of an opportunity into an open stage, with whether it
+  converted (reached a later stage or won) or was lost there; undecided entries (still open in
+  that stage) are left out of rates.
+- **Skill gaps** (:func:`skill_gaps`): per (rep, stage) over a trailing window, conversions k of
+  n decided entries. The peer benchmark is the pooled conversion of the other reps of the same
+  segment (leave-one-out), times an adjustment for comparable peers: the company's conversion at
+  that stage for the entry's tenure band and training status (whether the rep had completed a
+  module for the stage when the deal was created) over the stage's overall conversion, shrunk
+  toward 1, averaged over the rep's entries. The rep's rate is shrunk with
+  a beta prior fitted to the peer group (:func:`spm_lib.ranking.fit_beta_prior`); P(below) is
+  the posterior probability that the rep's true conversion is below the benchmark. A gap is
+  flagged when P(below) >= ``threshold``, the shrunk rate is at least ``min_gap`` (relative)
+  below the benchmark and the rep has at least ``min_entries`` decided entries.
+- **Revenue at stake** = (benchmark - shrunk rate) x decided entries into the stage in the
+  window x downstream conversion (share of deals passing the stage that are then won, company
+  pooled) x the rep's average won deal (the segment's when the rep has none).
+- **Training effect** (:func:`training_effects`): two-way fixed-effects difference in
+  differences on entries into the module's stage: converted ~ trained_after + rep + quarter,
+  ordinary least squares with standard errors clustered by rep (statsmodels). ``trained_after``
+  is 1 for deals a trained rep created on or after completing the module. The effect is in
+  conversion points, and relative to the trained reps' conversion before training.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from spm_lib.data import Dataset
+from spm_lib.ranking import fit_beta_prior
+
+TENURE_BANDS = (0, 6, 12, 10_000)
+TENURE_LABELS = ("0-5 months", "6-11 months", "12+ months")
+TENURE_PRIOR = 200.0  # pseudo-entries shrinking a tenure factor toward 1
+
+
+def stage_outcomes(ds: Dataset) -> pd.DataFrame:
+    """One row per (opportunity, open stage entered): opportunity_id, rep_id, stage, stage_rank,
+    entered_date, created_date, converted, lost, decided, won (the deal's final outcome)."""
+    history = ds.get("stage_history")
+    cols = ["opportunity_id", "rep_id", "stage", "stage_rank", "entered_date", "created_date",
+            "converted", "lost", "decided", "won"]  # fmt: skip
+    if history is None or history.empty:
+        return pd.DataFrame(columns=cols)
+    order = {s: i for i, s in enumerate(ds.config.stage_names)}
+    open_stages = ds.config.open_stages
+    opps = ds.opportunities[["opportunity_id", "rep_id", "created_date", "is_closed", "is_won"]]
+    entries = history[history["stage"].isin(open_stages)].merge(opps, on="opportunity_id")
+    entries = entries.sort_values("entered_date", kind="stable").drop_duplicates(
+        ["opportunity_id", "stage"]
+    )
+    entries["stage_rank"] = entries["stage"].map(order)
+    deepest = entries.groupby("opportunity_id")["stage_rank"].max()
+    further = entries["opportunity_id"].map(deepest) > entries["stage_rank"]
+    entries["converted"] = further | entries["is_won"]
+    entries["lost"] = ~entries["converted"] & entries["is_closed"]
+    entries["decided"] = entries["converted"] | entries["lost"]
+    entries["won"] = entries["is_won"]
+    return entries[cols].reset_index(drop=True)
+
+
+def _tenure_band(months: pd.Series) -> pd.Series:
+    return pd.cut(months, TENURE_BANDS, right=False, labels=TENURE_LABELS).astype("str")
+
+
+def _trained_for_stage(ds: Dataset, entries: pd.DataFrame) -> np.ndarray:
+    """Whether the rep had completed a catalogue module for the entry's stage when the deal was
+    created (comparable peers are compared at the same training status)."""
+    trainings = ds.get("trainings")
+    flags = np.zeros(len(entries), dtype=bool)
+    if trainings is None or trainings.empty:
+        return flags
+    stage_of = {
+        module: spec.get("stage")
+        for module, spec in ds.config.training_catalogue.items()
+        if isinstance(spec, dict)
+    }
+    done = trainings.assign(stage=trainings["module"].map(stage_of)).dropna(subset=["stage"])
+    first = done.groupby(["rep_id", "stage"])["completed_date"].min()
+    keys = pd.MultiIndex.from_arrays([entries["rep_id"], entries["stage"]])
+    completed = first.reindex(keys).to_numpy()
+    created = entries["created_date"].to_numpy()
+    return ~pd.isna(completed) & (created >= completed)
+
+
+def _window(ds: Dataset, as_of, window_months: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    end = pd.Timestamp(as_of if as_of is not None else ds.as_of)
+    return end - pd.DateOffset(months=window_months), end
+
+
+def skill_gaps(
+    ds: Dataset,
+    as_of=None,
+    window_months: int = 12,
+    threshold: float = 0.9,
+    min_gap: float = 0.2,
+    min_entries: int = 10,
+) -> pd.DataFrame:
+    """One row per (rep_id, stage): entered (decided entries), converted, raw_rate, shrunk_rate,
+    benchmark, gap (benchmark - shrunk), p_below, flagged, revenue_at_stake; ranked by revenue at
+    stake. Benchmarks and shrinkage use ``ds.company`` (the whole company) when ``ds`` is
+    narrowed to an audience, but only the audience's reps are returned."""
+    company = ds.company or ds
+    start, end = _window(company, as_of, window_months)
+    outcomes = stage_outcomes(company)
+    cols = ["rep_id", "stage", "entered", "converted", "raw_rate", "shrunk_rate", "benchmark",
+            "gap", "p_below", "flagged", "revenue_at_stake"]  # fmt: skip
+    if outcomes.empty:
+        return pd.DataFrame(columns=cols)
+    inside = outcomes[(outcomes["entered_date"] > start) & (outcomes["entered_date"] <= end)]
+    decided = inside[inside["decided"]].copy()
+    reps = company.reps.set_index("rep_id")
+    has_segment = "segment" in reps and reps["segment"].notna().any()
+    decided["segment"] = decided["rep_id"].map(reps["segment"]) if has_segment else "All"
+    decided["segment"] = decided["segment"].fillna("(none)")
+    hire = decided["rep_id"].map(reps["hire_date"])
+    months = (decided["entered_date"] - hire).dt.days / 30.44
+    tenure = _tenure_band(months).where(hire.notna(), "unknown")
+    trained = _trained_for_stage(company, decided)
+    decided["tenure"] = tenure + np.where(trained, " / trained", "")
+
+    cells = (
+        decided.groupby(["rep_id", "segment", "stage"])
+        .agg(entered=("converted", "size"), converted=("converted", "sum"))
+        .reset_index()
+    )
+    seg = decided.groupby(["segment", "stage"])["converted"].agg(seg_k="sum", seg_n="size")
+    cells = cells.join(seg, on=["segment", "stage"])
+    others = (cells["seg_n"] - cells["entered"]).where(lambda s: s > 0)
+    cells["peer_rate"] = (cells["seg_k"] - cells["converted"]) / others
+
+    # tenure factor: conversion by (stage, tenure band) over the stage's, shrunk toward 1
+    stage_rate = decided.groupby("stage")["converted"].mean()
+    band = decided.groupby(["stage", "tenure"])["converted"].agg(["sum", "size"])
+    band_rate = (
+        band["sum"] + TENURE_PRIOR * band.index.get_level_values("stage").map(stage_rate)
+    ) / (band["size"] + TENURE_PRIOR)
+    factor = band_rate / band.index.get_level_values("stage").map(stage_rate)
+    mix = decided.groupby(["rep_id", "stage", "tenure"]).size().rename("w").reset_index()
+    mix["factor"] = factor.reindex(pd.MultiIndex.from_frame(mix[["stage", "tenure"]])).to_numpy()
+    mix["wf"] = mix["w"] * mix["factor"]
+    rep_factor = mix.groupby(["rep_id", "stage"])[["wf", "w"]].sum()
+    rep_factor = (rep_factor["wf"] / rep_factor["w"]).rename("tenure_factor")
+    cells = cells.join(rep_factor, on=["rep_id", "stage"])
+    cells["benchmark"] = (cells["peer_rate"] * cells["tenure_factor"]).clip(upper=0.999)
+
+    shrunk, p_below = [], []
+    for (_segment, _stage), group in cells.groupby(["segment", "stage"], sort=False):
+        a, b = fit_beta_prior(group["converted"].to_numpy(), group["entered"].to_numpy())
+        post_a = a + group["converted"]
+        post_b = b + group["entered"] - group["converted"]
+        shrunk.append(post_a / (post_a + post_b))
+        p_below.append(
+            pd.Series(
+                stats.beta.cdf(group["benchmark"].fillna(0), post_a, post_b), index=group.index
+            )
+        )
+    cells["shrunk_rate"] = pd.concat(shrunk)
+    cells["p_below"] = pd.concat(p_below)
+    cells["raw_rate"] = cells["converted"] / cells["entered"]
+    cells["gap"] = cells["benchmark"] - cells["shrunk_rate"]
+    cells["flagged"] = (
+        (cells["p_below"] >= threshold)
+        & (cells["gap"] >= min_gap * cells["benchmark"])
+        & (cells["entered"] >= min_entries)
+    )
+    cells["revenue_at_stake"] = _revenue_at_stake(company, cells, inside, start, end)
+    cells = cells[cells["rep_id"].isin(ds.reps["rep_id"])]
+    cells = cells.sort_values(["flagged", "revenue_at_stake"], ascending=False, ignore_index=True)
+    return cells[cols]
+
+
+def _revenue_at_stake(ds, cells, inside, start, end) -> pd.Series:
+    """(benchmark - shrunk) x entries x downstream conversion x average deal (see module doc)."""
+    passed = inside[inside["converted"]]
+    finished = passed[passed["decided"]]
+    downstream = finished.groupby("stage")["won"].mean()
+    opps = ds.opportunities
+    won = opps[opps["is_won"] & (opps["close_date"] > start) & (opps["close_date"] <= end)]
+    average = won.groupby("rep_id")["amount"].mean()
+    reps = ds.reps.set_index("rep_id")
+    segment_of = reps["segment"] if "segment" in reps else pd.Series(dtype=str)
+    segment_average = won.groupby(won["rep_id"].map(segment_of))["amount"].mean()
+    deal = cells["rep_id"].map(average)
+    deal = deal.fillna(cells["rep_id"].map(segment_of).map(segment_average)).fillna(
+        won["amount"].mean()
+    )
+    value = cells["gap"].clip(lower=0) * cells["entered"] * cells["stage"].map(downstream) * deal
+    return value.fillna(0.0)
+
+
+def recommendations(
+    ds: Dataset, gaps: pd.DataFrame, as_of=None, skip_completed_months: int = 12
+) -> pd.DataFrame:
+    """Assignments for flagged gaps: rep_id, name, stage, module, reason, revenue_at_stake.
+
+    Modules come from ``training_catalogue`` in ``spm.yaml`` (module -> ``stage`` it builds). A
+    module the rep completed within ``skip_completed_months`` before ``as_of`` is skipped and the
+    row says so (module ``coaching``), since the course did not close the gap.
+    """
+    catalogue = ds.config.training_catalogue
+    by_stage: dict[str, list[str]] = {}
+    for module, spec in catalogue.items():
+        stage = (spec or {}).get("stage") if isinstance(spec, dict) else None
+        if stage:
+            by_stage.setdefault(stage, []).append(module)
+    end = pd.Timestamp(as_of if as_of is not None else ds.as_of)
+    trainings = ds.get("trainings")
+    recent = set()
+    if trainings is not None and len(trainings):
+        since = end - pd.DateOffset(months=skip_completed_months)
+        done = trainings[
+            (trainings["completed_date"] > since) & (trainings["completed_date"] <= end)
+        ]
+        recent = set(zip(done["rep_id"], done["module"], strict=True))
+    names = ds.reps.set_index("rep_id")["name"]
+    rows = []
+    for gap in gaps[gaps["flagged"]].itertuples(index=False):
+        base = (f"{gap.stage}: converts {gap.shrunk_rate:.0%} (shrunk) against a peer benchmark "
+                f"of {gap.benchmark:.0%} over {gap.entered} decided deals")  # fmt: skip
+        modules = by_stage.get(gap.stage, [])
+        if not modules:
+            rows.append((gap.rep_id, gap.stage, "coaching", base + "; no module in the catalogue "
+                         "builds this stage", gap.revenue_at_stake))  # fmt: skip
+        for module in modules:
+            if (gap.rep_id, module) in recent:
+                reason = f"{base}; completed {module} recently, so coach rather than repeat it"
+                rows.append((gap.rep_id, gap.stage, "coaching", reason, gap.revenue_at_stake))
+            else:
+                rows.append((gap.rep_id, gap.stage, module, base, gap.revenue_at_stake))
+    out = pd.DataFrame(rows, columns=["rep_id", "stage", "module", "reason", "revenue_at_stake"])
+    out.insert(1, "name", out["rep_id"].map(names))
+    return out.sort_values("revenue_at_stake", ascending=False, ignore_index=True)
+
+
+def development_plans(ds: Dataset, gaps: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    """One paragraph per flagged rep: top gaps, module, target conversion. Columns: rep_id,
+    name, revenue_at_stake, plan."""
+    from spm_lib.report.formats import format_currency
+
+    names = ds.reps.set_index("rep_id")["name"]
+    rows = []
+    flagged = gaps[gaps["flagged"]]
+    for rep, group in flagged.groupby("rep_id", sort=False):
+        group = group.sort_values("revenue_at_stake", ascending=False)
+        parts = []
+        for gap in group.head(2).itertuples(index=False):
+            modules = assignments[
+                (assignments["rep_id"] == rep) & (assignments["stage"] == gap.stage)
+            ]
+            module = ", ".join(modules["module"]) or "coaching"
+            parts.append(
+                f"{gap.stage} converts at {gap.shrunk_rate:.0%} against {gap.benchmark:.0%} for "
+                f"comparable peers ({format_currency(gap.revenue_at_stake)} a year at stake): "
+                f"{module}, with a target of {gap.benchmark:.0%} within two quarters"
+            )
+        total = float(group["revenue_at_stake"].sum())
+        plan = f"{names.get(rep, rep)}: " + "; ".join(parts) + "."
+        rows.append(
+            {"rep_id": rep, "name": names.get(rep, rep), "revenue_at_stake": total, "plan": plan}
+        )
+    out = pd.DataFrame(rows, columns=["rep_id", "name", "revenue_at_stake", "plan"])
+    return out.sort_values("revenue_at_stake", ascending=False, ignore_index=True)
+
+
+def training_effects(
+    ds: Dataset, level: float = 0.9, min_trained_reps: int = 5, min_entries: int = 200
+) -> pd.DataFrame:
+    """Per catalogue module: the difference-in-differences effect of completing it on its stage's
+    conversion (see module docstring). Columns: module, stage, trained_reps, entries, effect
+    (points), lower, upper, baseline (trained reps' conversion before), relative_effect,
+    relative_lower, relative_upper, note ("not enough data" where so)."""
+    import statsmodels.formula.api as smf
+
+    outcomes = stage_outcomes(ds)
+    trainings = ds.get("trainings")
+    rows = []
+    for module, spec in ds.config.training_catalogue.items():
+        stage = spec.get("stage") if isinstance(spec, dict) else None
+        row = {"module": module, "stage": stage, "trained_reps": 0, "entries": 0}
+        if stage is None or outcomes.empty or trainings is None:
+            rows.append({**row, "note": "not enough data: no stage history or trainings"})
+            continue
+        done = trainings[trainings["module"] == module].groupby("rep_id")["completed_date"].min()
+        data = outcomes[(outcomes["stage"] == stage) & outcomes["decided"]].copy()
+        data["completed"] = data["rep_id"].map(done)
+        data["trained_after"] = (data["created_date"] >= data["completed"]).astype(float)
+        data["converted"] = data["converted"].astype(float)
+        data["quarter"] = data["entered_date"].dt.to_period("Q").astype(str)
+        trained_reps = int(data.loc[data["trained_after"] > 0, "rep_id"].nunique())
+        row.update(trained_reps=trained_reps, entries=len(data))
+        if (
+            trained_reps < min_trained_reps
+            or len(data) < min_entries
+            or data["rep_id"].nunique() < 3
+        ):
+            rows.append({**row, "note": "not enough data"})
+            continue
+        fit = smf.ols("converted ~ trained_after + C(rep_id) + C(quarter)", data=data).fit(
+            cov_type="cluster", cov_kwds={"groups": pd.factorize(data["rep_id"])[0]}
+        )
+        effect = float(fit.params["trained_after"])
+        lower, upper = (float(v) for v in fit.conf_int(alpha=1 - level).loc["trained_after"])
+        before = data[data["completed"].notna() & (data["trained_after"] == 0)]
+        baseline = float(before["converted"].mean()) if len(before) else float("nan")
+        rows.append({**row, "effect": effect, "lower": lower, "upper": upper, "baseline": baseline,
+                     "relative_effect": effect / baseline, "relative_lower": lower / baseline,
+                     "relative_upper": upper / baseline, "note": ""})  # fmt: skip
+    cols = ["module", "stage", "trained_reps", "entries", "effect", "lower", "upper", "baseline",
+            "relative_effect", "relative_lower", "relative_upper", "note"]  # fmt: skip
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
+__all__ = [
+    "development_plans", "recommendations", "skill_gaps", "stage_outcomes",
+    "training_effects",
+]  # fmt: skip

@@ -1,0 +1,125 @@
+"""Training gaps: the planted stage weaknesses are found (and little else); small samples are
+never flagged; recommendations and training effects behave."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from spm_lib import load_dataset
+from spm_lib.sample import write_sample
+from spm_lib.training import (
+    development_plans,
+    recommendations,
+    skill_gaps,
+    stage_outcomes,
+    training_effects,
+)
+
+SEEDS = (42, 1, 4, 5)  # the default seed and three others (see the closing note for more)
+
+
+def _recovery(folder):
+    ds = load_dataset(folder)
+    truth = json.loads((folder / "ground_truth.json").read_text())
+    planted = {(w["rep_id"], w["stage"]) for w in truth["stage_weaknesses"]}
+    gaps = skill_gaps(ds)
+    flagged = set(
+        zip(gaps.loc[gaps["flagged"], "rep_id"], gaps.loc[gaps["flagged"], "stage"], strict=True)
+    )
+    hits = len(flagged & planted)
+    precision = hits / len(flagged) if flagged else 0.0
+    recall = hits / len(planted)
+    planted_reps = {rep for rep, _ in planted}
+    clean = gaps[~gaps["rep_id"].isin(planted_reps)]
+    return precision, recall, float(clean["flagged"].mean()), ds, gaps
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_planted_weaknesses_are_recovered(seed, tmp_path):
+    folder = write_sample(tmp_path / f"s{seed}", seed=seed)
+    precision, recall, false_rate, _, _ = _recovery(folder)
+    assert precision >= 0.8, (seed, precision)
+    assert recall >= 0.8, (seed, recall)
+    assert false_rate < 0.05, (seed, false_rate)
+
+
+def test_a_rep_with_two_opportunities_is_never_flagged(default_sample, tmp_path):
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    for path in default_sample.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    reps = pd.read_csv(folder / "reps.csv", dtype=str, keep_default_na=False)
+    opps = pd.read_csv(folder / "opportunities.csv", dtype=str, keep_default_na=False)
+    history = pd.read_csv(folder / "stage_history.csv", dtype=str, keep_default_na=False)
+    new = reps.iloc[[0]].assign(rep_id="R9999", name="Two Deals", end_date="")
+    deals = opps[opps["stage"] == "Closed Lost"].tail(2).copy()
+    ids = dict(zip(deals["opportunity_id"], ["X1", "X2"], strict=True))
+    deals = deals.assign(rep_id="R9999", opportunity_id=deals["opportunity_id"].map(ids))
+    steps = history[history["opportunity_id"].isin(ids)].copy()
+    steps["opportunity_id"] = steps["opportunity_id"].map(ids)
+    pd.concat([reps, new]).to_csv(folder / "reps.csv", index=False)
+    pd.concat([opps, deals]).to_csv(folder / "opportunities.csv", index=False)
+    pd.concat([history, steps]).to_csv(folder / "stage_history.csv", index=False)
+    gaps = skill_gaps(load_dataset(folder))
+    mine = gaps[gaps["rep_id"] == "R9999"]
+    assert len(mine) > 0 and (mine["raw_rate"] == 0).any()  # both lost: a raw rate of 0
+    assert not mine["flagged"].any()
+
+
+def test_gap_table_is_consistent(default_sample):
+    gaps = skill_gaps(load_dataset(default_sample))
+    assert (gaps["converted"] <= gaps["entered"]).all()
+    flagged = gaps[gaps["flagged"]]
+    assert (flagged["p_below"] >= 0.9).all() and (flagged["gap"] > 0).all()
+    assert (flagged["revenue_at_stake"] > 0).all()
+    assert (gaps.loc[gaps["gap"] <= 0, "revenue_at_stake"] == 0).all()
+    # ranked: flagged first, by revenue at stake
+    assert flagged["revenue_at_stake"].is_monotonic_decreasing
+
+
+def test_recommendations_follow_the_catalogue(default_sample):
+    ds = load_dataset(default_sample)
+    gaps = skill_gaps(ds)
+    plan = recommendations(ds, gaps)
+    catalogue = {m: spec["stage"] for m, spec in ds.config.training_catalogue.items()}
+    assert len(plan) >= gaps["flagged"].sum()
+    for row in plan.itertuples(index=False):
+        assert row.module == "coaching" or catalogue[row.module] == row.stage
+    plans = development_plans(ds, gaps, plan)
+    assert set(plans["rep_id"]) == set(gaps.loc[gaps["flagged"], "rep_id"])
+    assert plans["plan"].str.contains("target of").all()
+
+
+def test_stage_outcomes_by_hand(make_dataset):
+    history = [
+        {"opportunity_id": "O1", "stage": "Prospecting", "entered_date": "2025-01-05"},
+        {"opportunity_id": "O1", "stage": "Proposal", "entered_date": "2025-01-20"},
+        {"opportunity_id": "O2", "stage": "Prospecting", "entered_date": "2025-01-10"},
+        {"opportunity_id": "O3", "stage": "Prospecting", "entered_date": "2025-02-01"},
+    ]
+    out = stage_outcomes(load_dataset(make_dataset(stage_history=history)))
+    out = out.set_index(["opportunity_id", "stage"])
+    assert out.loc[("O1", "Prospecting"), "converted"] and out.loc[("O1", "Proposal"), "converted"]
+    assert out.loc[("O2", "Prospecting"), "lost"]
+    assert not out.loc[("O3", "Prospecting"), "decided"]
+
+
+def test_training_effects_report_not_enough_data(make_dataset):
+    effects = training_effects(
+        load_dataset(make_dataset(yaml="training_catalogue: {A: {stage: Proposal}}\n"))
+    )
+    assert effects["note"].str.startswith("not enough data").all()
+
+
+def test_training_effect_of_a_null_module_contains_zero(default_sample):
+    effects = training_effects(load_dataset(default_sample)).set_index("module")
+    truth = json.loads((default_sample / "ground_truth.json").read_text())["training_effects"]
+    for item in truth:
+        if item["conversion_multiplier"] == 1.0:
+            row = effects.loc[item["module"]]
+            assert row["relative_lower"] <= 0 <= row["relative_upper"], item["module"]
+        else:
+            assert effects.loc[item["module"], "relative_effect"] > 0.1, item["module"]
