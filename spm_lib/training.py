@@ -110,7 +110,7 @@ def skill_gaps(
     cols = ["rep_id", "stage", "entered", "converted", "raw_rate", "shrunk_rate", "benchmark",
             "gap", "p_below", "flagged", "revenue_at_stake"]  # fmt: skip
     if outcomes.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=cols).astype({"flagged": bool, "revenue_at_stake": float})
     inside = outcomes[(outcomes["entered_date"] > start) & (outcomes["entered_date"] <= end)]
     decided = inside[inside["decided"]].copy()
     reps = company.reps.set_index("rep_id")
