@@ -400,21 +400,24 @@ def generate(
     p = BASE_PASS[None, :] * skill[opp_rep] * weakness[opp_rep]
     p = p * (strength[opp_rep, industry] ** (1 / len(OPEN_STAGES)))[:, None]
     p = p * (LEAD_SOURCE_WIN[source] ** (1 / len(OPEN_STAGES)))[:, None]
-    effective = {}
+    treated: dict[str, tuple[int, np.ndarray, np.ndarray, float]] = {}
     for m, name in enumerate(module_names):
         stage_name, effect = MODULES[name]
-        effective[name] = 0.0
         if effect != 1.0:
             k = OPEN_STAGES.index(stage_name)
             trained = created >= completed[opp_rep, m]
-            if trained.any():  # the realised effect once probabilities are capped at 0.97
-                before = np.minimum(p[trained, k], 0.97)
-                effective[name] = float(
-                    np.minimum(before * effect, 0.97).mean() / before.mean() - 1
-                )
+            treated[name] = (k, trained, p[:, k].copy(), effect)
             p[:, k] = np.where(trained, p[:, k] * effect, p[:, k])
     p = np.minimum(p, 0.97)
     passed = rng.random((n, len(OPEN_STAGES))) < p
+    # the realised effect on the trained deals that reached the stage, with the 0.97 cap (deals
+    # that get far are the likelier ones, so more of them hit the cap)
+    effective = dict.fromkeys(module_names, 0.0)
+    for name, (k, trained, before, effect) in treated.items():
+        reached = trained & passed[:, :k].all(axis=1) & (created <= end)
+        if reached.any():
+            base = np.minimum(before[reached], 0.97)
+            effective[name] = float(np.minimum(base * effect, 0.97).mean() / base.mean() - 1)
     won = passed.all(axis=1)
     fail_stage = np.where(won, len(OPEN_STAGES) - 1, np.argmin(passed, axis=1))
     visited = fail_stage + 1
@@ -730,8 +733,9 @@ def _ground_truth(
                 "conversion_multiplier": effect,
                 "applies_to": "opportunities created on or after the completion date",
                 "effective_note": (
-                    "effective_relative_effect: mean conversion of the trained deals with the "
-                    "effect over without it, minus 1, after capping probabilities at 0.97"
+                    "effective_relative_effect: mean conversion of the trained deals that reached "
+                    "the stage with the effect over without it, minus 1, after capping "
+                    "probabilities at 0.97"
                 ),
             }
             for module, (stage, effect) in MODULES.items()
