@@ -21,7 +21,9 @@ which module to assign, and whether past training worked.
   differences on entries into the module's stage: converted ~ trained_after + rep + quarter,
   ordinary least squares with standard errors clustered by rep (statsmodels). ``trained_after``
   is 1 for deals a trained rep created on or after completing the module. The effect is in
-  conversion points, and relative to the trained reps' conversion before training.
+  conversion points, and relative to the trained reps' conversion before training; its interval
+  is the cluster-robust one widened by :data:`EFFECT_INTERVAL_WIDENING` (calibrated on simulated
+  data).
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ from spm_lib.ranking import fit_beta_prior
 TENURE_BANDS = (0, 6, 12, 10_000)
 TENURE_LABELS = ("0-5 months", "6-11 months", "12+ months")
 TENURE_PRIOR = 200.0  # pseudo-entries shrinking a tenure factor toward 1
+# Multiplier on the cluster-robust half-width of the training-effect interval. Across simulated
+# datasets (sample seeds 100-111, 48 module estimates) the estimates stray from the planted
+# effect 1.23 times as far as the cluster-robust standard errors say (the source of the excess
+# is not identified); x1.16 would give 90% coverage there, we take 1.2. Checked on seeds 0-11
+# and 42 (tests/test_training.py and the closing notes).
+EFFECT_INTERVAL_WIDENING = 1.2
 
 
 def stage_outcomes(ds: Dataset) -> pd.DataFrame:
@@ -304,7 +312,12 @@ def training_effects(
             cov_type="cluster", cov_kwds={"groups": pd.factorize(data["rep_id"])[0]}
         )
         effect = float(fit.params["trained_after"])
-        lower, upper = (float(v) for v in fit.conf_int(alpha=1 - level).loc["trained_after"])
+        half = (
+            EFFECT_INTERVAL_WIDENING
+            * stats.norm.ppf(0.5 + level / 2)
+            * float(fit.bse["trained_after"])
+        )
+        lower, upper = effect - half, effect + half
         before = data[data["completed"].notna() & (data["trained_after"] == 0)]
         baseline = float(before["converted"].mean()) if len(before) else float("nan")
         rows.append({**row, "effect": effect, "lower": lower, "upper": upper, "baseline": baseline,
