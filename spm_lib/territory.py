@@ -248,7 +248,7 @@ def optimize_assignment(
     max_accounts: int | None = None,
     as_of=None,
     time_limit: float = 60.0,
-    mip_gap: float = 0.002,
+    mip_gap: float = 0.01,
 ) -> AssignmentResult:
     """The expected-revenue-maximising assignment under the constraints of the module docstring,
     to within ``mip_gap`` (relative) of the optimum.
