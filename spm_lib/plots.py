@@ -170,3 +170,23 @@ def ramp_chart(curve: pd.DataFrame, title: str) -> Figure:
     ax.legend(loc="lower right")
     finish(ax, title, "Months since hire", "Bookings relative to tenured reps", yunit="percent")
     return fig
+
+
+def balance_chart(before: pd.DataFrame, after: pd.DataFrame, title: str) -> Figure:
+    """Potential per rep before and after, sorted by the before value."""
+    merged = (
+        before[["rep_id", "potential"]]
+        .merge(
+            after[["rep_id", "potential"]], on="rep_id", suffixes=("_before", "_after"), how="outer"
+        )
+        .fillna(0.0)
+        .sort_values("potential_before")
+    )
+    fig, ax = new_figure(9, 4)
+    x = np.arange(len(merged))
+    ax.bar(x - 0.2, merged["potential_before"], width=0.4, color=PALETTE[5], label="Today")
+    ax.bar(x + 0.2, merged["potential_after"], width=0.4, color=PALETTE[0], label="Proposed")
+    ax.set_xticks(x, merged["rep_id"].tolist(), rotation=90, fontsize=7)
+    ax.legend(loc="upper left")
+    finish(ax, title, "Rep", "Account potential per year", yunit="currency")
+    return fig

@@ -329,3 +329,32 @@ def _result(ds, acc, rates, reps, as_of) -> AssignmentResult:
     }
     assignment = acc[["account_id", "industry", "region", "potential", "from_rep", "to_rep"]]
     return AssignmentResult(assignment, moves, figures, before, after)
+
+
+def optimize_with_relaxation(
+    ds: Dataset,
+    max_moves_pct: float = 0.15,
+    balance_tolerance: float = 0.2,
+    as_of=None,
+    max_steps: int = 6,
+) -> tuple[AssignmentResult, list[str]]:
+    """:func:`optimize_assignment`, relaxing the constraint it names when infeasible: the move
+    limit doubles (up to all accounts), the balance tolerance widens by 0.2 (up to 2.0). Returns
+    the result and the relaxations made, in words, for the report to state."""
+    relaxed: list[str] = []
+    for _ in range(max_steps + 1):
+        try:
+            return optimize_assignment(
+                ds, max_moves_pct=max_moves_pct, balance_tolerance=balance_tolerance, as_of=as_of
+            ), relaxed
+        except InfeasibleAssignment as exc:
+            message = str(exc)
+            if "relax max_moves_pct" in message and max_moves_pct < 1:
+                max_moves_pct = min(1.0, max_moves_pct * 2)
+                relaxed.append(f"move limit raised to {max_moves_pct:.0%} ({message})")
+            elif balance_tolerance < 2:
+                balance_tolerance = round(balance_tolerance + 0.2, 2)
+                relaxed.append(f"balance tolerance widened to {balance_tolerance:.0%} ({message})")
+            else:
+                raise
+    raise InfeasibleAssignment("no feasible assignment after relaxing: " + "; ".join(relaxed))

@@ -9,11 +9,13 @@ Mapping: sales_agent -> rep (id and name), manager -> manager and team, regional
 region; engage_date -> created_date; close_value -> amount; deal_stage Prospecting / Engaging /
 Won / Lost -> the stages of the same names (Won won, Lost lost); account -> account_id (open
 deals without an account keep an empty one); sector -> industry with the export's typo
-``technolgy`` corrected; revenue x 1,000,000 -> annual_revenue; office_location -> region of the
-account. Product ``GTXPro`` is the ``GTX Pro`` of products.csv. Open deals carry no value in
-this export: their amount is the product's list price (``amount_source`` says which). Prospecting
-deals have no engage date; the loader quarantines them (no created_date), counted in the
-data-quality report. There are no quotas, stage history, activities or trainings.
+``technolgy`` corrected; revenue x 1,000,000 -> annual_revenue; office_location kept as a column.
+The export has no account owner: the agent with the most deals on an account owns it, and the
+account's region is that agent's office. Product ``GTXPro`` is the ``GTX Pro`` of products.csv.
+Open deals carry no value in this export: their amount is the product's list price
+(``amount_source`` says which). Prospecting deals have no engage date; the loader quarantines
+them (no created_date), counted in the data-quality report. There are no quotas, stage history,
+activities or trainings.
 """
 
 from __future__ import annotations
@@ -83,15 +85,26 @@ def convert(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
     tables = {"reps": reps, "opportunities": opportunities}
     if accounts is not None:
         revenue = pd.to_numeric(accounts["revenue"], errors="coerce") * 1_000_000
+        # the export has no account owner: the agent with the most deals on the account owns it
+        # (ties to the first in name order), and the account sits in that agent's region
+        deals = pipeline.dropna(subset=["account"]).groupby(["account", "sales_agent"]).size()
+        deals = (
+            deals.rename("deals")
+            .reset_index()
+            .sort_values(["account", "deals", "sales_agent"], ascending=[True, False, True])
+        )
+        owner = deals.drop_duplicates("account").set_index("account")["sales_agent"]
+        owner_region = owner.map(teams.set_index("sales_agent")["regional_office"])
         tables["accounts"] = pd.DataFrame(
             {
                 "account_id": accounts["account"],
                 "name": accounts["account"],
                 "industry": accounts["sector"].replace(SECTOR_SPELLINGS),
-                "region": accounts["office_location"],
+                "region": accounts["account"].map(owner_region),
                 "employees": accounts["employees"],
                 "annual_revenue": revenue.round(0),
-                "owner_rep_id": pd.NA,
+                "owner_rep_id": accounts["account"].map(owner),
+                "office_location": accounts["office_location"],
                 "year_established": accounts["year_established"],
                 "subsidiary_of": accounts["subsidiary_of"],
             }

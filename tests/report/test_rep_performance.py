@@ -16,12 +16,20 @@ def test_maven_export_renders_without_quotas(tmp_path):
     assert main(["import", "--from", "maven", "--out", str(data), str(RAW)]) == 0
     out = tmp_path / "out"
     result = spm("run", "--data", str(data), "--out", str(out),
-                 "--notebooks", "data_quality,rep_performance", "--quiet")  # fmt: skip
+                 "--notebooks", "data_quality,rep_performance,territory_assignment",
+                 "--quiet")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     folder = out / "2017-Q4"
     manifest = json.loads((folder / "manifest.json").read_text())
     statuses = {n["name"]: n["status"] for n in manifest["notebooks"]}
-    assert statuses == {"data_quality": "ok", "rep_performance": "ok"}
+    assert statuses == {"data_quality": "ok", "rep_performance": "ok", "territory_assignment": "ok"}
+    territory = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["territory_assignment"]
+    assert territory["expected_revenue_uplift_pct"] > 0
+    assert territory["potential_cv_after"] < territory["potential_cv_before"]
+    assert (
+        "The constraints as set have no solution"
+        in (folder / "territory_assignment.html").read_text()
+    )
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["rep_performance"]
     assert figures["bookings"] > 0 and 0 < figures["win_rate"] < 1
     assert figures["quota_attainment"] is None  # no quotas: recorded as null, not invented
