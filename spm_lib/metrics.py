@@ -43,17 +43,15 @@ def group_column(by: str | None) -> str:
     return GROUPS[by]
 
 
-def _with_groups(
-    frame: pd.DataFrame, ds: Dataset, by: str | None, rep_col: str = "rep_id"
-) -> pd.DataFrame:
+def _with_groups(frame: pd.DataFrame, ds: Dataset, by: str | None) -> pd.DataFrame:
     """``frame`` with the grouping column of ``by`` (from reps); ``group`` = All when None."""
     if by is None:
         return frame.assign(group=ALL)
     column = group_column(by)
-    if column == "rep_id" and rep_col == "rep_id":
+    if column == "rep_id":
         return frame
     lookup = ds.reps.set_index("rep_id")[column]
-    return frame.assign(**{column: frame[rep_col].map(lookup)})
+    return frame.assign(**{column: frame["rep_id"].map(lookup)})
 
 
 def _groups(ds: Dataset, by: str | None) -> pd.Index:
@@ -260,6 +258,31 @@ def activity_rates(ds: Dataset, period: Period, by: str | None = "rep") -> pd.Da
     return out.rename_axis(column).reset_index()
 
 
+def stage_outcomes(ds: Dataset) -> pd.DataFrame:
+    """One row per (opportunity, open stage entered): opportunity_id, rep_id, stage, stage_rank,
+    entered_date, created_date, converted, lost, decided, won (the deal's final outcome)."""
+    history = ds.get("stage_history")
+    cols = ["opportunity_id", "rep_id", "stage", "stage_rank", "entered_date", "created_date",
+            "converted", "lost", "decided", "won"]  # fmt: skip
+    if history is None or history.empty:
+        return pd.DataFrame(columns=cols)
+    order = {s: i for i, s in enumerate(ds.config.stage_names)}
+    open_stages = ds.config.open_stages
+    opps = ds.opportunities[["opportunity_id", "rep_id", "created_date", "is_closed", "is_won"]]
+    entries = history[history["stage"].isin(open_stages)].merge(opps, on="opportunity_id")
+    entries = entries.sort_values("entered_date", kind="stable").drop_duplicates(
+        ["opportunity_id", "stage"]
+    )
+    entries["stage_rank"] = entries["stage"].map(order)
+    deepest = entries.groupby("opportunity_id")["stage_rank"].max()
+    further = entries["opportunity_id"].map(deepest) > entries["stage_rank"]
+    entries["converted"] = further | entries["is_won"]
+    entries["lost"] = ~entries["converted"] & entries["is_closed"]
+    entries["decided"] = entries["converted"] | entries["lost"]
+    entries["won"] = entries["is_won"]
+    return entries[cols].reset_index(drop=True)
+
+
 def stage_conversion(ds: Dataset, period: Period, by: str | None = None) -> pd.DataFrame:
     """Per group and open stage: deals that entered the stage in the period (``entered``),
     ``converted`` (reached a later stage or won, by the data's as-of date), ``lost`` (closed lost
@@ -267,26 +290,11 @@ def stage_conversion(ds: Dataset, period: Period, by: str | None = None) -> pd.D
     (converted + lost). Needs stage history; empty without it."""
     column = group_column(by)
     cols = [column, "stage", "entered", "converted", "lost", "undecided", "conversion"]
-    history = ds.get("stage_history")
-    if history is None or history.empty:
+    outcomes = stage_outcomes(ds)
+    if outcomes.empty:
         return pd.DataFrame(columns=cols)
-    order = {s: i for i, s in enumerate(ds.config.stage_names)}
-    history = history.merge(ds.opportunities[["opportunity_id", "rep_id", "is_closed", "is_won"]],
-                            on="opportunity_id")  # fmt: skip
-    history["rank"] = history["stage"].map(order)
-    open_stages = set(ds.config.open_stages)
-    deepest_open = (
-        history[history["stage"].isin(open_stages)].groupby("opportunity_id")["rank"].max()
-    )
-    entered = history[
-        history["stage"].isin(open_stages) & _in(history["entered_date"], period)
-    ].copy()
-    entered = entered.drop_duplicates(["opportunity_id", "stage"])
-    further = entered["opportunity_id"].map(deepest_open) > entered["rank"]
-    entered["converted"] = further | entered["is_won"]
-    entered["lost"] = ~entered["converted"] & entered["is_closed"]
-    entered["undecided"] = ~entered["converted"] & ~entered["is_closed"]
-    entered = _with_groups(entered, ds, by)
+    entered = outcomes[_in(outcomes["entered_date"], period)]
+    entered = _with_groups(entered.assign(undecided=~entered["decided"]), ds, by)
     out = (
         entered.groupby([column, "stage"])
         .agg(
@@ -294,12 +302,12 @@ def stage_conversion(ds: Dataset, period: Period, by: str | None = None) -> pd.D
             converted=("converted", "sum"),
             lost=("lost", "sum"),
             undecided=("undecided", "sum"),
+            stage_order=("stage_rank", "first"),
         )
         .reset_index()
     )
     decided = out["converted"] + out["lost"]
     out["conversion"] = out["converted"] / decided.where(decided > 0)
-    out["stage_order"] = out["stage"].map(order)
     out = out.sort_values([column, "stage_order"], ignore_index=True)
     return out[cols]
 

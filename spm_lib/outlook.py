@@ -13,7 +13,7 @@ import pandas as pd
 
 from spm_lib.data import Dataset
 from spm_lib.forecast import backtest, forecast
-from spm_lib.periods import Period
+from spm_lib.periods import Period, quarter_label
 from spm_lib.pipeline import PipelineForecast, combine_forecasts, pipeline_forecast
 from spm_lib.series import bookings_series
 from spm_lib.tracking import (
@@ -27,12 +27,6 @@ from spm_lib.tracking import (
 )
 
 TRACKED_LEVELS = ("company", "region")
-
-
-def quarter_label(quarter: pd.Period | str) -> str:
-    """``2026Q4`` (pandas) -> ``2026-Q4`` (the suite's period label)."""
-    text = str(quarter)
-    return text.replace("Q", "-Q") if "-Q" not in text else text
 
 
 @dataclass
@@ -187,7 +181,7 @@ def tracking_scores(
 def last_quarter_error(scored: pd.DataFrame, period: Period) -> float:
     """Signed error (F - A) / A of the company forecast of ``period`` made one quarter ahead."""
     rows = scored[(scored["level"] == "company") & (scored["horizon"] == 1)
-                  & (scored["target"] == period.label.replace("-", ""))]  # fmt: skip
+                  & (scored["target"].map(quarter_label) == period.label)]  # fmt: skip
     return float(rows["error_pct"].iloc[-1]) if len(rows) else float("nan")
 
 

@@ -164,3 +164,9 @@ def parse_period(
 def months_between(start: dt.date, end: dt.date) -> int:
     """Whole calendar months from ``start``'s month to ``end``'s month."""
     return (end.year - start.year) * 12 + (end.month - start.month)
+
+
+def quarter_label(quarter: object) -> str:
+    """A pandas quarter (``2026Q4``) as the suite's period label (``2026-Q4``)."""
+    text = str(quarter)
+    return text if "-Q" in text else text.replace("Q", "-Q")

@@ -31,6 +31,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from spm_lib.data import Dataset
+from spm_lib.metrics import open_pipeline_at
 
 AGE_BANDS = (0, 30, 90, 180, 365, 100_000)
 AGE_LABELS = ("0-30 d", "31-90 d", "91-180 d", "181-365 d", ">365 d")
@@ -52,9 +53,7 @@ def open_at(ds: Dataset, date: pd.Timestamp) -> pd.DataFrame:
     today when there is no stage history), age_days, age_band.
     """
     date = pd.Timestamp(date)
-    opps = ds.opportunities
-    still_open = ~opps["is_closed"] | (opps["close_date"] > date)
-    snap = opps[(opps["created_date"] <= date) & still_open].copy()
+    snap = open_pipeline_at(ds, date).copy()
     history = ds.get("stage_history")
     if history is not None and len(history):
         seen = history[

@@ -18,6 +18,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from spm_lib.periods import quarter_label  # noqa: E402
 from spm_lib.report.context import CONTEXT  # noqa: E402
 from spm_lib.report.formats import format_currency, format_percent  # noqa: E402
 
@@ -119,7 +120,7 @@ def forecast_vs_actual_chart(scored: pd.DataFrame, title: str) -> Figure:
     ax.errorbar(x, rows["mean"], yerr=[rows["mean"] - rows["lower"], rows["upper"] - rows["mean"]],
                 fmt="o", color=PALETTE[1], capsize=4, label="Forecast and interval")  # fmt: skip
     ax.plot(x, rows["actual"], "s", color=PALETTE[0], label="Actual")
-    ax.set_xticks(x, [str(t).replace("Q", "-Q") for t in rows["target"]])
+    ax.set_xticks(x, [quarter_label(t) for t in rows["target"]])
     ax.legend(loc="upper left")
     finish(ax, title, "Quarter forecast (made one quarter before)", "Bookings", yunit="currency")
     return fig

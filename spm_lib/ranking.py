@@ -40,9 +40,10 @@ def fit_beta_prior(won: np.ndarray, trials: np.ndarray) -> tuple[float, float]:
     result = optimize.minimize(negative_log_likelihood, start, method="Nelder-Mead",
                                options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 2000})  # fmt: skip
     a, b = np.exp(result.x)
-    if not result.success or not np.isfinite([a, b]).all() or a + b > 1e6:
-        # no detectable spread between reps: a very strong prior at the pooled rate
-        return (pooled * 1e6, (1 - pooled) * 1e6) if result.success else fallback
+    if not result.success or not np.isfinite([a, b]).all():
+        return fallback
+    if a + b > 1e6:  # no detectable spread between reps: a very strong prior at the pooled rate
+        return pooled * 1e6, (1 - pooled) * 1e6
     return float(a), float(b)
 
 

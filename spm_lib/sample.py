@@ -593,18 +593,13 @@ def generate(
         "activities": activities,
         "trainings": trainings,
     }
-    truth = _ground_truth(
-        seed,
-        reps,
-        years,
-        start_date,
-        end_date,
-        rep_ids,
-        weak_reps,
-        weak_stage,
-        strong_reps,
-        strong_industry,
-    )
+    weaknesses = [
+        (str(rep_ids[r]), OPEN_STAGES[s]) for r, s in zip(weak_reps, weak_stage, strict=True)
+    ]
+    strengths = [
+        (str(rep_ids[r]), INDUSTRIES[i]) for r, i in zip(strong_reps, strong_industry, strict=True)
+    ]
+    truth = _ground_truth(seed, reps, years, start_date, end_date, weaknesses, strengths)
     truth["seasonal_profile"]["bookings_index_by_month"] = bookings_index
     for item in truth["training_effects"]:
         item["effective_relative_effect"] = round(effective[item["module"]], 4)
@@ -690,17 +685,15 @@ def _quotas(rep_frame: pd.DataFrame, start: int, end: int, is_ent: np.ndarray) -
 
 
 def _ground_truth(
-    seed,
-    reps,
-    years,
-    start_date,
-    end_date,
-    rep_ids,
-    weak_reps,
-    weak_stage,
-    strong_reps,
-    strong_industry,
+    seed: int,
+    reps: int,
+    years: int,
+    start_date: dt.date,
+    end_date: dt.date,
+    weaknesses: list[tuple[str, str]],
+    strengths: list[tuple[str, str]],
 ) -> dict:
+    """The planted effects, from (rep_id, stage) weaknesses and (rep_id, industry) strengths."""
     ramp_curve = {str(m): round(float(ramp(m)), 4) for m in range(25)}
     months_to_80 = next(m for m in range(100) if ramp(m) >= 0.8)
     return {
@@ -711,20 +704,12 @@ def _ground_truth(
         "end_date": end_date.isoformat(),
         "base_stage_conversion": dict(zip(OPEN_STAGES, BASE_PASS.tolist(), strict=True)),
         "stage_weaknesses": [
-            {
-                "rep_id": str(rep_ids[r]),
-                "stage": OPEN_STAGES[s],
-                "conversion_multiplier": WEAKNESS_MULTIPLIER,
-            }
-            for r, s in zip(weak_reps, weak_stage, strict=True)
+            {"rep_id": rep, "stage": stage, "conversion_multiplier": WEAKNESS_MULTIPLIER}
+            for rep, stage in weaknesses
         ],
         "industry_strengths": [
-            {
-                "rep_id": str(rep_ids[r]),
-                "industry": INDUSTRIES[i],
-                "win_rate_multiplier": STRENGTH_MULTIPLIER,
-            }
-            for r, i in zip(strong_reps, strong_industry, strict=True)
+            {"rep_id": rep, "industry": industry, "win_rate_multiplier": STRENGTH_MULTIPLIER}
+            for rep, industry in strengths
         ],
         "training_effects": [
             {

@@ -159,6 +159,7 @@ class AssignmentResult:
     figures: dict[str, float]
     before: pd.DataFrame  # balance before
     after: pd.DataFrame  # balance after
+    fit: dict  # the potential model's fit (see account_potential)
 
 
 def _solve_group(
@@ -255,7 +256,9 @@ def optimize_assignment(
 
     Raises :class:`InfeasibleAssignment` naming the constraint to relax.
     """
-    acc = account_potential(ds, as_of).reset_index(drop=True)
+    potential = account_potential(ds, as_of)
+    fit = potential.attrs["fit"]
+    acc = potential.reset_index(drop=True)
     rates = rep_industry_win_rates(ds, as_of).set_index(["rep_id", "industry"])["rate"]
     reps = active_reps(ds, as_of)
     if reps.empty:
@@ -278,10 +281,10 @@ def optimize_assignment(
         max_accounts, max_moves_pct, time_limit, mip_gap,
         "by region" if same_region else "all accounts",
     )  # fmt: skip
-    return _result(ds, acc, rates, reps, as_of)
+    return _result(ds, acc, rates, reps, as_of, fit)
 
 
-def _result(ds, acc, rates, reps, as_of) -> AssignmentResult:
+def _result(ds, acc, rates, reps, as_of, fit) -> AssignmentResult:
     rep_ids = reps["rep_id"].to_numpy()
     pot = acc["potential"].to_numpy(float)
     industry = acc["industry"].fillna("(unknown)").to_numpy()
@@ -328,7 +331,7 @@ def _result(ds, acc, rates, reps, as_of) -> AssignmentResult:
         "gini_after": after.attrs["gini"],
     }
     assignment = acc[["account_id", "industry", "region", "potential", "from_rep", "to_rep"]]
-    return AssignmentResult(assignment, moves, figures, before, after)
+    return AssignmentResult(assignment, moves, figures, before, after, fit)
 
 
 def optimize_with_relaxation(

@@ -47,10 +47,13 @@ class NotebookResult:
     status: str  # "ok" | "failed"
     html: str | None
     seconds: float
-    key_figures: dict[str, float | int | None] = field(default_factory=dict)
     error: dict | None = None
     title: str = ""
-    key_figure_labels: dict[str, dict] = field(default_factory=dict)
+    key_figure_labels: dict[str, dict] = field(default_factory=dict)  # name -> value/label/unit
+
+    @property
+    def key_figures(self) -> dict[str, float | int | None]:
+        return {name: meta["value"] for name, meta in self.key_figure_labels.items()}
 
     def manifest_entry(self) -> dict:
         return {
@@ -171,9 +174,7 @@ def execute_one(
     if not executed.exists():
         return result
     nb = nbformat.read(executed, as_version=4)
-    figures = read_key_figures(nb)
-    result.key_figures = {k: v["value"] for k, v in figures.items()}
-    result.key_figure_labels = figures
+    result.key_figure_labels = read_key_figures(nb)
     info = report_info(nb)
     result.title = info["title"] if info else name.replace("_", " ").capitalize()
     try:
@@ -228,8 +229,9 @@ def run_suite(
         "out_dir": str(out_dir),
     }
     kernel = kernel or default_kernel()
+    found_versions = versions()
     footer = (
-        f"spm_lib {versions().get('spm-lib')} · data {dataset.source} · fingerprint "
+        f"spm_lib {found_versions.get('spm-lib')} · data {dataset.source} · fingerprint "
         f"{dataset.fingerprint[:12]} · as of {dataset.as_of.isoformat()}"
     )
     args = [(str(p), str(out_dir), parameters, kernel, footer, timeout) for p in paths]
@@ -259,7 +261,7 @@ def run_suite(
         "data": str(data_path),
         "data_as_of": dataset.as_of.isoformat(),
         "data_fingerprint": dataset.fingerprint,
-        "versions": versions(),
+        "versions": found_versions,
         "started": started,
         "finished": _now(),
         "notebooks": [r.manifest_entry() for r in ordered],
