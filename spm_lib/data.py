@@ -150,6 +150,7 @@ class Dataset:
             ("quotas", "rep_id"),
             ("activities", "rep_id"),
             ("trainings", "rep_id"),
+            ("rep_skills", "rep_id"),
         ):
             if name in tables:
                 tables[name] = tables[name][tables[name][col].isin(rep_ids)].reset_index(drop=True)

@@ -173,21 +173,29 @@ def ramp_chart(curve: pd.DataFrame, title: str) -> Figure:
     return fig
 
 
-def balance_chart(before: pd.DataFrame, after: pd.DataFrame, title: str) -> Figure:
-    """Potential per rep before and after, sorted by the before value."""
+def balance_chart(
+    before: pd.DataFrame, after: pd.DataFrame, tolerance: float, title: str
+) -> Figure:
+    """Each rep's potential as a share of the mean of the rep's pool, today and proposed
+    (``share_of_pool_mean`` of :func:`spm_lib.territory.balance`), sorted by today's share,
+    with the tolerance band shaded."""
     merged = (
-        before[["rep_id", "potential"]]
-        .merge(
-            after[["rep_id", "potential"]], on="rep_id", suffixes=("_before", "_after"), how="outer"
-        )
+        before[["rep_id", "share_of_pool_mean"]]
+        .merge(after[["rep_id", "share_of_pool_mean"]], on="rep_id", suffixes=("_before", "_after"),
+               how="outer")
         .fillna(0.0)
-        .sort_values("potential_before")
-    )
+        .sort_values("share_of_pool_mean_before")
+    )  # fmt: skip
     fig, ax = new_figure(9, 4)
     x = np.arange(len(merged))
-    ax.bar(x - 0.2, merged["potential_before"], width=0.4, color=PALETTE[5], label="Today")
-    ax.bar(x + 0.2, merged["potential_after"], width=0.4, color=PALETTE[0], label="Proposed")
+    ax.axhspan(1 - tolerance, 1 + tolerance, color=PALETTE[2], alpha=0.12,
+               label=f"Tolerance (±{tolerance:.0%})")  # fmt: skip
+    ax.axhline(1.0, color="0.4", linewidth=0.8)
+    ax.bar(x - 0.2, merged["share_of_pool_mean_before"], width=0.4, color=PALETTE[5],
+           label="Today")  # fmt: skip
+    ax.bar(x + 0.2, merged["share_of_pool_mean_after"], width=0.4, color=PALETTE[0],
+           label="Proposed")  # fmt: skip
     ax.set_xticks(x, merged["rep_id"].tolist(), rotation=90, fontsize=7)
     ax.legend(loc="upper left")
-    finish(ax, title, "Rep", "Account potential per year", yunit="currency")
+    finish(ax, title, "Rep", "Potential, share of the pool's mean", yunit="percent")
     return fig

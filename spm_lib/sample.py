@@ -37,6 +37,7 @@ import pandas as pd
 import yaml
 
 END_DATE = dt.date(2026, 9, 30)
+SAMPLE_FORMAT = 2  # bumped when the tables change; a bundled sample of another is rewritten
 DEFAULT_SEED = 42
 DEFAULT_REPS = 60
 DEFAULT_YEARS = 4
@@ -75,6 +76,7 @@ QUOTA_RAMP = [0.0, 0.25, 0.5, 0.75, 1.0]  # by month of tenure, then 100%
 QUARTER_END_PULL = {"probability": 0.6, "days_into_quarter": 14}
 WEAKNESS_MULTIPLIER = 0.6
 STRENGTH_MULTIPLIER = 1.6
+SKILL_RECORDED = 0.8  # share of planted strengths the enablement system records (level 4-5)
 MODULES = {
     # module: (stage it builds, multiplier on that stage's conversion after completion)
     "Qualification Fundamentals": ("Qualification", 1.0),
@@ -584,6 +586,7 @@ def generate(
         hire_date=_date_strings(hire),
         end_date=np.where(leave >= 0, _date_strings(np.maximum(leave, 0)), ""),
     )
+    rep_skills = _rep_skills(seed, rep_ids, strong_reps, strong_industry)
     tables = {
         "reps": reps_out,
         "accounts": accounts,
@@ -592,6 +595,7 @@ def generate(
         "quotas": quotas,
         "activities": activities,
         "trainings": trainings,
+        "rep_skills": rep_skills,
     }
     weaknesses = [
         (str(rep_ids[r]), OPEN_STAGES[s]) for r, s in zip(weak_reps, weak_stage, strict=True)
@@ -618,6 +622,25 @@ def generate(
         "closing k months after creation"
     )
     return SampleData(tables=tables, config=_config(end_date), ground_truth=truth)
+
+
+def _rep_skills(
+    seed: int, rep_ids: np.ndarray, strong_reps: np.ndarray, strong_industry: np.ndarray
+) -> pd.DataFrame:
+    """An enablement system's industry skills (levels 1-5): each rep holds 2 or 3 industries at
+    levels unrelated to results, except that a rep with a planted strength holds that industry at
+    level 4 or 5 with probability :data:`SKILL_RECORDED`. Drawn from its own random stream so
+    that the other tables do not depend on it."""
+    rng = np.random.default_rng([seed, 7])
+    rows = []
+    strong = dict(zip(strong_reps.tolist(), strong_industry.tolist(), strict=True))
+    for r, rep in enumerate(rep_ids):
+        held = set(rng.choice(len(INDUSTRIES), int(rng.integers(2, 4)), replace=False).tolist())
+        levels = {i: int(rng.integers(1, 6)) for i in sorted(held)}
+        if r in strong and rng.random() < SKILL_RECORDED:
+            levels[strong[r]] = int(rng.integers(4, 6))
+        rows += [(str(rep), INDUSTRIES[i], level) for i, level in sorted(levels.items())]
+    return pd.DataFrame(rows, columns=["rep_id", "skill", "level"])
 
 
 def _expected_quarterly_bookings(segment: str) -> float:
@@ -697,6 +720,7 @@ def _ground_truth(
     ramp_curve = {str(m): round(float(ramp(m)), 4) for m in range(25)}
     months_to_80 = next(m for m in range(100) if ramp(m) >= 0.8)
     return {
+        "format": SAMPLE_FORMAT,
         "seed": seed,
         "reps": reps,
         "years": years,
@@ -711,6 +735,11 @@ def _ground_truth(
             {"rep_id": rep, "industry": industry, "win_rate_multiplier": STRENGTH_MULTIPLIER}
             for rep, industry in strengths
         ],
+        "rep_skills_note": (
+            f"rep_skills.csv: 2-3 industry skills per rep at levels 1-5 unrelated to results; a "
+            f"planted industry strength is recorded at level 4-5 with probability "
+            f"{SKILL_RECORDED}"
+        ),
         "training_effects": [
             {
                 "module": module,
@@ -828,9 +857,16 @@ def bundled_sample_path() -> Path:
     return Path.home() / ".cache" / "spm" / "sample"
 
 
+def _format_of(path: Path) -> int | None:
+    try:
+        return json.loads((path / "ground_truth.json").read_text(encoding="utf-8")).get("format")
+    except (OSError, ValueError):
+        return None
+
+
 def bundled_sample() -> Path:
     """The bundled sample dataset's folder, generated with the defaults if absent."""
     path = bundled_sample_path()
-    if not (path / "spm.yaml").exists():
+    if not (path / "spm.yaml").exists() or _format_of(path) != SAMPLE_FORMAT:
         write_sample(path)
     return path

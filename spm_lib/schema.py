@@ -108,6 +108,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("employees", "int"),
                 _c("annual_revenue", "number"),
                 _c("owner_rep_id", "id"),
+                _c("segment", "text"),
             ),
             references=(Reference("owner_rep_id", "reps", "rep_id"),),
         ),
@@ -181,6 +182,16 @@ TABLES: dict[str, TableSpec] = {
             references=(Reference("rep_id", "reps", "rep_id"),),
         ),
         TableSpec(
+            "rep_skills",
+            key=("rep_id", "skill"),
+            columns=(
+                _c("rep_id", "id", True, False),
+                _c("skill", "text", True, False),
+                _c("level", "number", True, False),
+            ),
+            references=(Reference("rep_id", "reps", "rep_id"),),
+        ),
+        TableSpec(
             "leads",
             key=("lead_id",),
             columns=(
@@ -209,6 +220,7 @@ LOAD_ORDER = [
     "quotas",
     "activities",
     "trainings",
+    "rep_skills",
     "leads",
 ]
 

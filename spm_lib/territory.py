@@ -1,23 +1,23 @@
 """Territories: account potential, rep profiles, balance, and an optimized assignment.
 
-- **Account potential** (:func:`account_potential`): expected yearly bookings of an account from
-  its firmographics, a Poisson GLM (log link, quasi-likelihood; statsmodels) of each account's
-  won amount over the trailing ``history_months`` (per year) on log(employees),
-  log(annual revenue) and industry. The fitted value is the potential; ``fit`` reports the
-  correlation between fitted and observed bookings.
-- **Rep profile** (:func:`rep_industry_win_rates`): each rep's win rate (won / closed, trailing
-  window) per industry, shrunk toward the rep's overall rate: (won + m x overall) / (closed + m)
-  with ``m`` = :data:`PRIOR_DEALS` pseudo-deals.
-- **Balance** (:func:`balance`): per rep, accounts, potential and open pipeline; the coefficient
-  of variation (sd / mean) and Gini of potential across reps.
+- **Account potential** (:func:`account_potential`): expected bookings over the next year, a
+  Poisson GLM on firmographics, industry and the account's own past bookings.
+- **Rep profile** (:func:`rep_profile`): each rep's win rate and deal size per industry and
+  segment, shrunk toward the rep's overall figures, adjusted by the recorded skill level where
+  a ``rep_skills`` table exists (:func:`skill_factors` learns how much levels predict), and
+  tenure.
+- **Balance** (:func:`balance`): per rep, accounts, potential and open pipeline; coefficient of
+  variation and Gini of each rep's potential relative to the mean of the rep's pool.
 - **Assignment** (:func:`optimize_assignment`): a mixed-integer program solved with
-  ``scipy.optimize.milp`` (HiGHS). Variables x[a, r] = 1 when account a goes to rep r (reps
-  active at ``as_of``; with ``same_region`` only reps of the account's region). Maximise
-  sum potential_a x win rate(r, industry_a); subject to one rep per account, each rep's
-  potential within ``balance_tolerance`` of its region's mean (all reps' mean without
-  ``same_region``), at most ``max_accounts`` accounts per rep (default: (1 + tolerance) x the
-  region's mean count, rounded up), and at most ``max_moves_pct`` of the accounts moved
-  (accounts of reps who left must move and do not count against the limit).
+  ``scipy.optimize.milp`` (HiGHS). A *pool* is the active reps who may take an account: those
+  of its region (``same_region``) and segment (``same_segment``, when reps have segments).
+  Variables x[a, r] = 1 when account a goes to rep r of its pool. Maximise expected revenue,
+  sum potential_a x win rate(r, industry_a, segment_a); subject to one rep per account, each
+  rep's potential within ``balance_tolerance`` of its pool's mean, at most ``max_accounts``
+  accounts per rep (default: (1 + tolerance) x the pool's mean count, rounded up), and at most
+  ``max_moves_pct`` of the accounts moved (accounts of reps who left must move and do not count
+  against the limit); with ``no_worse_balance``, the sum over reps of |potential - pool mean|
+  no larger than today's, so that the proposal is never less balanced than today.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ from scipy import optimize, sparse
 from spm_lib.data import Dataset
 from spm_lib.exceptions import SpmError
 
-PRIOR_DEALS = 20.0
+PRIOR_DEALS = 20.0  # pseudo-deals of shrinkage toward the rep's overall win rate
+STRONGEST_MIN_CLOSED = 5  # closed deals for an industry to count as a rep's strongest
+PRIOR_WON_DEALS = 5.0  # pseudo-won-deals of shrinkage toward the rep's average deal
 
 
 class InfeasibleAssignment(SpmError):
@@ -43,77 +45,211 @@ def _as_of(ds: Dataset, as_of) -> pd.Timestamp:
     return pd.Timestamp(as_of if as_of is not None else ds.as_of)
 
 
+def account_segments(ds: Dataset) -> pd.Series:
+    """Segment per account (indexed by account_id): the accounts' ``segment`` column where
+    filled, else the segment of the account's owner in ``reps``, else ``"(all)"``."""
+    accounts = ds["accounts"]
+    own = accounts["segment"] if "segment" in accounts else pd.Series(pd.NA, index=accounts.index)
+    reps = ds.company.reps if ds.company is not None else ds.reps
+    owner_segment = (
+        accounts["owner_rep_id"].map(reps.set_index("rep_id")["segment"])
+        if "segment" in reps
+        else pd.Series(pd.NA, index=accounts.index)
+    )
+    segment = own.where(own.notna() & own.astype("str").str.len().gt(0), owner_segment)
+    return pd.Series(segment.fillna("(all)").astype("str").to_numpy(), index=accounts["account_id"])
+
+
+def _won_per_year(opps: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    won = opps[opps["is_won"] & (opps["close_date"] > start) & (opps["close_date"] <= end)]
+    years = (end - start).days / 365.25
+    return won.groupby("account_id")["amount"].sum() / years
+
+
 def account_potential(ds: Dataset, as_of=None, history_months: int = 24) -> pd.DataFrame:
-    """Per account: account_id, industry, region, employees, annual_revenue, owner_rep_id,
-    bookings_per_year (observed, trailing window) and potential (fitted, per year).
-    ``attrs["fit"]`` holds the fit's correlation and deviance explained."""
+    """Expected bookings of each account over the next year.
+
+    A Poisson GLM (log link, quasi-likelihood scale; statsmodels) of the yearly won amount in the
+    latest half of the ``history_months`` window on log(1 + employees), log(1 + annual revenue),
+    industry (which carries the industry's win rate and deal size) and the account's history,
+    log(1 + won amount per year in the earlier half) with a flag for none. The potential is the
+    model's prediction with the history shifted to the latest half: firmographics plus last
+    year's bookings forecast next year's. Missing firmographics take the median.
+
+    Returns per account: account_id, name, industry, segment, region, employees,
+    annual_revenue, owner_rep_id, bookings_per_year (latest half of the window) and potential.
+    ``attrs["fit"]``: correlation of fitted and observed bookings in the training year,
+    deviance explained, accounts.
+    """
     import statsmodels.api as sm
 
     accounts = ds["accounts"].copy()
+    accounts["segment"] = accounts["account_id"].map(account_segments(ds)).to_numpy()
     end = _as_of(ds, as_of)
+    middle = end - pd.DateOffset(months=history_months // 2)
     start = end - pd.DateOffset(months=history_months)
     opps = ds.opportunities
-    won = opps[opps["is_won"] & (opps["close_date"] > start) & (opps["close_date"] <= end)]
-    booked = won.groupby("account_id")["amount"].sum() * 12 / history_months
-    accounts["bookings_per_year"] = accounts["account_id"].map(booked).fillna(0.0)
+    earlier = accounts["account_id"].map(_won_per_year(opps, start, middle)).fillna(0.0)
+    latest = accounts["account_id"].map(_won_per_year(opps, middle, end)).fillna(0.0)
+    accounts["bookings_per_year"] = latest
     employees = accounts["employees"].astype("float64")
     revenue = accounts["annual_revenue"].astype("float64")
     log_emp = np.log1p(employees.fillna(employees.median() if employees.notna().any() else 0))
     log_rev = np.log1p(revenue.fillna(revenue.median() if revenue.notna().any() else 0))
     industry = accounts["industry"].fillna("(unknown)")
-    design = pd.concat(
-        [pd.Series(1.0, index=accounts.index, name="const"), log_emp.rename("log_employees"),
-         log_rev.rename("log_revenue"),
-         pd.get_dummies(industry, prefix="industry", drop_first=True, dtype=float)],
-        axis=1,
-    )  # fmt: skip
-    design = design.loc[:, design.std(ddof=0).gt(0) | (design.columns == "const")]
-    y = accounts["bookings_per_year"].to_numpy()
-    if y.sum() > 0 and len(accounts) > design.shape[1] + 2:
-        model = sm.GLM(y / y.mean(), design, family=sm.families.Poisson())
-        fit = model.fit(scale="X2")
-        accounts["potential"] = fit.predict(design) * y.mean()
-        explained = 1 - fit.deviance / fit.null_deviance if fit.null_deviance else float("nan")
+
+    def design(history: pd.Series) -> pd.DataFrame:
+        return pd.concat(
+            [pd.Series(1.0, index=accounts.index, name="const"), log_emp.rename("log_employees"),
+             log_rev.rename("log_revenue"), np.log1p(history).rename("log_past_bookings"),
+             history.eq(0).astype(float).rename("no_past_bookings"),
+             pd.get_dummies(industry, prefix="industry", drop_first=True, dtype=float)],
+            axis=1,
+        )  # fmt: skip
+
+    train, predict = design(earlier), design(latest)
+    informative = train.std(ddof=0).gt(0) | (train.columns == "const")
+    train, predict = train.loc[:, informative], predict.loc[:, informative]
+    y = latest.to_numpy()
+    explained = float("nan")
+    if y.sum() > 0 and len(accounts) > train.shape[1] + 2:
+        fit = sm.GLM(y / y.mean(), train, family=sm.families.Poisson()).fit(scale="X2")
+        fitted = fit.predict(train) * y.mean()
+        accounts["potential"] = fit.predict(predict) * y.mean()
+        if fit.null_deviance:
+            explained = float(1 - fit.deviance / fit.null_deviance)
     else:
-        accounts["potential"] = y.mean() if len(y) else 0.0
-        explained = float("nan")
-    corr = float(np.corrcoef(accounts["potential"], y)[0, 1]) if y.std() > 0 else float("nan")
-    accounts.attrs["fit"] = {"correlation": corr, "deviance_explained": float(explained),
-                             "accounts": len(accounts)}  # fmt: skip
-    cols = ["account_id", "name", "industry", "region", "employees", "annual_revenue",
+        fitted = np.full(len(y), y.mean() if len(y) else 0.0)
+        accounts["potential"] = fitted
+    fitted = np.asarray(fitted, float)
+    corr = float(np.corrcoef(fitted, y)[0, 1]) if y.std() > 0 and fitted.std() > 0 else float("nan")
+    cols = ["account_id", "name", "industry", "segment", "region", "employees", "annual_revenue",
             "owner_rep_id", "bookings_per_year", "potential"]  # fmt: skip
     out = accounts[[c for c in cols if c in accounts]]
-    out.attrs["fit"] = accounts.attrs["fit"]
+    out.attrs["fit"] = {"correlation": corr, "deviance_explained": explained,
+                        "accounts": len(accounts)}  # fmt: skip
     return out
 
 
-def rep_industry_win_rates(ds: Dataset, as_of=None, months: int = 24) -> pd.DataFrame:
-    """Shrunk win rate per (rep_id, industry): won, closed, rep_rate, rate (see module doc)."""
+def skill_factors(cells: pd.DataFrame) -> pd.Series:
+    """How the enablement system's skill level predicts win rates, learnt from history.
+
+    ``cells`` has won, closed, rep_rate and skill_level (NaN where no skill is recorded) per
+    (rep, industry, segment). Per level (rounded; and one class for no recorded skill):
+    factor = (sum won + k) / (sum closed x rep_rate + k), k = :data:`PRIOR_DEALS` x the company
+    rate, the observed wins over those expected at the reps' overall rates, shrunk toward 1.
+    A level that predicts nothing gets a factor near 1.
+    """
+    level = _level_labels(cells["skill_level"])
+    expected = cells["closed"] * cells["rep_rate"]
+    won = cells["won"].groupby(level).sum()
+    exp = expected.groupby(level).sum()
+    k = PRIOR_DEALS * (cells["won"].sum() / cells["closed"].sum() if cells["closed"].sum() else 0)
+    return (won + k) / (exp + k) if k else won * 0 + 1.0
+
+
+def rep_profile(ds: Dataset, as_of=None, months: int = 24) -> pd.DataFrame:
+    """Each rep's record per (industry, segment) of the accounts, over the trailing ``months``.
+
+    One row per rep (all reps) x industry x segment (those of the accounts) with won, closed,
+    won_amount, and:
+
+    - rep_rate = (rep's won + m x company rate) / (rep's closed + m), m = :data:`PRIOR_DEALS`;
+    - skill_level from ``rep_skills`` (a skill named like the industry, else like the segment;
+      case-insensitive) and skill_factor (:func:`skill_factors`, 1 without the table);
+    - win_rate = (won + m x prior) / (closed + m), prior = min(rep_rate x skill_factor, 0.99):
+      the cell's rate shrunk toward the rep's overall rate, adjusted by the recorded skill;
+    - deal_size = (won_amount + d x rep_deal_size) / (won + d), d = :data:`PRIOR_WON_DEALS`,
+      rep_deal_size = (rep's won amount + d x company average won deal) / (rep's won + d);
+    - tenure_months at ``as_of`` (NaN without a hire date).
+    """
     end = _as_of(ds, as_of)
     start = end - pd.DateOffset(months=months)
     opps = ds.opportunities
     closed = opps[opps["is_closed"] & (opps["close_date"] > start) & (opps["close_date"] <= end)]
-    closed = closed.merge(ds["accounts"][["account_id", "industry"]], on="account_id", how="left")
-    overall = closed.groupby("rep_id")["is_won"].agg(rep_won="sum", rep_closed="size")
-    company = closed["is_won"].mean() if len(closed) else 0.0
-    overall["rep_rate"] = (overall["rep_won"] + PRIOR_DEALS * company) / (
+    segments = account_segments(ds)
+    industry_of = ds["accounts"].set_index("account_id")["industry"]
+    closed = closed.assign(
+        industry=closed["account_id"].map(industry_of), segment=closed["account_id"].map(segments),
+        won_amount=closed["amount"].where(closed["is_won"], 0.0),
+    )  # fmt: skip
+    company_rate = float(closed["is_won"].mean()) if len(closed) else 0.0
+    company_deal = (
+        float(closed["won_amount"].sum() / closed["is_won"].sum()) if closed["is_won"].any() else 0
+    )
+    overall = closed.groupby("rep_id").agg(
+        rep_won=("is_won", "sum"), rep_closed=("is_won", "size"), rep_amount=("won_amount", "sum")
+    )
+    overall["rep_rate"] = (overall["rep_won"] + PRIOR_DEALS * company_rate) / (
         overall["rep_closed"] + PRIOR_DEALS
     )
+    overall["rep_deal_size"] = (overall["rep_amount"] + PRIOR_WON_DEALS * company_deal) / (
+        overall["rep_won"] + PRIOR_WON_DEALS
+    )
+    keys = ["rep_id", "industry", "segment"]
     cells = (
         closed.dropna(subset=["industry"])
-        .groupby(["rep_id", "industry"])["is_won"]
-        .agg(won="sum", closed="size")
+        .groupby(keys)
+        .agg(won=("is_won", "sum"), closed=("is_won", "size"), won_amount=("won_amount", "sum"))
     )
-    reps = ds.reps["rep_id"]
-    industries = ds["accounts"]["industry"].dropna().unique()
-    grid = pd.MultiIndex.from_product([reps, industries], names=["rep_id", "industry"])
+    industries = ds["accounts"]["industry"].fillna("(unknown)").unique()
+    grid = pd.MultiIndex.from_product(
+        [ds.reps["rep_id"], industries, segments.unique()], names=keys
+    )
     cells = cells.reindex(grid, fill_value=0).reset_index()
-    cells = cells.join(overall["rep_rate"], on="rep_id")
-    cells["rep_rate"] = cells["rep_rate"].fillna(company)
-    cells["rate"] = (cells["won"] + PRIOR_DEALS * cells["rep_rate"]) / (
-        cells["closed"] + PRIOR_DEALS
+    cells = cells.join(overall[["rep_rate", "rep_deal_size"]], on="rep_id")
+    cells["rep_rate"] = cells["rep_rate"].fillna(company_rate)
+    cells["rep_deal_size"] = cells["rep_deal_size"].fillna(company_deal)
+    cells["skill_level"] = _skill_levels(ds, cells)
+    factors = skill_factors(cells) if ds.has("rep_skills") else None
+    if factors is None:
+        cells["skill_factor"] = 1.0
+    else:
+        level = _level_labels(cells["skill_level"])
+        cells["skill_factor"] = level.map(factors).astype(float).to_numpy()
+    prior = np.minimum(cells["rep_rate"] * cells["skill_factor"], 0.99)
+    cells["win_rate"] = (cells["won"] + PRIOR_DEALS * prior) / (cells["closed"] + PRIOR_DEALS)
+    cells["deal_size"] = (cells["won_amount"] + PRIOR_WON_DEALS * cells["rep_deal_size"]) / (
+        cells["won"] + PRIOR_WON_DEALS
     )
+    hire = cells["rep_id"].map(ds.reps.set_index("rep_id")["hire_date"])
+    cells["tenure_months"] = ((end - hire).dt.days / 30.4375).round(1)
     return cells
+
+
+def _skill_levels(ds: Dataset, cells: pd.DataFrame) -> pd.Series:
+    """The recorded level of each cell's industry skill, else its segment skill, else NaN."""
+    if not ds.has("rep_skills"):
+        return pd.Series(np.nan, index=cells.index)
+    skills = ds["rep_skills"]
+    level = skills.set_index([skills["rep_id"], skills["skill"].str.casefold()])["level"]
+    level = level[~level.index.duplicated()]
+
+    def lookup(column: str) -> np.ndarray:
+        keys = pd.MultiIndex.from_arrays([cells["rep_id"], cells[column].str.casefold()])
+        return level.reindex(keys).to_numpy(dtype=float)
+
+    return pd.Series(np.where(np.isnan(by := lookup("industry")), lookup("segment"), by),
+                     index=cells.index)  # fmt: skip
+
+
+def rep_summary(profile: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
+    """Per rep of ``reps``: tenure_months, closed, win_rate (rep_rate), deal_size
+    (rep_deal_size), and their strongest industry (highest shrunk win rate with at least
+    :data:`STRONGEST_MIN_CLOSED` closed deals there) with its win rate, closed deals and
+    recorded skill level."""
+    rows = profile[profile["rep_id"].isin(reps["rep_id"])]
+    per_rep = rows.groupby("rep_id").agg(
+        tenure_months=("tenure_months", "first"), closed=("closed", "sum"),
+        win_rate=("rep_rate", "first"), deal_size=("rep_deal_size", "first"),
+    )  # fmt: skip
+    seen = rows[rows["closed"] >= STRONGEST_MIN_CLOSED].sort_values("win_rate", ascending=False)
+    best = seen.drop_duplicates("rep_id").set_index("rep_id")
+    per_rep["strongest_industry"] = best["industry"]
+    per_rep["strongest_win_rate"] = best["win_rate"]
+    per_rep["strongest_closed"] = best["closed"]
+    per_rep["strongest_skill_level"] = best["skill_level"]
+    return per_rep.reset_index()
 
 
 def _gini(values: np.ndarray) -> float:
@@ -131,9 +267,21 @@ def active_reps(ds: Dataset, as_of=None) -> pd.DataFrame:
     return reps[reps["end_date"].isna() | (reps["end_date"] > end)]
 
 
-def balance(ds: Dataset, assignment: pd.Series, potential: pd.Series, as_of=None) -> pd.DataFrame:
-    """Per active rep: accounts, potential, open_pipeline (of the assigned accounts' open deals).
-    ``attrs``: cv (sd / mean of potential) and gini of potential across reps."""
+def balance(
+    ds: Dataset,
+    assignment: pd.Series,
+    potential: pd.Series,
+    as_of=None,
+    pools: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Per active rep: pool, accounts, potential, open_pipeline (of the assigned accounts' open
+    deals) and share_of_pool_mean (potential / mean potential of the rep's pool).
+
+    ``assignment`` maps account_id -> rep_id, ``potential`` is aligned with it; ``pools`` maps
+    rep_id -> the pool of reps who compete for the same accounts (all reps in one pool without
+    it). ``attrs``: cv = standard deviation / mean of share_of_pool_mean (the plain coefficient
+    of variation of potential with a single pool) and gini of the same shares.
+    """
     reps = active_reps(ds, as_of)["rep_id"]
     frame = pd.DataFrame({"rep_id": assignment.to_numpy(), "potential": potential.to_numpy(),
                           "account_id": assignment.index})  # fmt: skip
@@ -144,9 +292,14 @@ def balance(ds: Dataset, assignment: pd.Series, potential: pd.Series, as_of=None
         accounts=("account_id", "size"), potential=("potential", "sum"),
         open_pipeline=("open_pipeline", "sum"),
     ).reindex(reps, fill_value=0)  # fmt: skip
-    values = out["potential"].to_numpy(float)
-    out.attrs["cv"] = float(values.std() / values.mean()) if values.mean() else float("nan")
-    out.attrs["gini"] = _gini(values)
+    pool = reps.map(pools) if pools is not None else pd.Series("all", index=reps.index)
+    pool = pool.fillna("all")
+    out.insert(0, "pool", pool.to_numpy())
+    mean = out.groupby("pool")["potential"].transform("mean")
+    out["share_of_pool_mean"] = (out["potential"] / mean.where(mean > 0)).fillna(0.0)
+    shares = out["share_of_pool_mean"].to_numpy(float)
+    out.attrs["cv"] = float(shares.std() / shares.mean()) if shares.mean() else float("nan")
+    out.attrs["gini"] = _gini(shares)
     return out.rename_axis("rep_id").reset_index()
 
 
@@ -154,12 +307,13 @@ def balance(ds: Dataset, assignment: pd.Series, potential: pd.Series, as_of=None
 class AssignmentResult:
     """The proposed assignment, its moves and before/after figures."""
 
-    assignment: pd.DataFrame  # account_id, industry, region, potential, from_rep, to_rep
+    assignment: pd.DataFrame  # account_id, industry, segment, region, group, potential, from/to_rep
     moves: pd.DataFrame  # account_id, from_rep, to_rep, reason
     figures: dict[str, float]
     before: pd.DataFrame  # balance before
     after: pd.DataFrame  # balance after
     fit: dict  # the potential model's fit (see account_potential)
+    profile: pd.DataFrame  # rep_profile: shrunk win rate and deal size per rep x industry x segment
 
 
 def _solve_group(
@@ -168,77 +322,101 @@ def _solve_group(
     rep_group: np.ndarray,
     account_group: np.ndarray,
     rates: pd.Series,
-    balance_tolerance: float,
-    max_accounts: int | None,
-    max_moves_pct: float,
+    limits: dict,
     time_limit: float,
     mip_gap: float,
     label: str,
 ) -> np.ndarray:
-    """The MILP: an account may go to the reps of its group (``rep_group == account_group``);
-    each rep's potential and account count are bounded around its group's means; one move limit
-    over all accounts. Returns the rep of each account (in ``acc`` order)."""
+    """The MILP: an account may go to the reps of its pool (``rep_group == account_group``);
+    each rep's potential and account count are bounded around its pool's means; one move limit
+    over all accounts; with ``no_worse_balance`` the total absolute deviation of the reps'
+    potential from their pool's mean (auxiliary variables d_r >= |potential_r - mean|) may not
+    exceed today's. Returns the rep of each account (in ``acc`` order)."""
+    tolerance, max_accounts = limits["balance_tolerance"], limits["max_accounts"]
     n_acc, n_rep = len(acc), len(rep_ids)
     allowed = account_group[:, None] == rep_group[None, :]
     pa, pr = np.nonzero(allowed)
     n_var = len(pa)
     pot = acc["potential"].to_numpy(float)
-    industry = acc["industry"].fillna("(unknown)").to_numpy()
-    win = rates.reindex(pd.MultiIndex.from_arrays([rep_ids[pr], industry[pa]])).to_numpy()
-    win = np.where(np.isnan(win), np.nanmean(win) if np.isfinite(win).any() else 0.0, win)
-    value = pot[pa] * win
+    value = pot[pa] * _rates_for(rates, rep_ids[pr], acc.iloc[pa])
     owner = acc["owner_rep_id"].to_numpy()
     forced = ~np.isin(owner, rep_ids)
     columns = np.arange(n_var)
-    one = sparse.csr_array((np.ones(n_var), (pa, columns)), shape=(n_acc, n_var))
-    rep_pot = sparse.csr_array((pot[pa], (pr, columns)), shape=(n_rep, n_var))
-    rep_cnt = sparse.csr_array((np.ones(n_var), (pr, columns)), shape=(n_rep, n_var))
     group_pot = pd.Series(pot).groupby(account_group).sum()
     group_acc = pd.Series(account_group).value_counts()
     group_reps = pd.Series(rep_group).value_counts()
     mean_pot = np.array([group_pot.get(g, 0.0) / group_reps[g] for g in rep_group])
     mean_cnt = np.array([group_acc.get(g, 0) / group_reps[g] for g in rep_group])
     caps = (np.full(n_rep, max_accounts) if max_accounts is not None
-            else np.ceil((1 + balance_tolerance) * mean_cnt))  # fmt: skip
+            else np.ceil((1 + tolerance) * mean_cnt))  # fmt: skip
     keep = (rep_ids[pr] == owner[pa]) & ~forced[pa]
-    limit = math.floor(max_moves_pct * n_acc)
-    keep_row = sparse.csr_array(
-        (np.ones(int(keep.sum())), (np.zeros(int(keep.sum()), dtype=int), np.nonzero(keep)[0])),
-        shape=(1, n_var),
-    )
+    limit = math.floor(limits["max_moves_pct"] * n_acc)
+    today = pd.Series(pot[~forced]).groupby(owner[~forced]).sum().reindex(rep_ids, fill_value=0)
+    today_deviation = float(np.abs(today.to_numpy() - mean_pot).sum())
+
+    def matrix(values, rows, cols, n_rows: int) -> sparse.csr_array:
+        return sparse.csr_array((values, (rows, cols)), shape=(n_rows, n_var + n_rep))
+
+    rep_pot = matrix(pot[pa], pr, columns, n_rep)
+    deviation = matrix(np.ones(n_rep), np.arange(n_rep), n_var + np.arange(n_rep), n_rep)
     named = {
         "balance_tolerance": optimize.LinearConstraint(
-            rep_pot, (1 - balance_tolerance) * mean_pot, (1 + balance_tolerance) * mean_pot
+            rep_pot, (1 - tolerance) * mean_pot, (1 + tolerance) * mean_pot
         ),
-        "max_accounts": optimize.LinearConstraint(rep_cnt, 0, caps),
-        "max_moves_pct": optimize.LinearConstraint(keep_row, int((~forced).sum()) - limit, np.inf),
-    }
-    base = [optimize.LinearConstraint(one, 1, 1)]
+        "max_accounts": optimize.LinearConstraint(
+            matrix(np.ones(n_var), pr, columns, n_rep), 0, caps
+        ),
+        "max_moves_pct": optimize.LinearConstraint(
+            matrix(np.ones(int(keep.sum())), np.zeros(int(keep.sum())), np.nonzero(keep)[0], 1),
+            int((~forced).sum()) - limit, np.inf,
+        ),
+    }  # fmt: skip
+    if limits["no_worse_balance"]:
+        named["no_worse_balance"] = optimize.LinearConstraint(
+            matrix(np.ones(n_rep), np.zeros(n_rep), n_var + np.arange(n_rep), 1),
+            0, today_deviation * (1 + 1e-9),
+        )  # fmt: skip
+    base = [
+        optimize.LinearConstraint(matrix(np.ones(n_var), pa, columns, n_acc), 1, 1),
+        optimize.LinearConstraint(rep_pot - deviation, -np.inf, mean_pot),  # d >= pot - mean
+        optimize.LinearConstraint(rep_pot + deviation, mean_pot, np.inf),  # d >= mean - pot
+    ]
 
     def solve(parts: dict) -> optimize.OptimizeResult:
         return optimize.milp(
-            -value,
+            np.r_[-value, np.zeros(n_rep)],
             constraints=base + list(parts.values()),
-            integrality=np.ones(n_var),
-            bounds=optimize.Bounds(0, 1),
+            integrality=np.r_[np.ones(n_var), np.zeros(n_rep)],
+            bounds=optimize.Bounds(0, np.r_[np.ones(n_var), np.full(n_rep, np.inf)]),
             options={"time_limit": time_limit, "mip_rel_gap": mip_gap},
         )
 
     result = solve(named)
     if result.x is None:
-        for name in ("max_moves_pct", "balance_tolerance", "max_accounts"):
-            if solve({k: v for k, v in named.items() if k != name}).x is not None:
+        settings = ", ".join(f"{k}={v if v is not None else 'default'}" for k, v in limits.items())
+        for name in ("max_moves_pct", "balance_tolerance", "no_worse_balance", "max_accounts"):
+            if name in named and solve({k: v for k, v in named.items() if k != name}).x is not None:
                 raise InfeasibleAssignment(
-                    f"{label}: no assignment meets every constraint; relax {name} "
-                    f"(max_moves_pct={max_moves_pct}, balance_tolerance={balance_tolerance}, "
-                    f"max_accounts={max_accounts or 'default'})"
+                    f"{label}: no assignment meets every constraint; relax {name} ({settings})"
                 )
         raise InfeasibleAssignment(
             f"{label}: no assignment meets the constraints even with one of them relaxed; relax "
-            "balance_tolerance and max_moves_pct together, or same_region"
+            f"balance_tolerance and max_moves_pct together, or the pools ({settings})"
         )
-    chosen = result.x > 0.5
+    chosen = result.x[:n_var] > 0.5
     return rep_ids[pr[chosen][np.argsort(pa[chosen])]]
+
+
+def _rates_for(rates: pd.Series, rep_ids: np.ndarray, accounts: pd.DataFrame) -> np.ndarray:
+    """The shrunk win rate of each rep in the matching account's (industry, segment); cells
+    absent from the profile take the mean rate."""
+    keys = pd.MultiIndex.from_arrays(
+        [rep_ids, accounts["industry"].fillna("(unknown)").to_numpy(),
+         accounts["segment"].to_numpy()]
+    )  # fmt: skip
+    win = rates.reindex(keys).to_numpy(dtype=float)
+    fallback = float(np.nanmean(rates.to_numpy())) if len(rates) else 0.0
+    return np.where(np.isnan(win), fallback, win)
 
 
 def optimize_assignment(
@@ -246,7 +424,9 @@ def optimize_assignment(
     max_moves_pct: float = 0.15,
     balance_tolerance: float = 0.2,
     same_region: bool = True,
+    same_segment: bool = True,
     max_accounts: int | None = None,
+    no_worse_balance: bool = True,
     as_of=None,
     time_limit: float = 60.0,
     mip_gap: float = 0.01,
@@ -259,64 +439,110 @@ def optimize_assignment(
     potential = account_potential(ds, as_of)
     fit = potential.attrs["fit"]
     acc = potential.reset_index(drop=True)
-    rates = rep_industry_win_rates(ds, as_of).set_index(["rep_id", "industry"])["rate"]
+    profile = rep_profile(ds, as_of)
+    rates = profile.set_index(["rep_id", "industry", "segment"])["win_rate"]
     reps = active_reps(ds, as_of)
     if reps.empty:
         raise InfeasibleAssignment("no active rep to assign accounts to")
     rep_region = ds.reps.set_index("rep_id")["region"]
     acc["region"] = acc["region"].fillna(acc["owner_rep_id"].map(rep_region))
-    account_group = (
-        acc["region"].astype("str").to_numpy() if same_region else np.full(len(acc), "all")
-    )
-    rep_group = (
-        reps["region"].astype("str").to_numpy() if same_region else np.full(len(reps), "all")
-    )
+    by_segment = same_segment and "segment" in reps and reps["segment"].notna().any()
+    account_group = _groups(acc["region"], acc["segment"], same_region, by_segment)
+    rep_group = _groups(reps["region"], reps["segment"] if by_segment else None, same_region,
+                        by_segment)  # fmt: skip
     orphaned = sorted(set(account_group) - set(rep_group))
     if orphaned:
-        raise InfeasibleAssignment(
-            f"accounts in {', '.join(orphaned)} but no active rep there; relax same_region"
+        relax = " or ".join(
+            name for name, on in (("same_region", same_region), ("same_segment", by_segment)) if on
         )
+        raise InfeasibleAssignment(
+            f"accounts in {', '.join(orphaned)} but no active rep there; relax {relax}"
+        )
+    label = " and ".join(
+        name for name, on in (("region", same_region), ("segment", by_segment)) if on
+    )
+    limits = {"max_moves_pct": max_moves_pct, "balance_tolerance": balance_tolerance,
+              "max_accounts": max_accounts, "no_worse_balance": no_worse_balance}  # fmt: skip
     acc["to_rep"] = _solve_group(
-        acc, reps["rep_id"].to_numpy(), rep_group, account_group, rates, balance_tolerance,
-        max_accounts, max_moves_pct, time_limit, mip_gap,
-        "by region" if same_region else "all accounts",
+        acc, reps["rep_id"].to_numpy(), rep_group, account_group, rates, limits, time_limit,
+        mip_gap, f"by {label}" if label else "all accounts",
     )  # fmt: skip
-    return _result(ds, acc, rates, reps, as_of, fit)
+    acc["group"] = account_group
+    return _result(ds, acc, rates, reps.assign(pool=rep_group), as_of, fit, profile)
 
 
-def _result(ds, acc, rates, reps, as_of, fit) -> AssignmentResult:
+def _groups(region: pd.Series, segment: pd.Series | None, same_region: bool, by_segment: bool
+            ) -> np.ndarray:  # fmt: skip
+    """The pool label of each row: region, segment, both ("West / Enterprise") or "all"."""
+    parts = []
+    if same_region:
+        parts.append(region.astype("str").to_numpy())
+    if by_segment and segment is not None:
+        parts.append(segment.fillna("(all)").astype("str").to_numpy())
+    if not parts:
+        return np.full(len(region), "all")
+    return np.array([" / ".join(p) for p in zip(*parts, strict=True)])
+
+
+def _reason(
+    old_rep: str, new_rep: str, industry: str, old: float, new: float, gone: bool,
+    old_closed: int, new_closed: int,
+) -> str:  # fmt: skip
+    """Why an account moves, in words, with the deals behind each rate."""
+    won_by = (
+        f"{new_rep} wins {new:.0%} in {industry} ({new_closed} closed)"
+        if new_closed
+        else f"{new_rep} is expected to win {new:.0%} in {industry} (no deal closed there yet)"
+    )
+    if gone:
+        return f"{old_rep} has left; {won_by}"
+    if new > old + 0.005:
+        return f"{won_by} against {old:.0%} ({old_closed} closed) for {old_rep}"
+    return (
+        f"balances the books of {old_rep} and {new_rep} ({industry}: {new:.0%} against {old:.0%})"
+    )
+
+
+def _result(ds, acc, rates, reps, as_of, fit, profile) -> AssignmentResult:
     rep_ids = reps["rep_id"].to_numpy()
     pot = acc["potential"].to_numpy(float)
     industry = acc["industry"].fillna("(unknown)").to_numpy()
     owner = acc["owner_rep_id"].to_numpy()
     forced = ~np.isin(owner, rep_ids)
     acc["from_rep"] = owner
-    old = rates.reindex(pd.MultiIndex.from_arrays([acc["from_rep"], industry])).to_numpy()
-    new = rates.reindex(pd.MultiIndex.from_arrays([acc["to_rep"], industry])).to_numpy()
+    old = _rates_for(rates, owner, acc)
+    new = _rates_for(rates, acc["to_rep"].to_numpy(), acc)
     fallback = float(np.nanmean(rates.to_numpy())) if len(rates) else 0.0
-    old = np.where(np.isnan(old), fallback, old)
-    new = np.where(np.isnan(new), fallback, new)
     before_value = float((pot * np.where(forced, fallback, old)).sum())
     after_value = float((pot * new).sum())
     moved_mask = acc["from_rep"].to_numpy() != acc["to_rep"].to_numpy()
+    names = ds.reps.set_index("rep_id")["name"]
+    closed = profile.set_index(["rep_id", "industry", "segment"])["closed"]
+    moved = acc[moved_mask]
     reasons = [
-        f"{f} has left; {t} wins {n:.0%} in {i}" if gone
-        else f"win rate in {i}: {n:.0%} for {t} against {o:.0%} for {f}" if n > o
-        else f"balances potential between {f} and {t} ({i}: {n:.0%} against {o:.0%})"
-        for f, t, i, o, n, gone in zip(owner[moved_mask], acc["to_rep"].to_numpy()[moved_mask],
-                                       industry[moved_mask], old[moved_mask], new[moved_mask],
-                                       forced[moved_mask], strict=True)
+        _reason(names.get(f, f), names.get(t, t), i, o, n, gone,
+                closed.get((f, i, g), 0), closed.get((t, i, g), 0))
+        for f, t, i, g, o, n, gone in zip(
+            owner[moved_mask], moved["to_rep"], industry[moved_mask], moved["segment"],
+            old[moved_mask], new[moved_mask], forced[moved_mask], strict=True)
     ]  # fmt: skip
+    account_names = acc["name"] if "name" in acc else acc["account_id"]
     moves = pd.DataFrame(
-        {"account_id": acc.loc[moved_mask, "account_id"].to_numpy(), "from_rep": owner[moved_mask],
-         "to_rep": acc["to_rep"].to_numpy()[moved_mask], "reason": reasons}
+        {"account_id": acc.loc[moved_mask, "account_id"].to_numpy(),
+         "account": account_names[moved_mask].to_numpy(),
+         "industry": industry[moved_mask], "potential": pot[moved_mask],
+         "from_rep": owner[moved_mask], "from_name": names.reindex(owner[moved_mask]).to_numpy(),
+         "to_rep": acc["to_rep"].to_numpy()[moved_mask],
+         "to_name": names.reindex(acc["to_rep"].to_numpy()[moved_mask]).to_numpy(),
+         "reason": reasons}
     )  # fmt: skip
+    moves = moves.sort_values("potential", ascending=False, kind="stable").reset_index(drop=True)
+    pools = pd.Series(dict(zip(reps["rep_id"], reps["pool"], strict=True)))
     kept = ~forced
-    before = balance(
-        ds, pd.Series(owner[kept], index=acc["account_id"][kept]), pd.Series(pot[kept]), as_of
-    )
+    before = balance(ds, pd.Series(owner[kept], index=acc["account_id"][kept]),
+                     pd.Series(pot[kept]), as_of, pools)  # fmt: skip
     after = balance(ds, pd.Series(acc["to_rep"].to_numpy(), index=acc["account_id"]),
-                    pd.Series(pot), as_of)  # fmt: skip
+                    pd.Series(pot), as_of, pools)  # fmt: skip
     n_acc = len(acc)
     figures = {
         "expected_revenue_before": before_value,
@@ -330,8 +556,9 @@ def _result(ds, acc, rates, reps, as_of, fit) -> AssignmentResult:
         "gini_before": before.attrs["gini"],
         "gini_after": after.attrs["gini"],
     }
-    assignment = acc[["account_id", "industry", "region", "potential", "from_rep", "to_rep"]]
-    return AssignmentResult(assignment, moves, figures, before, after, fit)
+    columns = ["account_id", "industry", "segment", "region", "group", "potential", "from_rep",
+               "to_rep"]  # fmt: skip
+    return AssignmentResult(acc[columns], moves, figures, before, after, fit, profile)
 
 
 def optimize_with_relaxation(
@@ -361,3 +588,59 @@ def optimize_with_relaxation(
             else:
                 raise
     raise InfeasibleAssignment("no feasible assignment after relaxing: " + "; ".join(relaxed))
+
+
+PER_REP_FORMATS = {
+    "accounts_today": "count", "accounts_proposed": "count", "potential_today": "currency",
+    "potential_proposed": "currency", "open_pipeline_proposed": "currency",
+    "tenure_months": "count", "closed": "count", "win_rate": "percent", "deal_size": "currency",
+    "strongest_win_rate": "percent", "strongest_closed": "count",
+    "strongest_skill_level": "count",
+}  # fmt: skip
+
+
+def per_rep_summary(result: AssignmentResult, ds: Dataset) -> pd.DataFrame:
+    """Per active rep: name, pool, accounts and potential today and proposed, proposed open
+    pipeline, and the record behind the proposal (:func:`rep_summary`)."""
+    books = result.before[["rep_id", "pool", "accounts", "potential"]].merge(
+        result.after[["rep_id", "accounts", "potential", "open_pipeline"]],
+        on="rep_id", suffixes=("_today", "_proposed"),
+    )  # fmt: skip
+    books = books.rename(columns={"open_pipeline": "open_pipeline_proposed"})
+    names = ds.reps.set_index("rep_id")["name"]
+    books.insert(1, "name", books["rep_id"].map(names))
+    record = rep_summary(result.profile, books[["rep_id"]])
+    return books.merge(record, on="rep_id", how="left").sort_values(["pool", "rep_id"])
+
+
+def skill_table(profile: pd.DataFrame) -> pd.DataFrame:
+    """By recorded skill level (and "none"): cells, closed, won and the learnt factor
+    (:func:`skill_factors`) that scales a rep's overall win rate as the prior of a cell."""
+    level = _level_labels(profile["skill_level"])
+    out = profile.groupby(level).agg(closed=("closed", "sum"), won=("won", "sum"))
+    out["factor"] = profile.groupby(level)["skill_factor"].first()
+    out.index = [f"level {v:g}" if v != "none" else "not recorded" for v in out.index.map(
+        lambda v: v if v == "none" else float(v))]  # fmt: skip
+    return out.rename_axis("skill_level").reset_index()
+
+
+def _level_labels(levels: pd.Series) -> pd.Series:
+    """Skill levels rounded to whole levels as text; "none" where no skill is recorded."""
+    return levels.round().astype("Float64").astype("str").fillna("none")
+
+
+def reading(result: AssignmentResult, balance_tolerance: float) -> str:
+    """The one-line reading of the key figures."""
+    f = result.figures
+    if not f["accounts_moved"] and not f["forced_moves"]:
+        return "Today's assignment is already the best one within the constraints: no move pays."
+    balance = (
+        "more balanced than today"
+        if f["potential_cv_after"] < f["potential_cv_before"] - 0.005
+        else "as balanced as today"
+    )
+    return (
+        f"Moving {f['accounts_moved_pct']:.0%} of accounts to reps who win more often in their "
+        f"industry raises expected revenue by {f['expected_revenue_uplift_pct']:.1%}; every rep's "
+        f"potential stays within {balance_tolerance:.0%} of the pool's mean, {balance}."
+    )

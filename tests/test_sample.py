@@ -39,7 +39,10 @@ def test_default_sample_shape(default_sample):
     assert ds.quarantine.empty
     assert set(ds.tables) == {
         "reps", "accounts", "opportunities", "stage_history", "quotas", "activities", "trainings",
+        "rep_skills",
     }  # fmt: skip
+    skills = ds["rep_skills"]
+    assert skills["level"].between(1, 5).all() and skills["rep_id"].nunique() == 60
     reps = ds.reps
     assert len(reps) == 60 and reps["region"].nunique() == 3 and reps["team"].nunique() == 6
     assert reps["end_date"].notna().sum() >= 3  # reps who left
@@ -145,3 +148,19 @@ def test_quarter_end_push_shows_in_bookings(default_sample):
     by_month = won.groupby(won["close_date"].dt.month)["amount"].sum()
     for quarter_end in (3, 6, 12):
         assert by_month[quarter_end] > by_month[quarter_end + 1 if quarter_end < 12 else 1]
+
+
+def test_a_bundled_sample_of_another_format_is_rewritten(tmp_path, monkeypatch):
+    from spm_lib import sample
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / "spm.yaml").write_text("currency: USD\n")
+    (folder / "ground_truth.json").write_text('{"format": 1}')
+    monkeypatch.setattr(sample, "write_sample", lambda out: calls.append(out) or out)
+    monkeypatch.setenv("SPM_SAMPLE_DIR", str(folder))
+    calls: list = []
+    assert sample.bundled_sample() == folder and calls == [folder]
+    (folder / "ground_truth.json").write_text(json.dumps({"format": sample.SAMPLE_FORMAT}))
+    sample.bundled_sample()
+    assert calls == [folder]  # current format: kept

@@ -13,9 +13,13 @@ from spm_lib import load_dataset
 from spm_lib.territory import (
     InfeasibleAssignment,
     account_potential,
+    account_segments,
     active_reps,
+    balance,
     optimize_assignment,
-    rep_industry_win_rates,
+    rep_profile,
+    rep_summary,
+    skill_factors,
 )
 
 
@@ -30,9 +34,9 @@ def result(ds):
 
 
 def _expected(ds, owners: np.ndarray, accounts: pd.DataFrame) -> float:
-    rates = rep_industry_win_rates(ds).set_index(["rep_id", "industry"])["rate"]
-    win = rates.reindex(pd.MultiIndex.from_arrays([owners, accounts["industry"]])).to_numpy()
-    return float((accounts["potential"].to_numpy() * win).sum())
+    rates = rep_profile(ds).set_index(["rep_id", "industry", "segment"])["win_rate"]
+    keys = pd.MultiIndex.from_arrays([owners, accounts["industry"], accounts["segment"]])
+    return float((accounts["potential"].to_numpy() * rates.reindex(keys).to_numpy()).sum())
 
 
 def test_beats_today_and_random_balanced_assignments(ds, result):
@@ -40,18 +44,22 @@ def test_beats_today_and_random_balanced_assignments(ds, result):
     assert figures["expected_revenue_after"] > figures["expected_revenue_before"]
     accounts = result.assignment
     reps = active_reps(ds)
+    pool_of = reps["region"] + " / " + reps["segment"]
     rng = np.random.default_rng(0)
     best_random = 0.0
-    for _ in range(20):
+    for _ in range(20):  # random books of equal size within each pool
         owners = np.empty(len(accounts), dtype=object)
-        for region, index in accounts.groupby("region").groups.items():
-            pool = reps.loc[reps["region"] == region, "rep_id"].to_numpy()
+        for pool, index in accounts.groupby("group").groups.items():
+            members = reps.loc[pool_of == pool, "rep_id"].to_numpy()
             order = rng.permutation(len(index))
-            owners[np.asarray(index)[order]] = pool[np.arange(len(index)) % len(pool)]
+            owners[np.asarray(index)[order]] = members[np.arange(len(index)) % len(members)]
         best_random = max(best_random, _expected(ds, owners, accounts))
     assert figures["expected_revenue_after"] > best_random
     assert _expected(ds, accounts["to_rep"].to_numpy(), accounts) == pytest.approx(
         figures["expected_revenue_after"]
+    )
+    assert _expected(ds, accounts["from_rep"].to_numpy(), accounts) == pytest.approx(
+        figures["expected_revenue_before"]
     )
 
 
@@ -67,19 +75,34 @@ def test_planted_industry_strengths_are_rewarded(ds, result, default_sample):
 
 
 def test_balance_and_move_limit_hold_exactly(ds, result):
-    after = result.after.merge(ds.reps[["rep_id", "region"]], on="rep_id")
-    mean = after.groupby("region")["potential"].transform("sum") / after.groupby("region")[
-        "potential"
-    ].transform("size")
+    after = result.after
+    mean = after.groupby("pool")["potential"].transform("mean")
     assert (after["potential"] >= 0.8 * mean - 1e-6).all()
     assert (after["potential"] <= 1.2 * mean + 1e-6).all()
     moved = (result.assignment["from_rep"] != result.assignment["to_rep"]).sum()
     assert moved <= np.floor(0.15 * len(result.assignment))
     assert len(result.moves) == moved and result.moves["reason"].str.len().gt(0).all()
-    same = result.assignment.merge(
-        ds.reps[["rep_id", "region"]], left_on="to_rep", right_on="rep_id"
+    reps = ds.reps.set_index("rep_id")
+    proposed = result.assignment
+    # accounts stay in their region and segment
+    assert (proposed["to_rep"].map(reps["region"]) == proposed["region"]).all()
+    assert (proposed["to_rep"].map(reps["segment"]) == proposed["segment"]).all()
+    # never less balanced than today: total absolute deviation from the pool mean
+    deviation = {
+        name: (frame["potential"] - frame.groupby("pool")["potential"].transform("mean")).abs()
+        for name, frame in (("before", result.before), ("after", after))
+    }
+    deviation = {name: float(values.sum()) for name, values in deviation.items()}
+    assert deviation["after"] <= deviation["before"] * (1 + 1e-6)
+    assert result.figures["potential_cv_after"] <= result.figures["potential_cv_before"]
+
+
+def test_without_the_balance_guard_the_optimum_trades_balance_for_revenue(ds, result):
+    free = optimize_assignment(ds, no_worse_balance=False)
+    assert free.figures["expected_revenue_after"] >= result.figures["expected_revenue_after"] * (
+        1 - 0.01
     )
-    assert (same["region_x"] == same["region_y"]).all()  # accounts stay in their region
+    assert free.figures["accounts_moved_pct"] <= 0.15
 
 
 def test_infeasible_constraints_say_what_to_relax(ds):
@@ -95,3 +118,106 @@ def test_potential_model_tracks_history(ds):
     assert (potential["potential"] > 0).all()
     big = potential["employees"] > potential["employees"].median()
     assert potential.loc[big, "potential"].mean() > potential.loc[~big, "potential"].mean()
+
+
+def test_potential_rises_with_an_accounts_own_past_bookings(ds):
+    potential = account_potential(ds)
+    booked = potential["bookings_per_year"] > 0
+    assert potential.loc[booked, "potential"].mean() > potential.loc[~booked, "potential"].mean()
+    assert set(potential["segment"]) == {"Enterprise", "Commercial"}
+
+
+# --- rep profile, by hand on the small fixture ---------------------------------------------
+# closed deals: O1 R1 A1 (Retail) won 1,000; O2 R1 A2 (Energy) lost; O4 R3 A1 won 9,000.
+# company rate 2/3, average won deal 5,000; both accounts owned by Commercial reps.
+
+
+def test_rep_profile_by_hand(make_dataset):
+    ds = load_dataset(make_dataset())
+    profile = rep_profile(ds, as_of="2025-06-30").set_index(["rep_id", "industry", "segment"])
+    assert set(profile.index.get_level_values("segment")) == {"Commercial"}
+    retail, energy = (
+        profile.loc[("R1", "Retail", "Commercial")],
+        profile.loc[("R1", "Energy", "Commercial")],
+    )
+    # rep rate = (1 + 20 x 2/3) / (2 + 20); cell = (won + 20 x rep rate) / (closed + 20)
+    assert retail["rep_rate"] == pytest.approx(0.651515, abs=1e-6)
+    assert retail["win_rate"] == pytest.approx(0.668110, abs=1e-6)
+    assert energy["win_rate"] == pytest.approx(0.620491, abs=1e-6)
+    # deal size: rep = (1,000 + 5 x 5,000) / (1 + 5); cell = (1,000 + 5 x rep) / (1 + 5)
+    assert retail["rep_deal_size"] == pytest.approx(4333.333, abs=1e-3)
+    assert retail["deal_size"] == pytest.approx(3777.778, abs=1e-3)
+    assert energy["deal_size"] == pytest.approx(4333.333, abs=1e-3)
+    # no deals at all: the company's figures
+    r2 = profile.loc[("R2", "Retail", "Commercial")]
+    assert r2["win_rate"] == pytest.approx(2 / 3) and r2["deal_size"] == pytest.approx(5000)
+    assert retail["tenure_months"] == pytest.approx(17.5)  # 2024-01-15 to 2025-06-30
+    assert (profile["skill_factor"] == 1).all()
+
+
+def test_recorded_skills_adjust_the_prior_by_hand(make_dataset):
+    skills = [{"rep_id": "R1", "skill": "retail", "level": 5},
+              {"rep_id": "R3", "skill": "Commercial", "level": 2}]  # fmt: skip
+    ds = load_dataset(make_dataset(rep_skills=skills))
+    profile = rep_profile(ds, as_of="2025-06-30").set_index(["rep_id", "industry", "segment"])
+    cell = profile.loc[("R1", "Retail", "Commercial")]
+    assert cell["skill_level"] == 5  # matched on the industry, case-insensitively
+    assert profile.loc[("R3", "Energy", "Commercial"), "skill_level"] == 2  # on the segment
+    # level 5: (1 won + 20 x 2/3) / (0.651515 expected + 20 x 2/3)
+    assert cell["skill_factor"] == pytest.approx(14.333333 / 13.984848, abs=1e-6)
+    prior = cell["rep_rate"] * cell["skill_factor"]
+    assert cell["win_rate"] == pytest.approx((1 + 20 * prior) / 21)
+
+
+def test_skill_levels_that_predict_wins_are_learnt_and_unrelated_ones_are_not():
+    rng = np.random.default_rng(3)
+    rows = []
+    for rep in range(40):
+        for industry in ("A", "B"):
+            level = int(rng.integers(1, 6))
+            rate = 0.2 + 0.08 * (level - 1) if industry == "A" else 0.3  # A: level predicts
+            closed = 60
+            rows.append({"rep_id": f"R{rep}", "industry": industry, "segment": "All",
+                         "closed": closed, "won": rng.binomial(closed, rate), "rep_rate": 0.3,
+                         "skill_level": float(level)})  # fmt: skip
+    cells = pd.DataFrame(rows)
+    learnt = skill_factors(cells[cells["industry"] == "A"])
+    assert learnt["5.0"] > 1.3 > 0.85 > learnt["1.0"]
+    flat = skill_factors(cells[cells["industry"] == "B"])
+    assert flat.between(0.85, 1.15).all()
+
+
+def test_account_segments_prefer_the_accounts_own_column(make_dataset):
+    accounts = [
+        {"account_id": "A1", "name": "Acme", "industry": "Retail", "region": "West",
+         "employees": "120", "annual_revenue": "5000000", "owner_rep_id": "R1",
+         "segment": "Enterprise"},
+        {"account_id": "A2", "name": "Globex", "industry": "Energy", "region": "West",
+         "employees": "4000", "annual_revenue": "900000000", "owner_rep_id": "R3", "segment": ""},
+        {"account_id": "A3", "name": "Initech", "industry": "Energy", "region": "West",
+         "employees": "40", "annual_revenue": "", "owner_rep_id": "", "segment": ""},
+    ]  # fmt: skip
+    ds = load_dataset(make_dataset(accounts=accounts))
+    assert account_segments(ds).to_dict() == {"A1": "Enterprise", "A2": "Enterprise",
+                                              "A3": "(all)"}  # fmt: skip
+
+
+def test_balance_by_hand(make_dataset):
+    ds = load_dataset(make_dataset())
+    books = pd.Series(["R1", "R1", "R2"], index=["A1", "A2", "A9"])
+    out = balance(ds, books, pd.Series([30.0, 30.0, 20.0]), as_of="2025-06-30")
+    out = out.set_index("rep_id")
+    assert out.loc["R1", "potential"] == 60 and out.loc["R2", "potential"] == 20
+    assert list(out["share_of_pool_mean"]) == [1.5, 0.5]  # mean 40
+    assert out.attrs["cv"] == pytest.approx(0.5)  # sd 0.5 / mean 1
+    assert out.attrs["gini"] == pytest.approx(0.25)
+    assert out.loc["R2", "open_pipeline"] == 0 and out.loc["R1", "open_pipeline"] == 0
+
+
+def test_rep_summary_finds_the_planted_strengths(ds, result, default_sample):
+    truth = json.loads((default_sample / "ground_truth.json").read_text())["industry_strengths"]
+    summary = rep_summary(result.profile, active_reps(ds)).set_index("rep_id")
+    assert len(summary) == len(active_reps(ds)) and summary["win_rate"].between(0, 1).all()
+    found = sum(summary.loc[t["rep_id"], "strongest_industry"] == t["industry"] for t in truth)
+    # by chance one in eight industries (0.75 of 6 reps); 4 of 6 found with seed 42
+    assert found >= len(truth) // 2
