@@ -37,7 +37,7 @@ import pandas as pd
 import yaml
 
 END_DATE = dt.date(2026, 9, 30)
-SAMPLE_FORMAT = 2  # bumped when the tables change; a bundled sample of another is rewritten
+SAMPLE_FORMAT = 3  # bumped when the tables change; a bundled sample of another is rewritten
 DEFAULT_SEED = 42
 DEFAULT_REPS = 60
 DEFAULT_YEARS = 4
@@ -76,6 +76,8 @@ QUOTA_RAMP = [0.0, 0.25, 0.5, 0.75, 1.0]  # by month of tenure, then 100%
 QUARTER_END_PULL = {"probability": 0.6, "days_into_quarter": 14}
 WEAKNESS_MULTIPLIER = 0.6
 STRENGTH_MULTIPLIER = 1.6
+CANCEL_SHARE = 0.02  # won deals later cancelled (clawbacks)
+SPLIT_SHARE = 0.03  # won deals whose credit is split with a teammate
 SKILL_RECORDED = 0.8  # share of planted strengths the enablement system records (level 4-5)
 MODULES = {
     # module: (stage it builds, multiplier on that stage's conversion after completion)
@@ -503,6 +505,9 @@ def generate(
         }
     )
 
+    opportunities["cancelled_date"] = _cancellations(seed, opportunities, end)
+    splits = _splits(seed, opportunities, rep_frame)
+
     # Stage history: each open stage entered up to the end date, then the closing stage.
     hist_opp, hist_stage = np.nonzero(reached)
     close_rows = np.nonzero(is_closed)[0]
@@ -596,6 +601,7 @@ def generate(
         "activities": activities,
         "trainings": trainings,
         "rep_skills": rep_skills,
+        "opportunity_splits": splits,
     }
     weaknesses = [
         (str(rep_ids[r]), OPEN_STAGES[s]) for r, s in zip(weak_reps, weak_stage, strict=True)
@@ -622,6 +628,39 @@ def generate(
         "closing k months after creation"
     )
     return SampleData(tables=tables, config=_config(end_date), ground_truth=truth)
+
+
+def _cancellations(seed: int, opportunities: pd.DataFrame, end: int) -> np.ndarray:
+    """A cancellation date for :data:`CANCEL_SHARE` of won deals, 5 to 180 days after the close
+    (empty when that is after the end date). Its own random stream."""
+    rng = np.random.default_rng([seed, 11])
+    won = (opportunities["is_won"] == "true").to_numpy()
+    close = opportunities["close_date"].to_numpy().astype("datetime64[D]").astype("int64")
+    cancel = won & (rng.random(len(won)) < CANCEL_SHARE)
+    day = close + rng.integers(5, 181, len(won))
+    cancel &= day <= end
+    return np.where(cancel, _date_strings(np.where(cancel, day, 0)), "")
+
+
+def _splits(seed: int, opportunities: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
+    """Credit splits for :data:`SPLIT_SHARE` of won deals: the rep and a teammate, 50/50 or
+    60/40. Its own random stream."""
+    rng = np.random.default_rng([seed, 13])
+    won = np.nonzero((opportunities["is_won"] == "true").to_numpy())[0]
+    chosen = won[rng.random(len(won)) < SPLIT_SHARE]
+    team_of = dict(zip(reps["rep_id"], reps["team"], strict=True))
+    members = reps.groupby("team")["rep_id"].apply(list).to_dict()
+    rows = []
+    for i in chosen:
+        rep = opportunities["rep_id"].iat[i]
+        mates = [r for r in members[team_of[rep]] if r != rep]
+        if not mates:
+            continue
+        mate = mates[int(rng.integers(0, len(mates)))]
+        share = 0.5 if rng.random() < 0.5 else 0.6
+        deal = opportunities["opportunity_id"].iat[i]
+        rows += [(deal, rep, share), (deal, mate, round(1 - share, 2))]
+    return pd.DataFrame(rows, columns=["opportunity_id", "rep_id", "share"])
 
 
 def _rep_skills(
@@ -735,6 +774,12 @@ def _ground_truth(
             {"rep_id": rep, "industry": industry, "win_rate_multiplier": STRENGTH_MULTIPLIER}
             for rep, industry in strengths
         ],
+        "compensation_note": (
+            f"about {CANCEL_SHARE:.0%} of won deals carry a cancelled_date 5-180 days after "
+            f"their close (within 90 days: clawed back); about {SPLIT_SHARE:.0%} are split "
+            "with a teammate in opportunity_splits (50/50 or 60/40); quotas are ramped in the "
+            "quotas table, so the plans set no ramp"
+        ),
         "rep_skills_note": (
             f"rep_skills.csv: 2-3 industry skills per rep at levels 1-5 unrelated to results; a "
             f"planted industry strength is recorded at level 4-5 with probability "
@@ -790,10 +835,12 @@ def _config(end_date: dt.date) -> dict:
             module: {"stage": stage} for module, (stage, _effect) in MODULES.items()
         },
         "commission_plans": {
-            "standard": {
-                "applies_to": {"segment": ["Enterprise", "Commercial"]},
+            "enterprise": {
+                "description": "Enterprise account executives. The quotas table already ramps "
+                "new hires' quotas, so the plan sets no ramp of its own.",
+                "applies_to": {"segment": ["Enterprise"]},
                 "quota_period": "quarter",
-                "base_rate": 0.10,
+                "base_rate": 0.08,
                 "tiers": [
                     {"from": 0.0, "to": 0.5, "multiplier": 0.5},
                     {"from": 0.5, "to": 1.0, "multiplier": 1.0},
@@ -803,8 +850,23 @@ def _config(end_date: dt.date) -> dict:
                 "cap": {"multiple_of_target_pay": 3.0},
                 "spifs": [{"product": "Suite", "amount": 500}],
                 "clawback": {"days": 90},
-                "ramp": {"by_month_of_tenure": QUOTA_RAMP},
-            }
+            },
+            "commercial": {
+                "description": "Commercial account executives: accelerators to 200% of quota, "
+                "a decelerator above it. Quotas table already ramped.",
+                "applies_to": {"segment": ["Commercial"]},
+                "quota_period": "quarter",
+                "base_rate": 0.10,
+                "tiers": [
+                    {"from": 0.0, "to": 0.5, "multiplier": 0.5},
+                    {"from": 0.5, "to": 1.0, "multiplier": 1.0},
+                    {"from": 1.0, "to": 2.0, "multiplier": 1.5},
+                    {"from": 2.0, "multiplier": 0.5},
+                ],
+                "cap": {"multiple_of_target_pay": 3.0},
+                "spifs": [{"product": "Suite", "amount": 250}],
+                "clawback": {"days": 90},
+            },
         },
     }
 

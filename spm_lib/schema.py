@@ -93,6 +93,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("team", "text"),
                 _c("region", "text"),
                 _c("segment", "text"),
+                _c("role", "text"),
                 _c("hire_date", "date"),
                 _c("end_date", "date"),
             ),
@@ -129,6 +130,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("is_won", "bool"),
                 _c("forecast_category", "text"),
                 _c("lead_source", "text"),
+                _c("cancelled_date", "date"),
             ),
             references=(
                 Reference("rep_id", "reps", "rep_id"),
@@ -182,6 +184,19 @@ TABLES: dict[str, TableSpec] = {
             references=(Reference("rep_id", "reps", "rep_id"),),
         ),
         TableSpec(
+            "opportunity_splits",
+            key=("opportunity_id", "rep_id"),
+            columns=(
+                _c("opportunity_id", "id", True, False),
+                _c("rep_id", "id", True, False),
+                _c("share", "number", True, False),
+            ),
+            references=(
+                Reference("opportunity_id", "opportunities", "opportunity_id"),
+                Reference("rep_id", "reps", "rep_id"),
+            ),
+        ),
+        TableSpec(
             "rep_skills",
             key=("rep_id", "skill"),
             columns=(
@@ -220,6 +235,7 @@ LOAD_ORDER = [
     "quotas",
     "activities",
     "trainings",
+    "opportunity_splits",
     "rep_skills",
     "leads",
 ]
@@ -302,6 +318,28 @@ def row_checks(table: str, config: Config) -> list[RowCheck]:
                 ),
                 context=("created_date",),
             ),
+            RowCheck(
+                "cancelled_but_not_won",
+                "cancelled_date",
+                "cancelled_date only on won deals, on or after their close_date",
+                lambda d: (
+                    d["cancelled_date"].isna()
+                    | (
+                        d["is_won"]
+                        & (d["close_date"].isna() | (d["cancelled_date"] >= d["close_date"]))
+                    )
+                ),
+                context=("is_won", "close_date"),
+            ),
+        ]
+    if table == "opportunity_splits":
+        return [
+            RowCheck(
+                "share_out_of_range",
+                "share",
+                "0 < share <= 1",
+                lambda d: d["share"].isna() | (d["share"].gt(0) & d["share"].le(1)),
+            )
         ]
     if table == "reps":
         return [

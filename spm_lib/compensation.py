@@ -1,0 +1,483 @@
+"""Compensation: credited bookings, commission lines to the cent, statements, cost of sales.
+
+Definitions (plans: :mod:`spm_lib.plans`):
+
+- **Credit**: each won deal is credited on its close date to its rep, or to the reps of its rows
+  in ``opportunity_splits`` (shares must sum to 1 per deal). A deal's amount is split in cents
+  by largest remainder, so that the credits sum to the amount exactly.
+- **Quota** of a rep in a quota period: the quotas table spread evenly over the months each row
+  covers (its granularity, read from the spacing of ``period_start``), or the plan's quota
+  amount spread over the period's months; times the plan's ramp share for each month of tenure;
+  summed over the period and rounded to the cent.
+- **Commission lines**: within each quota period a rep's credits are taken in date order; each
+  one moves the rep's cumulative credit and is split across the tiers it spans
+  (:func:`spm_lib.plans.tier_portions`); a line per tier portion pays portion x base_rate x
+  multiplier, rounded half-up to the cent. A statement for a period pays the lines dated in it:
+  a quota period longer than the statement (a year plan reported by quarter) is paid as earned
+  and trued up cumulatively; shorter ones (a month plan reported by quarter) are summed.
+- **Cap**: cumulative commission in a quota period is limited to the plan's cap; a cap line
+  takes back the excess in the statement period where it arises.
+- **SPIF**: a fixed amount per won deal of the product, split like the credit.
+- **Clawback**: a deal cancelled within ``days`` of its close takes back its commission and
+  SPIF in the statement period of the cancellation (scaled by the paid share if its quota
+  period was capped); attainment is unchanged, unless ``reduce_attainment``: then the
+  cancellation is a negative credit that runs through the tiers like any other.
+- **payout** = commission + SPIFs + clawbacks + cap adjustment = the sum of the rep's lines.
+- **Cost of sales** = payout / credited bookings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+from spm_lib.data import Dataset
+from spm_lib.exceptions import DataError
+from spm_lib.periods import Period, months_between, period_containing
+from spm_lib.plans import (
+    CENT,
+    Plan,
+    assign_plans,
+    parse_plans,
+    rate_of,
+    tier_portions,
+    to_cents,
+)
+
+ZERO = Decimal("0.00")
+LINE_COLUMNS = [
+    "rep_id", "plan", "quota_period", "date", "opportunity_id", "product", "kind", "deal_amount",
+    "share", "credit", "tier", "rate", "amount", "note",
+]  # fmt: skip
+
+
+def _period(ds: Dataset, period: Period | str) -> Period:
+    return period if isinstance(period, Period) else ds.period(period)
+
+
+def split_cents(amount: Decimal, shares: list[Decimal]) -> list[Decimal]:
+    """``amount`` split by ``shares`` (summing to 1) into cents that sum to it exactly: each
+    gets the floor of its share, and the remaining cents go to the largest remainders (ties:
+    the earlier share)."""
+    cents = int((amount / CENT).to_integral_value(ROUND_HALF_UP))
+    raw = [Decimal(cents) * s for s in shares]
+    floors = [int(r.to_integral_value(rounding="ROUND_FLOOR")) for r in raw]
+    left = cents - sum(floors)
+    order = sorted(range(len(shares)), key=lambda i: (-(raw[i] - floors[i]), i))
+    for i in order[: max(left, 0)]:
+        floors[i] += 1
+    return [Decimal(c) * CENT for c in floors]
+
+
+def credits(ds: Dataset) -> pd.DataFrame:
+    """One row per (won deal, credited rep): opportunity_id, rep_id, close_date,
+    cancelled_date, product, deal_amount, share, credit (Decimals, cents).
+
+    Raises DataError naming the deals whose split shares do not sum to 1."""
+    opps = ds.opportunities
+    won = opps[opps["is_won"] & opps["close_date"].notna()]
+    won = won.assign(
+        cancelled_date=won.get("cancelled_date", pd.NaT), product=won.get("product", pd.NA)
+    )
+    splits = ds.get("opportunity_splits")
+    split_rows = (
+        splits[splits["opportunity_id"].isin(won["opportunity_id"])]
+        if splits is not None
+        else pd.DataFrame(columns=["opportunity_id", "rep_id", "share"])
+    )
+    if len(split_rows):
+        sums = split_rows.groupby("opportunity_id")["share"].sum()
+        bad = sums[(sums - 1).abs() > 1e-9]
+        if len(bad):
+            shown = ", ".join(f"{k} ({v:g})" for k, v in bad.head(5).items())
+            raise DataError(
+                f"table opportunity_splits: the shares of {len(bad)} deals do not sum to 1: "
+                f"{shown}",
+                table="opportunity_splits", column="share", rows=list(bad.index[:20]),
+                expected="shares summing to 1 per opportunity_id",
+            )  # fmt: skip
+    by_deal = {k: g for k, g in split_rows.groupby("opportunity_id", sort=False)}
+    rows = []
+    for deal in won.itertuples(index=False):
+        amount = to_cents(deal.amount)
+        group = by_deal.get(deal.opportunity_id)
+        if group is None:
+            reps, shares = [deal.rep_id], [Decimal(1)]
+        else:
+            group = group.sort_values("rep_id")
+            reps = group["rep_id"].tolist()
+            shares = [Decimal(repr(float(s))) for s in group["share"]]
+        for rep, share, credit in zip(reps, shares, split_cents(amount, shares), strict=True):
+            rows.append((deal.opportunity_id, rep, deal.close_date, deal.cancelled_date,
+                         deal.product, amount, share, credit))  # fmt: skip
+    return pd.DataFrame(
+        rows,
+        columns=["opportunity_id", "rep_id", "close_date", "cancelled_date", "product",
+                 "deal_amount", "share", "credit"],
+    )  # fmt: skip
+
+
+def _quota_granularity(quotas: pd.DataFrame) -> int:
+    """Months each quotas row covers: the commonest gap between a rep's consecutive rows
+    (1, 3 or 12), 3 when no rep has two rows."""
+    ordered = quotas.sort_values(["rep_id", "period_start"])
+    months = ordered["period_start"].dt.year * 12 + ordered["period_start"].dt.month
+    gaps = months.groupby(ordered["rep_id"]).diff().dropna()
+    gaps = gaps[gaps.isin([1, 3, 12])]
+    return int(gaps.mode().iloc[0]) if len(gaps) else 3
+
+
+def quota_for(
+    ds: Dataset, plan: Plan, rep_id: str, period: Period, span: int | None = None
+) -> Decimal | None:
+    """The rep's quota for a quota period of the plan (see the module docstring); None when the
+    plan reads the quotas table and the dataset has none. ``span``: months a quotas row covers
+    (default: read from the table)."""
+    months = pd.period_range(period.start, period.end, freq="M")
+    if plan.quota_amount is not None:
+        monthly = np.full(len(months), float(plan.quota_amount) / len(months))
+    else:
+        quotas = ds.get("quotas")
+        if quotas is None:
+            return None
+        span = span or _quota_granularity(quotas)
+        mine = quotas[quotas["rep_id"] == rep_id]
+        start_month = mine["period_start"].dt.to_period("M")
+        monthly = np.zeros(len(months))
+        for first, amount in zip(start_month, mine["amount"], strict=True):
+            for k in range(span):
+                month = first + k
+                if months[0] <= month <= months[-1]:
+                    monthly[(month - months[0]).n] += amount / span
+    if plan.ramp:
+        hire = ds.reps.set_index("rep_id")["hire_date"].get(rep_id)
+        if hire is not None and not pd.isna(hire):
+            for i, month in enumerate(months):
+                tenure = months_between(hire.date(), month.to_timestamp().date())
+                if 0 <= tenure < len(plan.ramp):
+                    monthly[i] *= float(plan.ramp[tenure])
+                elif tenure < 0:
+                    monthly[i] = 0.0
+    return to_cents(round(float(monthly.sum()), 6))
+
+
+def load_plans(ds: Dataset, plans: dict[str, Plan] | dict | None = None) -> dict[str, Plan]:
+    """Plans given (already parsed, or raw mappings), else those of the dataset's spm.yaml."""
+    if plans is None:
+        plans = ds.config.commission_plans
+    if plans and all(isinstance(p, Plan) for p in plans.values()):
+        return dict(plans)
+    return parse_plans(plans or {})
+
+
+def _events(plan: Plan, rows: pd.DataFrame, qp: Period) -> list[tuple]:
+    """A rep's credit events in a quota period in date order: bookings, and cancellations as
+    negative credits when the plan's clawback reduces attainment."""
+    events = []
+    for r in rows.itertuples(index=False):
+        if qp.contains(r.close_date):
+            events.append((r.close_date.date(), 0, r, r.credit))
+        if (plan.clawback_reduces_attainment and _clawed(plan, r)
+                and qp.contains(r.cancelled_date)):  # fmt: skip
+            events.append((r.cancelled_date.date(), 1, r, -r.credit))
+    return sorted(events, key=lambda e: (e[0], e[1], e[2].opportunity_id))
+
+
+def _clawed(plan: Plan, row) -> bool:
+    """Whether a credited deal's cancellation falls within the plan's clawback window."""
+    if plan.clawback_days is None or pd.isna(row.cancelled_date):
+        return False
+    return (row.cancelled_date - row.close_date).days <= plan.clawback_days
+
+
+def _quota_period_lines(
+    ds: Dataset, plan: Plan, rep_id: str, qp: Period, rows: pd.DataFrame, span: int | None
+) -> tuple[list[dict], Decimal | None]:
+    """Commission and SPIF lines of one rep in one quota period, and the period's quota."""
+    quota = quota_for(ds, plan, rep_id, qp, span)
+    if (quota is None or quota <= 0) and plan.no_quota == "error":
+        raise DataError(
+            f"rep {rep_id} has no quota for {qp.label} under plan {plan.name}; add it to the "
+            "quotas table or set no_quota: base_rate in the plan",
+            table="quotas", rows=[rep_id], expected=f"a positive quota for {qp.label}",
+        )  # fmt: skip
+    effective = quota if quota is not None else ZERO
+    lines: list[dict] = []
+    cumulative = ZERO
+    for day, kind, r, credit in _events(plan, rows, qp):
+        base = {"rep_id": rep_id, "plan": plan.name, "quota_period": qp.label, "date": day,
+                "opportunity_id": r.opportunity_id, "product": r.product,
+                "deal_amount": r.deal_amount, "share": r.share}  # fmt: skip
+        note = "" if kind == 0 else f"cancelled {day}: negative credit"
+        for tier, portion in tier_portions(plan, cumulative, credit, effective):
+            rate = rate_of(plan, tier)
+            lines.append(base | {
+                "kind": "commission", "credit": portion,
+                "tier": plan.tiers[tier].label if tier >= 0 else "no quota: base rate",
+                "rate": rate, "amount": (portion * rate).quantize(CENT, ROUND_HALF_UP),
+                "note": note,
+            })  # fmt: skip
+        cumulative += credit
+        spif = plan.spifs.get(str(r.product)) if r.product is not None else None
+        if spif:
+            amount = (spif * r.share).quantize(CENT, ROUND_HALF_UP)
+            lines.append(
+                base
+                | {
+                    "kind": "spif",
+                    "credit": ZERO,
+                    "tier": "",
+                    "rate": None,
+                    "amount": amount if kind == 0 else -amount,
+                    "note": f"SPIF {r.product}" + (f"; {note}" if note else ""),
+                }
+            )
+    return lines, quota
+
+
+def ledger(
+    ds: Dataset,
+    period: Period | str,
+    plans: dict | None = None,
+    credit: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every line that a statement for ``period`` pays, and the quota periods behind it.
+
+    Returns (lines, quota_periods): lines as in :data:`LINE_COLUMNS` (kind: commission, spif,
+    clawback, cap) dated in the period; quota_periods per (rep_id, plan, quota_period): quota,
+    credit_to_date (cumulative credit to the period's end), earned_before / earned_to_date
+    (commission before the period and to its end, uncapped), cap.
+    """
+    period = _period(ds, period)
+    plans = load_plans(ds, plans)
+    assigned = assign_plans(ds.reps, plans) if plans else pd.Series(dtype=object)
+    credit = (credits(ds) if credit is None else credit).copy()
+    credit["plan"] = credit["rep_id"].map(assigned)
+    credit = credit[credit["plan"].notna()]
+    quotas = ds.get("quotas")
+    span = _quota_granularity(quotas) if quotas is not None and len(quotas) else None
+    lines: list[dict] = []
+    periods_rows: list[dict] = []
+    ledgers: dict[tuple, tuple[list[dict], Decimal | None]] = {}
+
+    def quota_period_lines(plan: Plan, rep: str, qp: Period) -> list[dict]:
+        key = (rep, plan.name, qp.label)
+        if key not in ledgers:
+            rows = credit[(credit["rep_id"] == rep) & (credit["plan"] == plan.name)]
+            rows = rows[qp.mask(rows["close_date"]) | qp.mask(rows["cancelled_date"])]
+            ledgers[key] = _quota_period_lines(ds, plan, rep, qp, rows, span)
+        return ledgers[key][0]
+
+    reps_in_scope = _reps_in(ds, period, credit)
+    for rep in reps_in_scope:
+        name = assigned.get(rep)
+        if not isinstance(name, str):
+            continue
+        plan = plans[name]
+        for qp in _quota_periods(plan, period, ds.config.fiscal_year_start_month):
+            all_lines = quota_period_lines(plan, rep, qp)
+            quota = ledgers[(rep, plan.name, qp.label)][1]
+            in_period = [x for x in all_lines if period.start <= x["date"] <= period.end]
+            upto = [x for x in all_lines if x["date"] <= period.end]
+            before = [x for x in all_lines if x["date"] < period.start]
+            earned_before = sum((x["amount"] for x in before if x["kind"] == "commission"), ZERO)
+            earned_to = sum((x["amount"] for x in upto if x["kind"] == "commission"), ZERO)
+            cap = plan.cap(quota) if quota is not None else plan.cap(ZERO)
+            lines += in_period
+            if cap is not None:
+                adjustment = (min(earned_to, cap) - min(earned_before, cap)) - (
+                    earned_to - earned_before
+                )
+                if adjustment:
+                    lines.append({"rep_id": rep, "plan": plan.name, "quota_period": qp.label,
+                                  "date": min(period.end, qp.end), "opportunity_id": None,
+                                  "product": None, "kind": "cap", "deal_amount": None,
+                                  "share": None, "credit": ZERO, "tier": "", "rate": None,
+                                  "amount": adjustment,
+                                  "note": f"cap {cap} on commission in {qp.label}"})  # fmt: skip
+            credit_to = sum((x["credit"] for x in upto if x["kind"] == "commission"), ZERO)
+            periods_rows.append({"rep_id": rep, "plan": plan.name, "quota_period": qp.label,
+                                 "quota": quota, "credit_to_date": credit_to,
+                                 "earned_before": earned_before, "earned_to_date": earned_to,
+                                 "cap": cap})  # fmt: skip
+        lines += _clawbacks(ds, plan, rep, period, credit, quota_period_lines, ledgers)
+    frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
+    frame = frame.sort_values(["rep_id", "date", "kind"], kind="stable").reset_index(drop=True)
+    quota_frame = pd.DataFrame(
+        periods_rows,
+        columns=["rep_id", "plan", "quota_period", "quota", "credit_to_date", "earned_before",
+                 "earned_to_date", "cap"],
+    )  # fmt: skip
+    return frame, quota_frame
+
+
+def _reps_in(ds: Dataset, period: Period, credit: pd.DataFrame) -> list[str]:
+    """Reps employed at some point of the period, and any rep with credits or cancellations
+    dated in it."""
+    reps = ds.reps
+    employed = (reps["hire_date"].isna() | (reps["hire_date"] <= pd.Timestamp(period.end))) & (
+        reps["end_date"].isna() | (reps["end_date"] >= pd.Timestamp(period.start))
+    )
+    active = set(credit.loc[period.mask(credit["close_date"]), "rep_id"]) | set(
+        credit.loc[period.mask(credit["cancelled_date"]), "rep_id"]
+    )
+    return sorted(set(reps.loc[employed, "rep_id"]) | active)
+
+
+def _quota_periods(plan: Plan, period: Period, fsm: int) -> list[Period]:
+    """The plan's quota periods overlapping the statement period."""
+    out, day = [], period.start
+    while day <= period.end:
+        qp = period_containing(day, plan.quota_period, fsm)
+        out.append(qp)
+        day = qp.end + dt.timedelta(days=1)
+    return out
+
+
+def _clawbacks(ds, plan, rep, period, credit, quota_period_lines, ledgers) -> list[dict]:
+    """Clawback lines for the rep's deals cancelled in the period (attainment unchanged)."""
+    if plan.clawback_days is None or plan.clawback_reduces_attainment:
+        return []
+    rows = credit[(credit["rep_id"] == rep) & period.mask(credit["cancelled_date"])]
+    out = []
+    for r in rows.itertuples(index=False):
+        if not _clawed(plan, r):
+            continue
+        qp = period_containing(r.close_date.date(), plan.quota_period,
+                               ds.config.fiscal_year_start_month)  # fmt: skip
+        original = [x for x in quota_period_lines(plan, rep, qp)
+                    if x["opportunity_id"] == r.opportunity_id]  # fmt: skip
+        commission = sum((x["amount"] for x in original if x["kind"] == "commission"), ZERO)
+        spif = sum((x["amount"] for x in original if x["kind"] == "spif"), ZERO)
+        quota = ledgers[(rep, plan.name, qp.label)][1]
+        cap = plan.cap(quota if quota is not None else ZERO)
+        earned = sum((x["amount"] for x in quota_period_lines(plan, rep, qp)
+                      if x["kind"] == "commission"), ZERO)  # fmt: skip
+        if cap is not None and earned > cap > 0:
+            commission = (commission * cap / earned).quantize(CENT, ROUND_HALF_UP)
+        days = (r.cancelled_date - r.close_date).days
+        out.append(
+            {
+                "rep_id": rep,
+                "plan": plan.name,
+                "quota_period": qp.label,
+                "date": r.cancelled_date.date(),
+                "opportunity_id": r.opportunity_id,
+                "product": r.product,
+                "kind": "clawback",
+                "deal_amount": r.deal_amount,
+                "share": r.share,
+                "credit": ZERO,
+                "tier": "",
+                "rate": None,
+                "amount": -(commission + spif),
+                "note": f"cancelled {days} days after close ({r.close_date.date()})",
+            }
+        )
+    return out
+
+
+def statements(dataset: Dataset, period: Period | str, plans: dict | None = None) -> pd.DataFrame:
+    """One row per rep in scope (employed in the period, or credited in it): rep_id, name,
+    team, region, plan, credited_bookings, quota, attainment, tier_1 .. tier_n (commission by
+    tier), commission, spifs, clawbacks, cap_adjustment, payout, note.
+
+    credited_bookings = credits dated in the period (net of cancellations under a plan whose
+    clawback reduces attainment); quota = the quota of the plan's quota periods overlapping the
+    period; attainment = credit to the period's end in those quota periods / their quota (NaN
+    without a quota). Money columns are Decimals; payout is the sum of the rep's
+    :func:`ledger` lines. ``attrs["lines"]`` holds those lines.
+    """
+    ds = dataset
+    period = _period(ds, period)
+    plans = load_plans(ds, plans)
+    credit = credits(ds)
+    lines, quota_periods = ledger(ds, period, plans, credit)
+    assigned = assign_plans(ds.reps, plans) if plans else pd.Series(dtype=object)
+    in_period = credit[period.mask(credit["close_date"])]
+    reps = ds.reps.set_index("rep_id")
+    scope = _reps_in(ds, period, credit)
+    n_tiers = max((len(p.tiers) for p in plans.values()), default=0)
+    rows = []
+    for rep in scope:
+        mine = lines[lines["rep_id"] == rep]
+        plan_name = assigned.get(rep)
+        plan = plans.get(plan_name) if isinstance(plan_name, str) else None
+        booked = sum(in_period.loc[in_period["rep_id"] == rep, "credit"], ZERO)
+        if plan is not None and plan.clawback_reduces_attainment:
+            cancels = mine[(mine["kind"] == "commission") & mine["note"].str.startswith("cancel")]
+            booked += sum(cancels["credit"], ZERO)
+        qps = quota_periods[quota_periods["rep_id"] == rep]
+        quotas = [q for q in qps["quota"] if q is not None]
+        quota = sum(quotas, ZERO) if quotas else None
+        credit_to = sum(qps["credit_to_date"], ZERO)
+        row = {
+            "rep_id": rep, "name": reps["name"].get(rep), "team": reps["team"].get(rep),
+            "region": reps["region"].get(rep), "plan": plan_name if plan else "(none)",
+            "credited_bookings": booked, "quota": quota,
+            "attainment": float(credit_to / quota) if quota else float("nan"),
+        }  # fmt: skip
+        commission = mine[mine["kind"] == "commission"]
+        for i in range(n_tiers):
+            label = plan.tiers[i].label if plan is not None and i < len(plan.tiers) else None
+            row[f"tier_{i + 1}"] = sum(commission.loc[commission["tier"] == label, "amount"], ZERO)
+        row["commission"] = sum(commission["amount"], ZERO)
+        for kind, column in (("spif", "spifs"), ("clawback", "clawbacks"),
+                             ("cap", "cap_adjustment")):  # fmt: skip
+            row[column] = sum(mine.loc[mine["kind"] == kind, "amount"], ZERO)
+        row["payout"] = sum(mine["amount"], ZERO)
+        row["note"] = _note(plan, quota, commission)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["lines"] = lines
+    out.attrs["tiers"] = {f"tier_{i + 1}": _tier_header(plans, i) for i in range(n_tiers)}
+    return out
+
+
+def _note(plan: Plan | None, quota: Decimal | None, commission: pd.DataFrame) -> str:
+    if plan is None:
+        return "no plan applies to this rep"
+    if (commission["tier"] == "no quota: base rate").any() or not quota:
+        return "no quota: paid at the base rate"
+    return ""
+
+
+def _tier_header(plans: dict[str, Plan], i: int) -> str:
+    labels = {p.tiers[i].label for p in plans.values() if i < len(p.tiers)}
+    return labels.pop() if len(labels) == 1 else f"Tier {i + 1}"
+
+
+def cost_of_sales(statement: pd.DataFrame, by: str = "team") -> pd.DataFrame:
+    """Per ``by`` (a statements column: team, region, plan) and in total: payout,
+    credited_bookings and cost_of_sales = payout / credited_bookings (NaN without bookings)."""
+    grouped = statement.groupby(by, dropna=False)
+    out = pd.DataFrame({
+        "payout": grouped["payout"].apply(lambda s: sum(s, ZERO)),
+        "credited_bookings": grouped["credited_bookings"].apply(lambda s: sum(s, ZERO)),
+        "reps": grouped.size(),
+    })  # fmt: skip
+    total = pd.DataFrame(
+        {"payout": [sum(statement["payout"], ZERO)],
+         "credited_bookings": [sum(statement["credited_bookings"], ZERO)],
+         "reps": [len(statement)]},
+        index=pd.Index(["Total"], name=by),
+    )  # fmt: skip
+    out = pd.concat([out, total])
+    out["cost_of_sales"] = [
+        float(p / b) if b else float("nan")
+        for p, b in zip(out["payout"], out["credited_bookings"], strict=True)
+    ]
+    return out.rename_axis(by).reset_index()
+
+
+def totals_by_kind(lines: pd.DataFrame) -> dict[str, Decimal]:
+    """Sum of line amounts per kind (commission, spif, clawback, cap) and in total."""
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for kind, amount in zip(lines["kind"], lines["amount"], strict=True):
+        out[kind] += amount
+    out["total"] = sum(out.values(), ZERO)
+    return dict(out)
