@@ -389,8 +389,8 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
     credited_bookings = credits dated in the period (net of cancellations under a plan whose
     clawback reduces attainment); quota = the quota of the plan's quota periods overlapping the
     period; attainment = credit to the period's end in those quota periods / their quota (NaN
-    without a quota). Money columns are Decimals; payout is the sum of the rep's
-    :func:`ledger` lines. ``attrs["lines"]`` holds those lines.
+    without a quota). Money columns are Decimals; payout is the sum of the rep's lines
+    (:func:`statement_lines`). ``attrs["tiers"]`` maps tier columns to their labels.
     """
     ds = dataset
     period = _period(ds, period)
@@ -433,9 +433,17 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
         row["note"] = _note(plan, quota, commission)
         rows.append(row)
     out = pd.DataFrame(rows)
-    out.attrs["lines"] = lines
     out.attrs["tiers"] = {f"tier_{i + 1}": _tier_header(plans, i) for i in range(n_tiers)}
     return out
+
+
+def statement_lines(
+    dataset: Dataset, period: Period | str, plans: dict | None = None
+) -> pd.DataFrame:
+    """The line-level table behind :func:`statements`: one row per tier portion of a credited
+    deal, SPIF, clawback and cap adjustment (columns :data:`LINE_COLUMNS`), explaining every
+    cent of each payout."""
+    return ledger(dataset, period, plans)[0]
 
 
 def _note(plan: Plan | None, quota: Decimal | None, commission: pd.DataFrame) -> str:
@@ -481,3 +489,55 @@ def totals_by_kind(lines: pd.DataFrame) -> dict[str, Decimal]:
         out[kind] += amount
     out["total"] = sum(out.values(), ZERO)
     return dict(out)
+
+
+def plan_curves(
+    statement: pd.DataFrame, plans: dict[str, Plan], max_attainment: float = 2.5
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The attainment-to-pay curve of each plan used in ``statement`` and the reps on it.
+
+    pay_share = capped commission / target pay, target pay = base_rate x quota; the curve uses
+    the median quota of the plan's reps (which matters only for a cap set as an amount).
+    Returns (curves, points), both with plan, attainment, pay_share; points also rep_id.
+    Reps without a quota are left out of the points.
+    """
+    from spm_lib.plans import capped_curve
+
+    curve_rows, point_rows = [], []
+    grid = np.linspace(0, max_attainment, 251)
+    for name, rows in statement.groupby("plan"):
+        plan = plans.get(name)
+        quotas = [float(q) for q in rows["quota"] if q is not None and not pd.isna(q) and q > 0]
+        if plan is None or not quotas:
+            continue
+        quota = float(np.median(quotas))
+        target = float(plan.base_rate) * quota
+        pay = capped_curve(plan, grid * quota, quota) / target
+        curve_rows.append(pd.DataFrame({"plan": name, "attainment": grid, "pay_share": pay}))
+        for r in rows.itertuples(index=False):
+            if r.quota is not None and not pd.isna(r.quota) and r.quota > 0:
+                paid = float(r.commission + r.cap_adjustment)
+                share = paid / (float(plan.base_rate) * float(r.quota))
+                point_rows.append({"plan": name, "rep_id": r.rep_id, "attainment": r.attainment,
+                                   "pay_share": share})  # fmt: skip
+    curves = pd.concat(curve_rows) if curve_rows else pd.DataFrame(
+        columns=["plan", "attainment", "pay_share"])  # fmt: skip
+    points = pd.DataFrame(point_rows, columns=["plan", "rep_id", "attainment", "pay_share"])
+    return curves, points
+
+
+def headline(statement: pd.DataFrame) -> dict[str, float]:
+    """Key figures of a statement: total_payout, credited_bookings, cost_of_sales_pct
+    (payout / credited bookings), reps_paid, reps_with_quota and reps_above_quota
+    (attainment >= 100%)."""
+    payout = float(sum(statement["payout"], ZERO))
+    booked = float(sum(statement["credited_bookings"], ZERO))
+    attainment = statement["attainment"].astype(float)
+    return {
+        "total_payout": payout,
+        "credited_bookings": booked,
+        "cost_of_sales_pct": payout / booked if booked else float("nan"),
+        "reps_paid": int((statement["payout"] != 0).sum()),
+        "reps_with_quota": int(attainment.notna().sum()),
+        "reps_above_quota": int((attainment >= 1).sum()),
+    }

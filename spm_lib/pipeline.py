@@ -186,6 +186,8 @@ class PipelineForecast:
     new_deals_mean: float
     new_deals_sd: float
     history: pd.DataFrame  # past windows: start, expected, realised, new_won
+    rep_ids: np.ndarray | None = None  # with by_rep: the reps of rep_totals' columns
+    rep_totals: np.ndarray | None = None  # with by_rep: simulations x reps
 
     def quantiles(self) -> dict[str, float]:
         p10, p50, p90 = np.percentile(self.totals, [10, 50, 90])
@@ -201,6 +203,7 @@ def pipeline_forecast(
     seed: int = 0,
     history_windows: int = 8,
     start: pd.Timestamp | str | None = None,
+    by_rep: bool = False,
 ) -> PipelineForecast:
     """The distribution of bookings closing after ``start`` (default ``as_of``) up to ``end``
     inclusive, as seen at ``as_of``: with ``start`` at the end of the current quarter and
@@ -208,6 +211,11 @@ def pipeline_forecast(
 
     Only data known at ``as_of`` is used: deals created after it are unknown, and outcomes are
     read only for windows that ended by then. Deterministic for a given ``seed``.
+
+    With ``by_rep`` the same draws are also kept per rep (``rep_ids``, ``rep_totals``; the rows
+    sum to ``totals``): a rep's open deals as simulated, and the new-deal component shared out
+    by each active rep's share of the won amount of deals created and won within one window
+    length over the trailing year (:func:`new_business_shares`).
     """
     as_of = pd.Timestamp(as_of if as_of is not None else ds.as_of)
     start = max(pd.Timestamp(start), as_of) if start is not None else as_of
@@ -237,15 +245,44 @@ def pipeline_forecast(
     p = deals["win_probability"].to_numpy()
     amounts = deals["amount"].to_numpy()
     totals = np.empty(simulations)
+    if by_rep:
+        shares = new_business_shares(ds, as_of, length)
+        rep_ids = np.union1d(shares.index.to_numpy(dtype=object),
+                             deals["rep_id"].unique().astype(object))  # fmt: skip
+        column = pd.Index(rep_ids).get_indexer(deals["rep_id"])
+        weights = np.zeros((len(p), len(rep_ids)))
+        weights[np.arange(len(p)), column] = amounts
+        rep_totals = np.empty((simulations, len(rep_ids)))
     chunk = max(1, 2_000_000 // max(len(p), 1))
     for lo in range(0, simulations, chunk):
         hi = min(simulations, lo + chunk)
-        wins = rng.random((hi - lo, len(p))) < p
-        existing = wins.astype(float) @ amounts
-        totals[lo:hi] = existing * rng.choice(ratios, hi - lo)
+        wins = (rng.random((hi - lo, len(p))) < p).astype(float)
+        ratio = rng.choice(ratios, hi - lo)
+        totals[lo:hi] = (wins @ amounts) * ratio
+        if by_rep:
+            rep_totals[lo:hi] = (wins @ weights) * ratio[:, None]
     fresh = np.maximum(rng.normal(new_mean, new_sd, simulations), 0.0)
     totals = totals + fresh
-    return PipelineForecast(as_of, start, end, deals, rates, totals, new_mean, new_sd, history)
+    result = PipelineForecast(as_of, start, end, deals, rates, totals, new_mean, new_sd, history)
+    if by_rep:
+        share = shares.reindex(rep_ids, fill_value=0.0).to_numpy()
+        share = share / share.sum() if share.sum() > 0 else np.full(len(rep_ids), 1 / len(rep_ids))
+        result.rep_ids, result.rep_totals = rep_ids, rep_totals + fresh[:, None] * share[None, :]
+    return result
+
+
+def new_business_shares(ds: Dataset, as_of: pd.Timestamp, length_days: int) -> pd.Series:
+    """Per rep employed at ``as_of``: their share of the won amount, over the year to
+    ``as_of``, of deals created and won within ``length_days`` (business that is not yet in
+    the pipeline at a window's start)."""
+    opps = ds.opportunities
+    won = opps[opps["is_won"] & (opps["close_date"] > as_of - pd.Timedelta(days=365))
+               & (opps["close_date"] <= as_of)
+               & ((opps["close_date"] - opps["created_date"]).dt.days <= length_days)]  # fmt: skip
+    reps = ds.reps
+    active = reps.loc[reps["end_date"].isna() | (reps["end_date"] > as_of), "rep_id"]
+    amounts = won.groupby("rep_id")["amount"].sum().reindex(active, fill_value=0.0)
+    return amounts / amounts.sum() if amounts.sum() > 0 else amounts
 
 
 def combine_forecasts(

@@ -199,3 +199,39 @@ def balance_chart(
     ax.legend(loc="upper left")
     finish(ax, title, "Rep", "Potential, share of the pool's mean", yunit="percent")
     return fig
+
+
+def payout_curve_chart(curves: pd.DataFrame, points: pd.DataFrame, title: str) -> Figure:
+    """Each plan's commission (share of target pay) against attainment, with the reps' actual
+    positions (``curves``/``points``: plan, attainment, pay_share; see
+    :func:`spm_lib.compensation.plan_curves`)."""
+    fig, ax = new_figure(9, 4.5)
+    for i, (plan, curve) in enumerate(curves.groupby("plan", sort=True)):
+        color = PALETTE[i % len(PALETTE)]
+        ax.plot(curve["attainment"], curve["pay_share"], color=color, label=f"{plan} plan")
+        mine = points[points["plan"] == plan]
+        ax.scatter(mine["attainment"], mine["pay_share"], color=color, s=18, alpha=0.7,
+                   label=f"{plan} reps ({len(mine)})")  # fmt: skip
+    ax.axvline(1.0, color="0.5", linewidth=0.8, linestyle=":")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
+    ax.legend(loc="upper left")
+    finish(ax, title, "Attainment (credited bookings / quota)", "Commission, share of target pay",
+           yunit="percent")  # fmt: skip
+    return fig
+
+
+def overlaid_distributions_chart(samples: dict[str, np.ndarray], title: str, xlabel: str) -> Figure:
+    """Histograms of several simulated distributions (label -> draws) on one axis, with each
+    one's median marked."""
+    fig, ax = new_figure()
+    edges = np.histogram_bin_edges(np.concatenate(list(samples.values())), bins=60)
+    for i, (label, draws) in enumerate(samples.items()):
+        color = PALETTE[i % len(PALETTE)]
+        median = float(np.median(draws))
+        ax.hist(draws, bins=edges, color=color, alpha=0.5,
+                label=f"{label} (median {format_currency(median, CONTEXT.currency)})")  # fmt: skip
+        ax.axvline(median, color=color, linestyle="--")
+    ax.legend(loc="upper right")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_currency(v, CONTEXT.currency)))
+    finish(ax, title, xlabel, "Simulations (count)")
+    return fig

@@ -15,7 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spm_lib import load_dataset
-from spm_lib.compensation import cost_of_sales, credits, quota_for, split_cents, statements
+from spm_lib.compensation import (
+    cost_of_sales,
+    credits,
+    quota_for,
+    split_cents,
+    statement_lines,
+    statements,
+)
 from spm_lib.exceptions import DataError
 from spm_lib.plans import parse_plan, payout_curve, tier_portions
 from tests.conftest import write_tables
@@ -90,7 +97,7 @@ def test_one_deal_crossing_two_tier_boundaries(tmp_path):
     ds = dataset(tmp_path, [deal("O1", "R1", 40000, "2026-07-10"),
                             deal("O2", "R1", 80000, "2026-08-10")])  # fmt: skip
     statement = statements(ds, "2026-Q3")
-    lines = statement.attrs["lines"]
+    lines = statement_lines(ds, "2026-Q3")
     o2 = lines[lines["opportunity_id"] == "O2"]
     # 40,000 -> 120,000: 10,000 at 0.05, 50,000 at 0.10, 20,000 at 0.15
     assert list(o2["credit"]) == [D("10000"), D("50000"), D("20000")]
@@ -304,7 +311,7 @@ def test_total_payout_is_the_sum_of_the_lines_to_the_cent(tmp_path_factory, amou
              for i, a in enumerate(amounts)]  # fmt: skip
     ds = dataset(tmp_path_factory.mktemp("p"), deals, yaml=capped)
     statement = statements(ds, "2026-Q3")
-    lines = statement.attrs["lines"]
+    lines = statement_lines(ds, "2026-Q3")
     assert sum(statement["payout"]) == sum(lines["amount"])
     for rep, row in statement.set_index("rep_id").iterrows():
         mine = lines[lines["rep_id"] == rep]

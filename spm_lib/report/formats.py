@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from numbers import Number
 
 import pandas as pd
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "C$", "AUD": "A$"}
 MISSING = "–"
-UNITS = ("count", "currency", "percent", "number", "days", "ratio", "date", "text")
+UNITS = ("count", "currency", "money", "percent", "number", "days", "ratio", "date", "text")
 
 
 def _is_missing(value: object) -> bool:
@@ -34,6 +35,17 @@ def format_currency(value: float | None, currency: str = "USD", compact: bool = 
             if round(scaled, digits) >= 1:
                 text = f"{scaled:.{digits}f}{suffix}"
                 break
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
+
+
+def format_money(value: object, currency: str = "USD") -> str:
+    """Exact to the cent, for pay: ``Decimal("1820.5") -> $1,820.50``, ``-1820 -> -$1,820.00``."""
+    if _is_missing(value):
+        return MISSING
+    symbol = CURRENCY_SYMBOLS.get(currency.upper())
+    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    text = f"{abs(amount):,.2f}"
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
 
 
@@ -88,6 +100,8 @@ def format_value(value: object, unit: str | None = None, currency: str = "USD") 
         return MISSING
     if unit == "currency":
         return format_currency(value, currency)
+    if unit == "money":
+        return format_money(value, currency)
     if unit == "percent":
         return format_percent(value)
     if unit == "count":

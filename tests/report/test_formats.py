@@ -63,3 +63,15 @@ def test_counts_numbers_dates_units():
     assert format_value(41.5, "days") == "41.5 days"
     assert format_value(12) == "12"
     assert format_value(True) == "yes"
+
+
+def test_money_is_exact_to_the_cent():
+    from decimal import Decimal
+
+    from spm_lib.report.formats import format_money
+
+    assert format_money(Decimal("1234567.891")) == "$1,234,567.89"
+    assert format_money(Decimal("-0.005")) == "-$0.01"  # half up, away from zero
+    assert format_money(2.675) == "$2.68"  # via the float's shortest text, not 2.67499...
+    assert format_money(Decimal("5"), "EUR") == "€5.00" and format_money(None) == "–"
+    assert format_value(Decimal("12.5"), "money") == "$12.50"
