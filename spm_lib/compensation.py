@@ -49,6 +49,7 @@ from spm_lib.plans import (
 )
 
 ZERO = Decimal("0.00")
+NO_QUOTA_TIER = "no quota: base rate"
 LINE_COLUMNS = [
     "rep_id", "plan", "quota_period", "date", "opportunity_id", "product", "kind", "deal_amount",
     "share", "credit", "tier", "rate", "amount", "note",
@@ -75,9 +76,11 @@ def split_cents(amount: Decimal, shares: list[Decimal]) -> list[Decimal]:
 
 def credits(ds: Dataset) -> pd.DataFrame:
     """One row per (won deal, credited rep): opportunity_id, rep_id, close_date,
-    cancelled_date, product, deal_amount, share, credit (Decimals, cents).
+    cancelled_date, product, deal_amount, share, credit (Decimals, cents). Over the whole
+    company even for a narrowed dataset, since a deal may be split across audiences.
 
     Raises DataError naming the deals whose split shares do not sum to 1."""
+    ds = ds.company if ds.company is not None else ds  # a split may cross audiences
     opps = ds.opportunities
     won = opps[opps["is_won"] & opps["close_date"].notna()]
     won = won.assign(
@@ -217,7 +220,7 @@ def _quota_period_lines(
             rate = rate_of(plan, tier)
             lines.append(base | {
                 "kind": "commission", "credit": portion,
-                "tier": plan.tiers[tier].label if tier >= 0 else "no quota: base rate",
+                "tier": plan.tiers[tier].label if tier >= 0 else NO_QUOTA_TIER,
                 "rate": rate, "amount": (portion * rate).quantize(CENT, ROUND_HALF_UP),
                 "note": note,
             })  # fmt: skip
@@ -316,8 +319,8 @@ def ledger(
 
 
 def _reps_in(ds: Dataset, period: Period, credit: pd.DataFrame) -> list[str]:
-    """Reps employed at some point of the period, and any rep with credits or cancellations
-    dated in it."""
+    """Reps of the audience employed at some point of the period, or with credits or
+    cancellations dated in it."""
     reps = ds.reps
     employed = (reps["hire_date"].isna() | (reps["hire_date"] <= pd.Timestamp(period.end))) & (
         reps["end_date"].isna() | (reps["end_date"] >= pd.Timestamp(period.start))
@@ -325,7 +328,8 @@ def _reps_in(ds: Dataset, period: Period, credit: pd.DataFrame) -> list[str]:
     active = set(credit.loc[period.mask(credit["close_date"]), "rep_id"]) | set(
         credit.loc[period.mask(credit["cancelled_date"]), "rep_id"]
     )
-    return sorted(set(reps.loc[employed, "rep_id"]) | active)
+    audience = set(reps["rep_id"])
+    return sorted(set(reps.loc[employed, "rep_id"]) | (active & audience))
 
 
 def _quota_periods(plan: Plan, period: Period, fsm: int) -> list[Period]:
@@ -384,7 +388,8 @@ def _clawbacks(ds, plan, rep, period, credit, quota_period_lines, ledgers) -> li
 def statements(dataset: Dataset, period: Period | str, plans: dict | None = None) -> pd.DataFrame:
     """One row per rep in scope (employed in the period, or credited in it): rep_id, name,
     team, region, plan, credited_bookings, quota, attainment, tier_1 .. tier_n (commission by
-    tier), commission, spifs, clawbacks, cap_adjustment, payout, note.
+    tier), base_rate_no_quota (commission paid at the base rate for want of a quota),
+    commission, spifs, clawbacks, cap_adjustment, payout, note.
 
     credited_bookings = credits dated in the period (net of cancellations under a plan whose
     clawback reduces attainment); quota = the quota of the plan's quota periods overlapping the
@@ -425,6 +430,9 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
         for i in range(n_tiers):
             label = plan.tiers[i].label if plan is not None and i < len(plan.tiers) else None
             row[f"tier_{i + 1}"] = sum(commission.loc[commission["tier"] == label, "amount"], ZERO)
+        row["base_rate_no_quota"] = sum(
+            commission.loc[commission["tier"] == NO_QUOTA_TIER, "amount"], ZERO
+        )
         row["commission"] = sum(commission["amount"], ZERO)
         for kind, column in (("spif", "spifs"), ("clawback", "clawbacks"),
                              ("cap", "cap_adjustment")):  # fmt: skip
@@ -449,7 +457,7 @@ def statement_lines(
 def _note(plan: Plan | None, quota: Decimal | None, commission: pd.DataFrame) -> str:
     if plan is None:
         return "no plan applies to this rep"
-    if (commission["tier"] == "no quota: base rate").any() or not quota:
+    if (commission["tier"] == NO_QUOTA_TIER).any() or not quota:
         return "no quota: paid at the base rate"
     return ""
 
@@ -504,6 +512,9 @@ def plan_curves(
     from spm_lib.plans import capped_curve
 
     curve_rows, point_rows = [], []
+    reached = statement["attainment"].astype(float).max()
+    if np.isfinite(reached):
+        max_attainment = max(max_attainment, float(reached) * 1.05)
     grid = np.linspace(0, max_attainment, 251)
     for name, rows in statement.groupby("plan"):
         plan = plans.get(name)
@@ -541,3 +552,62 @@ def headline(statement: pd.DataFrame) -> dict[str, float]:
         "reps_with_quota": int(attainment.notna().sum()),
         "reps_above_quota": int((attainment >= 1).sum()),
     }
+
+
+MONEY_COLUMNS = ["credited_bookings", "quota", "base_rate_no_quota", "commission", "spifs",
+                 "clawbacks", "cap_adjustment", "payout"]  # fmt: skip
+
+
+def statement_formats(statement: pd.DataFrame) -> dict[str, str]:
+    """Report formats of a statements table: money to the cent, attainment as a percent."""
+    money = [c for c in statement.columns if c in MONEY_COLUMNS or c.startswith("tier_")]
+    return {c: "money" for c in money} | {"attainment": "percent"}
+
+
+LINE_FORMATS = {"deal_amount": "money", "credit": "money", "amount": "money", "share": "percent",
+                "rate": "percent", "date": "date"}  # fmt: skip
+STATEMENT_PAGES_MAX_REPS = 12  # an audience this small gets every rep's lines in the report
+
+
+def plan_summary(plans: dict[str, Plan]) -> pd.DataFrame:
+    """One row per plan: who it applies to, quota period, base rate, tiers, cap, SPIFs,
+    clawback, ramp, in words."""
+    rows = []
+    for plan in plans.values():
+        cap = [f"{plan.cap_multiple:g}x target pay"] if plan.cap_multiple is not None else []
+        cap += [f"{plan.cap_amount:,.2f}"] if plan.cap_amount is not None else []
+        rows.append({
+            "plan": plan.name,
+            "applies_to": "; ".join(f"{k} in {', '.join(v)}" for k, v in plan.applies_to.items())
+            or "everyone",
+            "quota_period": plan.quota_period,
+            "base_rate": f"{float(plan.base_rate):.2%}",
+            "tiers": "; ".join(t.label for t in plan.tiers)
+            + (" (decelerates)" if plan.decelerates else ""),
+            "cap": " or ".join(cap) or "none",
+            "spifs": ", ".join(f"{p}: {a:,.2f}" for p, a in plan.spifs.items()) or "none",
+            "clawback": f"within {plan.clawback_days} days"
+            + (", reduces attainment" if plan.clawback_reduces_attainment else "")
+            if plan.clawback_days is not None else "none",
+            "ramp": ", ".join(f"{float(r):.0%}" for r in plan.ramp) or "none",
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def line_summary(lines: pd.DataFrame) -> pd.DataFrame:
+    """Lines and amount per kind (and tier for commission), with the total."""
+    label = lines["kind"].where(lines["kind"] != "commission", "commission " + lines["tier"])
+    grouped = lines.groupby(label, sort=True)
+    out = pd.DataFrame({"lines": grouped.size(),
+                        "amount": grouped["amount"].apply(lambda s: sum(s, ZERO))})  # fmt: skip
+    total = pd.DataFrame({"lines": [len(lines)], "amount": [sum(lines["amount"], ZERO)]},
+                         index=["total"])  # fmt: skip
+    return pd.concat([out, total]).rename_axis("kind").reset_index()
+
+
+def curve_title(points: pd.DataFrame, period_label: str) -> str:
+    """A title that states where the reps landed."""
+    if points.empty:
+        return f"No rep with a quota in {period_label}"
+    above = int((points["attainment"] >= 1).sum())
+    return f"{above} of {len(points)} reps reached the accelerators in {period_label}"

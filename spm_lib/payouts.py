@@ -90,7 +90,7 @@ class PayoutForecast:
     quarter: Period
     method: str
     totals: np.ndarray
-    per_rep: pd.DataFrame  # rep_id, plan, quota, bookings_p50, payout_p10, payout_p50, payout_p90
+    per_rep: pd.DataFrame  # rep_id, name, plan, quota, bookings_p50, payout_p10/p50/p90
     departed_bookings: float = 0.0  # expected bookings on open deals of reps who have left
 
     def quantiles(self) -> dict[str, float]:
@@ -132,6 +132,7 @@ def payout_forecast(
         payouts[:, j] = paid + x * spif_ratio.get(rep, 0.0)
         rows.append({"rep_id": rep, "plan": name, "quota": quota})
     per_rep = pd.DataFrame(rows)
+    per_rep.insert(1, "name", per_rep["rep_id"].map(ds.reps.set_index("rep_id")["name"]))
     per_rep["bookings_p50"] = np.percentile(draws.draws, 50, axis=0)
     for q in (10, 50, 90):
         per_rep[f"payout_p{q}"] = np.percentile(payouts, q, axis=0)
@@ -261,3 +262,41 @@ def what_if(
         payout_forecast(ds, period, current_plans, draws),
         payout_forecast(ds, period, alternative, draws),
     )
+
+
+def _reps(n: int) -> str:
+    return f"{n} rep" if n == 1 else f"{n} reps"
+
+
+def what_if_reading(result: WhatIf, quarter: str) -> str:
+    """The what-if in one sentence."""
+    s = result.summary
+    now, alt = result.forecast_current.quantiles(), result.forecast_alternative.quantiles()
+    direction = "more" if s["payout_change"] > 0 else "less"
+    return (
+        f"The alternative would have paid {abs(s['payout_change_pct']):.1%} {direction} this "
+        f"period (cost of sales {s['cost_of_sales_alternative']:.1%} against "
+        f"{s['cost_of_sales_current']:.1%}): {_reps(s['reps_earning_more'])} earn more, "
+        f"{s['reps_earning_less']} less, {s['reps_unchanged']} the same. For {quarter} its median "
+        f"payout is {alt['p50'] / now['p50'] - 1:+.1%} against the current plans."
+    )
+
+
+def method_text(forecast: PayoutForecast) -> str:
+    """How the forecast was made, for the report."""
+    how = (
+        "each rep's bookings simulated from the forecasting report's pipeline model (every open "
+        "deal won or not at its calibrated probability, plus new business)"
+        if forecast.method == PIPELINE
+        else "each rep's bookings resampled from their last eight quarters (no usable open "
+        "pipeline in this data)"
+    )
+    text = (
+        f"Forecast from {len(forecast.totals):,} simulations of {how}, run through each rep's plan."
+    )
+    if forecast.departed_bookings:
+        text += (
+            f" Open deals of reps who have left (about {forecast.departed_bookings:,.0f} of "
+            "expected bookings) are not paid here."
+        )
+    return text
