@@ -58,9 +58,9 @@ QUOTAS = [
 ]  # fmt: skip
 
 
-def deal(oid, rep, amount, close, product="Core", cancelled=""):
+def deal(oid, rep, amount, close, product="Core", cancelled="", created="2026-01-01"):
     return {"opportunity_id": oid, "rep_id": rep, "product": product,
-            "created_date": "2026-01-01", "close_date": close, "stage": "Closed Won",
+            "created_date": created, "close_date": close, "stage": "Closed Won",
             "amount": amount, "cancelled_date": cancelled}  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from spm_lib.report.formats import MISSING, format_value
 
 REPORT_MIME = "application/vnd.spm.report+json"
 _table_ids = itertools.count(1)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>$-])")
 
 
 def escape_markdown(text: object) -> str:

@@ -56,3 +56,10 @@ def test_header_and_key_figures_escape():
     assert "<script>" not in html and "region=&lt;West&gt;" in html
     block = key_figures_html([KeyFigure("x", 0.27, EVIL, "percent", 0.06, "on Q2")], reading=EVIL)
     assert "<script>" not in block and "27%" in block and "+6.0% on Q2" in block
+
+
+def test_dollar_amounts_are_not_read_as_math():
+    from spm_lib.report.display import escape_markdown
+
+    # two amounts in one sentence would otherwise open and close a LaTeX span
+    assert escape_markdown("$1,200.00 on $3,000.00") == r"\$1,200.00 on \$3,000.00"
