@@ -39,7 +39,7 @@ def test_default_sample_shape(default_sample):
     assert ds.quarantine.empty
     assert set(ds.tables) == {
         "reps", "accounts", "opportunities", "stage_history", "quotas", "activities", "trainings",
-        "rep_skills",
+        "rep_skills", "opportunity_splits",
     }  # fmt: skip
     skills = ds["rep_skills"]
     assert skills["level"].between(1, 5).all() and skills["rep_id"].nunique() == 60
@@ -59,7 +59,15 @@ def test_default_sample_shape(default_sample):
     assert str(ds.as_of) == "2026-09-30"
     assert ds.period("latest").label == "2026-Q3"
     assert set(ds["trainings"]["module"]) <= set(ds.config.training_catalogue)
-    assert ds.config.commission_plans
+    assert set(ds.config.commission_plans) == {"enterprise", "commercial"}
+    won = opps[opps["is_won"]]
+    cancelled = won["cancelled_date"].notna().mean()
+    assert 0.005 < cancelled < 0.03  # about 2% of won deals, before the end date
+    assert (
+        won["cancelled_date"].dropna() > won.loc[won["cancelled_date"].notna(), "close_date"]
+    ).all()
+    splits = ds["opportunity_splits"]
+    assert splits.groupby("opportunity_id")["share"].sum().sub(1).abs().max() < 1e-9
 
 
 def test_ground_truth_lists_the_planted_effects(default_sample):
