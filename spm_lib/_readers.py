@@ -7,6 +7,7 @@ is a fatal :class:`~spm_lib.exceptions.DataError` (the file is in a format we do
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,12 +16,25 @@ import pandas as pd
 from spm_lib.exceptions import DataError
 from spm_lib.schema import DTYPES, TableSpec
 
-SUFFIXES = (".csv", ".csv.gz", ".parquet")
+SUFFIXES = (".csv", ".csv.gz", ".parquet", ".xlsx")
 TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 FALSE = {"false", "f", "no", "n", "0", "0.0"}
 # A column is fatal when more than this share of its non-empty values does not parse.
 FATAL_SHARE = 0.5
 EXAMPLES = 3
+ENCODINGS = ("utf-8-sig", "cp1252")  # tried in order unless the mapping names one
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read and parse a file (``spm.yaml`` ``mapping``; defaults suit ISO CSV)."""
+
+    encoding: str | None = None  # None: UTF-8 (with or without BOM), else Windows-1252
+    separator: str | None = None  # None: sniffed from the header (",", ";", tab or "|")
+    sheet: str | int | None = None  # .xlsx: sheet name or index (default: the first)
+    date_format: str | None = None  # strptime format, e.g. "%m/%d/%Y"; None: ISO 8601
+    decimal: str | None = None  # None: "," for ";"-separated files, else "."
+    thousands: str | None = None  # None: the other of "," and "."
 
 
 @dataclass
@@ -50,23 +64,53 @@ def find_table_file(folder: Path, table: str) -> Path | None:
     return found[0] if found else None
 
 
-def read_raw(path: Path, table: str) -> pd.DataFrame:
-    """Read a CSV (every cell as text, blanks as missing) or a Parquet file."""
+def _sniff_separator(path: Path, encoding: str) -> str:
+    import gzip
+
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding=encoding, errors="replace") as handle:
+        header = handle.readline()
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def read_raw(
+    path: Path, table: str, options: ReadOptions | None = None
+) -> tuple[pd.DataFrame, dict]:
+    """Read a CSV (every cell as text, blanks as missing), an .xlsx sheet or a Parquet file.
+
+    Returns the frame and what was detected: ``encoding``, ``separator``, ``decimal``.
+    """
+    options = options or ReadOptions()
+    detected: dict = {}
     try:
+        if path.stat().st_size == 0:
+            raise DataError(
+                f"{path}: the file is empty; expected a header row with the columns of "
+                f"table {table}",
+                table=table,
+                path=str(path),
+                expected="a header row",
+            )
         if path.name.endswith(".parquet"):
             frame = pd.read_parquet(path)
+        elif path.name.endswith(".xlsx"):
+            sheet = options.sheet if options.sheet is not None else 0
+            frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False,
+                                  na_values=[""], engine="openpyxl")  # fmt: skip
         else:
-            if path.stat().st_size == 0:
-                raise DataError(
-                    f"{path}: the file is empty; expected a header row with the columns of "
-                    f"table {table}",
-                    table=table,
-                    path=str(path),
-                    expected="a header row",
-                )
-            frame = pd.read_csv(
-                path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
-            )
+            encodings = (options.encoding,) if options.encoding else ENCODINGS
+            for i, encoding in enumerate(encodings):
+                try:
+                    separator = options.separator or _sniff_separator(path, encoding)
+                    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                                        encoding=encoding, sep=separator)  # fmt: skip
+                    detected = {"encoding": encoding, "separator": separator}
+                    break
+                except UnicodeDecodeError:
+                    if i == len(encodings) - 1:
+                        raise
     except DataError:
         raise
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -74,19 +118,24 @@ def read_raw(path: Path, table: str) -> pd.DataFrame:
             f"{path}: cannot read table {table}: {type(exc).__name__}: {exc}",
             table=table,
             path=str(path),
-            expected="a UTF-8 CSV file with a header row, or a Parquet file",
+            expected="a CSV file (UTF-8 or Windows-1252) with a header row, an .xlsx workbook "
+            "or a Parquet file",
         ) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    return frame, detected
 
 
 def check_columns(frame: pd.DataFrame, spec: TableSpec, path: Path) -> None:
     missing = [c for c in spec.required_columns if c not in frame.columns]
     if missing:
+        from spm_lib.sources.mapping import suggest_mapping
+
+        found = [str(c) for c in frame.columns]
         raise DataError(
             f"{path}: table {spec.name} has no column {', '.join(repr(c) for c in missing)}; "
             f"expected columns {', '.join(spec.required_columns)} "
-            f"(found: {', '.join(map(str, frame.columns)) or 'none'})",
+            f"(found: {', '.join(found) or 'none'}). If the export names them otherwise, map "
+            f"them in spm.yaml, for example:\n{suggest_mapping(spec.name, found)}",
             table=spec.name,
             path=str(path),
             column=missing[0],
@@ -104,20 +153,41 @@ def _failures(raw: pd.Series, parsed: pd.Series) -> pd.Series:
     return raw.notna() & parsed.isna()
 
 
-def _parse_dates(raw: pd.Series) -> pd.Series:
+def _parse_dates(raw: pd.Series, date_format: str | None = None) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(raw):
         out = raw
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_localize(None)
         return out.astype("datetime64[ns]")
     text = _text(raw)
-    return pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
+    parsed = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce", utc=True)
+    return parsed.dt.tz_localize(None).astype("datetime64[ns]")
 
 
-def _parse_numbers(raw: pd.Series) -> pd.Series:
+_CURRENCY = re.compile(r"^\s*(?:[A-Z]{3}\s*)?[$€£¥]?\s*|\s*(?:[$€£¥]|[A-Z]{3})?\s*$")
+
+
+def _parse_numbers(raw: pd.Series, decimal: str = ".", thousands: str | None = ",") -> pd.Series:
+    """Numbers, also with a currency symbol or code (``$1,234.56``, ``USD 1,234.56``,
+    ``1.234,56 €``), thousands separators, a decimal comma (``decimal=","``) and a sign in
+    parentheses for negatives (``(120.00)``)."""
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         return raw.astype("float64")
-    return pd.to_numeric(_text(raw), errors="coerce").astype("float64")
+    text = _text(raw)
+    plain = pd.to_numeric(text, errors="coerce") if decimal == "." else pd.Series(
+        float("nan"), index=text.index)  # fmt: skip
+    todo = text.notna() & plain.isna()
+    if todo.any():
+        cleaned = text[todo].str.replace(_CURRENCY, "", regex=True)
+        negative = cleaned.str.match(r"^\(.*\)$")
+        cleaned = cleaned.str.strip("()").str.replace("\u00a0", "").str.replace(" ", "")
+        if thousands:
+            cleaned = cleaned.str.replace(thousands, "", regex=False)
+        if decimal != ".":
+            cleaned = cleaned.str.replace(decimal, ".", regex=False)
+        value = pd.to_numeric(cleaned, errors="coerce")
+        plain[todo] = value.where(~negative, -value)
+    return plain.astype("float64")
 
 
 def _parse_bools(raw: pd.Series) -> pd.Series:
@@ -131,7 +201,7 @@ def _parse_bools(raw: pd.Series) -> pd.Series:
 
 
 EXPECTED = {
-    "date": "a date YYYY-MM-DD (ISO 8601)",
+    "date": "a date YYYY-MM-DD (ISO 8601, or the mapping's date_format)",
     "number": "a number such as 1234.5",
     "int": "a whole number",
     "bool": "true or false",
@@ -139,13 +209,20 @@ EXPECTED = {
 
 
 def parse_table(
-    frame: pd.DataFrame, spec: TableSpec, path: Path
+    frame: pd.DataFrame,
+    spec: TableSpec,
+    path: Path,
+    options: ReadOptions | None = None,
+    detected: dict | None = None,
 ) -> tuple[pd.DataFrame, list[ParseFailure]]:
     """Parse the spec's columns of ``frame`` into canonical dtypes; add absent optional columns.
 
     Returns the typed frame (same rows, same order) and the cells that did not parse. Raises
     DataError when a column mostly does not parse.
     """
+    options = options or ReadOptions()
+    decimal = options.decimal or ("," if (detected or {}).get("separator") == ";" else ".")
+    thousands = options.thousands or ("." if decimal == "," else ",")
     out = frame.copy()
     failures: list[ParseFailure] = []
     for col in spec.columns:
@@ -159,11 +236,11 @@ def parse_table(
             out[col.name] = _text(raw).astype("str")
             continue
         if col.kind == "date":
-            parsed = _parse_dates(raw)
+            parsed = _parse_dates(raw, options.date_format)
         elif col.kind == "number":
-            parsed = _parse_numbers(raw)
+            parsed = _parse_numbers(raw, decimal, thousands)
         elif col.kind == "int":
-            number = _parse_numbers(raw)
+            number = _parse_numbers(raw, decimal, thousands)
             whole = number.isna() | (number == number.round())
             parsed = number.where(whole).astype("Int64")
         else:

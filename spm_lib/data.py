@@ -25,11 +25,12 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from spm_lib._readers import ParseFailure, check_columns, find_table_file, parse_table, read_raw
+from spm_lib._readers import ParseFailure, check_columns, parse_table, read_raw
 from spm_lib.config import Config, load_config
 from spm_lib.exceptions import DataError
 from spm_lib.periods import Period, parse_period
 from spm_lib.schema import LOAD_ORDER, TABLES, TableSpec, row_checks, table_schema
+from spm_lib.sources.mapping import apply_mapping, ids_table, parse_mapping, table_path
 
 QUARANTINE_COLUMNS = ["table", "row", "key", "column", "check", "value", "reason"]
 ALL_AUDIENCE = "All"
@@ -331,6 +332,66 @@ def _data_as_of(tables: dict[str, pd.DataFrame]) -> dt.date:
     return max(found).date()
 
 
+def _read_sources(folder: Path, mapping) -> dict[str, tuple[pd.DataFrame, Path, dict]]:
+    """Each table's frame in canonical column names (text), its file and what was detected
+    while reading it, through the ``mapping`` of spm.yaml."""
+    raw: dict[str, pd.DataFrame] = {}
+    found: dict[str, tuple[Path, dict]] = {}
+    for table in LOAD_ORDER:
+        table_map = mapping.table(table)
+        if table_map.from_ids:
+            continue
+        path = table_path(folder, table, table_map)
+        if path is None:
+            continue
+        raw[table], detected = read_raw(path, table, table_map.options)
+        found[table] = (path, detected)
+    mapped = {t: apply_mapping(t, frame, mapping.table(t), raw) for t, frame in raw.items()}
+    out = {t: (mapped[t], *found[t]) for t in mapped}
+    for table in LOAD_ORDER:
+        table_map = mapping.table(table)
+        if table_map.from_ids:
+            sources = ", ".join(table_map.from_ids)
+            origin = folder / f"spm.yaml (ids of {sources})"
+            out[table] = (ids_table(table, table_map, mapped), origin, {})
+    return out
+
+
+def _check_has_rows(raw: pd.DataFrame, spec: TableSpec, path: Path) -> None:
+    if spec.required and raw.empty:
+        raise DataError(
+            f"{path}: table {spec.name} has a header but no rows; expected at least one row",
+            table=spec.name, path=str(path), expected="at least one data row",
+        )  # fmt: skip
+
+
+def _check_stages(typed: pd.DataFrame, config: Config, path: Path) -> None:
+    """Stage names matched to the configured ones ignoring case and spaces; any other stage
+    is an error listing each with its count and the mapping line that would fix it."""
+    import difflib
+
+    canonical = {name.casefold(): name for name in config.stage_names}
+    stage = typed["stage"]
+    folded = stage.str.casefold().map(canonical)
+    typed["stage"] = folded.where(folded.notna(), stage)
+    unknown = typed.loc[stage.notna() & folded.isna(), "stage"].value_counts()
+    if unknown.empty:
+        return
+    lines = []
+    for name, count in unknown.items():
+        guess = difflib.get_close_matches(name, config.stage_names, n=1, cutoff=0.3)
+        lines.append(f"  {name!r} ({count} rows) -> mapping line: {name!r}: "
+                     f"{guess[0] if guess else '<one of the stages>'}")  # fmt: skip
+    raise DataError(
+        f"{path}: {len(unknown)} stages of table opportunities are not in the configured stages "
+        f"({', '.join(config.stage_names)}):\n" + "\n".join(lines) + "\nAdd the lines under "
+        "spm.yaml mapping: {tables: {opportunities: {values: {stage: {...}}}}}, or add the "
+        "stages to spm.yaml stages",
+        table="opportunities", path=str(path), column="stage", rows=list(unknown.index),
+        expected="stages in the configured list",
+    )  # fmt: skip
+
+
 def load_dataset(path: str | Path) -> Dataset:
     """Read a dataset folder (CSV or Parquet per table, optional ``spm.yaml``) into a Dataset.
 
@@ -346,6 +407,8 @@ def load_dataset(path: str | Path) -> Dataset:
             expected="a dataset folder",
         )
     config = load_config(folder)
+    mapping = parse_mapping(config.mapping)
+    sources = _read_sources(folder, mapping)
     tables: dict[str, pd.DataFrame] = {}
     rows_read: dict[str, int] = {}
     files: dict[str, str] = {}
@@ -353,22 +416,25 @@ def load_dataset(path: str | Path) -> Dataset:
     quarantined_keys: dict[str, set[str]] = {}
     for table in LOAD_ORDER:
         spec = TABLES[table]
-        file = find_table_file(folder, table)
-        if file is None:
+        if table not in sources:
             if spec.required:
                 raise DataError(
-                    f"{folder}: required table {table} is missing; expected {table}.csv or "
-                    f"{table}.parquet with columns {', '.join(spec.required_columns)}",
+                    f"{folder}: required table {table} is missing; expected {table}.csv, "
+                    f"{table}.xlsx or {table}.parquet with columns "
+                    f"{', '.join(spec.required_columns)}, or a file named in spm.yaml "
+                    f"mapping.tables.{table}.file",
                     table=table,
                     path=str(folder),
                     expected=f"{table}.csv or {table}.parquet",
                 )
             continue
-        raw = read_raw(file, table)
+        raw, file, detected = sources[table]
         check_columns(raw, spec, file)
+        _check_has_rows(raw, spec, file)
         raw = raw.reset_index(drop=True)
-        typed, failures = parse_table(raw, spec, file)
+        typed, failures = parse_table(raw, spec, file, mapping.table(table).options, detected)
         if table == "opportunities":
+            _check_stages(typed, config, file)
             typed = _derive_flags(typed, config)
         keys = _key_text(typed, spec)
         reference_keys = {

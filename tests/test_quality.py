@@ -30,12 +30,12 @@ def test_table_summary_spans_and_reconciles(make_dataset):
 
 
 def test_quarantine_summary_counts_rows_per_reason(make_dataset):
-    rows = [dict(OPPORTUNITIES[0], amount="-3", stage="Odd"), dict(OPPORTUNITIES[1], amount="-1"),
-            *OPPORTUNITIES[2:]]  # fmt: skip
+    rows = [dict(OPPORTUNITIES[0], amount="-3", close_date="2024-01-01"),
+            dict(OPPORTUNITIES[1], amount="-1"), *OPPORTUNITIES[2:]]  # fmt: skip
     summary = quarantine_summary(load_dataset(make_dataset(opportunities=rows)))
     assert summary[["check", "rows"]].values.tolist() == [
         ["negative_amount", 2],
-        ["unknown_stage", 1],
+        ["closed_before_created", 1],
     ]
     assert quarantine_summary(load_dataset(make_dataset())).empty
 
