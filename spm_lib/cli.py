@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from spm_lib.quality import quarantine_summary
 
     try:
-        ds = load_dataset(args.dir)
+        ds = load_dataset(args.dir, config=args.config)
     except DataError as exc:
         print(f"FATAL: {exc}", file=sys.stderr)
         return 2
@@ -49,7 +50,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from spm_lib.report.runner import default_notebooks_dir, discover_notebooks, run_suite
     from spm_lib.sample import bundled_sample
 
-    data = Path(args.data) if args.data else bundled_sample()
+    if args.config:
+        os.environ["SPM_CONFIG"] = str(Path(args.config).resolve())  # read by every notebook
+    data = args.data if args.data else bundled_sample()
     names = [n.strip() for n in args.notebooks.split(",") if n.strip()] if args.notebooks else None
     folder = Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir()
     try:
@@ -112,7 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="execute every report notebook and render HTML")
-    run.add_argument("--data", help="dataset folder (default: the bundled sample data)")
+    run.add_argument(
+        "--data",
+        help="dataset folder, DuckDB/SQLite file or database URL "
+        "(default: the bundled sample data)",
+    )
+    run.add_argument(
+        "--config",
+        help="spm.yaml for a database file or URL (default: $SPM_CONFIG, or the folder's)",
+    )
     run.add_argument(
         "--period",
         default="latest",
@@ -128,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
 
     validate = sub.add_parser("validate", help="check a dataset folder and summarise its quality")
-    validate.add_argument("dir", help="dataset folder")
+    validate.add_argument("dir", help="dataset folder, DuckDB/SQLite file or database URL")
+    validate.add_argument("--config", help="spm.yaml to use (default: the folder's)")
     validate.set_defaults(func=_cmd_validate)
 
     imp = sub.add_parser("import", help="convert a CRM export into a canonical dataset folder")

@@ -169,6 +169,15 @@ def load_config(folder: Path) -> Config:
     path = Path(folder) / "spm.yaml"
     if not path.exists():
         return Config()
+    return load_config_file(path)
+
+
+def load_config_file(path: Path) -> Config:
+    """Read one ``spm.yaml`` (it must exist)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such configuration file", path=str(path),
+                        expected="an spm.yaml file")  # fmt: skip
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

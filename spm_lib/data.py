@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,10 +27,11 @@ import pandas as pd
 import pandera.pandas as pa
 
 from spm_lib._readers import ParseFailure, check_columns, parse_table, read_raw
-from spm_lib.config import Config, load_config
+from spm_lib.config import Config, load_config, load_config_file
 from spm_lib.exceptions import DataError
 from spm_lib.periods import Period, parse_period
 from spm_lib.schema import LOAD_ORDER, TABLES, TableSpec, row_checks, table_schema
+from spm_lib.sources.database import is_database
 from spm_lib.sources.mapping import apply_mapping, ids_table, parse_mapping, table_path
 
 QUARANTINE_COLUMNS = ["table", "row", "key", "column", "check", "value", "reason"]
@@ -392,12 +394,25 @@ def _check_stages(typed: pd.DataFrame, config: Config, path: Path) -> None:
     )  # fmt: skip
 
 
-def load_dataset(path: str | Path) -> Dataset:
-    """Read a dataset folder (CSV or Parquet per table, optional ``spm.yaml``) into a Dataset.
+def load_dataset(path: str | Path, config: str | Path | None = None) -> Dataset:
+    """Read a dataset into a validated Dataset: a folder (CSV, .xlsx or Parquet per table,
+    optional ``spm.yaml``, whose ``database`` section may point to a database instead), a
+    DuckDB or SQLite file, or a database URL (see :mod:`spm_lib.sources.database`).
+
+    ``config``: the ``spm.yaml`` to use instead of the folder's; for a database file or URL
+    the default is ``$SPM_CONFIG``, else an ``spm.yaml`` beside the file, else the defaults.
 
     >>> ds = load_dataset("data/sample")            # doctest: +SKIP
     >>> ds.reconciliation()                          # doctest: +SKIP
     """
+    target = str(path)
+    if is_database(target):
+        config_path = config or os.environ.get("SPM_CONFIG")
+        if config_path is None and "://" not in target:
+            beside = Path(target).with_name("spm.yaml")
+            config_path = beside if beside.exists() else None
+        settings = load_config_file(Path(config_path)) if config_path else Config()
+        return _load_database(target, settings, Path(config_path) if config_path else None)
     folder = Path(path)
     if not folder.is_dir():
         raise DataError(
@@ -406,9 +421,46 @@ def load_dataset(path: str | Path) -> Dataset:
             path=str(folder),
             expected="a dataset folder",
         )
-    config = load_config(folder)
-    mapping = parse_mapping(config.mapping)
+    settings = load_config_file(Path(config)) if config else load_config(folder)
+    config_file = Path(config) if config else folder / "spm.yaml"
+    database = settings.extra.get("database")
+    if database:
+        if not isinstance(database, dict) or "url" not in database:
+            raise DataError(
+                "spm.yaml: database needs a url", path=str(config_file), column="database.url",
+                expected="database: {url: ..., tables: ...}",
+            )  # fmt: skip
+        return _load_database(str(database["url"]), settings, config_file)
+    mapping = parse_mapping(settings.mapping)
     sources = _read_sources(folder, mapping)
+    input_files = [path for _, path, _ in sources.values() if path.exists()]
+    if config_file.exists():
+        input_files.append(config_file)
+    return _build(sources, settings, mapping, str(folder), fingerprint_files(input_files))
+
+
+def _load_database(url: str, config: Config, config_file: Path | None) -> Dataset:
+    from spm_lib.sources.database import masked, read_tables
+
+    database = config.extra.get("database") or {}
+    queries = {str(k): str(v) for k, v in (database.get("tables") or {}).items()}
+    mapping = parse_mapping(config.mapping)
+    frames, digest = read_tables(url, queries, LOAD_ORDER)
+    shown = masked(url)
+    raw = {t: apply_mapping(t, f, mapping.table(t), frames) for t, f in frames.items()}
+    sources = {t: (f, Path(f"{shown}#{t}"), {}) for t, f in raw.items()}
+    for table in LOAD_ORDER:
+        if mapping.table(table).from_ids:
+            sources[table] = (ids_table(table, mapping.table(table), raw),
+                              Path(f"{shown}#{table}"), {})  # fmt: skip
+    if config_file is not None and config_file.exists():
+        digest = hashlib.sha256((digest + fingerprint_files([config_file])).encode()).hexdigest()
+    return _build(sources, config, mapping, shown, digest)
+
+
+def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> Dataset:
+    """Type, check and quarantine each table of ``sources`` (see :func:`load_dataset`)."""
+    folder = source
     tables: dict[str, pd.DataFrame] = {}
     rows_read: dict[str, int] = {}
     files: dict[str, str] = {}
@@ -460,16 +512,13 @@ def load_dataset(path: str | Path) -> Dataset:
         quarantine = quarantine.astype({"row": "int64"}).sort_values(
             ["table", "row", "check"], kind="stable", ignore_index=True
         )
-    input_files = [Path(f) for f in files.values()]
-    if (folder / "spm.yaml").exists():
-        input_files.append(folder / "spm.yaml")
     return Dataset(
         tables=tables,
         config=config,
         quarantine=quarantine,
         rows_read=rows_read,
-        source=str(folder),
+        source=source,
         files=files,
-        fingerprint=fingerprint_files(input_files),
+        fingerprint=fingerprint,
         as_of=config.as_of or _data_as_of(tables),
     )

@@ -30,9 +30,11 @@ from pathlib import Path
 import nbformat
 
 from spm_lib.data import load_dataset
+from spm_lib.exceptions import DataError
 from spm_lib.report.index import write_index
 from spm_lib.report.keyfigures import read_key_figures
 from spm_lib.report.render import render_html, report_info
+from spm_lib.sources.database import masked
 
 FIRST = ("data_quality",)  # shown first in the index: can the numbers be trusted?
 VERSIONED = (
@@ -196,6 +198,31 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
+def _data_reference(data: str | Path) -> str:
+    """The dataset as the notebooks receive it: an absolute folder or file path, or a URL.
+
+    A URL with a literal password is refused: executed notebooks keep their parameters, so the
+    password must come from an environment variable (``${NAME}``) instead."""
+    text = str(data)
+    if "://" in text:
+        if _password_in(text):
+            raise DataError(
+                f"{masked(text)}: put the password in an environment variable, e.g. "
+                "postgresql://user:${PGPASSWORD}@host/db; executed notebooks keep their "
+                "parameters, so a password written in the URL would be stored with them",
+                path=masked(text), expected="${NAME} instead of the password",
+            )  # fmt: skip
+        return text
+    return str(Path(data).resolve())
+
+
+def _password_in(url: str) -> bool:
+    import re
+
+    match = re.search(r"://[^:/@]+:([^@]*)@", url)
+    return bool(match and match.group(1) and not re.fullmatch(r"\$\{\w+\}", match.group(1)))
+
+
 def run_suite(
     data: str | Path,
     period: str = "latest",
@@ -215,7 +242,7 @@ def run_suite(
     Raises DataError (before running anything) when the dataset cannot be loaded at all.
     """
     started = _now()
-    data_path = Path(data).resolve()
+    data_path = _data_reference(data)
     dataset = load_dataset(data_path).narrow(segment)
     resolved = dataset.period(period)
     out_dir = Path(out).resolve() / resolved.label
@@ -258,7 +285,7 @@ def run_suite(
         "period_start": resolved.start.isoformat(),
         "period_end": resolved.end.isoformat(),
         "audience": dataset.audience,
-        "data": str(data_path),
+        "data": masked(str(data_path)),
         "data_as_of": dataset.as_of.isoformat(),
         "data_fingerprint": dataset.fingerprint,
         "versions": found_versions,

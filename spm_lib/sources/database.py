@@ -1,0 +1,137 @@
+"""Canonical tables from a database: PostgreSQL or any SQLAlchemy URL, DuckDB or SQLite files.
+
+Where the tables come from, in ``spm.yaml`` (the dataset folder's, or ``load_dataset``'s
+``config``)::
+
+    database:
+      url: postgresql://spm:${SPM_DB_PASSWORD}@db.internal:5432/crm   # or a .duckdb/.sqlite file
+      tables:                      # canonical table: a table name or a query (default: same name)
+        opportunities: SELECT * FROM crm.opportunities WHERE NOT is_deleted
+        reps: sales.users
+
+Credentials come from environment variables: ``${NAME}`` in the URL is replaced by the
+variable's value when connecting (``PGPASSWORD`` fills a PostgreSQL password left out of the
+URL). The URL shown anywhere (``Dataset.source``, errors, reports) has its password masked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from spm_lib.exceptions import DataError
+
+FILE_SUFFIXES = {".duckdb": "duckdb", ".db": "sqlite", ".sqlite": "sqlite", ".sqlite3": "sqlite"}
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def is_database(target: str | Path) -> bool:
+    """A URL (``scheme://...``) or a DuckDB/SQLite file."""
+    text = str(target)
+    return "://" in text or Path(text).suffix.lower() in FILE_SUFFIXES
+
+
+def masked(url: str) -> str:
+    """The URL with any password replaced by ``***`` (variables are left unexpanded)."""
+    return re.sub(r"(://[^:/@]+:)([^@]*)(@)", r"\1***\3", str(url))
+
+
+def _expand(url: str) -> str:
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise DataError(f"database URL {masked(url)}: environment variable {name} is not set",
+                            expected=f"the environment variable {name}")  # fmt: skip
+        return os.environ[name]
+
+    return _VARIABLE.sub(value, url)
+
+
+def _kind(target: str) -> tuple[str, str]:
+    """(duckdb | sqlalchemy, connectable) of a target."""
+    path = Path(target)
+    if "://" not in target:
+        kind = FILE_SUFFIXES[path.suffix.lower()]
+        if not path.exists():
+            raise DataError(f"{path}: no such database file", path=str(path),
+                            expected="an existing DuckDB or SQLite file")  # fmt: skip
+        return ("duckdb", str(path)) if kind == "duckdb" else ("sqlalchemy", f"sqlite:///{path}")
+    scheme = target.split("://", 1)[0]
+    if scheme == "duckdb":
+        return "duckdb", target.split("://", 1)[1]
+    if scheme in ("postgresql", "postgres"):
+        target = "postgresql+pg8000://" + target.split("://", 1)[1]
+    return "sqlalchemy", target
+
+
+def read_tables(
+    target: str, queries: dict[str, str], tables: list[str]
+) -> tuple[dict[str, pd.DataFrame], str]:
+    """Read each of ``tables`` that the database holds (``queries`` override the table name).
+
+    Returns the frames and a fingerprint of their contents. Errors name the masked URL and
+    never the password.
+    """
+    shown = masked(target)
+    url = _expand(target)
+    secret = _password(url)
+    kind, connectable = _kind(url)
+    try:
+        if kind == "duckdb":
+            import duckdb
+
+            con = duckdb.connect(connectable, read_only=True)
+            available = {r[0].lower() for r in con.execute(
+                "SELECT table_name FROM information_schema.tables").fetchall()}  # fmt: skip
+
+            def run(sql: str) -> pd.DataFrame:
+                return con.execute(sql).df()
+        else:
+            import sqlalchemy as sa
+
+            engine = sa.create_engine(_with_pgpassword(connectable))
+            con = engine.connect()
+            inspector = sa.inspect(con)
+            available = {n.lower() for n in inspector.get_table_names()}
+
+            def run(sql: str) -> pd.DataFrame:
+                return pd.read_sql(sa.text(sql), con)
+
+        frames = {}
+        for table in tables:
+            source = queries.get(table)
+            if source is None and table not in available:
+                continue
+            sql = source if source and " " in source.strip() else f"SELECT * FROM {source or table}"
+            frames[table] = run(sql)
+        con.close()
+    except DataError:
+        raise
+    except Exception as exc:  # driver errors: shown without the password
+        message = str(exc).replace(secret, "***") if secret else str(exc)
+        raise DataError(f"database {shown}: {type(exc).__name__}: {message.splitlines()[0]}",
+                        path=shown, expected="a reachable database holding the "
+                        "canonical tables") from None  # fmt: skip
+    digest = hashlib.sha256()
+    for name in sorted(frames):
+        digest.update(name.encode())
+        digest.update(pd.util.hash_pandas_object(frames[name].astype("str"), index=False).values)
+    return frames, digest.hexdigest()
+
+
+def _password(url: str) -> str | None:
+    match = re.search(r"://[^:/@]+:([^@]*)@", url)
+    return match.group(1) if match and match.group(1) else None
+
+
+def _with_pgpassword(url: str) -> str:
+    """A PostgreSQL URL without a password takes ``PGPASSWORD`` from the environment."""
+    if url.startswith("postgresql") and _password(url) is None and os.environ.get("PGPASSWORD"):
+        from urllib.parse import quote
+
+        return re.sub(r"(://[^:/@]+)@", rf"\1:{quote(os.environ['PGPASSWORD'])}@", url, count=1)
+    return url
