@@ -79,3 +79,70 @@ def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def default_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample with default sizes (60 reps, 4 years), as `make reports` uses it."""
     return write_sample(tmp_path_factory.mktemp("sample") / "default")
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server started for the session on 127.0.0.1 (initdb + pg_ctl, as the
+    postgres user when running as root); yields a URL whose password comes from
+    ${SPM_TEST_PG_PASSWORD}. Skips, with the reason, only where no server can be started,
+    and never when SPM_REQUIRE_POSTGRES is set (CI sets it)."""
+    import glob
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    def unavailable(reason: str):
+        if os.environ.get("SPM_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required here (SPM_REQUIRE_POSTGRES) but {reason}")
+        pytest.skip(f"no PostgreSQL server can be started: {reason}")
+
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    initdb = shutil.which("initdb") or (f"{bins[-1]}/initdb" if bins else None)
+    if not initdb or not Path(initdb).exists():
+        unavailable("initdb is not installed (apt-get install postgresql)")
+    bindir = Path(initdb).resolve().parent
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        if shutil.which("runuser") is None:
+            unavailable("running as root without runuser to switch to the postgres user")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    home = Path(tempfile.mkdtemp(prefix="spm-pg-"))
+    if as_user:
+        shutil.chown(home, "postgres", "postgres")
+    data = home / "data"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    password = "s3cret-for-tests"
+
+    def run(*command: str) -> None:
+        result = subprocess.run([*as_user, *command], capture_output=True, text=True, timeout=120,
+                                check=False)  # fmt: skip
+        if result.returncode:
+            unavailable(f"{Path(command[0]).name} failed: {result.stderr.strip()[:300]}")
+
+    pwfile = home / "pw"
+    pwfile.write_text("admin-for-tests\n")
+    if as_user:
+        shutil.chown(pwfile, "postgres", "postgres")
+    run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
+        "--auth-host=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8")  # fmt: skip
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(home / "log"), "-o",
+        f"-h 127.0.0.1 -p {port} -k {home}", "start")  # fmt: skip
+    try:
+        import pg8000.native
+
+        admin = pg8000.native.Connection("postgres", host="127.0.0.1", port=port,
+                                         password="admin-for-tests")  # fmt: skip
+        admin.run(f"CREATE ROLE spm LOGIN PASSWORD '{password}'")
+        admin.run("CREATE DATABASE spm OWNER spm")
+        admin.close()
+        os.environ["SPM_TEST_PG_PASSWORD"] = password
+        yield f"postgresql://spm:${{SPM_TEST_PG_PASSWORD}}@127.0.0.1:{port}/spm"
+    finally:
+        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+                       capture_output=True, timeout=120, check=False)  # fmt: skip
+        shutil.rmtree(home, ignore_errors=True)
