@@ -295,6 +295,71 @@ def _quarantine_records(
     return records
 
 
+def _align_reference_case(
+    typed: pd.DataFrame, spec: TableSpec, reference_keys: dict[str, pd.Series]
+) -> None:
+    """Ids that match a referenced key only when case is ignored take the key's spelling
+    (``r001`` -> ``R001``); ids that match nothing stay as they are, to be quarantined."""
+    for ref in spec.references:
+        keys = reference_keys.get(ref.table)
+        if keys is None or ref.column not in typed:
+            continue
+        exact = set(keys.dropna())
+        folded = {k.casefold(): k for k in keys.dropna()}
+        column = typed[ref.column]
+        fix = column.notna() & ~column.isin(exact)
+        if fix.any():
+            typed.loc[fix, ref.column] = (
+                column[fix].map(lambda v, f=folded: f.get(v.casefold(), v)).astype("str")
+            )
+
+
+def _superseded_copies(table: str, typed: pd.DataFrame, keys: pd.Series) -> list[dict]:
+    """With a ``modified_date``, the older copies of a duplicated key are quarantined and the
+    latest kept; duplicates without one (or tied) are left to the uniqueness check, which
+    quarantines every copy."""
+    if "modified_date" not in typed or typed["modified_date"].isna().all():
+        return []
+    frame = pd.DataFrame({"key": keys, "modified": typed["modified_date"]})
+    dup = frame[frame["key"].duplicated(keep=False) & frame["key"].notna()]
+    out = []
+    for key, group in dup.groupby("key"):
+        if group["modified"].isna().any():
+            continue
+        latest = group["modified"].max()
+        if (group["modified"] == latest).sum() > 1:
+            continue
+        kept = group["modified"].idxmax()
+        for pos, modified in group.drop(index=kept)["modified"].items():
+            out.append({"row": int(pos) + 1, "column": "modified_date", "check": "superseded_copy",
+                        "value": f"{modified:%Y-%m-%d %H:%M}",
+                        "reason": f"an older copy of {key!r} (modified {modified:%Y-%m-%d %H:%M});"
+                                  f" the copy in row {kept + 1} modified {latest:%Y-%m-%d %H:%M}"
+                                  " is kept"})  # fmt: skip
+    return out
+
+
+def _convert_currencies(typed: pd.DataFrame, config: Config) -> list[dict]:
+    """Amounts in another currency are converted with spm.yaml ``currency_rates`` (units of
+    the dataset's currency per unit of the other); without a rate, the row is quarantined."""
+    if "currency" not in typed or typed["currency"].isna().all():
+        return []
+    rates = {
+        str(k).upper(): float(v) for k, v in (config.extra.get("currency_rates") or {}).items()
+    }
+    code = typed["currency"].str.upper().str.strip()
+    other = code.notna() & (code != config.currency.upper())
+    known = other & code.isin(list(rates))
+    typed.loc[known, "amount"] = typed.loc[known, "amount"] * code[known].map(rates)
+    out = []
+    for pos in typed.index[other & ~known]:
+        out.append({"row": int(pos) + 1, "column": "currency", "check": "currency_without_rate",
+                    "value": code[pos], "reason": f"amount in {code[pos]}, which has no rate to "
+                    f"{config.currency} in spm.yaml currency_rates "
+                    f"({', '.join(sorted(rates)) or 'none given'})"})  # fmt: skip
+    return out
+
+
 def _validate(
     table: str, typed: pd.DataFrame, config: Config, reference_keys: dict[str, pd.Series]
 ) -> pd.DataFrame | None:
@@ -494,10 +559,17 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
             for ref in spec.references
             if ref.table in tables
         }
-        failure_cases = _validate(table, typed, config, reference_keys)
-        table_records = _quarantine_records(
+        _align_reference_case(typed, spec, reference_keys)
+        early = _superseded_copies(table, typed, keys) + (
+            _convert_currencies(typed, config) if table == "opportunities" else []
+        )
+        skip = sorted({r["row"] - 1 for r in early})
+        failure_cases = _validate(table, typed.drop(index=skip), config, reference_keys)
+        table_records = early + _quarantine_records(
             table, typed, keys, failures, failure_cases, config, quarantined_keys
         )
+        for record in table_records:
+            record["table"], record["key"] = table, keys.iloc[record["row"] - 1]
         bad_positions = sorted({r["row"] - 1 for r in table_records})
         quarantined_keys[table] = set(keys.iloc[bad_positions].dropna())
         ordered = [c.name for c in spec.columns] + [

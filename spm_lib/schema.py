@@ -131,6 +131,8 @@ TABLES: dict[str, TableSpec] = {
                 _c("forecast_category", "text"),
                 _c("lead_source", "text"),
                 _c("cancelled_date", "date"),
+                _c("modified_date", "date"),
+                _c("currency", "text"),
             ),
             references=(
                 Reference("rep_id", "reps", "rep_id"),
@@ -257,6 +259,12 @@ NON_NEGATIVE_AMOUNT = RowCheck(
 )
 
 
+def _today():
+    import datetime as dt
+
+    return dt.date.today()
+
+
 def _known_stage(config: Config) -> RowCheck:
     return RowCheck(
         "unknown_stage",
@@ -317,6 +325,19 @@ def row_checks(table: str, config: Config) -> list[RowCheck]:
                     | (d["close_date"] >= d["created_date"])
                 ),
                 context=("created_date",),
+            ),
+            RowCheck(
+                "created_in_future",
+                "created_date",
+                f"created_date on or before {_today()} (today)",
+                lambda d: d["created_date"].isna() | (d["created_date"] <= pd.Timestamp(_today())),
+            ),
+            RowCheck(
+                "won_with_zero_amount",
+                "amount",
+                "a won deal with a positive amount",
+                lambda d: ~d["is_won"] | d["amount"].isna() | d["amount"].ne(0),
+                context=("is_won",),
             ),
             RowCheck(
                 "cancelled_but_not_won",
