@@ -103,7 +103,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     try:
         out = import_export(args.source, args.files, args.out)
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, DataError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
     print(f"Canonical dataset written to {out}; check it with `spm validate {out}`.")
@@ -145,7 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="convert a CRM export into a canonical dataset folder")
     imp.add_argument(
-        "--from", dest="source", required=True, choices=["maven"], help="the export's source system"
+        "--from",
+        dest="source",
+        required=True,
+        choices=["salesforce", "hubspot", "maven"],
+        help="the export's source system",
     )
     imp.add_argument("--out", required=True, help="dataset folder to write")
     imp.add_argument("files", nargs="+", help="export files, or a folder holding them")

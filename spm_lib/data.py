@@ -350,7 +350,9 @@ def _convert_currencies(typed: pd.DataFrame, config: Config) -> list[dict]:
     code = typed["currency"].str.upper().str.strip()
     other = code.notna() & (code != config.currency.upper())
     known = other & code.isin(list(rates))
-    typed.loc[known, "amount"] = typed.loc[known, "amount"] * code[known].map(rates)
+    if known.any():
+        factor = code[known].map(rates).astype("float64")
+        typed.loc[known, "amount"] = typed.loc[known, "amount"] * factor
     out = []
     for pos in typed.index[other & ~known]:
         out.append({"row": int(pos) + 1, "column": "currency", "check": "currency_without_rate",

@@ -14,9 +14,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from spm_lib.sources import maven
+from spm_lib.sources import crm, maven
 
 ADAPTERS: dict[str, Callable[[list[Path]], tuple[dict[str, pd.DataFrame], dict]]] = {
+    "salesforce": crm.salesforce,
+    "hubspot": crm.hubspot,
     "maven": maven.convert,
 }
 
@@ -25,7 +27,10 @@ def expand(paths: list[str | Path]) -> list[Path]:
     """Files given, with folders replaced by the CSV files inside them."""
     files: list[Path] = []
     for path in map(Path, paths):
-        files.extend(sorted(path.glob("*.csv")) if path.is_dir() else [path])
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".csv", ".xlsx")))
+        else:
+            files.append(path)
     return files
 
 
