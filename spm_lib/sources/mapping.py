@@ -98,6 +98,11 @@ def parse_mapping(raw: dict | None) -> Mapping:
                          f"one of {sorted(TABLE_KEYS)}")  # fmt: skip
         columns = spec.get("columns") or {}
         known = {c.name for c in TABLES[name].columns}
+        columns = {
+            column: {("on" if k is True else k): v for k, v in source.items()}  # YAML 1.1: on
+            if isinstance(source, dict) else source
+            for column, source in columns.items()
+        }  # fmt: skip
         for column, source in columns.items():
             where = f"tables.{name}.columns.{column}"
             if column not in known:
@@ -169,8 +174,9 @@ def _lookup(name, column, frame, spec, raw) -> pd.Series:
         raise DataError(f"mapping of table {name}: {spec['take']!r} is not in {spec['lookup']}",
                         table=spec["lookup"], column=spec["take"],
                         expected=f"a column {spec['take']!r}")  # fmt: skip
-    table = other.dropna(subset=[other_on]).drop_duplicates(other_on).set_index(other_on)
-    return frame[this_on].map(table[spec["take"]])
+    table = other.dropna(subset=[other_on]).drop_duplicates(other_on)
+    values = pd.Series(table[spec["take"]].to_numpy(), index=table[other_on].to_numpy())
+    return frame[this_on].map(values)
 
 
 def _map_values(series: pd.Series, table: dict[str, Any]) -> pd.Series:
