@@ -161,7 +161,9 @@ def _parse_dates(raw: pd.Series, date_format: str | None = None) -> pd.Series:
         return out.astype("datetime64[ns]")
     text = _text(raw)
     parsed = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce", utc=True)
-    return parsed.dt.tz_localize(None).astype("datetime64[ns]")
+    parsed = parsed.dt.tz_localize(None)
+    in_range = parsed.isna() | parsed.between(pd.Timestamp.min, pd.Timestamp.max)
+    return parsed.where(in_range).astype("datetime64[ns]")  # years past 2262 do not parse
 
 
 _CURRENCY = re.compile(r"^\s*(?:[A-Z]{3}\s*)?[$€£¥]?\s*|\s*(?:[$€£¥]|[A-Z]{3})?\s*$")
