@@ -70,11 +70,11 @@ def test_hubspot_pipelines_are_kept_apart(hubspot_dataset, small_sample):
 def test_reports_render_from_the_import(which, salesforce_dataset, hubspot_dataset, tmp_path):
     data = salesforce_dataset if which == "salesforce" else hubspot_dataset
     result = spm("run", "--data", str(data), "--out", str(tmp_path), "--quiet", "--jobs", "2",
-                 "--notebooks", "data_quality,rep_performance,forecasting")  # fmt: skip
+                 "--notebooks", "data_quality,rep_performance")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads((tmp_path / "2026-Q3" / "manifest.json").read_text())
     assert {n["name"]: n["status"] for n in manifest["notebooks"]} == {
-        "data_quality": "ok", "rep_performance": "ok", "forecasting": "ok"}  # fmt: skip
+        "data_quality": "ok", "rep_performance": "ok"}  # fmt: skip
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}
     assert figures["rep_performance"]["bookings"] > 0
 
