@@ -4,6 +4,7 @@ code), and its data-quality and rep-performance reports render."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,12 @@ from spm_lib import load_dataset
 from tests.report.test_runner import spm
 
 ROOT = Path(__file__).resolve().parents[2]
-OLIST = ROOT.parent / "shared" / "data" / "olist-marketing-funnel"
+CANDIDATES = [
+    Path(os.environ["SPM_OLIST_DIR"]) if os.environ.get("SPM_OLIST_DIR") else None,
+    ROOT.parent / "shared" / "data" / "olist-marketing-funnel",  # beside the checkout
+    Path("/work/shared/data/olist-marketing-funnel"),  # the project machine's shared data
+]
+OLIST = next((p for p in CANDIDATES if p is not None and p.exists()), CANDIDATES[1])
 
 
 @pytest.fixture(scope="module")
