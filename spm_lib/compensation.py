@@ -29,7 +29,6 @@ Definitions (plans: :mod:`spm_lib.plans`):
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -488,15 +487,6 @@ def cost_of_sales(statement: pd.DataFrame, by: str = "team") -> pd.DataFrame:
         for p, b in zip(out["payout"], out["credited_bookings"], strict=True)
     ]
     return out.rename_axis(by).reset_index()
-
-
-def totals_by_kind(lines: pd.DataFrame) -> dict[str, Decimal]:
-    """Sum of line amounts per kind (commission, spif, clawback, cap) and in total."""
-    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for kind, amount in zip(lines["kind"], lines["amount"], strict=True):
-        out[kind] += amount
-    out["total"] = sum(out.values(), ZERO)
-    return dict(out)
 
 
 def plan_curves(

@@ -28,7 +28,7 @@ from spm_lib.compensation import credits, load_plans, quota_for, statements
 from spm_lib.data import Dataset
 from spm_lib.exceptions import DataError
 from spm_lib.periods import Period, period_containing
-from spm_lib.pipeline import pipeline_forecast
+from spm_lib.pipeline import pipeline_forecast, summarise
 from spm_lib.plans import PLAN_KEYS, Plan, assign_plans, capped_curve
 
 PIPELINE = "pipeline"
@@ -94,9 +94,7 @@ class PayoutForecast:
     departed_bookings: float = 0.0  # expected bookings on open deals of reps who have left
 
     def quantiles(self) -> dict[str, float]:
-        p10, p50, p90 = np.percentile(self.totals, [10, 50, 90])
-        return {"p10": float(p10), "p50": float(p50), "p90": float(p90),
-                "mean": float(self.totals.mean())}  # fmt: skip
+        return summarise(self.totals)
 
 
 def payout_forecast(

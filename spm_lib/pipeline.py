@@ -173,6 +173,12 @@ def _growth(ds: Dataset, as_of: pd.Timestamp) -> float:
     return float(last / before) if before > 0 and last > 0 else 1.0
 
 
+def summarise(draws: np.ndarray) -> dict[str, float]:
+    """P10, P50, P90 and mean of simulated totals."""
+    p10, p50, p90 = np.percentile(draws, [10, 50, 90])
+    return {"p10": float(p10), "p50": float(p50), "p90": float(p90), "mean": float(draws.mean())}
+
+
 @dataclass
 class PipelineForecast:
     """The result: per-deal rates, the simulated distribution and its summary."""
@@ -190,9 +196,7 @@ class PipelineForecast:
     rep_totals: np.ndarray | None = None  # with by_rep: simulations x reps
 
     def quantiles(self) -> dict[str, float]:
-        p10, p50, p90 = np.percentile(self.totals, [10, 50, 90])
-        return {"p10": float(p10), "p50": float(p50), "p90": float(p90),
-                "mean": float(self.totals.mean())}  # fmt: skip
+        return summarise(self.totals)
 
 
 def pipeline_forecast(

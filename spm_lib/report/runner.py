@@ -19,6 +19,7 @@ import json
 import multiprocessing
 import os
 import platform
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +35,7 @@ from spm_lib.exceptions import DataError
 from spm_lib.report.index import write_index
 from spm_lib.report.keyfigures import read_key_figures
 from spm_lib.report.render import render_html, report_info
-from spm_lib.sources.database import masked
+from spm_lib.sources.database import masked, password_of
 
 FIRST = ("data_quality",)  # shown first in the index: can the numbers be trusted?
 VERSIONED = (
@@ -205,7 +206,8 @@ def _data_reference(data: str | Path) -> str:
     password must come from an environment variable (``${NAME}``) instead."""
     text = str(data)
     if "://" in text:
-        if _password_in(text):
+        written = password_of(text)
+        if written and not re.fullmatch(r"\$\{\w+\}", written):
             raise DataError(
                 f"{masked(text)}: put the password in an environment variable, e.g. "
                 "postgresql://user:${PGPASSWORD}@host/db; executed notebooks keep their "
@@ -214,13 +216,6 @@ def _data_reference(data: str | Path) -> str:
             )  # fmt: skip
         return text
     return str(Path(data).resolve())
-
-
-def _password_in(url: str) -> bool:
-    import re
-
-    match = re.search(r"://[^:/@]+:([^@]*)@", url)
-    return bool(match and match.group(1) and not re.fullmatch(r"\$\{\w+\}", match.group(1)))
 
 
 def run_suite(

@@ -78,7 +78,7 @@ def read_tables(
     """
     shown = masked(target)
     url = _expand(target)
-    secret = _password(url)
+    secret = password_of(url)
     kind, connectable = _kind(url)
     try:
         if kind == "duckdb":
@@ -123,14 +123,15 @@ def read_tables(
     return frames, digest.hexdigest()
 
 
-def _password(url: str) -> str | None:
+def password_of(url: str) -> str | None:
+    """The password written in a URL (None without one)."""
     match = re.search(r"://[^:/@]+:([^@]*)@", url)
     return match.group(1) if match and match.group(1) else None
 
 
 def _with_pgpassword(url: str) -> str:
     """A PostgreSQL URL without a password takes ``PGPASSWORD`` from the environment."""
-    if url.startswith("postgresql") and _password(url) is None and os.environ.get("PGPASSWORD"):
+    if url.startswith("postgresql") and password_of(url) is None and os.environ.get("PGPASSWORD"):
         from urllib.parse import quote
 
         return re.sub(r"(://[^:/@]+)@", rf"\1:{quote(os.environ['PGPASSWORD'])}@", url, count=1)
