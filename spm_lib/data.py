@@ -36,6 +36,9 @@ from spm_lib.sources.mapping import apply_mapping, ids_table, parse_mapping, tab
 
 QUARANTINE_COLUMNS = ["table", "row", "key", "column", "check", "value", "reason"]
 ALL_AUDIENCE = "All"
+# reps.role values of people who develop leads rather than sell: they own leads, carry no
+# bookings quota, and are left out of the selling reps (Dataset.reps)
+LEAD_DEVELOPMENT_ROLES = ("SDR", "BDR")
 
 
 @dataclass
@@ -71,7 +74,13 @@ class Dataset:
 
     @property
     def reps(self) -> pd.DataFrame:
-        return self.tables["reps"]
+        """The selling reps: every rep but those whose ``role`` is a lead-development role
+        (:data:`LEAD_DEVELOPMENT_ROLES`, any case). ``dataset["reps"]`` has everyone."""
+        reps = self.tables["reps"]
+        if "role" not in reps:
+            return reps
+        developing = reps["role"].str.upper().isin(LEAD_DEVELOPMENT_ROLES)
+        return reps if not developing.any() else reps[~developing].reset_index(drop=True)
 
     @property
     def opportunities(self) -> pd.DataFrame:
@@ -125,8 +134,9 @@ class Dataset:
         """
         if not segment or segment.strip().lower() in ("all", "none"):
             return self
-        reps = self.reps
+        reps = self.tables["reps"]
         mask = pd.Series(True, index=reps.index)
+        clauses: list[tuple[str, str]] = []
         for clause in segment.split(";"):
             column, sep, value = clause.partition("=")
             column, value = column.strip(), value.strip()
@@ -145,6 +155,7 @@ class Dataset:
                     expected="a column of reps",
                 )
             mask &= reps[column].astype("str") == value
+            clauses.append((column, value))
         tables = dict(self.tables)
         tables["reps"] = reps[mask].reset_index(drop=True)
         rep_ids = pd.Index(tables["reps"]["rep_id"])
@@ -168,8 +179,15 @@ class Dataset:
             )
             tables["accounts"] = acc[keep].reset_index(drop=True)
         if "leads" in tables:
+            # a lead belongs to the audience through its owner, its opportunity, or its own
+            # columns when the leads table has every column of the audience (segment=Enterprise)
             leads = tables["leads"]
             keep = leads["owner_rep_id"].isin(rep_ids) | leads["opportunity_id"].isin(opp_ids)
+            if all(column in leads for column, _ in clauses):
+                own = pd.Series(True, index=leads.index)
+                for column, value in clauses:
+                    own &= leads[column].astype("str") == value
+                keep |= own
             tables["leads"] = leads[keep].reset_index(drop=True)
         quarantine = self.quarantine.copy()
         quarantine[["key", "value"]] = pd.NA

@@ -235,3 +235,31 @@ def overlaid_distributions_chart(samples: dict[str, np.ndarray], title: str, xla
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_currency(v, CONTEXT.currency)))
     finish(ax, title, xlabel, "Simulations (count)")
     return fig
+
+
+def conversion_curve_chart(curves: pd.DataFrame, group: str, title: str, xlabel: str) -> Figure:
+    """Kaplan-Meier cumulative conversion, one step line per ``group`` with its 95% band."""
+    fig, ax = new_figure()
+    for i, (key, rows) in enumerate(curves.groupby(group, sort=True)):
+        color = PALETTE[i % len(PALETTE)]
+        ax.step(rows["days"], rows["converted_share"], where="post", color=color, label=str(key))
+        ax.fill_between(rows["days"], rows["lower"], rows["upper"], step="post", color=color,
+                        alpha=0.12)  # fmt: skip
+    ax.legend(loc="lower right", ncol=2)
+    finish(ax, title, xlabel, "Share of leads converted", yunit="percent")
+    return fig
+
+
+def rate_interval_chart(
+    rows: pd.DataFrame, label: str, rate: str, lower: str, upper: str, title: str, xlabel: str
+) -> Figure:
+    """Rates as dots with their intervals, one row per entry, the first on top."""
+    rows = rows.iloc[::-1].reset_index(drop=True)
+    fig, ax = new_figure(9, max(3.0, 0.35 * len(rows) + 1))
+    y = np.arange(len(rows))
+    ax.errorbar(rows[rate], y, xerr=[rows[rate] - rows[lower], rows[upper] - rows[rate]],
+                fmt="o", color=PALETTE[0], capsize=3)  # fmt: skip
+    ax.set_yticks(y, rows[label].astype(str).tolist())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
+    finish(ax, title, xlabel, "")
+    return fig

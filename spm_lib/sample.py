@@ -36,8 +36,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from spm_lib.sample_leads import generate_leads, sdr_reps
+
 END_DATE = dt.date(2026, 9, 30)
-SAMPLE_FORMAT = 3  # bumped when the tables change; a bundled sample of another is rewritten
+SAMPLE_FORMAT = 4  # bumped when the tables change; a bundled sample of another is rewritten
 DEFAULT_SEED = 42
 DEFAULT_REPS = 60
 DEFAULT_YEARS = 4
@@ -68,6 +70,9 @@ SEGMENT_CYCLE = {"Enterprise": 1.4, "Commercial": 1.0}
 LEAD_SOURCES = ["Inbound", "Outbound", "Partner", "Event", "Referral"]
 LEAD_SOURCE_WEIGHTS = [0.35, 0.30, 0.15, 0.10, 0.10]
 LEAD_SOURCE_WIN = np.array([1.0, 0.85, 1.15, 0.9, 1.3])
+# deal size by lead source, scaled so that the average deal is unchanged
+LEAD_SOURCE_SIZE = np.array([1.0, 1.15, 1.25, 0.9, 1.1])
+LEAD_SOURCE_SIZE = LEAD_SOURCE_SIZE / np.dot(LEAD_SOURCE_SIZE, LEAD_SOURCE_WEIGHTS)
 # Created-month seasonality: a summer dip and a strong autumn.
 CREATED_SEASONALITY = np.array([0.95, 1.0, 1.05, 1.0, 1.05, 0.9, 0.8, 0.8, 1.05, 1.15, 1.1, 0.85])
 GROWTH_PER_YEAR = 0.12
@@ -398,7 +403,10 @@ def generate(
     product = (rng.random(n)[:, None] > np.cumsum(mix, axis=1)).sum(axis=1)
     product = np.minimum(product, len(PRODUCTS) - 1)
     size = np.where(ent, SEGMENT_SIZE["Enterprise"], SEGMENT_SIZE["Commercial"])
-    amount = np.maximum(100, (PRODUCT_PRICE[product] * size * rng.lognormal(0, 0.35, n)).round(-2))
+    noise = rng.lognormal(0, 0.35, n)
+    amount = np.maximum(
+        100, (PRODUCT_PRICE[product] * size * noise * LEAD_SOURCE_SIZE[source]).round(-2)
+    )
 
     # Stage outcomes.
     p = BASE_PASS[None, :] * skill[opp_rep] * weakness[opp_rep]
@@ -588,12 +596,15 @@ def generate(
     )
 
     reps_out = rep_frame.drop(columns=["hire_day", "end_day"]).assign(
+        role="AE",
         hire_date=_date_strings(hire),
         end_date=np.where(leave >= 0, _date_strings(np.maximum(leave, 0)), ""),
     )
+    sdrs = sdr_reps(reps_out, end_date)
+    leads, lead_truth = generate_leads(seed, opportunities, reps_out, sdrs, end_date)
     rep_skills = _rep_skills(seed, rep_ids, strong_reps, strong_industry)
     tables = {
-        "reps": reps_out,
+        "reps": pd.concat([reps_out, sdrs], ignore_index=True),
         "accounts": accounts,
         "opportunities": opportunities,
         "stage_history": stage_history,
@@ -602,6 +613,7 @@ def generate(
         "trainings": trainings,
         "rep_skills": rep_skills,
         "opportunity_splits": splits,
+        "leads": leads,
     }
     weaknesses = [
         (str(rep_ids[r]), OPEN_STAGES[s]) for r, s in zip(weak_reps, weak_stage, strict=True)
@@ -611,6 +623,10 @@ def generate(
     ]
     truth = _ground_truth(seed, reps, years, start_date, end_date, weaknesses, strengths)
     truth["seasonal_profile"]["bookings_index_by_month"] = bookings_index
+    truth.update(lead_truth)
+    truth["lead_source_deal_size_multipliers"] = dict(
+        zip(LEAD_SOURCES, LEAD_SOURCE_SIZE.round(4).tolist(), strict=True)
+    )
     for item in truth["training_effects"]:
         item["effective_relative_effect"] = round(effective[item["module"]], 4)
     bookings_ramp = [

@@ -49,11 +49,17 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class Reference:
-    """``column`` of this table must hold a key of ``table`` (empty allowed if nullable)."""
+    """``column`` of this table must hold a key of ``table`` (empty allowed if nullable).
+
+    A ``soft`` reference is only aligned to the key's spelling, never enforced: the row stays
+    when the key is missing (a lead converted into an opportunity that was quarantined still
+    converted; :mod:`spm_lib.leads` counts such conversions and says so).
+    """
 
     column: str
     table: str
     table_column: str
+    soft: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,10 +225,11 @@ TABLES: dict[str, TableSpec] = {
                 _c("converted_date", "date"),
                 _c("opportunity_id", "id"),
                 _c("segment", "text"),
+                _c("disqualified_date", "date"),
             ),
             references=(
                 Reference("owner_rep_id", "reps", "rep_id"),
-                Reference("opportunity_id", "opportunities", "opportunity_id"),
+                Reference("opportunity_id", "opportunities", "opportunity_id", soft=True),
             ),
         ),
     ]
@@ -418,7 +425,7 @@ def table_schema(
     for col in spec.columns:
         checks: list[pa.Check] = []
         for ref in spec.references:
-            if ref.column == col.name and ref.table in reference_keys:
+            if ref.column == col.name and ref.table in reference_keys and not ref.soft:
                 keys = pd.Index(reference_keys[ref.table].dropna().unique(), dtype=object)
                 checks.append(
                     pa.Check(

@@ -106,8 +106,9 @@ def format_value(value: object, unit: str | None = None, currency: str = "USD") 
         return format_percent(value)
     if unit == "count":
         return format_count(value)
-    if unit == "days":
-        return f"{format_number(value)} days"
+    if unit == "days":  # whole days as such (9 days, not 9.00 days)
+        days = float(value)
+        return f"{days:,.0f} days" if days.is_integer() else f"{format_number(days)} days"
     if unit == "ratio":
         return f"{float(value):.1f}x"
     if unit == "date":

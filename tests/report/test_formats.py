@@ -61,6 +61,8 @@ def test_counts_numbers_dates_units():
     assert format_value(dt.date(2026, 9, 30)) == "2026-09-30"
     assert format_value(3.0, "ratio") == "3.0x"
     assert format_value(41.5, "days") == "41.5 days"
+    assert format_value(9.0, "days") == "9 days"
+    assert format_value(1234.0, "days") == "1,234 days"
     assert format_value(12) == "12"
     assert format_value(True) == "yes"
 
