@@ -35,7 +35,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from spm_lib.data import Dataset
 from spm_lib.exceptions import DataError
-from spm_lib.periods import Period, parse_period
+from spm_lib.periods import Period, period_containing
 
 GROUPS = {
     "source": "source",
@@ -124,6 +124,8 @@ def lead_frame(ds: Dataset) -> pd.DataFrame:
             "disqualified_date": disqualified,
         }
     )
+    for column in ("created_date", "converted_date", "won_date", "disqualified_date"):
+        out[column] = out[column].dt.normalize()  # whole days (exports may carry a time)
     out["days_to_convert"] = (out["converted_date"] - out["created_date"]).dt.days
     out["days_to_won"] = (out["won_date"] - out["created_date"]).dt.days
     out["cohort"] = out["created_date"].dt.strftime("%Y-%m")
@@ -199,10 +201,14 @@ def funnel(ds: Dataset, by: str | None = "source", period: Period | None = None)
 
 
 def named(frame: pd.DataFrame, ds: Dataset, column: str = "owner_rep_id") -> pd.DataFrame:
-    """``frame`` with a ``name`` column after ``column`` (rep names from every rep, SDRs too)."""
+    """``frame`` with a ``name`` column after ``column`` (rep names from every rep, SDRs too),
+    unless the reps have no names beyond their ids."""
     names = ds["reps"].set_index("rep_id")["name"]
+    shown = frame[column].map(names).fillna("")
+    if ((shown == frame[column]) | (shown == "")).all():
+        return frame  # no names beyond the ids (reps made from ids)
     out = frame.copy()
-    out.insert(out.columns.get_loc(column) + 1, "name", out[column].map(names).fillna(""))
+    out.insert(out.columns.get_loc(column) + 1, "name", shown)
     return out
 
 
@@ -605,19 +611,28 @@ def _expit(x: np.ndarray) -> np.ndarray:
 # --- the period's key figures ----------------------------------------------------------------
 
 
-def lead_period(ds: Dataset, text: str | Period) -> Period:
-    """The report period; relative names (``latest``) are resolved against the latest lead
-    created (a funnel whose leads stop before the other data still gets its last quarter)."""
-    if isinstance(text, Period) or not has_leads(ds):
-        return ds.period(text)
-    last = ds["leads"]["created_date"].max()
-    lead_as_of = min(ds.as_of, last.date()) if pd.notna(last) else ds.as_of
-    return parse_period(
-        text,
-        fiscal_year_start_month=ds.config.fiscal_year_start_month,
-        as_of=lead_as_of,
-        data_as_of=lead_as_of,
+def lead_period(ds: Dataset, text: str | Period) -> tuple[Period, str]:
+    """The report period and, when it differs from the one asked for, why.
+
+    A period in which no lead was created (the runner's ``latest`` is the data's latest
+    quarter, and a funnel export may stop months before the deals do) falls back to the latest
+    complete quarter of the leads: the quarter before the one holding the last lead created.
+    """
+    asked = text if isinstance(text, Period) else ds.period(text)
+    if not has_leads(ds):
+        return asked, ""
+    created = ds["leads"]["created_date"]
+    if asked.mask(created).any():
+        return asked, ""
+    last = created.max().date()
+    fallback = period_containing(last, "quarter", ds.config.fiscal_year_start_month)
+    if fallback.end > last:
+        fallback = fallback.previous()
+    note = (
+        f"No lead was created in {asked.label} (the last one came in on {last:%Y-%m-%d}): "
+        f"this report covers {fallback.label}, the latest complete quarter of the leads."
     )
+    return fallback, note
 
 
 def period_figures(frame: pd.DataFrame, period: Period, as_of: dt.date) -> dict[str, float]:
@@ -687,8 +702,9 @@ def reading(figures: pd.DataFrame, effects: SourceEffects | None, period: Period
         if pd.notna(previous):
             text += f", against {previous:.1%} of {before}'s leads at the same age"
     text += "."
-    if effects is not None and len(effects.table):
-        best = effects.table.iloc[0]
+    known = effects.table[~effects.table["source"].isin([NONE, POOLED])] if effects else None
+    if known is not None and len(known):
+        best = known.iloc[0]
         text += (
             f" {best['source']} leads convert best: {best['adjusted_rate']:.0%} "
             f"({best['adjusted_lower']:.0%}–{best['adjusted_upper']:.0%})"
@@ -696,6 +712,8 @@ def reading(figures: pd.DataFrame, effects: SourceEffects | None, period: Period
         held = [f for f in effects.factors if f != "source"]
         if held:
             text += f" with {' and '.join('SDR' if h == 'sdr' else h for h in held)} held equal"
+        if len(known) > 1 and known.iloc[1]["adjusted_upper"] >= best["adjusted_lower"]:
+            text += f", though {known.iloc[1]['source']} is within the margin of error"
         text += "."
     return text
 
@@ -758,3 +776,27 @@ FUNNEL_LABELS = {
 def funnel_formats(table: pd.DataFrame) -> dict[str, str]:
     """The display units of the funnel columns ``table`` has."""
     return {c: unit for c, unit in FUNNEL_FORMATS.items() if c in table}
+
+
+def invalid_durations_note(count: int) -> str:
+    """The sentence for converted leads left out of the timing."""
+    lead = "converted lead has" if count == 1 else "converted leads have"
+    return (
+        f"{count:,} {lead} a conversion date before the created date (or none): counted as "
+        "converted above, left out of the timing."
+    )
+
+
+def open_lead_caveats(frame: pd.DataFrame) -> list[str]:
+    """What the data cannot say about open leads: no disqualifications recorded (every lead not
+    converted is open), no owner on the open leads."""
+    caveats = []
+    if frame["disqualified_date"].isna().all():
+        caveats.append(
+            "This data records no disqualified leads, so every lead that has not converted "
+            "counts as open; with a disqualified_date, closed-out leads drop off this list."
+        )
+    open_ = frame[~frame["converted"] & frame["disqualified_date"].isna()]
+    if len(open_) and (open_["owner_rep_id"] == NONE).all():
+        caveats.append("Open leads carry no owner in this data, so they cannot be listed by owner.")
+    return caveats
