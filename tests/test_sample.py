@@ -39,8 +39,11 @@ def test_default_sample_shape(default_sample):
     assert ds.quarantine.empty
     assert set(ds.tables) == {
         "reps", "accounts", "opportunities", "stage_history", "quotas", "activities", "trainings",
-        "rep_skills", "opportunity_splits",
+        "rep_skills", "opportunity_splits", "leads",
     }  # fmt: skip
+    sdrs = ds["reps"][ds["reps"]["role"] == "SDR"]
+    assert len(sdrs) == 6 and set(ds["leads"]["owner_rep_id"]) == set(sdrs["rep_id"])
+    assert 40_000 < len(ds["leads"]) < 150_000
     skills = ds["rep_skills"]
     assert skills["level"].between(1, 5).all() and skills["rep_id"].nunique() == 60
     reps = ds.reps
