@@ -374,7 +374,7 @@ def stalled_leads(
     thresholds = stall_thresholds(frame, quantile).set_index("source")["threshold_days"]
     open_ = frame[~frame["converted"] & frame["disqualified_date"].isna()]
     age = (pd.Timestamp(ds.as_of) - open_["created_date"]).dt.days
-    limit = open_["source"].map(thresholds)
+    limit = open_["source"].map(thresholds).astype(float)
     stalled = open_.assign(age_days=age, threshold_days=limit)[age > limit]
     out = stalled[["lead_id", "owner_rep_id", "source", "created_date", "age_days",
                    "threshold_days"]]  # fmt: skip
@@ -791,7 +791,8 @@ def open_lead_caveats(frame: pd.DataFrame) -> list[str]:
     """What the data cannot say about open leads: no disqualifications recorded (every lead not
     converted is open), no owner on the open leads."""
     caveats = []
-    if frame["disqualified_date"].isna().all():
+    unconverted = ~frame["converted"]
+    if unconverted.any() and frame.loc[unconverted, "disqualified_date"].isna().all():
         caveats.append(
             "This data records no disqualified leads, so every lead that has not converted "
             "counts as open; with a disqualified_date, closed-out leads drop off this list."
@@ -800,3 +801,21 @@ def open_lead_caveats(frame: pd.DataFrame) -> list[str]:
     if len(open_) and (open_["owner_rep_id"] == NONE).all():
         caveats.append("Open leads carry no owner in this data, so they cannot be listed by owner.")
     return caveats
+
+
+def audience_caveat(ds: Dataset) -> str:
+    """A warning when the audience keeps only converted leads (an AE team: leads reach AEs only
+    by converting), so that its conversion rates are 100% by construction; else ``""``."""
+    if ds.company is None or not has_leads(ds):
+        return ""
+    mine = ds["leads"]
+    converted = mine["converted_date"].notna() | mine["opportunity_id"].notna()
+    everyone = ds.company["leads"]
+    company_open = ~(everyone["converted_date"].notna() | everyone["opportunity_id"].notna())
+    if converted.all() and company_open.any():
+        return (
+            f"The audience {ds.audience} receives leads only once they convert (it owns no "
+            "leads), so its conversion rates are 100% by construction; its win rates, revenue "
+            "and speed are its own. Render the whole company or an SDR team for conversion."
+        )
+    return ""

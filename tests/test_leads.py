@@ -236,3 +236,11 @@ def test_sample_leads_feed_its_opportunities(sample):
     assert (converted["converted_date"].to_numpy() == created).all()
     assert (converted["days_to_convert"] >= 0).all()
     assert not converted["opportunity_id"].duplicated().any()
+
+
+def test_an_ae_team_audience_is_warned_that_its_conversion_is_by_construction(small):
+    team = small.narrow("team=West A")  # R1 and R2: they own no leads, only opportunities
+    assert leads.funnel(team, None)["conversion_rate"].iloc[0] == 1.0
+    assert "100% by construction" in leads.audience_caveat(team)
+    assert leads.audience_caveat(small.narrow("team=SDR")) == ""
+    assert leads.audience_caveat(small) == ""

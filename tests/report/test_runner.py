@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from spm_lib import load_dataset
+from spm_lib import leads, load_dataset
 from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,6 +99,25 @@ def test_forecasting_records_its_key_figures_and_keeps_history(suite):
     assert figures["forecast_next_quarter"] < figures["forecast_next_quarter_upper"]
     history = (out / "forecast_history.csv").read_text().splitlines()
     assert history[0].startswith("made_at,level,series,target") and len(history) > 10
+
+
+def test_lead_conversion_reports_the_library_figures(suite, small_sample):
+    _, out = suite
+    manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
+    figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["lead_conversion"]
+    ds = load_dataset(small_sample)
+    expected = leads.key_figures(ds, ds.period("2026-Q3")).set_index("figure")["value"]
+    for name in ("leads", "lead_conversion_rate", "revenue_per_lead", "median_days_to_convert"):
+        assert figures[name] == pytest.approx(expected[name]), name
+    assert figures["leads"] > 0 and 0 < figures["lead_conversion_rate"] < 1
+    page = html.unescape((out / "2026-Q3" / "lead_conversion.html").read_text())
+    best = leads.source_effects(ds, leads.created_in(leads.lead_frame(ds), leads.year_to(
+        ds.period("2026-Q3")))).table["source"].iloc[0]  # fmt: skip
+    assert f"{best} leads convert best" in page
+    assert page.count("data:image/png;base64,") == 2  # the source intervals and Kaplan-Meier
+    for heading in ("Which sources turn leads into revenue?", "How fast do leads convert?",
+                    "Which SDRs convert?", "Which leads are stalling?"):  # fmt: skip
+        assert heading in page
 
 
 def _code_lines(notebook: Path) -> list[str]:
