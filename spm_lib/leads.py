@@ -75,7 +75,7 @@ def has_amounts(ds: Dataset) -> bool:
 
 
 def lead_frame(ds: Dataset) -> pd.DataFrame:
-    """One row per lead with its outcome, as of ``ds.as_of``.
+    """One row per lead of the audience with its outcome, as of ``ds.as_of``.
 
     Columns: lead_id, created_date, source, segment, owner_rep_id (``(none)`` when empty),
     converted (bool), converted_date, opportunity_id, opportunity_found (bool), rep_id (the AE),
@@ -89,7 +89,9 @@ def lead_frame(ds: Dataset) -> pd.DataFrame:
             expected="a leads table",
         )
     leads = ds["leads"]
-    opps = ds.opportunities.set_index("opportunity_id")
+    # a lead's outcome is a fact whoever's audience this is: its opportunity is looked up in
+    # the whole company's (a West SDR's lead may become another region's deal)
+    opps = (ds.company or ds).opportunities.set_index("opportunity_id")
     opp = leads["opportunity_id"]
     found = opp.isin(opps.index)
     lookup = opps.reindex(opp.where(found))

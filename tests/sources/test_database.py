@@ -88,7 +88,8 @@ def test_postgresql_server(postgres_url, small_sample, tmp_path, monkeypatch):
     engine = sa.create_engine(_kind(_expand(postgres_url))[1])
     with engine.begin() as con:
         for name, frame in _frames(small_sample).items():
-            frame.to_sql(name, con, index=False, if_exists="replace")
+            frame.to_sql(name, con, index=False, if_exists="replace", method="multi",
+                         chunksize=2000)  # fmt: skip
     config = tmp_path / "spm.yaml"
     shutil.copy(small_sample / "spm.yaml", config)
     ds = load_dataset(postgres_url, config=config)
