@@ -145,12 +145,13 @@ def generate_leads(
             "converted_day": np.where(future, -1, base["_day"].to_numpy()),
             "opportunity_id": base["opportunity_id"].to_numpy(),
             "prob": prob,
+            "will_convert": future,  # open at the end date, converting after it
         }
     )
     # the unconverted leads that came with each converted one
     failures = rng.negative_binomial(1, converted["prob"].to_numpy())
     companions = converted.loc[converted.index.repeat(failures)].assign(
-        converted_day=-1, opportunity_id=""
+        converted_day=-1, opportunity_id="", will_convert=False
     )
     companions["day"] += rng.integers(
         -COMPANION_SPREAD_DAYS, COMPANION_SPREAD_DAYS + 1, len(companions)
@@ -158,10 +159,11 @@ def generate_leads(
     # leads after the end date (future conversions and their companions) are not seen yet
     leads = pd.concat([converted, companions], ignore_index=True)
     leads = leads[leads["day"].between(from_day, end_day)].reset_index(drop=True)
-    # most unconverted leads are closed out by their SDR; the rest stay open
+    # most leads that will never convert are closed out by their SDR; the rest stay open
     disq_day = leads["day"].to_numpy() + _gamma_days(rng, np.full(len(leads), DISQUALIFY_MEAN_DAYS))
     disqualified = (
         (leads["converted_day"].to_numpy() < 0)
+        & ~leads["will_convert"].to_numpy(dtype=bool)
         & (rng.random(len(leads)) < DISQUALIFIED_SHARE)
         & (disq_day <= end_day)
     )
