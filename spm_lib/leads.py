@@ -267,10 +267,13 @@ def curves_of(
             parts.append(pd.DataFrame({column: [key], **flat, "at_risk": [len(d)]}))
             continue
         sf = SurvfuncRight(d["time"].to_numpy(), d["status"].to_numpy())
-        times = np.r_[0.0, sf.surv_times]
-        surv = np.r_[1.0, sf.surv_prob]
-        se = np.r_[0.0, sf.surv_prob_se]
-        at_risk = np.r_[len(d), sf.n_risk]
+        # from day 0 to the longest follow-up (flat after the last conversion)
+        last = float(d["time"].max())
+        tail = [last] if last > sf.surv_times[-1] else []
+        times = np.r_[0.0, sf.surv_times, tail]
+        surv = np.r_[1.0, sf.surv_prob, sf.surv_prob[-1:] if tail else []]
+        se = np.r_[0.0, sf.surv_prob_se, sf.surv_prob_se[-1:] if tail else []]
+        at_risk = np.r_[len(d), sf.n_risk, [int((d["time"] >= last).sum())] if tail else []]
         keep = times <= horizon
         parts.append(
             pd.DataFrame(
@@ -334,10 +337,12 @@ def speed_of(
     for key, n in counts.items():
         c = to_opp[to_opp[column] == key]
         w = to_won[to_won[column] == key]
+        timed = frame if by is None else frame[frame[column] == key]
         rows.append(
             {
                 column: key,
                 "leads": int(n),
+                "converted": int(timed["converted"].sum()),
                 "converted_30d": share_by(c, 30) if len(c) else np.nan,
                 "converted_90d": share_by(c, 90) if len(c) else np.nan,
                 "median_days_to_convert": conditional_median(c, horizon) if len(c) else np.nan,
@@ -743,17 +748,31 @@ def named_levels(others: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     return out
 
 
-def speed_title(curves: pd.DataFrame, column: str = "source") -> str:
-    """The chart's finding: the fastest-converting group and its conditional median."""
-    medians = {key: conditional_median(rows) for key, rows in curves.groupby(column, sort=True)}
-    medians = {k: v for k, v in medians.items() if not np.isnan(v)}
-    if not medians:
-        return "No lead has converted yet"
-    fastest = min(medians, key=medians.get)
+def speed_title(speed: pd.DataFrame, column: str = "source") -> str:
+    """The chart's finding: the fastest-converting group (of those with at least 20
+    conversions, known groups only) and its median days to convert."""
+    known = speed[
+        (speed["converted"] >= MIN_CONVERSIONS_FOR_THRESHOLD)
+        & ~speed[column].isin([NONE])
+        & speed["median_days_to_convert"].notna()
+    ]
+    if known.empty:
+        return "Too few conversions to tell which leads convert fastest"
+    fastest = known.loc[known["median_days_to_convert"].idxmin()]
     return (
-        f"{fastest} leads convert fastest: half of those that convert do so within "
-        f"{medians[fastest]:.0f} days"
+        f"{fastest[column]} leads convert fastest: half of those that convert do so within "
+        f"{fastest['median_days_to_convert']:.0f} days"
     )
+
+
+def effects_title(effects: SourceEffects) -> str:
+    """The source chart's finding: the best known source and what the model held equal."""
+    known = effects.table[~effects.table["source"].isin([NONE, POOLED])]
+    if known.empty:
+        return "Conversion by source"
+    held = [("SDR" if f == "sdr" else f) for f in effects.factors if f != "source"]
+    title = f"{known['source'].iloc[0]} leads convert best"
+    return title + (f" with {' and '.join(held)} held equal" if held else "")
 
 
 FUNNEL_FORMATS = {

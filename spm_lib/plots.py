@@ -238,14 +238,25 @@ def overlaid_distributions_chart(samples: dict[str, np.ndarray], title: str, xla
 
 
 def conversion_curve_chart(curves: pd.DataFrame, group: str, title: str, xlabel: str) -> Figure:
-    """Kaplan-Meier cumulative conversion, one step line per ``group`` with its 95% band."""
+    """Kaplan-Meier cumulative conversion, one step line per ``group`` with its 95% band (the
+    six largest groups when there are more, so that each keeps its own colour)."""
     fig, ax = new_figure()
+    sizes = curves.groupby(group)["at_risk"].max()  # the leads of each group (day 0)
+    shown = sorted(sizes.nlargest(len(PALETTE)).index)  # one colour each: the largest groups
+    curves = curves[curves[group].isin(shown)]
+    last_change, last_day = 0.0, 0.0
     for i, (key, rows) in enumerate(curves.groupby(group, sort=True)):
         color = PALETTE[i % len(PALETTE)]
         ax.step(rows["days"], rows["converted_share"], where="post", color=color, label=str(key))
         ax.fill_between(rows["days"], rows["lower"], rows["upper"], step="post", color=color,
                         alpha=0.12)  # fmt: skip
-    ax.legend(loc="lower right", ncol=2)
+        changes = rows.loc[rows["converted_share"].diff().fillna(0) != 0, "days"]
+        last_change = max(last_change, float(changes.max()) if len(changes) else 0.0)
+        last_day = max(last_day, float(rows["days"].max()))
+    if last_change > 0:  # flat tails say little: stop a quarter past the last conversion
+        ax.set_xlim(0, min(last_day, 1.25 * last_change))
+    legend_title = f"{len(shown)} largest of {len(sizes)}" if len(sizes) > len(shown) else None
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, title=legend_title)
     finish(ax, title, xlabel, "Share of leads converted", yunit="percent")
     return fig
 

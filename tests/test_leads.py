@@ -116,8 +116,9 @@ def test_kaplan_meier_by_hand(small):
     curve = leads.conversion_curves(small, None).set_index("days")["converted_share"]
     # conversions at 4, 8, 12, 14 days; L8 (open, created 04-25) is censored at 5 days, the
     # other open or disqualified leads at 88-117 days: S = 7/8, x 5/6, x 4/5, x 3/4
-    assert curve.index.tolist() == [0, 4, 8, 12, 14]
-    survival = np.cumprod([1, 7 / 8, 5 / 6, 4 / 5, 3 / 4])
+    # (then flat to the longest follow-up, L3's 117 days)
+    assert curve.index.tolist() == [0, 4, 8, 12, 14, 117]
+    survival = np.cumprod([1, 7 / 8, 5 / 6, 4 / 5, 3 / 4, 1])
     assert curve.to_numpy() == pytest.approx(1 - survival)
 
 
@@ -244,3 +245,32 @@ def test_an_ae_team_audience_is_warned_that_its_conversion_is_by_construction(sm
     assert "100% by construction" in leads.audience_caveat(team)
     assert leads.audience_caveat(small.narrow("team=SDR")) == ""
     assert leads.audience_caveat(small) == ""
+
+
+def test_titles_name_a_known_group_with_enough_conversions():
+    speed = pd.DataFrame(
+        {
+            "source": ["Tiny", "Big", leads.NONE],
+            "converted": [3, 200, 500],
+            "median_days_to_convert": [2.0, 9.0, 1.0],
+        }
+    )
+    assert leads.speed_title(speed).startswith("Big leads convert fastest")
+    table = pd.DataFrame({"source": [leads.NONE, "Web"], "adjusted_rate": [0.3, 0.2]})
+    effects = leads.SourceEffects(table=table, reference="Web", factors=["source"])
+    assert leads.effects_title(effects) == "Web leads convert best"
+
+
+def test_the_curve_chart_keeps_one_colour_per_group():
+    from spm_lib import plots
+
+    rows = [
+        {"source": f"S{i}", "days": d, "converted_share": s, "lower": s, "upper": s,
+         "at_risk": 100 * (i + 1) if d == 0 else 10}
+        for i in range(8)
+        for d, s in ((0, 0.0), (5, 0.1 + i / 100))
+    ]  # fmt: skip
+    fig = plots.conversion_curve_chart(pd.DataFrame(rows), "source", "t", "days")
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [f"S{i}" for i in range(2, 8)]
+    assert legend.get_title().get_text() == "6 largest of 8"
