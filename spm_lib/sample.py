@@ -624,9 +624,9 @@ def generate(
     truth = _ground_truth(seed, reps, years, start_date, end_date, weaknesses, strengths)
     truth["seasonal_profile"]["bookings_index_by_month"] = bookings_index
     truth.update(lead_truth)
-    truth["lead_source_deal_size_multipliers"] = dict(
-        zip(LEAD_SOURCES, LEAD_SOURCE_SIZE.round(4).tolist(), strict=True)
-    )
+    size_of = dict(zip(LEAD_SOURCES, LEAD_SOURCE_SIZE.round(4).tolist(), strict=True))
+    for item in truth["lead_sources"]:
+        item["deal_size_multiplier"] = size_of[item["source"]]
     for item in truth["training_effects"]:
         item["effective_relative_effect"] = round(effective[item["module"]], 4)
     bookings_ramp = [

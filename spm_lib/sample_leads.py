@@ -222,7 +222,8 @@ def _truth(leads: pd.DataFrame, opportunities: pd.DataFrame, sdrs: pd.DataFrame)
             "logit P(lead converts) = log_odds of its source + its segment's + its SDR's "
             "log_odds_effect; conversion_rate: mean probability over the source's (SDR's) "
             "leads; mean_deal_size: mean amount of the opportunities from the source's leads "
-            "(amounts scale by source); leads converted after the end "
+            "(amounts are scaled by the source's deal_size_multiplier, normalised so the "
+            "average deal is unchanged); leads converted after the end "
             f"date are open; {DISQUALIFIED_SHARE:.0%} of the others are disqualified after about "
             f"{DISQUALIFY_MEAN_DAYS:.0f} days"
         ),
