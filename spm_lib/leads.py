@@ -840,3 +840,16 @@ def audience_caveat(ds: Dataset) -> str:
             "and speed are its own. Render the whole company or an SDR team for conversion."
         )
     return ""
+
+
+def missing_opportunity_note(frame: pd.DataFrame) -> str:
+    """The sentence for converted leads whose opportunity is not in the usable data (missing,
+    or quarantined: see the data-quality report), or ``""`` when there are none."""
+    count = int((frame["opportunity_id"].notna() & ~frame["opportunity_found"]).sum())
+    if not count:
+        return ""
+    lead = "converted lead points" if count == 1 else "converted leads point"
+    return (
+        f"{count:,} {lead} to an opportunity that is not in the usable data (missing or "
+        "quarantined, see the data-quality report): counted as converted, not as won."
+    )

@@ -171,6 +171,11 @@ def test_a_conversion_whose_opportunity_is_missing_still_counts(make_dataset):
     frame = leads.lead_frame(ds).set_index("lead_id")
     assert frame.loc["L9", "converted"] and not frame.loc["L9", "opportunity_found"]
     assert not frame.loc["L9", "won"]
+    assert "1 converted lead points to an opportunity" in leads.missing_opportunity_note(
+        frame.reset_index()
+    )
+    assert leads.missing_opportunity_note(leads.lead_frame(load_dataset(make_dataset(
+        AS_OF, reps=[*REPS, *SDRS], leads=lead_rows())))) == ""  # fmt: skip
 
 
 def test_a_factor_recorded_only_on_conversions_is_left_out():

@@ -90,6 +90,7 @@ def test_what_olist_cannot_say_is_said(olist):
     effects = leads.source_effects(ds, frame)
     assert effects.factors == ["source"] and set(effects.left_out) == {"segment", "sdr"}
     assert len(leads.open_lead_caveats(frame)) == 2
+    assert leads.missing_opportunity_note(frame).startswith("1 converted lead points")
     period, note = leads.lead_period(ds, ds.period("latest"))
     assert period.label == "2018-Q1" and "No lead was created in 2018-Q3" in note
 
