@@ -230,9 +230,10 @@ def _durations(frame: pd.DataFrame, as_of: dt.date, event: str) -> pd.DataFrame:
     ).assign(status=lambda d: d["status"].astype(int))
 
 
-def invalid_durations(frame: pd.DataFrame, as_of: dt.date) -> int:
+def invalid_durations(frame: pd.DataFrame) -> int:
     """Converted leads left out of the speed figures: converted before created, or no date."""
-    return len(frame) - len(_durations(frame, as_of, "opportunity"))
+    days = frame["days_to_convert"]
+    return int((frame["converted"] & (days.isna() | days.lt(0))).sum())
 
 
 def conversion_curves(
@@ -267,8 +268,8 @@ def curves_of(
             parts.append(pd.DataFrame({column: [key], **flat, "at_risk": [len(d)]}))
             continue
         sf = SurvfuncRight(d["time"].to_numpy(), d["status"].to_numpy())
-        # from day 0 to the longest follow-up (flat after the last conversion)
-        last = float(d["time"].max())
+        # from day 0 to the longest follow-up within the horizon (flat after the last event)
+        last = min(float(d["time"].max()), float(horizon))
         tail = [last] if last > sf.surv_times[-1] else []
         times = np.r_[0.0, sf.surv_times, tail]
         surv = np.r_[1.0, sf.surv_prob, sf.surv_prob[-1:] if tail else []]
@@ -316,9 +317,10 @@ def speed(
     period: Period | None = None,
     horizon: int = SPEED_HORIZON_DAYS,
 ) -> pd.DataFrame:
-    """How fast leads convert, by ``by``: leads, converted_30d, converted_90d (Kaplan-Meier
-    shares converted within 30 / 90 days), median_days_to_convert and median_days_to_won (among
-    the leads that convert / win within ``horizon`` days, censoring-aware)."""
+    """How fast leads convert, by ``by``: leads, converted, converted_30d, converted_90d
+    (Kaplan-Meier shares converted within 30 / 90 days), median_days_to_convert and
+    median_days_to_won (among the leads that convert / win within ``horizon`` days,
+    censoring-aware)."""
     return speed_of(created_in(lead_frame(ds), period), ds.as_of, by, horizon)
 
 
@@ -360,10 +362,10 @@ def stall_thresholds(frame: pd.DataFrame, quantile: float = STALL_QUANTILE) -> p
     (of all sources' when it has fewer than 20 conversions), and the conversions behind it."""
     days = frame.loc[frame["converted"] & frame["days_to_convert"].ge(0)]
     overall = float(days["days_to_convert"].quantile(quantile)) if len(days) else np.nan
-    by_source = days.groupby("source")["days_to_convert"].agg(["quantile", "size"])
-    by_source["quantile"] = days.groupby("source")["days_to_convert"].quantile(quantile)
+    grouped = days.groupby("source")["days_to_convert"]
     out = pd.DataFrame({"source": sorted(frame["source"].unique())})
-    stats = by_source.reindex(out["source"])
+    stats = pd.DataFrame({"quantile": grouped.quantile(quantile), "size": grouped.size()})
+    stats = stats.reindex(out["source"])
     enough = stats["size"].fillna(0).to_numpy() >= MIN_CONVERSIONS_FOR_THRESHOLD
     out["conversions"] = stats["size"].fillna(0).astype(int).to_numpy()
     out["threshold_days"] = np.where(enough, stats["quantile"].to_numpy(), overall)
@@ -385,11 +387,14 @@ def stalled_leads(
     stalled = open_.assign(age_days=age, threshold_days=limit)[age > limit]
     out = stalled[["lead_id", "owner_rep_id", "source", "created_date", "age_days",
                    "threshold_days"]]  # fmt: skip
-    out = out.sort_values(["owner_rep_id", "age_days"])
-    return named(out.reset_index(drop=True), ds)
+    overdue = out["age_days"] - out["threshold_days"]
+    out = out.assign(_overdue=overdue).sort_values(["owner_rep_id", "_overdue", "lead_id"])
+    return named(out.drop(columns="_overdue").reset_index(drop=True), ds)
 
 
-def stalled_by_owner(ds: Dataset, stalled: pd.DataFrame, frame: pd.DataFrame | None = None):
+def stalled_by_owner(
+    ds: Dataset, stalled: pd.DataFrame, frame: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per lead owner: open_leads, stalled, stalled_share, oldest_days; most stalled first."""
     frame = lead_frame(ds) if frame is None else frame
     open_ = frame[~frame["converted"] & frame["disqualified_date"].isna()]
@@ -506,6 +511,11 @@ def source_effects(
         levels[factor] = values
         if small:
             pooled[factor] = small
+    if "source" not in levels:
+        raise DataError(
+            f"cannot compare sources: {left_out['source']}", table="leads", column="source",
+            expected="at least two sources with 30 leads and both outcomes",
+        )  # fmt: skip
     counts = levels["source"].value_counts()
     reference = str(counts.index[0])
     design, names = _design(levels, reference)
@@ -526,6 +536,14 @@ def source_effects(
         mature_days=mature,
         others=others,
     )
+
+
+def try_source_effects(ds: Dataset, frame: pd.DataFrame) -> tuple[SourceEffects | None, str]:
+    """:func:`source_effects`, or None and the reason the sources cannot be compared."""
+    try:
+        return source_effects(ds, frame), ""
+    except DataError as error:
+        return None, str(error)
 
 
 def _design(levels: dict[str, pd.Series], source_reference: str):

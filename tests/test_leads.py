@@ -279,3 +279,9 @@ def test_the_curve_chart_keeps_one_colour_per_group():
     legend = fig.axes[0].get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [f"S{i}" for i in range(2, 8)]
     assert legend.get_title().get_text() == "6 largest of 8"
+
+
+def test_sources_that_cannot_be_compared_say_why(small):
+    effects, reason = leads.try_source_effects(small, leads.lead_frame(small))
+    assert effects is None  # 8 leads: every source has fewer than 30
+    assert "cannot compare sources" in reason or "no leads old enough" in reason
