@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy.special import expit
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.proportion import proportion_confint
 
@@ -74,6 +75,16 @@ def has_amounts(ds: Dataset) -> bool:
     return ds.config.currency.strip().lower() != "deals"
 
 
+def is_converted(leads: pd.DataFrame) -> pd.Series:
+    """A lead is converted when it has a converted_date or an opportunity_id."""
+    return leads["converted_date"].notna() | leads["opportunity_id"].notna()
+
+
+def is_open(frame: pd.DataFrame) -> pd.Series:
+    """Leads of a :func:`lead_frame` that are open: neither converted nor disqualified."""
+    return ~frame["converted"] & frame["disqualified_date"].isna()
+
+
 def lead_frame(ds: Dataset) -> pd.DataFrame:
     """One row per lead of the audience with its outcome, as of ``ds.as_of``.
 
@@ -98,7 +109,7 @@ def lead_frame(ds: Dataset) -> pd.DataFrame:
     conv_date = leads["converted_date"].fillna(
         pd.Series(lookup["created_date"].to_numpy(), index=leads.index)
     )
-    converted = leads["converted_date"].notna() | opp.notna()
+    converted = is_converted(leads)
     won = pd.Series(lookup["is_won"].fillna(False).to_numpy(dtype=bool), index=leads.index)
     closed = pd.Series(lookup["is_closed"].fillna(False).to_numpy(dtype=bool), index=leads.index)
     won_date = pd.Series(lookup["close_date"].to_numpy(), index=leads.index).where(won)
@@ -223,11 +234,10 @@ def _durations(frame: pd.DataFrame, as_of: dt.date, event: str) -> pd.DataFrame:
     days = frame["days_to_convert"] if event == "opportunity" else frame["days_to_won"]
     happened = frame["converted"] if event == "opportunity" else frame["won"]
     follow_up = (pd.Timestamp(as_of) - frame["created_date"]).dt.days
-    time = days.where(happened & days.notna(), follow_up)
-    usable = time.ge(0) & ~(happened & days.isna())
-    return pd.DataFrame(
-        {"time": time[usable].astype(float), "status": (happened & days.notna())[usable]}
-    ).assign(status=lambda d: d["status"].astype(int))
+    event = happened & days.notna()
+    time = days.where(event, follow_up)
+    usable = time.ge(0) & (event | ~happened)
+    return pd.DataFrame({"time": time[usable].astype(float), "status": event[usable].astype(int)})
 
 
 def invalid_durations(frame: pd.DataFrame) -> int:
@@ -381,7 +391,7 @@ def stalled_leads(
     threshold_days; by owner, the most recently stalled (still warmest) first."""
     frame = lead_frame(ds) if frame is None else frame
     thresholds = stall_thresholds(frame, quantile).set_index("source")["threshold_days"]
-    open_ = frame[~frame["converted"] & frame["disqualified_date"].isna()]
+    open_ = frame[is_open(frame)]
     age = (pd.Timestamp(ds.as_of) - open_["created_date"]).dt.days
     limit = open_["source"].map(thresholds).astype(float)
     stalled = open_.assign(age_days=age, threshold_days=limit)[age > limit]
@@ -397,7 +407,7 @@ def stalled_by_owner(
 ) -> pd.DataFrame:
     """Per lead owner: open_leads, stalled, stalled_share, oldest_days; most stalled first."""
     frame = lead_frame(ds) if frame is None else frame
-    open_ = frame[~frame["converted"] & frame["disqualified_date"].isna()]
+    open_ = frame[is_open(frame)]
     out = pd.DataFrame({"open_leads": open_.groupby("owner_rep_id").size()})
     out["stalled"] = stalled.groupby("owner_rep_id").size().reindex(out.index).fillna(0)
     out["oldest_days"] = stalled.groupby("owner_rep_id")["age_days"].max().reindex(out.index)
@@ -428,6 +438,21 @@ class SourceEffects:
     leads_used: int = 0
     mature_days: int = 0
     others: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def known(self) -> pd.DataFrame:
+        """The table without the unknown source and the pooled small ones (best first)."""
+        return self.table[~self.table["source"].isin([NONE, POOLED])]
+
+    @property
+    def held_equal(self) -> str:
+        """The other factors of the model, as words (``segment and SDR``; empty: none)."""
+        return " and ".join(factor_label(f) for f in self.factors if f != "source")
+
+
+def factor_label(factor: str) -> str:
+    """How a model factor is named in a sentence (``sdr`` -> ``SDR``)."""
+    return "SDR" if factor == "sdr" else factor
 
 
 def usable_factor(frame: pd.DataFrame, factor: str) -> str | None:
@@ -598,9 +623,9 @@ def _adjusted_rates(table, design, names, params, cov, src_cols, draws, seed) ->
         if ("source", str(source)) in names:
             shift[names.index(("source", str(source)))] = 1.0
         base = patterns @ params[keep] + float(shift @ params)
-        rates.append(float(np.average(_expit(base), weights=weights)))
+        rates.append(float(np.average(expit(base), weights=weights)))
         sim_base = sims[:, keep] @ patterns.T + (sims @ shift)[:, None]
-        sim_rates = (_expit(sim_base) * weights).sum(axis=1) / weights.sum()
+        sim_rates = (expit(sim_base) * weights).sum(axis=1) / weights.sum()
         lows.append(float(np.quantile(sim_rates, 0.025)))
         highs.append(float(np.quantile(sim_rates, 0.975)))
     return table.assign(adjusted_rate=rates, adjusted_lower=lows, adjusted_upper=highs)
@@ -627,10 +652,6 @@ def _other_effects(names, params, cov, levels, converted) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def _expit(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 # --- the period's key figures ----------------------------------------------------------------
@@ -705,13 +726,6 @@ def key_figures(ds: Dataset, period: Period, frame: pd.DataFrame | None = None) 
     return out
 
 
-def year_to(period: Period) -> Period:
-    """The 12 months ending with ``period`` (the window of the report's tables)."""
-    start = (pd.Timestamp(period.end) - pd.DateOffset(years=1) + pd.Timedelta(days=1)).date()
-    return Period(start, period.end, "year", f"the 12 months to {period.end:%Y-%m-%d}",
-                  period.fiscal_year_start_month)  # fmt: skip
-
-
 def reading(figures: pd.DataFrame, effects: SourceEffects | None, period: Period) -> str:
     """The key figures in two sentences: volume and conversion against the period before at the
     same age, and the source worth most once SDR and segment are accounted for."""
@@ -727,16 +741,15 @@ def reading(figures: pd.DataFrame, effects: SourceEffects | None, period: Period
         if pd.notna(previous):
             text += f", against {previous:.1%} of {before}'s leads at the same age"
     text += "."
-    known = effects.table[~effects.table["source"].isin([NONE, POOLED])] if effects else None
-    if known is not None and len(known):
+    known = effects.known if effects is not None else pd.DataFrame()
+    if len(known):
         best = known.iloc[0]
         text += (
             f" {best['source']} leads convert best: {best['adjusted_rate']:.0%} "
             f"({best['adjusted_lower']:.0%}–{best['adjusted_upper']:.0%})"
         )
-        held = [f for f in effects.factors if f != "source"]
-        if held:
-            text += f" with {' and '.join('SDR' if h == 'sdr' else h for h in held)} held equal"
+        if effects.held_equal:
+            text += f" with {effects.held_equal} held equal"
         if len(known) > 1 and known.iloc[1]["adjusted_upper"] >= best["adjusted_lower"]:
             text += f", though {known.iloc[1]['source']} is within the margin of error"
         text += "."
@@ -745,13 +758,13 @@ def reading(figures: pd.DataFrame, effects: SourceEffects | None, period: Period
 
 def effects_note(effects: SourceEffects) -> str:
     """What the model holds equal, what it left out and pooled, in a sentence or two."""
-    held = ", ".join("SDR" if f == "sdr" else f for f in effects.factors)
+    held = ", ".join(factor_label(f) for f in effects.factors)
     text = f"Model of conversion on {held}, {effects.leads_used:,} leads."
     for factor, reason in effects.left_out.items():
-        text += f" Not in the model: {'SDR' if factor == 'sdr' else factor} ({reason})."
+        text += f" Not in the model: {factor_label(factor)} ({reason})."
     for factor, small in effects.pooled.items():
         shown = ", ".join(small[:8]) + (f" and {len(small) - 8} more" if len(small) > 8 else "")
-        text += f" Pooled {'SDR' if factor == 'sdr' else factor} levels: {shown}."
+        text += f" Pooled {factor_label(factor)} levels: {shown}."
     return text
 
 
@@ -762,7 +775,7 @@ def named_levels(others: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     for column in ("level", "reference"):
         sdr = out["factor"] == "sdr"
         out.loc[sdr, column] = [f"{names.get(v, v)} ({v})" for v in out.loc[sdr, column]]
-    out["factor"] = out["factor"].replace({"sdr": "SDR"})
+    out["factor"] = out["factor"].map(factor_label)
     return out
 
 
@@ -785,12 +798,10 @@ def speed_title(speed: pd.DataFrame, column: str = "source") -> str:
 
 def effects_title(effects: SourceEffects) -> str:
     """The source chart's finding: the best known source and what the model held equal."""
-    known = effects.table[~effects.table["source"].isin([NONE, POOLED])]
-    if known.empty:
+    if effects.known.empty:
         return "Conversion by source"
-    held = [("SDR" if f == "sdr" else f) for f in effects.factors if f != "source"]
-    title = f"{known['source'].iloc[0]} leads convert best"
-    return title + (f" with {' and '.join(held)} held equal" if held else "")
+    title = f"{effects.known['source'].iloc[0]} leads convert best"
+    return title + (f" with {effects.held_equal} held equal" if effects.held_equal else "")
 
 
 FUNNEL_FORMATS = {
@@ -836,7 +847,7 @@ def open_lead_caveats(frame: pd.DataFrame) -> list[str]:
             "This data records no disqualified leads, so every lead that has not converted "
             "counts as open; with a disqualified_date, closed-out leads drop off this list."
         )
-    open_ = frame[~frame["converted"] & frame["disqualified_date"].isna()]
+    open_ = frame[is_open(frame)]
     if len(open_) and (open_["owner_rep_id"] == NONE).all():
         caveats.append("Open leads carry no owner in this data, so they cannot be listed by owner.")
     return caveats
@@ -847,11 +858,7 @@ def audience_caveat(ds: Dataset) -> str:
     by converting), so that its conversion rates are 100% by construction; else ``""``."""
     if ds.company is None or not has_leads(ds):
         return ""
-    mine = ds["leads"]
-    converted = mine["converted_date"].notna() | mine["opportunity_id"].notna()
-    everyone = ds.company["leads"]
-    company_open = ~(everyone["converted_date"].notna() | everyone["opportunity_id"].notna())
-    if converted.all() and company_open.any():
+    if is_converted(ds["leads"]).all() and not is_converted(ds.company["leads"]).all():
         return (
             f"The audience {ds.audience} receives leads only once they convert (it owns no "
             "leads), so its conversion rates are 100% by construction; its win rates, revenue "

@@ -82,6 +82,13 @@ class Period:
         )
 
 
+def trailing_year(period: Period) -> Period:
+    """The 12 months ending with ``period``'s last day (labelled by that day)."""
+    start = (pd.Timestamp(period.end) - pd.DateOffset(years=1) + pd.Timedelta(days=1)).date()
+    return Period(start, period.end, "year", f"the 12 months to {period.end:%Y-%m-%d}",
+                  period.fiscal_year_start_month)  # fmt: skip
+
+
 def fiscal_year_of(date: dt.date, fiscal_year_start_month: int = 1) -> int:
     """The fiscal year containing ``date`` (named by the calendar year it ends in)."""
     if fiscal_year_start_month == 1:

@@ -284,4 +284,4 @@ def test_the_curve_chart_keeps_one_colour_per_group():
 def test_sources_that_cannot_be_compared_say_why(small):
     effects, reason = leads.try_source_effects(small, leads.lead_frame(small))
     assert effects is None  # 8 leads: every source has fewer than 30
-    assert "cannot compare sources" in reason or "no leads old enough" in reason
+    assert reason.startswith("cannot compare sources")

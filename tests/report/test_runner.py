@@ -15,6 +15,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from spm_lib import leads, load_dataset
+from spm_lib.periods import trailing_year
 from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,7 +112,7 @@ def test_lead_conversion_reports_the_library_figures(suite, small_sample):
         assert figures[name] == pytest.approx(expected[name]), name
     assert figures["leads"] > 0 and 0 < figures["lead_conversion_rate"] < 1
     page = html.unescape((out / "2026-Q3" / "lead_conversion.html").read_text())
-    best = leads.source_effects(ds, leads.created_in(leads.lead_frame(ds), leads.year_to(
+    best = leads.source_effects(ds, leads.created_in(leads.lead_frame(ds), trailing_year(
         ds.period("2026-Q3")))).table["source"].iloc[0]  # fmt: skip
     assert f"{best} leads convert best" in page
     assert page.count("data:image/png;base64,") == 2  # the source intervals and Kaplan-Meier
