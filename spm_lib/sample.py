@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from spm_lib._daynums import date_strings, day_number, optional_date_strings
 from spm_lib.sample_leads import generate_leads, sdr_reps
 
 END_DATE = dt.date(2026, 9, 30)
@@ -219,17 +220,9 @@ def ramp(months_since_hire: np.ndarray | float) -> np.ndarray:
     return 1.0 - np.exp(-(m + 0.5) / RAMP_TAU_MONTHS)
 
 
-def _days(date: dt.date) -> int:
-    return int(np.datetime64(date, "D").astype("int64"))
-
-
 def _month_index(days: np.ndarray) -> np.ndarray:
     """Months since 1970-01 of day numbers."""
     return days.astype("datetime64[D]").astype("datetime64[M]").astype("int64")
-
-
-def _date_strings(days: np.ndarray) -> np.ndarray:
-    return np.datetime_as_string(days.astype("int64").astype("datetime64[D]"), unit="D")
 
 
 def _generate_reps(rng: np.random.Generator, n: int, start: int, end: int) -> pd.DataFrame:
@@ -297,10 +290,10 @@ def generate(
     if years < 1:
         raise ValueError(f"years must be at least 1; got {years}")
     rng = np.random.default_rng(seed)
-    end = _days(end_date)
+    end = day_number(end_date)
     start_date = dt.date(end_date.year - years, end_date.month, 1) + dt.timedelta(days=31)
     start_date = start_date.replace(day=1)
-    start = _days(start_date)
+    start = day_number(start_date)
 
     rep_frame = _generate_reps(rng, reps, start, end)
     n_reps = len(rep_frame)
@@ -502,8 +495,8 @@ def generate(
             "rep_id": rep_ids[opp_rep[sel]],
             "account_id": account_ids,
             "product": np.array(PRODUCTS)[product[sel]],
-            "created_date": _date_strings(created[sel]),
-            "close_date": _date_strings(crm_close),
+            "created_date": date_strings(created[sel]),
+            "close_date": date_strings(crm_close),
             "stage": stage,
             "amount": amount[sel].astype("int64"),
             "is_closed": np.where(is_closed, "true", "false"),
@@ -533,7 +526,7 @@ def generate(
         {
             "opportunity_id": opp_ids[h_opp[h_order]],
             "stage": h_stage[h_order],
-            "entered_date": _date_strings(h_day[h_order]),
+            "entered_date": date_strings(h_day[h_order]),
         }
     )
 
@@ -551,7 +544,7 @@ def generate(
                 "T", np.char.zfill(np.arange(1, len(a_opp) + 1).astype(str), 8)
             ),
             "rep_id": rep_ids[opp_rep[sel]][a_opp[a_order]],
-            "date": _date_strings(a_day[a_order]),
+            "date": date_strings(a_day[a_order]),
             "type": np.array(ACTIVITY_TYPES)[a_type[a_order]],
             "opportunity_id": opp_ids[a_opp[a_order]],
         }
@@ -590,15 +583,15 @@ def generate(
         {
             "rep_id": rep_ids[t_rep[t_order]],
             "module": np.array(module_names)[t_mod[t_order]],
-            "completed_date": _date_strings(completed[t_rep, t_mod][t_order]),
+            "completed_date": date_strings(completed[t_rep, t_mod][t_order]),
             "score": scores[t_rep, t_mod][t_order].astype("int64"),
         }
     )
 
     reps_out = rep_frame.drop(columns=["hire_day", "end_day"]).assign(
         role="AE",
-        hire_date=_date_strings(hire),
-        end_date=np.where(leave >= 0, _date_strings(np.maximum(leave, 0)), ""),
+        hire_date=date_strings(hire),
+        end_date=optional_date_strings(leave),
     )
     sdrs = sdr_reps(reps_out, end_date)
     leads, lead_truth = generate_leads(seed, opportunities, reps_out, sdrs, end_date)
@@ -655,7 +648,7 @@ def _cancellations(seed: int, opportunities: pd.DataFrame, end: int) -> np.ndarr
     cancel = won & (rng.random(len(won)) < CANCEL_SHARE)
     day = close + rng.integers(5, 181, len(won))
     cancel &= day <= end
-    return np.where(cancel, _date_strings(np.where(cancel, day, 0)), "")
+    return optional_date_strings(np.where(cancel, day, -1))
 
 
 def _splits(seed: int, opportunities: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:

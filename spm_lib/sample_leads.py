@@ -20,6 +20,9 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
+
+from spm_lib._daynums import date_strings, day_number, optional_date_strings
 
 LEAD_HISTORY_MONTHS = 24
 # conversion to an opportunity at the reference (Commercial, an average SDR), by lead source
@@ -60,14 +63,6 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
-def _days(values: pd.Series) -> np.ndarray:
-    return values.to_numpy().astype("datetime64[D]").astype("int64")
-
-
-def _dates(days: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[D]").astype(str)
-
-
 def _gamma_days(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
     return np.ceil(rng.gamma(2.0, 1.0, len(mean)) * mean / 2.0).astype("int64")
 
@@ -76,7 +71,7 @@ def sdr_reps(reps: pd.DataFrame, end: dt.date) -> pd.DataFrame:
     """The SDR rows of the reps table (role ``SDR``, no segment: they work both)."""
     regions = list(pd.unique(reps["region"]))
     first = int(reps["rep_id"].str[1:].astype(int).max()) + 1
-    hired = _dates(np.array([np.datetime64(end, "D").astype("int64") - SDR_HIRE_DAYS_BEFORE]))[0]
+    hired = date_strings(np.array([day_number(end) - SDR_HIRE_DAYS_BEFORE]))[0]
     return pd.DataFrame(
         {
             "rep_id": [f"R{first + i:04d}" for i in range(len(SDRS))],
@@ -97,11 +92,11 @@ def generate_leads(
 ) -> tuple[pd.DataFrame, dict]:
     """The leads table and its ground truth (``lead_sources``, ``lead_owners``)."""
     rng = np.random.default_rng([seed, 17])
-    end_day = int(np.datetime64(end, "D").astype("int64"))
+    end_day = day_number(end)
     from_month = np.datetime64(end, "M") - (LEAD_HISTORY_MONTHS - 1)
     from_day = int(from_month.astype("datetime64[D]").astype("int64"))
     rep_info = reps.set_index("rep_id")
-    created = _days(opportunities["created_date"])
+    created = opportunities["created_date"].to_numpy().astype("datetime64[D]").astype("int64")
     recent = created >= from_day - LEAD_LEAD_IN_DAYS  # leads of these may start in the window
     ahead = created > end_day - FUTURE_WINDOW_DAYS
     base = pd.concat(
@@ -128,11 +123,11 @@ def generate_leads(
     for r in np.unique(region):
         rows = np.nonzero(region == r)[0]
         mine = np.nonzero(sdr_region == r)[0]
-        p = 1 / (1 + np.exp(-(fixed[rows, None] + effects[None, mine])))
+        p = expit(fixed[rows, None] + effects[None, mine])
         cum = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
         owner[rows] = mine[np.minimum((draw[rows, None] > cum).sum(axis=1), len(mine) - 1)]
     logit = fixed + effects[owner]
-    prob = 1 / (1 + np.exp(-logit))
+    prob = expit(logit)
     lag = _gamma_days(rng, np.array([LEAD_DAYS_TO_CONVERT[s] for s in source]))
     lead_day = base["_day"].to_numpy() - lag
     future = base["_future"].to_numpy()
@@ -172,22 +167,17 @@ def generate_leads(
     table = pd.DataFrame(
         {
             "lead_id": [f"L{i:07d}" for i in range(1, len(leads) + 1)],
-            "created_date": _dates(leads["day"].to_numpy()),
+            "created_date": date_strings(leads["day"].to_numpy()),
             "source": leads["source"].to_numpy(),
             "owner_rep_id": sdr_ids[leads["owner"].to_numpy()],
-            "converted_date": _optional_dates(leads["converted_day"].to_numpy()),
+            "converted_date": optional_date_strings(leads["converted_day"].to_numpy()),
             "opportunity_id": leads["opportunity_id"].to_numpy(),
             "segment": leads["segment"].to_numpy(),
-            "disqualified_date": _optional_dates(leads["disq_day"].to_numpy()),
+            "disqualified_date": optional_date_strings(leads["disq_day"].to_numpy()),
         }
     )
     in_window = opportunities["opportunity_id"].isin(leads["opportunity_id"])
     return table, _truth(leads, opportunities[in_window], sdrs)
-
-
-def _optional_dates(days: np.ndarray) -> np.ndarray:
-    """Dates, empty where ``days`` is negative."""
-    return np.where(days >= 0, _dates(np.maximum(days, 0)), "")
 
 
 def _truth(leads: pd.DataFrame, opportunities: pd.DataFrame, sdrs: pd.DataFrame) -> dict:
