@@ -146,18 +146,21 @@ def waterfall_chart(movement: pd.DataFrame, title: str) -> Figure:
 
 
 def interval_chart(board: pd.DataFrame, title: str, label: str = "name") -> Figure:
-    """Shrunk rates as dots with their intervals, one row per entry of ``board``."""
-    rows = board.iloc[::-1].reset_index(drop=True)
-    fig, ax = new_figure(9, max(3.0, 0.3 * len(rows) + 1))
-    y = np.arange(len(rows))
-    ax.errorbar(rows["shrunk_rate"], y, xerr=[rows["shrunk_rate"] - rows["lower"],
-                rows["upper"] - rows["shrunk_rate"]], fmt="o", color=PALETTE[0],
-                capsize=3, label="Shrunk win rate, 90% interval")  # fmt: skip
-    ax.plot(rows["raw_rate"], y, "x", color=PALETTE[1], label="Raw win rate")
-    ax.set_yticks(y, rows[label].astype(str).tolist())
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
+    """Shrunk rates as dots with their intervals, raw rates as crosses, one row per entry."""
+    fig = rate_interval_chart(
+        board,
+        label,
+        "shrunk_rate",
+        "lower",
+        "upper",
+        title,
+        "Win rate (won / closed)",
+        legend="Shrunk win rate, 90% interval",
+    )
+    ax = fig.axes[0]
+    ax.plot(board["raw_rate"].iloc[::-1].to_numpy(), np.arange(len(board)), "x",
+            color=PALETTE[1], label="Raw win rate")  # fmt: skip
     ax.legend(loc="lower right")
-    finish(ax, title, "Win rate (won / closed)", "")
     return fig
 
 
@@ -262,14 +265,21 @@ def conversion_curve_chart(curves: pd.DataFrame, group: str, title: str, xlabel:
 
 
 def rate_interval_chart(
-    rows: pd.DataFrame, label: str, rate: str, lower: str, upper: str, title: str, xlabel: str
+    rows: pd.DataFrame,
+    label: str,
+    rate: str,
+    lower: str,
+    upper: str,
+    title: str,
+    xlabel: str,
+    legend: str | None = None,
 ) -> Figure:
     """Rates as dots with their intervals, one row per entry, the first on top."""
     rows = rows.iloc[::-1].reset_index(drop=True)
-    fig, ax = new_figure(9, max(3.0, 0.35 * len(rows) + 1))
+    fig, ax = new_figure(9, max(3.0, 0.3 * len(rows) + 1))
     y = np.arange(len(rows))
     ax.errorbar(rows[rate], y, xerr=[rows[rate] - rows[lower], rows[upper] - rows[rate]],
-                fmt="o", color=PALETTE[0], capsize=3)  # fmt: skip
+                fmt="o", color=PALETTE[0], capsize=3, label=legend)  # fmt: skip
     ax.set_yticks(y, rows[label].astype(str).tolist())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
     finish(ax, title, xlabel, "")
