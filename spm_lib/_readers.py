@@ -149,21 +149,67 @@ def _text(series: pd.Series) -> pd.Series:
     return out.mask(out.isna() | (out == ""))
 
 
+# Salesforce's empty lookup: 15 zeros, with the 3-character checksum in 18-character ids
+SENTINEL_ID = re.compile(r"^0{15}(?:[A-Za-z0-9]{3})?$")
+
+
+def _ids(raw: pd.Series) -> pd.Series:
+    """Id text; the all-zero sentinel id (``000000000000000AAA``) is an empty reference."""
+    out = _text(raw)
+    return out.mask(out.str.fullmatch(SENTINEL_ID, na=False))
+
+
 def _failures(raw: pd.Series, parsed: pd.Series) -> pd.Series:
     return raw.notna() & parsed.isna()
 
 
-def _parse_dates(raw: pd.Series, date_format: str | None = None) -> pd.Series:
+# a time of day's offset: ...Z, ... UTC, ...+02:00, ...-0700 (plain patterns run in pyarrow)
+_OFFSET = r"\s*(?:Z|z|UTC|GMT|[+-][0-9]{2}:?[0-9]{2})$"
+_HAS_OFFSET = r"[0-9]:[0-9]{2}(?:[.,][0-9]+)?" + _OFFSET
+
+
+def _parse_dates(
+    raw: pd.Series,
+    date_format: str | None = None,
+    timezone: str | None = None,
+    keep_time: bool = False,
+) -> pd.Series:
+    """Dates (or, with ``keep_time``, timestamps) from text or datetimes.
+
+    Every timestamp becomes a day here, once: ``2023-01-23 21:24:51`` is 2023-01-23, so a deal
+    created and closed on one day is not "closed before created". A timestamp with an offset
+    (``2023-03-31T23:30:00-07:00``, ``...Z``) keeps its own local date, unless ``timezone``
+    (spm.yaml ``timezone``, e.g. ``America/New_York``) is given: then it is converted to that
+    zone first. Timestamps without an offset are taken as local time.
+    """
     if pd.api.types.is_datetime64_any_dtype(raw):
         out = raw
         if getattr(out.dt, "tz", None) is not None:
+            out = out.dt.tz_convert(timezone) if timezone else out
             out = out.dt.tz_localize(None)
-        return out.astype("datetime64[ns]")
+        out = out.astype("datetime64[ns]")
+        return out if keep_time else out.dt.normalize()
     text = _text(raw)
-    parsed = pd.to_datetime(text, format=date_format or "ISO8601", errors="coerce", utc=True)
-    parsed = parsed.dt.tz_localize(None)
+    if text.str.len().max() > 10:  # beyond YYYY-MM-DD: times of day, perhaps offsets
+        offset = text.str.contains(_HAS_OFFSET, na=False)
+    else:
+        offset = pd.Series(False, index=text.index)
+    fmt = date_format or "ISO8601"
+    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    if timezone and offset.any():
+        stamped = text[offset].str.replace(r"\s*(?:UTC|GMT)$", "+00:00", regex=True)
+        aware = pd.to_datetime(stamped, format=fmt, errors="coerce", utc=True)
+        parsed[offset] = aware.dt.tz_convert(timezone).dt.tz_localize(None).astype(parsed.dtype)
+        naive = text[~offset]
+    else:
+        naive = text.where(~offset, text.str.replace(_OFFSET, "", regex=True))
+    if len(naive):
+        parsed.loc[naive.index] = pd.to_datetime(naive, format=fmt, errors="coerce").astype(
+            parsed.dtype
+        )
     in_range = parsed.isna() | parsed.between(pd.Timestamp.min, pd.Timestamp.max)
-    return parsed.where(in_range).astype("datetime64[ns]")  # years past 2262 do not parse
+    parsed = parsed.where(in_range).astype("datetime64[ns]")  # years past 2262 do not parse
+    return parsed if keep_time else parsed.dt.normalize()
 
 
 _CURRENCY = re.compile(r"^\s*(?:[A-Z]{3}\s*)?[$€£¥]?\s*|\s*(?:[$€£¥]|[A-Z]{3})?\s*$")
@@ -204,6 +250,7 @@ def _parse_bools(raw: pd.Series) -> pd.Series:
 
 EXPECTED = {
     "date": "a date YYYY-MM-DD (ISO 8601, or the mapping's date_format)",
+    "stamp": "a date or timestamp YYYY-MM-DD HH:MM:SS (ISO 8601)",
     "number": "a number such as 1234.5",
     "int": "a whole number",
     "bool": "true or false",
@@ -216,6 +263,7 @@ def parse_table(
     path: Path,
     options: ReadOptions | None = None,
     detected: dict | None = None,
+    timezone: str | None = None,
 ) -> tuple[pd.DataFrame, list[ParseFailure]]:
     """Parse the spec's columns of ``frame`` into canonical dtypes; add absent optional columns.
 
@@ -235,10 +283,10 @@ def parse_table(
             continue
         raw = out[col.name]
         if col.kind in ("id", "text"):
-            out[col.name] = _text(raw).astype("str")
+            out[col.name] = (_ids(raw) if col.kind == "id" else _text(raw)).astype("str")
             continue
-        if col.kind == "date":
-            parsed = _parse_dates(raw, options.date_format)
+        if col.kind in ("date", "stamp"):
+            parsed = _parse_dates(raw, options.date_format, timezone, col.kind == "stamp")
         elif col.kind == "number":
             parsed = _parse_numbers(raw, decimal, thousands)
         elif col.kind == "int":

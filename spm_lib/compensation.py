@@ -105,7 +105,7 @@ def credits(ds: Dataset) -> pd.DataFrame:
     by_deal = {k: g for k, g in split_rows.groupby("opportunity_id", sort=False)}
     rows = []
     for deal in won.itertuples(index=False):
-        amount = to_cents(deal.amount)
+        amount = to_cents(deal.amount if pd.notna(deal.amount) else 0)  # no amount: no credit
         group = by_deal.get(deal.opportunity_id)
         if group is None:
             reps, shares = [deal.rep_id], [Decimal(1)]

@@ -5,7 +5,10 @@ Keys (all optional; defaults below):
 ```yaml
 currency: USD
 fiscal_year_start_month: 1     # 1 = January; FYs are named by the calendar year they end in
-as_of: 2026-09-30              # data as-of date; default: the latest event date in the data
+as_of: 2026-09-30              # the snapshot's date; default: the latest created or modified
+                               # date in the data (never a close date, which may be planned)
+timezone: America/New_York     # timestamps with an offset are converted to this zone before
+                               # they become dates; default: each keeps its own local date
 stages:                        # ordered; exactly which are won and lost
   - Prospecting
   - Qualification
@@ -21,6 +24,7 @@ mapping: {...}                 # column mappings for other exports
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +64,7 @@ class Config:
     currency: str = "USD"
     fiscal_year_start_month: int = 1
     as_of: dt.date | None = None
+    timezone: str | None = None
     stages: tuple[Stage, ...] = field(
         default_factory=lambda: tuple(Stage(**s) for s in DEFAULT_STAGES)
     )
@@ -137,6 +142,19 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
             ) from exc
     else:
         raw.pop("as_of", None)
+    if raw.get("timezone") is not None:
+        zone = str(raw.pop("timezone"))
+        try:
+            zoneinfo.ZoneInfo(zone)
+        except (ValueError, zoneinfo.ZoneInfoNotFoundError) as exc:
+            raise DataError(
+                f"{path}: timezone is {zone!r}; expected an IANA time zone such as "
+                "America/New_York or UTC",
+                path=path, column="timezone", expected="an IANA time zone",
+            ) from exc  # fmt: skip
+        kwargs["timezone"] = zone
+    else:
+        raw.pop("timezone", None)
     if "stages" in raw:
         items = raw.pop("stages")
         if not isinstance(items, list) or not items:

@@ -30,9 +30,9 @@ from spm_lib._readers import ParseFailure, check_columns, parse_table, read_raw
 from spm_lib.config import Config, load_config, load_config_file
 from spm_lib.exceptions import DataError
 from spm_lib.periods import Period, parse_period
-from spm_lib.schema import LOAD_ORDER, TABLES, TableSpec, row_checks, table_schema
+from spm_lib.schema import LOAD_ORDER, TABLES, TableSpec, in_keys, row_checks, table_schema
 from spm_lib.sources.database import is_database
-from spm_lib.sources.mapping import apply_mapping, ids_table, parse_mapping, table_path
+from spm_lib.sources.mapping import EXCLUDED, apply_mapping, ids_table, parse_mapping, table_path
 
 QUARANTINE_COLUMNS = ["table", "row", "key", "column", "check", "value", "reason"]
 ALL_AUDIENCE = "All"
@@ -47,7 +47,9 @@ class Dataset:
 
     ``tables`` maps table name to its DataFrame of usable rows; ``quarantine`` has one row per
     (quarantined row, reason) with columns ``table, row, key, column, check, value, reason``
-    (``row`` is the 1-based data row in the file, header excluded).
+    (``row`` is the 1-based data row in the file, header excluded). ``warnings`` has the same
+    columns for rows that are odd but real and stay in every figure
+    (:mod:`spm_lib.data_warnings`): a subset of the used rows.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -58,6 +60,9 @@ class Dataset:
     files: dict[str, str]
     fingerprint: str
     as_of: dt.date
+    warnings: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS), repr=False
+    )
     audience: str = ALL_AUDIENCE
     company: Dataset | None = field(default=None, repr=False)
 
@@ -94,14 +99,21 @@ class Dataset:
     def rows_used(self) -> dict[str, int]:
         return {t: len(self.tables[t]) for t in self.rows_read}
 
+    def rows_warned(self) -> dict[str, int]:
+        """Distinct used rows with at least one warning, per table."""
+        counts = self.warnings.drop_duplicates(["table", "row"]).groupby("table").size()
+        return {t: int(counts.get(t, 0)) for t in self.rows_read}
+
     def reconciliation(self) -> pd.DataFrame:
-        """One row per table: rows_read, rows_used, rows_quarantined and whether they add up.
+        """One row per table: rows_read, rows_used, rows_quarantined and whether they add up;
+        rows_warned (used rows with a warning, counted within rows_used).
 
         Row accounting is about the files, so a narrowed dataset reports its company's figures.
         """
         if self.company is not None:
             return self.company.reconciliation()
         quarantined = self.rows_quarantined()
+        warned = self.rows_warned()
         frame = pd.DataFrame(
             {
                 "table": list(self.rows_read),
@@ -111,6 +123,7 @@ class Dataset:
             }
         )
         frame["reconciles"] = frame["rows_read"] == frame["rows_used"] + frame["rows_quarantined"]
+        frame["rows_warned"] = [warned[t] for t in self.rows_read]
         return frame
 
     def period(self, text: str | Period, as_of: dt.date | None = None) -> Period:
@@ -169,9 +182,10 @@ class Dataset:
             if name in tables:
                 tables[name] = tables[name][tables[name][col].isin(rep_ids)].reset_index(drop=True)
         opp_ids = pd.Index(tables["opportunities"]["opportunity_id"])
-        if "stage_history" in tables:
-            sh = tables["stage_history"]
-            tables["stage_history"] = sh[sh["opportunity_id"].isin(opp_ids)].reset_index(drop=True)
+        for name in ("stage_history", "opportunity_history"):
+            if name in tables:
+                frame = tables[name]
+                tables[name] = frame[frame["opportunity_id"].isin(opp_ids)].reset_index(drop=True)
         if "accounts" in tables:
             acc = tables["accounts"]
             keep = acc["owner_rep_id"].isin(rep_ids) | acc["account_id"].isin(
@@ -197,10 +211,20 @@ class Dataset:
             + quarantine["column"].astype("str")
             + "); details only in the whole-company report"
         )
+        warnings = self.warnings
+        if len(warnings):
+            kept = pd.Series(False, index=warnings.index)
+            for name, frame in tables.items():
+                spec = TABLES.get(name)
+                if spec is None or len(spec.key) != 1 or not (warnings["table"] == name).any():
+                    continue
+                kept |= (warnings["table"] == name) & warnings["key"].isin(frame[spec.key[0]])
+            warnings = warnings[kept].reset_index(drop=True)
         return replace(
             self,
             tables=tables,
             quarantine=quarantine,
+            warnings=warnings,
             audience=segment.strip(),
             company=self.company or self,
         )
@@ -310,23 +334,52 @@ def _quarantine_records(
     return records  # table and key are filled in by the caller
 
 
+def _fold(values: pd.Series) -> pd.Series:
+    return values.astype("str").str.strip().str.casefold()
+
+
 def _align_reference_case(
     typed: pd.DataFrame, spec: TableSpec, reference_keys: dict[str, pd.Series]
-) -> None:
-    """Ids that match a referenced key only when case is ignored take the key's spelling
-    (``r001`` -> ``R001``); ids that match nothing stay as they are, to be quarantined."""
+) -> list[dict]:
+    """Align references to their keys' spelling, never merging two keys.
+
+    A reference that matches a key exactly is used as it is. One that matches only when case
+    and surrounding spaces are ignored takes the key's spelling (``r001`` -> ``R001``) when
+    exactly one key matches that way; when several do (Salesforce's 15-character ids are
+    case-sensitive: ``006A`` and ``006a`` are two records), the row is quarantined as
+    ambiguous. References that match nothing stay, for the reference check to quarantine.
+    Returns the quarantine records of the ambiguous ones.
+    """
+    records: list[dict] = []
     for ref in spec.references:
         keys = reference_keys.get(ref.table)
         if keys is None or ref.column not in typed:
             continue
-        exact = set(keys.dropna())
-        folded = {k.casefold(): k for k in keys.dropna()}
+        keys = pd.Series(keys.dropna().unique())
         column = typed[ref.column]
-        fix = column.notna() & ~column.isin(exact)
-        if fix.any():
-            typed.loc[fix, ref.column] = (
-                column[fix].map(lambda v, f=folded: f.get(v.casefold(), v)).astype("str")
+        todo = column.notna() & ~in_keys(column, pd.Index(keys, dtype=object))
+        if not todo.any():
+            continue
+        folded = pd.DataFrame({"fold": _fold(keys), "key": keys})
+        counts = folded.groupby("fold")["key"].agg(["size", "first"])
+        looked = _fold(column[todo]).map(counts["size"])
+        single = looked.eq(1)
+        if single.any():
+            index = single[single].index
+            typed.loc[index, ref.column] = (
+                _fold(column[index]).map(counts["first"]).astype("str")
             )
+        for pos in looked[looked.gt(1)].index:
+            value = column[pos]
+            matches = sorted(folded.loc[folded["fold"] == _fold(pd.Series([value]))[0], "key"])
+            records.append({
+                "row": int(pos) + 1, "column": ref.column, "check": f"ambiguous_{ref.column}",
+                "value": value,
+                "reason": f"{ref.column} {value!r} matches no {ref.table} key exactly and "
+                          f"{len(matches)} when case is ignored ({', '.join(map(repr, matches))});"
+                          " ids that differ by case are different records",
+            })  # fmt: skip
+    return records
 
 
 def _superseded_copies(table: str, typed: pd.DataFrame, keys: pd.Series) -> list[dict]:
@@ -354,14 +407,22 @@ def _superseded_copies(table: str, typed: pd.DataFrame, keys: pd.Series) -> list
     return out
 
 
-def _convert_currencies(typed: pd.DataFrame, config: Config) -> list[dict]:
+def _currency_rates(config: Config) -> dict[str, float]:
+    return {str(k).upper(): float(v)
+            for k, v in (config.extra.get("currency_rates") or {}).items()}  # fmt: skip
+
+
+def _convert_currencies(typed: pd.DataFrame, config: Config) -> tuple[list[dict], pd.DataFrame]:
     """Amounts in another currency are converted with spm.yaml ``currency_rates`` (units of
-    the dataset's currency per unit of the other); without a rate, the row is quarantined."""
+    the dataset's currency per unit of the other); without a rate, the row is quarantined.
+
+    Returns the quarantine records and the warnings of converted amounts far outside the
+    data's own range (:func:`spm_lib.data_warnings.converted_outliers`)."""
+    from spm_lib.data_warnings import WARNING_FIELDS, converted_outliers
+
     if "currency" not in typed or typed["currency"].isna().all():
-        return []
-    rates = {
-        str(k).upper(): float(v) for k, v in (config.extra.get("currency_rates") or {}).items()
-    }
+        return [], pd.DataFrame(columns=WARNING_FIELDS)
+    rates = _currency_rates(config)
     code = typed["currency"].str.upper().str.strip()
     other = code.notna() & (code != config.currency.upper())
     known = other & code.isin(list(rates))
@@ -374,7 +435,8 @@ def _convert_currencies(typed: pd.DataFrame, config: Config) -> list[dict]:
                     "value": code[pos], "reason": f"amount in {code[pos]}, which has no rate to "
                     f"{config.currency} in spm.yaml currency_rates "
                     f"({', '.join(sorted(rates)) or 'none given'})"})  # fmt: skip
-    return out
+    used = {c: r for c, r in rates.items() if known[code == c].any()}
+    return out, converted_outliers(typed["amount"], code.where(known), used, config.currency)
 
 
 def _validate(
@@ -401,15 +463,21 @@ def fingerprint_files(paths: list[Path]) -> str:
 
 
 def _data_as_of(tables: dict[str, pd.DataFrame]) -> dt.date:
-    """The latest event date in the data: creations, closes of closed deals, stage entries,
-    activities, quota periods are not events."""
+    """The snapshot's date when spm.yaml gives none: the latest date a record was created or
+    changed (opportunities created or modified, history changes, stage entries, leads created
+    or converted). Close dates are not used: a close date may be planned (an open deal's, or
+    a lost deal's set ahead), and activities may be scheduled ahead."""
     candidates: list[pd.Timestamp] = []
-    opps = tables["opportunities"]
-    candidates.append(opps["created_date"].max())
-    candidates.append(opps.loc[opps["is_closed"], "close_date"].max())
-    for name, col in (("stage_history", "entered_date"), ("activities", "date")):
-        if name in tables:
-            candidates.append(tables[name][col].max())
+    for name, columns in (
+        ("opportunities", ("created_date", "modified_date")),
+        ("opportunity_history", ("changed_at",)),
+        ("stage_history", ("entered_date",)),
+        ("leads", ("created_date", "converted_date")),
+    ):
+        frame = tables.get(name)
+        for column in columns:
+            if frame is not None and column in frame:
+                candidates.append(frame[column].max())
     found = [c for c in candidates if pd.notna(c)]
     if not found:
         return dt.date.today()
@@ -449,9 +517,12 @@ def _check_has_rows(raw: pd.DataFrame, spec: TableSpec, path: Path) -> None:
         )  # fmt: skip
 
 
-def _check_stages(typed: pd.DataFrame, config: Config, path: Path) -> None:
-    """Stage names matched to the configured ones ignoring case and spaces; any other stage
-    is an error listing each with its count and the mapping line that would fix it."""
+def _check_stages(
+    typed: pd.DataFrame, config: Config, path: Path, table: str = "opportunities"
+) -> None:
+    """Stage names matched to the configured ones ignoring case and spaces; in opportunities,
+    any other stage is an error listing each with its count and the mapping line that would fix
+    it (in the history tables such rows are quarantined)."""
     import difflib
 
     canonical = {name.casefold(): name for name in config.stage_names}
@@ -459,7 +530,7 @@ def _check_stages(typed: pd.DataFrame, config: Config, path: Path) -> None:
     folded = stage.str.casefold().map(canonical)
     typed["stage"] = folded.where(folded.notna(), stage)
     unknown = typed.loc[stage.notna() & folded.isna(), "stage"].value_counts()
-    if unknown.empty:
+    if unknown.empty or table != "opportunities":
         return
     lines = []
     for name, count in unknown.items():
@@ -540,16 +611,54 @@ def _load_database(url: str, config: Config, config_file: Path | None) -> Datase
     return _build(sources, config, mapping, shown, digest)
 
 
+def _excluded_records(raw: pd.DataFrame) -> list[dict]:
+    """Rows left out by a mapping's ``where`` / ``exclude``: quarantined, with the rule."""
+    if EXCLUDED not in raw:
+        return []
+    reasons = raw[EXCLUDED]
+    return [{"row": int(pos) + 1, "column": "", "check": "excluded", "value": "",
+             "reason": f"left out: {reason}"}
+            for pos, reason in reasons[reasons.notna()].items()]  # fmt: skip
+
+
+def stage_entries(history: pd.DataFrame) -> pd.DataFrame:
+    """``stage_history`` derived from ``opportunity_history``: one row per change where the
+    stage changed (the first known stage of a deal is its first entry; a stage entered again
+    is a new entry), entered on the day of the change.
+
+    A change that carries no stage (an amount or close-date edit) keeps the stage in force.
+    Two entries of one stage on one day count once (the table's key)."""
+    frame = history.sort_values(["opportunity_id", "changed_at"], kind="stable")
+    stage = frame.groupby("opportunity_id", sort=False)["stage"].ffill()
+    previous = stage.groupby(frame["opportunity_id"], sort=False).shift()
+    entered = stage.notna() & (stage != previous)
+    out = pd.DataFrame({
+        "opportunity_id": frame.loc[entered, "opportunity_id"],
+        "stage": stage[entered],
+        "entered_date": frame.loc[entered, "changed_at"].dt.normalize(),
+    })  # fmt: skip
+    return out.drop_duplicates().reset_index(drop=True)
+
+
 def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> Dataset:
-    """Type, check and quarantine each table of ``sources`` (see :func:`load_dataset`)."""
+    """Type, check and quarantine each table of ``sources`` (see :func:`load_dataset`), then
+    flag the odd-but-real rows (:mod:`spm_lib.data_warnings`)."""
+    from spm_lib.data_warnings import opportunity_warnings
+
     folder = source
     tables: dict[str, pd.DataFrame] = {}
     rows_read: dict[str, int] = {}
     files: dict[str, str] = {}
     records: list[dict] = []
     quarantined_keys: dict[str, set[str]] = {}
+    positions: dict[str, pd.Index] = {}
+    keys_of: dict[str, pd.Series] = {}
+    early_warnings = []
     for table in LOAD_ORDER:
         spec = TABLES[table]
+        if table == "stage_history" and table not in sources and "opportunity_history" in tables:
+            derived = stage_entries(tables["opportunity_history"])
+            sources = {**sources, table: (derived, Path(f"{folder}#opportunity_history"), {})}
         if table not in sources:
             if spec.required:
                 raise DataError(
@@ -566,20 +675,30 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         check_columns(raw, spec, file)
         _check_has_rows(raw, spec, file)
         raw = raw.reset_index(drop=True)
-        typed, failures = parse_table(raw, spec, file, mapping.table(table).options, detected)
+        excluded = _excluded_records(raw)
+        typed, failures = parse_table(raw.drop(columns=[EXCLUDED], errors="ignore"), spec, file,
+                                      mapping.table(table).options, detected,
+                                      config.timezone)  # fmt: skip
+        if excluded:
+            gone = [r["row"] - 1 for r in excluded]
+            failures = [_without(f, set(gone)) for f in failures]
         if table == "opportunities":
             _check_stages(typed, config, file)
             typed = _derive_flags(typed, config)
+        elif table in ("stage_history", "opportunity_history"):
+            _check_stages(typed, config, file, table)
         keys = _key_text(typed, spec)
         reference_keys = {
             ref.table: tables[ref.table][TABLES[ref.table].key[0]]
             for ref in spec.references
             if ref.table in tables
         }
-        _align_reference_case(typed, spec, reference_keys)
-        early = _superseded_copies(table, typed, keys) + (
-            _convert_currencies(typed, config) if table == "opportunities" else []
-        )
+        ambiguous = _align_reference_case(typed, spec, reference_keys)
+        early = excluded + ambiguous + _superseded_copies(table, typed, keys)
+        if table == "opportunities":
+            currency_records, outliers = _convert_currencies(typed, config)
+            early += currency_records
+            early_warnings.append(outliers)
         skip = sorted({r["row"] - 1 for r in early})
         failure_cases = _validate(table, typed.drop(index=skip), config, reference_keys)
         table_records = early + _quarantine_records(
@@ -592,7 +711,10 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         ordered = [c.name for c in spec.columns] + [
             c for c in typed.columns if c not in {c.name for c in spec.columns}
         ]
-        tables[table] = typed.drop(index=bad_positions)[ordered].reset_index(drop=True)
+        kept = typed.drop(index=bad_positions)[ordered]
+        positions[table] = kept.index
+        keys_of[table] = keys
+        tables[table] = kept.reset_index(drop=True)
         rows_read[table] = len(raw)
         files[table] = str(file)
         records.extend(table_records)
@@ -601,6 +723,16 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         quarantine = quarantine.astype({"row": "int64"}).sort_values(
             ["table", "row", "check"], kind="stable", ignore_index=True
         )
+    as_of = config.as_of or _data_as_of(tables)
+    opps = tables["opportunities"].set_axis(positions["opportunities"])
+    found = [opportunity_warnings(opps, tables["reps"], as_of, config.currency)]
+    found += [w[w["pos"].isin(positions["opportunities"])] for w in early_warnings]
+    warnings = pd.concat([w for w in found if len(w)] or [found[0]], ignore_index=True)
+    warnings = warnings.assign(
+        table="opportunities",
+        row=warnings["pos"].astype("int64") + 1,
+        key=keys_of["opportunities"].iloc[warnings["pos"].astype("int64")].to_numpy(),
+    )[QUARANTINE_COLUMNS].sort_values(["row", "check"], kind="stable", ignore_index=True)
     return Dataset(
         tables=tables,
         config=config,
@@ -609,5 +741,13 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         source=source,
         files=files,
         fingerprint=fingerprint,
-        as_of=config.as_of or _data_as_of(tables),
+        as_of=as_of,
+        warnings=warnings,
     )
+
+
+def _without(failure: ParseFailure, rows: set[int]) -> ParseFailure:
+    """A parse failure minus the rows already left out by the mapping."""
+    keep = [i for i, p in enumerate(failure.positions) if p not in rows]
+    return replace(failure, positions=[failure.positions[i] for i in keep],
+                   values=[failure.values[i] for i in keep])  # fmt: skip

@@ -11,7 +11,8 @@ Definitions (industry standard; variants are named):
 - win rate (count) = won / (won + lost), deals closed in the period
 - win rate (value) = won amount / (won + lost) amount, deals closed in the period
 - average deal size = bookings / won deals
-- sales cycle = days from created_date to close_date of won deals (median and mean)
+- sales cycle = days from created_date to close_date of won deals (median and mean); deals
+  closed before they were created (back-dated records, counted as warnings) are left out
 - pipeline created = count and amount of deals created in the period
 - pipeline coverage = open pipeline due next period / remaining quota of next period, at the end
   of the period; required coverage = 1 / trailing 12-month win rate (value)
@@ -137,9 +138,12 @@ def average_deal_size(ds: Dataset, period: Period, by: str | None = "rep") -> pd
 
 
 def sales_cycle(ds: Dataset, period: Period, by: str | None = "rep") -> pd.DataFrame:
-    """Days from created_date to close_date of deals won in the period: median and mean."""
+    """Days from created_date to close_date of deals won in the period: median and mean.
+
+    ``won_deals`` counts the deals measured: those closed before they were created are left
+    out (their cycle is unknown; :mod:`spm_lib.data_warnings` counts them)."""
     closed = _closed_in(ds, period, by)
-    won = closed[closed["is_won"]]
+    won = closed[closed["is_won"] & (closed["close_date"] >= closed["created_date"])]
     column = group_column(by)
     days = won.assign(days=(won["close_date"] - won["created_date"]).dt.days)
     out = days.groupby(column)["days"].agg(won_deals="size", cycle_median_days="median",

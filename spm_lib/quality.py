@@ -34,20 +34,30 @@ def table_summary(ds: Dataset) -> pd.DataFrame:
     return recon
 
 
+def _by_check(records: pd.DataFrame) -> pd.DataFrame:
+    if records.empty:
+        return pd.DataFrame(columns=["table", "check", "rows", "example"])
+    grouped = records.groupby(["table", "check"], sort=True)
+    out = grouped.agg(rows=("row", "nunique"), example=("reason", "first")).reset_index()
+    return out.sort_values(
+        ["rows", "table", "check"], ascending=[False, True, True], ignore_index=True
+    )
+
+
 def quarantine_summary(ds: Dataset) -> pd.DataFrame:
     """Quarantined rows by table and check: ``rows`` (distinct rows) and one example reason.
 
     A row that fails two checks counts under both, so the ``rows`` of a table may add up to more
     than its rows_quarantined.
     """
-    q = ds.quarantine
-    if q.empty:
-        return pd.DataFrame(columns=["table", "check", "rows", "example"])
-    grouped = q.groupby(["table", "check"], sort=True)
-    out = grouped.agg(rows=("row", "nunique"), example=("reason", "first")).reset_index()
-    return out.sort_values(
-        ["rows", "table", "check"], ascending=[False, True, True], ignore_index=True
-    )
+    return _by_check(ds.quarantine)
+
+
+def warning_summary(ds: Dataset) -> pd.DataFrame:
+    """Rows kept in every figure that are odd but real (:mod:`spm_lib.data_warnings`), by
+    table and check: ``rows`` (distinct rows) and one example reason, which says how the
+    reports count such a row."""
+    return _by_check(ds.warnings)
 
 
 def reps_without_deals(ds: Dataset) -> pd.DataFrame:

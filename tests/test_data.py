@@ -33,10 +33,19 @@ def test_valid_data_loads_with_canonical_dtypes(make_dataset):
     assert opps["forecast_category"].isna().all()
 
 
-def test_as_of_is_latest_event_unless_configured(make_dataset):
-    assert load_dataset(make_dataset()).as_of == dt.date(2025, 3, 20)
+def test_as_of_is_latest_created_or_modified_date_unless_configured(make_dataset):
+    # the latest creation is O4 on 2025-03-01; its close on 2025-03-20 is not a snapshot date
+    ds = load_dataset(make_dataset())
+    assert ds.as_of == dt.date(2025, 3, 1)
+    late = ds.warnings[ds.warnings["check"] == "closed_after_as_of"]
+    assert late["key"].tolist() == ["O4"] and "counted in the period" in late["reason"].item()
     ds = load_dataset(make_dataset(yaml="as_of: 2025-06-30\n"))
-    assert ds.as_of == dt.date(2025, 6, 30)
+    assert ds.as_of == dt.date(2025, 6, 30) and ds.warnings.empty
+    # a modified date, a planned close date in the future of a lost deal
+    rows = [dict(r, modified_date="2025-03-25") for r in OPPORTUNITIES]
+    rows[1] = dict(rows[1], close_date="2025-12-15")
+    ds = load_dataset(make_dataset(opportunities=rows))
+    assert ds.as_of == dt.date(2025, 3, 25)
 
 
 def test_flags_are_derived_from_stage_when_absent(make_dataset):
@@ -121,7 +130,6 @@ def test_negative_amount_is_quarantined(make_dataset):
     ("changes", "check"),
     [
         ({"stage": "Proposal", "is_closed": "false", "is_won": "true"}, "won_not_closed"),
-        ({"close_date": "2024-12-01"}, "closed_before_created"),
         ({"amount": "lots"}, "unparseable_number"),
         ({"is_won": "maybe"}, "unparseable_bool"),
         ({"rep_id": ""}, "empty_rep_id"),
@@ -138,11 +146,13 @@ def test_row_level_checks_quarantine_with_reason(make_dataset, changes, check):
 
 
 def test_rows_read_equal_rows_used_plus_quarantined(make_dataset):
-    rows = _with(_with(OPPORTUNITIES, 0, amount="-1", close_date="2024-01-01"), 2, rep_id="R77")
+    rows = _with(_with(OPPORTUNITIES, 0, amount="-1", is_won="maybe"), 2, rep_id="R77")
+    rows = _with(rows, 1, close_date="2024-01-01")  # closed before created: a warning
     ds = load_dataset(make_dataset(opportunities=rows))
     recon = ds.reconciliation().set_index("table")
     assert recon.loc["opportunities"].to_dict() == {
         "rows_read": 4, "rows_used": 2, "rows_quarantined": 2, "reconciles": True,
+        "rows_warned": 2,  # O2 closed before created; O4 closed after the as-of date
     }  # fmt: skip
     # a row failing two checks is listed under both, counted once
     assert (ds.quarantine["row"] == 1).sum() == 2

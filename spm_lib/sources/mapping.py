@@ -18,6 +18,10 @@
             created_date: {lookup: leads, on: Lead ID, take: Created}
           values:               # their values -> ours, per canonical column
             stage: {"Closed - Won": Closed Won, "Closed - Lost": Closed Lost}
+          exclude: {IsDeleted: true}   # rows left out, each counted in the quarantine with
+                                       # its reason; `where: {UserType: Standard}` keeps only
+                                       # the rows that match (their column or ours; a list of
+                                       # values matches any of them)
         reps:                   # a table made of the ids found in other tables:
           from_ids:             #   <table>.<canonical column>: constant columns of those reps
             opportunities.rep_id: {role: AE}
@@ -42,7 +46,9 @@ from spm_lib.exceptions import DataError
 from spm_lib.schema import TABLES
 
 READ_KEYS = {f.name for f in fields(ReadOptions)}
-TABLE_KEYS = READ_KEYS | {"file", "columns", "values", "from_ids"}
+TABLE_KEYS = READ_KEYS | {"file", "columns", "values", "from_ids", "where", "exclude"}
+# the column apply_mapping adds to say why a row is left out by `where` / `exclude`
+EXCLUDED = "_spm_excluded"
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ class TableMapping:
     columns: dict[str, Any] = field(default_factory=dict)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     from_ids: dict[str, dict[str, Any]] = field(default_factory=dict)
+    where: dict[str, list[Any]] = field(default_factory=dict)
+    exclude: dict[str, list[Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,15 @@ def parse_mapping(raw: dict | None) -> Mapping:
         for source in from_ids:
             if "." not in str(source):
                 raise _error(f"tables.{name}.from_ids", f"{source!r}", "<table>.<column>")
+        filters = {}
+        for key in ("where", "exclude"):
+            rule = spec.get(key) or {}
+            if not isinstance(rule, dict):
+                raise _error(f"tables.{name}.{key}", f"{rule!r}", "{column: value or [values]}")
+            filters[key] = {str(c): (v if isinstance(v, list) else [v]) for c, v in rule.items()}
         tables[name] = TableMapping(
+            where=filters["where"],
+            exclude=filters["exclude"],
             file=spec.get("file"),
             options=_options(spec, base, f"tables.{name}."),
             columns=dict(columns),
@@ -155,7 +171,49 @@ def apply_mapping(
             out[column] = _map_values(out[column], table)
     renamed = set(mapping.columns)
     drop = [c for c in frame.columns if c in mapping.columns.values() and c not in renamed]
-    return out.drop(columns=[c for c in drop if c in out.columns])
+    out = out.drop(columns=[c for c in drop if c in out.columns])
+    if mapping.where or mapping.exclude:
+        out[EXCLUDED] = _excluded(name, frame, out, mapping)
+    return out
+
+
+def _matches(cells: pd.Series, values: list[Any]) -> pd.Series:
+    """Cells equal to any of ``values``: text ignoring case and spaces; a true/false value
+    also matches 1/0, yes/no (``IsDeleted: true`` matches ``1``, ``TRUE``, ``true``)."""
+    from spm_lib._readers import FALSE, TRUE
+
+    text = cells.astype("str").str.strip().str.casefold().where(cells.notna())
+    hit = pd.Series(False, index=cells.index)
+    for value in values:
+        if value is None:
+            hit |= cells.isna()
+        elif isinstance(value, bool):
+            hit |= text.isin(TRUE if value else FALSE)
+        else:
+            hit |= text == str(value).strip().casefold()
+    return hit
+
+
+def _excluded(name: str, frame: pd.DataFrame, out: pd.DataFrame, mapping: TableMapping):
+    """Why each row is left out by the table's ``where`` / ``exclude`` (None: kept)."""
+    reason = pd.Series(None, index=frame.index, dtype="object")
+    for key, rules in (("where", mapping.where), ("exclude", mapping.exclude)):
+        for column, values in rules.items():
+            cells = frame[column] if column in frame.columns else out.get(column)
+            if cells is None:
+                raise DataError(
+                    f"mapping of table {name}: {key} names column {column!r}, which the file "
+                    f"does not have (columns: {', '.join(map(str, frame.columns))})",
+                    table=name, column=column, expected=f"a column {column!r}",
+                )  # fmt: skip
+            hit = _matches(cells, values)
+            shown = " or ".join(repr(v) for v in values)
+            out_rows = ~hit if key == "where" else hit
+            text = (f"{column} is " + cells.astype("str").where(cells.notna(), "empty")
+                    + (f"; spm.yaml keeps only {column} = {shown}" if key == "where"
+                       else f"; spm.yaml excludes {column} = {shown}"))  # fmt: skip
+            reason = reason.where(reason.notna() | ~out_rows, text)
+    return reason
 
 
 def _lookup(name, column, frame, spec, raw) -> pd.Series:
@@ -180,20 +238,23 @@ def _lookup(name, column, frame, spec, raw) -> pd.Series:
 
 
 def _map_values(series: pd.Series, table: dict[str, Any]) -> pd.Series:
-    """Their values to ours: exact match after stripping, else case-insensitive."""
+    """Their values to ours: exact match after stripping, else case-insensitive. Empty cells,
+    and values mapped to null (``~``), are real nulls."""
     exact = {k.strip(): v for k, v in table.items()}
     folded = {k.strip().casefold(): v for k, v in table.items()}
-    text = series.astype("str").str.strip()
 
     def convert(value):
-        if value in exact:
-            return exact[value]
-        return folded.get(value.casefold(), value) if isinstance(value, str) else value
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        value = str(value).strip()
+        found = exact[value] if value in exact else folded.get(value.casefold(), value)
+        if found is None or (isinstance(found, float) and pd.isna(found)):
+            return None
+        if isinstance(found, bool):
+            return "true" if found else "false"
+        return str(found)
 
-    mapped = text.map(convert)
-    out = mapped.where(series.notna(), None)
-    return out.map(lambda v: v if v is None or isinstance(v, str) else
-                   ("true" if v is True else "false" if v is False else str(v)))  # fmt: skip
+    return pd.Series([convert(v) for v in series.tolist()], index=series.index, dtype="object")
 
 
 def ids_table(name: str, mapping: TableMapping, mapped: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -209,8 +270,8 @@ def ids_table(name: str, mapping: TableMapping, mapped: dict[str, pd.DataFrame])
                             expected="<table>.<canonical column>")  # fmt: skip
         for value in frame[column].dropna().astype("str").str.strip():
             if value and value not in rows:
-                rows[value] = {key: value, "name": value} | {k: str(v) for k, v in
-                                                             constants.items()}  # fmt: skip
+                rows[value] = {key: value, "name": value} | {
+                    k: None if v is None else str(v) for k, v in constants.items()}
     columns = [key, "name", *sorted({k for r in rows.values() for k in r} - {key, "name"})]
     return pd.DataFrame(list(rows.values()), columns=columns)
 
