@@ -25,7 +25,7 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from spm_lib.data import load_dataset
-    from spm_lib.quality import quarantine_summary
+    from spm_lib.quality import quarantine_summary, warning_summary
 
     try:
         ds = load_dataset(args.dir, config=args.config)
@@ -41,6 +41,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(f"\nQuarantined rows by reason ({int(recon['rows_quarantined'].sum()):,} rows):")
         print(summary.to_string(index=False, max_colwidth=110))
+    warned = warning_summary(ds)
+    if not warned.empty:
+        print(f"\nRows used with a warning, odd but real and counted in every figure "
+              f"({int(recon['rows_warned'].sum()):,} rows):")
+        print(warned.to_string(index=False, max_colwidth=110))
     return 0
 
 

@@ -111,14 +111,17 @@ def reading(summary: pd.DataFrame) -> str:
         if adds_up
         else f"Rows do not add up: {read:,} read, {used:,} used, {quarantined:,} quarantined."
     )
+    warned = int(summary["rows_warned"].sum()) if "rows_warned" in summary else 0
+    tail = (f" {_rows(warned)} used {'carries' if warned == 1 else 'carry'} a warning (odd but "
+            "real, counted in every figure)." if warned else "")  # fmt: skip
     if not quarantined:
-        return head + " No row had to be set aside."
+        return head + " No row had to be set aside." + tail
     worst = summary.assign(share=summary["rows_quarantined"] / summary["rows_read"].clip(lower=1))
     worst = worst.sort_values("rows_quarantined", ascending=False).iloc[0]
     return head + (
         f" Most set-aside rows are in {worst['table']} "
         f"({_rows(int(worst['rows_quarantined']))}, {worst['share']:.1%} of the table)."
-    )
+    ) + tail
 
 
 def created_trend(per_month: pd.DataFrame, months: int = 3) -> dict[str, float]:
