@@ -22,7 +22,8 @@ FALSE = {"false", "f", "no", "n", "0", "0.0"}
 # A column is fatal when more than this share of its non-empty values does not parse.
 FATAL_SHARE = 0.5
 EXAMPLES = 3
-ENCODINGS = ("utf-8-sig", "cp1252")  # tried in order unless the mapping names one
+# tried in order unless the mapping names one; Latin-1 reads any byte, so it comes last
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,21 @@ def _sniff_separator(path: Path, encoding: str) -> str:
     return best if counts[best] else ","
 
 
+def _without_nul(path: Path):
+    """The file, or its bytes without NUL characters when it has any (a rich-text field
+    exported from Salesforce may hold one; the CSV parser would cut the row there)."""
+    import gzip
+    import io
+
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        found = any(b"\0" in chunk for chunk in iter(lambda: handle.read(1 << 20), b""))
+    if not found:
+        return path
+    with opener(path, "rb") as handle:
+        return io.BytesIO(handle.read().replace(b"\0", b""))
+
+
 def read_raw(
     path: Path, table: str, options: ReadOptions | None = None
 ) -> tuple[pd.DataFrame, dict]:
@@ -101,10 +117,13 @@ def read_raw(
                                   na_values=[""], engine="openpyxl")  # fmt: skip
         else:
             encodings = (options.encoding,) if options.encoding else ENCODINGS
+            source = _without_nul(path)
             for i, encoding in enumerate(encodings):
                 try:
                     separator = options.separator or _sniff_separator(path, encoding)
-                    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                    if hasattr(source, "seek"):
+                        source.seek(0)
+                    frame = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""],
                                         encoding=encoding, sep=separator)  # fmt: skip
                     detected = {"encoding": encoding, "separator": separator}
                     break

@@ -361,7 +361,9 @@ def speed_of(
                 "median_days_to_won": conditional_median(w, horizon) if len(w) else np.nan,
             }
         )
-    return pd.DataFrame(rows)
+    columns = [column, "leads", "converted", "converted_30d", "converted_90d",
+               "median_days_to_convert", "median_days_to_won"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 # --- stalled leads -------------------------------------------------------------------------
@@ -662,7 +664,8 @@ def lead_period(ds: Dataset, text: str | Period) -> tuple[Period, str]:
 
     A period in which no lead was created (the runner's ``latest`` is the data's latest
     quarter, and a funnel export may stop months before the deals do) falls back to the latest
-    complete quarter of the leads: the quarter before the one holding the last lead created.
+    complete quarter of the leads: the quarter before the one holding the last lead created,
+    or, when that has none either, the quarter holding the last lead (said to be incomplete).
     """
     asked = text if isinstance(text, Period) else ds.period(text)
     if not has_leads(ds):
@@ -672,13 +675,17 @@ def lead_period(ds: Dataset, text: str | Period) -> tuple[Period, str]:
         return asked, ""
     last = created.max().date()
     fallback = period_containing(last, "quarter", ds.config.fiscal_year_start_month)
-    if fallback.end > last:
-        fallback = fallback.previous()
-    note = (
+    complete = fallback.previous() if fallback.end > last else fallback
+    if complete.mask(created).any():
+        return complete, (
+            f"No lead was created in {asked.label} (the last one came in on {last:%Y-%m-%d}): "
+            f"this report covers {complete.label}, the latest complete quarter of the leads."
+        )
+    return fallback, (
         f"No lead was created in {asked.label} (the last one came in on {last:%Y-%m-%d}): "
-        f"this report covers {fallback.label}, the latest complete quarter of the leads."
+        f"this report covers {fallback.label}, the quarter of the latest leads, which is not "
+        "complete yet."
     )
-    return fallback, note
 
 
 def period_figures(frame: pd.DataFrame, period: Period, as_of: dt.date) -> dict[str, float]:

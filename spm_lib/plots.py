@@ -244,7 +244,7 @@ def conversion_curve_chart(curves: pd.DataFrame, group: str, title: str, xlabel:
     """Kaplan-Meier cumulative conversion, one step line per ``group`` with its 95% band (the
     six largest groups when there are more, so that each keeps its own colour)."""
     fig, ax = new_figure()
-    sizes = curves.groupby(group)["at_risk"].max()  # the leads of each group (day 0)
+    sizes = curves.groupby(group)["at_risk"].max().astype(float)  # each group's leads (day 0)
     shown = sorted(sizes.nlargest(len(PALETTE)).index)  # one colour each: the largest groups
     curves = curves[curves[group].isin(shown)]
     last_change, last_day = 0.0, 0.0

@@ -283,15 +283,17 @@ def balance(
     of variation of potential with a single pool) and gini of the same shares.
     """
     reps = active_reps(ds, as_of)["rep_id"]
-    frame = pd.DataFrame({"rep_id": assignment.to_numpy(), "potential": potential.to_numpy(),
-                          "account_id": assignment.index})  # fmt: skip
+    frame = pd.DataFrame({"rep_id": assignment.to_numpy(dtype=object),
+                          "potential": potential.to_numpy(dtype=float),
+                          "account_id": assignment.index.to_numpy(dtype=object)})  # fmt: skip
     opps = ds.opportunities
     open_amount = opps[~opps["is_closed"]].groupby("account_id")["amount"].sum()
     frame["open_pipeline"] = frame["account_id"].map(open_amount).fillna(0.0)
     out = frame.groupby("rep_id").agg(
         accounts=("account_id", "size"), potential=("potential", "sum"),
         open_pipeline=("open_pipeline", "sum"),
-    ).reindex(reps, fill_value=0)  # fmt: skip
+    ).astype({"accounts": int, "potential": float, "open_pipeline": float}).reindex(
+        reps, fill_value=0)  # fmt: skip
     pool = reps.map(pools) if pools is not None else pd.Series("all", index=reps.index)
     pool = pool.fillna("all")
     out.insert(0, "pool", pool.to_numpy())
@@ -473,10 +475,11 @@ def optimize_assignment(
 
 def _groups(region: pd.Series, segment: pd.Series | None, same_region: bool, by_segment: bool
             ) -> np.ndarray:  # fmt: skip
-    """The pool label of each row: region, segment, both ("West / Enterprise") or "all"."""
+    """The pool label of each row: region, segment, both ("West / Enterprise") or "all"; a row
+    without a region is in the pool "(no region)"."""
     parts = []
     if same_region:
-        parts.append(region.astype("str").to_numpy())
+        parts.append(region.fillna("(no region)").astype("str").to_numpy())
     if by_segment and segment is not None:
         parts.append(segment.fillna("(all)").astype("str").to_numpy())
     if not parts:

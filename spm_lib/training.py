@@ -97,6 +97,8 @@ def skill_gaps(
         return pd.DataFrame(columns=cols).astype({"flagged": bool, "revenue_at_stake": float})
     inside = outcomes[(outcomes["entered_date"] > start) & (outcomes["entered_date"] <= end)]
     decided = inside[inside["decided"]].copy()
+    if decided.empty:  # no stage decided in the window: nothing to compare
+        return pd.DataFrame(columns=cols).astype({"flagged": bool, "revenue_at_stake": float})
     reps = company.reps.set_index("rep_id")
     has_segment = "segment" in reps and reps["segment"].notna().any()
     decided["segment"] = decided["rep_id"].map(reps["segment"]) if has_segment else "All"

@@ -116,8 +116,12 @@ def table_html(
     ``formats`` maps a column to a unit (count, currency, percent, number, days, ratio, date) or
     a function value -> str; unformatted columns are formatted by dtype. Column headers are
     ``labels[column]``, else the column name with ``_`` as spaces, first letter capitalised.
-    Tables longer than ``max_rows`` show the first rows and say how many there are.
+    Tables longer than ``max_rows`` show the first rows and say how many there are. An empty
+    frame is one sentence, never a header without rows.
     """
+    if frame.empty:
+        what = html.escape(caption) if caption else "This table"
+        return f'<p class="spm-empty">{what}: no rows in this data.</p>'
     currency = currency or CONTEXT.currency
     formats = dict(formats or {})
     unknown = set(formats) - set(frame.columns)

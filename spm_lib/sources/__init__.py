@@ -23,12 +23,27 @@ ADAPTERS: dict[str, Callable[[list[Path]], tuple[dict[str, pd.DataFrame], dict]]
 }
 
 
-def expand(paths: list[str | Path]) -> list[Path]:
-    """Files given, with folders replaced by the CSV files inside them."""
+def expand(paths: list[str | Path], scratch: Path | None = None) -> list[Path]:
+    """Files given, with folders replaced by the CSV files inside them and a ``.zip`` (a
+    Salesforce Data Export) by its CSV members, unpacked into ``scratch``."""
+    import zipfile
+
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix in (".csv", ".xlsx")))
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx")))
+        elif path.suffix.lower() == ".zip":
+            if scratch is None:
+                raise ValueError(f"{path}: a .zip needs a folder to unpack into")
+            target = scratch / path.stem
+            with zipfile.ZipFile(path) as archive:
+                members = [m for m in archive.namelist()
+                           if m.lower().endswith((".csv", ".xlsx")) and not m.endswith("/")]
+                for member in members:
+                    name = Path(member).name
+                    (target).mkdir(parents=True, exist_ok=True)
+                    (target / name).write_bytes(archive.read(member))
+                    files.append(target / name)  # fmt: skip
         else:
             files.append(path)
     return files
@@ -45,8 +60,13 @@ def write_dataset(out: str | Path, tables: dict[str, pd.DataFrame], config: dict
 
 
 def import_export(source: str, files: list[str | Path], out: str | Path) -> Path:
-    """Convert export ``files`` from ``source`` into a canonical dataset folder ``out``."""
+    """Convert export ``files`` (files, folders or a ``.zip``) from ``source`` into a canonical
+    dataset folder ``out``. What the import decided is in its spm.yaml, under
+    ``imported_from.notes``."""
+    import tempfile
+
     if source not in ADAPTERS:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(ADAPTERS)}")
-    tables, config = ADAPTERS[source](expand(files))
+    with tempfile.TemporaryDirectory(prefix="spm-import-") as scratch:
+        tables, config = ADAPTERS[source](expand(files, Path(scratch)))
     return write_dataset(out, tables, config)

@@ -118,10 +118,17 @@ def _reps_from_owners(owners: pd.Series) -> pd.DataFrame:
 
 
 def salesforce(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Canonical tables and spm.yaml from Salesforce exports (see the module docstring)."""
+    """Canonical tables and spm.yaml from Salesforce exports: the report layout (see the module
+    docstring), or objects by API name (Data Export, Data Loader, Workbench, Bulk API; see
+    :mod:`spm_lib.sources.salesforce`), told apart by their columns."""
+    frames = {path.name: _frame(path) for path in paths}
+    if not any(_has(f, "Opportunity ID") or _has(f, "Full Name") for f in frames.values()):
+        from spm_lib.sources.salesforce import convert
+
+        return convert(frames)
     opportunities = history = users = None
     for path in paths:
-        frame = _frame(path)
+        frame = frames[path.name]
         if _has(frame, "Opportunity ID", "Stage", "Amount", "Close Date"):
             opportunities = frame
         elif _has(frame, "Opportunity ID") and (_has(frame, "To Stage") or _has(frame, "Stage")):
