@@ -72,6 +72,7 @@ class Config:
     commission_plans: dict[str, Any] = field(default_factory=dict)
     mapping: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def stage_names(self) -> list[str]:
@@ -114,7 +115,7 @@ def _parse_stage(item: Any, path: str) -> Stage:
 def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
     """Build a Config from the mapping read from ``spm.yaml``; raise DataError when invalid."""
     raw = dict(raw or {})
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"raw": dict(raw)}
     if "currency" in raw:
         kwargs["currency"] = str(raw.pop("currency"))
     if "fiscal_year_start_month" in raw:

@@ -39,6 +39,10 @@ ALL_AUDIENCE = "All"
 # reps.role values of people who develop leads rather than sell: they own leads, carry no
 # bookings quota, and are left out of the selling reps (Dataset.reps)
 LEAD_DEVELOPMENT_ROLES = ("SDR", "BDR")
+# users who own records but do not sell (automated, integration, inactive without deals), as an
+# importer marks them: kept so that what they own is accounted for, never ranked or paid
+NON_SELLER = "Non-seller"
+NOT_SELLING_ROLES = (*LEAD_DEVELOPMENT_ROLES, NON_SELLER.upper())
 
 
 @dataclass
@@ -80,11 +84,12 @@ class Dataset:
     @property
     def reps(self) -> pd.DataFrame:
         """The selling reps: every rep but those whose ``role`` is a lead-development role
-        (:data:`LEAD_DEVELOPMENT_ROLES`, any case). ``dataset["reps"]`` has everyone."""
+        (:data:`LEAD_DEVELOPMENT_ROLES`) or ``Non-seller`` (any case). ``dataset["reps"]`` has
+        everyone."""
         reps = self.tables["reps"]
         if "role" not in reps:
             return reps
-        developing = reps["role"].str.upper().isin(LEAD_DEVELOPMENT_ROLES)
+        developing = reps["role"].str.upper().isin(NOT_SELLING_ROLES)
         return reps if not developing.any() else reps[~developing].reset_index(drop=True)
 
     @property
@@ -592,13 +597,45 @@ def load_dataset(path: str | Path, config: str | Path | None = None) -> Dataset:
     return _build(sources, settings, mapping, str(folder), fingerprint_files(input_files))
 
 
+def _vendor_tables(
+    frames: dict[str, pd.DataFrame], config: Config
+) -> tuple[dict[str, pd.DataFrame], Config]:
+    """A vendor's objects (``source: salesforce`` or ``hubspot`` in spm.yaml) as canonical
+    tables, and the configuration: what the objects say (stages, currency, rates, fiscal
+    year), with every key that spm.yaml itself sets taking precedence, and the mapping rules of
+    both (the adapter's exclusion of deleted rows and spm.yaml's ``where`` / ``exclude``)."""
+    from spm_lib.config import parse_config
+    from spm_lib.sources import VENDORS
+
+    name = str(config.extra.get("source")).strip().lower()
+    if name not in VENDORS:
+        raise DataError(f"spm.yaml: source is {name!r}; expected one of {', '.join(VENDORS)}",
+                        column="source", expected=" or ".join(VENDORS))  # fmt: skip
+    tables, found = VENDORS[name](frames)
+    user = {k: v for k, v in config.raw.items() if k not in ("database", "source")}
+    merged = {**found, **user}
+    rules = (found.get("mapping") or {}).get("tables") or {}
+    for table, spec in ((user.get("mapping") or {}).get("tables") or {}).items():
+        both = dict(rules.get(table) or {})
+        for key, value in spec.items():
+            both[key] = {**both.get(key, {}), **value} if key in ("where", "exclude") else value
+        rules = {**rules, table: both}
+    merged["mapping"] = {**(user.get("mapping") or {}), "tables": rules}
+    merged["source"], merged["database"] = name, config.raw.get("database")
+    return tables, parse_config(merged)
+
+
 def _load_database(url: str, config: Config, config_file: Path | None) -> Dataset:
     from spm_lib.sources.database import masked, read_tables
 
     database = config.extra.get("database") or {}
     queries = {str(k): str(v) for k, v in (database.get("tables") or {}).items()}
+    vendor = config.extra.get("source")
+    frames, digest = read_tables(url, queries, None if vendor else LOAD_ORDER,
+                                 database.get("schema"))  # fmt: skip
+    if vendor:
+        frames, config = _vendor_tables(frames, config)
     mapping = parse_mapping(config.mapping)
-    frames, digest = read_tables(url, queries, LOAD_ORDER)
     shown = masked(url)
     raw = {t: apply_mapping(t, f, mapping.table(t), frames) for t, f in frames.items()}
     sources = {t: (f, Path(f"{shown}#{t}"), {}) for t, f in raw.items()}
@@ -617,7 +654,7 @@ def _excluded_records(raw: pd.DataFrame) -> list[dict]:
         return []
     reasons = raw[EXCLUDED]
     return [{"row": int(pos) + 1, "column": "", "check": "excluded", "value": "",
-             "reason": f"left out: {reason}"}
+             "reason": f"left out by the mapping: {reason}"}
             for pos, reason in reasons[reasons.notna()].items()]  # fmt: skip
 
 

@@ -14,12 +14,19 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from spm_lib.sources import crm, maven
+from spm_lib.sources import crm, maven, salesforce
 
 ADAPTERS: dict[str, Callable[[list[Path]], tuple[dict[str, pd.DataFrame], dict]]] = {
     "salesforce": crm.salesforce,
     "hubspot": crm.hubspot,
     "maven": maven.convert,
+}
+
+
+# vendors whose objects the loader reads directly (spm.yaml `source:`), from a warehouse or a
+# folder of exports: frames by name -> canonical tables and spm.yaml settings
+VENDORS: dict[str, Callable[[dict[str, pd.DataFrame]], tuple[dict[str, pd.DataFrame], dict]]] = {
+    "salesforce": salesforce.convert,
 }
 
 

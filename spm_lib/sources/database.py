@@ -69,9 +69,11 @@ def _kind(target: str) -> tuple[str, str]:
 
 
 def read_tables(
-    target: str, queries: dict[str, str], tables: list[str]
+    target: str, queries: dict[str, str], tables: list[str] | None, schema: str | None = None
 ) -> tuple[dict[str, pd.DataFrame], str]:
-    """Read each of ``tables`` that the database holds (``queries`` override the table name).
+    """Read each of ``tables`` that the database holds (``queries`` override the table name);
+    ``tables=None`` reads every table of the ``schema`` (default: the connection's), for a
+    vendor's objects as a connector lands them.
 
     Returns the frames and a fingerprint of their contents. Errors name the masked URL and
     never the password.
@@ -85,8 +87,9 @@ def read_tables(
             import duckdb
 
             con = duckdb.connect(connectable, read_only=True)
-            available = {r[0].lower() for r in con.execute(
-                "SELECT table_name FROM information_schema.tables").fetchall()}  # fmt: skip
+            where = f" WHERE table_schema = '{schema}'" if schema else ""
+            listed = [r[0] for r in con.execute(
+                f"SELECT table_name FROM information_schema.tables{where}").fetchall()]  # fmt: skip
 
             def run(sql: str) -> pd.DataFrame:
                 return con.execute(sql).df()
@@ -96,17 +99,25 @@ def read_tables(
             engine = sa.create_engine(_with_pgpassword(connectable))
             con = engine.connect()
             inspector = sa.inspect(con)
-            available = {n.lower() for n in inspector.get_table_names()}
+            listed = list(inspector.get_table_names(schema=schema))
 
             def run(sql: str) -> pd.DataFrame:
                 return pd.read_sql(sa.text(sql), con)
 
+        available = {n.lower(): n for n in listed}
+        prefix = f"{schema}." if schema else ""
         frames = {}
-        for table in tables:
+        names = list(tables) if tables is not None else sorted(set(available) | set(queries))
+        for table in names:
             source = queries.get(table)
-            if source is None and table not in available:
+            if source is None and table.lower() not in available:
                 continue
-            sql = source if source and " " in source.strip() else f"SELECT * FROM {source or table}"
+            if source and " " in source.strip():
+                sql = source
+            else:
+                sql = f'SELECT * FROM {prefix}"{available.get((source or table).lower(), source)}"'
+                if source and "." in source:
+                    sql = f"SELECT * FROM {source}"
             frames[table] = run(sql)
         con.close()
     except DataError:

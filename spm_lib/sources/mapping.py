@@ -49,6 +49,12 @@ READ_KEYS = {f.name for f in fields(ReadOptions)}
 TABLE_KEYS = READ_KEYS | {"file", "columns", "values", "from_ids", "where", "exclude"}
 # the column apply_mapping adds to say why a row is left out by `where` / `exclude`
 EXCLUDED = "_spm_excluded"
+# the flags an importer writes (spm_lib.sources.salesforce), and what excluding them means
+EXPLAINED = {
+    "deleted": "deleted in the CRM (IsDeleted or the connector's _fivetran_deleted)",
+    "superseded": "an earlier version of the record (the connector's history mode, "
+                  "_fivetran_active false); the current version is used",
+}
 
 
 @dataclass(frozen=True)
@@ -209,9 +215,12 @@ def _excluded(name: str, frame: pd.DataFrame, out: pd.DataFrame, mapping: TableM
             hit = _matches(cells, values)
             shown = " or ".join(repr(v) for v in values)
             out_rows = ~hit if key == "where" else hit
-            text = (f"{column} is " + cells.astype("str").where(cells.notna(), "empty")
-                    + (f"; spm.yaml keeps only {column} = {shown}" if key == "where"
-                       else f"; spm.yaml excludes {column} = {shown}"))  # fmt: skip
+            if column in EXPLAINED and key == "exclude":
+                text = pd.Series(EXPLAINED[column], index=frame.index)
+            else:
+                text = (f"{column} is " + cells.astype("str").where(cells.notna(), "empty")
+                        + (f"; spm.yaml keeps only {column} = {shown}" if key == "where"
+                           else f"; spm.yaml excludes {column} = {shown}"))  # fmt: skip
             reason = reason.where(reason.notna() | ~out_rows, text)
     return reason
 

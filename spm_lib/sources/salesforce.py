@@ -52,7 +52,7 @@ DEFAULT_STAGES = [
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
     "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review",
 ]  # fmt: skip
-NON_SELLER = "Non-seller"
+NON_SELLER = "Non-seller"  # spm_lib.data.NON_SELLER: not among the selling reps
 UNASSIGNED = "unassigned"
 _SYSTEM_USER = re.compile(
     r"integration|automated|\bapi\b|system|chatter|guest|security|platform|bot\b", re.I
@@ -471,12 +471,24 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
     objects: dict[str, list[pd.DataFrame]] = {}
     seen: dict[str, str] = {}
     notes: list[str] = []
+    versioned: dict[str, list[pd.DataFrame]] = {}
     for name, frame in frames.items():
         frame = normalise(frame)
         kind = recognise(frame)
+        if kind and kind != "OpportunityVersions" and "fivetranstart" in frame:
+            versioned.setdefault(kind, []).append(frame)  # a connector's history mode
+            seen[name] = f"{kind} (history mode)"
+            continue
         seen[name] = kind or "not used"
         if kind:
             objects.setdefault(kind, []).append(frame)
+    for kind, found in versioned.items():  # used only where the current rows are missing
+        if kind in objects:
+            names = [n for n, k in seen.items() if k == f"{kind} (history mode)"]
+            seen.update({n: f"{kind} (history mode, not used: the current rows are there)"
+                         for n in names})  # fmt: skip
+        else:
+            objects[kind] = found
     current = _one(objects, "Opportunity")
     versions = _one(objects, "OpportunityVersions")
     if current is None and versions is None:
