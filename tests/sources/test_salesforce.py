@@ -1,0 +1,186 @@
+"""Salesforce objects by API name: a Data Export with real quirks, each with its exact outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from spm_lib import load_dataset, metrics
+from spm_lib.sources import import_export
+from spm_lib.sources.objects import key
+from tests.sources import salesforce_export as sf
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory) -> Path:
+    return sf.write(tmp_path_factory.mktemp("sf") / "export")
+
+
+@pytest.fixture(scope="module")
+def imported(export, tmp_path_factory) -> Path:
+    return import_export("salesforce", [export], tmp_path_factory.mktemp("sf") / "dataset")
+
+
+@pytest.fixture(scope="module")
+def ds(imported):
+    return load_dataset(imported)
+
+
+def test_column_keys_are_one_spelling_for_exports_and_warehouses():
+    assert key("StageName") == key("stage_name") == key("Stage Name") == "stagename"
+    assert key("Territory2Id") == key("territory_2_id")
+
+
+def test_the_export_reads_with_its_latin1_and_nul_byte(export, ds):
+    raw = (export / "Opportunity.csv").read_bytes()
+    assert b"\x00" in raw and "Müller".encode("latin-1") in raw
+    assert ds.rows_read["opportunities"] == len(sf.OPPORTUNITIES)
+    names = ds["reps"].set_index("rep_id")["name"]
+    assert names["005000000000001"] == "José Müller"
+
+
+def test_every_row_is_accounted_for_with_its_reason(ds):
+    assert ds.reconciliation()["reconciles"].all()
+    q = ds.quarantine.set_index(["table", "key"])["check"]
+    assert q[("opportunities", "006000000000005")] == "excluded"  # IsDeleted = 1
+    assert q[("accounts", "001A0000001gone")] == "excluded"
+    assert q[("opportunities", "006000000000008")] == "ambiguous_account_id"
+    assert len(ds.quarantine) == 3, ds.quarantine
+
+
+def test_ids_that_differ_by_case_are_never_merged(ds):
+    accounts = ds["accounts"]["account_id"].tolist()
+    assert "001A0000001abcD" in accounts and "001A0000001abcd" in accounts
+    opps = ds.opportunities.set_index("opportunity_id")
+    assert opps.loc["006000000000001", "account_id"] == "001A0000001abcD"  # exact: as it is
+    assert opps.loc["006000000000002", "account_id"] == "001A0000001abcd"
+    # a reference matching exactly one key ignoring case takes its spelling
+    assert opps.loc["006000000000009", "account_id"] == "001A0000001xyzQ"
+    reason = ds.quarantine.loc[ds.quarantine["key"] == "006000000000008", "reason"].item()
+    assert "'001A0000001abcD'" in reason and "'001A0000001abcd'" in reason
+
+
+def test_sentinel_ids_are_empty_references(ds):
+    opps = ds.opportunities.set_index("opportunity_id")
+    assert pd.isna(opps.loc["006000000000006", "account_id"])
+    leads = ds["leads"].set_index("lead_id")
+    assert pd.isna(leads.loc["00Q000000000002", "opportunity_id"])
+    assert leads["converted_date"].notna().sum() == 1  # only the converted lead
+    assert pd.isna(leads.loc["00Q000000000003", "owner_rep_id"])  # owned by a queue
+    assert leads["disqualified_date"].notna().sum() == 1  # "Closed - Not Converted"
+
+
+def test_timestamps_become_dates_so_a_same_day_deal_is_not_closed_before_created(ds):
+    opps = ds.opportunities.set_index("opportunity_id")
+    assert opps.loc["006000000000002", "created_date"] == pd.Timestamp("2023-02-01")
+    warned = ds.warnings.set_index("key")["check"]
+    assert "006000000000002" not in warned.index or warned["006000000000002"] != (
+        "closed_before_created")
+
+
+def test_odd_but_real_deals_stay_in_the_figures_with_warnings(ds):
+    w = ds.warnings.groupby("check")["key"].apply(sorted).to_dict()
+    assert w["won_with_zero_amount"] == ["006000000000002"]
+    assert w["closed_before_created"] == ["006000000000004"]
+    assert w["closed_after_as_of"] == ["006000000000007"]
+    # the lost deals of a rep who left: owned after the end date
+    assert w["owned_after_rep_left"] == ["006000000000004", "006000000000007"]
+    assert set(ds.warnings["key"]) <= set(ds.opportunities["opportunity_id"])
+
+
+def test_as_of_is_the_snapshot_never_a_planned_close_date(ds):
+    # the latest created or modified timestamp (2023-06-30 18:00 UTC), not 2023-12-15
+    assert ds.as_of == dt.date(2023, 6, 30)
+
+
+def test_currency_rates_are_turned_into_corporate_units_per_unit(imported, ds):
+    config = yaml.safe_load((imported / "spm.yaml").read_text())
+    assert config["currency"] == "USD"
+    assert config["currency_rates"]["EUR"] == pytest.approx(1 / sf.EUR_PER_USD)
+    amount = ds.opportunities.set_index("opportunity_id").loc["006000000000003", "amount"]
+    assert amount == pytest.approx(900 / sf.EUR_PER_USD)
+
+
+def test_bookings_and_win_counts_equal_the_raw_files(export, ds):
+    raw = sf.raw_bookings(export)
+    # the one deal quarantined (an ambiguous account) is the only difference, and is named
+    ambiguous = ds.quarantine[ds.quarantine["check"] == "ambiguous_account_id"]
+    assert ambiguous["key"].tolist() == ["006000000000008"]
+    raw.loc["2023-Q1", "won_amount"] -= 300
+    raw.loc["2023-Q1", "won"] -= 1
+    for quarter, expected in raw.iterrows():
+        period = ds.period(quarter)
+        booked = metrics.bookings(ds, period, None).iloc[0]
+        rate = metrics.win_rate(ds, period, None).iloc[0]
+        assert booked["bookings"] == pytest.approx(expected["won_amount"]), quarter
+        assert (rate["won"], rate["lost"]) == (expected["won"], expected["lost"]), quarter
+    # the won deal at $0 is a win
+    q1 = metrics.win_rate(ds, ds.period("2023-Q1"), None).iloc[0]
+    assert q1["won"] == 4
+
+
+def test_history_keeps_every_change_and_stage_entries_are_the_stage_changes(ds):
+    history = ds["opportunity_history"]
+    assert len(history) == len(sf.HISTORY)
+    one = history[history["opportunity_id"] == "006000000000001"]
+    assert one["amount"].tolist() == [800, 1000, 1000, 1000, 1000]
+    entries = ds["stage_history"]
+    mine = entries[entries["opportunity_id"] == "006000000000001"]
+    assert mine["stage"].tolist() == ["Prospecting", "Proposal/Price Quote", "Closed Won"]
+    # independent: rows where the stage differs from the previous row of the same deal
+    raw = pd.DataFrame(sf.HISTORY, columns=["opp", "at", "stage", "amount", "close"])
+    changed = raw["stage"] != raw.groupby("opp")["stage"].shift()
+    assert len(entries) == int(changed.sum()) == 7  # a stage entered again is a new entry
+    again = entries[entries["opportunity_id"] == "006000000000006"]["stage"].tolist()
+    assert again == ["Prospecting", "Proposal/Price Quote", "Prospecting", "Proposal/Price Quote"]
+
+
+def test_who_sells(imported, ds):
+    selling = set(ds.reps["rep_id"])
+    assert selling == {"005000000000001", "005000000000005", "005000000000006"}
+    reps = ds["reps"].set_index("rep_id")
+    assert set(reps.loc[["005000000000002", "005000000000003", "005000000000004"], "role"]) == {
+        "Non-seller"}  # fmt: skip
+    assert reps.loc["005000000000005", "end_date"] == pd.Timestamp("2023-03-15")
+    assert pd.isna(reps.loc["005000000000001", "end_date"])
+    assert reps.loc["005000000000001", "manager"] == "Ana Boss"
+    assert reps.loc["005000000000001", "team"] == "West AE"
+    assert reps.loc["005000000000001", "region"] == "West"
+    notes = " ".join(yaml.safe_load((imported / "spm.yaml").read_text())["imported_from"]["notes"])
+    assert "Automated Process (an automated" in notes and "Old Timer (inactive" in notes
+
+
+def test_stage_order_and_won_lost_come_from_the_data(imported):
+    stages = yaml.safe_load((imported / "spm.yaml").read_text())["stages"]
+    assert stages[:2] == ["Prospecting", "Proposal/Price Quote"]
+    assert {"name": "Closed Won", "won": True} in stages
+    assert {"name": "Closed Lost", "lost": True} in stages
+
+
+def test_a_zip_of_the_export_imports_the_same(export, imported, tmp_path):
+    archive = tmp_path / "WE_00D000000000001_1.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in export.iterdir():
+            z.write(path, f"export/{path.name}")
+    again = import_export("salesforce", [archive], tmp_path / "from-zip")
+    for name in ("opportunities.csv", "reps.csv", "opportunity_history.csv"):
+        assert (again / name).read_bytes() == (imported / name).read_bytes()
+
+
+def test_timezone_decides_the_date_of_a_timestamp_with_an_offset(tmp_path):
+    export = sf.write(tmp_path / "export")
+    opps = pd.read_csv(export / "Opportunity.csv", encoding="latin-1", dtype=str)
+    opps.loc[0, "CreatedDate"] = "2023-04-01T03:00:00.000Z"  # 2023-03-31 20:00 in Los Angeles
+    opps.to_csv(export / "Opportunity.csv", index=False, encoding="latin-1")
+    folder = import_export("salesforce", [export], tmp_path / "ds")
+    created = load_dataset(folder).opportunities.set_index("opportunity_id")["created_date"]
+    assert created["006000000000001"] == pd.Timestamp("2023-04-01")  # its own (UTC) date
+    config = folder / "spm.yaml"
+    config.write_text(config.read_text() + "timezone: America/Los_Angeles\n")
+    created = load_dataset(folder).opportunities.set_index("opportunity_id")["created_date"]
+    assert created["006000000000001"] == pd.Timestamp("2023-03-31")
