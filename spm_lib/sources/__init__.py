@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from spm_lib.sources import crm, maven, salesforce
+from spm_lib.sources import crm, hubspot, maven, salesforce
 
 ADAPTERS: dict[str, Callable[[list[Path]], tuple[dict[str, pd.DataFrame], dict]]] = {
     "salesforce": crm.salesforce,
@@ -27,6 +27,7 @@ ADAPTERS: dict[str, Callable[[list[Path]], tuple[dict[str, pd.DataFrame], dict]]
 # folder of exports: frames by name -> canonical tables and spm.yaml settings
 VENDORS: dict[str, Callable[[dict[str, pd.DataFrame]], tuple[dict[str, pd.DataFrame], dict]]] = {
     "salesforce": salesforce.convert,
+    "hubspot": hubspot.convert,
 }
 
 

@@ -17,7 +17,9 @@ as Salesforce's defaults, with any other open stage in the order of its first ap
 
 **HubSpot** (``spm import --from hubspot``): the deals export (Record ID, Deal Name, Deal Stage,
 Pipeline, Amount, Close Date, Create Date, Deal owner; optional Deal Type, Associated Company,
-Last Modified Date, Currency). Pipelines are kept apart: each open stage is named
+Last Modified Date, Currency, and ``Date entered "<stage> (<pipeline>)"`` columns, which give
+the stage history), or a connector's objects as files (:mod:`spm_lib.sources.hubspot`).
+Pipelines are kept apart: each open stage is named
 ``<pipeline>: <stage>`` when there are several pipelines (their funnels differ), won and lost
 stay common ("Closed Won", "Closed Lost"), and a ``pipeline`` column is kept.
 
@@ -204,9 +206,10 @@ def hubspot(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
     """Canonical tables and spm.yaml from a HubSpot deals export (see the module docstring)."""
     frames = [_frame(p) for p in paths]
     deals = [f for f in frames if _has(f, "Record ID", "Deal Stage")]
-    if not deals:
-        raise FileNotFoundError("HubSpot: no deals export among the files (it has Record ID and "
-                                "Deal Stage columns)")  # fmt: skip
+    if not deals:  # a connector's objects (deal, deal_pipeline_stage, ...) as CSV files
+        from spm_lib.sources.hubspot import convert
+
+        return convert({p.name: f for p, f in zip(paths, frames, strict=True)})
     d = pd.concat(deals, ignore_index=True)
     pipeline = _col(d, "Pipeline").fillna("Sales Pipeline").astype("str")
     won_names, lost_names = _won_lost(d["Deal Stage"])
@@ -225,7 +228,40 @@ def hubspot(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
         "deal_name": _col(d, "Deal Name"), "pipeline": pipeline,
     })  # fmt: skip
     known = [f"{p}: {s}" if several else s for p in dict.fromkeys(pipeline) for s in HUBSPOT_STAGES]
-    found = list(named.dropna())
+    tables = {"reps": _reps_from_owners(opps["rep_id"]), "opportunities": opps}
+    entries = _date_entered(d, pipeline, several, won_names, lost_names)
+    if entries is not None:
+        tables["stage_history"] = entries
+    found = list(named.dropna()) + ([] if entries is None else list(entries["stage"]))
     config = {"currency": _currency(code),
               "stages": _stages(found, known, {WON}, {LOST})}  # fmt: skip
-    return {"reps": _reps_from_owners(opps["rep_id"]), "opportunities": opps}, config
+    return tables, config
+
+
+_ENTERED = re.compile(r'^Date entered\s+"?(?P<stage>.+?)(?:\s+\((?P<pipeline>[^()]+)\))?"?$')
+
+
+def _date_entered(d, pipeline, several, won_names, lost_names) -> pd.DataFrame | None:
+    """Stage history from the deals export's ``Date entered "<stage> (<pipeline>)"`` columns:
+    one entry per non-empty cell, the stage named as the deals' stages are."""
+    rows = []
+    for name in d.columns:
+        match = _ENTERED.match(str(name))
+        if not match:
+            continue
+        stage, owner = match["stage"].strip(), match["pipeline"]
+        when = _dates(d[name])
+        has = when.notna()
+        if owner is not None:
+            has &= pipeline.eq(owner.strip())
+        if stage in won_names or re.search(r"\bwon\b", stage, re.I):
+            named = pd.Series(WON, index=d.index)
+        elif stage in lost_names or re.search(r"\blost\b", stage, re.I):
+            named = pd.Series(LOST, index=d.index)
+        else:
+            named = (pipeline + ": " + stage) if several else pd.Series(stage, index=d.index)
+        rows.append(pd.DataFrame({"opportunity_id": d.loc[has, "Record ID"],
+                                  "stage": named[has], "entered_date": when[has]}))
+    if not rows:
+        return None
+    return pd.concat(rows, ignore_index=True).drop_duplicates()

@@ -93,6 +93,9 @@ def read_tables(
 
             def run(sql: str) -> pd.DataFrame:
                 return con.execute(sql).df()
+
+            catalog = con.execute("SELECT current_database()").fetchall()[0][0]
+            prefix = f'"{catalog}"."{schema}".' if schema else ""
         else:
             import sqlalchemy as sa
 
@@ -104,8 +107,8 @@ def read_tables(
             def run(sql: str) -> pd.DataFrame:
                 return pd.read_sql(sa.text(sql), con)
 
+            prefix = f'"{schema}".' if schema else ""
         available = {n.lower(): n for n in listed}
-        prefix = f"{schema}." if schema else ""
         frames = {}
         names = list(tables) if tables is not None else sorted(set(available) | set(queries))
         for table in names:

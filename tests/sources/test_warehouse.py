@@ -32,11 +32,12 @@ def _duckdb(path: Path, frames: dict[str, pd.DataFrame], schema: str | None = No
     import duckdb
 
     con = duckdb.connect(str(path))
+    catalog = con.execute("SELECT current_database()").fetchall()[0][0]
     if schema:
-        con.execute(f"CREATE SCHEMA {schema}")
+        con.execute(f'CREATE SCHEMA "{catalog}"."{schema}"')
     for name, frame in frames.items():
         con.register("frame", frame)
-        target = f'{schema}."{name}"' if schema else f'"{name}"'
+        target = f'"{catalog}"."{schema}"."{name}"' if schema else f'"{name}"'
         con.execute(f"CREATE TABLE {target} AS SELECT * FROM frame")
         con.unregister("frame")
     con.close()
