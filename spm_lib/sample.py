@@ -37,10 +37,11 @@ import pandas as pd
 import yaml
 
 from spm_lib._daynums import date_strings, day_number, optional_date_strings
+from spm_lib.sample_history import AMOUNT_CHANGES, PULL_IN_SHARE, PUSHES, generate_history
 from spm_lib.sample_leads import generate_leads, sdr_reps
 
 END_DATE = dt.date(2026, 9, 30)
-SAMPLE_FORMAT = 4  # bumped when the tables change; a bundled sample of another is rewritten
+SAMPLE_FORMAT = 5  # bumped when the tables change; a bundled sample of another is rewritten
 DEFAULT_SEED = 42
 DEFAULT_REPS = 60
 DEFAULT_YEARS = 4
@@ -601,6 +602,7 @@ def generate(
         "accounts": accounts,
         "opportunities": opportunities,
         "stage_history": stage_history,
+        "opportunity_history": generate_history(seed, opportunities, stage_history, end),
         "quotas": quotas,
         "activities": activities,
         "trainings": trainings,
@@ -617,6 +619,12 @@ def generate(
     truth = _ground_truth(seed, reps, years, start_date, end_date, weaknesses, strengths)
     truth["seasonal_profile"]["bookings_index_by_month"] = bookings_index
     truth.update(lead_truth)
+    truth["opportunity_history"] = {
+        "close_date_changes_mean_by_outcome": dict(PUSHES),
+        "pull_in_share": PULL_IN_SHARE,
+        "amount_changes_mean": AMOUNT_CHANGES,
+        "note": "planted: lost deals have their close date changed more often than won deals",
+    }
     size_of = dict(zip(LEAD_SOURCES, LEAD_SOURCE_SIZE.round(4).tolist(), strict=True))
     for item in truth["lead_sources"]:
         item["deal_size_multiplier"] = size_of[item["source"]]
