@@ -106,11 +106,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_import(args: argparse.Namespace) -> int:
     from spm_lib.sources import import_export
 
+    import yaml
+
     try:
         out = import_export(args.source, args.files, args.out)
     except (FileNotFoundError, ValueError, DataError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
+    found = yaml.safe_load((out / "spm.yaml").read_text(encoding="utf-8")) or {}
+    imported = found.get("imported_from") or {}
+    for name, kind in (imported.get("objects") or {}).items():
+        print(f"  {name}: {kind}")
+    for note in imported.get("notes") or []:
+        print(f"  - {note}")
     print(f"Canonical dataset written to {out}; check it with `spm validate {out}`.")
     return 0
 

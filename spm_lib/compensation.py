@@ -509,8 +509,8 @@ def plan_curves(
     for name, rows in statement.groupby("plan"):
         plan = plans.get(name)
         quotas = [float(q) for q in rows["quota"] if q is not None and not pd.isna(q) and q > 0]
-        if plan is None or not quotas:
-            continue
+        if plan is None or not quotas or not float(plan.base_rate) > 0:
+            continue  # no target pay (no quota, or a plan that pays no base rate): no curve
         quota = float(np.median(quotas))
         target = float(plan.base_rate) * quota
         pay = capped_curve(plan, grid * quota, quota) / target

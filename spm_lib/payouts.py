@@ -267,17 +267,38 @@ def _reps(n: int) -> str:
 
 
 def what_if_reading(result: WhatIf, quarter: str) -> str:
-    """The what-if in one sentence."""
+    """The what-if in one sentence (also when the current plans pay nothing)."""
     s = result.summary
     now, alt = result.forecast_current.quantiles(), result.forecast_alternative.quantiles()
     direction = "more" if s["payout_change"] > 0 else "less"
+    if s["payout_current"] > 0:
+        paid = f"would have paid {abs(s['payout_change_pct']):.1%} {direction} this period"
+    elif s["payout_alternative"] > 0:
+        paid = (f"would have paid {s['payout_alternative']:,.0f} this period, where the current "
+                "plans pay nothing")  # fmt: skip
+    else:
+        paid = "would have paid nothing this period, as the current plans do"
+    cost = (f" (cost of sales {s['cost_of_sales_alternative']:.1%} against "
+            f"{s['cost_of_sales_current']:.1%})"
+            if np.isfinite(s["cost_of_sales_current"]) else "")  # fmt: skip
+    if now["p50"] > 0:
+        ahead = f"its median payout is {alt['p50'] / now['p50'] - 1:+.1%} against the current plans"
+    else:
+        ahead = (f"its median payout is {alt['p50']:,.0f}, where the current plans' median is "
+                 "nothing")  # fmt: skip
     return (
-        f"The alternative would have paid {abs(s['payout_change_pct']):.1%} {direction} this "
-        f"period (cost of sales {s['cost_of_sales_alternative']:.1%} against "
-        f"{s['cost_of_sales_current']:.1%}): {_reps(s['reps_earning_more'])} earn more, "
-        f"{s['reps_earning_less']} less, {s['reps_unchanged']} the same. For {quarter} its median "
-        f"payout is {alt['p50'] / now['p50'] - 1:+.1%} against the current plans."
+        f"The alternative {paid}{cost}: {_reps(s['reps_earning_more'])} earn more, "
+        f"{s['reps_earning_less']} less, {s['reps_unchanged']} the same. For {quarter} {ahead}."
     )
+
+
+def what_if_title(result: WhatIf, quarter: str) -> str:
+    """The what-if chart's finding: the alternative's median payout against the current one."""
+    now = result.forecast_current.quantiles()["p50"]
+    alt = result.forecast_alternative.quantiles()["p50"]
+    if now > 0:
+        return f"{quarter} median payout {alt / now - 1:+.1%} under the alternative"
+    return f"{quarter} median payout {alt:,.0f} under the alternative, nothing under the current plans"
 
 
 def method_text(forecast: PayoutForecast) -> str:

@@ -122,8 +122,9 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
             objects[kind] = pd.concat([objects[kind], frame]) if kind in objects else frame
     deal = objects.get("deal")
     if deal is None:
-        raise FileNotFoundError("HubSpot: no deal object among " + ", ".join(
-            f"{n} ({k})" for n, k in seen.items()) + " (it has deal_id and deal_pipeline_stage_id)")
+        raise FileNotFoundError(
+            "HubSpot: no deals export (Record ID, Deal Stage) and no deal object (deal_id, "
+            "deal_pipeline_stage_id) among " + ", ".join(f"{n} ({k})" for n, k in seen.items()))
     notes: list[str] = []
     stage_of, open_stages, several = _stage_names(objects.get("deal_pipeline_stage"),
                                                   objects.get("deal_pipeline"))  # fmt: skip

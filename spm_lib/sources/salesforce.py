@@ -493,9 +493,9 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
     versions = _one(objects, "OpportunityVersions")
     if current is None and versions is None:
         raise FileNotFoundError(
-            "Salesforce: no Opportunity object among "
+            "Salesforce: not a Salesforce Opportunities report (Opportunity ID, Stage, Amount, "
+            "Close Date), and no Opportunity object by API name (Id, StageName, CloseDate) among "
             + ", ".join(f"{n} ({k})" for n, k in seen.items())
-            + " (it has Id, StageName and CloseDate columns)"
         )
     o = current if current is not None else versions
     opps = _opportunities(o, current is None, notes)
@@ -507,7 +507,7 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
         converted = factor.notna() & opps["currency"].notna()
         opps["amount_original"] = opps["amount"]
         opps["currency_original"] = opps["currency"]
-        opps.loc[converted, "amount"] = (_money(opps["amount"]) * factor)[converted]
+        opps["amount"] = _money(opps["amount"]).where(~converted, _money(opps["amount"]) * factor)
         opps.loc[converted, "currency"] = corporate
         notes.append(f"{int(converted.sum())} amounts converted to {corporate} with "
                      "DatedConversionRate on their close date (amount_original and "

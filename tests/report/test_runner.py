@@ -86,6 +86,7 @@ def test_manifest_is_complete_and_reconciles(suite, small_sample):
         "rows_read": int(recon["rows_read"].sum()),
         "rows_used": int(recon["rows_used"].sum()),
         "rows_quarantined": int(recon["rows_quarantined"].sum()),
+        "rows_warned": int(recon["rows_warned"].sum()),
     }
 
 

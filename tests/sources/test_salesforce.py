@@ -184,3 +184,76 @@ def test_timezone_decides_the_date_of_a_timestamp_with_an_offset(tmp_path):
     config.write_text(config.read_text() + "timezone: America/Los_Angeles\n")
     created = load_dataset(folder).opportunities.set_index("opportunity_id")["created_date"]
     assert created["006000000000001"] == pd.Timestamp("2023-03-31")
+
+
+def _objects(folder: Path) -> Path:
+    """The other objects a Data Export may hold, small, with their documented columns."""
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = {
+        "User": pd.DataFrame({"Id": ["005A", "005B"], "Name": ["Ann", "Bo"],
+                              "UserType": ["Standard", "Standard"], "IsActive": ["1", "1"]}),
+        "Opportunity": pd.DataFrame({
+            "Id": ["006A", "006B"], "OwnerId": ["005A", "005B"], "StageName": ["Won", "Talk"],
+            "Amount": ["1000", "2000"], "CurrencyIsoCode": ["EUR", "USD"],
+            "CreatedDate": ["2024-01-02T10:00:00Z", "2024-02-01T10:00:00Z"],
+            "CloseDate": ["2024-03-15", "2024-09-30"], "IsClosed": ["true", "false"],
+            "IsWon": ["true", "false"], "IsDeleted": ["false", "false"]}),
+        "OpportunityFieldHistory": pd.DataFrame({
+            "Id": ["017A", "017B", "017C", "017D"], "OpportunityId": ["006A"] * 3 + ["006B"],
+            "CreatedDate": ["2024-01-02T10:00:00Z", "2024-02-01T10:00:00Z",
+                            "2024-03-15T10:00:00Z", "2024-06-01T10:00:00Z"],
+            "Field": ["created", "Amount", "StageName", "CloseDate"],
+            "OldValue": ["", "800", "Talk", "2024-06-30"],
+            "NewValue": ["", "1000", "Won", "2024-09-30"], "IsDeleted": ["false"] * 4}),
+        "OpportunitySplit": pd.DataFrame({
+            "Id": ["149A", "149B", "149C"], "OpportunityId": ["006A", "006A", "006A"],
+            "SplitOwnerId": ["005A", "005B", "005B"], "SplitPercentage": ["60", "40", "100"],
+            "SplitTypeId": ["Revenue", "Revenue", "Overlay"], "IsDeleted": ["0", "0", "0"]}),
+        "DatedConversionRate": pd.DataFrame({
+            "IsoCode": ["EUR", "EUR"], "ConversionRate": ["0.8", "0.5"],
+            "StartDate": ["2024-01-01", "2024-04-01"], "NextStartDate": ["2024-04-01", "9999-12-31"]}),
+        "CurrencyType": pd.DataFrame({"IsoCode": ["USD", "EUR"], "ConversionRate": ["1", "0.9"],
+                                      "IsCorporate": ["true", "false"]}),
+        "FiscalYearSettings": pd.DataFrame({"Id": ["022A"], "StartMonth": ["2"],
+                                            "Name": ["FY2024"]}),
+        "Organization": pd.DataFrame({"Id": ["00DA"], "TimeZoneSidKey": ["Europe/Berlin"]}),
+        "ForecastingQuota": pd.DataFrame({
+            "Id": ["0J9A", "0J9B"], "QuotaOwnerId": ["005A", "005B"],
+            "StartDate": ["2024-02-01", "2024-02-01"], "QuotaAmount": ["5000", "4000"]}),
+        "Task": pd.DataFrame({"Id": ["00TA"], "OwnerId": ["005A"], "WhatId": ["006A"],
+                              "ActivityDate": ["2024-01-10"], "TaskSubtype": ["Call"],
+                              "IsDeleted": ["0"]}),
+        "Event": pd.DataFrame({"Id": ["00UA"], "OwnerId": ["005B"], "WhatId": ["001X"],
+                               "ActivityDateTime": ["2024-02-10T15:00:00Z"], "IsDeleted": ["0"]}),
+    }  # fmt: skip
+    for name, frame in frames.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def test_the_other_objects_of_an_export(tmp_path):
+    folder = import_export("salesforce", [_objects(tmp_path / "export")], tmp_path / "ds")
+    config = yaml.safe_load((folder / "spm.yaml").read_text())
+    assert config["fiscal_year_start_month"] == 2 and config["timezone"] == "Europe/Berlin"
+    ds = load_dataset(folder)
+    assert ds.reconciliation()["reconciles"].all() and ds.quarantine.empty, ds.quarantine
+    opps = ds.opportunities.set_index("opportunity_id")
+    # the EUR deal closed 2024-03-15 is converted at that date's rate (0.8 EUR per USD)
+    assert opps.loc["006A", "amount"] == pytest.approx(1000 / 0.8)
+    assert float(opps.loc["006A", "amount_original"]) == 1000  # what Salesforce holds
+    # field history rebuilt as the state after each change
+    h = ds["opportunity_history"].set_index(["opportunity_id", "changed_at"]).sort_index()
+    a = h.loc["006A"]
+    assert a["stage"].tolist() == ["Talk", "Talk", "Won"]
+    assert a["amount"].tolist() == pytest.approx([800 / 0.8, 1000 / 0.8, 1000 / 0.8])
+    b = h.loc["006B"]
+    assert b["close_date"].tolist() == [pd.Timestamp("2024-09-30")]
+    # the revenue split type, not the overlay
+    splits = ds["opportunity_splits"]
+    assert sorted(splits["share"].tolist()) == [0.4, 0.6]
+    assert ds["quotas"]["amount"].sum() == 9000
+    activities = ds["activities"].set_index("activity_id")
+    assert activities.loc["00TA", "opportunity_id"] == "006A"
+    assert pd.isna(activities.loc["00UA", "opportunity_id"])  # an account, not a deal
+    assert activities.loc["00UA", "date"] == pd.Timestamp("2024-02-10")
+    assert ds.period("FY2025").start.isoformat() == "2024-02-01"
