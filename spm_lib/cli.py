@@ -104,9 +104,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from spm_lib.sources import import_export
-
     import yaml
+
+    from spm_lib.sources import import_export
 
     try:
         out = import_export(args.source, args.files, args.out)

@@ -298,7 +298,8 @@ def what_if_title(result: WhatIf, quarter: str) -> str:
     alt = result.forecast_alternative.quantiles()["p50"]
     if now > 0:
         return f"{quarter} median payout {alt / now - 1:+.1%} under the alternative"
-    return f"{quarter} median payout {alt:,.0f} under the alternative, nothing under the current plans"
+    return (f"{quarter} median payout {alt:,.0f} under the alternative, nothing under the "
+            "current plans")
 
 
 def method_text(forecast: PayoutForecast) -> str:

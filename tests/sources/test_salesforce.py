@@ -211,7 +211,8 @@ def _objects(folder: Path) -> Path:
             "SplitTypeId": ["Revenue", "Revenue", "Overlay"], "IsDeleted": ["0", "0", "0"]}),
         "DatedConversionRate": pd.DataFrame({
             "IsoCode": ["EUR", "EUR"], "ConversionRate": ["0.8", "0.5"],
-            "StartDate": ["2024-01-01", "2024-04-01"], "NextStartDate": ["2024-04-01", "9999-12-31"]}),
+            "StartDate": ["2024-01-01", "2024-04-01"],
+            "NextStartDate": ["2024-04-01", "9999-12-31"]}),
         "CurrencyType": pd.DataFrame({"IsoCode": ["USD", "EUR"], "ConversionRate": ["1", "0.9"],
                                       "IsCorporate": ["true", "false"]}),
         "FiscalYearSettings": pd.DataFrame({"Id": ["022A"], "StartMonth": ["2"],
