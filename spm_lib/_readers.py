@@ -209,10 +209,14 @@ def _parse_dates(
         out = out.astype("datetime64[ns]")
         return out if keep_time else out.dt.normalize()
     text = _text(raw)
-    if text.str.len().max() > 10:  # beyond YYYY-MM-DD: times of day, perhaps offsets
-        offset = text.str.contains(_HAS_OFFSET, na=False)
-    else:
-        offset = pd.Series(False, index=text.index)
+    offset = pd.Series(False, index=text.index)
+    long = text.str.len().gt(10)  # beyond YYYY-MM-DD: times of day, perhaps offsets
+    if long.any():
+        # cheap string slices first; the regular expression only on the candidates
+        sign = text.str.slice(-6, -5).isin(["+", "-"]) | text.str.slice(-5, -4).isin(["+", "-"])
+        maybe = long & (~text.str.slice(-1).str.isdigit().fillna(True) | sign)
+        if maybe.any():
+            offset[maybe] = text[maybe].str.contains(_HAS_OFFSET, na=False)
     fmt = date_format or "ISO8601"
     parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     if timezone and offset.any():
@@ -221,7 +225,9 @@ def _parse_dates(
         parsed[offset] = aware.dt.tz_convert(timezone).dt.tz_localize(None).astype(parsed.dtype)
         naive = text[~offset]
     else:
-        naive = text.where(~offset, text.str.replace(_OFFSET, "", regex=True))
+        naive = text.copy()
+        if offset.any():
+            naive[offset] = text[offset].str.replace(_OFFSET, "", regex=True)
     if len(naive):
         parsed.loc[naive.index] = pd.to_datetime(naive, format=fmt, errors="coerce").astype(
             parsed.dtype

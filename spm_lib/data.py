@@ -631,6 +631,7 @@ def _load_database(url: str, config: Config, config_file: Path | None) -> Datase
     database = config.extra.get("database") or {}
     queries = {str(k): str(v) for k, v in (database.get("tables") or {}).items()}
     vendor = config.extra.get("source")
+    vendor = vendor if isinstance(vendor, str) else None  # an importer's notes are a mapping
     frames, digest = read_tables(url, queries, None if vendor else LOAD_ORDER,
                                  database.get("schema"))  # fmt: skip
     if vendor:

@@ -283,11 +283,10 @@ def _field_history(f: pd.DataFrame, opps: pd.DataFrame) -> pd.DataFrame:
     """OpportunityFieldHistory (one row per field change) as the state after each change: a
     field's value at a change is its latest new value so far, else the old value of its first
     later change, else the deal's current value."""
-    f = f[~_deleted(f)].assign(
-        field=f["field"].astype("str").str.replace("_", "").str.casefold().map(FIELD_COLUMNS),
-        at=stamps(column(f, "createddate")),
-    )
-    f = f[f["field"].notna()]
+    name = f["field"].astype("str").str.replace("_", "").str.casefold()
+    f = f[~_deleted(f)].assign(field=name.map(FIELD_COLUMNS), at=stamps(column(f, "createddate")))
+    # "created" rows mark the deal's creation: the state then is a change of its own
+    f = f[f["field"].notna() | name.eq("created")]
     current = opps.set_index("opportunity_id")
     rows = []
     for opp, changes in f.sort_values("at", kind="stable").groupby("opportunityid", sort=True):
@@ -421,7 +420,10 @@ def _splits(s: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         live = s[~_deleted(s)]
         sums = live.groupby(["splittypeid", "opportunityid"])["share"].sum()
         whole = (sums.sub(1).abs() < 1e-6).groupby(level=0).mean()
-        kept = whole.idxmax()
+        rows = live.groupby("splittypeid").size()
+        named = [t for t in whole.index if "revenue" in str(t).casefold()]
+        # Salesforce's Revenue split type must add up to 100%; overlays need not
+        kept = named[0] if named else max(whole.index, key=lambda t: (whole[t], rows[t]))
         notes.append(f"OpportunitySplit: split type {kept} is the one whose shares add up to "
                      f"100% per deal; {int((s['splittypeid'] != kept).sum())} rows of other "
                      "split types (overlay credit) are not credits")  # fmt: skip

@@ -258,3 +258,13 @@ def test_the_other_objects_of_an_export(tmp_path):
     assert pd.isna(activities.loc["00UA", "opportunity_id"])  # an account, not a deal
     assert activities.loc["00UA", "date"] == pd.Timestamp("2024-02-10")
     assert ds.period("FY2025").start.isoformat() == "2024-02-01"
+
+
+def test_spm_import_says_what_each_file_is_and_whom_it_left_out(export, tmp_path, capsys):
+    from spm_lib.cli import main
+
+    assert main(["import", "--from", "salesforce", "--out", str(tmp_path / "ds"),
+                 str(export)]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "Opportunity.csv: Opportunity" in out and "Contact.csv: not used" in out
+    assert "are not selling reps" in out and "Integration User" in out
