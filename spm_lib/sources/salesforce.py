@@ -57,6 +57,11 @@ UNASSIGNED = "unassigned"
 _SYSTEM_USER = re.compile(
     r"integration|automated|\bapi\b|system|chatter|guest|security|platform|bot\b", re.I
 )
+# profiles of users who do not sell (a profile name is the org's own; these are the standard)
+_NON_SELLING_PROFILE = re.compile(
+    r"system administrator|integration|read only|chatter|guest|api only|partner|customer|"
+    r"analytics cloud|identity", re.I
+)
 
 
 def recognise(frame: pd.DataFrame) -> str | None:
@@ -75,6 +80,9 @@ def recognise(frame: pd.DataFrame) -> str | None:
         ("Period", {"type", "startdate", "enddate"}),
         ("ForecastingQuota", {"quotaownerid", "startdate"}),
         ("UserRole", {"id", "parentroleid"}),
+        ("Profile", {"id", "name", "userlicenseid"}),
+        ("UserTerritory2Association", {"userid", "territory2id"}),
+        ("Territory2", {"id", "name", "territory2modelid"}),
         ("User", {"id", "username"}),
         ("User", {"id", "usertype"}),
         ("Lead", {"id", "isconverted"}),
@@ -307,9 +315,25 @@ def _field_history(f: pd.DataFrame, opps: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _territories(u: pd.DataFrame, objects) -> tuple[pd.Series, pd.Series] | None:
+    """Each user's first territory (Territory2 by UserTerritory2Association) and its parent."""
+    links, areas = _one(objects, "UserTerritory2Association"), _one(objects, "Territory2")
+    if links is None or areas is None:
+        return None
+    links = links[~_deleted(links)].drop_duplicates("userid")
+    key = areas["id"].to_numpy()
+    names = pd.Series(column(areas, "name").to_numpy(), index=key)
+    parents = pd.Series(column(areas, "parentterritory2id").to_numpy(), index=key)
+    first = pd.Series(links["territory2id"].to_numpy(), index=links["userid"].to_numpy())
+    area = u["id"].map(first)
+    return area.map(names), area.map(parents).map(names)
+
+
 def _users(u: pd.DataFrame, roles: pd.DataFrame | None, owners: set[str],
-           notes: list[str]) -> tuple[pd.DataFrame, dict]:
-    """reps from User (and UserRole), with who is a seller; what was used for team and region."""
+           notes: list[str], objects: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """reps from User (and UserRole, Profile, territories), with who is a seller; what was used
+    for team and region."""
+    objects = objects or {}
     name = column(u, "name")
     if name.isna().all():
         name = (column(u, "firstname").fillna("").astype("str") + " "
@@ -336,6 +360,10 @@ def _users(u: pd.DataFrame, roles: pd.DataFrame | None, owners: set[str],
         region = role_id.map(parent).map(role_name)
         used["region"] = "the parent role's name (UserRole.ParentRoleId)"
     used.setdefault("manager", "User.ManagerId")
+    territory = _territories(u, objects)
+    if territory is not None and territory[0].notna().any() and team.isna().all():
+        team, used["team"] = territory[0], "Territory2.Name (UserTerritory2Association)"
+        region, used["region"] = territory[1], "the parent territory's name"
     if column(u, "division").notna().any():
         region = column(u, "division").where(column(u, "division").notna(), region)
         used["region"] = "User.Division" + (", else the parent role" if roles is not None else "")
@@ -344,6 +372,12 @@ def _users(u: pd.DataFrame, roles: pd.DataFrame | None, owners: set[str],
     label = name.astype("str") + " " + column(u, "username").fillna("").astype("str")
     system = label.str.contains(_SYSTEM_USER, na=False) | (
         user_type.notna() & user_type.str.casefold().ne("standard"))
+    profiles = _one(objects, "Profile")
+    if profiles is not None and "profileid" in u:
+        names_of = pd.Series(column(profiles, "name").to_numpy(), index=profiles["id"].to_numpy())
+        profile = u["profileid"].map(names_of)
+        system |= profile.str.contains(_NON_SELLING_PROFILE, na=False)
+        used["non_sellers"] = "UserType, IsActive, Profile.Name and the user's name"
     owns = ids.isin(owners)
     idle = active.eq("false") & ~owns
     role = team.where(team.notna(), None)
@@ -547,7 +581,7 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
     used = {}
     if users is not None:
         owners = set(opps["rep_id"].dropna().astype("str"))
-        tables["reps"], used = _users(users, roles, owners, notes)
+        tables["reps"], used = _users(users, roles, owners, notes, objects)
     if accounts is not None:
         tables["accounts"] = _accounts(accounts)
     if leads is not None:
@@ -598,6 +632,7 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
         **({"team": used["team"]} if "team" in used else {}),
         **({"region": used["region"]} if "region" in used else {}),
         **({"manager": used["manager"]} if "manager" in used else {}),
+        **({"non_sellers": used["non_sellers"]} if "non_sellers" in used else {}),
         "notes": notes,
     }  # fmt: skip
     return tables, config

@@ -268,3 +268,22 @@ def test_spm_import_says_what_each_file_is_and_whom_it_left_out(export, tmp_path
     out = capsys.readouterr().out
     assert "Opportunity.csv: Opportunity" in out and "Contact.csv: not used" in out
     assert "are not selling reps" in out and "Integration User" in out
+
+
+def test_territories_and_profiles_say_team_region_and_who_sells(tmp_path):
+    folder = _objects(tmp_path / "export")
+    users = pd.read_csv(folder / "User.csv", dtype=str)
+    users["ProfileId"] = ["00eS", "00eA"]
+    users.to_csv(folder / "User.csv", index=False)
+    pd.DataFrame({"Id": ["00eS", "00eA"], "Name": ["Standard User", "System Administrator"],
+                  "UserLicenseId": ["100A", "100A"]}).to_csv(folder / "Profile.csv", index=False)
+    pd.DataFrame({"Id": ["0MIW", "0MIN"], "Name": ["West", "West North"],
+                  "ParentTerritory2Id": ["", "0MIW"], "Territory2ModelId": ["0MCA", "0MCA"]}
+                 ).to_csv(folder / "Territory2.csv", index=False)  # fmt: skip
+    pd.DataFrame({"Id": ["0R0A"], "UserId": ["005A"], "Territory2Id": ["0MIN"]}).to_csv(
+        folder / "UserTerritory2Association.csv", index=False)
+    ds = load_dataset(import_export("salesforce", [folder], tmp_path / "ds"))
+    reps = ds["reps"].set_index("rep_id")
+    assert (reps.loc["005A", "team"], reps.loc["005A", "region"]) == ("West North", "West")
+    assert reps.loc["005B", "role"] == "Non-seller"  # a system administrator
+    assert set(ds.reps["rep_id"]) == {"005A"}
