@@ -497,8 +497,10 @@ def _reason(
         if new_closed
         else f"{new_rep} is expected to win {new:.0%} in {industry} (no deal closed there yet)"
     )
+    if gone and (old_rep is None or pd.isna(old_rep)):
+        return f"no owner yet; {won_by}"
     if gone:
-        return f"{old_rep} has left; {won_by}"
+        return f"{old_rep} has left or is no selling rep; {won_by}"
     if new > old + 0.005:
         return f"{won_by} against {old:.0%} ({old_closed} closed) for {old_rep}"
     return (

@@ -143,3 +143,21 @@ def test_warehouse_in_postgresql(postgres_url, tmp_path):
     assert ds.reconciliation().equals(from_files.reconciliation())
     assert ds.opportunities["amount"].sum() == pytest.approx(
         from_files.opportunities["amount"].sum())
+
+
+@needs_seeds
+def test_every_report_renders_on_the_seeds_where_nothing_is_usable(tmp_path):
+    import json
+
+    from tests.report.test_runner import spm
+
+    db = _duckdb(tmp_path / "sf.duckdb", _seed_frames(SF_SEEDS))
+    folder = _config(tmp_path / "ds", str(db), "salesforce")
+    result = spm("run", "--data", str(folder), "--period", "2019-Q1", "--out", str(tmp_path / "o"),
+                 "--jobs", "2", "--quiet")  # fmt: skip
+    manifest = json.loads((tmp_path / "o" / "2019-Q1" / "manifest.json").read_text())
+    failed = {n["name"]: n["error"] for n in manifest["notebooks"] if n["status"] != "ok"}
+    assert not failed and result.returncode == 0, failed
+    figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}
+    assert figures["data_quality"]["rows_quarantined"] == 57
+    assert figures["rep_performance"]["bookings"] == 0
