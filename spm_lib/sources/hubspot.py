@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib.sources.objects import column, normalise, stamps, truthy
+from spm_lib.sources.objects import column, deleted, flag_text, normalise, stamps, truthy
 from spm_lib.sources.salesforce import NON_SELLER
 
 WON, LOST = "Closed Won", "Closed Lost"
@@ -50,24 +50,12 @@ def recognise(frame: pd.DataFrame) -> str | None:
     return next((name for name, needed in rules if needed <= c), None)
 
 
-def _gone(frame: pd.DataFrame) -> pd.Series:
-    out = pd.Series(False, index=frame.index)
-    for name in ("isdeleted", "fivetrandeleted"):
-        if name in frame:
-            out |= truthy(frame[name])
-    return out
-
-
-def _flag(mask: pd.Series) -> pd.Series:
-    return mask.map({True: "true", False: "false"})
-
-
 def _stage_names(stages: pd.DataFrame | None, pipelines: pd.DataFrame | None) -> tuple[
         dict[str, str], list[str], bool]:  # fmt: skip
     """stage_id -> canonical stage name, open stages in order, several pipelines?"""
     if stages is None:
         return {}, [], False
-    stages = stages[~_gone(stages)]
+    stages = stages[~deleted(stages)]
     labels = {} if pipelines is None else dict(zip(pipelines["pipelineid"], pipelines["label"],
                                                    strict=True))  # fmt: skip
     several = stages["pipelineid"].nunique() > 1
@@ -87,7 +75,7 @@ def _history(props: pd.DataFrame | None, entries: pd.DataFrame | None,
     """The state after each change, from property history (and stage entries)."""
     rows = []
     if props is not None:
-        p = props[~_gone(props)]
+        p = props[~deleted(props)]
         p = p.assign(field=p["name"].astype("str").str.casefold().map(PROPERTIES),
                      at=stamps(p["timestamp"]))  # fmt: skip
         p = p[p["field"].notna()]
@@ -151,12 +139,12 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
         "close_date": stamps(column(deal, "propertyclosedate")),
         "stage": stage.where(stage.notna(), stage_id),
         "amount": column(deal, "propertyamount"),
-        "is_closed": _flag(stage.isin([WON, LOST])).where(stage.notna(), None),
-        "is_won": _flag(stage.eq(WON)).where(stage.notna(), None),
+        "is_closed": flag_text(stage.isin([WON, LOST])).where(stage.notna(), None),
+        "is_won": flag_text(stage.eq(WON)).where(stage.notna(), None),
         "modified_date": stamps(column(deal, "propertyhslastmodifieddate")),
         "deal_name": column(deal, "propertydealname"),
         "pipeline": column(deal, "dealpipelineid"),
-        "deleted": _flag(_gone(deal)), "merged": _flag(merged),
+        "deleted": flag_text(deleted(deal)), "merged": flag_text(merged),
     })  # fmt: skip
     tables = {"opportunities": opps}
     owners = objects.get("owner")
@@ -169,7 +157,7 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
         tables["reps"] = pd.DataFrame({
             "rep_id": owners["ownerid"], "name": name,
             "role": pd.Series(None, index=owners.index).where(person, NON_SELLER),
-            "deleted": _flag(_gone(owners)),
+            "deleted": flag_text(deleted(owners)),
         })  # fmt: skip
         if (~person).any():
             notes.append(f"{int((~person).sum())} owners are not people (queues, teams): "

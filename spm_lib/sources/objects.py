@@ -94,3 +94,18 @@ def days(values: pd.Series) -> pd.Series:
         return text.dt.normalize()
     day = text.str.extract(r"^(\d{4}-\d{2}-\d{2})", expand=False)
     return pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")
+
+
+def deleted(frame: pd.DataFrame) -> pd.Series:
+    """Rows deleted at the source (normalised columns): ``IsDeleted`` / ``is_deleted`` or a
+    connector's ``_fivetran_deleted``."""
+    out = pd.Series(False, index=frame.index)
+    for name in ("isdeleted", "fivetrandeleted"):
+        if name in frame:
+            out |= truthy(frame[name])
+    return out
+
+
+def flag_text(mask: pd.Series) -> pd.Series:
+    """A boolean mask as the flag text the loader reads (``true``/``false``)."""
+    return mask.map({True: "true", False: "false"})

@@ -46,7 +46,17 @@ import re
 import numpy as np
 import pandas as pd
 
-from spm_lib.sources.objects import column, days, flags, has, normalise, stamps, truthy
+from spm_lib.sources.objects import (
+    column,
+    days,
+    deleted,
+    flag_text,
+    flags,
+    has,
+    normalise,
+    stamps,
+    truthy,
+)
 
 DEFAULT_STAGES = [
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
@@ -97,15 +107,6 @@ def recognise(frame: pd.DataFrame) -> str | None:
     return next((name for name, needed in rules if needed <= c), None)
 
 
-def _deleted(frame: pd.DataFrame) -> pd.Series:
-    """Deleted at the source: ``IsDeleted`` or a connector's ``_fivetran_deleted``."""
-    out = pd.Series(False, index=frame.index)
-    for name in ("isdeleted", "fivetrandeleted"):
-        if name in frame:
-            out |= truthy(frame[name])
-    return out
-
-
 def _superseded(frame: pd.DataFrame) -> pd.Series:
     """An earlier version in a connector's history mode (``_fivetran_active`` false)."""
     if "fivetranactive" not in frame:
@@ -114,8 +115,8 @@ def _superseded(frame: pd.DataFrame) -> pd.Series:
 
 
 def _left_out(frame: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
-    out["deleted"] = _deleted(frame).map({True: "true", False: "false"})
-    out["superseded"] = _superseded(frame).map({True: "true", False: "false"})
+    out["deleted"] = flag_text(deleted(frame))
+    out["superseded"] = flag_text(_superseded(frame))
     return out
 
 
@@ -194,7 +195,7 @@ def _currencies(objects, notes: list[str]) -> tuple[str, dict[str, float], pd.Da
     types, dated = _one(objects, "CurrencyType"), _one(objects, "DatedConversionRate")
     corporate, rates = "USD", {}
     if types is not None:
-        types = types[~_deleted(types)]
+        types = types[~deleted(types)]
         corp = types[truthy(column(types, "iscorporate"))]
         if len(corp):
             corporate = str(corp["isocode"].iloc[0]).strip().upper()
@@ -278,7 +279,7 @@ def _versions_history(v: pd.DataFrame) -> pd.DataFrame:
         "forecast_category": column(v, "forecastcategoryname", "forecastcategory"),
         "probability": column(v, "probability"),
     })  # fmt: skip
-    out["deleted"] = _deleted(v).map({True: "true", False: "false"})
+    out["deleted"] = flag_text(deleted(v))
     return out
 
 
@@ -292,7 +293,7 @@ def _field_history(f: pd.DataFrame, opps: pd.DataFrame) -> pd.DataFrame:
     field's value at a change is its latest new value so far, else the old value of its first
     later change, else the deal's current value."""
     name = f["field"].astype("str").str.replace("_", "").str.casefold()
-    f = f[~_deleted(f)].assign(field=name.map(FIELD_COLUMNS), at=stamps(column(f, "createddate")))
+    f = f[~deleted(f)].assign(field=name.map(FIELD_COLUMNS), at=stamps(column(f, "createddate")))
     # "created" rows mark the deal's creation: the state then is a change of its own
     f = f[f["field"].notna() | name.eq("created")]
     current = opps.set_index("opportunity_id")
@@ -320,7 +321,7 @@ def _territories(u: pd.DataFrame, objects) -> tuple[pd.Series, pd.Series] | None
     links, areas = _one(objects, "UserTerritory2Association"), _one(objects, "Territory2")
     if links is None or areas is None:
         return None
-    links = links[~_deleted(links)].drop_duplicates("userid")
+    links = links[~deleted(links)].drop_duplicates("userid")
     key = areas["id"].to_numpy()
     names = pd.Series(column(areas, "name").to_numpy(), index=key)
     parents = pd.Series(column(areas, "parentterritory2id").to_numpy(), index=key)
@@ -345,7 +346,7 @@ def _users(u: pd.DataFrame, roles: pd.DataFrame | None, owners: set[str],
     role_id = column(u, "userroleid")
     team = region = pd.Series(None, index=u.index, dtype="object")
     if roles is not None:
-        roles = roles[~_deleted(roles)].drop_duplicates("id")
+        roles = roles[~deleted(roles)].drop_duplicates("id")
         role_name = pd.Series(column(roles, "name").to_numpy(), index=roles["id"].to_numpy())
         parent = pd.Series(column(roles, "parentroleid").to_numpy(), index=roles["id"].to_numpy())
         team = role_id.map(role_name)
@@ -451,7 +452,7 @@ def _activities(tasks: pd.DataFrame | None, events: pd.DataFrame | None) -> pd.D
 def _splits(s: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     s = s.assign(share=pd.to_numeric(column(s, "splitpercentage"), errors="coerce") / 100)
     if "splittypeid" in s and s["splittypeid"].nunique() > 1:
-        live = s[~_deleted(s)]
+        live = s[~deleted(s)]
         sums = live.groupby(["splittypeid", "opportunityid"])["share"].sum()
         whole = (sums.sub(1).abs() < 1e-6).groupby(level=0).mean()
         rows = live.groupby("splittypeid").size()
