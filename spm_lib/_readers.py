@@ -76,21 +76,6 @@ def _sniff_separator(path: Path, encoding: str) -> str:
     return best if counts[best] else ","
 
 
-def _without_nul(path: Path):
-    """The file, or its bytes without NUL characters when it has any (a rich-text field
-    exported from Salesforce may hold one; the CSV parser would cut the row there)."""
-    import gzip
-    import io
-
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as handle:
-        found = any(b"\0" in chunk for chunk in iter(lambda: handle.read(1 << 20), b""))
-    if not found:
-        return path
-    with opener(path, "rb") as handle:
-        return io.BytesIO(handle.read().replace(b"\0", b""))
-
-
 def read_raw(
     path: Path, table: str, options: ReadOptions | None = None
 ) -> tuple[pd.DataFrame, dict]:
@@ -117,13 +102,10 @@ def read_raw(
                                   na_values=[""], engine="openpyxl")  # fmt: skip
         else:
             encodings = (options.encoding,) if options.encoding else ENCODINGS
-            source = _without_nul(path)
             for i, encoding in enumerate(encodings):
                 try:
                     separator = options.separator or _sniff_separator(path, encoding)
-                    if hasattr(source, "seek"):
-                        source.seek(0)
-                    frame = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""],
+                    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
                                         encoding=encoding, sep=separator)  # fmt: skip
                     detected = {"encoding": encoding, "separator": separator}
                     break

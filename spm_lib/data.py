@@ -216,15 +216,8 @@ class Dataset:
             + quarantine["column"].astype("str")
             + "); details only in the whole-company report"
         )
-        warnings = self.warnings
-        if len(warnings):
-            kept = pd.Series(False, index=warnings.index)
-            for name, frame in tables.items():
-                spec = TABLES.get(name)
-                if spec is None or len(spec.key) != 1 or not (warnings["table"] == name).any():
-                    continue
-                kept |= (warnings["table"] == name) & warnings["key"].isin(frame[spec.key[0]])
-            warnings = warnings[kept].reset_index(drop=True)
+        # warnings are on opportunities (spm_lib.data_warnings): the audience's own deals
+        warnings = self.warnings[self.warnings["key"].isin(opp_ids)].reset_index(drop=True)
         return replace(
             self,
             tables=tables,
@@ -365,18 +358,14 @@ def _align_reference_case(
         todo = column.notna() & ~in_keys(column, pd.Index(keys, dtype=object))
         if not todo.any():
             continue
-        folded = pd.DataFrame({"fold": _fold(keys), "key": keys})
-        counts = folded.groupby("fold")["key"].agg(["size", "first"])
-        looked = _fold(column[todo]).map(counts["size"])
-        single = looked.eq(1)
+        candidates = keys.groupby(_fold(keys).to_numpy()).agg(sorted)  # folded -> its keys
+        found = _fold(column[todo]).map(candidates)
+        count = found.map(len, na_action="ignore")
+        single = count.eq(1)
         if single.any():
-            index = single[single].index
-            typed.loc[index, ref.column] = (
-                _fold(column[index]).map(counts["first"]).astype("str")
-            )
-        for pos in looked[looked.gt(1)].index:
-            value = column[pos]
-            matches = sorted(folded.loc[folded["fold"] == _fold(pd.Series([value]))[0], "key"])
+            typed.loc[single[single].index, ref.column] = found[single].str[0].astype("str")
+        for pos in count[count.gt(1)].index:
+            value, matches = column[pos], found[pos]
             records.append({
                 "row": int(pos) + 1, "column": ref.column, "check": f"ambiguous_{ref.column}",
                 "value": value,
@@ -412,11 +401,6 @@ def _superseded_copies(table: str, typed: pd.DataFrame, keys: pd.Series) -> list
     return out
 
 
-def _currency_rates(config: Config) -> dict[str, float]:
-    return {str(k).upper(): float(v)
-            for k, v in (config.extra.get("currency_rates") or {}).items()}  # fmt: skip
-
-
 def _convert_currencies(typed: pd.DataFrame, config: Config) -> tuple[list[dict], pd.DataFrame]:
     """Amounts in another currency are converted with spm.yaml ``currency_rates`` (units of
     the dataset's currency per unit of the other); without a rate, the row is quarantined.
@@ -427,7 +411,8 @@ def _convert_currencies(typed: pd.DataFrame, config: Config) -> tuple[list[dict]
 
     if "currency" not in typed or typed["currency"].isna().all():
         return [], pd.DataFrame(columns=WARNING_FIELDS)
-    rates = _currency_rates(config)
+    rates = {str(k).upper(): float(v)
+             for k, v in (config.extra.get("currency_rates") or {}).items()}  # fmt: skip
     code = typed["currency"].str.upper().str.strip()
     other = code.notna() & (code != config.currency.upper())
     known = other & code.isin(list(rates))

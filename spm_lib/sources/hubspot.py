@@ -26,6 +26,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spm_lib.sources.objects import column, deleted, flag_text, normalise, stamps, truthy
+from spm_lib.sources.objects import recognise as first_rule
 from spm_lib.sources.salesforce import NON_SELLER
 
 WON, LOST = "Closed Won", "Closed Lost"
@@ -35,8 +36,7 @@ PROPERTIES = {"dealstage": "stage", "amount": "amount", "closedate": "close_date
 
 
 def recognise(frame: pd.DataFrame) -> str | None:
-    c = set(frame.columns)
-    rules = [
+    return first_rule(frame, [
         ("deal_property_history", {"dealid", "name", "timestamp", "value"}),
         ("deal_stage", {"dealid", "dateentered", "value"}),
         ("merged_deal", {"dealid", "mergeddealid"}),
@@ -46,8 +46,7 @@ def recognise(frame: pd.DataFrame) -> str | None:
         ("deal", {"dealid", "dealpipelinestageid"}),
         ("deal", {"dealid", "propertydealname"}),
         ("owner", {"ownerid", "email"}),
-    ]
-    return next((name for name, needed in rules if needed <= c), None)
+    ])
 
 
 def _stage_names(stages: pd.DataFrame | None, pipelines: pd.DataFrame | None) -> tuple[

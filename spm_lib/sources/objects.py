@@ -30,6 +30,12 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[list(seen.values())].set_axis(list(seen), axis=1)
 
 
+def recognise(frame: pd.DataFrame, rules: list[tuple[str, set[str]]]) -> str | None:
+    """The name of the first rule whose columns (keys) the frame has all of, or None."""
+    present = set(frame.columns)
+    return next((name for name, needed in rules if needed <= present), None)
+
+
 def column(frame: pd.DataFrame, *names: str) -> pd.Series:
     """The first of ``names`` (keys) that ``frame`` has, else an empty column."""
     for name in names:

@@ -57,6 +57,7 @@ from spm_lib.sources.objects import (
     stamps,
     truthy,
 )
+from spm_lib.sources.objects import recognise as first_rule
 
 DEFAULT_STAGES = [
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
@@ -76,8 +77,7 @@ _NON_SELLING_PROFILE = re.compile(
 
 def recognise(frame: pd.DataFrame) -> str | None:
     """The Salesforce object a frame (normalised columns) holds, or None."""
-    c = set(frame.columns)
-    rules = [
+    return first_rule(frame, [
         ("OpportunityVersions", {"id", "stagename", "closedate", "fivetranstart"}),
         ("OpportunityFieldHistory", {"opportunityid", "field", "newvalue"}),
         ("OpportunityHistory", {"opportunityid", "stagename"}),
@@ -103,8 +103,7 @@ def recognise(frame: pd.DataFrame) -> str | None:
         ("Account", {"id", "name", "industry"}),
         ("Account", {"id", "name", "billingcountry"}),
         ("Account", {"id", "name", "numberofemployees"}),
-    ]
-    return next((name for name, needed in rules if needed <= c), None)
+    ])
 
 
 def _superseded(frame: pd.DataFrame) -> pd.Series:
