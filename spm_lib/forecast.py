@@ -176,6 +176,13 @@ class ArimaFit:
         steps = np.arange(1, h + 1)
         return self.sigma**2 * (1 + (steps - 1) * (1 + self.theta) ** 2)
 
+    def covariance(self, h: int) -> np.ndarray:
+        """sigma^2 Psi Psi' with Psi[i, j] = psi_(i - j), psi_0 = 1, psi_k = 1 + theta: the
+        errors of steps 1..h share the shocks between them (diagonal = :meth:`variance`)."""
+        lag = np.subtract.outer(np.arange(h), np.arange(h))
+        psi = np.where(lag == 0, 1.0, np.where(lag > 0, 1 + self.theta, 0.0))
+        return self.sigma**2 * psi @ psi.T
+
 
 def fit_arima011(x: np.ndarray) -> ArimaFit:
     """Conditional least squares: for each theta the drift has a closed form
@@ -221,10 +228,9 @@ def _naive_wide(y: np.ndarray, h: int, z: float) -> tuple[np.ndarray, np.ndarray
     return np.full(h, level), 1.5 * z * sigma * np.sqrt(np.arange(1, h + 1))
 
 
-def _combined(
-    x: np.ndarray, h: int, z: float
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Mean of the combined models on adjusted series ``x`` and the interval half-width."""
+def _combined_paths(x: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Mean of the combined models on adjusted series ``x`` and the (widened) covariance of
+    the ``h`` forecast errors."""
     arima = fit_arima011(x)
     parts = {"arima": arima.forecast(h)}
     for name, fn in (("ses", _ses), ("damped", _damped), ("theta", _theta)):
@@ -235,8 +241,26 @@ def _combined(
         if np.all(np.isfinite(values)):
             parts[name] = values
     mean = np.mean(list(parts.values()), axis=0)
-    half = INTERVAL_WIDENING * z * np.sqrt(arima.variance(h))
-    return mean, half, parts
+    return mean, INTERVAL_WIDENING**2 * arima.covariance(h), parts
+
+
+def _profile_indices(
+    profile: pd.Series | None, y: pd.Series, m: int
+) -> tuple[np.ndarray, bool] | None:
+    """Multiplicative seasonal indices by position ``t % m`` of ``y`` taken from ``profile``
+    (a reference series on the same calendar, such as the company's bookings), or None when
+    the reference is not seasonal or not all positive."""
+    if profile is None or m <= 1:
+        return None
+    ref = pd.to_numeric(profile, errors="coerce").fillna(0.0)
+    ref = ref.loc[: y.index[-1]] if len(y) else ref
+    values = ref.to_numpy(dtype=float)
+    if len(values) < 2 * m or not np.all(values > 0) or not is_seasonal(values, m):
+        return None
+    idx = seasonal_indices(values, m, True)
+    # align: position 0 of the reference's indices is its own first period
+    shift = (ref.index.get_loc(y.index[0]) if len(y) and y.index[0] in ref.index else 0) % m
+    return np.roll(idx, -shift), True
 
 
 def forecast(
@@ -244,13 +268,18 @@ def forecast(
     horizon: int,
     level: float = 0.8,
     season: int | None = None,
+    profile: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Forecast ``horizon`` periods of ``y`` with a ``level`` prediction interval.
 
     ``y`` is a monthly or quarterly Series (PeriodIndex or DatetimeIndex with a frequency; the
-    season length is inferred, or given as ``season``). Returns a DataFrame indexed by the
-    future periods with columns ``mean``, ``lower``, ``upper``; ``attrs["method"]`` names what
-    was used. See the module docstring for the method.
+    season length is inferred, or given as ``season``). ``profile``, a seasonal reference on
+    the same calendar (the company's bookings for a region's), supplies the seasonal indices
+    instead of ``y``'s own: a part of a hierarchy shares the whole's calendar (quarter-end
+    pushes) and its own indices are noisier. Returns a DataFrame indexed by the future periods
+    with columns ``mean``, ``lower``, ``upper``; ``attrs["method"]`` names what was used and
+    ``attrs["covariance"]`` is the h x h covariance of the forecast errors (the interval's
+    basis; a sum of periods has variance 1' C 1). See the module docstring for the method.
 
     >>> y = pd.Series([10.0, 12, 11, 13, 12, 14, 13, 15],
     ...               index=pd.period_range("2026-01", periods=8, freq="M"))
@@ -268,26 +297,30 @@ def forecast(
     non_negative = n > 0 and bool(np.all(values >= 0))
     if n < MIN_POINTS:
         mean, half = _naive_wide(values, horizon, z)
+        cov = np.diag((half / z) ** 2)
         method = f"naive with a wide interval (only {n} points)"
     elif np.ptp(values) == 0:
-        mean, half = np.full(horizon, values[-1]), np.zeros(horizon)
+        mean, cov = np.full(horizon, values[-1]), np.zeros((horizon, horizon))
         method = "constant series: flat forecast"
     else:
-        seasonal = is_seasonal(values, m)
-        multiplicative = seasonal and bool(np.all(values > 0))
+        pooled = _profile_indices(profile, y, m) if non_negative else None
+        seasonal = pooled is not None or is_seasonal(values, m)
+        multiplicative = pooled is not None or (seasonal and bool(np.all(values > 0)))
         if seasonal:
-            idx = seasonal_indices(values, m, multiplicative)
+            idx = pooled[0] if pooled is not None else seasonal_indices(values, m, multiplicative)
             s_in, s_out = idx[np.arange(n) % m], idx[np.arange(n, n + horizon) % m]
         else:
             s_in, s_out = np.zeros(n), np.zeros(horizon)
         adjusted = values / s_in if multiplicative else values - s_in
-        mean, half, parts = _combined(adjusted, horizon, z)
+        mean, cov, parts = _combined_paths(adjusted, horizon)
         if multiplicative:
-            mean, half = mean * s_out, half * s_out
+            mean, cov = mean * s_out, cov * np.outer(s_out, s_out)
         else:
             mean = mean + s_out
         kind = "multiplicative" if multiplicative else "additive" if seasonal else "no"
-        method = f"mean of {', '.join(sorted(parts))}; {kind} seasonality"
+        source = " (the reference series' profile)" if pooled is not None else ""
+        method = f"mean of {', '.join(sorted(parts))}; {kind} seasonality{source}"
+    half = z * np.sqrt(np.diag(cov))
     lower, upper = mean - half, mean + half
     if non_negative:
         mean, lower, upper = (np.maximum(a, 0.0) for a in (mean, lower, upper))
@@ -296,6 +329,7 @@ def forecast(
     )
     out.attrs["method"] = method
     out.attrs["level"] = level
+    out.attrs["covariance"] = np.asarray(cov).tolist()  # a list: pandas compares attrs
     return out
 
 
@@ -363,6 +397,35 @@ Forecaster = Callable[..., pd.DataFrame]
 DEFAULT_MODELS: dict[str, Forecaster] = {"forecast": forecast, "seasonal_naive": seasonal_naive}
 
 
+def accuracy(
+    name: str, pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    m: int,
+) -> dict | None:
+    """One model's scores over rolling-origin ``pieces`` (train, actual, mean, lower, upper):
+    ``mase`` (mean over origins of MASE scaled by that origin's training data), ``smape``,
+    ``wape`` = sum|y - f| / sum|y|, ``bias`` = sum(f - y) / sum(y), ``coverage`` = share of
+    actuals inside [lower, upper], and ``n`` forecasts scored. None without pieces."""
+    if not pieces:
+        return None
+    mases = [mase(a, f, train, m) for train, a, f, _, _ in pieces]
+    e = np.concatenate([f - a for _, a, f, _, _ in pieces])
+    a = np.concatenate([p[1] for p in pieces])
+    inside = np.concatenate([(act >= lo) & (act <= hi) for _, act, _, lo, hi in pieces])
+    total = float(np.abs(a).sum())
+    return {
+        "model": name,
+        "mase": float(np.nanmean(mases)) if np.isfinite(mases).any() else float("nan"),
+        "smape": float(np.mean([smape(act, f) for _, act, f, _, _ in pieces])),
+        "wape": float(np.abs(e).sum() / total) if total else float("nan"),
+        "bias": float(e.sum() / a.sum()) if a.sum() else float("nan"),
+        "coverage": float(inside.mean()),
+        "n": int(len(e)),
+    }
+
+
+ACCURACY_COLUMNS = ["model", "mase", "smape", "wape", "bias", "coverage", "n"]
+
+
 def backtest(
     y: pd.Series,
     horizon: int,
@@ -375,10 +438,7 @@ def backtest(
 
     The last ``origins`` forecast origins (one period apart, each with at least ``min_train``
     points before it, default :data:`MIN_POINTS`) each forecast the ``horizon`` periods after
-    it from the data before it. Per model:
-    ``mase`` (mean over origins of MASE scaled by that origin's training data), ``smape``,
-    ``wape`` = sum|y - f| / sum|y|, ``bias`` = sum(f - y) / sum(y), ``coverage`` = share of
-    actuals inside [lower, upper], and ``n`` forecasts scored. Seasonal naive is the yardstick.
+    it from the data before it; scored by :func:`accuracy`. Seasonal naive is the yardstick.
     """
     models = models or DEFAULT_MODELS
     values = pd.to_numeric(y, errors="coerce").fillna(0.0)
@@ -388,31 +448,13 @@ def backtest(
     first = max(min_train, n - horizon - origins + 1)
     rows = []
     for name, model in models.items():
-        errs, acts, preds, inside, mases, smapes = [], [], [], [], [], []
+        pieces = []
         for origin in range(first, n - horizon + 1):
             train, test = values.iloc[:origin], values.iloc[origin : origin + horizon]
             fc = model(train, len(test), level=level)
-            f = fc["mean"].to_numpy()
-            a = test.to_numpy()
-            errs.append(f - a)
-            acts.append(a)
-            preds.append(f)
-            inside.append((a >= fc["lower"].to_numpy()) & (a <= fc["upper"].to_numpy()))
-            mases.append(mase(a, f, train.to_numpy(), m))
-            smapes.append(smape(a, f))
-        if not errs:
-            continue
-        e, a = np.concatenate(errs), np.concatenate(acts)
-        total = float(np.abs(a).sum())
-        rows.append(
-            {
-                "model": name,
-                "mase": float(np.nanmean(mases)) if np.isfinite(mases).any() else float("nan"),
-                "smape": float(np.mean(smapes)),
-                "wape": float(np.abs(e).sum() / total) if total else float("nan"),
-                "bias": float(e.sum() / a.sum()) if a.sum() else float("nan"),
-                "coverage": float(np.concatenate(inside).mean()),
-                "n": int(len(e)),
-            }
-        )
-    return pd.DataFrame(rows, columns=["model", "mase", "smape", "wape", "bias", "coverage", "n"])
+            pieces.append((train.to_numpy(), test.to_numpy(), fc["mean"].to_numpy(),
+                           fc["lower"].to_numpy(), fc["upper"].to_numpy()))  # fmt: skip
+        row = accuracy(name, pieces, m)
+        if row is not None:
+            rows.append(row)
+    return pd.DataFrame(rows, columns=ACCURACY_COLUMNS)

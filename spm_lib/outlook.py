@@ -11,15 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from spm_lib import coherent
 from spm_lib.data import Dataset
-from spm_lib.forecast import backtest, forecast
 from spm_lib.periods import Period, quarter_label
 from spm_lib.pipeline import PipelineForecast, combine_forecasts, pipeline_forecast
 from spm_lib.series import bookings_series
 from spm_lib.tracking import (
+    HISTORY_COLUMNS,
     accuracy_summary,
-    backfill,
-    forecasts_as_of,
     merge_history,
     read_history,
     score,
@@ -27,6 +26,35 @@ from spm_lib.tracking import (
 )
 
 TRACKED_LEVELS = ("company", "region")
+BACKTEST_HORIZON = 6
+BACKTEST_ORIGINS = 24
+
+
+@dataclass
+class ForecastRun:
+    """The run's one set of coherent forecasts: ``live`` from the end of the report period,
+    ``runs`` from each of the earlier month ends of the backtest (``live`` is the last),
+    ``history`` the monthly bookings of every series known at the period end."""
+
+    history: pd.DataFrame
+    runs: list[coherent.CoherentForecast]
+    interval: float
+
+    @property
+    def live(self) -> coherent.CoherentForecast:
+        return self.runs[-1]
+
+
+def forecast_run(
+    ds: Dataset, period: Period, interval: float = 0.8, horizon_months: int = 6,
+    origins: int = BACKTEST_ORIGINS,
+) -> ForecastRun:
+    """Coherent forecasts (:mod:`spm_lib.coherent`) from the end of ``period`` and from each
+    of the ``origins`` month ends before it: computed once, read by every table and chart."""
+    history, runs = coherent.rolling_forecasts(
+        ds, _origin(period), BACKTEST_HORIZON, origins, interval, live_horizon=horizon_months
+    )
+    return ForecastRun(history, runs, interval)
 
 
 @dataclass
@@ -81,29 +109,33 @@ def quota_total(ds: Dataset, target: pd.Period) -> float:
     return float(quotas.loc[inside, "amount"].sum()) if inside.any() else float("nan")
 
 
-def quarter_outlook(ds: Dataset, period: Period, interval: float = 0.8) -> QuarterOutlook:
-    """The next quarter after ``period``, forecast from the data known at its end."""
+def quarter_outlook(ds: Dataset, period: Period, run: ForecastRun) -> QuarterOutlook:
+    """The next quarter after ``period``: the coherent company forecast (the sum of its months)
+    beside the pipeline forecast, from the data known at the period's end."""
+    live = run.live
+    quarters = live.series(coherent.COMPANY, "Q")
+    target = quarters.index[0] if len(quarters) else pd.Period(_origin(period), "M").asfreq(
+        quarterly(ds, "company", period).index.freq) + 1
+    row = quarters.iloc[0] if len(quarters) else pd.Series({"mean": float("nan"),
+                                                             "lower": float("nan"),
+                                                             "upper": float("nan")})
     company = quarterly(ds, "company", period)["Company"]
-    fc = forecast(company, 1, level=interval)
-    target = fc.index[0]
-    last_year = target - 4
-    same_q = float(company.get(last_year, float("nan")))
+    same_q = float(company.get(target - 4, float("nan")))
     pipe = pipeline_forecast(ds, end=target.end_time.normalize(), as_of=_origin(period))
     q = pipe.quantiles()
-    row = fc.iloc[0]
-    if pipe.history.empty:  # no past window to calibrate on: the time series stands alone
+    if pipe.history.empty or row["mean"] != row["mean"]:
         combined = {"mean": float(row["mean"]), "weight_time_series": 1.0, "weight_pipeline": 0.0}
     else:
         combined = combine_forecasts(
-            row["mean"], row["lower"], row["upper"], interval, q["p10"], q["p50"], q["p90"]
+            row["mean"], row["lower"], row["upper"], run.interval, q["p10"], q["p50"], q["p90"]
         )
     return QuarterOutlook(
         target=target,
         forecast_mean=float(row["mean"]),
         forecast_lower=float(row["lower"]),
         forecast_upper=float(row["upper"]),
-        interval=interval,
-        method=fc.attrs["method"],
+        interval=run.interval,
+        method=live.methods.get(coherent.COMPANY, "no history to forecast from"),
         same_quarter_last_year=same_q,
         quota=quota_total(ds, target),
         pipeline=pipe,
@@ -111,57 +143,102 @@ def quarter_outlook(ds: Dataset, period: Period, interval: float = 0.8) -> Quart
     )
 
 
-def monthly_fan(
-    ds: Dataset, period: Period, horizon_months: int = 6, interval: float = 0.8
-) -> tuple[pd.Series, pd.DataFrame]:
-    """Company monthly bookings known at the end of ``period`` and their forecast."""
-    history = bookings_series(ds, "company", "M", as_of=_origin(period))["Company"]
-    return history, forecast(history, horizon_months, level=interval)
+def monthly_fan(run: ForecastRun) -> tuple[pd.Series, pd.DataFrame]:
+    """Company monthly bookings known at the origin and their coherent forecast."""
+    return run.history[coherent.COMPANY], run.live.series(coherent.COMPANY, "M")
 
 
-def group_forecasts(ds: Dataset, level: str, period: Period, interval: float = 0.8) -> pd.DataFrame:
-    """Next-quarter forecast per group of ``level``: series, mean, lower, upper, last_year
-    (same quarter a year earlier), change (mean / last_year - 1)."""
-    table = quarterly(ds, level, period)
-    rows = forecasts_as_of(table, table.index[-1], level, horizons=1, interval=interval)
-    rows["last_year"] = [
-        float(table[s].get(pd.Period(t, freq=table.index.freq) - 4, float("nan")))
-        for s, t in zip(rows["series"], rows["target"], strict=True)
-    ]
+def coherence(run: ForecastRun) -> dict[str, float]:
+    """The next quarter's company forecast three ways that must agree: ``quarter`` (the
+    headline), ``sum_of_months`` (its months) and ``sum_of_regions`` (its regions)."""
+    live = run.live
+    q = live.quarterly
+    first = q["period"].min() if len(q) else None
+    if first is None:
+        nan = float("nan")
+        return {"quarter": nan, "sum_of_months": nan, "sum_of_regions": nan}
+    company = live.monthly[live.monthly["series"] == coherent.COMPANY]
+    months = company[company["period"].map(lambda p: p.asfreq(first.freq) == first)]
+    regions = q[(q["level"] == "region") & (q["period"] == first)]
+    headline = q[(q["series"] == coherent.COMPANY) & (q["period"] == first)]["mean"]
+    return {
+        "quarter": float(headline.iloc[0]),
+        "sum_of_months": float(months["mean"].sum()),
+        "sum_of_regions": float(regions["mean"].sum()) if len(regions) else float("nan"),
+    }
+
+
+def group_forecasts(ds: Dataset, level: str, period: Period, run: ForecastRun) -> pd.DataFrame:
+    """Next-quarter coherent forecast per group of ``level``: series, target, mean, lower,
+    upper, last_year (the same quarter a year before), change (mean / last_year - 1)."""
+    q = run.live.quarterly
+    first = q["period"].min() if len(q) else None
+    rows = q[(q["level"] == level) & (q["period"] == first)].copy()
+    table = quarterly(ds, "company", period)
+    actual = run.history.copy()
+    actual.index = actual.index.asfreq(table.index.freq) if len(actual) else actual.index
+    by_quarter = actual.groupby(level=0).sum()
+    rows["last_year"] = [float(by_quarter[s].get(first - 4, float("nan")))
+                         if s in by_quarter else float("nan") for s in rows["series"]]  # fmt: skip
     rows["change"] = rows["mean"] / rows["last_year"].where(rows["last_year"] > 0) - 1
-    rows["target"] = rows["target"].map(quarter_label)
-    return rows[["series", "target", "mean", "lower", "upper", "last_year", "change"]]
+    rows["target"] = rows["period"].map(quarter_label)
+    return rows[["series", "target", "mean", "lower", "upper", "last_year", "change"]].reset_index(
+        drop=True
+    )
 
 
-def accuracy_backtest(
-    ds: Dataset, period: Period, interval: float = 0.8, origins: int = 24
-) -> pd.DataFrame:
-    """Rolling-origin backtest (6 months ahead) of the forecaster and seasonal naive on the
-    company's and each region's monthly bookings: one row per (series, model)."""
-    frames = []
-    for level in ("company", "region"):
-        table = bookings_series(ds, level, "M", as_of=_origin(period))
-        for name in table.columns:
-            result = backtest(table[name].dropna(), 6, origins=origins, level=interval)
-            frames.append(result.assign(series=name))
-    out = pd.concat(frames, ignore_index=True)
-    return out[["series", "model", "mase", "smape", "wape", "bias", "coverage", "n"]]
+def accuracy_backtest(run: ForecastRun) -> pd.DataFrame:
+    """Rolling-origin backtest (6 months ahead, from each month end of the run) of the coherent
+    forecast and seasonal naive on the company's and each region's monthly bookings: one row
+    per (series, model), plus ``ratio`` = the method's MASE / seasonal naive's."""
+    out = coherent.backtest(run.history, run.runs, horizon=BACKTEST_HORIZON)
+    naive = out[out["model"] == "seasonal_naive"].set_index("series")["mase"]
+    out["ratio"] = out["mase"] / out["series"].map(naive)
+    return out[["series", "model", "mase", "ratio", "smape", "wape", "bias", "coverage", "n"]]
+
+
+def backtest_summary(table: pd.DataFrame) -> dict[str, float]:
+    """Over the company and region series: ``worst_mase_ratio`` (the highest ratio of the
+    method's MASE to seasonal naive's), ``coverage_min`` and ``coverage_max`` (interval coverage
+    of the method)."""
+    ours = table[table["model"] == "forecast"]
+    nan = float("nan")
+    if ours.empty:
+        return {"worst_mase_ratio": nan, "coverage_min": nan, "coverage_max": nan}
+    return {
+        "worst_mase_ratio": float(ours["ratio"].max()),
+        "coverage_min": float(ours["coverage"].min()),
+        "coverage_max": float(ours["coverage"].max()),
+    }
+
+
+def _history_rows(run: coherent.CoherentForecast, source: str) -> pd.DataFrame:
+    q = run.quarterly
+    q = q[q["level"].isin(TRACKED_LEVELS)]
+    if q.empty:
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    made_at = run.origin.asfreq(q["period"].iloc[0].freq)
+    return pd.DataFrame({
+        "made_at": str(made_at), "level": q["level"], "series": q["series"].astype(str),
+        "target": q["period"].astype(str), "horizon": [(p - made_at).n for p in q["period"]],
+        "mean": q["mean"], "lower": q["lower"], "upper": q["upper"],
+        "interval": run.interval, "source": source,
+    })[HISTORY_COLUMNS]  # fmt: skip
 
 
 def tracked_history(
-    ds: Dataset,
-    period: Period,
+    run: ForecastRun,
     history_path: str | Path | None = None,
-    interval: float = 0.8,
     backfill_quarters: int = 8,
 ) -> pd.DataFrame:
-    """Backfilled forecasts, the stored history (if any) and this run's forecasts, merged;
-    written back to ``history_path`` when given."""
-    frames = []
-    for level in TRACKED_LEVELS:
-        table = quarterly(ds, level, period)
-        frames.append(backfill(table, level, quarters=backfill_quarters, interval=interval))
-        frames.append(forecasts_as_of(table, table.index[-1], level, horizons=2, interval=interval))
+    """This run's coherent quarter forecasts (company and regions, one and two quarters
+    ahead), the backfill (the run's own forecasts from earlier quarter ends, made from the
+    data known then) and the stored history (if any), merged; written back to
+    ``history_path`` when given."""
+    quarter_ends = [r for r in run.runs[:-1] if r.origin is not None
+                    and r.origin.month % 3 == run.live.origin.month % 3]  # fmt: skip
+    frames = [_history_rows(r, "backfill") for r in quarter_ends[-backfill_quarters:]]
+    frames.append(_history_rows(run.live, "run"))
     stored = read_history(history_path) if history_path else None
     history = merge_history(stored, *frames) if stored is not None else merge_history(*frames)
     if history_path:
@@ -169,11 +246,25 @@ def tracked_history(
     return history
 
 
+def quarterly_actuals(run: ForecastRun, freq: str) -> dict[str, pd.DataFrame]:
+    """The run's monthly bookings summed by quarter (``freq``), by tracked level."""
+    table = run.history.copy()
+    if len(table):
+        table.index = table.index.asfreq(freq)
+    by_quarter = table.groupby(level=0).sum()
+    levels = {node.name: node.level for node in run.live.nodes}
+    return {level: by_quarter[[c for c in by_quarter if levels.get(c) == level]]
+            for level in TRACKED_LEVELS}  # fmt: skip
+
+
 def tracking_scores(
-    ds: Dataset, period: Period, history: pd.DataFrame
+    ds: Dataset, period: Period, run: ForecastRun, history: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(scored forecasts, summary by level and horizon) against actuals known at period end."""
-    actuals = {level: quarterly(ds, level, period) for level in TRACKED_LEVELS}
+    """(scored forecasts, summary by level and horizon) against actuals known at period end
+    (the quarters the run's history closes)."""
+    freq = quarterly(ds, "company", period).index.freq
+    actuals = {level: t.loc[: pd.Period(_origin(period), freq)]
+               for level, t in quarterly_actuals(run, freq).items()}  # fmt: skip
     scored = score(history, actuals)
     return scored, accuracy_summary(scored)
 
@@ -213,17 +304,29 @@ def reading(view: QuarterOutlook) -> str:
 
 
 def backtest_reading(table: pd.DataFrame) -> str:
-    """Whether the forecaster beat seasonal naive on the company series, in one sentence."""
-    company = table[table["series"] == "Company"].set_index("model")
-    if not {"forecast", "seasonal_naive"} <= set(company.index):
+    """Whether the method beat seasonal naive on every series shown, in one or two sentences;
+    names the series where it did not (seasonal naive is the better method there)."""
+    ours = table[table["model"] == "forecast"].set_index("series")
+    if ours.empty or "Company" not in ours.index:
         return "Not enough history to backtest the company series."
-    ours, naive = company.loc["forecast"], company.loc["seasonal_naive"]
-    verdict = "beat" if ours["mase"] < naive["mase"] else "did not beat"
-    return (
-        f"Over the last {int(ours['n'])} monthly forecasts (6 months ahead), the method {verdict} "
-        f"seasonal naive on company bookings: MASE {ours['mase']:.2f} against {naive['mase']:.2f}; "
-        f"its {ours['coverage']:.0%} of actuals fell inside the interval."
+    company = ours.loc["Company"]
+    naive = table[table["model"] == "seasonal_naive"].set_index("series")["mase"]
+    verdict = "beat" if company["ratio"] < 1 else "did not beat"
+    text = (
+        f"Over the last {int(company['n'])} monthly forecasts (6 months ahead), the method "
+        f"{verdict} seasonal naive on company bookings: MASE {company['mase']:.2f} against "
+        f"{naive['Company']:.2f}; {company['coverage']:.0%} of actuals fell inside the "
+        f"{'interval'}."
     )
+    losing = [s for s in ours.index if s != "Company" and ours.at[s, "ratio"] >= 1]
+    if losing:
+        names = ", ".join(losing)
+        text += (f" On {names} it did not beat seasonal naive (the same month a year before), "
+                 f"the better method there on this data: the series is too noisy for a model "
+                 f"to add to last year's figure.")  # fmt: skip
+    else:
+        text += " It beat seasonal naive on every region too."
+    return text
 
 
 def pipeline_quarters(ds: Dataset, as_of: pd.Timestamp | None = None) -> pd.DataFrame:

@@ -5,7 +5,8 @@ with one row per forecast: ``made_at`` (the last complete quarter the forecast k
 (company, region, team), ``series`` (the group), ``target`` (the quarter forecast),
 ``horizon`` (quarters ahead), ``mean``, ``lower``, ``upper``, ``interval`` and ``source``
 (``run``, or ``backfill`` for forecasts recomputed as of earlier quarters from the data known
-then). A later forecast for the same (made_at, level, series, target) replaces an earlier one.
+then, :func:`spm_lib.outlook.tracked_history`). A later forecast for the same (made_at,
+level, series, target) replaces an earlier one.
 
 Scores per forecast with an actual: signed error = (F - A) / A, absolute percentage error
 = |F - A| / A, hit = |F - A| / A <= 10%, and whether the interval held the actual.
@@ -18,51 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spm_lib.forecast import forecast
-
 HISTORY_COLUMNS = ["made_at", "level", "series", "target", "horizon", "mean", "lower", "upper",
                    "interval", "source"]  # fmt: skip
 KEY = ["made_at", "level", "series", "target"]
 HIT_TOLERANCE = 0.10
-
-
-def forecasts_as_of(
-    quarterly: pd.DataFrame,
-    made_at: pd.Period,
-    level: str,
-    horizons: int = 2,
-    interval: float = 0.8,
-    source: str = "run",
-) -> pd.DataFrame:
-    """Forecasts of every column of ``quarterly`` from the data up to ``made_at`` inclusive."""
-    rows = []
-    known = quarterly.loc[:made_at]
-    for series in known.columns:
-        y = known[series].dropna()
-        if y.empty:
-            continue
-        fc = forecast(y, horizons, level=interval)
-        for h, (target, row) in enumerate(fc.iterrows(), start=1):
-            rows.append({"made_at": str(made_at), "level": level, "series": str(series),
-                         "target": str(target), "horizon": h, "mean": row["mean"],
-                         "lower": row["lower"], "upper": row["upper"], "interval": interval,
-                         "source": source})  # fmt: skip
-    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
-
-
-def backfill(
-    quarterly: pd.DataFrame,
-    level: str,
-    quarters: int = 8,
-    horizons: int = 2,
-    interval: float = 0.8,
-) -> pd.DataFrame:
-    """Forecasts as of each of the ``quarters`` quarters before the last one, using only the
-    data up to each (the history the report would have kept had it run then)."""
-    ends = quarterly.index[-(quarters + 1) : -1]
-    frames = [forecasts_as_of(quarterly, q, level, horizons, interval, "backfill") for q in ends]
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=HISTORY_COLUMNS)
 
 
 def read_history(path: str | Path) -> pd.DataFrame:

@@ -1,15 +1,13 @@
-"""Forecast history: merge precedence, file round trip, scoring, backfill without hindsight."""
+"""Forecast history: merge precedence, file round trip, scoring."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from spm_lib.tracking import (
     HISTORY_COLUMNS,
     accuracy_summary,
-    backfill,
     merge_history,
     read_history,
     score,
@@ -46,14 +44,3 @@ def test_scores_by_hand():
     summary = accuracy_summary(scored).iloc[0]
     assert summary["forecasts"] == 2 and summary["bias"] == pytest.approx(-0.1)
     assert summary["mape"] == pytest.approx(0.15) and summary["hit_rate"] == 0.5
-
-
-def test_backfill_sees_no_future():
-    index = pd.period_range("2022Q1", periods=16, freq="Q")
-    values = np.full(16, 100.0)
-    spiked = values.copy()
-    spiked[-1] = 10_000.0  # a spike in the last quarter
-    plain = backfill(pd.DataFrame({"Company": values}, index=index), "company", quarters=4)
-    spike = backfill(pd.DataFrame({"Company": spiked}, index=index), "company", quarters=4)
-    pd.testing.assert_frame_equal(plain, spike)  # no backfilled forecast used the last quarter
-    assert plain["made_at"].unique().tolist() == ["2024Q4", "2025Q1", "2025Q2", "2025Q3"]

@@ -50,13 +50,19 @@ def format_money(value: object, currency: str = "USD") -> str:
 
 
 def format_percent(value: float | None, digits: int | None = None) -> str:
-    """A fraction as a percentage: ``0.27 -> 27%``, ``0.045 -> 4.5%``, ``0.00012 -> 0.01%``."""
+    """A fraction as a percentage: ``0.27 -> 27%``, ``0.045 -> 4.5%``, ``0.00012 -> 0.01%``.
+
+    Rounding never crosses 100%, the quota line: ``0.9993 -> 99.9%``, not ``100%``."""
     if _is_missing(value):
         return MISSING
     pct = float(value) * 100
     if digits is None:
         digits = 0 if abs(pct) >= 10 else 1 if abs(pct) >= 1 or pct == 0 else 2
-    return f"{pct:.{digits}f}%"
+    text = f"{pct:.{digits}f}"
+    if pct < 100 <= float(text):  # rounded up onto the line: one decimal, rounded down
+        step = 10 ** max(digits + 1, 1)
+        text = f"{math.floor(pct * step) / step:.{max(digits + 1, 1)}f}"
+    return f"{text}%"
 
 
 def format_change(value: float | None) -> str:

@@ -1,0 +1,339 @@
+"""One set of bookings forecasts per run, coherent across months, quarters and the hierarchy.
+
+The hierarchy is the company, its regions and their teams (a rep's region and team, from the
+full reps table, so SDRs' and departed reps' deals count too; a rep without one is in
+``(no region)`` / ``(no team)``). Every series is forecast by month:
+
+1. **Base forecasts**: :func:`spm_lib.forecast.forecast` per series; regions and teams use the
+   company's seasonal profile (they share its calendar of quarter-end pushes, and their own
+   seasonal indices are noisier), the company its own.
+2. **Reconciliation**: WLS with variance scaling (:func:`spm_lib.reconcile.wls`) month by
+   month, so teams add up to their region and regions to the company exactly.
+3. **Quarters** are sums of reconciled months: a quarter's forecast keeps the monthly seasonal
+   pattern and equals the sum of its months. Its interval comes from the base model's
+   covariance of those months' errors (1' C 1), centred on the reconciled sum; a month's from
+   the base model's variance, centred on the reconciled month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from spm_lib.data import Dataset
+from spm_lib.forecast import ACCURACY_COLUMNS, MIN_POINTS, accuracy, forecast, seasonal_naive
+from spm_lib.reconcile import summing_matrix, wls
+from spm_lib.series import COMPANY, bookings_series, period_freq
+
+NO_REGION = "(no region)"
+NO_TEAM = "(no team)"
+LEVEL_ORDER = {"company": 0, "region": 1, "team": 2}
+
+
+@dataclass(frozen=True)
+class Node:
+    level: str
+    name: str
+
+
+def hierarchy_bookings(
+    ds: Dataset, as_of: pd.Timestamp | str | None = None
+) -> tuple[pd.DataFrame, list[Node], dict[str, list[str]]]:
+    """Monthly bookings of every series of the hierarchy known at ``as_of``.
+
+    Returns (table with one column per node, in ``nodes`` order; the nodes; the aggregates'
+    bottom members). The bottom level is the team, named ``team`` where that is unique across
+    regions and ``region / team`` otherwise; without any team it is the region.
+    """
+    company = bookings_series(ds, "company", "M", as_of=as_of)
+    index = company.index
+    as_of_ts = pd.Timestamp(as_of if as_of is not None else ds.as_of)
+    opps = ds.opportunities
+    won = opps[opps["is_won"] & opps["close_date"].notna() & (opps["close_date"] <= as_of_ts)]
+    reps = ds["reps"].set_index("rep_id")
+    region = won["rep_id"].map(reps["region"]).fillna(NO_REGION).astype(str)
+    has_team = "team" in reps and reps["team"].notna().any()
+    team = (won["rep_id"].map(reps["team"]) if has_team else pd.Series(np.nan, index=won.index))
+    team = team.fillna(NO_TEAM).astype(str)
+    all_region = reps["region"].fillna(NO_REGION).astype(str)
+    all_team = reps["team"].fillna(NO_TEAM).astype(str) if has_team else all_region.map(
+        lambda _: NO_TEAM
+    )
+    pairs = sorted(set(zip(all_region, all_team, strict=True)) | set(zip(region, team,
+                                                                         strict=True)))
+    regions = sorted({r for r, _ in pairs})
+    team_names = [t for _, t in pairs]
+    unique_teams = len(set(team_names)) == len(team_names)
+
+    def bottom_name(r: str, t: str) -> str:
+        return t if unique_teams else f"{r} / {t}"
+
+    month = won["close_date"].dt.to_period(period_freq(ds, "M"))
+    if has_team:
+        keys = [bottom_name(r, t) for r, t in zip(region, team, strict=True)]
+        bottom = [bottom_name(r, t) for r, t in pairs]
+        members = {r: [bottom_name(r, t) for rr, t in pairs if rr == r] for r in regions}
+    else:
+        keys, bottom, members = list(region), regions, {}
+    table = won.groupby([month, pd.Index(keys, name="node")])["amount"].sum().unstack(
+        fill_value=0.0
+    )
+    table = table.reindex(index=index, columns=bottom, fill_value=0.0).astype(float)
+    booked = [b for b in bottom if table[b].abs().sum() > 0]  # a team that never booked adds 0
+    if booked and len(booked) < len(bottom):
+        table, bottom = table[booked], booked
+        members = {r: [b for b in v if b in booked] for r, v in members.items()}
+        members = {r: v for r, v in members.items() if v}
+        regions = [r for r in regions if r in members] if has_team else booked
+    nodes = [Node("company", COMPANY)]
+    parents = {COMPANY: bottom}
+    if has_team:
+        nodes += [Node("region", r) for r in regions]
+        parents.update(members)
+        for r in regions:
+            table[r] = table[members[r]].sum(axis=1)
+        nodes += [Node("team", b) for b in bottom]
+    else:
+        nodes += [Node("region", r) for r in regions]
+    table[COMPANY] = company[COMPANY]
+    table.columns.name = None
+    return table[[n.name for n in nodes]], nodes, parents
+
+
+@dataclass
+class CoherentForecast:
+    """Reconciled monthly and quarterly forecasts of every series, from one origin.
+
+    ``monthly`` and ``quarterly``: one row per (level, series, period) with ``mean``, ``lower``,
+    ``upper`` and ``base`` (the series' own forecast before reconciliation). ``history``: the
+    monthly bookings each series was forecast from. ``methods``: the base method per series.
+    """
+
+    origin: pd.Period
+    interval: float
+    monthly: pd.DataFrame
+    quarterly: pd.DataFrame
+    history: pd.DataFrame
+    methods: dict[str, str]
+    nodes: list[Node]
+
+    def series(self, name: str = COMPANY, freq: str = "M") -> pd.DataFrame:
+        """One series' forecast (mean, lower, upper) indexed by period."""
+        frame = self.monthly if freq == "M" else self.quarterly
+        rows = frame[frame["series"] == name]
+        return rows.set_index("period")[["mean", "lower", "upper"]]
+
+    def level(self, level: str, freq: str = "Q") -> pd.DataFrame:
+        frame = self.monthly if freq == "M" else self.quarterly
+        return frame[frame["level"] == level].reset_index(drop=True)
+
+
+def _quarter_periods(months: pd.PeriodIndex, qfreq: str) -> pd.PeriodIndex:
+    return months.asfreq(qfreq) if len(months) else pd.PeriodIndex(
+        [], freq=qfreq
+    )
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What earlier out-of-sample forecasts taught, per series: ``naive`` names the series whose
+    base forecast is seasonal naive (it beat the method there), ``scale`` multiplies a series'
+    interval half-widths so that ``interval`` of past errors fell inside."""
+
+    naive: frozenset[str] = frozenset()
+    scale: dict[str, float] | None = None
+    scored: int = 0
+
+
+MIN_SCORED = 24  # out-of-sample errors a series needs before its own interval scale is learnt
+MIN_SCORED_SWITCH = 24  # ... and before seasonal naive may replace the method
+SWITCH_MARGIN = 0.9  # seasonal naive's summed absolute error must be below 90% of the method's
+
+
+def coherent_forecast(
+    ds: Dataset,
+    as_of: pd.Timestamp | str | None = None,
+    horizon_months: int = 6,
+    interval: float = 0.8,
+    table: tuple | None = None,
+    calibration: Calibration | None = None,
+) -> CoherentForecast:
+    """Reconciled forecasts of every series for ``horizon_months`` months after the last
+    complete month on or before ``as_of``; quarters fully inside the horizon are summed.
+    ``table`` reuses a :func:`hierarchy_bookings` result (already cut at the origin);
+    ``calibration`` (from :func:`learn_calibration`) picks base models and interval scales."""
+    history, nodes, parents = table if table is not None else hierarchy_bookings(ds, as_of)
+    calibration = calibration or Calibration()
+    columns = ["level", "series", "period", "mean", "lower", "upper", "base", "naive", "half"]
+    if history.empty:
+        empty = pd.DataFrame(columns=columns)
+        return CoherentForecast(None, interval, empty, empty.copy(), history, {}, nodes)
+    z = float(norm.ppf(0.5 + interval / 2))
+    names = [n.name for n in nodes]
+    bottom = next(iter(parents.values()))
+    S = summing_matrix({k: v for k, v in parents.items()}, bottom).loc[names].to_numpy()
+    company = history[COMPANY]
+    base, naive, variance, covariances, methods = [], [], [], {}, {}
+    future = None
+    for node in nodes:
+        y = history[node.name]
+        fc = forecast(y, horizon_months, level=interval,
+                      profile=None if node.level == "company" else company)  # fmt: skip
+        sn = seasonal_naive(y, horizon_months, level=interval)
+        future = fc.index
+        naive.append(sn["mean"].to_numpy())
+        if node.name in calibration.naive:
+            base.append(sn["mean"].to_numpy())
+            cov = np.diag(((sn["upper"] - sn["mean"]).to_numpy() / z) ** 2)
+            methods[node.name] = "seasonal naive (it beat the method on this series' backtest)"
+        else:
+            base.append(fc["mean"].to_numpy())
+            cov = np.asarray(fc.attrs["covariance"], float)
+            methods[node.name] = fc.attrs["method"]
+        covariances[node.name] = cov
+        variance.append(np.diag(cov))
+    base_arr, var_arr = np.array(base), np.array(variance)
+    reconciled = wls(base_arr, var_arr, S)
+    non_negative = bool((history.to_numpy() >= 0).all())
+    if non_negative:
+        # clipping the bottom and re-adding keeps coherence
+        bottom_idx = [names.index(b) for b in bottom]
+        reconciled = S @ np.maximum(reconciled[bottom_idx], 0.0)
+    rows, qrows = [], []
+    qfreq = period_freq(ds, "Q")
+    quarters = _quarter_periods(future, qfreq)
+    scales = calibration.scale or {}
+    for i, node in enumerate(nodes):
+        c = scales.get(node.name, 1.0)
+        half = z * np.sqrt(var_arr[i])
+        for j, month in enumerate(future):
+            mean = reconciled[i, j]
+            lo, hi = mean - c * half[j], mean + c * half[j]
+            rows.append({"level": node.level, "series": node.name, "period": month,
+                         "mean": mean, "lower": max(lo, 0.0) if non_negative else lo,
+                         "upper": hi, "base": base_arr[i, j], "naive": naive[i][j],
+                         "half": half[j]})  # fmt: skip
+        for quarter in quarters.unique():
+            inside = np.flatnonzero(quarters == quarter)
+            if len(inside) < 3:  # the horizon ends inside this quarter
+                continue
+            cov = covariances[node.name][np.ix_(inside, inside)]
+            q_half = z * float(np.sqrt(max(cov.sum(), 0.0)))
+            q_mean = float(reconciled[i, inside].sum())
+            lo, hi = q_mean - c * q_half, q_mean + c * q_half
+            qrows.append({"level": node.level, "series": node.name, "period": quarter,
+                          "mean": q_mean, "lower": max(lo, 0.0) if non_negative else lo,
+                          "upper": hi, "base": float(base_arr[i, inside].sum()),
+                          "naive": float(np.sum(naive[i][inside])), "half": q_half})  # fmt: skip
+    return CoherentForecast(
+        origin=history.index[-1],
+        interval=interval,
+        monthly=pd.DataFrame(rows, columns=columns),
+        quarterly=pd.DataFrame(qrows, columns=columns),
+        history=history,
+        methods=methods,
+        nodes=nodes,
+    )
+
+
+def learn_calibration(
+    history: pd.DataFrame, runs: list[CoherentForecast], known_until: pd.Period, interval: float
+) -> Calibration:
+    """From the monthly forecasts in ``runs`` whose month is known by ``known_until``: per
+    series, seasonal naive replaces the method as base when its absolute errors summed lower
+    by a clear margin (:data:`SWITCH_MARGIN`, at least :data:`MIN_SCORED_SWITCH` errors), and
+    the interval scale is the ``interval`` quantile of |actual - forecast| / half-width over
+    the series' own errors (at least :data:`MIN_SCORED`; else over every series'; never below
+    1)."""
+    frames = [run.monthly for run in runs if len(run.monthly)]
+    if not frames:
+        return Calibration()
+    scored = pd.concat(frames, ignore_index=True)
+    scored = scored[scored["period"] <= known_until]
+    if scored.empty:
+        return Calibration()
+    actual = history.stack()
+    actual.index.names = ["period", "series"]
+    keys = pd.MultiIndex.from_arrays([scored["period"], scored["series"]])
+    scored = scored.assign(actual=actual.reindex(keys).to_numpy())
+    ratio = (scored["mean"] - scored["actual"]).abs() / scored["half"].where(scored["half"] > 0)
+    scored = scored.assign(ratio=ratio)
+    pooled = scored["ratio"].dropna()
+    # with too few errors of its own a series takes the quantile over every series; a scale
+    # never narrows the model's own interval
+    fallback = max(float(pooled.quantile(interval)), 1.0) if len(pooled) >= MIN_SCORED else 1.0
+    naive, scale = set(), {}
+    for name, rows in scored.groupby("series", sort=False):
+        own = rows["ratio"].dropna()
+        scale[name] = max(float(own.quantile(interval)), 1.0) if len(own) >= MIN_SCORED else (
+            fallback
+        )
+        naive_error = (rows["naive"] - rows["actual"]).abs().sum()
+        base_error = (rows["base"] - rows["actual"]).abs().sum()
+        if len(rows) >= MIN_SCORED_SWITCH and naive_error < SWITCH_MARGIN * base_error:
+            naive.add(name)
+    return Calibration(frozenset(naive), scale, int(len(scored)))
+
+
+def rolling_forecasts(
+    ds: Dataset,
+    as_of: pd.Timestamp | str | None = None,
+    horizon_months: int = 6,
+    origins: int = 24,
+    interval: float = 0.8,
+    live_horizon: int | None = None,
+) -> tuple[pd.DataFrame, list[CoherentForecast]]:
+    """Coherent forecasts made at each of the last ``origins`` month ends whose next
+    ``horizon_months`` months are known at ``as_of`` (each from the bookings before it, at
+    least :data:`~spm_lib.forecast.MIN_POINTS` months), each calibrated on the errors of the
+    runs before it that were known by then; the last run is the live forecast from ``as_of``,
+    calibrated on them all, over ``live_horizon`` months (default ``horizon_months``).
+    Returns (the full history table, the runs, oldest first)."""
+    history, nodes, parents = hierarchy_bookings(ds, as_of)
+    n = len(history)
+    first = max(MIN_POINTS, n - horizon_months - origins + 1)
+    runs: list[CoherentForecast] = []
+    for origin in range(first, n + 1) if first <= n else [n]:  # the live run, always
+        known = history.iloc[:origin]
+        learnt = learn_calibration(history, runs, known.index[-1], interval)
+        h = horizon_months if origin < n else max(live_horizon or 0, horizon_months)
+        runs.append(coherent_forecast(ds, horizon_months=h, interval=interval,
+                                      table=(known, nodes, parents),
+                                      calibration=learnt))  # fmt: skip
+    return history, runs
+
+
+def backtest(
+    history: pd.DataFrame,
+    runs: list[CoherentForecast],
+    levels: tuple[str, ...] = ("company", "region"),
+    horizon: int = 6,
+) -> pd.DataFrame:
+    """Scores of the coherent forecasts in ``runs`` and of seasonal naive from the same origins,
+    per series of ``levels``: one row per (series, model) with the columns of
+    :func:`spm_lib.forecast.accuracy` (seasonal naive is the yardstick)."""
+    rows = []
+    nodes = runs[0].nodes if runs else []
+    last = history.index[-1] if len(history) else None
+    runs = [r for r in runs if r.origin is not None and r.origin + horizon <= last]
+    for node in nodes:
+        if node.level not in levels:
+            continue
+        ours, naive = [], []
+        for run in runs:
+            fc = run.series(node.name).iloc[:horizon]
+            train = run.history[node.name]
+            actual = history[node.name].reindex(fc.index).to_numpy(float)
+            ours.append((train.to_numpy(float), actual, fc["mean"].to_numpy(),
+                         fc["lower"].to_numpy(), fc["upper"].to_numpy()))  # fmt: skip
+            sn = seasonal_naive(train, len(fc), level=run.interval)
+            naive.append((train.to_numpy(float), actual, sn["mean"].to_numpy(),
+                          sn["lower"].to_numpy(), sn["upper"].to_numpy()))  # fmt: skip
+        for name, pieces in (("forecast", ours), ("seasonal_naive", naive)):
+            row = accuracy(name, pieces, 12)
+            if row is not None:
+                rows.append({"level": node.level, "series": node.name, **row})
+    return pd.DataFrame(rows, columns=["level", "series", *ACCURACY_COLUMNS])
