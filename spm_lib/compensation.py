@@ -46,6 +46,7 @@ from spm_lib.plans import (
     tier_portions,
     to_cents,
 )
+from spm_lib.roster import COUNTED, rep_status
 
 ZERO = Decimal("0.00")
 NO_QUOTA_TIER = "no quota: base rate"
@@ -241,6 +242,34 @@ def _quota_period_lines(
     return lines, quota
 
 
+def _after_departure(
+    ds: Dataset, period: Period, plans: dict[str, Plan], lines: list[dict]
+) -> list[dict]:
+    """Lines of kind ``departure`` that take back what a rep who left may not be paid under
+    the plan's ``pay_after_departure``: commission and SPIF lines dated after the end date
+    (``through_end_date``), or every such line of a period the rep did not finish (``none``).
+    Each names the line it offsets, so the statement lists what was withheld."""
+    ends = ds["reps"].drop_duplicates("rep_id").set_index("rep_id")["end_date"]
+    out = []
+    for line in lines:
+        if line["kind"] not in ("commission", "spif") or not line["amount"]:
+            continue
+        plan = plans.get(line["plan"])
+        end = ends.get(line["rep_id"])
+        if plan is None or end is None or pd.isna(end) or plan.pay_after_departure == "all":
+            continue
+        end_day = end.date()
+        withheld = (line["date"] > end_day if plan.pay_after_departure == "through_end_date"
+                    else end_day < period.end)  # fmt: skip
+        if withheld:
+            out.append(line | {
+                "kind": "departure", "credit": ZERO, "amount": -line["amount"],
+                "note": f"not paid: the rep left on {end_day} (pay_after_departure: "
+                        f"{plan.pay_after_departure}); {line['kind']} of {line['date']}",
+            })  # fmt: skip
+    return out
+
+
 def ledger(
     ds: Dataset,
     period: Period | str,
@@ -250,7 +279,8 @@ def ledger(
     """Every line that a statement for ``period`` pays, and the quota periods behind it.
 
     Returns (lines, quota_periods): lines as in :data:`LINE_COLUMNS` (kind: commission, spif,
-    clawback, cap) dated in the period; quota_periods per (rep_id, plan, quota_period): quota,
+    clawback, cap, departure: see :func:`_after_departure`) dated in the period; quota_periods
+    per (rep_id, plan, quota_period): quota,
     credit_to_date (cumulative credit to the period's end), earned_before / earned_to_date
     (commission before the period and to its end, uncapped), cap.
     """
@@ -307,6 +337,7 @@ def ledger(
                                  "earned_before": earned_before, "earned_to_date": earned_to,
                                  "cap": cap})  # fmt: skip
         lines += _clawbacks(ds, plan, rep, period, credit, quota_period_lines, ledgers)
+    lines += _after_departure(ds, period, plans, lines)
     frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
     frame = frame.sort_values(["rep_id", "date", "kind"], kind="stable").reset_index(drop=True)
     quota_frame = pd.DataFrame(
@@ -388,7 +419,9 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
     """One row per rep in scope (employed in the period, or credited in it): rep_id, name,
     team, region, plan, credited_bookings, quota, attainment, tier_1 .. tier_n (commission by
     tier), base_rate_no_quota (commission paid at the base rate for want of a quota),
-    commission, spifs, clawbacks, cap_adjustment, payout, note.
+    commission, spifs, clawbacks, cap_adjustment, after_departure (what the plan's
+    pay_after_departure withholds, negative), payout, note; ``status`` (:mod:`spm_lib.roster`)
+    after the plan.
 
     credited_bookings = credits dated in the period (net of cancellations under a plan whose
     clawback reduces attainment); quota = the quota of the plan's quota periods overlapping the
@@ -433,13 +466,17 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
             commission.loc[commission["tier"] == NO_QUOTA_TIER, "amount"], ZERO
         )
         row["commission"] = sum(commission["amount"], ZERO)
-        for kind, column in (("spif", "spifs"), ("clawback", "clawbacks"),
-                             ("cap", "cap_adjustment")):  # fmt: skip
+        kinds = (("spif", "spifs"), ("clawback", "clawbacks"), ("cap", "cap_adjustment"),
+                 ("departure", "after_departure"))  # fmt: skip
+        for kind, column in kinds:
             row[column] = sum(mine.loc[mine["kind"] == kind, "amount"], ZERO)
         row["payout"] = sum(mine["amount"], ZERO)
         row["note"] = _note(plan, quota, commission)
         rows.append(row)
     out = pd.DataFrame(rows)
+    if len(out):
+        status = rep_status(ds, period).set_index("rep_id")["status"]
+        out.insert(5, "status", out["rep_id"].map(status).fillna("not in the reps table"))
     out.attrs["tiers"] = {f"tier_{i + 1}": _tier_header(plans, i) for i in range(n_tiers)}
     return out
 
@@ -529,23 +566,30 @@ def plan_curves(
 
 def headline(statement: pd.DataFrame) -> dict[str, float]:
     """Key figures of a statement: total_payout, credited_bookings, cost_of_sales_pct
-    (payout / credited bookings), reps_paid, reps_with_quota and reps_above_quota
-    (attainment >= 100%)."""
+    (payout / credited bookings), reps_paid, reps_with_quota and reps_above_quota (counted reps
+    at or above 100%, unrounded: :func:`spm_lib.attainment.at_quota`, the count rep
+    performance shows too)."""
+    from spm_lib.attainment import at_quota
+
     payout = float(sum(statement["payout"], ZERO))
     booked = float(sum(statement["credited_bookings"], ZERO))
-    attainment = statement["attainment"].astype(float)
+    quota = pd.to_numeric(statement["quota"].astype(object), errors="coerce").astype(float)
+    counted = statement["status"].isin(COUNTED) if "status" in statement else True
+    table = pd.DataFrame({"counted": counted, "quota": quota,
+                          "attainment": statement["attainment"].astype(float)})  # fmt: skip
+    reps = at_quota(table)
     return {
         "total_payout": payout,
         "credited_bookings": booked,
         "cost_of_sales_pct": payout / booked if booked else float("nan"),
         "reps_paid": int((statement["payout"] != 0).sum()),
-        "reps_with_quota": int(attainment.notna().sum()),
-        "reps_above_quota": int((attainment >= 1).sum()),
+        "reps_with_quota": reps["reps_with_quota"],
+        "reps_above_quota": reps["reps_at_or_above_quota"],
     }
 
 
 MONEY_COLUMNS = ["credited_bookings", "quota", "base_rate_no_quota", "commission", "spifs",
-                 "clawbacks", "cap_adjustment", "payout"]  # fmt: skip
+                 "clawbacks", "cap_adjustment", "after_departure", "payout"]  # fmt: skip
 
 
 def statement_formats(statement: pd.DataFrame) -> dict[str, str]:
@@ -582,6 +626,19 @@ def plan_summary(plans: dict[str, Plan]) -> pd.DataFrame:
             "ramp": ", ".join(f"{float(r):.0%}" for r in plan.ramp) or "none",
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def withheld_after_departure(lines: pd.DataFrame, statement: pd.DataFrame) -> pd.DataFrame:
+    """Per rep who left, what the plan's pay_after_departure did not pay: rep_id, name,
+    end_date, lines, amount (positive: the money withheld)."""
+    gone = lines[lines["kind"] == "departure"]
+    if gone.empty:
+        return pd.DataFrame(columns=["rep_id", "name", "lines", "amount"])
+    out = gone.groupby("rep_id").agg(lines=("amount", "size"),
+                                     amount=("amount", lambda a: -sum(a, ZERO)))  # fmt: skip
+    names = statement.set_index("rep_id")["name"]
+    out.insert(0, "name", names.reindex(out.index))
+    return out.reset_index()
 
 
 def line_summary(lines: pd.DataFrame) -> pd.DataFrame:

@@ -18,6 +18,9 @@ A plan, under ``commission_plans: {name: {...}}``::
       spifs: [{product: Suite, amount: 500}]  # a fixed bonus per won deal of the product
       clawback: {days: 90, reduce_attainment: false}
       no_quota: base_rate          # a period without quota pays base_rate flat; or: error
+      pay_after_departure: through_end_date  # credits dated after a rep's end_date: none
+                                   # (nothing is paid for a period the rep did not finish),
+                                   # through_end_date (default: paid up to the end date) or all
 
 Tiers may decelerate (a multiplier below the previous tier's). Within a tier the rate is
 linear; a credit that crosses a boundary is split across the tiers it spans
@@ -40,8 +43,9 @@ CENT = Decimal("0.01")
 PERIODS = ("month", "quarter", "year")
 PLAN_KEYS = {
     "applies_to", "quota_period", "quota", "ramp", "base_rate", "tiers", "cap", "spifs",
-    "clawback", "no_quota", "description",
+    "clawback", "no_quota", "description", "pay_after_departure",
 }  # fmt: skip
+AFTER_DEPARTURE = ("none", "through_end_date", "all")
 
 
 def to_cents(value: Any) -> Decimal:
@@ -87,6 +91,7 @@ class Plan:
     clawback_days: int | None = None
     clawback_reduces_attainment: bool = False
     no_quota: str = "base_rate"
+    pay_after_departure: str = "through_end_date"
 
     @property
     def decelerates(self) -> bool:
@@ -261,6 +266,9 @@ def parse_plan(name: str, raw: Any) -> Plan:
     no_quota = raw.get("no_quota", "base_rate")
     if no_quota not in ("base_rate", "error"):
         raise _error(name, "no_quota", f"{no_quota!r}", "base_rate or error")
+    after = raw.get("pay_after_departure", "through_end_date")
+    if after not in AFTER_DEPARTURE:
+        raise _error(name, "pay_after_departure", f"{after!r}", "none, through_end_date or all")
     return Plan(
         name=name,
         base_rate=_decimal(name, "base_rate", raw["base_rate"]),
@@ -279,6 +287,7 @@ def parse_plan(name: str, raw: Any) -> Plan:
         else None,
         clawback_reduces_attainment=bool(clawback.get("reduce_attainment", False)),
         no_quota=no_quota,
+        pay_after_departure=after,
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from scipy import optimize, special, stats
 
 from spm_lib.data import Dataset
 from spm_lib.periods import Period
+from spm_lib.roster import COUNTED, rep_status
 
 TRAILING_MONTHS = 12
 
@@ -67,8 +68,11 @@ def win_rate_board(
 ) -> pd.DataFrame:
     """Reps ranked by shrunk win rate (count) over the ``months`` months to the period end.
 
-    Columns: rank, rep_id, name, team, region, won, lost, raw_rate, shrunk_rate, lower, upper.
-    Reps without a closed deal in the window are listed last with the prior's rate.
+    Columns: rank, rep_id, name, team, region, status, won, lost, raw_rate, shrunk_rate,
+    lower, upper. Only counted reps (:mod:`spm_lib.roster`: active or ramping) are ranked;
+    those who left by the period's end keep their rates (their deals inform the prior) and
+    come after, without a rank. Reps without a closed deal in the window are listed last among
+    their group with the prior's rate.
     """
     end = pd.Timestamp(period.end) + pd.Timedelta(days=1)
     start = end - pd.DateOffset(months=months)
@@ -82,9 +86,13 @@ def win_rate_board(
     board = counts.join(rates)
     board["raw_rate"] = board["won"] / board["closed"].where(board["closed"] > 0)
     board = board.join(reps[[c for c in ("name", "team", "region") if c in reps]])
-    board = board.sort_values(["shrunk_rate", "closed"], ascending=[False, False])
-    board["rank"] = np.arange(1, len(board) + 1)
-    board = board.rename_axis("rep_id").reset_index()
-    cols = ["rank", "rep_id", "name", "team", "region", "won", "lost", "raw_rate", "shrunk_rate",
-            "lower", "upper"]  # fmt: skip
+    status = rep_status(ds, period).set_index("rep_id")
+    board["status"] = status["status"].reindex(board.index).fillna("active")
+    board["_counted"] = board["status"].isin(COUNTED)
+    board = board.sort_values(["_counted", "shrunk_rate", "closed"], ascending=False)
+    ranks = np.arange(1, len(board) + 1, dtype=float)
+    board["rank"] = pd.array(np.where(board["_counted"], ranks, np.nan), dtype="Int64")
+    board = board.drop(columns="_counted").rename_axis("rep_id").reset_index()
+    cols = ["rank", "rep_id", "name", "team", "region", "status", "won", "lost", "raw_rate",
+            "shrunk_rate", "lower", "upper"]  # fmt: skip
     return board[[c for c in cols if c in board]]

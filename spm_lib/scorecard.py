@@ -1,6 +1,8 @@
 """The rep scorecard, the at-risk list and the pipeline movement of a period.
 
-- scorecard: one row per rep: bookings, quota, attainment, won/lost with the win rate and its
+- scorecard: one row per rep: bookings (owner), status (:mod:`spm_lib.roster`), credited
+  bookings, quota and attainment (official, :mod:`spm_lib.attainment`; the owner-bookings
+  variant beside it as attainment_owner), won/lost with the win rate and its
   shrunk value and 90% interval (trailing 12 months, see :mod:`spm_lib.ranking`), average deal,
   cycle, pipeline created, coverage; team and region roll-ups come from :mod:`spm_lib.metrics`
   with ``by="team"`` / ``by="region"``.
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib import metrics
+from spm_lib import attainment, metrics
 from spm_lib.data import Dataset
 from spm_lib.periods import Period
 from spm_lib.pipeline import pipeline_forecast
@@ -46,7 +48,10 @@ def active_in(ds: Dataset, period: Period) -> pd.Series:
 def scorecard(ds: Dataset, period: Period) -> pd.DataFrame:
     """One row per rep of the audience employed in the period (see module docstring for the
     columns' definitions)."""
-    att = metrics.quota_attainment(ds, period, "rep")
+    att = attainment.rep_attainment(ds, period)[
+        ["rep_id", "status", "credited_bookings", "quota", "attainment", "attainment_owner"]
+    ]
+    bookings = metrics.bookings(ds, period, "rep")[["rep_id", "bookings"]]
     wins = metrics.win_rate(ds, period, "rep")[["rep_id", "won", "lost", "win_rate"]]
     board = win_rate_board(ds, period)[["rep_id", "shrunk_rate", "lower", "upper"]]
     deal = metrics.average_deal_size(ds, period, "rep")[["rep_id", "average_deal"]]
@@ -56,9 +61,9 @@ def scorecard(ds: Dataset, period: Period) -> pd.DataFrame:
     reps = ds.reps[active_in(ds, period)]
     reps = reps[[c for c in ("rep_id", "name", "team", "region") if c in reps]]
     out = reps
-    for part in (att, wins, board, deal, cycle, created, coverage):
+    for part in (bookings, att, wins, board, deal, cycle, created, coverage):
         out = out.merge(part, on="rep_id", how="left")
-    return out.drop(columns=["won_deals"]).sort_values(
+    return out.sort_values(
         ["attainment", "bookings"], ascending=False, na_position="last", ignore_index=True
     )
 
@@ -186,25 +191,23 @@ def rollup(ds: Dataset, period: Period, by: str | None) -> pd.DataFrame:
 
 
 def headline(ds: Dataset, period: Period) -> dict[str, float]:
-    """The key figures for the audience: bookings, quota_attainment, win_rate and
-    reps_at_or_above_quota_pct for the period, the prior period and the same period last year
-    (suffixes ``_prior``, ``_last_year``); ``closed`` deals behind the win rate;
-    ``reps_with_quota``."""
+    """The key figures for the audience: bookings (owner bookings: what the CRM reports),
+    quota_attainment (official: credited bookings / quota over reps with a quota,
+    :mod:`spm_lib.attainment`), win_rate, reps_with_quota, reps_at_or_above_quota and
+    reps_at_or_above_quota_pct (counted reps, :func:`spm_lib.attainment.at_quota`) for the
+    period, the prior period and the same period last year (suffixes ``_prior``,
+    ``_last_year``); ``closed`` deals behind the win rate."""
     out: dict[str, float] = {}
     for suffix, p in (("", period), ("_prior", period.previous()),
                       ("_last_year", period.same_period_last_year())):  # fmt: skip
-        total = metrics.quota_attainment(ds, p, None).iloc[0]
+        total = metrics.bookings(ds, p, None).iloc[0]
         wins = metrics.win_rate(ds, p, None).iloc[0]
-        reps = metrics.quota_attainment(ds, p, "rep")
-        with_quota = reps[reps["quota"] > 0]
+        reps = attainment.rep_attainment(ds, p)
         out[f"bookings{suffix}"] = float(total["bookings"])
-        out[f"quota_attainment{suffix}"] = float(total["attainment"])
+        out[f"quota_attainment{suffix}"] = attainment.total_attainment(reps)
         out[f"win_rate{suffix}"] = float(wins["win_rate"])
         out[f"closed{suffix}"] = float(wins["closed"])
-        out[f"reps_with_quota{suffix}"] = float(len(with_quota))
-        out[f"reps_at_or_above_quota_pct{suffix}"] = (
-            float((with_quota["attainment"] >= 1).mean()) if len(with_quota) else float("nan")
-        )
+        out.update({f"{k}{suffix}": float(v) for k, v in attainment.at_quota(reps).items()})
     return out
 
 

@@ -1,0 +1,92 @@
+"""Who counts: each person's status in a period, from one function every report reads.
+
+:func:`rep_status` gives every person of the reps table one status for a period (the first
+that applies):
+
+- ``SDR``: a lead-development role (SDR, BDR): works leads, carries no bookings quota;
+- ``non-seller``: role ``Non-seller`` (an importer's automated or administrative user);
+- ``not yet hired``: hire_date after the period's end;
+- ``departed``: end_date on or before the period's end (left before or during the period);
+- ``ramping``: fewer than ``ramp_months`` whole months from the hire month to the period's
+  end month (the longest ramp of the commission plans, else :data:`DEFAULT_RAMP_MONTHS`);
+- ``active``: everyone else.
+
+``counted`` (active or ramping) is the rep set of rep counts, at-quota counts and rankings;
+departed reps keep their bookings in every total and are shown with their status, never
+ranked or flagged; SDRs and non-sellers appear only where leads or data quality are concerned.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from spm_lib.data import LEAD_DEVELOPMENT_ROLES, NON_SELLER, Dataset
+from spm_lib.periods import Period
+
+DEFAULT_RAMP_MONTHS = 3
+STATUSES = ("active", "ramping", "departed", "not yet hired", "SDR", "non-seller")
+COUNTED = ("active", "ramping")
+
+
+def ramp_months(ds: Dataset) -> int:
+    """Months a new hire ramps: the longest ``ramp`` of the dataset's commission plans, else
+    :data:`DEFAULT_RAMP_MONTHS`."""
+    plans = ds.config.commission_plans or {}
+    lengths = [len(p.get("ramp") or []) if isinstance(p, dict) else len(getattr(p, "ramp", ()))
+               for p in plans.values()]  # fmt: skip
+    longest = max(lengths, default=0)
+    return longest or DEFAULT_RAMP_MONTHS
+
+
+def rep_status(ds: Dataset, period: Period, ramp: int | None = None) -> pd.DataFrame:
+    """One row per person of the (narrowed) reps table: rep_id, name, team, region, hire_date,
+    end_date, status (see the module docstring), counted (active or ramping)."""
+    people = ds["reps"]
+    ramp = ramp if ramp is not None else ramp_months(ds)
+    end = pd.Timestamp(period.end)
+    role = people["role"].fillna("").str.upper() if "role" in people else pd.Series(
+        "", index=people.index
+    )
+    hire, left = people["hire_date"], people["end_date"]
+    tenure = (end.year - hire.dt.year) * 12 + (end.month - hire.dt.month)
+    status = pd.Series("active", index=people.index, dtype=object)
+    status[tenure.notna() & (tenure < ramp)] = "ramping"
+    status[left.notna() & (left <= end)] = "departed"
+    status[hire.notna() & (hire > end)] = "not yet hired"
+    status[role == NON_SELLER.upper()] = "non-seller"
+    status[role.isin(LEAD_DEVELOPMENT_ROLES)] = "SDR"
+    columns = [c for c in ("rep_id", "name", "team", "region", "hire_date", "end_date")
+               if c in people]  # fmt: skip
+    out = people[columns].assign(status=status.to_numpy())
+    out["counted"] = out["status"].isin(COUNTED)
+    return out.reset_index(drop=True)
+
+
+def counted_ids(ds: Dataset, period: Period) -> set[str]:
+    """The rep_ids counted in ``period`` (active or ramping)."""
+    status = rep_status(ds, period)
+    return set(status.loc[status["counted"], "rep_id"])
+
+
+def who_counts(status: pd.DataFrame) -> str:
+    """One sentence on whom a report counts, from :func:`rep_status`: "48 reps counted (42
+    active, 6 ramping); 3 departed are shown but not ranked; 6 SDRs are not counted"."""
+    counts = status["status"].value_counts()
+
+    def n(name: str) -> int:
+        return int(counts.get(name, 0))
+
+    counted = n("active") + n("ramping")
+    text = f"{counted} reps counted ({n('active')} active, {n('ramping')} ramping)"
+    others = []
+    if n("departed"):
+        others.append(f"{n('departed')} who left by the period's end are shown with their "
+                      f"bookings but not counted or ranked")  # fmt: skip
+    if n("SDR"):
+        sdr = "SDR" if n("SDR") == 1 else "SDRs"
+        others.append(f"{n('SDR')} {sdr} (lead development, no bookings quota) not counted")
+    if n("non-seller"):
+        others.append(f"{n('non-seller')} non-selling users not counted")
+    if n("not yet hired"):
+        others.append(f"{n('not yet hired')} not yet hired")
+    return text + ("; " + "; ".join(others) if others else "") + "."
