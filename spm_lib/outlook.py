@@ -14,7 +14,12 @@ import pandas as pd
 from spm_lib import coherent
 from spm_lib.data import Dataset
 from spm_lib.periods import Period, quarter_label
-from spm_lib.pipeline import PipelineForecast, combine_forecasts, pipeline_forecast
+from spm_lib.pipeline import (
+    PipelineForecast,
+    combine_forecasts,
+    next_quarter,
+    pipeline_forecast,
+)
 from spm_lib.series import bookings_series
 from spm_lib.tracking import (
     HISTORY_COLUMNS,
@@ -121,7 +126,9 @@ def quarter_outlook(ds: Dataset, period: Period, run: ForecastRun) -> QuarterOut
                                                              "upper": float("nan")})
     company = quarterly(ds, "company", period)["Company"]
     same_q = float(company.get(target - 4, float("nan")))
-    pipe = pipeline_forecast(ds, end=target.end_time.normalize(), as_of=_origin(period))
+    quarter, pipe = next_quarter(ds, period)  # the run rep performance and compensation read
+    if quarter.label != quarter_label(target):  # a month or year period: the target's own run
+        pipe = pipeline_forecast(ds, end=target.end_time.normalize(), as_of=_origin(period))
     q = pipe.quantiles()
     if pipe.history.empty or row["mean"] != row["mean"]:
         combined = {"mean": float(row["mean"]), "weight_time_series": 1.0, "weight_pipeline": 0.0}

@@ -28,7 +28,7 @@ from spm_lib.compensation import credits, load_plans, quota_for, statements
 from spm_lib.data import Dataset
 from spm_lib.exceptions import DataError
 from spm_lib.periods import Period, period_containing
-from spm_lib.pipeline import pipeline_forecast, summarise
+from spm_lib.pipeline import NEXT_QUARTER_SIMULATIONS, next_quarter, summarise
 from spm_lib.plans import PLAN_KEYS, Plan, assign_plans, capped_curve
 
 PIPELINE = "pipeline"
@@ -46,7 +46,7 @@ class BookingsDraws:
 
 
 def bookings_draws(
-    ds: Dataset, period: Period | str, simulations: int = 4000, seed: int = 0
+    ds: Dataset, period: Period | str, simulations: int = NEXT_QUARTER_SIMULATIONS, seed: int = 0
 ) -> BookingsDraws:
     """Bookings per rep for the quarter after ``period`` (see the module docstring)."""
     period = period if isinstance(period, Period) else ds.period(period)
@@ -58,9 +58,7 @@ def bookings_draws(
         opps["is_closed"] & (opps["close_date"] <= as_of - pd.DateOffset(months=6))
     ).any()
     if open_now.any() and has_history:
-        result = pipeline_forecast(ds, end=pd.Timestamp(quarter.end), as_of=as_of,
-                                   start=pd.Timestamp(quarter.start) - pd.Timedelta(days=1),
-                                   simulations=simulations, seed=seed, by_rep=True)  # fmt: skip
+        _, result = next_quarter(ds, period, simulations, seed)
         return BookingsDraws(quarter, result.rep_ids, result.rep_totals, PIPELINE)
     return _resampled(ds, quarter, as_of, simulations, seed)
 
@@ -131,6 +129,7 @@ def payout_forecast(
         rows.append({"rep_id": rep, "plan": name, "quota": quota})
     per_rep = pd.DataFrame(rows)
     per_rep.insert(1, "name", per_rep["rep_id"].map(ds.reps.set_index("rep_id")["name"]))
+    per_rep["bookings_mean"] = draws.draws.mean(axis=0)
     per_rep["bookings_p50"] = np.percentile(draws.draws, 50, axis=0)
     for q in (10, 50, 90):
         per_rep[f"payout_p{q}"] = np.percentile(payouts, q, axis=0)

@@ -32,6 +32,7 @@ from scipy.stats import norm
 
 from spm_lib.data import Dataset
 from spm_lib.metrics import open_pipeline_at
+from spm_lib.periods import Period, period_containing
 
 AGE_BANDS = (0, 30, 90, 180, 365, 100_000)
 AGE_LABELS = ("0-30 d", "31-90 d", "91-180 d", "181-365 d", ">365 d")
@@ -195,6 +196,7 @@ class PipelineForecast:
     history: pd.DataFrame  # past windows: start, expected, realised, new_won
     rep_ids: np.ndarray | None = None  # with by_rep: the reps of rep_totals' columns
     rep_totals: np.ndarray | None = None  # with by_rep: simulations x reps
+    rep_new: np.ndarray | None = None  # with by_rep: the new-deal part of rep_totals
 
     def quantiles(self) -> dict[str, float]:
         return summarise(self.totals)
@@ -272,8 +274,52 @@ def pipeline_forecast(
     if by_rep:
         share = shares.reindex(rep_ids, fill_value=0.0).to_numpy()
         share = share / share.sum() if share.sum() > 0 else np.full(len(rep_ids), 1 / len(rep_ids))
-        result.rep_ids, result.rep_totals = rep_ids, rep_totals + fresh[:, None] * share[None, :]
+        result.rep_new = fresh[:, None] * share[None, :]
+        result.rep_ids, result.rep_totals = rep_ids, rep_totals + result.rep_new
     return result
+
+
+NEXT_QUARTER_SIMULATIONS = 20_000
+
+
+def next_quarter(
+    ds: Dataset, period: Period, simulations: int = NEXT_QUARTER_SIMULATIONS, seed: int = 0
+) -> tuple[Period, PipelineForecast]:
+    """The one pipeline run for the quarter after the one containing ``period``'s end, as seen
+    at that end, kept per rep (``by_rep``). The forecasting report's pipeline figure, rep
+    performance's per-rep expectations (the at-risk list) and compensation's payout forecast
+    all read this run, so their figures add up: the reps' expectations (open deals plus their
+    share of deals not yet created) sum to its total."""
+    quarter = period_containing(period.end, "quarter", period.fiscal_year_start_month).shift(1)
+    run = pipeline_forecast(
+        ds, end=pd.Timestamp(quarter.end), as_of=pd.Timestamp(period.end),
+        start=pd.Timestamp(quarter.start) - pd.Timedelta(days=1), simulations=simulations,
+        seed=seed, by_rep=True,
+    )  # fmt: skip
+    return quarter, run
+
+
+def rep_expectations(run: PipelineForecast) -> pd.DataFrame:
+    """Per rep of a ``by_rep`` run: open_expected (their open deals' simulated mean, the common
+    factor included), new_business (their share of deals not yet created), expected (the sum),
+    pipeline_due (open amount due in the window), model_win_rate (open_expected /
+    pipeline_due: the win-rate basis of the forecast). The expected column sums to the run's
+    mean total."""
+    columns = ["rep_id", "open_expected", "new_business", "expected", "pipeline_due",
+               "model_win_rate"]  # fmt: skip
+    if run.rep_ids is None:
+        return pd.DataFrame(columns=columns)
+    expected = run.rep_totals.mean(axis=0)
+    deals = run.deals
+    in_window = deals[(deals["close_date"] > run.start) & (deals["close_date"] <= run.end)]
+    due = in_window.groupby("rep_id")["amount"].sum()
+    share = expected - run.rep_new.mean(axis=0) if run.rep_new is not None else expected
+    out = pd.DataFrame({"rep_id": run.rep_ids, "open_expected": share,
+                        "new_business": expected - share, "expected": expected})  # fmt: skip
+    out["pipeline_due"] = out["rep_id"].map(due).fillna(0.0).to_numpy()
+    due_amount = out["pipeline_due"].where(out["pipeline_due"] > 0)
+    out["model_win_rate"] = out["open_expected"] / due_amount
+    return out[columns]
 
 
 def new_business_shares(ds: Dataset, as_of: pd.Timestamp, length_days: int) -> pd.Series:

@@ -6,11 +6,10 @@
   shrunk value and 90% interval (trailing 12 months, see :mod:`spm_lib.ranking`), average deal,
   cycle, pipeline created, coverage; team and region roll-ups come from :mod:`spm_lib.metrics`
   with ``by="team"`` / ``by="region"``.
-- at risk (for the quarter after the period): booked so far + the rep's open deals weighted by
-  their chance to close won in the quarter (the pipeline forecast's stage-and-age rates, scaled
-  by the rep's shrunk win rate relative to the company's) + what the rep typically books from
-  deals created and won inside a quarter (mean of the last four quarters, pro rata for the part
-  of the quarter left) < quota.
+- at risk (for the quarter after the period): the rep's expectation from the one pipeline run
+  of that quarter (:func:`spm_lib.pipeline.next_quarter`: open deals at their calibrated chance
+  to close won, plus the rep's share of deals not yet created) < quota; the expectations add up
+  to the forecasting report's pipeline forecast (:func:`outlook_reconciliation`).
 - pipeline movement: starting open pipeline + created - won - lost (+ other changes) = ending
   open pipeline, in amount and deals.
 """
@@ -19,10 +18,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib import attainment, metrics
+from spm_lib import attainment, metrics, roster
 from spm_lib.data import Dataset
 from spm_lib.periods import Period
-from spm_lib.pipeline import pipeline_forecast
+from spm_lib.pipeline import next_quarter, rep_expectations
 from spm_lib.ranking import win_rate_board
 
 MOVEMENT_NEEDS_HISTORY = {
@@ -68,68 +67,58 @@ def scorecard(ds: Dataset, period: Period) -> pd.DataFrame:
     )
 
 
-def at_risk(ds: Dataset, period: Period) -> pd.DataFrame:
-    """Reps who, for the quarter after ``period``, cannot reach quota at their win rate.
+AT_RISK_COLUMNS = ["rep_id", "name", "team", "status", "quarter", "quota", "pipeline_due",
+                   "open_expected", "new_business", "expected", "gap", "coverage",
+                   "required_coverage"]  # fmt: skip
 
-    expected = booked so far + weighted pipeline + new-deal run rate x share of the quarter left
-    (see the module docstring); at risk when expected < quota. Columns: rep_id, name, team,
-    quarter, quota, booked, pipeline_due (open deals due in the quarter by their close date),
-    weighted_pipeline, win_rate (shrunk), new_deal_run_rate, expected, gap (quota - expected),
-    coverage (pipeline_due / quota left), required_coverage (1 / win_rate). Empty without
-    quotas.
+
+def at_risk(ds: Dataset, period: Period, run: tuple | None = None) -> pd.DataFrame:
+    """Counted reps whose expected bookings for the quarter after ``period`` fall short of
+    their quota (official, :mod:`spm_lib.attainment`).
+
+    expected = open_expected + new_business from the one pipeline run of the quarter
+    (:func:`spm_lib.pipeline.next_quarter`, the run the forecasting and compensation reports
+    read): the rep's open deals at their calibrated chance to close won inside the quarter,
+    plus the rep's share of deals not yet created. coverage = pipeline_due / quota;
+    required_coverage = 1 / model_win_rate, the same win-rate basis (open_expected /
+    pipeline_due), so a rep is below the required coverage exactly when the open pipeline is
+    expected to fall short of quota. Empty without quotas.
     """
-    target = period.shift(1)
-    as_of = max(pd.Timestamp(period.end), min(pd.Timestamp(ds.as_of), pd.Timestamp(target.end)))
-    quotas = metrics.quota(ds, target, "rep").set_index("rep_id")["quota"]
-    quotas = quotas[quotas > 0]
-    if quotas.empty:
-        return pd.DataFrame(columns=["rep_id", "name", "team", "quarter", "quota", "booked",
-                                     "pipeline_due", "weighted_pipeline", "win_rate",
-                                     "new_deal_run_rate", "expected", "gap", "coverage",
-                                     "required_coverage"])  # fmt: skip
-    opps = ds.opportunities
-    won = opps[opps["is_won"] & target.mask(opps["close_date"]) & (opps["close_date"] <= as_of)]
-    booked = won.groupby("rep_id")["amount"].sum()
-    open_now = metrics.open_pipeline_at(ds, as_of)
-    due = open_now[target.mask(open_now["close_date"])].groupby("rep_id")["amount"].sum()
-    board = win_rate_board(ds, period)
-    rate = board.set_index("rep_id")["shrunk_rate"]
-    overall = board["won"].sum() / max(board["won"].sum() + board["lost"].sum(), 1)
-    deals = pipeline_forecast(ds, end=pd.Timestamp(target.end), as_of=as_of, simulations=1).deals
-    relative = (rate / overall).reindex(deals["rep_id"]).fillna(1.0).to_numpy() if overall else 1.0
-    weighted = (deals["expected"] * relative).groupby(deals["rep_id"]).sum()
-    out = pd.DataFrame({"quota": quotas})
-    out["weighted_pipeline"] = weighted.reindex(out.index, fill_value=0.0)
-    out["booked"] = booked.reindex(out.index, fill_value=0.0)
-    out["pipeline_due"] = due.reindex(out.index, fill_value=0.0)
-    out["win_rate"] = rate.reindex(out.index)
-    out["new_deal_run_rate"] = _new_deal_run_rate(ds, period).reindex(out.index, fill_value=0.0)
-    days = (pd.Timestamp(target.end) - pd.Timestamp(target.start)).days + 1
-    left = max((pd.Timestamp(target.end) - as_of).days, 0) / days
-    out["expected"] = out["booked"] + out["weighted_pipeline"] + out["new_deal_run_rate"] * left
+    quarter, pipe = run if run is not None else next_quarter(ds, period)
+    table = attainment.rep_attainment(ds, quarter)
+    table = table[table["counted"] & (table["quota"] > 0)].set_index("rep_id")
+    if table.empty:
+        return pd.DataFrame(columns=AT_RISK_COLUMNS)
+    expect = rep_expectations(pipe).set_index("rep_id")
+    out = table[["status", "quota"]].join(expect, how="left")
+    for column in ("open_expected", "new_business", "expected", "pipeline_due"):
+        out[column] = out[column].fillna(0.0)
     out["gap"] = out["quota"] - out["expected"]
-    remaining = (out["quota"] - out["booked"]).clip(lower=0)
-    out["coverage"] = out["pipeline_due"] / remaining.where(remaining > 0)
-    out["required_coverage"] = 1 / out["win_rate"]
-    out["quarter"] = target.label
+    out["coverage"] = out["pipeline_due"] / out["quota"]
+    out["required_coverage"] = 1 / out["model_win_rate"].where(out["model_win_rate"] > 0)
+    out["quarter"] = quarter.label
     out = out[out["expected"] < out["quota"]].join(ds.reps.set_index("rep_id")[["name", "team"]])
     out = out.sort_values("gap", ascending=False).rename_axis("rep_id").reset_index()
-    return out[["rep_id", "name", "team", "quarter", "quota", "booked", "pipeline_due",
-                "weighted_pipeline", "win_rate", "new_deal_run_rate", "expected", "gap",
-                "coverage", "required_coverage"]]  # fmt: skip
+    return out[AT_RISK_COLUMNS]
 
 
-def _new_deal_run_rate(ds: Dataset, period: Period, quarters: int = 4) -> pd.Series:
-    """Per rep: mean over the last ``quarters`` periods of bookings from deals created and won
-    in the same period."""
-    opps = ds.opportunities
-    won = opps[opps["is_won"]]
-    totals = []
-    for k in range(quarters):
-        q = period.shift(-k)
-        inside = won[q.mask(won["close_date"]) & q.mask(won["created_date"])]
-        totals.append(inside.groupby("rep_id")["amount"].sum())
-    return pd.concat(totals, axis=1).fillna(0.0).sum(axis=1) / quarters
+def outlook_reconciliation(ds: Dataset, period: Period, run: tuple | None = None) -> dict:
+    """How the per-rep expectations add up to the quarter's pipeline forecast: ``counted``
+    (the counted reps' expected), ``others`` (deals of reps who left or are not counted, and
+    new business shared to them), ``total`` (= counted + others = the pipeline run's mean),
+    ``open_deals`` and ``new_business`` (the total split by source), ``quarter``."""
+    quarter, pipe = run if run is not None else next_quarter(ds, period)
+    expect = rep_expectations(pipe)
+    counted = roster.counted_ids(ds, quarter)
+    mine = expect["rep_id"].isin(counted)
+    return {
+        "quarter": quarter.label,
+        "counted": float(expect.loc[mine, "expected"].sum()),
+        "others": float(expect.loc[~mine, "expected"].sum()),
+        "total": float(pipe.totals.mean()),
+        "open_deals": float(expect["open_expected"].sum()),
+        "new_business": float(expect["new_business"].sum()),
+    }
 
 
 def pipeline_movement(ds: Dataset, period: Period) -> pd.DataFrame:
@@ -209,6 +198,29 @@ def headline(ds: Dataset, period: Period) -> dict[str, float]:
         out[f"closed{suffix}"] = float(wins["closed"])
         out.update({f"{k}{suffix}": float(v) for k, v in attainment.at_quota(reps).items()})
     return out
+
+
+def outlook_reading(totals: dict) -> str:
+    """How the per-rep expectations add up, in one sentence (from
+    :func:`outlook_reconciliation`), and why the forecasting report's headline differs."""
+    from spm_lib.report.context import CONTEXT
+    from spm_lib.report.formats import format_currency
+
+    def money(v: float) -> str:
+        return format_currency(v, CONTEXT.currency)
+
+    text = (
+        f"The counted reps' expectations for {totals['quarter']} add up to "
+        f"{money(totals['counted'])}"
+    )
+    if totals["others"]:
+        text += f"; {money(totals['others'])} more is expected on deals of reps not counted"
+    return text + (
+        f", the pipeline forecast's mean of {money(totals['total'])} "
+        f"({money(totals['open_deals'])} from open deals, {money(totals['new_business'])} from "
+        "deals not yet created). The forecasting report's headline is a time-series forecast "
+        "of bookings and differs from it by design; that report shows both and their blend."
+    )
 
 
 def reading(figures: dict[str, float], period: Period, at_risk_count: int | None) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import mannwhitneyu
 
 from spm_lib import load_dataset, metrics
 from spm_lib.scorecard import at_risk, headline, pipeline_movement, rollup, scorecard
@@ -51,7 +53,10 @@ def test_at_risk_flags_reps_who_then_fall_short(ds):
     actual = actual[actual["quota"] > 0]["attainment"]
     inside = actual.reindex(flagged["rep_id"]).dropna()
     outside = actual.drop(index=flagged["rep_id"], errors="ignore")
-    assert inside.median() < 0.7 < outside.median()
+    # the pipeline run rates deals by stage and age, not by rep: the flag separates reps who
+    # then fell short from those who did not, with no rep-level skill term
+    assert inside.median() < 0.8 and outside.median() > 1.2
+    assert mannwhitneyu(inside, outside, alternative="less").pvalue < 0.01
 
 
 def test_at_risk_without_quotas_is_empty(make_dataset):
@@ -67,3 +72,25 @@ def test_headline_and_rollups_agree(ds):
     assert regions["bookings"].sum() == pytest.approx(figures["bookings"])
     assert regions["won"].sum() / regions["closed"].sum() == pytest.approx(figures["win_rate"])
     assert 0 < figures["reps_at_or_above_quota_pct"] < 1
+
+
+def test_one_q4_outlook_adds_up_across_reports(ds):
+    """Rep performance's per-rep expectations, compensation's payout forecast and the
+    forecasting report's pipeline figure come from one run and add up to its total."""
+    from spm_lib import outlook, payouts
+    from spm_lib.pipeline import next_quarter, rep_expectations
+    from spm_lib.scorecard import outlook_reconciliation
+
+    period = ds.period("latest")
+    run = next_quarter(ds, period)
+    expect = rep_expectations(run[1])
+    assert expect["expected"].sum() == pytest.approx(run[1].totals.mean(), rel=1e-9)
+    totals = outlook_reconciliation(ds, period, run)
+    assert totals["counted"] + totals["others"] == pytest.approx(totals["total"], rel=1e-9)
+    assert totals["open_deals"] + totals["new_business"] == pytest.approx(totals["total"])
+    flagged = at_risk(ds, period, run).set_index("rep_id")
+    forecast = payouts.payout_forecast(ds, period, None, payouts.bookings_draws(ds, period))
+    per_rep = forecast.per_rep.set_index("rep_id")["bookings_mean"]
+    assert np.allclose(flagged["expected"], per_rep.reindex(flagged.index))
+    view = outlook.quarter_outlook(ds, period, outlook.forecast_run(ds, period, origins=1))
+    assert view.pipeline.quantiles()["p50"] == pytest.approx(run[1].quantiles()["p50"])
