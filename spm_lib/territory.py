@@ -11,8 +11,10 @@
 - **Assignment** (:func:`optimize_assignment`): a mixed-integer program solved with
   ``scipy.optimize.milp`` (HiGHS). A *pool* is the active reps who may take an account: those
   of its region (``same_region``) and segment (``same_segment``, when reps have segments).
-  Variables x[a, r] = 1 when account a goes to rep r of its pool. Maximise expected revenue,
-  sum potential_a x win rate(r, industry_a, segment_a); subject to one rep per account, each
+  Variables x[a, r] = 1 when account a goes to rep r of its pool. Maximise expected bookings a
+  year, sum potential_a x win rate(r, industry_a, segment_a) / win rate(owner_a, ...) (the
+  potential already is the year's expected bookings with today's owner, whose rate it embodies;
+  the mean rate where the owner left); subject to one rep per account, each
   rep's potential within ``balance_tolerance`` of its pool's mean, at most ``max_accounts``
   accounts per rep (default: (1 + tolerance) x the pool's mean count, rounded up), and at most
   ``max_moves_pct`` of the accounts moved (accounts of reps who left must move and do not count
@@ -340,7 +342,7 @@ def _solve_group(
     pa, pr = np.nonzero(allowed)
     n_var = len(pa)
     pot = acc["potential"].to_numpy(float)
-    value = pot[pa] * _rates_for(rates, rep_ids[pr], acc.iloc[pa])
+    value = pot[pa] * _rates_for(rates, rep_ids[pr], acc.iloc[pa]) / acc["base_rate"].to_numpy()[pa]
     owner = acc["owner_rep_id"].to_numpy()
     forced = ~np.isin(owner, rep_ids)
     columns = np.arange(n_var)
@@ -409,6 +411,17 @@ def _solve_group(
     return rep_ids[pr[chosen][np.argsort(pa[chosen])]]
 
 
+def _base_rates(rates: pd.Series, accounts: pd.DataFrame, active: np.ndarray) -> np.ndarray:
+    """The win rate an account's potential already embodies: its owner's in its industry and
+    segment (potential is what the account is expected to book with its owner), the mean rate
+    where the owner has left or there is none."""
+    owner = accounts["owner_rep_id"].to_numpy()
+    own = _rates_for(rates, owner, accounts)
+    fallback = float(np.nanmean(rates.to_numpy())) if len(rates) else 1.0
+    base = np.where(np.isin(owner, active) & (own > 0), own, fallback)
+    return np.where(base > 0, base, 1.0)
+
+
 def _rates_for(rates: pd.Series, rep_ids: np.ndarray, accounts: pd.DataFrame) -> np.ndarray:
     """The shrunk win rate of each rep in the matching account's (industry, segment); cells
     absent from the profile take the mean rate."""
@@ -448,6 +461,7 @@ def optimize_assignment(
         raise InfeasibleAssignment("no active rep to assign accounts to")
     rep_region = ds.reps.set_index("rep_id")["region"]
     acc["region"] = acc["region"].fillna(acc["owner_rep_id"].map(rep_region))
+    acc["base_rate"] = _base_rates(rates, acc, reps["rep_id"].to_numpy())
     by_segment = same_segment and "segment" in reps and reps["segment"].notna().any()
     account_group = _groups(acc["region"], acc["segment"], same_region, by_segment)
     rep_group = _groups(reps["region"], reps["segment"] if by_segment else None, same_region,
@@ -517,9 +531,10 @@ def _result(ds, acc, rates, reps, as_of, fit, profile) -> AssignmentResult:
     acc["from_rep"] = owner
     old = _rates_for(rates, owner, acc)
     new = _rates_for(rates, acc["to_rep"].to_numpy(), acc)
-    fallback = float(np.nanmean(rates.to_numpy())) if len(rates) else 0.0
-    before_value = float((pot * np.where(forced, fallback, old)).sum())
-    after_value = float((pot * new).sum())
+    base = acc["base_rate"].to_numpy(float) if "base_rate" in acc else _base_rates(
+        rates, acc, rep_ids)
+    before_value = float(pot.sum())  # potential is the year's expected bookings as owned today
+    after_value = float((pot * new / base).sum())
     moved_mask = acc["from_rep"].to_numpy() != acc["to_rep"].to_numpy()
     names = ds.reps.set_index("rep_id")["name"]
     closed = profile.set_index(["rep_id", "industry", "segment"])["closed"]
@@ -646,6 +661,6 @@ def reading(result: AssignmentResult, balance_tolerance: float) -> str:
     )
     return (
         f"Moving {f['accounts_moved_pct']:.0%} of accounts to reps who win more often in their "
-        f"industry raises expected revenue by {f['expected_revenue_uplift_pct']:.1%}; every rep's "
-        f"potential stays within {balance_tolerance:.0%} of the pool's mean, {balance}."
+        f"industry raises expected bookings by {f['expected_revenue_uplift_pct']:.1%} a year; "
+        f"every rep's potential stays within {balance_tolerance:.0%} of the pool's mean, {balance}."
     )

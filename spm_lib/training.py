@@ -179,15 +179,34 @@ def _revenue_at_stake(ds, cells, inside, start, end) -> pd.Series:
     return value.fillna(0.0)
 
 
+MIN_USEFUL_EFFECT = 0.02  # a module must be able to lift its stage's conversion by 2% (relative)
+
+
 def recommendations(
-    ds: Dataset, gaps: pd.DataFrame, as_of=None, skip_completed_months: int = 12
+    ds: Dataset,
+    gaps: pd.DataFrame,
+    as_of=None,
+    skip_completed_months: int = 12,
+    effects: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Assignments for flagged gaps: rep_id, name, stage, module, reason, revenue_at_stake.
 
     Modules come from ``training_catalogue`` in ``spm.yaml`` (module -> ``stage`` it builds). A
     module the rep completed within ``skip_completed_months`` before ``as_of`` is skipped and the
-    row says so (module ``coaching``), since the course did not close the gap.
+    row says so (module ``coaching``), since the course did not close the gap. With
+    ``effects`` (:func:`training_effects`), a module whose measured interval excludes a useful
+    effect (upper bound of the relative effect below :data:`MIN_USEFUL_EFFECT`) is not
+    assigned either: the row says coaching and why.
     """
+    measured = {}
+    if effects is not None and len(effects) and "relative_upper" in effects:
+        for row in effects.dropna(subset=["relative_upper"]).itertuples(index=False):
+            if row.relative_upper < MIN_USEFUL_EFFECT:
+                measured[row.module] = (
+                    f"{row.module}'s measured effect is {row.relative_effect:+.1%} (90% interval "
+                    f"{row.relative_lower:+.1%} to {row.relative_upper:+.1%}), which rules out a "
+                    f"useful gain of {MIN_USEFUL_EFFECT:.0%} or more, so coach instead"
+                )  # fmt: skip
     catalogue = ds.config.training_catalogue
     by_stage: dict[str, list[str]] = {}
     for module, spec in catalogue.items():
@@ -216,6 +235,9 @@ def recommendations(
             if (gap.rep_id, module) in recent:
                 reason = f"{base}; completed {module} recently, so coach rather than repeat it"
                 rows.append((gap.rep_id, gap.stage, "coaching", reason, gap.revenue_at_stake))
+            elif module in measured:
+                rows.append((gap.rep_id, gap.stage, "coaching", f"{base}; {measured[module]}",
+                             gap.revenue_at_stake))  # fmt: skip
             else:
                 rows.append((gap.rep_id, gap.stage, module, base, gap.revenue_at_stake))
     out = pd.DataFrame(rows, columns=["rep_id", "stage", "module", "reason", "revenue_at_stake"])

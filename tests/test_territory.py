@@ -34,9 +34,18 @@ def result(ds):
 
 
 def _expected(ds, owners: np.ndarray, accounts: pd.DataFrame) -> float:
+    """Expected bookings a year: potential (bookings with today's owner) scaled by the new
+    rep's win rate over today's owner's (the mean rate where today's owner is not active)."""
     rates = rep_profile(ds).set_index(["rep_id", "industry", "segment"])["win_rate"]
-    keys = pd.MultiIndex.from_arrays([owners, accounts["industry"], accounts["segment"]])
-    return float((accounts["potential"].to_numpy() * rates.reindex(keys).to_numpy()).sum())
+
+    def rate(reps):
+        keys = pd.MultiIndex.from_arrays([reps, accounts["industry"], accounts["segment"]])
+        return rates.reindex(keys).to_numpy()
+
+    today = accounts["from_rep"].to_numpy()
+    base = np.where(np.isin(today, active_reps(ds)["rep_id"]), rate(today), np.nan)
+    base = np.where(np.isnan(base), np.nanmean(rates.to_numpy()), base)
+    return float((accounts["potential"].to_numpy() * rate(owners) / base).sum())
 
 
 def test_beats_today_and_random_balanced_assignments(ds, result):

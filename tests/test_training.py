@@ -93,6 +93,26 @@ def test_recommendations_follow_the_catalogue(default_sample):
     assert plans["plan"].str.contains("target of").all()
 
 
+def test_a_module_that_cannot_help_is_not_assigned(default_sample):
+    """A module whose measured 90% interval rules out a 2% gain is replaced by coaching, with
+    the interval in the reason; one whose interval allows it is still assigned."""
+    ds = load_dataset(default_sample)
+    gaps = skill_gaps(ds)
+    flagged = gaps[gaps["flagged"]]
+    stage = flagged["stage"].iloc[0]
+    module = next(m for m, spec in ds.config.training_catalogue.items() if spec["stage"] == stage)
+    effects = pd.DataFrame([{"module": module, "relative_effect": -0.034,
+                             "relative_lower": -0.086, "relative_upper": 0.017}])  # fmt: skip
+    plan = recommendations(ds, gaps, effects=effects)
+    mine = plan[plan["stage"] == stage]
+    assert (mine["module"] != module).all()
+    assert mine["reason"].str.contains("rules out a useful gain").any()
+    assert mine["reason"].str.contains("-8.6% to +1.7%", regex=False).any()
+    helpful = effects.assign(relative_effect=0.2, relative_lower=0.1, relative_upper=0.3)
+    assert (recommendations(ds, gaps, effects=helpful).query("stage == @stage")["module"]
+            == module).any()  # fmt: skip
+
+
 def test_stage_outcomes_by_hand(make_dataset):
     history = [
         {"opportunity_id": "O1", "stage": "Prospecting", "entered_date": "2025-01-05"},

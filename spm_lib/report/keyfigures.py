@@ -78,6 +78,16 @@ def record(
     return figure
 
 
+def _change_text(fig: KeyFigure) -> str:
+    """A relative change, or for a rate (unit percent) the change in percentage points:
+    now - before, with before = now / (1 + change) (a 15.0% -> 14.8% change is "-0.2 pts",
+    not "-1.6%")."""
+    if fig.unit == "percent" and fig.value is not None and fig.change != -1:
+        points = (fig.value - fig.value / (1 + fig.change)) * 100
+        return f"{points:+.1f} pts"
+    return format_change(fig.change)
+
+
 def key_figures_html(figures: list[KeyFigure], reading: str = "") -> str:
     """The key-figures block: one card per figure, then a one-line reading (escaped)."""
     cards = []
@@ -87,7 +97,7 @@ def key_figures_html(figures: list[KeyFigure], reading: str = "") -> str:
             isinstance(fig.change, float) and math.isnan(fig.change)
         ):
             change = (
-                f'<div class="spm-kf-change">{format_change(fig.change)} '
+                f'<div class="spm-kf-change">{_change_text(fig)} '
                 f"{html.escape(fig.change_label)}</div>"
             )
         detail = f'<div class="spm-kf-change">{html.escape(fig.detail)}</div>' if fig.detail else ""

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from spm_lib.report.keyfigures import KEY_FIGURE_MIME, read_key_figures, record
+from spm_lib.report.keyfigures import KEY_FIGURE_MIME, KeyFigure, read_key_figures, record
 
 
 def test_record_returns_a_key_figure_and_cleans_numbers():
@@ -39,3 +39,14 @@ def test_read_key_figures_from_outputs_last_record_wins():
         "rows_used": {"value": 9, "label": "Rows_Used", "unit": "count"},
     }
     assert not math.isnan(figures["rows_read"]["value"])
+
+
+def test_a_rate_changes_in_points_a_count_in_percent():
+    """15.0% after 15.24% (a relative change of -1.6%) is -0.2 points; leads change in %."""
+    from spm_lib.report.keyfigures import key_figures_html
+
+    rate = KeyFigure("conversion", 0.15, "Converted", "percent", 0.15 / 0.1524 - 1, "vs Q2")
+    leads = KeyFigure("leads", 10_401, "Leads", "count", -0.048, "vs Q2")
+    page = key_figures_html([rate, leads])
+    assert "-0.2 pts vs Q2" in page and "-1.6%" not in page
+    assert "-4.8% vs Q2" in page
