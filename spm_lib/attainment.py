@@ -28,11 +28,9 @@ COLUMNS = ["rep_id", "credited_bookings", "quota", "attainment", "owner_bookings
 
 
 def _from_statement(statement: pd.DataFrame) -> pd.DataFrame:
-    out = statement[["rep_id", "credited_bookings", "quota", "attainment"]].copy()
-    out["credited_bookings"] = out["credited_bookings"].astype(float)
-    out["quota"] = pd.to_numeric(out["quota"].astype(object).where(out["quota"].notna()),
-                                 errors="coerce").astype(float)  # fmt: skip
-    return out
+    from spm_lib.compensation import attainment_table
+
+    return attainment_table(statement)[["rep_id", "credited_bookings", "quota", "attainment"]]
 
 
 def _without_plans(ds: Dataset, period: Period) -> pd.DataFrame:

@@ -573,11 +573,9 @@ def headline(statement: pd.DataFrame) -> dict[str, float]:
 
     payout = float(sum(statement["payout"], ZERO))
     booked = float(sum(statement["credited_bookings"], ZERO))
-    quota = pd.to_numeric(statement["quota"].astype(object), errors="coerce").astype(float)
-    counted = statement["status"].isin(COUNTED) if "status" in statement else True
-    table = pd.DataFrame({"counted": counted, "quota": quota,
-                          "attainment": statement["attainment"].astype(float)})  # fmt: skip
-    reps = at_quota(table)
+    table = attainment_table(statement) if len(statement) else pd.DataFrame(
+        columns=["status", "quota", "attainment"])
+    reps = at_quota(table.assign(counted=table["status"].isin(COUNTED)))
     return {
         "total_payout": payout,
         "credited_bookings": booked,
@@ -626,6 +624,15 @@ def plan_summary(plans: dict[str, Plan]) -> pd.DataFrame:
             "ramp": ", ".join(f"{float(r):.0%}" for r in plan.ramp) or "none",
         })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def attainment_table(statement: pd.DataFrame) -> pd.DataFrame:
+    """rep_id, status, credited_bookings, quota, attainment of a statement, in floats: the
+    official attainment (:mod:`spm_lib.attainment`) as compensation pays it."""
+    out = statement[["rep_id", "status", "credited_bookings", "quota", "attainment"]].copy()
+    out["credited_bookings"] = out["credited_bookings"].astype(float)
+    out["quota"] = pd.to_numeric(out["quota"].astype(object), errors="coerce").astype(float)
+    return out
 
 
 def withheld_after_departure(lines: pd.DataFrame, statement: pd.DataFrame) -> pd.DataFrame:

@@ -175,6 +175,15 @@ def coherence(run: ForecastRun) -> dict[str, float]:
     }
 
 
+def forecast_table(run: ForecastRun, freq: str = "Q") -> pd.DataFrame:
+    """The live coherent forecast as a plain table (level, series, period as text, mean,
+    lower, upper), by quarter (``Q``) or month (``M``)."""
+    frame = run.live.quarterly if freq == "Q" else run.live.monthly
+    out = frame[["level", "series", "period", "mean", "lower", "upper"]].copy()
+    out["period"] = out["period"].astype(str)
+    return out
+
+
 def group_forecasts(ds: Dataset, level: str, period: Period, run: ForecastRun) -> pd.DataFrame:
     """Next-quarter coherent forecast per group of ``level``: series, target, mean, lower,
     upper, last_year (the same quarter a year before), change (mean / last_year - 1)."""

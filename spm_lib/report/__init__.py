@@ -19,7 +19,14 @@ from spm_lib.report.formats import (
     format_percent,
     format_value,
 )
-from spm_lib.report.keyfigures import KeyFigure, key_figures, read_key_figures, record
+from spm_lib.report.keyfigures import (
+    KeyFigure,
+    key_figures,
+    read_key_figures,
+    read_tables,
+    record,
+    record_table,
+)
 
 __all__ = [
     "KeyFigure",
@@ -35,7 +42,9 @@ __all__ = [
     "key_figures",
     "note",
     "read_key_figures",
+    "read_tables",
     "record",
+    "record_table",
     "say",
     "table",
     "table_html",

@@ -3,7 +3,8 @@
 :func:`record` stores ``{name, value, label, unit}`` as an output with MIME type
 :data:`KEY_FIGURE_MIME`. The runner reads these outputs from the executed notebook (no HTML
 scraping) into the index and the manifest; the HTML template does not show them, so a report
-shows its key figures through :func:`key_figures`, formatted for people.
+shows its key figures through :func:`key_figures`, formatted for people. :func:`record_table`
+does the same for a table the suite's consistency checks read back (:func:`read_tables`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from dataclasses import dataclass
 from numbers import Number
 
 import nbformat
+import pandas as pd
 
 from spm_lib.report.context import CONTEXT
 from spm_lib.report.formats import UNITS, format_change, format_value
 
 KEY_FIGURE_MIME = "application/vnd.spm.key-figure+json"
+TABLE_MIME = "application/vnd.spm.table+json"
 
 
 @dataclass(frozen=True)
@@ -126,4 +129,40 @@ def read_key_figures(nb: nbformat.NotebookNode) -> dict[str, dict]:
             payload = output.get("data", {}).get(KEY_FIGURE_MIME)
             if payload:
                 found[payload["name"]] = {k: payload.get(k) for k in ("value", "label", "unit")}
+    return found
+
+
+def _plain_cell(value: object) -> object:
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, Number):
+        number = float(value)
+        return None if math.isnan(number) or math.isinf(number) else number
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def record_table(name: str, frame: pd.DataFrame) -> None:
+    """Record ``frame`` as data in the executed notebook under ``name`` (not shown in the
+    report): the suite's own consistency checks read it back with :func:`read_tables`. Numbers
+    become floats, missing values null, anything else text."""
+    from IPython.display import display
+
+    rows = [[_plain_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    payload = {"name": name, "columns": [str(c) for c in frame.columns], "rows": rows}
+    display({TABLE_MIME: payload, "text/plain": f"table {name}: {len(rows)} rows"}, raw=True)
+
+
+def read_tables(nb: nbformat.NotebookNode) -> dict[str, pd.DataFrame]:
+    """``{name: DataFrame}`` of the tables recorded with :func:`record_table` (last wins)."""
+    found: dict[str, pd.DataFrame] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(TABLE_MIME)
+            if payload:
+                found[payload["name"]] = pd.DataFrame(payload["rows"], columns=payload["columns"])
     return found
