@@ -273,7 +273,10 @@ def pipeline_forecast(
     result = PipelineForecast(as_of, start, end, deals, rates, totals, new_mean, new_sd, history)
     if by_rep:
         share = shares.reindex(rep_ids, fill_value=0.0).to_numpy()
-        share = share / share.sum() if share.sum() > 0 else np.full(len(rep_ids), 1 / len(rep_ids))
+        if share.sum() > 0:
+            share = share / share.sum()
+        elif len(rep_ids):
+            share = np.full(len(rep_ids), 1 / len(rep_ids))
         result.rep_new = fresh[:, None] * share[None, :]
         result.rep_ids, result.rep_totals = rep_ids, rep_totals + result.rep_new
     return result

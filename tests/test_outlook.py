@@ -102,3 +102,23 @@ def test_pipeline_quarters_mid_quarter_counts_what_is_booked(ds):
     ]
     assert table.loc["2026-Q3", "p10"] <= actual.sum() <= table.loc["2026-Q3", "p90"]
     assert table.loc["2026-Q4", "booked_to_date"] == 0
+
+
+@pytest.mark.parametrize("seed", [42, 1, 2])
+def test_backtest_gains_and_coverage_on_three_seeds(seed, run, tmp_path):
+    """The report's own backtest, not tuned on one company: the coherent forecast beats
+    seasonal naive on the company series and on the regions taken together, loses to it on no
+    series by more than 10%, and its 80% intervals hold 69-88% of actuals on every series.
+    (The issue's targets, every ratio below 1 and every coverage within 75-85%, are not all met
+    yet: see benchmarks/forecast_backtest_seeds.py and the README.)"""
+    from spm_lib.sample import write_sample
+
+    if seed != 42:  # 42 is the default sample, whose run the module already has
+        ds = load_dataset(write_sample(tmp_path / "s", seed=seed))
+        run = outlook.forecast_run(ds, ds.period("latest"))
+    table = outlook.accuracy_backtest(run)
+    ours = table[table["model"] == "forecast"].set_index("series")
+    assert ours.loc["Company", "ratio"] < 1
+    assert ours.drop(index="Company")["ratio"].mean() < 0.95
+    assert ours["ratio"].max() < 1.1
+    assert ours["coverage"].between(0.69, 0.88).all(), ours["coverage"]
