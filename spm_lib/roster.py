@@ -38,12 +38,15 @@ def ramp_months(ds: Dataset) -> int:
     return longest or DEFAULT_RAMP_MONTHS
 
 
-def rep_status(ds: Dataset, period: Period, ramp: int | None = None) -> pd.DataFrame:
+def rep_status(
+    ds: Dataset, period: Period | pd.Timestamp | str, ramp: int | None = None
+) -> pd.DataFrame:
     """One row per person of the (narrowed) reps table: rep_id, name, team, region, hire_date,
-    end_date, status (see the module docstring), counted (active or ramping)."""
+    end_date, status (see the module docstring), counted (active or ramping). ``period`` may
+    also be a date: the status on that day."""
     people = ds["reps"]
     ramp = ramp if ramp is not None else ramp_months(ds)
-    end = pd.Timestamp(period.end)
+    end = pd.Timestamp(period.end if isinstance(period, Period) else period)
     role = people["role"].fillna("").str.upper() if "role" in people else pd.Series(
         "", index=people.index
     )

@@ -13,7 +13,8 @@ which module to assign, and whether past training worked.
   a beta prior fitted to the peer group (:func:`spm_lib.ranking.fit_beta_prior`); P(below) is
   the posterior probability that the rep's true conversion is below the benchmark. A gap is
   flagged when P(below) >= ``threshold``, the shrunk rate is at least ``min_gap`` (relative)
-  below the benchmark and the rep has at least ``min_entries`` decided entries.
+  below the benchmark, the rep has at least ``min_entries`` decided entries and is counted at
+  the window's end (:mod:`spm_lib.roster`: a rep who has left is never flagged).
 - **Revenue at stake** = (benchmark - shrunk rate) x decided entries into the stage in the
   window x downstream conversion (share of deals passing the stage that are then won, company
   pooled) x the rep's average won deal (the segment's when the rep has none).
@@ -35,6 +36,7 @@ from scipy import stats
 from spm_lib.data import Dataset
 from spm_lib.metrics import stage_outcomes
 from spm_lib.ranking import fit_beta_prior
+from spm_lib.roster import COUNTED, rep_status
 
 TENURE_BANDS = (0, 6, 12, 10_000)
 TENURE_LABELS = ("0-5 months", "6-11 months", "12+ months")
@@ -149,10 +151,12 @@ def skill_gaps(
     cells["p_below"] = pd.concat(p_below)
     cells["raw_rate"] = cells["converted"] / cells["entered"]
     cells["gap"] = cells["benchmark"] - cells["shrunk_rate"]
+    status = rep_status(company, end).set_index("rep_id")["status"]
     cells["flagged"] = (
         (cells["p_below"] >= threshold)
         & (cells["gap"] >= min_gap * cells["benchmark"])
         & (cells["entered"] >= min_entries)
+        & cells["rep_id"].map(status).isin(COUNTED)  # no training for someone who has left
     )
     cells["revenue_at_stake"] = _revenue_at_stake(company, cells, inside, start, end)
     cells = cells[cells["rep_id"].isin(ds.reps["rep_id"])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -146,3 +147,20 @@ def test_training_effect_intervals_contain_the_planted_effects(default_sample):
         assert row["relative_lower"] <= planted <= row["relative_upper"], (item["module"], row)
         if item["conversion_multiplier"] == 1.0:
             assert planted == 0.0
+
+
+def test_a_rep_who_has_left_is_never_flagged(default_sample):
+    """A rep flagged with a planted weakness is no longer flagged once their end date falls
+    before the window's end; their deals still count, so the others' benchmarks do not move."""
+    ds = load_dataset(default_sample)
+    end = pd.Timestamp("2025-12-31")
+    before = skill_gaps(ds, as_of=end)
+    rep = before.loc[before["flagged"], "rep_id"].iloc[0]
+    reps = ds.tables["reps"].copy()
+    reps.loc[reps["rep_id"] == rep, "end_date"] = pd.Timestamp("2025-11-30")
+    ds.tables["reps"] = reps
+    after = skill_gaps(ds, as_of=end)
+    assert rep in set(after["rep_id"]) and not after.loc[after["rep_id"] == rep, "flagged"].any()
+    others = before[before["rep_id"] != rep].set_index(["rep_id", "stage"])["benchmark"]
+    again = after[after["rep_id"] != rep].set_index(["rep_id", "stage"])["benchmark"]
+    assert np.allclose(others.sort_index(), again.reindex(others.index).sort_index())
