@@ -73,7 +73,8 @@ def counted_ids(ds: Dataset, period: Period) -> set[str]:
 
 def who_counts(status: pd.DataFrame) -> str:
     """One sentence on whom a report counts, from :func:`rep_status`: "48 reps counted (42
-    active, 6 ramping); 3 departed are shown but not ranked; 6 SDRs are not counted"."""
+    active, 6 ramping); 3 who left by the period's end are not counted or ranked (their deals
+    stay in every total); 6 SDRs (...) not counted"."""
     counts = status["status"].value_counts()
 
     def n(name: str) -> int:
@@ -83,8 +84,8 @@ def who_counts(status: pd.DataFrame) -> str:
     text = f"{counted} reps counted ({n('active')} active, {n('ramping')} ramping)"
     others = []
     if n("departed"):
-        others.append(f"{n('departed')} who left by the period's end are shown with their "
-                      f"bookings but not counted or ranked")  # fmt: skip
+        others.append(f"{n('departed')} who left by the period's end are not counted or "
+                      f"ranked (their deals stay in every total)")  # fmt: skip
     if n("SDR"):
         sdr = "SDR" if n("SDR") == 1 else "SDRs"
         others.append(f"{n('SDR')} {sdr} (lead development, no bookings quota) not counted")

@@ -55,7 +55,8 @@ def test_header_and_key_figures_escape():
     html = header_html(info)
     assert "<script>" not in html and "region=&lt;West&gt;" in html
     block = key_figures_html([KeyFigure("x", 0.27, EVIL, "percent", 0.06, "on Q2")], reading=EVIL)
-    assert "<script>" not in block and "27%" in block and "+6.0% on Q2" in block
+    # a rate changes in points: 27% after 25.5% (+6% relative) is +1.5 pts
+    assert "<script>" not in block and "27%" in block and "+1.5 pts on Q2" in block
 
 
 def test_dollar_amounts_are_not_read_as_math():
