@@ -130,3 +130,16 @@ def test_backtest_by_hand():
     assert result["wape"] == pytest.approx(4 / 44)
     assert result["bias"] == pytest.approx(-4 / 44)
     assert result["smape"] == pytest.approx(200 * 4 / 24 / 4)
+
+
+def test_a_positive_series_is_not_forecast_to_collapse_to_zero():
+    """A series falling fast but never zero keeps half of its last season's lowest value (a
+    forecast of 0 scores sMAPE 200 against any positive actual); one with zeros may reach 0."""
+    values = np.r_[np.linspace(100, 5, 30), np.full(6, 4.0)]
+    y = pd.Series(values, index=pd.period_range("2020-01", periods=len(values), freq="M"))
+    fc = forecast(y, 12)
+    assert (fc["mean"] >= 0.5 * values[-12:].min() - 1e-9).all()
+    assert (fc["upper"] >= fc["mean"]).all()
+    with_zero = y.copy()
+    with_zero.iloc[-1] = 0.0
+    assert forecast(with_zero, 12)["mean"].min() < 0.5 * values[-12:].min()
