@@ -35,8 +35,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-COLLECTIONS = {"M3 monthly": ("M3", "monthly", 12), "M3 quarterly": ("M3", "quarterly", 4),
-               "M1 monthly": ("M1", "monthly", 12), "M1 quarterly": ("M1", "quarterly", 4)}  # fmt: skip
+COLLECTIONS = {
+    "M3 monthly": ("M3", "monthly", 12),
+    "M3 quarterly": ("M3", "quarterly", 4),
+    "M1 monthly": ("M1", "monthly", 12),
+    "M1 quarterly": ("M1", "quarterly", 4),
+}
 
 
 def smape(a: np.ndarray, f: np.ndarray) -> float:
