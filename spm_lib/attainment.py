@@ -72,7 +72,6 @@ def rep_attainment(
     out["counted"] = out["counted"].fillna(False).astype(bool)
     out["credited_bookings"] = out["credited_bookings"].fillna(0.0)
     out["owner_bookings"] = out["owner_bookings"].fillna(0.0)
-    out["attainment"] = out["credited_bookings"] / out["quota"].where(out["quota"] > 0)
     return out[COLUMNS].sort_values("rep_id", ignore_index=True)
 
 

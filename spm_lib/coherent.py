@@ -34,11 +34,11 @@ from scipy.stats import norm
 from spm_lib.data import Dataset
 from spm_lib.forecast import ACCURACY_COLUMNS, MIN_POINTS, accuracy, forecast, seasonal_naive
 from spm_lib.reconcile import summing_matrix, wls
+from spm_lib.roster import ramp_shares
 from spm_lib.series import COMPANY, bookings_series, period_freq
 
 NO_REGION = "(no region)"
 NO_TEAM = "(no team)"
-LEVEL_ORDER = {"company": 0, "region": 1, "team": 2}
 
 
 @dataclass(frozen=True)
@@ -122,12 +122,12 @@ def capacity(
     rep_bottom: dict[str, str], origin: pd.Period,
 ) -> pd.DataFrame:
     """Selling capacity per month and series as known at ``origin``: the sum over the selling
-    reps of employed x ramp share (the plans' quota ramp by month of tenure, else linear over
-    :data:`spm_lib.roster.DEFAULT_RAMP_MONTHS`). A departure dated after ``origin`` and a hire
-    after it are not known then: the rep counts as staying, the hire as absent."""
+    reps of employed x ramp share (:func:`spm_lib.roster.ramp_shares`). A departure dated
+    after ``origin`` and a hire after it are not known then: the rep counts as staying, the
+    hire as absent."""
     reps = ds.reps
     reps = reps[reps["rep_id"].isin(rep_bottom)]
-    ramp = _ramp_shares(ds)
+    ramp = ramp_shares(ds)
     month_no = months.year * 12 + months.month
     origin_no = origin.year * 12 + origin.month
     hire = reps["hire_date"].dt.year * 12 + reps["hire_date"].dt.month
@@ -146,19 +146,6 @@ def capacity(
         members = parents.get(node.name, [node.name])
         out[node.name] = bottom.reindex(columns=members, fill_value=0.0).sum(axis=1)
     return out
-
-
-def _ramp_shares(ds: Dataset) -> np.ndarray:
-    from spm_lib.roster import DEFAULT_RAMP_MONTHS
-
-    plans = ds.config.commission_plans or {}
-    ramps = [[float(v) for v in (p.get("ramp") or [])] for p in plans.values()
-             if isinstance(p, dict)]  # fmt: skip
-    longest = max(ramps, key=len, default=[])
-    if longest:
-        return np.array(longest, float)
-    n = DEFAULT_RAMP_MONTHS
-    return (np.arange(n) + 1) / (n + 1)
 
 
 @dataclass
@@ -184,16 +171,6 @@ class CoherentForecast:
         rows = frame[frame["series"] == name]
         return rows.set_index("period")[["mean", "lower", "upper"]]
 
-    def level(self, level: str, freq: str = "Q") -> pd.DataFrame:
-        frame = self.monthly if freq == "M" else self.quarterly
-        return frame[frame["level"] == level].reset_index(drop=True)
-
-
-def _quarter_periods(months: pd.PeriodIndex, qfreq: str) -> pd.PeriodIndex:
-    return months.asfreq(qfreq) if len(months) else pd.PeriodIndex(
-        [], freq=qfreq
-    )
-
 
 @dataclass(frozen=True)
 class Calibration:
@@ -201,7 +178,6 @@ class Calibration:
     half-width at each forecast step (see :func:`learn_calibration`)."""
 
     scale: dict[str, dict[int, float]] | None = None  # series -> step (0: any) -> scale
-    scored: int = 0
 
 
 MIN_SCORED = 24  # out-of-sample errors pooled before an interval scale is learnt from them
@@ -223,7 +199,7 @@ def coherent_forecast(
     """Reconciled forecasts of every series for ``horizon_months`` months after the last
     complete month on or before ``as_of``; quarters fully inside the horizon are summed.
     ``table`` reuses a :func:`hierarchy_bookings` result (already cut at the origin);
-    ``calibration`` (from :func:`learn_calibration`) picks base models and interval scales."""
+    ``calibration`` (from :func:`learn_calibration`) scales the intervals."""
     history, nodes, parents = table if table is not None else hierarchy_bookings(ds, as_of)
     calibration = calibration or Calibration()
     columns = ["level", "series", "period", "step", "mean", "lower", "upper", "base", "half"]
@@ -233,7 +209,7 @@ def coherent_forecast(
     z = float(norm.ppf(0.5 + interval / 2))
     names = [n.name for n in nodes]
     bottom = next(iter(parents.values()))
-    S = summing_matrix({k: v for k, v in parents.items()}, bottom).loc[names].to_numpy()
+    S = summing_matrix(parents, bottom).loc[names].to_numpy()
     months = pd.period_range(history.index[0], periods=len(history) + horizon_months,
                              freq=history.index.freq)  # fmt: skip
     rep_bottom = history.attrs.get("rep_bottom") or {}
@@ -275,7 +251,7 @@ def coherent_forecast(
         reconciled = S @ np.maximum(reconciled[bottom_idx], 0.0)
     rows, qrows = [], []
     qfreq = period_freq(ds, "Q")
-    quarters = _quarter_periods(future, qfreq)
+    quarters = future.asfreq(qfreq)
     scales = calibration.scale or {}
     for i, node in enumerate(nodes):
         by_step = scales.get(node.name, {})
@@ -351,7 +327,7 @@ def learn_calibration(
             steps[step] = (float(mine.quantile(q_level)) if len(mine) >= MIN_SCORED_STEP
                            else pooled_step.get((level, step), overall))  # fmt: skip
         scale[name] = steps
-    return Calibration(scale, int(len(scored)))
+    return Calibration(scale)
 
 
 def rolling_forecasts(

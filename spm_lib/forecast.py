@@ -251,9 +251,7 @@ def _combined_paths(x: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray, dict
     return mean, INTERVAL_WIDENING**2 * arima.covariance(h), parts
 
 
-def _profile_indices(
-    profile: pd.Series | None, y: pd.Series, m: int
-) -> tuple[np.ndarray, bool] | None:
+def _profile_indices(profile: pd.Series | None, y: pd.Series, m: int) -> np.ndarray | None:
     """Multiplicative seasonal indices by position ``t % m`` of ``y`` taken from ``profile``
     (a reference series on the same calendar, such as the company's bookings), or None when
     the reference is not seasonal or not all positive."""
@@ -267,7 +265,7 @@ def _profile_indices(
     idx = seasonal_indices(values, m, True)
     # align: position 0 of the reference's indices is its own first period
     shift = (ref.index.get_loc(y.index[0]) if len(y) and y.index[0] in ref.index else 0) % m
-    return np.roll(idx, -shift), True
+    return np.roll(idx, -shift)
 
 
 def forecast(
@@ -314,7 +312,7 @@ def forecast(
         seasonal = pooled is not None or is_seasonal(values, m)
         multiplicative = pooled is not None or (seasonal and bool(np.all(values > 0)))
         if seasonal:
-            idx = pooled[0] if pooled is not None else seasonal_indices(values, m, multiplicative)
+            idx = pooled if pooled is not None else seasonal_indices(values, m, multiplicative)
             s_in, s_out = idx[np.arange(n) % m], idx[np.arange(n, n + horizon) % m]
         else:
             s_in, s_out = np.zeros(n), np.zeros(horizon)

@@ -20,7 +20,7 @@ from spm_lib.pipeline import (
     next_quarter,
     pipeline_forecast,
 )
-from spm_lib.series import bookings_series
+from spm_lib.series import bookings_series, period_freq
 from spm_lib.tracking import (
     HISTORY_COLUMNS,
     accuracy_summary,
@@ -114,18 +114,24 @@ def quota_total(ds: Dataset, target: pd.Period) -> float:
     return float(quotas.loc[inside, "amount"].sum()) if inside.any() else float("nan")
 
 
+def quarter_totals(ds: Dataset, run: ForecastRun) -> pd.DataFrame:
+    """The run's monthly bookings of every series summed by fiscal quarter (rows: quarters)."""
+    table = run.history.copy()
+    table.index = table.index.asfreq(period_freq(ds, "Q")) if len(table) else table.index
+    return table.groupby(level=0).sum()
+
+
 def quarter_outlook(ds: Dataset, period: Period, run: ForecastRun) -> QuarterOutlook:
     """The next quarter after ``period``: the coherent company forecast (the sum of its months)
     beside the pipeline forecast, from the data known at the period's end."""
     live = run.live
     quarters = live.series(coherent.COMPANY, "Q")
-    target = quarters.index[0] if len(quarters) else pd.Period(_origin(period), "M").asfreq(
-        quarterly(ds, "company", period).index.freq) + 1
-    row = quarters.iloc[0] if len(quarters) else pd.Series({"mean": float("nan"),
-                                                             "lower": float("nan"),
-                                                             "upper": float("nan")})
-    company = quarterly(ds, "company", period)["Company"]
-    same_q = float(company.get(target - 4, float("nan")))
+    nan = float("nan")
+    target = quarters.index[0] if len(quarters) else pd.Period(
+        _origin(period), period_freq(ds, "Q")) + 1
+    row = quarters.iloc[0] if len(quarters) else pd.Series({"mean": nan, "lower": nan,
+                                                             "upper": nan})  # fmt: skip
+    same_q = float(quarter_totals(ds, run)[coherent.COMPANY].get(target - 4, nan))
     quarter, pipe = next_quarter(ds, period)  # the run rep performance and compensation read
     if quarter.label != quarter_label(target):  # a month or year period: the target's own run
         pipe = pipeline_forecast(ds, end=target.end_time.normalize(), as_of=_origin(period))
@@ -184,16 +190,13 @@ def forecast_table(run: ForecastRun, freq: str = "Q") -> pd.DataFrame:
     return out
 
 
-def group_forecasts(ds: Dataset, level: str, period: Period, run: ForecastRun) -> pd.DataFrame:
+def group_forecasts(ds: Dataset, level: str, run: ForecastRun) -> pd.DataFrame:
     """Next-quarter coherent forecast per group of ``level``: series, target, mean, lower,
     upper, last_year (the same quarter a year before), change (mean / last_year - 1)."""
     q = run.live.quarterly
     first = q["period"].min() if len(q) else None
     rows = q[(q["level"] == level) & (q["period"] == first)].copy()
-    table = quarterly(ds, "company", period)
-    actual = run.history.copy()
-    actual.index = actual.index.asfreq(table.index.freq) if len(actual) else actual.index
-    by_quarter = actual.groupby(level=0).sum()
+    by_quarter = quarter_totals(ds, run)
     rows["last_year"] = [float(by_quarter[s].get(first - 4, float("nan")))
                          if s in by_quarter else float("nan") for s in rows["series"]]  # fmt: skip
     rows["change"] = rows["mean"] / rows["last_year"].where(rows["last_year"] > 0) - 1
@@ -262,25 +265,15 @@ def tracked_history(
     return history
 
 
-def quarterly_actuals(run: ForecastRun, freq: str) -> dict[str, pd.DataFrame]:
-    """The run's monthly bookings summed by quarter (``freq``), by tracked level."""
-    table = run.history.copy()
-    if len(table):
-        table.index = table.index.asfreq(freq)
-    by_quarter = table.groupby(level=0).sum()
-    levels = {node.name: node.level for node in run.live.nodes}
-    return {level: by_quarter[[c for c in by_quarter if levels.get(c) == level]]
-            for level in TRACKED_LEVELS}  # fmt: skip
-
-
 def tracking_scores(
     ds: Dataset, period: Period, run: ForecastRun, history: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(scored forecasts, summary by level and horizon) against actuals known at period end
     (the quarters the run's history closes)."""
-    freq = quarterly(ds, "company", period).index.freq
-    actuals = {level: t.loc[: pd.Period(_origin(period), freq)]
-               for level, t in quarterly_actuals(run, freq).items()}  # fmt: skip
+    by_quarter = quarter_totals(ds, run).loc[: pd.Period(_origin(period), period_freq(ds, "Q"))]
+    levels = {node.name: node.level for node in run.live.nodes}
+    actuals = {level: by_quarter[[c for c in by_quarter if levels.get(c) == level]]
+               for level in TRACKED_LEVELS}  # fmt: skip
     scored = score(history, actuals)
     return scored, accuracy_summary(scored)
 
@@ -332,7 +325,7 @@ def backtest_reading(table: pd.DataFrame) -> str:
         f"Over the last {int(company['n'])} monthly forecasts (6 months ahead), the method "
         f"{verdict} seasonal naive on company bookings: MASE {company['mase']:.2f} against "
         f"{naive['Company']:.2f}; {company['coverage']:.0%} of actuals fell inside the "
-        f"{'interval'}."
+        "interval."
     )
     losing = [s for s in ours.index if s != "Company" and ours.at[s, "ratio"] >= 1]
     if losing:
@@ -351,8 +344,6 @@ def pipeline_quarters(ds: Dataset, as_of: pd.Timestamp | None = None) -> pd.Data
 
     Columns: quarter, booked_to_date, p10, p50, p90 (totals for the quarter), open_deals.
     """
-    from spm_lib.series import period_freq
-
     as_of = pd.Timestamp(as_of if as_of is not None else ds.as_of)
     current = (as_of + pd.Timedelta(days=1)).to_period(period_freq(ds, "Q"))
     opps = ds.opportunities

@@ -196,7 +196,7 @@ class PipelineForecast:
     history: pd.DataFrame  # past windows: start, expected, realised, new_won
     rep_ids: np.ndarray | None = None  # with by_rep: the reps of rep_totals' columns
     rep_totals: np.ndarray | None = None  # with by_rep: simulations x reps
-    rep_new: np.ndarray | None = None  # with by_rep: the new-deal part of rep_totals
+    rep_new_mean: np.ndarray | None = None  # with by_rep: the new-deal part's mean per rep
 
     def quantiles(self) -> dict[str, float]:
         return summarise(self.totals)
@@ -277,8 +277,8 @@ def pipeline_forecast(
             share = share / share.sum()
         elif len(rep_ids):
             share = np.full(len(rep_ids), 1 / len(rep_ids))
-        result.rep_new = fresh[:, None] * share[None, :]
-        result.rep_ids, result.rep_totals = rep_ids, rep_totals + result.rep_new
+        result.rep_new_mean = fresh.mean() * share
+        result.rep_ids, result.rep_totals = rep_ids, rep_totals + fresh[:, None] * share[None, :]
     return result
 
 
@@ -316,9 +316,9 @@ def rep_expectations(run: PipelineForecast) -> pd.DataFrame:
     deals = run.deals
     in_window = deals[(deals["close_date"] > run.start) & (deals["close_date"] <= run.end)]
     due = in_window.groupby("rep_id")["amount"].sum()
-    share = expected - run.rep_new.mean(axis=0) if run.rep_new is not None else expected
-    out = pd.DataFrame({"rep_id": run.rep_ids, "open_expected": share,
-                        "new_business": expected - share, "expected": expected})  # fmt: skip
+    new = run.rep_new_mean
+    out = pd.DataFrame({"rep_id": run.rep_ids, "open_expected": expected - new,
+                        "new_business": new, "expected": expected})  # fmt: skip
     out["pipeline_due"] = out["rep_id"].map(due).fillna(0.0).to_numpy()
     due_amount = out["pipeline_due"].where(out["pipeline_due"] > 0)
     out["model_win_rate"] = out["open_expected"] / due_amount

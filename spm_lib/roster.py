@@ -18,24 +18,36 @@ ranked or flagged; SDRs and non-sellers appear only where leads or data quality 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from spm_lib.data import LEAD_DEVELOPMENT_ROLES, NON_SELLER, Dataset
+from spm_lib.exceptions import DataError
 from spm_lib.periods import Period
+from spm_lib.plans import parse_plans
 
 DEFAULT_RAMP_MONTHS = 3
-STATUSES = ("active", "ramping", "departed", "not yet hired", "SDR", "non-seller")
 COUNTED = ("active", "ramping")
 
 
+def ramp_shares(ds: Dataset) -> np.ndarray:
+    """Share of full productivity by month of tenure (month 0 = the hire month): the longest
+    ``ramp`` of the dataset's commission plans (:func:`spm_lib.plans.parse_plans`), else linear
+    over :data:`DEFAULT_RAMP_MONTHS` (1/4, 2/4, 3/4). Plans that do not parse count as none
+    here; the compensation report names their error."""
+    try:
+        plans = parse_plans(ds.config.commission_plans or {})
+    except DataError:
+        plans = {}
+    longest = max((p.ramp for p in plans.values()), key=len, default=())
+    if longest:
+        return np.array([float(v) for v in longest])
+    return (np.arange(DEFAULT_RAMP_MONTHS) + 1) / (DEFAULT_RAMP_MONTHS + 1)
+
+
 def ramp_months(ds: Dataset) -> int:
-    """Months a new hire ramps: the longest ``ramp`` of the dataset's commission plans, else
-    :data:`DEFAULT_RAMP_MONTHS`."""
-    plans = ds.config.commission_plans or {}
-    lengths = [len(p.get("ramp") or []) if isinstance(p, dict) else len(getattr(p, "ramp", ()))
-               for p in plans.values()]  # fmt: skip
-    longest = max(lengths, default=0)
-    return longest or DEFAULT_RAMP_MONTHS
+    """Months a new hire ramps: the length of :func:`ramp_shares`."""
+    return len(ramp_shares(ds))
 
 
 def rep_status(

@@ -122,3 +122,15 @@ def test_departed_reps_are_not_ranked(dataset):
     board = win_rate_board(ds, period).set_index("rep_id")
     assert pd.isna(board.at["R3", "rank"]) and board.at["R3", "status"] == "departed"
     assert sorted(board["rank"].dropna().astype(int)) == [1, 2]
+
+
+def test_the_ramp_is_read_as_the_plan_parser_reads_it(make_dataset):
+    """Both ramp spellings of a plan give the same shares; without plans the ramp is linear
+    over three months."""
+    listed = PLAN.replace("{rule}", "all").replace("ramp: [0.5]", "ramp: [0, 0.5]")
+    mapped = listed.replace("ramp: [0, 0.5]", "ramp: {by_month_of_tenure: [0, 0.5]}")
+    for yaml in (listed, mapped):
+        ds = load_dataset(make_dataset(yaml=yaml, reps=REPS, opportunities=DEALS, accounts=None))
+        assert roster.ramp_shares(ds).tolist() == [0.0, 0.5] and roster.ramp_months(ds) == 2
+    plain = load_dataset(make_dataset(reps=REPS, opportunities=DEALS, accounts=None))
+    assert roster.ramp_shares(plain).tolist() == [0.25, 0.5, 0.75]

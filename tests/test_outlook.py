@@ -37,8 +37,8 @@ def test_the_headline_is_the_sum_of_its_months_and_of_its_regions(ds, run):
     assert sums["quarter"] == pytest.approx(view.forecast_mean, abs=0.01)
     assert sums["sum_of_months"] == pytest.approx(view.forecast_mean, abs=0.01)
     assert sums["sum_of_regions"] == pytest.approx(view.forecast_mean, abs=0.01)
-    regions = outlook.group_forecasts(ds, "region", ds.period("latest"), run)
-    teams = outlook.group_forecasts(ds, "team", ds.period("latest"), run)
+    regions = outlook.group_forecasts(ds, "region", run)
+    teams = outlook.group_forecasts(ds, "team", run)
     assert regions["mean"].sum() == pytest.approx(view.forecast_mean, abs=0.01)
     assert teams["mean"].sum() == pytest.approx(view.forecast_mean, abs=0.01)
     history, fan = outlook.monthly_fan(run)
@@ -55,7 +55,7 @@ def test_the_quarter_keeps_its_seasonality(ds, run):
     assert all(q[pd.Period(f"{y}Q4", q.index.freq)] > q[pd.Period(f"{y}Q3", q.index.freq)]
                for y in years)  # fmt: skip
     assert view.forecast_mean > q.iloc[-1]
-    regions = outlook.group_forecasts(ds, "region", period, run)
+    regions = outlook.group_forecasts(ds, "region", run)
     expected = regions["mean"] / regions["last_year"] - 1
     assert np.allclose(regions["change"], expected)
 

@@ -136,8 +136,7 @@ def _plain_cell(value: object) -> object:
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, Number):
-        number = float(value)
-        return None if math.isnan(number) or math.isinf(number) else number
+        return _plain_number(value)
     try:
         if pd.isna(value):
             return None
