@@ -404,20 +404,54 @@ Forecaster = Callable[..., pd.DataFrame]
 DEFAULT_MODELS: dict[str, Forecaster] = {"forecast": forecast, "seasonal_naive": seasonal_naive}
 
 
+COVERAGE_BAND = 0.9  # the level of the band around a backtest's interval coverage
+BOOTSTRAP_DRAWS = 2000
+
+
+def coverage_band(
+    hits: list[np.ndarray], level: float = COVERAGE_BAND, draws: int = BOOTSTRAP_DRAWS
+) -> tuple[float, float]:
+    """A ``level`` band for the coverage measured over rolling-origin ``hits`` (one boolean
+    array per origin, oldest first): what another backtest of the same size could have measured.
+
+    Consecutive origins forecast overlapping months, so their hits are not independent: the
+    band is a moving-block bootstrap (Kunsch 1989) over origins, in blocks of as many origins as
+    the longest forecast has steps (the origins whose forecasts overlap), with a fixed random
+    seed so a report rerun prints the same band. An 80% interval whose band holds 0.80 is
+    consistent with being calibrated. (NaN, NaN) without hits."""
+    lengths = [len(h) for h in hits]
+    if not hits or not sum(lengths):
+        return float("nan"), float("nan")
+    k, steps = len(hits), max(lengths)
+    grid = np.full((k, steps), np.nan)
+    for i, h in enumerate(hits):
+        grid[i, : len(h)] = np.asarray(h, float)
+    block = min(steps, k)
+    rng = np.random.default_rng(0)
+    starts = rng.integers(0, k - block + 1, size=(draws, -(-k // block)))
+    rows = (starts[:, :, None] + np.arange(block)).reshape(draws, -1)[:, :k]
+    drawn = np.nanmean(grid[rows], axis=(1, 2))
+    return (float(np.quantile(drawn, (1 - level) / 2)),
+            float(np.quantile(drawn, (1 + level) / 2)))  # fmt: skip
+
+
 def accuracy(
     name: str, pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
     m: int,
 ) -> dict | None:
-    """One model's scores over rolling-origin ``pieces`` (train, actual, mean, lower, upper):
-    ``mase`` (mean over origins of MASE scaled by that origin's training data), ``smape``,
-    ``wape`` = sum|y - f| / sum|y|, ``bias`` = sum(f - y) / sum(y), ``coverage`` = share of
-    actuals inside [lower, upper], and ``n`` forecasts scored. None without pieces."""
+    """One model's scores over rolling-origin ``pieces`` (train, actual, mean, lower, upper),
+    oldest origin first: ``mase`` (mean over origins of MASE scaled by that origin's training
+    data), ``smape``, ``wape`` = sum|y - f| / sum|y|, ``bias`` = sum(f - y) / sum(y),
+    ``coverage`` = share of actuals inside [lower, upper] with its :func:`coverage_band`
+    (``coverage_low``, ``coverage_high``), and ``n`` forecasts scored. None without pieces."""
     if not pieces:
         return None
     mases = [mase(a, f, train, m) for train, a, f, _, _ in pieces]
     e = np.concatenate([f - a for _, a, f, _, _ in pieces])
     a = np.concatenate([p[1] for p in pieces])
-    inside = np.concatenate([(act >= lo) & (act <= hi) for _, act, _, lo, hi in pieces])
+    hits = [(act >= lo) & (act <= hi) for _, act, _, lo, hi in pieces]
+    inside = np.concatenate(hits)
+    low, high = coverage_band(hits)
     total = float(np.abs(a).sum())
     return {
         "model": name,
@@ -426,11 +460,14 @@ def accuracy(
         "wape": float(np.abs(e).sum() / total) if total else float("nan"),
         "bias": float(e.sum() / a.sum()) if a.sum() else float("nan"),
         "coverage": float(inside.mean()),
+        "coverage_low": low,
+        "coverage_high": high,
         "n": int(len(e)),
     }
 
 
-ACCURACY_COLUMNS = ["model", "mase", "smape", "wape", "bias", "coverage", "n"]
+ACCURACY_COLUMNS = ["model", "mase", "smape", "wape", "bias", "coverage", "coverage_low",
+                    "coverage_high", "n"]  # fmt: skip
 
 
 def backtest(

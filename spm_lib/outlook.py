@@ -209,11 +209,14 @@ def group_forecasts(ds: Dataset, level: str, run: ForecastRun) -> pd.DataFrame:
 def accuracy_backtest(run: ForecastRun) -> pd.DataFrame:
     """Rolling-origin backtest (6 months ahead, from each month end of the run) of the coherent
     forecast and seasonal naive on the company's and each region's monthly bookings: one row
-    per (series, model), plus ``ratio`` = the method's MASE / seasonal naive's."""
+    per (series, model), plus ``ratio`` = the method's MASE / seasonal naive's; coverage with
+    its 90% band (``coverage_low``, ``coverage_high``: see :func:`spm_lib.forecast.
+    coverage_band`)."""
     out = coherent.backtest(run.history, run.runs, horizon=BACKTEST_HORIZON)
     naive = out[out["model"] == "seasonal_naive"].set_index("series")["mase"]
     out["ratio"] = out["mase"] / out["series"].map(naive)
-    return out[["series", "model", "mase", "ratio", "smape", "wape", "bias", "coverage", "n"]]
+    return out[["series", "model", "mase", "ratio", "smape", "wape", "bias", "coverage",
+                "coverage_low", "coverage_high", "n"]]  # fmt: skip
 
 
 def backtest_summary(table: pd.DataFrame) -> dict[str, float]:
@@ -312,29 +315,57 @@ def reading(view: QuarterOutlook) -> str:
     return "".join(parts)
 
 
-def backtest_reading(table: pd.DataFrame) -> str:
-    """Whether the method beat seasonal naive on every series shown, in one or two sentences;
-    names the series where it did not (seasonal naive is the better method there)."""
+# Coverage this close to the interval's level reads as calibrated whatever its band: the
+# issue's tolerance (75-85% for an 80% interval).
+COVERAGE_TOLERANCE = 0.05
+
+
+def backtest_reading(table: pd.DataFrame, interval: float = 0.8) -> str:
+    """Whether the method beat seasonal naive on every series shown, and whether its
+    ``interval`` intervals held what they claim, in a few sentences. Names the series where it
+    did not beat seasonal naive (the same quarter a year before, shown beside each forecast, is
+    the better guide there), and those whose intervals missed: coverage more than
+    :data:`COVERAGE_TOLERANCE` from ``interval`` with a band (:func:`~spm_lib.forecast.
+    coverage_band`) that excludes it. A band that holds it is what a calibrated interval gives
+    on a backtest of this size."""
+    from spm_lib.report.formats import format_percent
+
     ours = table[table["model"] == "forecast"].set_index("series")
     if ours.empty or "Company" not in ours.index:
         return "Not enough history to backtest the company series."
     company = ours.loc["Company"]
     naive = table[table["model"] == "seasonal_naive"].set_index("series")["mase"]
     verdict = "beat" if company["ratio"] < 1 else "did not beat"
+    level = format_percent(interval)
     text = (
         f"Over the last {int(company['n'])} monthly forecasts (6 months ahead), the method "
         f"{verdict} seasonal naive on company bookings: MASE {company['mase']:.2f} against "
-        f"{naive['Company']:.2f}; {company['coverage']:.0%} of actuals fell inside the "
-        "interval."
+        f"{naive['Company']:.2f}. {format_percent(company['coverage'])} of actuals fell inside "
+        f"the {level} interval; a backtest of this size could have measured "
+        f"{format_percent(company['coverage_low'])}–{format_percent(company['coverage_high'])}"
+        f" (90% band)."
     )
     losing = [s for s in ours.index if s != "Company" and ours.at[s, "ratio"] >= 1]
     if losing:
         names = ", ".join(losing)
         text += (f" On {names} it did not beat seasonal naive (the same month a year before), "
                  f"the better method there on this data: the series is too noisy for a model "
-                 f"to add to last year's figure.")  # fmt: skip
+                 f"to add to last year's figure, so read its forecast beside the same quarter a "
+                 f"year before.")  # fmt: skip
     else:
         text += " It beat seasonal naive on every region too."
+    off = (ours["coverage"] - interval).abs() > COVERAGE_TOLERANCE
+    narrow = [s for s in ours.index if off[s] and ours.at[s, "coverage_high"] < interval]
+    wide = [s for s in ours.index if off[s] and ours.at[s, "coverage_low"] > interval]
+    if narrow or wide:
+        for names, word in ((narrow, "narrow"), (wide, "wide")):
+            if names:
+                text += (f" The intervals of {', '.join(names)} were too {word}: the band of "
+                         f"their coverage excludes {level}.")  # fmt: skip
+    else:
+        text += (f" On every series the coverage is within {COVERAGE_TOLERANCE * 100:.0f} "
+                 f"points of {level} or its band holds {level}: the intervals are as wide as "
+                 "the errors were.")  # fmt: skip
     return text
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from spm_lib.forecast import (
     backtest,
+    coverage_band,
     fit_arima011,
     forecast,
     is_seasonal,
@@ -130,6 +131,27 @@ def test_backtest_by_hand():
     assert result["wape"] == pytest.approx(4 / 44)
     assert result["bias"] == pytest.approx(-4 / 44)
     assert result["smape"] == pytest.approx(200 * 4 / 24 / 4)
+
+
+def test_coverage_band_by_hand():
+    # two origins of one step, one hit: a draw is two blocks of one origin, so the coverage
+    # drawn is 0, 0.5 or 1 with chances 1/4, 1/2, 1/4; the middle 40% is 0.5
+    assert coverage_band([np.array([True]), np.array([False])], level=0.4) == (0.5, 0.5)
+    low, high = coverage_band([np.array([True]), np.array([False])], level=0.9)
+    assert (low, high) == (0.0, 1.0)
+    assert coverage_band([np.ones(3, bool)] * 10) == (1.0, 1.0)
+    assert np.isnan(coverage_band([])[0])
+
+
+def test_coverage_band_narrows_with_more_origins_and_reruns_the_same():
+    rng = np.random.default_rng(5)
+    short = [rng.random(6) < 0.8 for _ in range(12)]
+    long = short + [rng.random(6) < 0.8 for _ in range(108)]
+    s_low, s_high = coverage_band(short)
+    l_low, l_high = coverage_band(long)
+    assert s_low <= np.mean(short) <= s_high
+    assert l_high - l_low < s_high - s_low
+    assert coverage_band(long) == (l_low, l_high)  # a fixed seed: the same band on a rerun
 
 
 def test_a_positive_series_is_not_forecast_to_collapse_to_zero():
