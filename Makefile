@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 sample-data: $(SAMPLE)/spm.yaml
 
 # rewritten when the generator changes, so a checkout never reports on a stale sample
-$(SAMPLE)/spm.yaml: spm_lib/sample.py spm_lib/sample_leads.py spm_lib/sample_history.py spm_lib/_daynums.py | $(STAMP)
+$(SAMPLE)/spm.yaml: $(wildcard spm_lib/sample/*.py) | $(STAMP)
 	$(BIN)/spm sample-data --out $(SAMPLE)
 
 ## Run every report on the bundled sample data for the latest complete quarter.

@@ -1,7 +1,7 @@
 """The forecasting report's own backtest on the sample company of several generator seeds.
 
 For each seed: generate the sample, build the coherent forecast run the report makes
-(`spm_lib.outlook.forecast_run`: 24 month-end origins, 6 months ahead, reconciled across the
+(`spm_lib.forecasting.forecast_run`: 24 month-end origins, 6 months ahead, reconciled across the
 company, regions and teams) and print, per company and region series, the method's MASE over
 seasonal naive's (below 1 beats it), the 80% interval coverage and its 90% band (what another
 backtest of this size could have measured; `spm_lib.forecast.coverage_band`). The issue's
@@ -26,7 +26,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def one_seed(seed: int) -> pd.DataFrame:
-    from spm_lib import load_dataset, outlook
+    from spm_lib import forecasting, load_dataset
     from spm_lib.sample import write_sample
 
     with tempfile.TemporaryDirectory() as folder:
@@ -34,7 +34,7 @@ def one_seed(seed: int) -> pd.DataFrame:
         ds = load_dataset(folder)
         period = ds.period("latest")
         started = time.perf_counter()
-        table = outlook.accuracy_backtest(outlook.forecast_run(ds, period))
+        table = forecasting.accuracy_backtest(forecasting.forecast_run(ds, period))
         seconds = time.perf_counter() - started
     ours = table[table["model"] == "forecast"].set_index("series")
     return ours[["ratio", "coverage", "coverage_low", "coverage_high"]].assign(

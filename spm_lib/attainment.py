@@ -9,9 +9,9 @@
 - **attainment_owner** (variant, named): owner bookings (the deal's owner takes all of it, no
   splits) / the quotas table's rows in the period (:func:`spm_lib.metrics.quota_attainment`).
 
-A rep is at quota when attainment >= :data:`AT_QUOTA` exactly (99.93% is not at quota);
-:func:`at_quota` counts the counted reps (:mod:`spm_lib.roster`: active or ramping) with a quota,
-once, for every report.
+A rep is at quota when attainment >= :data:`~spm_lib.metrics.AT_QUOTA` exactly (99.93% is not
+at quota); :func:`~spm_lib.metrics.at_quota` counts the counted reps (:mod:`spm_lib.roster`:
+active or ramping) with a quota, once, for every report.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from __future__ import annotations
 import pandas as pd
 
 from spm_lib import metrics, roster
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
+from spm_lib.metrics import AT_QUOTA, at_quota  # noqa: F401 - counted once, in metrics
 from spm_lib.periods import Period
 
-AT_QUOTA = 1.0
 COLUMNS = ["rep_id", "credited_bookings", "quota", "attainment", "owner_bookings",
            "owner_quota", "attainment_owner", "status", "counted"]  # fmt: skip
 
@@ -73,17 +73,6 @@ def rep_attainment(
     out["credited_bookings"] = out["credited_bookings"].fillna(0.0)
     out["owner_bookings"] = out["owner_bookings"].fillna(0.0)
     return out[COLUMNS].sort_values("rep_id", ignore_index=True)
-
-
-def at_quota(table: pd.DataFrame) -> dict[str, float]:
-    """Of the counted reps with a quota in :func:`rep_attainment`'s ``table``:
-    ``reps_with_quota``, ``reps_at_or_above_quota`` (attainment >= 1, unrounded) and
-    ``reps_at_or_above_quota_pct`` (their share; NaN without any)."""
-    counted = table[table["counted"] & (table["quota"] > 0)]
-    at = int((counted["attainment"] >= AT_QUOTA).sum())
-    n = len(counted)
-    return {"reps_with_quota": n, "reps_at_or_above_quota": at,
-            "reps_at_or_above_quota_pct": at / n if n else float("nan")}  # fmt: skip
 
 
 def total_attainment(table: pd.DataFrame) -> float:

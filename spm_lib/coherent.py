@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 from spm_lib.forecast import ACCURACY_COLUMNS, MIN_POINTS, accuracy, forecast, seasonal_naive
 from spm_lib.reconcile import summing_matrix, wls
 from spm_lib.roster import ramp_shares

@@ -34,8 +34,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 from spm_lib.exceptions import DataError
+from spm_lib.metrics import at_quota
 from spm_lib.periods import Period, months_between, period_containing
 from spm_lib.plans import (
     CENT,
@@ -567,10 +568,8 @@ def plan_curves(
 def headline(statement: pd.DataFrame) -> dict[str, float]:
     """Key figures of a statement: total_payout, credited_bookings, cost_of_sales_pct
     (payout / credited bookings), reps_paid, reps_with_quota and reps_above_quota (counted reps
-    at or above 100%, unrounded: :func:`spm_lib.attainment.at_quota`, the count rep
+    at or above 100%, unrounded: :func:`spm_lib.metrics.at_quota`, the count rep
     performance shows too)."""
-    from spm_lib.attainment import at_quota
-
     payout = float(sum(statement["payout"], ZERO))
     booked = float(sum(statement["credited_bookings"], ZERO))
     table = attainment_table(statement) if len(statement) else pd.DataFrame(

@@ -34,7 +34,7 @@ from scipy.special import expit
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.proportion import proportion_confint
 
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 from spm_lib.exceptions import DataError
 from spm_lib.periods import Period, period_containing
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
 
 GROUPS = {"rep": "rep_id", "team": "team", "region": "region", "segment": "segment"}
@@ -141,7 +141,7 @@ def sales_cycle(ds: Dataset, period: Period, by: str | None = "rep") -> pd.DataF
     """Days from created_date to close_date of deals won in the period: median and mean.
 
     ``won_deals`` counts the deals measured: those closed before they were created are left
-    out (their cycle is unknown; :mod:`spm_lib.data_warnings` counts them)."""
+    out (their cycle is unknown; :mod:`spm_lib.dataset.row_warnings` counts them)."""
     closed = _closed_in(ds, period, by)
     won = closed[closed["is_won"] & (closed["close_date"] >= closed["created_date"])]
     column = group_column(by)
@@ -335,3 +335,19 @@ def with_changes(
         base = out[f"{value}_{suffix}"]
         out[name] = out[value] - base if points else out[value] / base.where(base != 0) - 1
     return out
+
+
+# a rep is at quota at 100% exactly: 99.93% is not
+AT_QUOTA = 1.0
+
+
+def at_quota(table: pd.DataFrame) -> dict[str, float]:
+    """Of the counted reps with a quota in ``table`` (:func:`spm_lib.attainment.rep_attainment`:
+    columns counted, quota, attainment):
+    ``reps_with_quota``, ``reps_at_or_above_quota`` (attainment >= 1, unrounded) and
+    ``reps_at_or_above_quota_pct`` (their share; NaN without any)."""
+    counted = table[table["counted"] & (table["quota"] > 0)]
+    at = int((counted["attainment"] >= AT_QUOTA).sum())
+    n = len(counted)
+    return {"reps_with_quota": n, "reps_at_or_above_quota": at,
+            "reps_at_or_above_quota_pct": at / n if n else float("nan")}  # fmt: skip

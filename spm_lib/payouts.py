@@ -25,7 +25,7 @@ import pandas as pd
 import yaml
 
 from spm_lib.compensation import credits, load_plans, quota_for, statements
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 from spm_lib.exceptions import DataError
 from spm_lib.periods import Period, period_containing
 from spm_lib.pipeline import NEXT_QUARTER_SIMULATIONS, next_quarter, summarise

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 from spm_lib.metrics import open_pipeline_at
 from spm_lib.periods import Period, period_containing
 

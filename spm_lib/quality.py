@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib.data import Dataset
-from spm_lib.schema import TABLES
+from spm_lib.dataset import Dataset
+from spm_lib.dataset.schema import TABLES
 
 DATE_COLUMNS = {
     name: [c.name for c in spec.columns if c.kind == "date"] for name, spec in TABLES.items()
@@ -54,7 +54,7 @@ def quarantine_summary(ds: Dataset) -> pd.DataFrame:
 
 
 def warning_summary(ds: Dataset) -> pd.DataFrame:
-    """Rows kept in every figure that are odd but real (:mod:`spm_lib.data_warnings`), by
+    """Rows kept in every figure that are odd but real (:mod:`spm_lib.dataset.row_warnings`), by
     table and check: ``rows`` (distinct rows) and one example reason, which says how the
     reports count such a row."""
     return _by_check(ds.warnings)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 from spm_lib.series import bookings_series
 
 TENURED_MONTHS = 18

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
 from spm_lib.roster import COUNTED, rep_status
 

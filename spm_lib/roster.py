@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spm_lib.data import LEAD_DEVELOPMENT_ROLES, NON_SELLER, Dataset
+from spm_lib.dataset import LEAD_DEVELOPMENT_ROLES, NON_SELLER, Dataset
 from spm_lib.exceptions import DataError
 from spm_lib.periods import Period
 from spm_lib.plans import parse_plans

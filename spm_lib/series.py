@@ -9,7 +9,7 @@ import calendar
 
 import pandas as pd
 
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 
 LEVELS = ("company", "region", "team", "rep")
 COMPANY = "Company"

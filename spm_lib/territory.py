@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, sparse
 
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 from spm_lib.exceptions import SpmError
 
 PRIOR_DEALS = 20.0  # pseudo-deals of shrinkage toward the rep's overall win rate

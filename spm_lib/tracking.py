@@ -5,7 +5,7 @@ with one row per forecast: ``made_at`` (the last complete quarter the forecast k
 (company, region, team), ``series`` (the group), ``target`` (the quarter forecast),
 ``horizon`` (quarters ahead), ``mean``, ``lower``, ``upper``, ``interval`` and ``source``
 (``run``, or ``backfill`` for forecasts recomputed as of earlier quarters from the data known
-then, :func:`spm_lib.outlook.tracked_history`). A later forecast for the same (made_at,
+then, :func:`spm_lib.forecasting.tracked_history`). A later forecast for the same (made_at,
 level, series, target) replaces an earlier one.
 
 Scores per forecast with an actual: signed error = (F - A) / A, absolute percentage error

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 from spm_lib.metrics import stage_outcomes
 from spm_lib.ranking import fit_beta_prior
 from spm_lib.roster import COUNTED, rep_status
@@ -249,36 +249,6 @@ def recommendations(
     return out.sort_values("revenue_at_stake", ascending=False, ignore_index=True)
 
 
-def development_plans(ds: Dataset, gaps: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
-    """One paragraph per flagged rep: top gaps, module, target conversion. Columns: rep_id,
-    name, revenue_at_stake, plan."""
-    from spm_lib.report.formats import format_currency
-
-    names = ds.reps.set_index("rep_id")["name"]
-    rows = []
-    flagged = gaps[gaps["flagged"]]
-    for rep, group in flagged.groupby("rep_id", sort=False):
-        group = group.sort_values("revenue_at_stake", ascending=False)
-        parts = []
-        for gap in group.head(2).itertuples(index=False):
-            modules = assignments[
-                (assignments["rep_id"] == rep) & (assignments["stage"] == gap.stage)
-            ]
-            module = ", ".join(modules["module"]) or "coaching"
-            parts.append(
-                f"{gap.stage} converts at {gap.shrunk_rate:.0%} against {gap.benchmark:.0%} for "
-                f"comparable peers ({format_currency(gap.revenue_at_stake)} a year at stake): "
-                f"{module}, with a target of {gap.benchmark:.0%} within two quarters"
-            )
-        total = float(group["revenue_at_stake"].sum())
-        plan = f"{names.get(rep, rep)}: " + "; ".join(parts) + "."
-        rows.append(
-            {"rep_id": rep, "name": names.get(rep, rep), "revenue_at_stake": total, "plan": plan}
-        )
-    out = pd.DataFrame(rows, columns=["rep_id", "name", "revenue_at_stake", "plan"])
-    return out.sort_values("revenue_at_stake", ascending=False, ignore_index=True)
-
-
 def training_effects(
     ds: Dataset, level: float = 0.9, min_trained_reps: int = 5, min_entries: int = 200
 ) -> pd.DataFrame:
@@ -333,6 +303,6 @@ def training_effects(
 
 
 __all__ = [
-    "development_plans", "recommendations", "skill_gaps", "stage_outcomes",
+    "recommendations", "skill_gaps", "stage_outcomes",
     "training_effects",
 ]  # fmt: skip

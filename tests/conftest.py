@@ -1,7 +1,10 @@
-"""Shared fixtures: small datasets written to temporary folders."""
+"""Shared fixtures and helpers: small datasets written to temporary folders, the project's
+folders, and ``spm`` (the command line, as a user runs it)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +12,20 @@ import pandas as pd
 import pytest
 
 from spm_lib.sample import write_sample
+
+ROOT = Path(__file__).resolve().parents[1]  # the project
+SHARED_DATA = ROOT.parent / "shared" / "data"  # the real exports beside the project
+TEST_DATA = ROOT / "tests" / "data"  # exports the project may copy (with their notices)
+MAVEN_RAW = ROOT / "examples" / "maven-crm"
+
+
+def spm(*args: str) -> subprocess.CompletedProcess:
+    """Run the ``spm`` command with ``args`` from the project folder; never raises."""
+    script = Path(sys.executable).with_name("spm")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "spm_lib.suite.cli"]
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, timeout=900, cwd=ROOT, check=False
+    )
 
 REPS = [
     {"rep_id": "R1", "name": "Ann Lee", "manager": "Mo", "team": "West A", "region": "West",

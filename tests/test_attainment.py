@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from spm_lib import attainment, compensation, load_dataset, roster, scorecard
+from spm_lib import attainment, compensation, load_dataset, rep_performance, roster
 from spm_lib.report.formats import format_percent
 
 PLAN = """
@@ -76,9 +76,9 @@ def test_official_attainment_by_hand(dataset):
     # the same count in both reports, from the same function
     statement = compensation.statements(ds, period)
     assert compensation.headline(statement)["reps_above_quota"] == 1
-    figures = scorecard.headline(ds, period)
+    figures = rep_performance.headline(ds, period)
     assert figures["reps_at_or_above_quota"] == 1 and figures["reps_with_quota"] == 2
-    card = scorecard.scorecard(ds, period).set_index("rep_id")
+    card = rep_performance.scorecard(ds, period).set_index("rep_id")
     assert card.at["R1", "attainment"] == pytest.approx(table.at["R1", "attainment"])
 
 

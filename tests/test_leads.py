@@ -267,7 +267,7 @@ def test_titles_name_a_known_group_with_enough_conversions():
 
 
 def test_the_curve_chart_keeps_one_colour_per_group():
-    from spm_lib import plots
+    from spm_lib.report import plots
 
     rows = [
         {"source": f"S{i}", "days": d, "converted_share": s, "lower": s, "upper": s,

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
+from spm_lib.pages.training_gaps import development_plans
 from spm_lib.sample import write_sample
 from spm_lib.training import (
-    development_plans,
     recommendations,
     skill_gaps,
     stage_outcomes,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from spm_lib.data import Dataset
+from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
 from spm_lib.report.context import CONTEXT
 from spm_lib.report.formats import MISSING, format_value

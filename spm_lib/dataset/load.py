@@ -1,0 +1,583 @@
+"""Load a dataset folder into a validated :class:`Dataset`.
+
+A dataset is a folder with one file per canonical table (``reps.csv``, ``opportunities.parquet``,
+...) and an optional ``spm.yaml``. ``reps`` and ``opportunities`` are required.
+
+Contract of :func:`load_dataset`:
+
+- Structural problems raise :class:`~spm_lib.exceptions.DataError` naming the file, the column,
+  example rows and what was expected: a required table or column missing, an unreadable or empty
+  file, a date (or number, or flag) column that mostly does not parse, an invalid ``spm.yaml``.
+- Rows that break a row-level check (a cell that does not parse, an empty required value, a
+  duplicate key, a reference to an unknown rep/account/opportunity, a value check of
+  :mod:`spm_lib.dataset.schema`) are quarantined: left out of the tables, each listed in
+  ``Dataset.quarantine`` with its reason. For every table, rows read = rows used + rows
+  quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from spm_lib.dataset.config import Config, load_config, load_config_file
+from spm_lib.dataset.container import QUARANTINE_COLUMNS, Dataset
+from spm_lib.dataset.database import is_database
+from spm_lib.dataset.mapping import EXCLUDED, apply_mapping, ids_table, parse_mapping, table_path
+from spm_lib.dataset.readers import ParseFailure, check_columns, parse_table, read_raw
+from spm_lib.dataset.schema import LOAD_ORDER, TABLES, TableSpec, in_keys, row_checks, table_schema
+from spm_lib.exceptions import DataError
+
+
+def _key_text(frame: pd.DataFrame, spec: TableSpec) -> pd.Series:
+    parts = [frame[k].astype("str").fillna("") for k in spec.key]
+    if len(parts) == 1:
+        return parts[0]
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + " / " + part
+    return out
+
+
+def _show(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def _derive_flags(typed: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """Fill missing is_closed/is_won from the stage; cast the flags to plain bool."""
+    won = typed["stage"].isin(config.won_stages)
+    closed = won | typed["stage"].isin(config.lost_stages)
+    typed["is_closed"] = typed["is_closed"].fillna(closed).astype("bool")
+    typed["is_won"] = typed["is_won"].fillna(won).astype("bool")
+    return typed
+
+
+def _quarantine_records(
+    table: str,
+    typed: pd.DataFrame,
+    keys: pd.Series,
+    failures: list[ParseFailure],
+    schema_failures: pd.DataFrame | None,
+    config: Config,
+    quarantined_keys: dict[str, set[str]],
+) -> list[dict]:
+    spec = TABLES[table]
+    records: list[dict] = []
+    parse_cells: set[tuple[int, str]] = set()
+    for failure in failures:
+        for pos, value in zip(failure.positions, failure.values, strict=True):
+            parse_cells.add((pos, failure.column))
+            records.append(
+                {
+                    "row": pos + 1,
+                    "column": failure.column,
+                    "check": failure.code,
+                    "value": value,
+                    "reason": f"{failure.column} is {value!r}; expected {failure.expected}",
+                }
+            )
+    if schema_failures is not None and len(schema_failures):
+        checks = {rc.code: rc for rc in row_checks(table, config)}
+        refs = {f"orphan_{r.column}": r for r in spec.references}
+        seen: set[tuple[int, str]] = set()
+        for case in schema_failures.itertuples(index=False):
+            if case.index is None or pd.isna(case.index):
+                raise DataError(
+                    f"table {table}: schema check {case.check!r} failed on the whole table "
+                    f"({case.failure_case!r})",
+                    table=table,
+                    column=case.column,
+                )
+            pos, check = int(case.index), str(case.check)
+            if check == "not_nullable" and (pos, case.column) in parse_cells:
+                continue  # already quarantined for not parsing
+            code = {
+                "not_nullable": f"empty_{case.column}",
+                "field_uniqueness": "duplicate_key",
+                "multiple_fields_uniqueness": "duplicate_key",
+            }.get(check, check)
+            if (pos, code) in seen:
+                continue
+            seen.add((pos, code))
+            if code == "duplicate_key":
+                column = ", ".join(spec.key)
+                value = keys.iloc[pos]
+                count = int((keys == value).sum())
+                reason = f"duplicate key {column} = {value!r} ({count} rows); expected unique"
+            elif code.startswith("empty_"):
+                column, value = case.column, ""
+                reason = f"{column} is empty; expected a value"
+            elif code in refs:
+                ref = refs[code]
+                column, value = ref.column, _show(typed[ref.column].iloc[pos])
+                reason = f"{column} {value!r} is not in {ref.table}"
+                if value in quarantined_keys.get(ref.table, set()):
+                    reason += " (that row is quarantined there)"
+            elif code in checks:
+                rc = checks[code]
+                column, value = rc.column, _show(typed[rc.column].iloc[pos])
+                shown = ", ".join(
+                    f"{c} is {_show(typed[c].iloc[pos])!r}" for c in (rc.column, *rc.context)
+                )
+                reason = f"expected {rc.expected}; {shown}"
+            else:
+                column, value = str(case.column), _show(case.failure_case)
+                reason = f"{column} fails {check} ({value!r})"
+            records.append(
+                {"row": pos + 1, "column": column, "check": code, "value": value, "reason": reason}
+            )
+    return records  # table and key are filled in by the caller
+
+
+def _fold(values: pd.Series) -> pd.Series:
+    return values.astype("str").str.strip().str.casefold()
+
+
+def _align_reference_case(
+    typed: pd.DataFrame, spec: TableSpec, reference_keys: dict[str, pd.Series]
+) -> list[dict]:
+    """Align references to their keys' spelling, never merging two keys.
+
+    A reference that matches a key exactly is used as it is. One that matches only when case
+    and surrounding spaces are ignored takes the key's spelling (``r001`` -> ``R001``) when
+    exactly one key matches that way; when several do (Salesforce's 15-character ids are
+    case-sensitive: ``006A`` and ``006a`` are two records), the row is quarantined as
+    ambiguous. References that match nothing stay, for the reference check to quarantine.
+    Returns the quarantine records of the ambiguous ones.
+    """
+    records: list[dict] = []
+    for ref in spec.references:
+        keys = reference_keys.get(ref.table)
+        if keys is None or ref.column not in typed:
+            continue
+        keys = pd.Series(keys.dropna().unique())
+        column = typed[ref.column]
+        todo = column.notna() & ~in_keys(column, pd.Index(keys, dtype=object))
+        if not todo.any():
+            continue
+        candidates = keys.groupby(_fold(keys).to_numpy()).agg(sorted)  # folded -> its keys
+        found = _fold(column[todo]).map(candidates)
+        count = found.map(len, na_action="ignore")
+        single = count.eq(1)
+        if single.any():
+            typed.loc[single[single].index, ref.column] = found[single].str[0].astype("str")
+        for pos in count[count.gt(1)].index:
+            value, matches = column[pos], found[pos]
+            records.append({
+                "row": int(pos) + 1, "column": ref.column, "check": f"ambiguous_{ref.column}",
+                "value": value,
+                "reason": f"{ref.column} {value!r} matches no {ref.table} key exactly and "
+                          f"{len(matches)} when case is ignored ({', '.join(map(repr, matches))});"
+                          " ids that differ by case are different records",
+            })  # fmt: skip
+    return records
+
+
+def _superseded_copies(table: str, typed: pd.DataFrame, keys: pd.Series) -> list[dict]:
+    """With a ``modified_date``, the older copies of a duplicated key are quarantined and the
+    latest kept; duplicates without one (or tied) are left to the uniqueness check, which
+    quarantines every copy."""
+    if "modified_date" not in typed or typed["modified_date"].isna().all():
+        return []
+    frame = pd.DataFrame({"key": keys, "modified": typed["modified_date"]})
+    dup = frame[frame["key"].duplicated(keep=False) & frame["key"].notna()]
+    out = []
+    for key, group in dup.groupby("key"):
+        if group["modified"].isna().any():
+            continue
+        latest = group["modified"].max()
+        if (group["modified"] == latest).sum() > 1:
+            continue
+        kept = group["modified"].idxmax()
+        for pos, modified in group.drop(index=kept)["modified"].items():
+            out.append({"row": int(pos) + 1, "column": "modified_date", "check": "superseded_copy",
+                        "value": f"{modified:%Y-%m-%d %H:%M}",
+                        "reason": f"an older copy of {key!r} (modified {modified:%Y-%m-%d %H:%M});"
+                                  f" the copy in row {kept + 1} modified {latest:%Y-%m-%d %H:%M}"
+                                  " is kept"})  # fmt: skip
+    return out
+
+
+def _convert_currencies(typed: pd.DataFrame, config: Config) -> tuple[list[dict], pd.DataFrame]:
+    """Amounts in another currency are converted with spm.yaml ``currency_rates`` (units of
+    the dataset's currency per unit of the other); without a rate, the row is quarantined.
+
+    Returns the quarantine records and the warnings of converted amounts far outside the
+    data's own range (:func:`spm_lib.dataset.row_warnings.converted_outliers`)."""
+    from spm_lib.dataset.row_warnings import WARNING_FIELDS, converted_outliers
+
+    if "currency" not in typed or typed["currency"].isna().all():
+        return [], pd.DataFrame(columns=WARNING_FIELDS)
+    rates = {str(k).upper(): float(v)
+             for k, v in (config.extra.get("currency_rates") or {}).items()}  # fmt: skip
+    code = typed["currency"].str.upper().str.strip()
+    other = code.notna() & (code != config.currency.upper())
+    known = other & code.isin(list(rates))
+    if known.any():
+        factor = code[known].map(rates).astype("float64")
+        typed.loc[known, "amount"] = typed.loc[known, "amount"] * factor
+    out = []
+    for pos in typed.index[other & ~known]:
+        out.append({"row": int(pos) + 1, "column": "currency", "check": "currency_without_rate",
+                    "value": code[pos], "reason": f"amount in {code[pos]}, which has no rate to "
+                    f"{config.currency} in spm.yaml currency_rates "
+                    f"({', '.join(sorted(rates)) or 'none given'})"})  # fmt: skip
+    used = {c: r for c, r in rates.items() if known[code == c].any()}
+    return out, converted_outliers(typed["amount"], code.where(known), used, config.currency)
+
+
+def _validate(
+    table: str, typed: pd.DataFrame, config: Config, reference_keys: dict[str, pd.Series]
+) -> pd.DataFrame | None:
+    schema = table_schema(table, config, reference_keys)
+    try:
+        schema.validate(typed, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return exc.failure_cases
+    return None
+
+
+def fingerprint_files(paths: list[Path]) -> str:
+    """sha256 over the names and bytes of ``paths``, in name order."""
+    digest = hashlib.sha256()
+    for path in sorted(paths, key=lambda p: p.name):
+        digest.update(path.name.encode())
+        digest.update(b"\0")
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _data_as_of(tables: dict[str, pd.DataFrame]) -> dt.date:
+    """The snapshot's date when spm.yaml gives none: the latest date a record was created or
+    changed (opportunities created or modified, history changes, stage entries, leads created
+    or converted). Close dates are not used: a close date may be planned (an open deal's, or
+    a lost deal's set ahead), and activities may be scheduled ahead."""
+    candidates: list[pd.Timestamp] = []
+    for name, columns in (
+        ("opportunities", ("created_date", "modified_date")),
+        ("opportunity_history", ("changed_at",)),
+        ("stage_history", ("entered_date",)),
+        ("leads", ("created_date", "converted_date")),
+    ):
+        frame = tables.get(name)
+        for column in columns:
+            if frame is not None and column in frame:
+                candidates.append(frame[column].max())
+    found = [c for c in candidates if pd.notna(c)]
+    if not found:
+        return dt.date.today()
+    return max(found).date()
+
+
+def _read_sources(folder: Path, mapping) -> dict[str, tuple[pd.DataFrame, Path, dict]]:
+    """Each table's frame in canonical column names (text), its file and what was detected
+    while reading it, through the ``mapping`` of spm.yaml."""
+    raw: dict[str, pd.DataFrame] = {}
+    found: dict[str, tuple[Path, dict]] = {}
+    for table in LOAD_ORDER:
+        table_map = mapping.table(table)
+        if table_map.from_ids:
+            continue
+        path = table_path(folder, table, table_map)
+        if path is None:
+            continue
+        raw[table], detected = read_raw(path, table, table_map.options)
+        found[table] = (path, detected)
+    mapped = {t: apply_mapping(t, frame, mapping.table(t), raw) for t, frame in raw.items()}
+    out = {t: (mapped[t], *found[t]) for t in mapped}
+    for table in LOAD_ORDER:
+        table_map = mapping.table(table)
+        if table_map.from_ids:
+            sources = ", ".join(table_map.from_ids)
+            origin = folder / f"spm.yaml (ids of {sources})"
+            out[table] = (ids_table(table, table_map, mapped), origin, {})
+    return out
+
+
+def _check_has_rows(raw: pd.DataFrame, spec: TableSpec, path: Path) -> None:
+    if spec.required and raw.empty:
+        raise DataError(
+            f"{path}: table {spec.name} has a header but no rows; expected at least one row",
+            table=spec.name, path=str(path), expected="at least one data row",
+        )  # fmt: skip
+
+
+def _check_stages(
+    typed: pd.DataFrame, config: Config, path: Path, table: str = "opportunities"
+) -> None:
+    """Stage names matched to the configured ones ignoring case and spaces; in opportunities,
+    any other stage is an error listing each with its count and the mapping line that would fix
+    it (in the history tables such rows are quarantined)."""
+    import difflib
+
+    canonical = {name.casefold(): name for name in config.stage_names}
+    stage = typed["stage"]
+    folded = stage.str.casefold().map(canonical)
+    typed["stage"] = folded.where(folded.notna(), stage)
+    unknown = typed.loc[stage.notna() & folded.isna(), "stage"].value_counts()
+    if unknown.empty or table != "opportunities":
+        return
+    lines = []
+    for name, count in unknown.items():
+        guess = difflib.get_close_matches(name, config.stage_names, n=1, cutoff=0.3)
+        lines.append(f"  {name!r} ({count} rows) -> mapping line: {name!r}: "
+                     f"{guess[0] if guess else '<one of the stages>'}")  # fmt: skip
+    raise DataError(
+        f"{path}: {len(unknown)} stages of table opportunities are not in the configured stages "
+        f"({', '.join(config.stage_names)}):\n" + "\n".join(lines) + "\nAdd the lines under "
+        "spm.yaml mapping: {tables: {opportunities: {values: {stage: {...}}}}}, or add the "
+        "stages to spm.yaml stages",
+        table="opportunities", path=str(path), column="stage", rows=list(unknown.index),
+        expected="stages in the configured list",
+    )  # fmt: skip
+
+
+def load_dataset(path: str | Path, config: str | Path | None = None) -> Dataset:
+    """Read a dataset into a validated Dataset: a folder (CSV, .xlsx or Parquet per table,
+    optional ``spm.yaml``, whose ``database`` section may point to a database instead), a
+    DuckDB or SQLite file, or a database URL (see :mod:`spm_lib.dataset.database`).
+
+    ``config``: the ``spm.yaml`` to use instead of the folder's; for a database file or URL
+    the default is ``$SPM_CONFIG``, else an ``spm.yaml`` beside the file, else the defaults.
+
+    >>> ds = load_dataset("data/sample")            # doctest: +SKIP
+    >>> ds.reconciliation()                          # doctest: +SKIP
+    """
+    target = str(path)
+    if is_database(target):
+        config_path = config or os.environ.get("SPM_CONFIG")
+        if config_path is None and "://" not in target:
+            beside = Path(target).with_name("spm.yaml")
+            config_path = beside if beside.exists() else None
+        settings = load_config_file(Path(config_path)) if config_path else Config()
+        return _load_database(target, settings, Path(config_path) if config_path else None)
+    folder = Path(path)
+    if not folder.is_dir():
+        raise DataError(
+            f"{folder}: no such dataset folder; expected a folder with reps.csv and "
+            "opportunities.csv (create the sample with `spm sample-data --out DIR`)",
+            path=str(folder),
+            expected="a dataset folder",
+        )
+    settings = load_config_file(Path(config)) if config else load_config(folder)
+    config_file = Path(config) if config else folder / "spm.yaml"
+    database = settings.extra.get("database")
+    if database:
+        if not isinstance(database, dict) or "url" not in database:
+            raise DataError(
+                "spm.yaml: database needs a url", path=str(config_file), column="database.url",
+                expected="database: {url: ..., tables: ...}",
+            )  # fmt: skip
+        return _load_database(str(database["url"]), settings, config_file)
+    mapping = parse_mapping(settings.mapping)
+    sources = _read_sources(folder, mapping)
+    input_files = [path for _, path, _ in sources.values() if path.exists()]
+    if config_file.exists():
+        input_files.append(config_file)
+    return _build(sources, settings, mapping, str(folder), fingerprint_files(input_files))
+
+
+def _vendor_tables(
+    frames: dict[str, pd.DataFrame], config: Config
+) -> tuple[dict[str, pd.DataFrame], Config]:
+    """A vendor's objects (``source: salesforce`` or ``hubspot`` in spm.yaml) as canonical
+    tables, and the configuration: what the objects say (stages, currency, rates, fiscal
+    year), with every key that spm.yaml itself sets taking precedence, and the mapping rules of
+    both (the adapter's exclusion of deleted rows and spm.yaml's ``where`` / ``exclude``)."""
+    from spm_lib.dataset.config import parse_config
+    from spm_lib.dataset.vendors import VENDORS
+
+    name = str(config.extra.get("source")).strip().lower()
+    if name not in VENDORS:
+        raise DataError(f"spm.yaml: source is {name!r}; expected one of {', '.join(VENDORS)}",
+                        column="source", expected=" or ".join(VENDORS))  # fmt: skip
+    tables, found = VENDORS[name](frames)
+    user = {k: v for k, v in config.raw.items() if k not in ("database", "source")}
+    merged = {**found, **user}
+    rules = (found.get("mapping") or {}).get("tables") or {}
+    for table, spec in ((user.get("mapping") or {}).get("tables") or {}).items():
+        both = dict(rules.get(table) or {})
+        for key, value in spec.items():
+            both[key] = {**both.get(key, {}), **value} if key in ("where", "exclude") else value
+        rules = {**rules, table: both}
+    merged["mapping"] = {**(user.get("mapping") or {}), "tables": rules}
+    merged["source"], merged["database"] = name, config.raw.get("database")
+    return tables, parse_config(merged)
+
+
+def _load_database(url: str, config: Config, config_file: Path | None) -> Dataset:
+    from spm_lib.dataset.database import masked, read_tables
+
+    database = config.extra.get("database") or {}
+    queries = {str(k): str(v) for k, v in (database.get("tables") or {}).items()}
+    vendor = config.extra.get("source")
+    vendor = vendor if isinstance(vendor, str) else None  # an importer's notes are a mapping
+    frames, digest = read_tables(url, queries, None if vendor else LOAD_ORDER,
+                                 database.get("schema"))  # fmt: skip
+    if vendor:
+        frames, config = _vendor_tables(frames, config)
+    mapping = parse_mapping(config.mapping)
+    shown = masked(url)
+    raw = {t: apply_mapping(t, f, mapping.table(t), frames) for t, f in frames.items()}
+    sources = {t: (f, Path(f"{shown}#{t}"), {}) for t, f in raw.items()}
+    for table in LOAD_ORDER:
+        if mapping.table(table).from_ids:
+            sources[table] = (ids_table(table, mapping.table(table), raw),
+                              Path(f"{shown}#{table}"), {})  # fmt: skip
+    if config_file is not None and config_file.exists():
+        digest = hashlib.sha256((digest + fingerprint_files([config_file])).encode()).hexdigest()
+    return _build(sources, config, mapping, shown, digest)
+
+
+def _excluded_records(raw: pd.DataFrame) -> list[dict]:
+    """Rows left out by a mapping's ``where`` / ``exclude``: quarantined, with the rule."""
+    if EXCLUDED not in raw:
+        return []
+    reasons = raw[EXCLUDED]
+    return [{"row": int(pos) + 1, "column": "", "check": "excluded", "value": "",
+             "reason": f"left out by the mapping: {reason}"}
+            for pos, reason in reasons[reasons.notna()].items()]  # fmt: skip
+
+
+def stage_entries(history: pd.DataFrame) -> pd.DataFrame:
+    """``stage_history`` derived from ``opportunity_history``: one row per change where the
+    stage changed (the first known stage of a deal is its first entry; a stage entered again
+    is a new entry), entered on the day of the change.
+
+    A change that carries no stage (an amount or close-date edit) keeps the stage in force.
+    Two entries of one stage on one day count once (the table's key)."""
+    frame = history.sort_values(["opportunity_id", "changed_at"], kind="stable")
+    stage = frame.groupby("opportunity_id", sort=False)["stage"].ffill()
+    previous = stage.groupby(frame["opportunity_id"], sort=False).shift()
+    entered = stage.notna() & (stage != previous)
+    out = pd.DataFrame({
+        "opportunity_id": frame.loc[entered, "opportunity_id"],
+        "stage": stage[entered],
+        "entered_date": frame.loc[entered, "changed_at"].dt.normalize(),
+    })  # fmt: skip
+    return out.drop_duplicates().reset_index(drop=True)
+
+
+def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> Dataset:
+    """Type, check and quarantine each table of ``sources`` (see :func:`load_dataset`), then
+    flag the odd-but-real rows (:mod:`spm_lib.dataset.row_warnings`)."""
+    from spm_lib.dataset.row_warnings import opportunity_warnings
+
+    folder = source
+    tables: dict[str, pd.DataFrame] = {}
+    rows_read: dict[str, int] = {}
+    files: dict[str, str] = {}
+    records: list[dict] = []
+    quarantined_keys: dict[str, set[str]] = {}
+    positions: dict[str, pd.Index] = {}
+    keys_of: dict[str, pd.Series] = {}
+    early_warnings = []
+    for table in LOAD_ORDER:
+        spec = TABLES[table]
+        if table == "stage_history" and table not in sources and "opportunity_history" in tables:
+            derived = stage_entries(tables["opportunity_history"])
+            sources = {**sources, table: (derived, Path(f"{folder}#opportunity_history"), {})}
+        if table not in sources:
+            if spec.required:
+                raise DataError(
+                    f"{folder}: required table {table} is missing; expected {table}.csv, "
+                    f"{table}.xlsx or {table}.parquet with columns "
+                    f"{', '.join(spec.required_columns)}, or a file named in spm.yaml "
+                    f"mapping.tables.{table}.file",
+                    table=table,
+                    path=str(folder),
+                    expected=f"{table}.csv or {table}.parquet",
+                )
+            continue
+        raw, file, detected = sources[table]
+        check_columns(raw, spec, file)
+        _check_has_rows(raw, spec, file)
+        raw = raw.reset_index(drop=True)
+        excluded = _excluded_records(raw)
+        typed, failures = parse_table(raw.drop(columns=[EXCLUDED], errors="ignore"), spec, file,
+                                      mapping.table(table).options, detected,
+                                      config.timezone)  # fmt: skip
+        if excluded:
+            gone = [r["row"] - 1 for r in excluded]
+            failures = [_without(f, set(gone)) for f in failures]
+        if table == "opportunities":
+            _check_stages(typed, config, file)
+            typed = _derive_flags(typed, config)
+        elif table in ("stage_history", "opportunity_history"):
+            _check_stages(typed, config, file, table)
+        keys = _key_text(typed, spec)
+        reference_keys = {
+            ref.table: tables[ref.table][TABLES[ref.table].key[0]]
+            for ref in spec.references
+            if ref.table in tables
+        }
+        ambiguous = _align_reference_case(typed, spec, reference_keys)
+        early = excluded + ambiguous + _superseded_copies(table, typed, keys)
+        if table == "opportunities":
+            currency_records, outliers = _convert_currencies(typed, config)
+            early += currency_records
+            early_warnings.append(outliers)
+        skip = sorted({r["row"] - 1 for r in early})
+        failure_cases = _validate(table, typed.drop(index=skip), config, reference_keys)
+        table_records = early + _quarantine_records(
+            table, typed, keys, failures, failure_cases, config, quarantined_keys
+        )
+        for record in table_records:
+            record["table"], record["key"] = table, keys.iloc[record["row"] - 1]
+        bad_positions = sorted({r["row"] - 1 for r in table_records})
+        quarantined_keys[table] = set(keys.iloc[bad_positions].dropna())
+        ordered = [c.name for c in spec.columns] + [
+            c for c in typed.columns if c not in {c.name for c in spec.columns}
+        ]
+        kept = typed.drop(index=bad_positions)[ordered]
+        positions[table] = kept.index
+        keys_of[table] = keys
+        tables[table] = kept.reset_index(drop=True)
+        rows_read[table] = len(raw)
+        files[table] = str(file)
+        records.extend(table_records)
+    quarantine = pd.DataFrame(records, columns=QUARANTINE_COLUMNS)
+    if len(quarantine):
+        quarantine = quarantine.astype({"row": "int64"}).sort_values(
+            ["table", "row", "check"], kind="stable", ignore_index=True
+        )
+    as_of = config.as_of or _data_as_of(tables)
+    opps = tables["opportunities"].set_axis(positions["opportunities"])
+    found = [opportunity_warnings(opps, tables["reps"], as_of, config.currency)]
+    found += [w[w["pos"].isin(positions["opportunities"])] for w in early_warnings]
+    warnings = pd.concat([w for w in found if len(w)] or [found[0]], ignore_index=True)
+    warnings = warnings.assign(
+        table="opportunities",
+        row=warnings["pos"].astype("int64") + 1,
+        key=keys_of["opportunities"].iloc[warnings["pos"].astype("int64")].to_numpy(),
+    )[QUARANTINE_COLUMNS].sort_values(["row", "check"], kind="stable", ignore_index=True)
+    return Dataset(
+        tables=tables,
+        config=config,
+        quarantine=quarantine,
+        rows_read=rows_read,
+        source=source,
+        files=files,
+        fingerprint=fingerprint,
+        as_of=as_of,
+        warnings=warnings,
+    )
+
+
+def _without(failure: ParseFailure, rows: set[int]) -> ParseFailure:
+    """A parse failure minus the rows already left out by the mapping."""
+    keep = [i for i, p in enumerate(failure.positions) if p not in rows]
+    return replace(failure, positions=[failure.positions[i] for i in keep],
+                   values=[failure.values[i] for i in keep])  # fmt: skip

@@ -1,0 +1,638 @@
+"""Salesforce objects by API name -> canonical tables, from exports or from a warehouse.
+
+The Data Export Service, Data Loader, Workbench and the Bulk API write one CSV per object with
+API column names (``Id``, ``StageName``, ``OwnerId``); connectors (Fivetran, Airbyte) land the
+same objects in a database in snake_case. :func:`convert` takes the objects' frames in either
+spelling (:mod:`spm_lib.dataset.vendors.objects`) and recognises each by its columns:
+
+====================  ===========================================================================
+object                becomes
+====================  ===========================================================================
+Opportunity           opportunities (stage order from OpportunityStage, else the history, else
+                      Salesforce's defaults; won and lost from ``IsWon``/``IsClosed``)
+OpportunityHistory    opportunity_history (one row per change of stage, amount, probability, close
+                      date or forecast category); stage_history is derived from it on load
+OpportunityField-     opportunity_history, rebuilt as the state after each change (when there is
+History               no OpportunityHistory)
+OpportunitySplit      opportunity_splits (the split type whose shares add up to 100%)
+User, UserRole        reps: manager from ``ManagerId``, else the user of the parent role; team from
+                      the role, region from ``Division``, else the parent role
+Account, Lead         accounts, leads (``ConvertedOpportunityId``; a queue owner is no rep)
+Task, Event           activities (``WhatId`` kept when it is an opportunity)
+CurrencyType          ``currency`` (the corporate one) and ``currency_rates`` (Salesforce's rates
+                      are units of a currency per corporate unit; spm.yaml's the reverse)
+DatedConversionRate   amounts converted by close date in the import (original kept)
+FiscalYearSettings,   ``fiscal_year_start_month``
+Period
+ForecastingQuota      quotas
+Organization          ``timezone`` (``TimeZoneSidKey``): timestamps become dates in it on load
+====================  ===========================================================================
+
+Rules: rows deleted at the source (``IsDeleted``, ``_fivetran_deleted``) and earlier versions
+of a connector's history mode (``_fivetran_active`` false) are kept with a ``deleted`` or
+``superseded`` flag that the written spm.yaml excludes, so the loader quarantines and counts
+them; the all-zero sentinel id is an empty reference (read as null on load); booleans may be
+``0/1`` or ``true/TRUE``; timestamps keep their offsets for the loader. Users who do not sell
+(``UserType`` other than Standard, integration or automated users, inactive users who own no
+deal) get the role ``Non-seller``: they stay in ``reps`` so that what they own is accounted
+for, but are no selling rep. Every decision is listed under ``imported_from.notes`` of the
+written spm.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from spm_lib.dataset.vendors.objects import (
+    column,
+    days,
+    deleted,
+    flag_text,
+    flags,
+    has,
+    normalise,
+    stamps,
+    truthy,
+)
+from spm_lib.dataset.vendors.objects import recognise as first_rule
+
+DEFAULT_STAGES = [
+    "Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
+    "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review",
+]  # fmt: skip
+NON_SELLER = "Non-seller"  # spm_lib.dataset.NON_SELLER: not among the selling reps
+UNASSIGNED = "unassigned"
+_SYSTEM_USER = re.compile(
+    r"integration|automated|\bapi\b|system|chatter|guest|security|platform|bot\b", re.I
+)
+# profiles of users who do not sell (a profile name is the org's own; these are the standard)
+_NON_SELLING_PROFILE = re.compile(
+    r"system administrator|integration|read only|chatter|guest|api only|partner|customer|"
+    r"analytics cloud|identity", re.I
+)
+
+
+def recognise(frame: pd.DataFrame) -> str | None:
+    """The Salesforce object a frame (normalised columns) holds, or None."""
+    return first_rule(frame, [
+        ("OpportunityVersions", {"id", "stagename", "closedate", "fivetranstart"}),
+        ("OpportunityFieldHistory", {"opportunityid", "field", "newvalue"}),
+        ("OpportunityHistory", {"opportunityid", "stagename"}),
+        ("OpportunitySplit", {"opportunityid", "splitownerid"}),
+        ("Opportunity", {"id", "stagename", "closedate"}),
+        ("OpportunityStage", {"masterlabel", "sortorder", "iswon"}),
+        ("DatedConversionRate", {"isocode", "conversionrate", "startdate"}),
+        ("CurrencyType", {"isocode", "conversionrate"}),
+        ("FiscalYearSettings", {"startmonth"}),
+        ("Period", {"type", "startdate", "enddate"}),
+        ("ForecastingQuota", {"quotaownerid", "startdate"}),
+        ("UserRole", {"id", "parentroleid"}),
+        ("Profile", {"id", "name", "userlicenseid"}),
+        ("UserTerritory2Association", {"userid", "territory2id"}),
+        ("Territory2", {"id", "name", "territory2modelid"}),
+        ("User", {"id", "username"}),
+        ("User", {"id", "usertype"}),
+        ("Lead", {"id", "isconverted"}),
+        ("Event", {"id", "activitydatetime"}),
+        ("Event", {"id", "startdatetime"}),
+        ("Task", {"id", "whatid"}),
+        ("Organization", {"id", "timezonesidkey"}),
+        ("Account", {"id", "name", "industry"}),
+        ("Account", {"id", "name", "billingcountry"}),
+        ("Account", {"id", "name", "numberofemployees"}),
+    ])
+
+
+def _superseded(frame: pd.DataFrame) -> pd.Series:
+    """An earlier version in a connector's history mode (``_fivetran_active`` false)."""
+    if "fivetranactive" not in frame:
+        return pd.Series(False, index=frame.index)
+    return flags(frame["fivetranactive"]).eq("false")
+
+
+def _left_out(frame: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
+    out["deleted"] = flag_text(deleted(frame))
+    out["superseded"] = flag_text(_superseded(frame))
+    return out
+
+
+def _one(objects: dict[str, list[pd.DataFrame]], name: str) -> pd.DataFrame | None:
+    frames = objects.get(name)
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _won_lost(o: pd.DataFrame) -> tuple[list[str], list[str]]:
+    stage = o["stagename"].astype("str").where(o["stagename"].notna())
+    if has(o, "iswon") or has(o, "isclosed"):
+        won = truthy(column(o, "iswon"))
+        closed = truthy(column(o, "isclosed")) | won
+        won_names = list(dict.fromkeys(stage[won].dropna()))
+        lost_names = list(dict.fromkeys(stage[closed & ~won].dropna()))
+    else:
+        won_names = [s for s in dict.fromkeys(stage.dropna()) if re.search(r"\bwon\b", s, re.I)]
+        lost_names = [s for s in dict.fromkeys(stage.dropna()) if re.search(r"\blost\b", s, re.I)]
+    lost_names = [s for s in lost_names if s not in won_names]
+    return won_names or ["Closed Won"], lost_names or ["Closed Lost"]
+
+
+def _stage_order(
+    open_stages: list[str], frames: list[pd.DataFrame], history: pd.DataFrame | None,
+    stage_object: pd.DataFrame | None,
+) -> tuple[list[str], str]:
+    """Open stages in funnel order, and where the order came from: OpportunityStage's
+    ``SortOrder`` (or a ``StageSortOrder`` column), else the stages' median ``Probability``
+    (Salesforce's stage probabilities rise along the funnel), else the order in which deals
+    entered them (when at least three deals went through two open stages), else Salesforce's
+    default order; ties by the next of these."""
+    default = {s: i for i, s in enumerate(DEFAULT_STAGES)}
+    sort_order: dict[str, float] = {}
+    if stage_object is not None:
+        order = pd.to_numeric(stage_object["sortorder"], errors="coerce")
+        sort_order = dict(zip(stage_object["masterlabel"], order, strict=True))
+    for frame in frames:
+        if "stagesortorder" in frame:
+            order = pd.to_numeric(frame["stagesortorder"], errors="coerce")
+            sort_order |= order.groupby(frame["stagename"]).median().dropna().to_dict()
+    probability: dict[str, float] = {}
+    for frame in frames:
+        if "probability" in frame and "stagename" in frame:
+            value = pd.to_numeric(frame["probability"], errors="coerce")
+            for stage, p in value.groupby(frame["stagename"]).median().dropna().items():
+                probability.setdefault(stage, p)
+    score: dict[str, float] = {}
+    if history is not None and len(history):
+        h = history[history["stage"].isin(open_stages)].sort_values(
+            ["opportunity_id", "changed"], kind="stable")
+        first = h.drop_duplicates(["opportunity_id", "stage"])
+        n = first.groupby("opportunity_id")["stage"].transform("size")
+        several = first[n >= 2]
+        if several["opportunity_id"].nunique() >= 3:
+            m = several.groupby("opportunity_id")["stage"].transform("size")
+            position = several.groupby("opportunity_id").cumcount() / (m - 1)
+            score = position.groupby(several["stage"]).mean().to_dict()
+    sources = []
+    if sort_order:
+        sources.append("OpportunityStage.SortOrder")
+    if probability:
+        sources.append("the median Probability of each stage")
+    if score:
+        sources.append("the order in which deals entered them (history)")
+    sources.append("Salesforce's default stage order")
+
+    def rank(stage: str) -> tuple:
+        return (sort_order.get(stage, float("inf")), probability.get(stage, float("inf")),
+                score.get(stage, 0.5), default.get(stage, 99), open_stages.index(stage))
+
+    return sorted(open_stages, key=rank), ", then ".join(sources)
+
+
+def _currencies(objects, notes: list[str]) -> tuple[str, dict[str, float], pd.DataFrame | None]:
+    """Corporate currency, spm.yaml rates (corporate units per unit) and dated rates."""
+    types, dated = _one(objects, "CurrencyType"), _one(objects, "DatedConversionRate")
+    corporate, rates = "USD", {}
+    if types is not None:
+        types = types[~deleted(types)]
+        corp = types[truthy(column(types, "iscorporate"))]
+        if len(corp):
+            corporate = str(corp["isocode"].iloc[0]).strip().upper()
+        rate = pd.to_numeric(types["conversionrate"], errors="coerce")
+        for code, value in zip(types["isocode"], rate, strict=True):
+            code = str(code).strip().upper()
+            if code != corporate and value and value > 0:
+                rates[code] = round(1 / float(value), 12)
+        notes.append(f"corporate currency {corporate} (CurrencyType.IsCorporate); each "
+                     "CurrencyType.ConversionRate (units per corporate unit) is written to "
+                     "currency_rates as its inverse (corporate units per unit)")  # fmt: skip
+    if dated is not None:
+        dated = dated.assign(
+            code=dated["isocode"].astype("str").str.strip().str.upper(),
+            start=days(dated["startdate"]),
+            next=days(column(dated, "nextstartdate")),
+            rate=pd.to_numeric(dated["conversionrate"], errors="coerce"),
+        )[["code", "start", "next", "rate"]]
+    return corporate, rates, dated
+
+
+def _dated_factor(opps: pd.DataFrame, dated: pd.DataFrame, corporate: str) -> pd.Series:
+    """Corporate units per unit of each deal's currency on its close date (NaN: no rate)."""
+    factor = pd.Series(np.nan, index=opps.index)
+    code = opps["currency"].astype("str").str.upper()
+    close = days(opps["close_date"])
+    factor[code.eq(corporate)] = 1.0
+    for cur, rates in dated.groupby("code"):
+        mine = code.eq(cur) & close.notna()
+        for r in rates.itertuples(index=False):
+            inside = mine & (close >= r.start) & (close < r.next if pd.notna(r.next) else True)
+            if r.rate and r.rate > 0:
+                factor[inside] = 1 / r.rate
+    return factor
+
+
+def _money(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce")
+
+
+def _opportunities(o: pd.DataFrame, versions: bool, notes: list[str]) -> pd.DataFrame:
+    if "ownerid" in o:
+        owner = o["ownerid"]
+    else:
+        owner = pd.Series(UNASSIGNED, index=o.index)
+        notes.append("the Opportunity export has no OwnerId column: every deal is owned by "
+                     f"the rep {UNASSIGNED!r} (add OwnerId to the export for rep figures)")
+    out = pd.DataFrame({
+        "opportunity_id": o["id"], "rep_id": owner, "account_id": column(o, "accountid"),
+        "product": column(o, "type"), "created_date": stamps(column(o, "createddate")),
+        "close_date": stamps(o["closedate"]), "stage": o["stagename"],
+        "amount": column(o, "amount"), "is_closed": flags(column(o, "isclosed")),
+        "is_won": flags(column(o, "iswon")),
+        "forecast_category": column(o, "forecastcategoryname", "forecastcategory"),
+        "lead_source": column(o, "leadsource"),
+        "modified_date": stamps(column(o, "fivetranstart") if versions else
+                                column(o, "lastmodifieddate", "systemmodstamp")),
+        "currency": column(o, "currencyisocode"),
+        "opportunity_name": column(o, "name"), "probability": column(o, "probability"),
+    })  # fmt: skip
+    return _left_out(o, out)
+
+
+def _history_rows(h: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "opportunity_id": h["opportunityid"], "changed_at": stamps(column(h, "createddate")),
+        "stage": h["stagename"], "amount": column(h, "amount"),
+        "close_date": stamps(column(h, "closedate")),
+        "forecast_category": column(h, "forecastcategory", "forecastcategoryname"),
+        "probability": column(h, "probability"),
+    })  # fmt: skip
+    return _left_out(h, out)
+
+
+def _versions_history(v: pd.DataFrame) -> pd.DataFrame:
+    """History-mode versions of Opportunity: each version is the state from its start."""
+    out = pd.DataFrame({
+        "opportunity_id": v["id"], "changed_at": stamps(v["fivetranstart"]),
+        "stage": v["stagename"], "amount": column(v, "amount"),
+        "close_date": stamps(v["closedate"]),
+        "forecast_category": column(v, "forecastcategoryname", "forecastcategory"),
+        "probability": column(v, "probability"),
+    })  # fmt: skip
+    out["deleted"] = flag_text(deleted(v))
+    return out
+
+
+FIELD_COLUMNS = {"stagename": "stage", "amount": "amount", "closedate": "close_date",
+                 "forecastcategoryname": "forecast_category", "forecastcategory":
+                 "forecast_category", "probability": "probability"}  # fmt: skip
+
+
+def _field_history(f: pd.DataFrame, opps: pd.DataFrame) -> pd.DataFrame:
+    """OpportunityFieldHistory (one row per field change) as the state after each change: a
+    field's value at a change is its latest new value so far, else the old value of its first
+    later change, else the deal's current value."""
+    name = f["field"].astype("str").str.replace("_", "").str.casefold()
+    f = f[~deleted(f)].assign(field=name.map(FIELD_COLUMNS), at=stamps(column(f, "createddate")))
+    # "created" rows mark the deal's creation: the state then is a change of its own
+    f = f[f["field"].notna() | name.eq("created")]
+    current = opps.set_index("opportunity_id")
+    rows = []
+    for opp, changes in f.sort_values("at", kind="stable").groupby("opportunityid", sort=True):
+        for at in dict.fromkeys(changes["at"]):
+            state = {"opportunity_id": opp, "changed_at": at}
+            for name in dict.fromkeys(FIELD_COLUMNS.values()):
+                mine = changes[changes["field"] == name]
+                before = mine[mine["at"] <= at]
+                after = mine[mine["at"] > at]
+                if len(before):
+                    state[name] = before["newvalue"].iloc[-1]
+                elif len(after):
+                    state[name] = after["oldvalue"].iloc[0]
+                elif opp in current.index and name in current:
+                    state[name] = current.at[opp, name]
+            rows.append(state)
+    columns = ["opportunity_id", "changed_at", *dict.fromkeys(FIELD_COLUMNS.values())]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _territories(u: pd.DataFrame, objects) -> tuple[pd.Series, pd.Series] | None:
+    """Each user's first territory (Territory2 by UserTerritory2Association) and its parent."""
+    links, areas = _one(objects, "UserTerritory2Association"), _one(objects, "Territory2")
+    if links is None or areas is None:
+        return None
+    links = links[~deleted(links)].drop_duplicates("userid")
+    key = areas["id"].to_numpy()
+    names = pd.Series(column(areas, "name").to_numpy(), index=key)
+    parents = pd.Series(column(areas, "parentterritory2id").to_numpy(), index=key)
+    first = pd.Series(links["territory2id"].to_numpy(), index=links["userid"].to_numpy())
+    area = u["id"].map(first)
+    return area.map(names), area.map(parents).map(names)
+
+
+def _users(u: pd.DataFrame, roles: pd.DataFrame | None, owners: set[str],
+           notes: list[str], objects: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """reps from User (and UserRole, Profile, territories), with who is a seller; what was used
+    for team and region."""
+    objects = objects or {}
+    name = column(u, "name")
+    if name.isna().all():
+        name = (column(u, "firstname").fillna("").astype("str") + " "
+                + column(u, "lastname").fillna("").astype("str")).str.strip()  # fmt: skip
+    ids = u["id"].astype("str")
+    names = pd.Series(name.to_numpy(), index=ids.to_numpy())
+    used: dict[str, str] = {}
+    manager = column(u, "managerid").map(names)
+    role_id = column(u, "userroleid")
+    team = region = pd.Series(None, index=u.index, dtype="object")
+    if roles is not None:
+        roles = roles[~deleted(roles)].drop_duplicates("id")
+        role_name = pd.Series(column(roles, "name").to_numpy(), index=roles["id"].to_numpy())
+        parent = pd.Series(column(roles, "parentroleid").to_numpy(), index=roles["id"].to_numpy())
+        team = role_id.map(role_name)
+        used["team"] = "UserRole.Name"
+        by_role = pd.Series(names.to_numpy(), index=role_id.to_numpy())
+        by_role = by_role[by_role.index.notna()]
+        single = by_role.groupby(level=0).agg(lambda s: s.iloc[0] if len(s) == 1 else None)
+        from_hierarchy = role_id.map(parent).map(single)
+        if manager.isna().any() and from_hierarchy.notna().any():
+            manager = manager.fillna(from_hierarchy)
+            used["manager"] = "User.ManagerId, else the one user of the parent role"
+        region = role_id.map(parent).map(role_name)
+        used["region"] = "the parent role's name (UserRole.ParentRoleId)"
+    used.setdefault("manager", "User.ManagerId")
+    territory = _territories(u, objects)
+    if territory is not None and territory[0].notna().any() and team.isna().all():
+        team, used["team"] = territory[0], "Territory2.Name (UserTerritory2Association)"
+        region, used["region"] = territory[1], "the parent territory's name"
+    if column(u, "division").notna().any():
+        region = column(u, "division").where(column(u, "division").notna(), region)
+        used["region"] = "User.Division" + (", else the parent role" if roles is not None else "")
+    user_type = column(u, "usertype").astype("str").where(column(u, "usertype").notna())
+    active = flags(column(u, "isactive"))
+    label = name.astype("str") + " " + column(u, "username").fillna("").astype("str")
+    system = label.str.contains(_SYSTEM_USER, na=False) | (
+        user_type.notna() & user_type.str.casefold().ne("standard"))
+    profiles = _one(objects, "Profile")
+    if profiles is not None and "profileid" in u:
+        names_of = pd.Series(column(profiles, "name").to_numpy(), index=profiles["id"].to_numpy())
+        profile = u["profileid"].map(names_of)
+        system |= profile.str.contains(_NON_SELLING_PROFILE, na=False)
+        used["non_sellers"] = "UserType, IsActive, Profile.Name and the user's name"
+    owns = ids.isin(owners)
+    idle = active.eq("false") & ~owns
+    role = team.where(team.notna(), None)
+    role = role.where(~(system | idle), NON_SELLER)
+    left = ids[system | idle]
+    if len(left):
+        reasons = np.where(system[left.index], "an automated, integration or non-standard user",
+                           "inactive, owning no deal")  # fmt: skip
+        shown = "; ".join(f"{n} ({r})" for n, r in zip(name[left.index], reasons, strict=True))
+        notes.append(f"{len(left)} of {len(u)} users are not selling reps (role {NON_SELLER}, "
+                     f"kept so that what they own is accounted for): {shown[:2000]}")
+    ended = active.eq("false") & ~(system | idle)
+    end = days(column(u, "lastmodifieddate", "systemmodstamp")).where(ended)
+    if ended.any():
+        notes.append(f"{int(ended.sum())} inactive users own deals: their end_date is the day "
+                     "their user record was last modified (Salesforce keeps no leaving date)")
+    reps = pd.DataFrame({
+        "rep_id": u["id"], "name": name, "manager": manager, "team": team, "region": region,
+        "role": role, "hire_date": None,
+        "end_date": end.dt.strftime("%Y-%m-%d").where(end.notna(), None),
+        "user_type": user_type, "is_active": active,
+    })  # fmt: skip
+    return _left_out(u, reps), used
+
+
+def _leads(lead: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    owner = column(lead, "ownerid")
+    queue = owner.astype("str").str.startswith("00G", na=False)
+    if queue.any():
+        notes.append(f"{int(queue.sum())} leads are owned by a queue, not a user: no owner")
+    created = column(lead, "createddate")
+    if created.isna().all():
+        created = column(lead, "lastmodifieddate", "systemmodstamp")
+        notes.append("the Lead export has no CreatedDate: a lead's LastModifiedDate stands in "
+                     "for its creation (add CreatedDate to the export for lead timing)")
+    status = column(lead, "status").astype("str")
+    converted = truthy(column(lead, "isconverted"))
+    closed_out = status.str.contains(r"unqualified|disqualified|not converted|junk|closed",
+                                     case=False, na=False) & ~converted  # fmt: skip
+    out = pd.DataFrame({
+        "lead_id": lead["id"], "created_date": stamps(created),
+        "source": column(lead, "leadsource"), "owner_rep_id": owner.where(~queue, None),
+        "converted_date": stamps(column(lead, "converteddate")).where(converted, None),
+        "opportunity_id": column(lead, "convertedopportunityid").where(converted, None),
+        "segment": None,
+        "disqualified_date": stamps(column(lead, "lastmodifieddate")).where(closed_out, None),
+        "status": column(lead, "status"),
+    })  # fmt: skip
+    return _left_out(lead, out)
+
+
+def _activities(tasks: pd.DataFrame | None, events: pd.DataFrame | None) -> pd.DataFrame | None:
+    frames = []
+    for frame, kind in ((tasks, "Task"), (events, "Event")):
+        if frame is None:
+            continue
+        when = (column(frame, "activitydate") if kind == "Task"
+                else column(frame, "activitydatetime", "startdatetime"))  # fmt: skip
+        when = when.where(when.notna(), column(frame, "createddate"))
+        what = column(frame, "whatid").astype("str")
+        out = pd.DataFrame({
+            "activity_id": frame["id"], "rep_id": column(frame, "ownerid"),
+            "date": stamps(when),
+            "type": column(frame, "tasksubtype", "type", "eventsubtype").fillna(kind),
+            "opportunity_id": what.where(what.str.startswith("006", na=False), None),
+        })  # fmt: skip
+        frames.append(_left_out(frame, out))
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _splits(s: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    s = s.assign(share=pd.to_numeric(column(s, "splitpercentage"), errors="coerce") / 100)
+    if "splittypeid" in s and s["splittypeid"].nunique() > 1:
+        live = s[~deleted(s)]
+        sums = live.groupby(["splittypeid", "opportunityid"])["share"].sum()
+        whole = (sums.sub(1).abs() < 1e-6).groupby(level=0).mean()
+        rows = live.groupby("splittypeid").size()
+        named = [t for t in whole.index if "revenue" in str(t).casefold()]
+        # Salesforce's Revenue split type must add up to 100%; overlays need not
+        kept = named[0] if named else max(whole.index, key=lambda t: (whole[t], rows[t]))
+        notes.append(f"OpportunitySplit: split type {kept} is the one whose shares add up to "
+                     f"100% per deal; {int((s['splittypeid'] != kept).sum())} rows of other "
+                     "split types (overlay credit) are not credits")  # fmt: skip
+        s = s[s["splittypeid"] == kept]
+    out = pd.DataFrame({"opportunity_id": s["opportunityid"], "rep_id": s["splitownerid"],
+                        "share": s["share"]})  # fmt: skip
+    return _left_out(s, out)
+
+
+def _quotas(q: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    if "forecastingtypeid" in q and q["forecastingtypeid"].nunique() > 1:
+        kept = q["forecastingtypeid"].value_counts().index[0]
+        notes.append(f"ForecastingQuota: forecasting type {kept} (the commonest) gives quotas")
+        q = q[q["forecastingtypeid"] == kept]
+    out = pd.DataFrame({"rep_id": column(q, "quotaownerid"),
+                        "period_start": stamps(q["startdate"]),
+                        "amount": column(q, "quotaamount")})  # fmt: skip
+    return _left_out(q, out)
+
+
+def _accounts(a: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "account_id": a["id"], "name": column(a, "name"), "industry": column(a, "industry"),
+        "region": None, "employees": column(a, "numberofemployees"),
+        "annual_revenue": column(a, "annualrevenue"), "owner_rep_id": column(a, "ownerid"),
+    })  # fmt: skip
+    return _left_out(a, out)
+
+
+def _fiscal_start(objects) -> int | None:
+    settings, periods = _one(objects, "FiscalYearSettings"), _one(objects, "Period")
+    if settings is not None:
+        month = pd.to_numeric(settings["startmonth"], errors="coerce").dropna()
+        if len(month):
+            return int(month.mode().iloc[0])
+    if periods is not None:
+        years = periods[periods["type"].astype("str").str.casefold() == "year"]
+        start = days(years["startdate"]).dropna()
+        if len(start):
+            return int(start.dt.month.mode().iloc[0])
+    return None
+
+
+def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Canonical tables and spm.yaml settings from Salesforce objects (see the module
+    docstring). ``frames`` maps a name (a file or table name) to the object's rows."""
+    objects: dict[str, list[pd.DataFrame]] = {}
+    seen: dict[str, str] = {}
+    notes: list[str] = []
+    versioned: dict[str, list[pd.DataFrame]] = {}
+    for name, frame in frames.items():
+        frame = normalise(frame)
+        kind = recognise(frame)
+        if kind and kind != "OpportunityVersions" and "fivetranstart" in frame:
+            versioned.setdefault(kind, []).append(frame)  # a connector's history mode
+            seen[name] = f"{kind} (history mode)"
+            continue
+        seen[name] = kind or "not used"
+        if kind:
+            objects.setdefault(kind, []).append(frame)
+    for kind, found in versioned.items():  # used only where the current rows are missing
+        if kind in objects:
+            names = [n for n, k in seen.items() if k == f"{kind} (history mode)"]
+            seen.update({n: f"{kind} (history mode, not used: the current rows are there)"
+                         for n in names})  # fmt: skip
+        else:
+            objects[kind] = found
+    current = _one(objects, "Opportunity")
+    versions = _one(objects, "OpportunityVersions")
+    if current is None and versions is None:
+        raise FileNotFoundError(
+            "Salesforce: not a Salesforce Opportunities report (Opportunity ID, Stage, Amount, "
+            "Close Date), and no Opportunity object by API name (Id, StageName, CloseDate) among "
+            + ", ".join(f"{n} ({k})" for n, k in seen.items())
+        )
+    o = current if current is not None else versions
+    opps = _opportunities(o, current is None, notes)
+    tables: dict[str, pd.DataFrame] = {"opportunities": opps}
+    corporate, rates, dated = _currencies(objects, notes)
+    factor = None
+    if dated is not None and opps["currency"].notna().any():
+        factor = _dated_factor(opps, dated, corporate)
+        converted = factor.notna() & opps["currency"].notna()
+        opps["amount_original"] = opps["amount"]
+        opps["currency_original"] = opps["currency"]
+        opps["amount"] = _money(opps["amount"]).where(~converted, _money(opps["amount"]) * factor)
+        opps.loc[converted, "currency"] = corporate
+        notes.append(f"{int(converted.sum())} amounts converted to {corporate} with "
+                     "DatedConversionRate on their close date (amount_original and "
+                     "currency_original keep what Salesforce holds)")  # fmt: skip
+    history = _one(objects, "OpportunityHistory")
+    field_history = _one(objects, "OpportunityFieldHistory")
+    if history is not None:
+        hist = _history_rows(history)
+    elif field_history is not None:
+        hist = _field_history(field_history, opps)
+        notes.append("opportunity_history rebuilt from OpportunityFieldHistory")
+    elif versions is not None:
+        hist = _versions_history(versions)
+        notes.append("opportunity_history from the connector's history-mode versions")
+    else:
+        hist = None
+    if hist is not None:
+        if factor is not None:
+            by_deal = pd.Series(factor.to_numpy(), index=opps["opportunity_id"].to_numpy())
+            scale = hist["opportunity_id"].map(by_deal[~by_deal.index.duplicated()])
+            hist["amount"] = (_money(hist["amount"]) * scale).where(scale.notna(), hist["amount"])
+        tables["opportunity_history"] = hist
+    won, lost = _won_lost(o)
+    open_stages = [s for s in dict.fromkeys(o["stagename"].dropna()) if s not in won + lost]
+    if hist is not None:
+        open_stages += [s for s in dict.fromkeys(hist["stage"].dropna())
+                        if s not in won + lost + open_stages]  # fmt: skip
+    order_frame = None if hist is None else hist.assign(changed=hist["changed_at"])
+    with_stages = [f for f in (o, history) if f is not None]
+    ordered, order_source = _stage_order(open_stages, with_stages, order_frame,
+                                         _one(objects, "OpportunityStage"))  # fmt: skip
+    users, roles = _one(objects, "User"), _one(objects, "UserRole")
+    accounts, leads = _one(objects, "Account"), _one(objects, "Lead")
+    activities = _activities(_one(objects, "Task"), _one(objects, "Event"))
+    used = {}
+    if users is not None:
+        owners = set(opps["rep_id"].dropna().astype("str"))
+        tables["reps"], used = _users(users, roles, owners, notes, objects)
+    if accounts is not None:
+        tables["accounts"] = _accounts(accounts)
+    if leads is not None:
+        tables["leads"] = _leads(leads, notes)
+    if activities is not None:
+        tables["activities"] = activities
+    splits = _one(objects, "OpportunitySplit")
+    if splits is not None:
+        tables["opportunity_splits"] = _splits(splits, notes)
+    quotas = _one(objects, "ForecastingQuota")
+    if quotas is not None:
+        tables["quotas"] = _quotas(quotas, notes)
+    if users is None:
+        owner_columns = [("opportunities", "rep_id"), ("accounts", "owner_rep_id"),
+                         ("leads", "owner_rep_id"), ("activities", "rep_id")]  # fmt: skip
+        found = pd.concat([tables[t][c] for t, c in owner_columns if t in tables])
+        ids = sorted(set(found.dropna().astype("str")) - {""})
+        tables["reps"] = pd.DataFrame({"rep_id": ids, "name": ids})
+        notes.append("no User object: reps are the owner ids found, named by id")
+    config: dict = {"currency": corporate}
+    if rates:
+        config["currency_rates"] = rates
+    start = _fiscal_start(objects)
+    if start:
+        config["fiscal_year_start_month"] = start
+    organisation = _one(objects, "Organization")
+    if organisation is not None and organisation["timezonesidkey"].notna().any():
+        config["timezone"] = str(organisation["timezonesidkey"].dropna().iloc[0])
+    config["stages"] = ordered + [{"name": s, "won": True} for s in won] + [
+        {"name": s, "lost": True} for s in lost]  # fmt: skip
+    config["mapping"] = {"tables": {
+        name: {"exclude": {flag: True for flag in ("deleted", "superseded")
+                           if flag in frame and frame[flag].eq("true").any()}}
+        for name, frame in tables.items()
+        if any(f in frame and frame[f].eq("true").any() for f in ("deleted", "superseded"))
+    }}  # fmt: skip
+    if not config["mapping"]["tables"]:
+        del config["mapping"]
+    for name, frame in tables.items():
+        deleted = int(frame["deleted"].eq("true").sum()) if "deleted" in frame else 0
+        if deleted:
+            notes.append(f"{name}: {deleted} rows deleted at the source, quarantined on load")
+        old = int(frame["superseded"].eq("true").sum()) if "superseded" in frame else 0
+        if old:
+            notes.append(f"{name}: {old} earlier history-mode versions, quarantined on load")
+    config["imported_from"] = {
+        "source": "salesforce", "objects": seen, "stage_order": order_source,
+        **({"team": used["team"]} if "team" in used else {}),
+        **({"region": used["region"]} if "region" in used else {}),
+        **({"manager": used["manager"]} if "manager" in used else {}),
+        **({"non_sellers": used["non_sellers"]} if "non_sellers" in used else {}),
+        "notes": notes,
+    }  # fmt: skip
+    return tables, config

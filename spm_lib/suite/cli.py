@@ -1,0 +1,186 @@
+"""The ``spm`` command: ``spm run``, ``spm validate``, ``spm sample-data``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from spm_lib.exceptions import DataError, PeriodError
+
+
+def _cmd_sample_data(args: argparse.Namespace) -> int:
+    from spm_lib.sample import write_sample
+
+    started = time.perf_counter()
+    out = write_sample(args.out, seed=args.seed, reps=args.reps, years=args.years)
+    print(
+        f"Sample dataset written to {out} in {time.perf_counter() - started:.1f} s "
+        f"(seed {args.seed}, {args.reps} reps, {args.years} years)."
+    )
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from spm_lib.dataset import load_dataset
+    from spm_lib.quality import quarantine_summary, warning_summary
+
+    try:
+        ds = load_dataset(args.dir, config=args.config)
+    except DataError as exc:
+        print(f"FATAL: {exc}", file=sys.stderr)
+        return 2
+    recon = ds.reconciliation()
+    print(f"Dataset {ds.source} · data as of {ds.as_of} · fingerprint {ds.fingerprint[:12]}")
+    print(recon.to_string(index=False))
+    summary = quarantine_summary(ds)
+    if summary.empty:
+        print("No rows quarantined: every row read is used.")
+    else:
+        print(f"\nQuarantined rows by reason ({int(recon['rows_quarantined'].sum()):,} rows):")
+        print(summary.to_string(index=False, max_colwidth=110))
+    warned = warning_summary(ds)
+    if not warned.empty:
+        print(f"\nRows used with a warning, odd but real and counted in every figure "
+              f"({int(recon['rows_warned'].sum()):,} rows):")
+        print(warned.to_string(index=False, max_colwidth=110))
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from spm_lib.sample import bundled_sample
+    from spm_lib.suite.runner import default_notebooks_dir, discover_notebooks, run_suite
+
+    if args.config:
+        os.environ["SPM_CONFIG"] = str(Path(args.config).resolve())  # read by every notebook
+    data = args.data if args.data else bundled_sample()
+    names = [n.strip() for n in args.notebooks.split(",") if n.strip()] if args.notebooks else None
+    folder = Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir()
+    try:
+        total = len(discover_notebooks(folder, names))
+    except FileNotFoundError as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 2
+    bar = tqdm(total=total, desc="reports", unit="report", disable=args.quiet, file=sys.stderr)
+
+    def progress(result) -> None:
+        bar.set_postfix_str(f"{result.name}: {result.status}")
+        bar.update(1)
+
+    try:
+        manifest = run_suite(
+            data,
+            period=args.period,
+            out=args.out,
+            notebooks=names,
+            notebooks_dir=folder,
+            jobs=args.jobs,
+            segment=args.segment,
+            kernel=args.kernel,
+            on_progress=progress,
+        )
+    except (DataError, PeriodError) as exc:
+        bar.close()
+        print(f"FATAL: {exc}", file=sys.stderr)
+        return 2
+    bar.close()
+    out_dir = Path(args.out).resolve() / manifest["period"]
+    failed = [n for n in manifest["notebooks"] if n["status"] != "ok"]
+    for entry in manifest["notebooks"]:
+        line = f"  {entry['status']:>6}  {entry['name']:<24} {entry['seconds']:>6.1f} s"
+        if entry["error"]:
+            err = entry["error"]
+            line += f"  {err['exception']}: {err['message'][:120]}"
+        print(line)
+    print(f"Index: {out_dir / 'index.html'}")
+    if failed:
+        print(f"{len(failed)} of {len(manifest['notebooks'])} reports failed.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    import yaml
+
+    from spm_lib.importers import import_export
+
+    try:
+        out = import_export(args.source, args.files, args.out)
+    except (FileNotFoundError, ValueError, DataError) as exc:
+        print(f"ERROR: {exc}", file=sys.stderr)
+        return 2
+    found = yaml.safe_load((out / "spm.yaml").read_text(encoding="utf-8")) or {}
+    imported = found.get("imported_from") or {}
+    for name, kind in (imported.get("objects") or {}).items():
+        print(f"  {name}: {kind}")
+    for note in imported.get("notes") or []:
+        print(f"  - {note}")
+    print(f"Canonical dataset written to {out}; check it with `spm validate {out}`.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="spm", description="Sales performance reports.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="execute every report notebook and render HTML")
+    run.add_argument(
+        "--data",
+        help="dataset folder, DuckDB/SQLite file or database URL "
+        "(default: the bundled sample data)",
+    )
+    run.add_argument(
+        "--config",
+        help="spm.yaml for a database file or URL (default: $SPM_CONFIG, or the folder's)",
+    )
+    run.add_argument(
+        "--period",
+        default="latest",
+        help="2026-Q3, 2026-09, FY2026, latest, last-quarter or last-month",
+    )
+    run.add_argument("--out", default="reports", help="output folder (default: reports)")
+    run.add_argument("--notebooks", help="comma-separated notebook names (default: all)")
+    run.add_argument("--notebooks-dir", help="folder of report notebooks (default: notebooks/)")
+    run.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel")
+    run.add_argument("--segment", default="", help="audience, e.g. region=West")
+    run.add_argument("--kernel", help="Jupyter kernel (default: spm if installed, else python3)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=_cmd_run)
+
+    validate = sub.add_parser("validate", help="check a dataset folder and summarise its quality")
+    validate.add_argument("dir", help="dataset folder, DuckDB/SQLite file or database URL")
+    validate.add_argument("--config", help="spm.yaml to use (default: the folder's)")
+    validate.set_defaults(func=_cmd_validate)
+
+    imp = sub.add_parser("import", help="convert a CRM export into a canonical dataset folder")
+    imp.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        choices=["salesforce", "hubspot", "maven"],
+        help="the export's source system",
+    )
+    imp.add_argument("--out", required=True, help="dataset folder to write")
+    imp.add_argument("files", nargs="+", help="export files, or a folder holding them")
+    imp.set_defaults(func=_cmd_import)
+
+    sample = sub.add_parser("sample-data", help="write the deterministic sample dataset")
+    sample.add_argument("--out", required=True, help="folder to write (replaced if present)")
+    sample.add_argument("--seed", type=int, default=42)
+    sample.add_argument("--reps", type=int, default=60)
+    sample.add_argument("--years", type=int, default=4)
+    sample.set_defaults(func=_cmd_sample_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""spm.yaml: defaults and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from spm_lib.dataset.config import Config, load_config, parse_config
+from spm_lib.exceptions import DataError
+
+
+def test_defaults_without_spm_yaml(tmp_path):
+    config = load_config(tmp_path)
+    assert config == Config()
+    assert config.won_stages == ["Closed Won"] and config.lost_stages == ["Closed Lost"]
+    assert config.open_stages[0] == "Prospecting"
+
+
+def test_full_config_parses():
+    config = parse_config(
+        {
+            "currency": "EUR",
+            "fiscal_year_start_month": 2,
+            "as_of": "2026-09-30",
+            "stages": ["New", {"name": "Won", "won": True}, {"name": "Lost", "lost": True}],
+            "training_catalogue": {"Discovery": {"stage": "New"}},
+            "custom": 1,
+        }
+    )
+    assert config.currency == "EUR" and config.fiscal_year_start_month == 2
+    assert str(config.as_of) == "2026-09-30"
+    assert config.stage_names == ["New", "Won", "Lost"]
+    assert config.extra == {"custom": 1}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"fiscal_year_start_month": 13}, "fiscal_year_start_month is 13"),
+        ({"as_of": "yesterday"}, "as_of is 'yesterday'"),
+        ({"stages": ["A", "B"]}, "won: true"),
+        ({"stages": ["A", "A", {"name": "W", "won": True}, {"name": "L", "lost": True}]}, "repeat"),
+        ({"stages": [{"name": "W", "won": True, "colour": "red"}]}, "unknown keys"),
+        ({"mapping": ["not", "a", "mapping"]}, "mapping must be a mapping"),
+    ],
+)
+def test_invalid_config_names_the_problem(raw, message):
+    with pytest.raises(DataError, match=message):
+        parse_config(raw)
+
+
+def test_unreadable_yaml_is_fatal(tmp_path):
+    (tmp_path / "spm.yaml").write_text("stages: [unclosed\n")
+    with pytest.raises(DataError, match="cannot read the configuration"):
+        load_config(tmp_path)

@@ -1,0 +1,164 @@
+"""Vendor objects as connectors land them in a warehouse (spm.yaml ``source:`` beside
+``database:``): Fivetran's own test seeds, and the Data Export fixture in snake_case, in DuckDB
+and in the PostgreSQL server the tests start."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from spm_lib import load_dataset
+from spm_lib.importers import import_export
+from tests.conftest import SHARED_DATA
+from tests.dataset import salesforce_export as sf
+
+SHARED = SHARED_DATA
+FALLBACK = Path("/work/shared/data")
+SEEDS = next((p for p in (SHARED, FALLBACK) if (p / "fivetran-salesforce-seeds").exists()), SHARED)
+SF_SEEDS = SEEDS / "fivetran-salesforce-seeds"
+HS_SEEDS = SEEDS / "fivetran-hubspot-seeds"
+needs_seeds = pytest.mark.skipif(not SF_SEEDS.exists(), reason=f"no seeds at {SF_SEEDS}")
+
+
+def _seed_frames(folder: Path, prefix: str = "sf_") -> dict[str, pd.DataFrame]:
+    """Each seed as Fivetran names its table: sf_opportunity_data.csv -> opportunity."""
+    return {re.sub(rf"^{prefix}|_data$", "", p.stem): pd.read_csv(p, dtype=str)
+            for p in sorted(folder.glob("*.csv"))}  # fmt: skip
+
+
+def _duckdb(path: Path, frames: dict[str, pd.DataFrame], schema: str | None = None) -> Path:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    catalog = con.execute("SELECT current_database()").fetchall()[0][0]
+    if schema:
+        con.execute(f'CREATE SCHEMA "{catalog}"."{schema}"')
+    for name, frame in frames.items():
+        con.register("frame", frame)
+        target = f'"{catalog}"."{schema}"."{name}"' if schema else f'"{name}"'
+        con.execute(f"CREATE TABLE {target} AS SELECT * FROM frame")
+        con.unregister("frame")
+    con.close()
+    return path
+
+
+def _config(folder: Path, url: str, vendor: str, extra: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "spm.yaml").write_text(f"source: {vendor}\ndatabase:\n  url: {url}\n{extra}")
+    return folder
+
+
+@needs_seeds
+def test_fivetran_salesforce_seeds_every_row_has_its_reason(tmp_path):
+    frames = _seed_frames(SF_SEEDS)
+    db = _duckdb(tmp_path / "sf.duckdb", frames)
+    ds = load_dataset(_config(tmp_path / "ds", str(db), "salesforce"))
+    recon = ds.reconciliation().set_index("table")
+    assert recon["reconciles"].all()
+    opp = frames["opportunity"]
+    assert recon.loc["opportunities", "rows_read"] == len(opp) == 10
+    # every seed opportunity is deleted (is_deleted true): each is quarantined as such
+    deleted = opp["is_deleted"].str.lower().eq("true")
+    q = ds.quarantine
+    mine = q[q["table"] == "opportunities"]
+    assert (mine["check"] == "excluded").sum() == int(deleted.sum()) == 10
+    assert mine["reason"].str.contains("deleted in the CRM").all()
+    # users: deleted (_fivetran_deleted) or an earlier version (_fivetran_active false)
+    user = frames["user"]
+    gone = user["_fivetran_deleted"].str.lower().eq("true") | user["_fivetran_active"].str.lower(
+    ).eq("false")  # fmt: skip
+    reps = q[q["table"] == "reps"]
+    assert len(reps) == int(gone.sum()) == 6 and set(reps["check"]) == {"excluded"}
+    assert recon.loc["reps", "rows_used"] == 4
+    # the history-mode table of Account is not read beside the current one
+    assert recon.loc["accounts", "rows_read"] == len(frames["account"])
+    # obfuscated owners do not resolve: unknown owners, named as such
+    tasks = q[(q["table"] == "activities") & (q["check"] == "orphan_rep_id")]
+    assert tasks["reason"].str.contains("is not in reps").all() and len(tasks) == 20
+    allowed = {"excluded", "orphan_rep_id", "orphan_opportunity_id", "orphan_owner_rep_id",
+               "duplicate_key"}  # fmt: skip
+    assert set(q["check"]) <= allowed, set(q["check"])
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _export_as_warehouse(folder: Path) -> dict[str, pd.DataFrame]:
+    """The Data Export fixture as a connector lands it: snake_case tables and columns."""
+    frames = {}
+    for path in folder.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, encoding="latin-1")
+        frame.columns = [_snake(c).replace("i_d", "id") for c in frame.columns]
+        frames[_snake(path.stem)] = frame
+    return frames
+
+
+def test_one_mapping_serves_exports_and_warehouses(tmp_path):
+    export = sf.write(tmp_path / "export")
+    from_files = load_dataset(import_export("salesforce", [export], tmp_path / "files"))
+    db = _duckdb(tmp_path / "crm.duckdb", _export_as_warehouse(export), schema="salesforce")
+    folder = _config(tmp_path / "wh", str(db), "salesforce", "  schema: salesforce\n")
+    from_warehouse = load_dataset(folder)
+    for table in ("opportunities", "opportunity_history", "stage_history", "reps", "leads"):
+        a = from_files[table].reset_index(drop=True)
+        b = from_warehouse[table].reset_index(drop=True)
+        pd.testing.assert_frame_equal(a[list(a.columns)], b[list(a.columns)], check_dtype=False)
+    assert from_files.as_of == from_warehouse.as_of
+    assert from_files.quarantine["check"].tolist() == from_warehouse.quarantine["check"].tolist()
+
+
+def test_spm_yaml_rules_add_to_the_vendor_mapping(tmp_path):
+    export = sf.write(tmp_path / "export")
+    db = _duckdb(tmp_path / "crm.duckdb", _export_as_warehouse(export))
+    rule = "mapping:\n  tables:\n    opportunities:\n      where: {lead_source: Partner}\n"
+    ds = load_dataset(_config(tmp_path / "wh", str(db), "salesforce", rule))
+    q = ds.quarantine[ds.quarantine["table"] == "opportunities"]
+    # the vendor's own rule (deleted rows) still applies beside spm.yaml's
+    assert len(ds.opportunities) == 0 and q["row"].nunique() == len(sf.OPPORTUNITIES)
+    excluded = q[q["check"] == "excluded"]
+    assert excluded["row"].nunique() == len(sf.OPPORTUNITIES)
+    assert excluded["reason"].str.contains("keeps only lead_source = 'Partner'|deleted").all()
+
+
+def test_warehouse_in_postgresql(postgres_url, tmp_path):
+    import sqlalchemy as sa
+
+    from spm_lib.dataset.database import _expand, _kind
+
+    export = sf.write(tmp_path / "export")
+    # PostgreSQL text cannot hold a NUL byte, so a warehouse there has none
+    frames = {n: f.replace("\x00", "", regex=True) for n, f in _export_as_warehouse(export).items()}
+    engine = sa.create_engine(_kind(_expand(postgres_url))[1])
+    with engine.begin() as con:
+        con.execute(sa.text("DROP SCHEMA IF EXISTS salesforce CASCADE"))
+        con.execute(sa.text("CREATE SCHEMA salesforce"))
+        for name, frame in frames.items():
+            frame.to_sql(name, con, schema="salesforce", index=False, method="multi")
+    folder = _config(tmp_path / "pg", postgres_url, "salesforce", "  schema: salesforce\n")
+    ds = load_dataset(folder)
+    from_files = load_dataset(import_export("salesforce", [export], tmp_path / "files"))
+    assert ds.reconciliation().equals(from_files.reconciliation())
+    assert ds.opportunities["amount"].sum() == pytest.approx(
+        from_files.opportunities["amount"].sum())
+
+
+@needs_seeds
+def test_every_report_renders_on_the_seeds_where_nothing_is_usable(tmp_path):
+    import json
+
+    from tests.conftest import spm
+
+    db = _duckdb(tmp_path / "sf.duckdb", _seed_frames(SF_SEEDS))
+    folder = _config(tmp_path / "ds", str(db), "salesforce")
+    result = spm("run", "--data", str(folder), "--period", "2019-Q1", "--out", str(tmp_path / "o"),
+                 "--jobs", "2", "--quiet")  # fmt: skip
+    manifest = json.loads((tmp_path / "o" / "2019-Q1" / "manifest.json").read_text())
+    failed = {n["name"]: n["error"] for n in manifest["notebooks"] if n["status"] != "ok"}
+    assert not failed and result.returncode == 0, failed
+    figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}
+    assert figures["data_quality"]["rows_quarantined"] == 57
+    assert figures["rep_performance"]["bookings"] == 0

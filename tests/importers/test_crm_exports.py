@@ -1,0 +1,88 @@
+"""Salesforce and HubSpot exports go through `spm import` and `spm run` to rendered reports,
+with the same bookings as the data they were exported from."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from spm_lib import load_dataset
+from spm_lib.importers import crm
+from spm_lib.metrics import bookings
+from spm_lib.suite.cli import main
+from tests.conftest import spm
+from tests.importers import vendor_exports
+
+
+@pytest.fixture(scope="module")
+def salesforce_dataset(small_sample, tmp_path_factory):
+    base = tmp_path_factory.mktemp("sf")
+    files = vendor_exports.salesforce(small_sample, base / "export")
+    out = base / "dataset"
+    assert main(["import", "--from", "salesforce", "--out", str(out), *map(str, files)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def hubspot_dataset(small_sample, tmp_path_factory):
+    base = tmp_path_factory.mktemp("hs")
+    path = vendor_exports.hubspot(small_sample, base / "export")
+    out = base / "dataset"
+    assert main(["import", "--from", "hubspot", "--out", str(out), str(path)]) == 0
+    return out
+
+
+def _total_bookings(ds, period="2026-Q3"):
+    return bookings(ds, ds.period(period), by=None)["bookings"].sum()
+
+
+def test_salesforce_export_matches_the_data_it_came_from(salesforce_dataset, small_sample):
+    ds = load_dataset(salesforce_dataset)
+    original = load_dataset(small_sample)
+    assert ds.quarantine.empty, ds.quarantine.head()
+    assert len(ds.opportunities) == len(original.opportunities)
+    assert _total_bookings(ds) == pytest.approx(_total_bookings(original))
+    assert ds.config.currency == "USD" and ds.config.stage_names[:3] == [
+        "Prospecting", "Qualification", "Needs Analysis"]  # fmt: skip
+    assert {"José Müller", "Zoë Ångström"} <= set(ds.reps["name"])  # read from Windows-1252
+    assert len(ds["stage_history"]) == len(original["stage_history"])
+    assert set(ds.reps["region"]) == {"East", "West", "Central"}
+
+
+def test_hubspot_pipelines_are_kept_apart(hubspot_dataset, small_sample):
+    ds = load_dataset(hubspot_dataset)
+    original = load_dataset(small_sample)
+    assert ds.quarantine.empty, ds.quarantine.head()
+    assert _total_bookings(ds) == pytest.approx(_total_bookings(original))
+    stages = ds.config.stage_names
+    assert (
+        "Enterprise Pipeline: Contract Sent" in stages and "Sales Pipeline: Contract Sent" in stages
+    )
+    assert stages[-2:] == ["Closed Won", "Closed Lost"]
+    assert set(ds.opportunities["pipeline"]) == {"Enterprise Pipeline", "Sales Pipeline"}
+    enterprise = ds.opportunities[ds.opportunities["pipeline"] == "Enterprise Pipeline"]
+    open_stages = set(enterprise.loc[~enterprise["is_closed"], "stage"])
+    assert open_stages and all(s.startswith("Enterprise Pipeline: ") for s in open_stages)
+
+
+@pytest.mark.parametrize("which", ["salesforce", "hubspot"])
+def test_reports_render_from_the_import(which, salesforce_dataset, hubspot_dataset, tmp_path):
+    data = salesforce_dataset if which == "salesforce" else hubspot_dataset
+    result = spm("run", "--data", str(data), "--out", str(tmp_path), "--quiet", "--jobs", "2",
+                 "--notebooks", "data_quality,rep_performance")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads((tmp_path / "2026-Q3" / "manifest.json").read_text())
+    assert {n["name"]: n["status"] for n in manifest["notebooks"]} == {
+        "data_quality": "ok", "rep_performance": "ok"}  # fmt: skip
+    figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}
+    assert figures["rep_performance"]["bookings"] > 0
+
+
+def test_not_an_export_says_what_it_expected(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(FileNotFoundError, match="not a Salesforce Opportunities report"):
+        crm.salesforce([path])
+    with pytest.raises(FileNotFoundError, match="no deals export"):
+        crm.hubspot([path])

@@ -1,0 +1,87 @@
+"""The suite checks itself: one run of every report, and the identities between them.
+
+On the sample (2026-Q3) and on the Maven export, from the manifest's key figures and the tables
+the notebooks record (:func:`spm_lib.report.record_table`): the forecast adds up across months,
+quarters and the hierarchy; bookings, reps at quota, per-rep attainment and rep counts are the
+same in rep performance and compensation; the per-rep expectations add up to the pipeline
+forecast and are the ones compensation's payout forecast uses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import MAVEN_RAW as RAW
+
+CENT = 0.01
+
+
+RUNS = ["sample_run", "maven_run"]
+
+
+@pytest.fixture(params=RUNS)
+def run(request):
+    return request.getfixturevalue(request.param)
+
+
+def test_the_forecast_adds_up(run):
+    f = run["figures"]["forecasting"]
+    headline = f["forecast_next_quarter"]
+    assert f["forecast_next_quarter_sum_of_months"] == pytest.approx(headline, abs=CENT)
+    assert f["forecast_next_quarter_sum_of_regions"] == pytest.approx(headline, abs=CENT)
+    tables = run["tables"]["forecasting"]
+    for name in ("forecast_quarters", "forecast_months"):
+        table = tables[name]
+        by = table.pivot_table(index="period", columns="level", values="mean", aggfunc="sum")
+        assert np.allclose(by["region"], by["company"], atol=CENT), name
+        if "team" in by:
+            assert np.allclose(by["team"], by["company"], atol=CENT), name
+    months = tables["forecast_months"]
+    company = months[months["level"] == "company"].iloc[:3]
+    assert company["mean"].sum() == pytest.approx(headline, abs=CENT)
+    if f["backtest_coverage_min"] is not None:  # Maven's one year is too short to backtest
+        assert f["backtest_coverage_min"] <= f["backtest_coverage_max"]
+        assert f["backtest_worst_mase_ratio"] > 0
+
+
+def test_attainment_and_reps_at_quota_are_one_figure(run):
+    figures, tables = run["figures"], run["tables"]
+    rep, comp = figures["rep_performance"], figures["compensation"]
+    if "reps_above_quota" not in comp:  # no commission plans (Maven): nothing to compare
+        assert rep["reps_at_or_above_quota"] in (0, None) and rep["reps_counted"] > 0
+        return
+    assert rep["reps_counted"] == comp["reps_counted"]
+    assert rep["reps_at_or_above_quota"] == comp["reps_above_quota"]
+    assert rep["bookings"] == pytest.approx(comp["credited_bookings"], abs=CENT)
+    ours = tables["rep_performance"]["attainment"].set_index("rep_id")
+    theirs = tables["compensation"]["attainment"].set_index("rep_id")
+    both = ours.index.intersection(theirs.index)
+    assert len(both) >= 0.9 * len(ours)
+    a, b = ours.loc[both, "attainment"], theirs.loc[both, "attainment"]
+    assert np.allclose(a.astype(float), b.astype(float), equal_nan=True, rtol=1e-12)
+    at_quota = ((theirs["attainment"] >= 1) & theirs["status"].isin(["active", "ramping"])).sum()
+    assert at_quota == comp["reps_above_quota"]
+
+
+def test_per_rep_expectations_add_up_to_the_pipeline_forecast(run):
+    figures, tables = run["figures"], run["tables"]
+    expect = tables["rep_performance"]["rep_expectations"].set_index("rep_id")["expected"]
+    total = figures["forecasting"]["pipeline_forecast_mean"]
+    assert expect.sum() == pytest.approx(total, rel=1e-9)
+    if "payout_bookings" in tables["compensation"]:
+        paid = tables["compensation"]["payout_bookings"].set_index("rep_id")["bookings_mean"]
+        assert np.allclose(paid, expect.reindex(paid.index), rtol=1e-9)
+
+
+def test_maven_bookings_match_the_raw_file(maven_run):
+    """The Maven export's bookings for the report's quarter, from the raw CSV with pandas."""
+    raw = pd.read_csv(RAW / "sales_pipeline.csv")
+    won = raw[raw["deal_stage"] == "Won"]
+    close = pd.to_datetime(won["close_date"])
+    quarter = maven_run["folder"].name
+    start = pd.Period(quarter.replace("-", ""), freq="Q").start_time
+    end = pd.Period(quarter.replace("-", ""), freq="Q").end_time
+    expected = won.loc[(close >= start) & (close <= end), "close_value"].sum()
+    assert maven_run["figures"]["rep_performance"]["bookings"] == pytest.approx(expected)

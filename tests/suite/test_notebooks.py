@@ -1,0 +1,38 @@
+"""Report notebooks: committed without outputs, one parameters cell first, the common parameters.
+
+(Each notebook also runs top to bottom under nbval with its default parameters: `make test`.)
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from papermill.inspection import inspect_notebook
+
+from tests.conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert any(p.stem == "data_quality" for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, "run `make strip-notebooks`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_first_code_cell_is_the_parameters_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and code[0] is tagged[0]
+    params = inspect_notebook(str(path))
+    assert {"data", "period", "segment"} <= set(params)
+    assert params["period"]["default"] == '"latest"'
+    assert nb.metadata["kernelspec"]["name"] == "spm"

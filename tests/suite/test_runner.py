@@ -1,0 +1,214 @@
+"""End to end: `spm run` renders every notebook to offline HTML with an index and a manifest."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from spm_lib import leads, load_dataset
+from spm_lib.periods import trailing_year
+from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS, ROOT, spm
+
+NOTEBOOKS = ROOT / "notebooks"
+REMOTE = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//""", re.I
+)
+
+
+
+@pytest.fixture(scope="module")
+def suite(small_sample, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    result = spm("run", "--data", str(small_sample), "--out", str(out), "--jobs", "2", "--quiet")
+    return result, out
+
+
+def test_run_exits_zero_and_prints_the_index(suite):
+    result, out = suite
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert f"Index: {out / '2026-Q3' / 'index.html'}" in result.stdout
+
+
+def test_one_html_per_notebook_and_executed_copies(suite):
+    _, out = suite
+    folder = out / "2026-Q3"
+    for notebook in NOTEBOOKS.glob("*.ipynb"):
+        assert (folder / f"{notebook.stem}.html").stat().st_size > 1000
+        assert (folder / "executed" / f"{notebook.stem}.ipynb").exists()
+
+
+def test_index_links_resolve(suite):
+    _, out = suite
+    folder = out / "2026-Q3"
+    index = (folder / "index.html").read_text()
+    links = re.findall(r'href="([^"#]+)"', index)
+    assert {f"{p.stem}.html" for p in NOTEBOOKS.glob("*.ipynb")} <= set(links)
+    for link in links:
+        assert (folder / link).exists(), link
+    assert "Rows read" in index
+
+
+def test_manifest_is_complete_and_reconciles(suite, small_sample):
+    _, out = suite
+    manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
+    assert manifest.keys() >= {"period", "data_fingerprint", "versions", "started", "finished",
+                               "notebooks"}  # fmt: skip
+    ds = load_dataset(small_sample)
+    assert manifest["period"] == "2026-Q3"
+    assert manifest["data_fingerprint"] == ds.fingerprint
+    assert manifest["versions"]["pandas"] and manifest["versions"]["python"]
+    names = [n["name"] for n in manifest["notebooks"]]
+    assert names[0] == "data_quality"
+    assert set(names) == {p.stem for p in NOTEBOOKS.glob("*.ipynb")}
+    for entry in manifest["notebooks"]:
+        assert entry.keys() == {"name", "status", "html", "seconds", "key_figures", "error"}
+        assert entry["status"] == "ok" and entry["error"] is None and entry["seconds"] > 0
+    figures = manifest["notebooks"][0]["key_figures"]
+    recon = ds.reconciliation()
+    assert figures == {
+        "rows_read": int(recon["rows_read"].sum()),
+        "rows_used": int(recon["rows_used"].sum()),
+        "rows_quarantined": int(recon["rows_quarantined"].sum()),
+        "rows_warned": int(recon["rows_warned"].sum()),
+    }
+
+
+def test_forecasting_records_its_key_figures_and_keeps_history(suite):
+    _, out = suite
+    manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
+    figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["forecasting"]
+    for name in ("forecast_next_quarter", "forecast_next_quarter_lower",
+                 "forecast_next_quarter_upper", "pipeline_forecast_p50"):  # fmt: skip
+        assert figures[name] > 0, name
+    assert figures["forecast_next_quarter_lower"] < figures["forecast_next_quarter"]
+    assert figures["forecast_next_quarter"] < figures["forecast_next_quarter_upper"]
+    history = (out / "forecast_history.csv").read_text().splitlines()
+    assert history[0].startswith("made_at,level,series,target") and len(history) > 10
+
+
+def test_lead_conversion_reports_the_library_figures(suite, small_sample):
+    _, out = suite
+    manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
+    figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["lead_conversion"]
+    ds = load_dataset(small_sample)
+    expected = leads.key_figures(ds, ds.period("2026-Q3")).set_index("figure")["value"]
+    for name in ("leads", "lead_conversion_rate", "revenue_per_lead", "median_days_to_convert"):
+        assert figures[name] == pytest.approx(expected[name]), name
+    assert figures["leads"] > 0 and 0 < figures["lead_conversion_rate"] < 1
+    page = html.unescape((out / "2026-Q3" / "lead_conversion.html").read_text())
+    best = leads.source_effects(ds, leads.created_in(leads.lead_frame(ds), trailing_year(
+        ds.period("2026-Q3")))).table["source"].iloc[0]  # fmt: skip
+    assert f"{best} leads convert best" in page
+    assert page.count("data:image/png;base64,") == 2  # the source intervals and Kaplan-Meier
+    for heading in ("Which sources turn leads into revenue?", "How fast do leads convert?",
+                    "Which SDRs convert?", "Which leads are stalling?"):  # fmt: skip
+        assert heading in page
+
+
+def _code_lines(notebook: Path) -> list[str]:
+    nb = nbformat.read(notebook, as_version=4)
+    return [
+        line.strip()
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line.strip()) > 12
+    ]
+
+
+def test_html_is_offline_and_shows_no_code(suite):
+    _, out = suite
+    for page in (out / "2026-Q3").glob("*.html"):
+        text = page.read_text()
+        assert not REMOTE.search(text), (page.name, REMOTE.search(text).group(0))
+        assert "require.js" not in text and "mathjax" not in text.lower()
+        notebook = NOTEBOOKS / f"{page.stem}.ipynb"
+        if notebook.exists():
+            plain = html.unescape(text)
+            leaked = [line for line in _code_lines(notebook) if line in plain]
+            assert not leaked, (page.name, leaked[:3])
+            assert "In&nbsp;[" not in text and "jp-InputPrompt" not in text
+
+
+def test_report_reads_like_a_report(suite):
+    _, out = suite
+    text = (out / "2026-Q3" / "data_quality.html").read_text()
+    assert '<h1 class="spm-title">Data quality</h1>' in text
+    assert "2026-Q3 (2026-07-01 to 2026-09-30)" in text and "data as of 2026-09-30" in text
+    assert '<nav class="spm-toc">' in text
+    assert "data:image/png;base64," in text  # the chart is embedded
+
+
+def test_same_data_and_parameters_give_the_same_html(suite, small_sample, tmp_path):
+    # a second run, alone and on one job, against the suite's page
+    _, first = suite
+    result = spm("run", "--data", str(small_sample), "--out", str(tmp_path), "--jobs", "1",
+                 "--notebooks", "data_quality", "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "2026-Q3" / "data_quality.html").read_bytes()
+    assert page == (first / "2026-Q3" / "data_quality.html").read_bytes()
+
+
+BROKEN = new_notebook(
+    cells=[
+        new_code_cell(
+            'data = ""\nperiod = "latest"\nsegment = ""', metadata={"tags": ["parameters"]}
+        ),
+        new_markdown_cell("## A section that works"),
+        new_code_cell("from spm_lib import report\nreport.record('before_failure', 1)"),
+        new_code_cell("raise ValueError('planted failure <b>bold</b>')"),
+        new_code_cell("report.record('after_failure', 2)"),
+    ],
+    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+)
+
+
+def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(make_dataset, tmp_path):
+    evil = dict(REPS[0], rep_id="R9", name="<script>alert(1)</script>")
+    data = make_dataset(reps=[*REPS, evil], opportunities=OPPORTUNITIES, accounts=ACCOUNTS)
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(NOTEBOOKS / "data_quality.ipynb", notebooks)
+    shutil.copy(NOTEBOOKS / "forecasting.ipynb", notebooks)  # also: it copes with tiny data
+    nbformat.write(BROKEN, notebooks / "broken.ipynb")
+    out = tmp_path / "out"
+    result = spm(
+        *("run", "--data", str(data), "--out", str(out), "--notebooks-dir", str(notebooks)),
+        *("--period", "2025-Q1", "--segment", "region=West", "--jobs", "2", "--quiet"),
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 of 3 reports failed" in result.stderr
+    folder = out / "2025-Q1"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    entries = {n["name"]: n for n in manifest["notebooks"]}
+    assert entries["data_quality"]["status"] == "ok"
+    assert entries["forecasting"]["status"] == "ok", entries["forecasting"]["error"]
+    broken = entries["broken"]
+    assert broken["status"] == "failed"
+    assert broken["error"]["exception"] == "ValueError"
+    assert "planted failure" in broken["error"]["message"]
+    assert broken["error"]["cell"] is not None
+    assert broken["key_figures"] == {"before_failure": 1}
+    page = (folder / "broken.html").read_text()
+    assert "This report did not complete" in page and "planted failure" in page
+    assert "<b>bold</b>" not in page and "Traceback" not in page
+    index = (folder / "index.html").read_text()
+    assert "ValueError" in index and "failed" in index and "<b>bold</b>" not in index
+    dq = (folder / "data_quality.html").read_text()
+    assert "region=West" in dq
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dq  # the rep without deals, as text
+    assert "<script>alert(1)</script>" not in dq
+
+
+def test_run_fails_fast_on_unusable_data(tmp_path):
+    result = spm(
+        "run", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), "--quiet"
+    )
+    assert result.returncode == 2 and "no such dataset folder" in result.stderr
