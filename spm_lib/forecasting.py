@@ -290,11 +290,9 @@ def last_quarter_error(scored: pd.DataFrame, period: Period) -> float:
 
 def reading(view: QuarterOutlook) -> str:
     """The one-line reading of the key figures."""
-    from spm_lib.report.context import CONTEXT
     from spm_lib.report.formats import format_change, format_currency, format_percent
 
-    cur = CONTEXT.currency
-    money = lambda v: format_currency(v, cur)  # noqa: E731
+    money = format_currency
     q = view.pipeline.quantiles()
     parts = [
         f"The forecast for {view.target_label} is {money(view.forecast_mean)} "

@@ -203,11 +203,10 @@ def headline(ds: Dataset, period: Period) -> dict[str, float]:
 def outlook_reading(totals: dict) -> str:
     """How the per-rep expectations add up, in one sentence (from
     :func:`outlook_reconciliation`), and why the forecasting report's headline differs."""
-    from spm_lib.report.context import CONTEXT
     from spm_lib.report.formats import format_currency
 
     def money(v: float) -> str:
-        return format_currency(v, CONTEXT.currency)
+        return format_currency(v)
 
     text = (
         f"The counted reps' expectations for {totals['quarter']} add up to "
@@ -225,7 +224,6 @@ def outlook_reading(totals: dict) -> str:
 
 def reading(figures: dict[str, float], period: Period, at_risk_count: int | None) -> str:
     """One line on the key figures."""
-    from spm_lib.report.context import CONTEXT
     from spm_lib.report.formats import format_change, format_currency, format_percent
 
     def change(name: str) -> str:
@@ -233,7 +231,7 @@ def reading(figures: dict[str, float], period: Period, at_risk_count: int | None
         return format_change(now / before - 1) if before else "no prior figure"
 
     text = (
-        f"Bookings of {format_currency(figures['bookings'], CONTEXT.currency)} in {period.label} "
+        f"Bookings of {format_currency(figures['bookings'])} in {period.label} "
         f"({change('bookings')} on the quarter before), win rate "
         f"{format_percent(figures['win_rate'])} over {int(figures['closed']):,} closed deals"
     )

@@ -19,7 +19,7 @@ from spm_lib.payouts import (
     payout_forecast,
     what_if,
 )
-from tests.test_compensation import dataset, deal
+from tests.compensation_cases import dataset, deal
 
 
 @pytest.fixture(scope="module")

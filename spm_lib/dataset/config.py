@@ -18,12 +18,20 @@ training_catalogue:            # module -> the stage or skill it builds
   Discovery Mastery: {stage: Discovery}
 commission_plans: {...}        # read by the compensation report
 mapping: {...}                 # column mappings for other exports
+currency_rates: {EUR: 1.08}    # units of `currency` per unit of another (amounts converted)
+database: {url: ..., tables: {...}}  # read the tables from a database instead of files
+source: salesforce             # the tables are a vendor's objects (salesforce, hubspot)
+imported_from: {...}           # written by `spm import`: what the import decided
 ```
+
+Any other key is refused, naming the key and the closest known one (a typo such as
+``curency`` would otherwise be ignored silently).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +79,10 @@ class Config:
     training_catalogue: dict[str, dict[str, Any]] = field(default_factory=dict)
     commission_plans: dict[str, Any] = field(default_factory=dict)
     mapping: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    currency_rates: dict[str, float] = field(default_factory=dict)
+    database: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+    imported_from: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -173,14 +184,55 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
                 expected="a won stage and a lost stage",
             )
         kwargs["stages"] = stages
-    for key in ("training_catalogue", "commission_plans", "mapping"):
+    for key in ("training_catalogue", "commission_plans", "mapping", "database",
+                "imported_from"):  # fmt: skip
         if key in raw:
             value = raw.pop(key) or {}
             if not isinstance(value, dict):
                 raise DataError(f"{path}: {key} must be a mapping", path=path, column=key)
             kwargs[key] = value
-    kwargs["extra"] = raw
+    if "currency_rates" in raw:
+        kwargs["currency_rates"] = _parse_rates(raw.pop("currency_rates"), path)
+    if raw.get("source") is not None:
+        kwargs["source"] = str(raw.pop("source")).strip().lower()
+    else:
+        raw.pop("source", None)
+    if raw:
+        key = sorted(raw, key=str)[0]
+        close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise DataError(
+            f"{path}: unknown key {key!r}{hint}. Known keys: {', '.join(KNOWN_KEYS)}",
+            path=path, column=str(key), expected=" or ".join(KNOWN_KEYS),
+        )  # fmt: skip
     return Config(**kwargs)
+
+
+KNOWN_KEYS = ("currency", "fiscal_year_start_month", "as_of", "timezone", "stages",
+              "training_catalogue", "commission_plans", "mapping", "currency_rates",
+              "database", "source", "imported_from")  # fmt: skip
+
+
+def _parse_rates(value: object, path: str | None) -> dict[str, float]:
+    """``currency_rates``: currency code -> a positive number of units of ``currency`` per unit."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DataError(f"{path}: currency_rates must be a mapping such as {{EUR: 1.08}}",
+                        path=path, column="currency_rates")  # fmt: skip
+    rates = {}
+    for code, rate in value.items():
+        try:
+            number = float(rate)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not number > 0 or number == float("inf"):
+            raise DataError(
+                f"{path}: currency_rates.{code} is {rate!r}; expected a positive number",
+                path=path, column=f"currency_rates.{code}", expected="a positive number",
+            )  # fmt: skip
+        rates[str(code).upper()] = number
+    return rates
 
 
 def load_config(folder: Path) -> Config:

@@ -218,8 +218,7 @@ def _convert_currencies(typed: pd.DataFrame, config: Config) -> tuple[list[dict]
 
     if "currency" not in typed or typed["currency"].isna().all():
         return [], pd.DataFrame(columns=WARNING_FIELDS)
-    rates = {str(k).upper(): float(v)
-             for k, v in (config.extra.get("currency_rates") or {}).items()}  # fmt: skip
+    rates = config.currency_rates
     code = typed["currency"].str.upper().str.strip()
     other = code.notna() & (code != config.currency.upper())
     known = other & code.isin(list(rates))
@@ -373,7 +372,7 @@ def load_dataset(path: str | Path, config: str | Path | None = None) -> Dataset:
         )
     settings = load_config_file(Path(config)) if config else load_config(folder)
     config_file = Path(config) if config else folder / "spm.yaml"
-    database = settings.extra.get("database")
+    database = settings.database
     if database:
         if not isinstance(database, dict) or "url" not in database:
             raise DataError(
@@ -399,7 +398,7 @@ def _vendor_tables(
     from spm_lib.dataset.config import parse_config
     from spm_lib.dataset.vendors import VENDORS
 
-    name = str(config.extra.get("source")).strip().lower()
+    name = str(config.source)
     if name not in VENDORS:
         raise DataError(f"spm.yaml: source is {name!r}; expected one of {', '.join(VENDORS)}",
                         column="source", expected=" or ".join(VENDORS))  # fmt: skip
@@ -420,9 +419,9 @@ def _vendor_tables(
 def _load_database(url: str, config: Config, config_file: Path | None) -> Dataset:
     from spm_lib.dataset.database import masked, read_tables
 
-    database = config.extra.get("database") or {}
+    database = config.database or {}
     queries = {str(k): str(v) for k, v in (database.get("tables") or {}).items()}
-    vendor = config.extra.get("source")
+    vendor = config.source
     vendor = vendor if isinstance(vendor, str) else None  # an importer's notes are a mapping
     frames, digest = read_tables(url, queries, None if vendor else LOAD_ORDER,
                                  database.get("schema"))  # fmt: skip

@@ -25,7 +25,7 @@ def development_plans(ds: Dataset, gaps: pd.DataFrame, assignments: pd.DataFrame
             module = ", ".join(modules["module"]) or "coaching"
             parts.append(
                 f"{gap.stage} converts at {gap.shrunk_rate:.0%} against {gap.benchmark:.0%} for "
-                f"comparable peers ({format_currency(gap.revenue_at_stake)} a year at stake): "
+                f"comparable peers ({format_currency(gap.revenue_at_stake, ds.config.currency)} a year at stake): "
                 f"{module}, with a target of {gap.benchmark:.0%} within two quarters"
             )
         total = float(group["revenue_at_stake"].sum())

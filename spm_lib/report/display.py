@@ -15,7 +15,7 @@ from pandas.io.formats.style import Styler
 
 from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
-from spm_lib.report.context import CONTEXT
+from spm_lib.report.context import ReportContext, activate, currency_of
 from spm_lib.report.formats import MISSING, format_value
 
 REPORT_MIME = "application/vnd.spm.report+json"
@@ -61,15 +61,17 @@ def header_html(info: Mapping[str, str]) -> str:
     )
 
 
-def header(title: str, dataset: Dataset, period: Period | str) -> None:
-    """Show the report header (title, period, audience, data as-of date) and register it.
+def header(title: str, dataset: Dataset, period: Period | str) -> ReportContext:
+    """Show the report header (title, period, audience, data as-of date) and register it;
+    return the report's :class:`~spm_lib.report.context.ReportContext`, now the active one, so
+    every helper formats money in the dataset's currency.
 
-    The runner reads it from the executed notebook for the page header and the index. It also
-    sets the currency the other helpers format money in.
+    The runner reads the header from the executed notebook for the page header and the index.
     """
     info = header_info(title, dataset, period)
-    CONTEXT.currency = dataset.config.currency
+    context = activate(ReportContext.of(dataset, period if isinstance(period, Period) else None))
     _display({REPORT_MIME: info, "text/html": header_html(info), "text/plain": title})
+    return context
 
 
 def say(template: str, **values: object) -> None:
@@ -122,7 +124,7 @@ def table_html(
     if frame.empty:
         what = html.escape(caption) if caption else "This table"
         return f'<p class="spm-empty">{what}: no rows in this data.</p>'
-    currency = currency or CONTEXT.currency
+    currency = currency_of(currency)
     formats = dict(formats or {})
     unknown = set(formats) - set(frame.columns)
     if unknown:

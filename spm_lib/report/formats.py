@@ -9,6 +9,8 @@ from numbers import Number
 
 import pandas as pd
 
+from spm_lib.report.context import currency_of
+
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "C$", "AUD": "A$"}
 MISSING = "–"
 UNITS = ("count", "currency", "money", "percent", "number", "days", "ratio", "date", "text")
@@ -20,10 +22,12 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def format_currency(value: float | None, currency: str = "USD", compact: bool = True) -> str:
-    """``4210000 -> $4.21M``, ``950000 -> $950K``, ``1234.5 -> $1,235``; negatives ``-$1.2M``."""
+def format_currency(value: float | None, currency: str | None = None, compact: bool = True) -> str:
+    """``4210000 -> $4.21M``, ``950000 -> $950K``, ``1234.5 -> $1,235``; negatives ``-$1.2M``.
+    ``currency``: an ISO code; None, the active report's (:mod:`spm_lib.report.context`)."""
     if _is_missing(value):
         return MISSING
+    currency = currency_of(currency)
     symbol = CURRENCY_SYMBOLS.get(currency.upper())
     sign = "-" if value < 0 else ""
     size = abs(float(value))
@@ -38,10 +42,12 @@ def format_currency(value: float | None, currency: str = "USD", compact: bool = 
     return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {currency.upper()}"
 
 
-def format_money(value: object, currency: str = "USD") -> str:
-    """Exact to the cent, for pay: ``Decimal("1820.5") -> $1,820.50``, ``-1820 -> -$1,820.00``."""
+def format_money(value: object, currency: str | None = None) -> str:
+    """Exact to the cent, for pay: ``Decimal("1820.5") -> $1,820.50``, ``-1820 -> -$1,820.00``.
+    ``currency``: an ISO code; None, the active report's."""
     if _is_missing(value):
         return MISSING
+    currency = currency_of(currency)
     symbol = CURRENCY_SYMBOLS.get(currency.upper())
     amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     sign = "-" if amount < 0 else ""
@@ -100,7 +106,7 @@ def format_date(value: object) -> str:
     return str(value)
 
 
-def format_value(value: object, unit: str | None = None, currency: str = "USD") -> str:
+def format_value(value: object, unit: str | None = None, currency: str | None = None) -> str:
     """Format ``value`` by ``unit`` (one of :data:`UNITS`; None guesses from the type)."""
     if _is_missing(value):
         return MISSING

@@ -17,7 +17,7 @@ from numbers import Number
 import nbformat
 import pandas as pd
 
-from spm_lib.report.context import CONTEXT
+from spm_lib.report.context import currency_of
 from spm_lib.report.formats import UNITS, format_change, format_value
 
 KEY_FIGURE_MIME = "application/vnd.spm.key-figure+json"
@@ -35,7 +35,7 @@ class KeyFigure:
     detail: str = ""  # a line under the label, e.g. the interval
 
     def formatted(self, currency: str | None = None) -> str:
-        return format_value(self.value, self.unit, currency or CONTEXT.currency)
+        return format_value(self.value, self.unit, currency_of(currency))
 
 
 def _plain_number(value: object) -> float | int | None:

@@ -19,7 +19,6 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from spm_lib.periods import quarter_label  # noqa: E402
-from spm_lib.report.context import CONTEXT  # noqa: E402
 from spm_lib.report.formats import format_currency, format_percent  # noqa: E402
 
 PALETTE = ["#1f5f8b", "#e07b39", "#3a9d5d", "#b8474f", "#7a5ea8", "#8c8c8c"]
@@ -60,7 +59,7 @@ def finish(ax: Axes, title: str, xlabel: str, ylabel: str, yunit: str | None = N
     ax.set_ylabel(ylabel)
     if yunit == "currency":
         ax.yaxis.set_major_formatter(
-            FuncFormatter(lambda v, _: format_currency(v, CONTEXT.currency))
+            FuncFormatter(lambda v, _: format_currency(v))
         )
     elif yunit == "percent":
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
@@ -105,9 +104,9 @@ def distribution_chart(
     styles = ["--", "-", "--", ":"]
     for (label, value), style in zip(marks.items(), styles, strict=False):
         ax.axvline(value, color=PALETTE[1], linestyle=style, label=f"{label}: "
-                   f"{format_currency(value, CONTEXT.currency)}")  # fmt: skip
+                   f"{format_currency(value)}")  # fmt: skip
     ax.legend(loc="upper right")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_currency(v, CONTEXT.currency)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_currency(v)))
     finish(ax, title, xlabel, "Simulations (count)")
     return fig
 
@@ -232,10 +231,10 @@ def overlaid_distributions_chart(samples: dict[str, np.ndarray], title: str, xla
         color = PALETTE[i % len(PALETTE)]
         median = float(np.median(draws))
         ax.hist(draws, bins=edges, color=color, alpha=0.5,
-                label=f"{label} (median {format_currency(median, CONTEXT.currency)})")  # fmt: skip
+                label=f"{label} (median {format_currency(median)})")  # fmt: skip
         ax.axvline(median, color=color, linestyle="--")
     ax.legend(loc="upper right")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_currency(v, CONTEXT.currency)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_currency(v)))
     finish(ax, title, xlabel, "Simulations (count)")
     return fig
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -55,8 +54,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from spm_lib.sample import bundled_sample
     from spm_lib.suite.runner import default_notebooks_dir, discover_notebooks, run_suite
 
-    if args.config:
-        os.environ["SPM_CONFIG"] = str(Path(args.config).resolve())  # read by every notebook
     data = args.data if args.data else bundled_sample()
     names = [n.strip() for n in args.notebooks.split(",") if n.strip()] if args.notebooks else None
     folder = Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir()
@@ -80,6 +77,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             notebooks_dir=folder,
             jobs=args.jobs,
             segment=args.segment,
+            config=args.config,
             kernel=args.kernel,
             on_progress=progress,
         )
@@ -135,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--config",
-        help="spm.yaml for a database file or URL (default: $SPM_CONFIG, or the folder's)",
+        help="spm.yaml to use instead of the dataset's own, passed to every notebook as its "
+        "config parameter (default: $SPM_CONFIG, else the dataset's)",
     )
     run.add_argument(
         "--period",

@@ -225,6 +225,7 @@ def run_suite(
     notebooks_dir: str | Path | None = None,
     jobs: int = 1,
     segment: str = "",
+    config: str | Path | None = None,
     kernel: str | None = None,
     timeout: int | None = 1800,
     on_progress: Callable[[NotebookResult], None] | None = None,
@@ -233,11 +234,14 @@ def run_suite(
 
     Manifest: ``{"period", "data_fingerprint", "versions", "started", "finished", "data",
     "audience", "notebooks": [{"name", "status", "html", "seconds", "key_figures", "error"}]}``.
-    Raises DataError (before running anything) when the dataset cannot be loaded at all.
+    ``config``: an spm.yaml to use instead of the dataset's own; every notebook gets it as its
+    ``config`` parameter. Raises DataError (before running anything) when the dataset cannot be
+    loaded at all.
     """
     started = _now()
     data_path = _data_reference(data)
-    dataset = load_dataset(data_path).narrow(segment)
+    config_path = str(Path(config).resolve()) if config else ""
+    dataset = load_dataset(data_path, config_path or None).narrow(segment)
     resolved = dataset.period(period)
     out_dir = Path(out).resolve() / resolved.label
     (out_dir / "executed").mkdir(parents=True, exist_ok=True)
@@ -247,6 +251,7 @@ def run_suite(
         "data": str(data_path),
         "period": resolved.label,
         "segment": segment or "",
+        "config": config_path,
         "out_dir": str(out_dir),
     }
     kernel = kernel or default_kernel()

@@ -23,13 +23,16 @@ def test_full_config_parses():
             "as_of": "2026-09-30",
             "stages": ["New", {"name": "Won", "won": True}, {"name": "Lost", "lost": True}],
             "training_catalogue": {"Discovery": {"stage": "New"}},
-            "custom": 1,
+            "currency_rates": {"usd": "0.92"},
+            "database": {"url": "duckdb:///crm.duckdb"},
+            "source": " Salesforce ",
         }
     )
     assert config.currency == "EUR" and config.fiscal_year_start_month == 2
     assert str(config.as_of) == "2026-09-30"
     assert config.stage_names == ["New", "Won", "Lost"]
-    assert config.extra == {"custom": 1}
+    assert config.currency_rates == {"USD": 0.92}
+    assert config.database == {"url": "duckdb:///crm.duckdb"} and config.source == "salesforce"
 
 
 @pytest.mark.parametrize(
@@ -41,6 +44,11 @@ def test_full_config_parses():
         ({"stages": ["A", "A", {"name": "W", "won": True}, {"name": "L", "lost": True}]}, "repeat"),
         ({"stages": [{"name": "W", "won": True, "colour": "red"}]}, "unknown keys"),
         ({"mapping": ["not", "a", "mapping"]}, "mapping must be a mapping"),
+        ({"curency": "EUR"}, r"unknown key 'curency' \(did you mean 'currency'\?\)"),
+        ({"comission_plans": {}}, "did you mean 'commission_plans'"),
+        ({"custom": 1}, "unknown key 'custom'. Known keys: currency,"),
+        ({"currency_rates": {"EUR": 0}}, "currency_rates.EUR is 0; expected a positive number"),
+        ({"currency_rates": [1.1]}, "currency_rates must be a mapping"),
     ],
 )
 def test_invalid_config_names_the_problem(raw, message):

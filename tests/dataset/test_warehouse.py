@@ -12,50 +12,21 @@ import pytest
 
 from spm_lib import load_dataset
 from spm_lib.importers import import_export
-from tests.conftest import SHARED_DATA
 from tests.dataset import salesforce_export as sf
-
-SHARED = SHARED_DATA
-FALLBACK = Path("/work/shared/data")
-SEEDS = next((p for p in (SHARED, FALLBACK) if (p / "fivetran-salesforce-seeds").exists()), SHARED)
-SF_SEEDS = SEEDS / "fivetran-salesforce-seeds"
-HS_SEEDS = SEEDS / "fivetran-hubspot-seeds"
-needs_seeds = pytest.mark.skipif(not SF_SEEDS.exists(), reason=f"no seeds at {SF_SEEDS}")
-
-
-def _seed_frames(folder: Path, prefix: str = "sf_") -> dict[str, pd.DataFrame]:
-    """Each seed as Fivetran names its table: sf_opportunity_data.csv -> opportunity."""
-    return {re.sub(rf"^{prefix}|_data$", "", p.stem): pd.read_csv(p, dtype=str)
-            for p in sorted(folder.glob("*.csv"))}  # fmt: skip
-
-
-def _duckdb(path: Path, frames: dict[str, pd.DataFrame], schema: str | None = None) -> Path:
-    import duckdb
-
-    con = duckdb.connect(str(path))
-    catalog = con.execute("SELECT current_database()").fetchall()[0][0]
-    if schema:
-        con.execute(f'CREATE SCHEMA "{catalog}"."{schema}"')
-    for name, frame in frames.items():
-        con.register("frame", frame)
-        target = f'"{catalog}"."{schema}"."{name}"' if schema else f'"{name}"'
-        con.execute(f"CREATE TABLE {target} AS SELECT * FROM frame")
-        con.unregister("frame")
-    con.close()
-    return path
-
-
-def _config(folder: Path, url: str, vendor: str, extra: str = "") -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "spm.yaml").write_text(f"source: {vendor}\ndatabase:\n  url: {url}\n{extra}")
-    return folder
+from tests.dataset.seeds import (
+    SF_SEEDS,
+    duckdb_file,
+    needs_seeds,
+    seed_frames,
+    vendor_config,
+)
 
 
 @needs_seeds
 def test_fivetran_salesforce_seeds_every_row_has_its_reason(tmp_path):
-    frames = _seed_frames(SF_SEEDS)
-    db = _duckdb(tmp_path / "sf.duckdb", frames)
-    ds = load_dataset(_config(tmp_path / "ds", str(db), "salesforce"))
+    frames = seed_frames(SF_SEEDS)
+    db = duckdb_file(tmp_path / "sf.duckdb", frames)
+    ds = load_dataset(vendor_config(tmp_path / "ds", str(db), "salesforce"))
     recon = ds.reconciliation().set_index("table")
     assert recon["reconciles"].all()
     opp = frames["opportunity"]
@@ -100,8 +71,8 @@ def _export_as_warehouse(folder: Path) -> dict[str, pd.DataFrame]:
 def test_one_mapping_serves_exports_and_warehouses(tmp_path):
     export = sf.write(tmp_path / "export")
     from_files = load_dataset(import_export("salesforce", [export], tmp_path / "files"))
-    db = _duckdb(tmp_path / "crm.duckdb", _export_as_warehouse(export), schema="salesforce")
-    folder = _config(tmp_path / "wh", str(db), "salesforce", "  schema: salesforce\n")
+    db = duckdb_file(tmp_path / "crm.duckdb", _export_as_warehouse(export), schema="salesforce")
+    folder = vendor_config(tmp_path / "wh", str(db), "salesforce", "  schema: salesforce\n")
     from_warehouse = load_dataset(folder)
     for table in ("opportunities", "opportunity_history", "stage_history", "reps", "leads"):
         a = from_files[table].reset_index(drop=True)
@@ -113,9 +84,9 @@ def test_one_mapping_serves_exports_and_warehouses(tmp_path):
 
 def test_spm_yaml_rules_add_to_the_vendor_mapping(tmp_path):
     export = sf.write(tmp_path / "export")
-    db = _duckdb(tmp_path / "crm.duckdb", _export_as_warehouse(export))
+    db = duckdb_file(tmp_path / "crm.duckdb", _export_as_warehouse(export))
     rule = "mapping:\n  tables:\n    opportunities:\n      where: {lead_source: Partner}\n"
-    ds = load_dataset(_config(tmp_path / "wh", str(db), "salesforce", rule))
+    ds = load_dataset(vendor_config(tmp_path / "wh", str(db), "salesforce", rule))
     q = ds.quarantine[ds.quarantine["table"] == "opportunities"]
     # the vendor's own rule (deleted rows) still applies beside spm.yaml's
     assert len(ds.opportunities) == 0 and q["row"].nunique() == len(sf.OPPORTUNITIES)
@@ -138,7 +109,7 @@ def test_warehouse_in_postgresql(postgres_url, tmp_path):
         con.execute(sa.text("CREATE SCHEMA salesforce"))
         for name, frame in frames.items():
             frame.to_sql(name, con, schema="salesforce", index=False, method="multi")
-    folder = _config(tmp_path / "pg", postgres_url, "salesforce", "  schema: salesforce\n")
+    folder = vendor_config(tmp_path / "pg", postgres_url, "salesforce", "  schema: salesforce\n")
     ds = load_dataset(folder)
     from_files = load_dataset(import_export("salesforce", [export], tmp_path / "files"))
     assert ds.reconciliation().equals(from_files.reconciliation())
@@ -152,8 +123,8 @@ def test_every_report_renders_on_the_seeds_where_nothing_is_usable(tmp_path):
 
     from tests.conftest import spm
 
-    db = _duckdb(tmp_path / "sf.duckdb", _seed_frames(SF_SEEDS))
-    folder = _config(tmp_path / "ds", str(db), "salesforce")
+    db = duckdb_file(tmp_path / "sf.duckdb", seed_frames(SF_SEEDS))
+    folder = vendor_config(tmp_path / "ds", str(db), "salesforce")
     result = spm("run", "--data", str(folder), "--period", "2019-Q1", "--out", str(tmp_path / "o"),
                  "--jobs", "2", "--quiet")  # fmt: skip
     manifest = json.loads((tmp_path / "o" / "2019-Q1" / "manifest.json").read_text())

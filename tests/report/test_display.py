@@ -64,3 +64,32 @@ def test_dollar_amounts_are_not_read_as_math():
 
     # two amounts in one sentence would otherwise open and close a LaTeX span
     assert escape_markdown("$1,200.00 on $3,000.00") == r"\$1,200.00 on \$3,000.00"
+
+
+def test_header_returns_the_report_context_and_money_follows_its_currency(monkeypatch, tmp_path):
+    import contextvars
+
+    from spm_lib import load_dataset
+    from spm_lib.report import display, format_currency, format_money
+    from spm_lib.report.context import ReportContext, active
+    from spm_lib.report.keyfigures import KeyFigure
+    from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS, write_tables
+
+    shown: list[dict] = []
+    monkeypatch.setattr(display, "_display", shown.append)
+    tables = {"reps": REPS, "opportunities": OPPORTUNITIES, "accounts": ACCOUNTS}
+    ds = load_dataset(write_tables(tmp_path / "eur", tables, yaml="currency: EUR\n"))
+
+    def in_a_eur_report():
+        period = ds.period("2025-Q1")
+        context = display.header("Pay", ds, period)
+        assert context == ReportContext("EUR", period, "All", ds.as_of) == active()
+        assert format_currency(1_820_000) == "€1.82M"
+        assert format_money(1820.5) == "€1,820.50"
+        assert format_currency(1_820_000, "USD") == "$1.82M"  # named, it wins
+        assert KeyFigure("pay", 950_000.0, "Pay", "currency").formatted() == "€950K"
+        assert "€" in display.table_html(pd.DataFrame({"amount": [1200.0]}), {"amount": "currency"})
+
+    contextvars.copy_context().run(in_a_eur_report)
+    assert active().currency == "USD"  # outside that report: the default
+    assert shown and shown[0]["text/plain"] == "Pay"

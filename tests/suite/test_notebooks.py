@@ -33,6 +33,6 @@ def test_first_code_cell_is_the_parameters_cell(path):
     tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and code[0] is tagged[0]
     params = inspect_notebook(str(path))
-    assert {"data", "period", "segment"} <= set(params)
+    assert {"data", "config", "period", "segment"} <= set(params)
     assert params["period"]["default"] == '"latest"'
     assert nb.metadata["kernelspec"]["name"] == "spm"

@@ -8,14 +8,14 @@ import pytest
 
 from spm_lib import load_dataset, metrics
 from spm_lib.importers import import_export
-from tests.sources.test_warehouse import HS_SEEDS, _config, _duckdb, _seed_frames
+from tests.dataset.seeds import HS_SEEDS, duckdb_file, seed_frames, vendor_config
 
 
 @pytest.mark.skipif(not HS_SEEDS.exists(), reason=f"no seeds at {HS_SEEDS}")
 def test_fivetran_hubspot_seeds_every_row_has_its_reason(tmp_path):
-    frames = _seed_frames(HS_SEEDS, prefix="")
-    db = _duckdb(tmp_path / "hs.duckdb", frames)
-    ds = load_dataset(_config(tmp_path / "ds", str(db), "hubspot"))
+    frames = seed_frames(HS_SEEDS, prefix="")
+    db = duckdb_file(tmp_path / "hs.duckdb", frames)
+    ds = load_dataset(vendor_config(tmp_path / "ds", str(db), "hubspot"))
     recon = ds.reconciliation().set_index("table")
     assert recon["reconciles"].all()
     deal = frames["deal"]
@@ -76,8 +76,8 @@ MERGED = pd.DataFrame({"deal_id": ["101"], "merged_deal_id": ["999"]})
 def warehouse(tmp_path):
     frames = {"deal": DEALS, "deal_pipeline": PIPELINES, "deal_pipeline_stage": STAGES,
               "owner": OWNERS, "deal_property_history": PROPERTY_HISTORY, "merged_deal": MERGED}
-    db = _duckdb(tmp_path / "hubspot.duckdb", frames, schema="hubspot")
-    return load_dataset(_config(tmp_path / "ds", str(db), "hubspot", "  schema: hubspot\n"))
+    db = duckdb_file(tmp_path / "hubspot.duckdb", frames, schema="hubspot")
+    return load_dataset(vendor_config(tmp_path / "ds", str(db), "hubspot", "  schema: hubspot\n"))
 
 
 def test_pipelines_stay_apart_and_won_lost_come_from_the_stages(warehouse):
