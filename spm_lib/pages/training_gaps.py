@@ -23,9 +23,10 @@ def development_plans(ds: Dataset, gaps: pd.DataFrame, assignments: pd.DataFrame
                 (assignments["rep_id"] == rep) & (assignments["stage"] == gap.stage)
             ]
             module = ", ".join(modules["module"]) or "coaching"
+            at_stake = format_currency(gap.revenue_at_stake, ds.config.currency)
             parts.append(
                 f"{gap.stage} converts at {gap.shrunk_rate:.0%} against {gap.benchmark:.0%} for "
-                f"comparable peers ({format_currency(gap.revenue_at_stake, ds.config.currency)} a year at stake): "
+                f"comparable peers ({at_stake} a year at stake): "
                 f"{module}, with a target of {gap.benchmark:.0%} within two quarters"
             )
         total = float(group["revenue_at_stake"].sum())
