@@ -35,3 +35,7 @@ class DataError(SpmError):
 
 class PeriodError(SpmError, ValueError):
     """A period string cannot be parsed or resolved."""
+
+
+class InfeasibleAssignment(SpmError):
+    """No territory assignment satisfies the constraints; the message says which to relax."""

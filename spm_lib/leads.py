@@ -175,8 +175,7 @@ def wilson(successes: pd.Series, trials: pd.Series) -> tuple[pd.Series, pd.Serie
     return pd.Series(lower, index=successes.index), pd.Series(upper, index=successes.index)
 
 
-def funnel_of(frame: pd.DataFrame, by: str | None = "source") -> pd.DataFrame:
-    """:func:`funnel` on a :func:`lead_frame` (``by=None``: one row, group ``All``)."""
+def _funnel_table(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
     column = "group" if by is None else group_column(by)
     data = frame.assign(group="All") if by is None else frame
     if by == "ae":
@@ -202,21 +201,28 @@ def funnel_of(frame: pd.DataFrame, by: str | None = "source") -> pd.DataFrame:
     return out.rename_axis(column).reset_index()[[column, *FUNNEL_COLUMNS]]
 
 
-def funnel(ds: Dataset, by: str | None = "source", period: Period | None = None) -> pd.DataFrame:
-    """Lead -> opportunity -> won, one row per group of ``by`` (source, segment, sdr, ae, cohort).
+def funnel(
+    ds: Dataset,
+    by: str | None = "source",
+    period: Period | None = None,
+    frame: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Lead -> opportunity -> won, one row per group of ``by`` (source, segment, sdr, ae, cohort;
+    None: one row, group ``All``).
 
     Columns: the group, leads, converted, conversion_rate = converted / leads with its Wilson 95%
     interval (lower, upper), won, win_rate = won / (won + lost) of the converted leads'
     opportunities, revenue (won amount), revenue_per_lead = revenue / leads. ``period``: leads
-    created in it (default all). Outcomes are as of the data's as-of date.
+    created in it (default all). ``frame``: a :func:`lead_frame` already built (and cut) to use
+    instead of the dataset's. Outcomes are as of the data's as-of date.
     """
-    return funnel_of(created_in(lead_frame(ds), period), by)
+    return _funnel_table(created_in(lead_frame(ds) if frame is None else frame, period), by)
 
 
 def named(frame: pd.DataFrame, ds: Dataset, column: str = "owner_rep_id") -> pd.DataFrame:
     """``frame`` with a ``name`` column after ``column`` (rep names from every rep, SDRs too),
     unless the reps have no names beyond their ids."""
-    names = ds["reps"].set_index("rep_id")["name"]
+    names = ds.rep_names
     shown = frame[column].map(names).fillna("")
     if ((shown == frame[column]) | (shown == "")).all():
         return frame  # no names beyond the ids (reps made from ids)
@@ -252,20 +258,18 @@ def conversion_curves(
     period: Period | None = None,
     event: str = "opportunity",
     horizon: int = SPEED_HORIZON_DAYS,
+    frame: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Kaplan-Meier cumulative conversion by ``by``: group, days, converted_share = 1 - S(days),
-    lower, upper (pointwise 95%), at_risk. Open leads are censored at the as-of date."""
-    return curves_of(created_in(lead_frame(ds), period), ds.as_of, by, event, horizon)
+    lower, upper (pointwise 95%), at_risk. Open leads are censored at the as-of date.
+    ``frame``: a :func:`lead_frame` already built (and cut) to use instead of the dataset's."""
+    data = created_in(lead_frame(ds) if frame is None else frame, period)
+    return _curves(data, ds.as_of, by, event, horizon)
 
 
-def curves_of(
-    frame: pd.DataFrame,
-    as_of: dt.date,
-    by: str | None = "source",
-    event: str = "opportunity",
-    horizon: int = SPEED_HORIZON_DAYS,
+def _curves(
+    frame: pd.DataFrame, as_of: dt.date, by: str | None, event: str, horizon: int
 ) -> pd.DataFrame:
-    """:func:`conversion_curves` on a :func:`lead_frame`."""
     column = "group" if by is None else group_column(by)
     data = frame.assign(group="All") if by is None else frame
     parts = []
@@ -326,24 +330,18 @@ def speed(
     by: str | None = "source",
     period: Period | None = None,
     horizon: int = SPEED_HORIZON_DAYS,
+    frame: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """How fast leads convert, by ``by``: leads, converted, converted_30d, converted_90d
     (Kaplan-Meier shares converted within 30 / 90 days), median_days_to_convert and
     median_days_to_won (among the leads that convert / win within ``horizon`` days,
-    censoring-aware)."""
-    return speed_of(created_in(lead_frame(ds), period), ds.as_of, by, horizon)
-
-
-def speed_of(
-    frame: pd.DataFrame,
-    as_of: dt.date,
-    by: str | None = "source",
-    horizon: int = SPEED_HORIZON_DAYS,
-) -> pd.DataFrame:
-    """:func:`speed` on a :func:`lead_frame`."""
+    censoring-aware). ``frame``: a :func:`lead_frame` already built (and cut) to use instead
+    of the dataset's."""
+    frame = created_in(lead_frame(ds) if frame is None else frame, period)
+    as_of = ds.as_of
     column = "group" if by is None else group_column(by)
-    to_opp = curves_of(frame, as_of, by, "opportunity", horizon)
-    to_won = curves_of(frame, as_of, by, "won", horizon)
+    to_opp = _curves(frame, as_of, by, "opportunity", horizon)
+    to_won = _curves(frame, as_of, by, "won", horizon)
     counts = (frame.assign(group="All") if by is None else frame).groupby(column).size()
     rows = []
     for key, n in counts.items():
@@ -777,7 +775,7 @@ def effects_note(effects: SourceEffects) -> str:
 
 def named_levels(others: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     """The other factors' table with SDR ids shown as ``Name (id)``."""
-    names = ds["reps"].set_index("rep_id")["name"]
+    names = ds.rep_names
     out = others.copy()
     for column in ("level", "reference"):
         sdr = out["factor"] == "sdr"

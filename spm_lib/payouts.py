@@ -49,7 +49,7 @@ def bookings_draws(
     ds: Dataset, period: Period | str, simulations: int = NEXT_QUARTER_SIMULATIONS, seed: int = 0
 ) -> BookingsDraws:
     """Bookings per rep for the quarter after ``period`` (see the module docstring)."""
-    period = period if isinstance(period, Period) else ds.period(period)
+    period = ds.period(period)
     quarter = period_containing(period.end, "quarter", period.fiscal_year_start_month).shift(1)
     as_of = pd.Timestamp(period.end)
     opps = ds.opportunities
@@ -102,7 +102,7 @@ def payout_forecast(
     draws: BookingsDraws | None = None,
 ) -> PayoutForecast:
     """The payout distribution of the quarter after ``period`` (see the module docstring)."""
-    period = period if isinstance(period, Period) else ds.period(period)
+    period = ds.period(period)
     draws = draws or bookings_draws(ds, period)
     plans = load_plans(ds, plans)
     assigned = assign_plans(ds.reps, plans) if plans else pd.Series(dtype=object)
@@ -128,7 +128,7 @@ def payout_forecast(
         payouts[:, j] = paid + x * spif_ratio.get(rep, 0.0)
         rows.append({"rep_id": rep, "plan": name, "quota": quota})
     per_rep = pd.DataFrame(rows)
-    per_rep.insert(1, "name", per_rep["rep_id"].map(ds.reps.set_index("rep_id")["name"]))
+    per_rep.insert(1, "name", per_rep["rep_id"].map(ds.rep_names))
     per_rep["bookings_mean"] = draws.draws.mean(axis=0)
     per_rep["bookings_p50"] = np.percentile(draws.draws, 50, axis=0)
     for q in (10, 50, 90):
@@ -227,7 +227,7 @@ def what_if(
     """Run ``alternative`` on the same period and the same bookings draws as the current plans.
     ``summary``: payout and cost of sales under each, the change, and reps earning more, less
     and the same (to the cent)."""
-    period = period if isinstance(period, Period) else ds.period(period)
+    period = ds.period(period)
     current_plans = load_plans(ds, plans)
     now = statements(ds, period, current_plans)
     alt = statements(ds, period, alternative)

@@ -125,12 +125,13 @@ def period_starting(start: dt.date, kind: Kind, fiscal_year_start_month: int = 1
 
 
 def parse_period(
-    text: str,
+    text: str | Period,
     fiscal_year_start_month: int = 1,
     as_of: dt.date | None = None,
     data_as_of: dt.date | None = None,
 ) -> Period:
-    """Parse ``2026-09``, ``2026-Q3``, ``FY2026``, ``latest``, ``last-quarter`` or ``last-month``.
+    """Parse ``2026-09``, ``2026-Q3``, ``FY2026``, ``latest``, ``last-quarter`` or ``last-month``;
+    a :class:`Period` is returned as it is (so every function taking a period takes either).
 
     ``latest`` needs ``data_as_of`` (the latest date in the data): it is the latest fiscal quarter
     that ends on or before that date. ``last-quarter``/``last-month`` are relative to ``as_of``

@@ -32,15 +32,11 @@ import pandas as pd
 from scipy import optimize, sparse
 
 from spm_lib.dataset import Dataset
-from spm_lib.exceptions import SpmError
+from spm_lib.exceptions import InfeasibleAssignment
 
 PRIOR_DEALS = 20.0  # pseudo-deals of shrinkage toward the rep's overall win rate
 STRONGEST_MIN_CLOSED = 5  # closed deals for an industry to count as a rep's strongest
 PRIOR_WON_DEALS = 5.0  # pseudo-won-deals of shrinkage toward the rep's average deal
-
-
-class InfeasibleAssignment(SpmError):
-    """No assignment satisfies the constraints; the message says which one to relax."""
 
 
 def _as_of(ds: Dataset, as_of) -> pd.Timestamp:
@@ -536,7 +532,7 @@ def _result(ds, acc, rates, reps, as_of, fit, profile) -> AssignmentResult:
     before_value = float(pot.sum())  # potential is the year's expected bookings as owned today
     after_value = float((pot * new / base).sum())
     moved_mask = acc["from_rep"].to_numpy() != acc["to_rep"].to_numpy()
-    names = ds.reps.set_index("rep_id")["name"]
+    names = ds.rep_names
     closed = profile.set_index(["rep_id", "industry", "segment"])["closed"]
     moved = acc[moved_mask]
     reasons = [
@@ -627,7 +623,7 @@ def per_rep_summary(result: AssignmentResult, ds: Dataset) -> pd.DataFrame:
         on="rep_id", suffixes=("_today", "_proposed"),
     )  # fmt: skip
     books = books.rename(columns={"open_pipeline": "open_pipeline_proposed"})
-    names = ds.reps.set_index("rep_id")["name"]
+    names = ds.rep_names
     books.insert(1, "name", books["rep_id"].map(names))
     record = rep_summary(result.profile, books[["rep_id"]])
     return books.merge(record, on="rep_id", how="left").sort_values(["pool", "rep_id"])

@@ -226,7 +226,7 @@ def recommendations(
             (trainings["completed_date"] > since) & (trainings["completed_date"] <= end)
         ]
         recent = set(zip(done["rep_id"], done["module"], strict=True))
-    names = ds.reps.set_index("rep_id")["name"]
+    names = ds.rep_names
     rows = []
     for gap in gaps[gaps["flagged"]].itertuples(index=False):
         base = (f"{gap.stage}: converts {gap.shrunk_rate:.0%} (shrunk) against a peer benchmark "

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from spm_lib import load_dataset
 from spm_lib.compensation import (
     cost_of_sales,
     credits,
@@ -119,13 +120,24 @@ def test_a_split_deal(tmp_path):
     assert statement.loc["R2", "tier_1"] == D("15.00")  # 300.00 x 0.05
 
 
-def test_split_shares_must_sum_to_one(tmp_path):
+def test_split_shares_that_do_not_sum_to_one_are_quarantined_and_the_owner_credited(tmp_path):
+    from tests.conftest import write_tables
+
     splits = [{"opportunity_id": "O1", "rep_id": "R1", "share": 0.5},
-              {"opportunity_id": "O1", "rep_id": "R2", "share": 0.4}]  # fmt: skip
-    ds = dataset(tmp_path, [deal("O1", "R1", 1000, "2026-07-10")], splits=splits)
-    with pytest.raises(DataError, match="opportunity_splits.*O1 \\(0.9\\)") as info:
-        statements(ds, "2026-Q3")
-    assert info.value.column == "share" and info.value.rows == ["O1"]
+              {"opportunity_id": "O1", "rep_id": "R2", "share": 0.4},
+              {"opportunity_id": "O2", "rep_id": "R2", "share": 1.0}]  # fmt: skip
+    deals = [deal("O1", "R1", 1000, "2026-07-10"), deal("O2", "R1", 500, "2026-07-11")]
+    folder = write_tables(tmp_path / "ds", {"reps": REPS, "opportunities": deals,
+                                            "quotas": QUOTAS, "opportunity_splits": splits}, PLAN)
+    ds = load_dataset(folder)
+    q = ds.quarantine[ds.quarantine["table"] == "opportunity_splits"]
+    assert list(q["row"]) == [1, 2] and set(q["check"]) == {"split_shares_sum"}
+    assert "the shares of O1 sum to 0.9, not 1" in q["reason"].iloc[0]
+    recon = ds.reconciliation().set_index("table").loc["opportunity_splits"]
+    assert (recon["rows_read"], recon["rows_used"], recon["rows_quarantined"]) == (3, 1, 2)
+    credit = credits(ds).set_index(["opportunity_id", "rep_id"])["credit"]
+    assert credit[("O1", "R1")] == D("1000.00") and ("O1", "R2") not in credit.index
+    assert credit[("O2", "R2")] == D("500.00")  # a split that sums to 1 is used as written
 
 
 def test_a_ramped_new_hire(tmp_path):

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
+from spm_lib.exceptions import InfeasibleAssignment
 from spm_lib.territory import (
-    InfeasibleAssignment,
     account_potential,
     account_segments,
     active_reps,

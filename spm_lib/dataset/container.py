@@ -74,6 +74,11 @@ class Dataset:
     def opportunities(self) -> pd.DataFrame:
         return self.tables["opportunities"]
 
+    @property
+    def rep_names(self) -> pd.Series:
+        """rep_id -> name over everyone in the reps table (SDRs and people who left too)."""
+        return self.tables["reps"].set_index("rep_id")["name"]
+
     def rows_quarantined(self) -> dict[str, int]:
         """Distinct quarantined rows per table (of the whole files, also when narrowed)."""
         counts = self.quarantine.drop_duplicates(["table", "row"]).groupby("table").size()

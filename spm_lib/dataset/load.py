@@ -183,6 +183,23 @@ def _align_reference_case(
     return records
 
 
+def _split_share_records(typed: pd.DataFrame) -> list[dict]:
+    """Every split row of a deal whose shares (those that parse) do not sum to 1: the deal's
+    credit cannot be split as written, so its split rows are quarantined and its owner is
+    credited the whole deal, as for a deal without splits."""
+    rows = typed[typed["share"].notna() & typed["opportunity_id"].notna()]
+    sums = rows.groupby("opportunity_id")["share"].sum()
+    bad = sums[(sums - 1).abs() > 1e-9]
+    out = []
+    for pos, deal, share in rows.loc[rows["opportunity_id"].isin(bad.index),
+                                     ["opportunity_id", "share"]].itertuples():  # fmt: skip
+        reason = (f"the shares of {deal} sum to {bad[deal]:g}, not 1: its split rows are left "
+                  "out and its owner is credited the whole deal")  # fmt: skip
+        out.append({"row": int(pos) + 1, "column": "share", "check": "split_shares_sum",
+                    "value": f"{share:g}", "reason": reason})  # fmt: skip
+    return out
+
+
 def _superseded_copies(table: str, typed: pd.DataFrame, keys: pd.Series) -> list[dict]:
     """With a ``modified_date``, the older copies of a duplicated key are quarantined and the
     latest kept; duplicates without one (or tied) are left to the uniqueness check, which
@@ -524,6 +541,8 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         }
         ambiguous = _align_reference_case(typed, spec, reference_keys)
         early = excluded + ambiguous + _superseded_copies(table, typed, keys)
+        if table == "opportunity_splits":
+            early += _split_share_records(typed)
         if table == "opportunities":
             currency_records, outliers = _convert_currencies(typed, config)
             early += currency_records

@@ -36,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from spm_lib.dataset.readers import parse_numbers, read_raw
+from spm_lib.exceptions import DataError
 
 SALESFORCE_STAGES = [
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
@@ -138,14 +139,16 @@ def salesforce(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
         elif _has(frame, "Full Name"):
             users = frame
         else:
-            raise FileNotFoundError(
+            raise DataError(
                 f"{path}: not a Salesforce Opportunities report, Opportunity History or Users "
-                f"export (columns: {', '.join(frame.columns)})"
-            )
+                f"export (columns: {', '.join(frame.columns)})",
+                path=str(path), expected="an Opportunities report, Opportunity History or Users",
+            )  # fmt: skip
     if opportunities is None:
-        raise FileNotFoundError(
+        raise DataError(
             "Salesforce: no Opportunities report among the files (it has Opportunity ID, Stage, "
-            "Amount and Close Date columns)"
+            "Amount and Close Date columns)",
+            table="opportunities", expected="Opportunity ID, Stage, Amount, Close Date",
         )
     o = opportunities
     amount, code = _money(o["Amount"], _col(o, "Amount Currency", "Opportunity Currency"))

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from spm_lib.exceptions import DataError
+
 PRODUCT_SPELLINGS = {"GTXPro": "GTX Pro"}
 SECTOR_SPELLINGS = {"technolgy": "technology"}
 REQUIRED = ("sales_pipeline.csv", "sales_teams.csv")
@@ -41,8 +43,9 @@ def convert(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
     files = {p.name: p for p in paths}
     missing = [name for name in REQUIRED if name not in files]
     if missing:
-        raise FileNotFoundError(
-            f"Maven CRM export: missing {', '.join(missing)} (given: {', '.join(files) or 'none'})"
+        raise DataError(
+            f"Maven CRM export: missing {', '.join(missing)} (given: {', '.join(files) or 'none'})",
+            expected=", ".join(missing),
         )
     pipeline = _read(files, "sales_pipeline.csv")
     teams = _read(files, "sales_teams.csv")

@@ -12,7 +12,7 @@ from spm_lib.report.formats import format_currency
 def development_plans(ds: Dataset, gaps: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
     """One paragraph per flagged rep: top gaps, module, target conversion. Columns: rep_id,
     name, revenue_at_stake, plan."""
-    names = ds.reps.set_index("rep_id")["name"]
+    names = ds.rep_names
     rows = []
     flagged = gaps[gaps["flagged"]]
     for rep, group in flagged.groupby("rep_id", sort=False):

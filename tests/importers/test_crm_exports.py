@@ -8,6 +8,7 @@ import json
 import pytest
 
 from spm_lib import load_dataset
+from spm_lib.exceptions import DataError
 from spm_lib.importers import crm
 from spm_lib.metrics import bookings
 from spm_lib.suite.cli import main
@@ -82,7 +83,7 @@ def test_reports_render_from_the_import(which, salesforce_dataset, hubspot_datas
 def test_not_an_export_says_what_it_expected(tmp_path):
     path = tmp_path / "notes.csv"
     path.write_text("a,b\n1,2\n")
-    with pytest.raises(FileNotFoundError, match="not a Salesforce Opportunities report"):
+    with pytest.raises(DataError, match="not a Salesforce Opportunities report"):
         crm.salesforce([path])
-    with pytest.raises(FileNotFoundError, match="no deals export"):
+    with pytest.raises(DataError, match="no deals export"):
         crm.hubspot([path])

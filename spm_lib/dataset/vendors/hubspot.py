@@ -28,6 +28,7 @@ import pandas as pd
 from spm_lib.dataset.vendors.objects import column, deleted, flag_text, normalise, stamps, truthy
 from spm_lib.dataset.vendors.objects import recognise as first_rule
 from spm_lib.dataset.vendors.salesforce import NON_SELLER
+from spm_lib.exceptions import DataError
 
 WON, LOST = "Closed Won", "Closed Lost"
 PROPERTIES = {"dealstage": "stage", "amount": "amount", "closedate": "close_date",
@@ -109,9 +110,11 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
             objects[kind] = pd.concat([objects[kind], frame]) if kind in objects else frame
     deal = objects.get("deal")
     if deal is None:
-        raise FileNotFoundError(
+        raise DataError(
             "HubSpot: no deals export (Record ID, Deal Stage) and no deal object (deal_id, "
-            "deal_pipeline_stage_id) among " + ", ".join(f"{n} ({k})" for n, k in seen.items()))
+            "deal_pipeline_stage_id) among " + ", ".join(f"{n} ({k})" for n, k in seen.items()),
+            table="opportunities", expected="Record ID, Deal Stage",
+        )
     notes: list[str] = []
     stage_of, open_stages, several = _stage_names(objects.get("deal_pipeline_stage"),
                                                   objects.get("deal_pipeline"))  # fmt: skip

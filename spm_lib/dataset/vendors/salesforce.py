@@ -58,6 +58,7 @@ from spm_lib.dataset.vendors.objects import (
     truthy,
 )
 from spm_lib.dataset.vendors.objects import recognise as first_rule
+from spm_lib.exceptions import DataError
 
 DEFAULT_STAGES = [
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
@@ -528,10 +529,11 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
     current = _one(objects, "Opportunity")
     versions = _one(objects, "OpportunityVersions")
     if current is None and versions is None:
-        raise FileNotFoundError(
+        raise DataError(
             "Salesforce: not a Salesforce Opportunities report (Opportunity ID, Stage, Amount, "
             "Close Date), and no Opportunity object by API name (Id, StageName, CloseDate) among "
-            + ", ".join(f"{n} ({k})" for n, k in seen.items())
+            + ", ".join(f"{n} ({k})" for n, k in seen.items()),
+            table="opportunities", expected="Opportunity ID, Stage, Amount, Close Date",
         )
     o = current if current is not None else versions
     opps = _opportunities(o, current is None, notes)
