@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import forecasting, load_dataset
+from spm_lib.pages import forecasting as page
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def test_quarter_outlook_is_consistent(ds):
     q = view.pipeline.quantiles()
     low, high = sorted([view.forecast_mean, q["p50"]])
     assert low <= view.combined["mean"] <= high
-    assert "forecast for 2026-Q3" in forecasting.reading(view)
+    assert "forecast for 2026-Q3" in page.reading(view)
 
 
 def test_history_file_is_written_and_reused(ds, run, tmp_path):
@@ -120,13 +121,13 @@ def test_backtest_gains_and_coverage_on_three_seeds(seed, run, tmp_path):
         run = forecasting.forecast_run(ds, ds.period("latest"))
     table = forecasting.accuracy_backtest(run)
     ours = table[table["model"] == "forecast"].set_index("series")
-    reading = forecasting.backtest_reading(table)
+    reading = page.backtest_reading(table)
     assert ours.loc["Company", "ratio"] < 1
     assert "beat seasonal naive on company bookings" in reading
     for series in ours.index.drop("Company"):
         assert ours.at[series, "ratio"] < 1 or f"On {series} it did not beat" in reading
     assert ours["ratio"].max() < 1.1
-    close = (ours["coverage"] - 0.8).abs() <= forecasting.COVERAGE_TOLERANCE
+    close = (ours["coverage"] - 0.8).abs() <= page.COVERAGE_TOLERANCE
     holds = (ours["coverage_low"] <= 0.8) & (ours["coverage_high"] >= 0.8)
     assert (close | holds).all(), ours[["coverage", "coverage_low", "coverage_high"]]
     assert "the intervals are as wide as the errors were" in reading
@@ -147,7 +148,7 @@ def test_backtest_reading_names_what_missed():
         row("East", "forecast", 0.9, 0.90, 0.86, 0.95), row("East", "seasonal_naive", 1, 0.7,
                                                             0.6, 0.8),
     ])  # fmt: skip
-    text = forecasting.backtest_reading(table)
+    text = page.backtest_reading(table)
     assert "On West it did not beat seasonal naive" in text
     assert "East it did not" not in text
     assert "The intervals of West were too narrow" in text

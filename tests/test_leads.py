@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import leads, load_dataset
+from spm_lib.pages import lead_conversion as page
 from spm_lib.periods import parse_period
 from tests.conftest import REPS
 
@@ -171,10 +172,10 @@ def test_a_conversion_whose_opportunity_is_missing_still_counts(make_dataset):
     frame = leads.lead_frame(ds).set_index("lead_id")
     assert frame.loc["L9", "converted"] and not frame.loc["L9", "opportunity_found"]
     assert not frame.loc["L9", "won"]
-    assert "1 converted lead points to an opportunity" in leads.missing_opportunity_note(
+    assert "1 converted lead points to an opportunity" in page.missing_opportunity_note(
         frame.reset_index()
     )
-    assert leads.missing_opportunity_note(leads.lead_frame(load_dataset(make_dataset(
+    assert page.missing_opportunity_note(leads.lead_frame(load_dataset(make_dataset(
         AS_OF, reps=[*REPS, *SDRS], leads=lead_rows())))) == ""  # fmt: skip
 
 
@@ -247,9 +248,9 @@ def test_sample_leads_feed_its_opportunities(sample):
 def test_an_ae_team_audience_is_warned_that_its_conversion_is_by_construction(small):
     team = small.narrow("team=West A")  # R1 and R2: they own no leads, only opportunities
     assert leads.funnel(team, None)["conversion_rate"].iloc[0] == 1.0
-    assert "100% by construction" in leads.audience_caveat(team)
-    assert leads.audience_caveat(small.narrow("team=SDR")) == ""
-    assert leads.audience_caveat(small) == ""
+    assert "100% by construction" in page.audience_caveat(team)
+    assert page.audience_caveat(small.narrow("team=SDR")) == ""
+    assert page.audience_caveat(small) == ""
 
 
 def test_titles_name_a_known_group_with_enough_conversions():
@@ -260,10 +261,10 @@ def test_titles_name_a_known_group_with_enough_conversions():
             "median_days_to_convert": [2.0, 9.0, 1.0],
         }
     )
-    assert leads.speed_title(speed).startswith("Big leads convert fastest")
+    assert page.speed_title(speed).startswith("Big leads convert fastest")
     table = pd.DataFrame({"source": [leads.NONE, "Web"], "adjusted_rate": [0.3, 0.2]})
     effects = leads.SourceEffects(table=table, reference="Web", factors=["source"])
-    assert leads.effects_title(effects) == "Web leads convert best"
+    assert page.effects_title(effects) == "Web leads convert best"
 
 
 def test_the_curve_chart_keeps_one_colour_per_group():

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import leads, load_dataset
+from spm_lib.pages import lead_conversion as page
 from spm_lib.periods import parse_period
 from tests.conftest import ROOT, spm
 
@@ -91,9 +92,9 @@ def test_what_olist_cannot_say_is_said(olist):
     assert "100% of converted leads but 0%" in leads.usable_factor(frame, "sdr")
     effects = leads.source_effects(ds, frame)
     assert effects.factors == ["source"] and set(effects.left_out) == {"segment", "sdr"}
-    assert len(leads.open_lead_caveats(frame)) == 2
+    assert len(page.open_lead_caveats(frame)) == 2
     # the deal won before its lead's first contact is kept (a warning), so none is missing
-    assert leads.missing_opportunity_note(frame) == ""
+    assert page.missing_opportunity_note(frame) == ""
     period, note = leads.lead_period(ds, ds.period("latest"))
     assert period.label == "2018-Q1" and "No lead was created in 2018-Q3" in note
 

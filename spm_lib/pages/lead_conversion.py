@@ -1,0 +1,376 @@
+"""The lead-conversion report's words and sections (notebook ``lead_conversion``; figures from
+:mod:`spm_lib.leads`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from spm_lib import leads
+from spm_lib.dataset import Dataset
+from spm_lib.leads import (
+    MIN_CONVERSIONS_FOR_THRESHOLD,
+    NONE,
+    SourceEffects,
+    factor_label,
+    has_leads,
+    is_converted,
+    is_open,
+)
+from spm_lib.periods import Period, trailing_year
+from spm_lib.report import format_percent, header, plots
+from spm_lib.report.display import note, say, table
+from spm_lib.report.keyfigures import key_figures as show_key_figures
+from spm_lib.report.keyfigures import record
+
+NO_LEADS = ("This dataset has no leads: add a leads table (lead_id, created_date, source, "
+            "owner_rep_id, converted_date, opportunity_id, segment) to see the funnel. See the "
+            "README.")  # fmt: skip
+
+
+@dataclass
+class LeadPage:
+    """What the lead-conversion page shows, computed once: ``frame`` (every lead, None without
+    leads) and ``recent`` (those created in the trailing year to the period's end)."""
+
+    ds: Dataset
+    period: Period
+    frame: pd.DataFrame | None
+    recent: pd.DataFrame | None
+    window: Period | None
+    money: bool
+    effects: SourceEffects | None
+    no_effects: str
+
+    @property
+    def drop(self) -> list[str]:
+        """Columns left out without deal amounts."""
+        return [] if self.money else ["revenue", "revenue_per_lead"]
+
+
+def open_report(title: str, data: str, config: str, period: str, segment: str) -> LeadPage:
+    """The set-up (as :func:`spm_lib.pages.common.open_report`, with the period moved to the
+    latest complete one the leads allow) and the lead frames."""
+    from spm_lib.dataset import load_dataset
+    from spm_lib.sample import bundled_sample
+
+    plots.set_style()
+    ds = load_dataset(data or bundled_sample(), config or None).narrow(segment)
+    resolved, moved = leads.lead_period(ds, period)
+    header(title, ds, resolved)
+    for line in (moved, audience_caveat(ds)):
+        if line:
+            note(line)
+    if not has_leads(ds):
+        note(NO_LEADS)
+        return LeadPage(ds, resolved, None, None, None, False, None, "")
+    frame = leads.lead_frame(ds)
+    window = trailing_year(resolved)
+    recent = leads.created_in(frame, window)
+    effects, no_effects = leads.try_source_effects(ds, recent)
+    return LeadPage(ds, resolved, frame, recent, window, leads.has_amounts(ds), effects,
+                    no_effects)  # fmt: skip
+
+
+def key_figures(page: LeadPage) -> None:
+    """Leads, conversion so far, revenue per lead so far and speed, against the period before
+    at the same age."""
+    if page.frame is None:
+        return
+    figures = leads.key_figures(page.ds, page.period, page.frame)
+    f, before, money = figures.set_index("figure"), figures.attrs["previous_period"], page.money
+    same_age = f"vs {before} at the same age"
+    show_key_figures(
+        record("leads", f.at["leads", "value"], label="Leads", unit="count",
+               change=f.at["leads", "change"], change_label=f"vs {before}"),
+        record("lead_conversion_rate", f.at["lead_conversion_rate", "value"],
+               label="Converted so far", unit="percent",
+               change=f.at["lead_conversion_rate", "change"], change_label=same_age,
+               detail=f"{figures.attrs['converted']:,} opportunities; "
+                      f"{format_percent(f.at['lead_conversion_rate', 'previous'])} for {before} "
+                      "at the same age"),
+        record("revenue_per_lead", f.at["revenue_per_lead", "value"] if money else None,
+               label="Revenue per lead so far", unit="currency",
+               change=f.at["revenue_per_lead", "change"] if money else None,
+               change_label=same_age,
+               detail="won so far by leads of the period: an immature cohort, compared at the "
+                      "same age" if money else "no amounts in this data"),
+        record("median_days_to_convert", f.at["median_days_to_convert", "value"],
+               label="Median days to convert", unit="days",
+               change=f.at["median_days_to_convert", "change"], change_label=f"vs {before}",
+               detail="of the leads converted in the period"),
+        reading=reading(figures, page.effects, page.period),
+    )  # fmt: skip
+
+
+def _funnel_table(frame: pd.DataFrame, **kwargs) -> None:
+    table(frame, funnel_formats(frame), **{"labels": FUNNEL_LABELS, **kwargs})
+
+
+def by_source(page: LeadPage) -> None:
+    """The funnel by source over the trailing year."""
+    if page.frame is None:
+        return
+    if not page.money:
+        note("This data has no deal amounts (currency: deals), so revenue is not shown; won "
+             "counts deals.")  # fmt: skip
+    missing = missing_opportunity_note(page.recent)
+    if missing:
+        note(missing)
+    funnel = leads.funnel(page.ds, "source", frame=page.recent).sort_values(
+        "revenue_per_lead" if page.money else "conversion_rate", ascending=False)
+    _funnel_table(funnel.drop(columns=page.drop),
+                  caption=f"By source, leads created in {page.window.label}")
+
+
+def source_effects(page: LeadPage) -> None:
+    """Conversion by source with the other factors held equal (a logistic regression)."""
+    effects = page.effects
+    if page.frame is None:
+        return
+    if effects is None:
+        note(f"Sources are not compared: {page.no_effects}.")
+        return
+    plots.show(plots.rate_interval_chart(
+        effects.table, "source", "adjusted_rate", "adjusted_lower", "adjusted_upper",
+        effects_title(effects), "Adjusted conversion (95% interval)"))  # fmt: skip
+    pct = "percent"
+    table(effects.table.drop(columns=["log_odds_ratio", "rank"]),
+          {"leads": "count", "converted": "count", "odds_ratio": "ratio", "lower": "ratio",
+           "upper": "ratio", "adjusted_rate": pct, "adjusted_lower": pct, "adjusted_upper": pct},
+          labels={"odds_ratio": f"Odds vs {effects.reference}", "lower": "95% low",
+                  "upper": "95% high", "adjusted_rate": "Adjusted conversion",
+                  "adjusted_lower": "95% low ", "adjusted_upper": "95% high "},
+          caption=f"{effects.leads_used:,} leads created at least {effects.mature_days} days "
+                  "before the data's date")  # fmt: skip
+    say(effects_note(effects))
+    if len(effects.others):
+        table(named_levels(effects.others, page.ds),
+              {"leads": "count", "conversion_rate": pct, "odds_ratio": "ratio",
+               "lower": "ratio", "upper": "ratio"},
+              labels={"odds_ratio": "Odds vs reference", "lower": "95% low",
+                      "upper": "95% high", "conversion_rate": "Raw conversion"},
+              caption="The other factors of the same model")  # fmt: skip
+
+
+def speed(page: LeadPage) -> None:
+    """How fast leads convert, by source (Kaplan-Meier, censoring-aware)."""
+    if page.frame is None:
+        return
+    curves = leads.conversion_curves(page.ds, "source", frame=page.recent)
+    fast = leads.speed(page.ds, "source", frame=page.recent)
+    plots.show(plots.conversion_curve_chart(curves, "source", speed_title(fast),
+                                            "Days since the lead came in"))  # fmt: skip
+    table(fast, {"leads": "count", "converted": "count", "converted_30d": "percent",
+                 "converted_90d": "percent", "median_days_to_convert": "days",
+                 "median_days_to_won": "days"},
+          labels={"converted_30d": "Converted in 30 days", "converted_90d": "Converted in 90 days",
+                  "median_days_to_convert": "Median days to opportunity",
+                  "median_days_to_won": "Median days to won"},
+          caption="Medians among the leads that convert (win) within a year, censoring-aware")
+    left_out = leads.invalid_durations(page.recent)
+    if left_out:
+        note(invalid_durations_note(left_out))  # fmt: skip
+
+
+def by_owner(page: LeadPage) -> None:
+    """The funnel by lead owner (SDR), where owners are recorded."""
+    if page.frame is None:
+        return
+    reason = leads.usable_factor(page.recent, "sdr")
+    if reason is not None:
+        note(f"Owners are not compared: {reason}.")
+        return
+    by_sdr = leads.named(leads.funnel(page.ds, "sdr", frame=page.recent), page.ds)
+    _funnel_table(by_sdr.drop(columns=page.drop), caption="By lead owner (SDR)",
+                  max_rows=100)
+
+
+def by_segment_month_and_ae(page: LeadPage) -> None:
+    """The funnel by segment, by month of arrival, and by the AE who took the leads over."""
+    if page.frame is None:
+        return
+    ds, recent, drop = page.ds, page.recent, page.drop
+    if leads.usable_factor(recent, "segment") is None:
+        _funnel_table(leads.funnel(ds, "segment", frame=recent).drop(columns=drop),
+                      caption="By segment")
+    _funnel_table(leads.funnel(ds, "cohort", frame=recent).drop(columns=drop),
+                  caption="By the month the leads came in (recent months are still converting)")
+    by_ae = leads.named(leads.funnel(ds, "ae", frame=recent), ds, "rep_id")
+    by_ae = by_ae.sort_values("won", ascending=False).drop(
+        columns=drop + ["converted", "conversion_rate", "lower", "upper"])
+    _funnel_table(by_ae, labels={**FUNNEL_LABELS, "leads": "Leads taken"}, max_rows=25,
+                  caption="By AE: leads taken over as opportunities and how many were won")
+
+
+def stalled(page: LeadPage) -> None:
+    """Open leads older than their source's usual time to convert."""
+    if page.frame is None:
+        return
+    frame = page.frame
+    stuck = leads.stalled_leads(page.ds, frame=frame)
+    for line in open_lead_caveats(frame):
+        note(line)
+    table(leads.stalled_by_owner(page.ds, stuck, frame),
+          {"open_leads": "count", "stalled": "count", "stalled_share": "percent",
+           "oldest_days": "days"},
+          caption=f"{len(stuck):,} stalled leads by owner")  # fmt: skip
+    table(leads.stall_thresholds(frame), {"conversions": "count", "threshold_days": "days"},
+          caption="Stalled after (days), by source")
+    table(stuck, {"age_days": "days", "threshold_days": "days", "created_date": "date"},
+          max_rows=60, caption="Stalled leads")
+
+
+def reading(figures: pd.DataFrame, effects: SourceEffects | None, period: Period) -> str:
+    """The key figures in two sentences: volume and conversion against the period before at the
+    same age, and the source worth most once SDR and segment are accounted for."""
+    f = figures.set_index("figure")
+    leads_now, rate = f.at["leads", "value"], f.at["lead_conversion_rate", "value"]
+    before = figures.attrs.get("previous_period", "the period before")
+    text = f"{int(leads_now):,} leads came in during {period.label}"
+    if pd.notna(f.at["leads", "change"]):
+        text += f" ({f.at['leads', 'change']:+.0%} on {before})"
+    if pd.notna(rate):
+        text += f"; {rate:.1%} have converted so far"
+        previous = f.at["lead_conversion_rate", "previous"]
+        if pd.notna(previous):
+            text += f", against {previous:.1%} of {before}'s leads at the same age"
+    text += "."
+    known = effects.known if effects is not None else pd.DataFrame()
+    if len(known):
+        best = known.iloc[0]
+        text += (
+            f" {best['source']} leads convert best: {best['adjusted_rate']:.0%} "
+            f"({best['adjusted_lower']:.0%}–{best['adjusted_upper']:.0%})"
+        )
+        if effects.held_equal:
+            text += f" with {effects.held_equal} held equal"
+        if len(known) > 1 and known.iloc[1]["adjusted_upper"] >= best["adjusted_lower"]:
+            text += f", though {known.iloc[1]['source']} is within the margin of error"
+        text += "."
+    return text
+
+
+def effects_note(effects: SourceEffects) -> str:
+    """What the model holds equal, what it left out and pooled, in a sentence or two."""
+    held = ", ".join(factor_label(f) for f in effects.factors)
+    text = f"Model of conversion on {held}, {effects.leads_used:,} leads."
+    for factor, reason in effects.left_out.items():
+        text += f" Not in the model: {factor_label(factor)} ({reason})."
+    for factor, small in effects.pooled.items():
+        shown = ", ".join(small[:8]) + (f" and {len(small) - 8} more" if len(small) > 8 else "")
+        text += f" Pooled {factor_label(factor)} levels: {shown}."
+    return text
+
+
+def named_levels(others: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """The other factors' table with SDR ids shown as ``Name (id)``."""
+    names = ds.rep_names
+    out = others.copy()
+    for column in ("level", "reference"):
+        sdr = out["factor"] == "sdr"
+        out.loc[sdr, column] = [f"{names.get(v, v)} ({v})" for v in out.loc[sdr, column]]
+    out["factor"] = out["factor"].map(factor_label)
+    return out
+
+
+def speed_title(speed: pd.DataFrame, column: str = "source") -> str:
+    """The chart's finding: the fastest-converting group (of those with at least 20
+    conversions, known groups only) and its median days to convert."""
+    known = speed[
+        (speed["converted"] >= MIN_CONVERSIONS_FOR_THRESHOLD)
+        & ~speed[column].isin([NONE])
+        & speed["median_days_to_convert"].notna()
+    ]
+    if known.empty:
+        return "Too few conversions to tell which leads convert fastest"
+    fastest = known.loc[known["median_days_to_convert"].idxmin()]
+    return (
+        f"{fastest[column]} leads convert fastest: half of those that convert do so within "
+        f"{fastest['median_days_to_convert']:.0f} days"
+    )
+
+
+def effects_title(effects: SourceEffects) -> str:
+    """The source chart's finding: the best known source and what the model held equal."""
+    if effects.known.empty:
+        return "Conversion by source"
+    title = f"{effects.known['source'].iloc[0]} leads convert best"
+    return title + (f" with {effects.held_equal} held equal" if effects.held_equal else "")
+
+
+FUNNEL_FORMATS = {
+    "leads": "count",
+    "converted": "count",
+    "conversion_rate": "percent",
+    "lower": "percent",
+    "upper": "percent",
+    "won": "count",
+    "win_rate": "percent",
+    "revenue": "currency",
+    "revenue_per_lead": "currency",
+}
+FUNNEL_LABELS = {
+    "conversion_rate": "Conversion rate",
+    "lower": "95% low",
+    "upper": "95% high",
+    "win_rate": "Win rate (won / closed)",
+}
+
+
+def funnel_formats(table: pd.DataFrame) -> dict[str, str]:
+    """The display units of the funnel columns ``table`` has."""
+    return {c: unit for c, unit in FUNNEL_FORMATS.items() if c in table}
+
+
+def invalid_durations_note(count: int) -> str:
+    """The sentence for converted leads left out of the timing."""
+    lead = "converted lead has" if count == 1 else "converted leads have"
+    return (
+        f"{count:,} {lead} a conversion date before the created date (or none): counted as "
+        "converted above, left out of the timing."
+    )
+
+
+def open_lead_caveats(frame: pd.DataFrame) -> list[str]:
+    """What the data cannot say about open leads: no disqualifications recorded (every lead not
+    converted is open), no owner on the open leads."""
+    caveats = []
+    unconverted = ~frame["converted"]
+    if unconverted.any() and frame.loc[unconverted, "disqualified_date"].isna().all():
+        caveats.append(
+            "This data records no disqualified leads, so every lead that has not converted "
+            "counts as open; with a disqualified_date, closed-out leads drop off this list."
+        )
+    open_ = frame[is_open(frame)]
+    if len(open_) and (open_["owner_rep_id"] == NONE).all():
+        caveats.append("Open leads carry no owner in this data, so they cannot be listed by owner.")
+    return caveats
+
+
+def audience_caveat(ds: Dataset) -> str:
+    """A warning when the audience keeps only converted leads (an AE team: leads reach AEs only
+    by converting), so that its conversion rates are 100% by construction; else ``""``."""
+    if ds.company is None or not has_leads(ds):
+        return ""
+    if is_converted(ds["leads"]).all() and not is_converted(ds.company["leads"]).all():
+        return (
+            f"The audience {ds.audience} receives leads only once they convert (it owns no "
+            "leads), so its conversion rates are 100% by construction; its win rates, revenue "
+            "and speed are its own. Render the whole company or an SDR team for conversion."
+        )
+    return ""
+
+
+def missing_opportunity_note(frame: pd.DataFrame) -> str:
+    """The sentence for converted leads whose opportunity is not in the usable data (missing,
+    or quarantined: see the data-quality report), or ``""`` when there are none."""
+    count = int((frame["opportunity_id"].notna() & ~frame["opportunity_found"]).sum())
+    if not count:
+        return ""
+    lead = "converted lead points" if count == 1 else "converted leads point"
+    return (
+        f"{count:,} {lead} to an opportunity that is not in the usable data (missing or "
+        "quarantined, see the data-quality report): counted as converted, not as won."
+    )

@@ -1,0 +1,247 @@
+"""The rep-performance report's words and sections (notebook ``rep_performance``; figures from
+:mod:`spm_lib.rep_performance`, :mod:`spm_lib.metrics`, :mod:`spm_lib.ranking` and
+:mod:`spm_lib.ramp`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from spm_lib import metrics, pipeline, ramp, ranking, rep_performance, roster
+from spm_lib.dataset import Dataset
+from spm_lib.pages.common import open_report
+from spm_lib.periods import Period
+from spm_lib.report import format_change, format_currency, format_percent, plots
+from spm_lib.report.display import note, say, table
+from spm_lib.report.keyfigures import key_figures as show_key_figures
+from spm_lib.report.keyfigures import record, record_table
+
+__all__ = ["RepPage", "at_risk", "compute", "key_figures", "leaderboard", "open_report",
+           "outlook_reading", "pipeline_flow", "ramp_section", "reading", "rollups",
+           "scorecard", "stage_conversion"]  # fmt: skip
+
+
+@dataclass
+class RepPage:
+    """What the rep-performance page shows, computed once."""
+
+    ds: Dataset
+    period: Period
+    figures: dict[str, float]
+    next_quarter: tuple  # the pipeline run forecasting and compensation read too
+    risk: pd.DataFrame
+
+
+def compute(ds: Dataset, period: Period) -> RepPage:
+    next_quarter = pipeline.next_quarter(ds, period)
+    return RepPage(ds, period, rep_performance.headline(ds, period), next_quarter,
+                   rep_performance.at_risk(ds, period, next_quarter))  # fmt: skip
+
+
+def key_figures(page: RepPage) -> None:
+    """The key figures, the reading, who counts, and the figures the suite checks itself by."""
+    f, period = page.figures, page.period
+
+    def change(name: str) -> float | None:
+        before = f[f"{name}_prior"]
+        return f[name] / before - 1 if before else None
+
+    show_key_figures(
+        record("bookings", f["bookings"], label="Bookings", unit="currency",
+               change=change("bookings"), change_label="on the period before"),
+        record("quota_attainment", f["quota_attainment"], label="Quota attainment",
+               unit="percent",
+               detail=f"{format_percent(f['quota_attainment_prior'])} the period before"),
+        record("win_rate", f["win_rate"], label="Win rate (won / closed)", unit="percent",
+               detail=f"{int(f['closed']):,} closed deals; "
+                      f"{format_percent(f['win_rate_prior'])} the period before"),
+        record("reps_at_or_above_quota_pct", f["reps_at_or_above_quota_pct"],
+               label="Reps at or above quota", unit="percent",
+               detail=f"{int(f['reps_at_or_above_quota'])} of {int(f['reps_with_quota'])} "
+                      "counted reps with a quota"),
+        reading=reading(f, period, len(page.risk)),
+    )  # fmt: skip
+    record("reps_at_or_above_quota", f["reps_at_or_above_quota"],
+           label="Reps at or above quota", unit="count")  # fmt: skip
+    status = roster.rep_status(page.ds, period)
+    record("reps_counted", int(status["counted"].sum()), label="Reps counted", unit="count")
+    record_table("rep_expectations", pipeline.rep_expectations(page.next_quarter[1]))
+    say(roster.who_counts(status))
+
+
+def scorecard(page: RepPage) -> None:
+    """One row per rep: bookings, attainment both ways, win rate with its interval, and more."""
+    card = rep_performance.scorecard(page.ds, page.period)
+    if card["quota"].fillna(0).eq(0).all():
+        note("No quotas in this dataset: attainment and coverage are not shown.")
+    money, pct = "currency", "percent"
+    table(
+        card[["name", "team", "status", "bookings", "credited_bookings", "quota", "attainment",
+              "attainment_owner", "won", "lost", "shrunk_rate", "lower", "upper",
+              "average_deal", "cycle_median_days", "coverage"]],
+        {"bookings": money, "credited_bookings": money, "quota": money, "attainment": pct,
+         "attainment_owner": pct, "won": "count", "lost": "count", "shrunk_rate": pct,
+         "lower": pct, "upper": pct, "average_deal": money, "cycle_median_days": "number",
+         "coverage": "ratio"},
+        labels={"bookings": "Bookings (owner)", "credited_bookings": "Credited (splits)",
+                "attainment": "Attainment", "attainment_owner": "On owner bookings",
+                "shrunk_rate": "Win rate (shrunk)", "lower": "90% low", "upper": "90% high",
+                "cycle_median_days": "Cycle (days)", "average_deal": "Avg deal"},
+        max_rows=200,
+    )  # fmt: skip
+    record_table("attainment", card[["rep_id", "status", "credited_bookings", "quota",
+                                     "attainment"]])  # fmt: skip
+
+
+def _points(value: float) -> str:
+    return f"{value * 100:+.1f} pts"
+
+
+def rollups(page: RepPage) -> None:
+    """By team and region, then the change by region on the period before and a year before."""
+    ds, period, money = page.ds, page.period, "currency"
+    for level in ("team", "region"):
+        table(
+            rep_performance.rollup(ds, period, level),
+            {"bookings": money, "quota": money, "attainment": "percent", "won": "count",
+             "closed": "count", "win_rate": "percent", "average_deal": money,
+             "cycle_median_days": "number", "pipeline_created": money, "coverage": "ratio",
+             "required_coverage": "ratio", "velocity_per_day": money,
+             "activities_per_rep": "number"},
+            labels={"cycle_median_days": "Cycle (median days)",
+                    "velocity_per_day": "Velocity per day"},
+            caption=f"By {level}",
+        )  # fmt: skip
+    changes = metrics.with_changes(metrics.bookings, ds, period, "bookings", "region").merge(
+        metrics.with_changes(metrics.win_rate, ds, period, "win_rate", "region", points=True),
+        on="region")  # fmt: skip
+    table(
+        changes[["region", "bookings", "change_prior_x", "change_last_year_x", "win_rate",
+                 "closed", "change_prior_y", "change_last_year_y"]],
+        {"bookings": money, "change_prior_x": format_change,
+         "change_last_year_x": format_change, "win_rate": "percent", "closed": "count",
+         "change_prior_y": _points, "change_last_year_y": _points},
+        labels={"change_prior_x": "vs period before", "change_last_year_x": "vs a year earlier",
+                "change_prior_y": "Win rate vs period before",
+                "change_last_year_y": "Win rate vs a year earlier"},
+        caption="Change by region",
+    )  # fmt: skip
+
+
+def leaderboard(page: RepPage) -> None:
+    """Shrunk win rates with their intervals (departed reps listed, not ranked)."""
+    board = ranking.win_rate_board(page.ds, page.period)
+    shown = board.head(10) if len(board) > 20 else board
+    plots.show(plots.interval_chart(
+        shown, f"Highest shrunk win rates, trailing 12 months to {page.period.end}"))
+    pct = "percent"
+    table(board.drop(columns=["rep_id"]),
+          {"won": "count", "lost": "count", "raw_rate": pct, "shrunk_rate": pct, "lower": pct,
+           "upper": pct},
+          labels={"raw_rate": "Raw", "shrunk_rate": "Shrunk", "lower": "90% low",
+                  "upper": "90% high"},
+          max_rows=200)  # fmt: skip
+
+
+def at_risk(page: RepPage) -> None:
+    """How the per-rep expectations add up, and the reps expected to miss quota."""
+    totals = rep_performance.outlook_reconciliation(page.ds, page.period, page.next_quarter)
+    say(outlook_reading(totals))
+    risk = page.risk
+    if risk.empty:
+        note("No rep is at risk, or there are no quotas to measure against.")
+        return
+    say("**{n}** reps are at risk for {q}, {gap} short of their quotas in total.", n=len(risk),
+        q=totals["quarter"], gap=format_currency(risk["gap"].sum()))
+    money = "currency"
+    table(risk.drop(columns=["rep_id", "quarter"]),
+          {"quota": money, "pipeline_due": money, "open_expected": money,
+           "new_business": money, "expected": money, "gap": money, "coverage": "ratio",
+           "required_coverage": "ratio"},
+          labels={"open_expected": "From open deals", "new_business": "Not yet created",
+                  "pipeline_due": "Open pipeline due"},
+          max_rows=200)  # fmt: skip
+
+
+def pipeline_flow(page: RepPage) -> None:
+    """The open pipeline's roll-forward over the period."""
+    movement = rep_performance.pipeline_movement(page.ds, page.period)
+    flow = movement.set_index("bucket")["amount"]
+    label = page.period.label
+    start, end = flow["starting pipeline"], flow["ending pipeline"]
+    title = (f"Open pipeline {format_change(end / start - 1)} over {label}" if start
+             else f"Open pipeline over {label}")
+    plots.show(plots.waterfall_chart(movement, title))
+    table(movement, {"amount": "currency", "deals": "count"})
+
+
+def stage_conversion(page: RepPage) -> None:
+    """Stage-to-stage conversion by region."""
+    conversion = metrics.stage_conversion(page.ds, page.period, "region")
+    if conversion.empty:
+        note("No stage history in this dataset: stage-to-stage conversion cannot be computed.")
+        return
+    table(conversion, {"entered": "count", "converted": "count", "lost": "count",
+                       "undecided": "count", "conversion": "percent"}, max_rows=200)
+
+
+def ramp_section(page: RepPage) -> None:
+    """How fast new hires reach tenured productivity."""
+    ds = page.ds
+    if ds.reps["hire_date"].isna().all():
+        note("No hire dates in this dataset: the ramp cannot be computed.")
+        return
+    curve = ramp.ramp_curve(ds, as_of=page.period.end)
+    months = ramp.months_to_target(curve)
+    title = (f"New hires reach 80% of tenured productivity in month {months:.0f}"
+             if months == months
+             else "New hires have not reached 80% of tenured productivity in the data")
+    plots.show(plots.ramp_chart(curve, title))
+    cohorts = ramp.cohort_table(ds)
+    table(cohorts, {"reps": "count"} | {c: "percent" for c in cohorts.columns[2:]},
+          caption="Productivity by hire year and months since hire")
+
+
+def outlook_reading(totals: dict) -> str:
+    """How the per-rep expectations add up, in one sentence (from
+    :func:`spm_lib.rep_performance.outlook_reconciliation`), and why the forecasting report's
+    headline differs."""
+    money = format_currency
+
+    text = (
+        f"The counted reps' expectations for {totals['quarter']} add up to "
+        f"{money(totals['counted'])}"
+    )
+    if totals["others"]:
+        text += f"; {money(totals['others'])} more is expected on deals of reps not counted"
+    return text + (
+        f", the pipeline forecast's mean of {money(totals['total'])} "
+        f"({money(totals['open_deals'])} from open deals, {money(totals['new_business'])} from "
+        "deals not yet created). The forecasting report's headline is a time-series forecast "
+        "of bookings and differs from it by design; that report shows both and their blend."
+    )
+
+
+def reading(figures: dict[str, float], period: Period, at_risk_count: int | None) -> str:
+    """One line on the key figures."""
+    def change(name: str) -> str:
+        now, before = figures[name], figures[f"{name}_prior"]
+        return format_change(now / before - 1) if before else "no prior figure"
+
+    text = (
+        f"Bookings of {format_currency(figures['bookings'])} in {period.label} "
+        f"({change('bookings')} on the quarter before), win rate "
+        f"{format_percent(figures['win_rate'])} over {int(figures['closed']):,} closed deals"
+    )
+    if figures["reps_with_quota"]:
+        text += (
+            f"; {format_percent(figures['quota_attainment'])} of quota, "
+            f"{format_percent(figures['reps_at_or_above_quota_pct'])} of "
+            f"{int(figures['reps_with_quota'])} reps at or above it"
+        )
+    else:
+        text += "; no quotas in this dataset, so attainment is not shown"
+    if at_risk_count:
+        text += f". {at_risk_count} reps are at risk for {period.shift(1).label}"
+    return text + "."
