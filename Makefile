@@ -33,11 +33,11 @@ reports: $(STAMP) $(SAMPLE)/spm.yaml
 
 ## Lint, unit tests, end-to-end tests and every notebook under nbval.
 test: $(STAMP)
-	$(BIN)/ruff check spm_lib tests benchmarks
+	$(BIN)/ruff check spm_lib tests benchmarks notebooks
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check spm_lib tests benchmarks
+	$(BIN)/ruff check spm_lib tests benchmarks notebooks
 
 ## JupyterLab on the notebooks, with the project's kernel ("Python (spm)").
 lab: $(STAMP) $(SAMPLE)/spm.yaml

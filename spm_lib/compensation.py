@@ -569,21 +569,6 @@ def headline(statement: pd.DataFrame) -> dict[str, float]:
     }
 
 
-MONEY_COLUMNS = ["credited_bookings", "quota", "base_rate_no_quota", "commission", "spifs",
-                 "clawbacks", "cap_adjustment", "after_departure", "payout"]  # fmt: skip
-
-
-def statement_formats(statement: pd.DataFrame) -> dict[str, str]:
-    """Report formats of a statements table: money to the cent, attainment as a percent."""
-    money = [c for c in statement.columns if c in MONEY_COLUMNS or c.startswith("tier_")]
-    return {c: "money" for c in money} | {"attainment": "percent"}
-
-
-LINE_FORMATS = {"deal_amount": "money", "credit": "money", "amount": "money", "share": "percent",
-                "rate": "percent", "date": "date"}  # fmt: skip
-STATEMENT_PAGES_MAX_REPS = 12  # an audience this small gets every rep's lines in the report
-
-
 def plan_summary(plans: dict[str, Plan]) -> pd.DataFrame:
     """One row per plan: who it applies to, quota period, base rate, tiers, cap, SPIFs,
     clawback, ramp, in words."""
@@ -640,11 +625,3 @@ def line_summary(lines: pd.DataFrame) -> pd.DataFrame:
     total = pd.DataFrame({"lines": [len(lines)], "amount": [sum(lines["amount"], ZERO)]},
                          index=["total"])  # fmt: skip
     return pd.concat([out, total]).rename_axis("kind").reset_index()
-
-
-def curve_title(points: pd.DataFrame, period_label: str) -> str:
-    """A title that states where the reps landed."""
-    if points.empty:
-        return f"No rep with a quota in {period_label}"
-    above = int((points["attainment"] >= 1).sum())
-    return f"{above} of {len(points)} reps reached the accelerators in {period_label}"

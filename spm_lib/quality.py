@@ -96,34 +96,6 @@ def created_per_month(ds: Dataset) -> pd.DataFrame:
     return out
 
 
-def _rows(n: int) -> str:
-    return f"{n:,} row" if n == 1 else f"{n:,} rows"
-
-
-def reading(summary: pd.DataFrame) -> str:
-    """One-line reading of :func:`table_summary`: does every row add up, and where are gaps."""
-    read, used, quarantined = (
-        int(summary[c].sum()) for c in ("rows_read", "rows_used", "rows_quarantined")
-    )
-    adds_up = bool(summary["reconciles"].all())
-    head = (
-        f"Every row is accounted for: {read:,} read = {used:,} used + {quarantined:,} quarantined."
-        if adds_up
-        else f"Rows do not add up: {read:,} read, {used:,} used, {quarantined:,} quarantined."
-    )
-    warned = int(summary["rows_warned"].sum()) if "rows_warned" in summary else 0
-    tail = (f" {_rows(warned)} used {'carries' if warned == 1 else 'carry'} a warning (odd but "
-            "real, counted in every figure)." if warned else "")  # fmt: skip
-    if not quarantined:
-        return head + " No row had to be set aside." + tail
-    worst = summary.assign(share=summary["rows_quarantined"] / summary["rows_read"].clip(lower=1))
-    worst = worst.sort_values("rows_quarantined", ascending=False).iloc[0]
-    return head + (
-        f" Most set-aside rows are in {worst['table']} "
-        f"({_rows(int(worst['rows_quarantined']))}, {worst['share']:.1%} of the table)."
-    ) + tail
-
-
 def created_trend(per_month: pd.DataFrame, months: int = 3) -> dict[str, float]:
     """The last ``months`` complete months of creation against the 12 months before them.
 

@@ -606,15 +606,6 @@ def optimize_with_relaxation(
     raise InfeasibleAssignment("no feasible assignment after relaxing: " + "; ".join(relaxed))
 
 
-PER_REP_FORMATS = {
-    "accounts_today": "count", "accounts_proposed": "count", "potential_today": "currency",
-    "potential_proposed": "currency", "open_pipeline_proposed": "currency",
-    "tenure_months": "count", "closed": "count", "win_rate": "percent", "deal_size": "currency",
-    "strongest_win_rate": "percent", "strongest_closed": "count",
-    "strongest_skill_level": "count",
-}  # fmt: skip
-
-
 def per_rep_summary(result: AssignmentResult, ds: Dataset) -> pd.DataFrame:
     """Per active rep: name, pool, accounts and potential today and proposed, proposed open
     pipeline, and the record behind the proposal (:func:`rep_summary`)."""
@@ -643,20 +634,3 @@ def skill_table(profile: pd.DataFrame) -> pd.DataFrame:
 def _level_labels(levels: pd.Series) -> pd.Series:
     """Skill levels rounded to whole levels as text; "none" where no skill is recorded."""
     return levels.round().astype("Float64").astype("str").fillna("none")
-
-
-def reading(result: AssignmentResult, balance_tolerance: float) -> str:
-    """The one-line reading of the key figures."""
-    f = result.figures
-    if not f["accounts_moved"] and not f["forced_moves"]:
-        return "Today's assignment is already the best one within the constraints: no move pays."
-    balance = (
-        "more balanced than today"
-        if f["potential_cv_after"] < f["potential_cv_before"] - 0.005
-        else "as balanced as today"
-    )
-    return (
-        f"Moving {f['accounts_moved_pct']:.0%} of accounts to reps who win more often in their "
-        f"industry raises expected bookings by {f['expected_revenue_uplift_pct']:.1%} a year; "
-        f"every rep's potential stays within {balance_tolerance:.0%} of the pool's mean, {balance}."
-    )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from spm_lib import load_dataset
+from spm_lib.pages.data_quality import reading
 from spm_lib.quality import (
     created_per_month,
     created_trend,
     deals_without_accounts,
     quarantine_summary,
-    reading,
     reps_without_deals,
     table_summary,
     warning_summary,

@@ -1,12 +1,126 @@
-"""The training-gaps report's words (notebook ``training_gaps``; figures from
+"""The training-gaps report's words and sections (notebook ``training_gaps``; figures from
 :mod:`spm_lib.training`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
+from spm_lib import roster, training
 from spm_lib.dataset import Dataset
+from spm_lib.pages.common import open_report
+from spm_lib.periods import Period
+from spm_lib.report import format_change, plots
+from spm_lib.report.display import note, say, table
 from spm_lib.report.formats import format_currency
+from spm_lib.report.keyfigures import key_figures as show_key_figures
+from spm_lib.report.keyfigures import record
+
+__all__ = ["GapPage", "assignments", "compute", "development_plans", "gap_table", "heatmap",
+           "key_figures", "module_effects", "open_report"]  # fmt: skip
+
+
+@dataclass
+class GapPage:
+    """What the training-gaps page shows, computed once."""
+
+    ds: Dataset
+    period: Period
+    threshold: float
+    gaps: pd.DataFrame
+    effects: pd.DataFrame  # measured module effects: a module that cannot help is not assigned
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        return self.gaps[self.gaps["flagged"]]
+
+
+def compute(ds: Dataset, period: Period, window_months: int, threshold: float) -> GapPage:
+    gaps = training.skill_gaps(ds, as_of=period.end, window_months=window_months,
+                               threshold=threshold)  # fmt: skip
+    return GapPage(ds, period, threshold, gaps, training.training_effects(ds))
+
+
+def key_figures(page: GapPage) -> None:
+    """Gaps flagged, reps affected and revenue at stake; and whom the report counts."""
+    gaps, flagged = page.gaps, page.flagged
+    if gaps.empty:
+        note("No stage history in this dataset: stage conversion, and so skill gaps, cannot be "
+             "computed.")  # fmt: skip
+    reps = flagged["rep_id"].nunique()
+    show_key_figures(
+        record("gaps_flagged", len(flagged), label="Skill gaps flagged", unit="count",
+               detail=f"of {len(gaps):,} rep-stage pairs measured"),
+        record("reps_affected", reps, label="Reps affected", unit="count"),
+        record("revenue_at_stake", flagged["revenue_at_stake"].sum(),
+               label="Revenue at stake a year", unit="currency"),
+        reading=(f"{len(flagged)} gaps across {reps} reps are real beyond noise (at least "
+                 f"{page.threshold:.0%} likely and 20% below comparable peers)." if len(flagged)
+                 else "No rep converts clearly below comparable peers at any stage."),
+    )  # fmt: skip
+    say(roster.who_counts(roster.rep_status(page.ds, page.period))
+        + " Only counted reps are flagged; the benchmark uses everyone's deals.")
+
+
+def _points(value: float) -> str:
+    return f"{value * 100:.0f} pts"
+
+
+def gap_table(page: GapPage) -> None:
+    """The flagged gaps, one row per rep and stage."""
+    flagged = page.flagged
+    if flagged.empty:
+        note("No gap is flagged.")
+        return
+    shown = flagged.assign(name=flagged["rep_id"].map(page.ds.rep_names))
+    pct = "percent"
+    table(shown[["name", "stage", "entered", "converted", "raw_rate", "shrunk_rate",
+                 "benchmark", "gap", "p_below", "revenue_at_stake"]],
+          {"entered": "count", "converted": "count", "raw_rate": pct, "shrunk_rate": pct,
+           "benchmark": pct, "gap": _points, "p_below": pct, "revenue_at_stake": "currency"},
+          labels={"raw_rate": "Raw", "shrunk_rate": "Shrunk", "p_below": "P(below)"})  # fmt: skip
+
+
+def heatmap(page: GapPage) -> None:
+    """Gaps by rep and stage, red where a rep converts below peers."""
+    gaps = page.gaps
+    heat = gaps.assign(name=gaps["rep_id"].map(page.ds.rep_names)).pivot_table(
+        index="name", columns="stage", values="gap", aggfunc="first")
+    heat = heat.reindex(columns=[s for s in page.ds.config.open_stages if s in heat.columns])
+    if heat.empty:
+        return
+    heat = heat.rename_axis(index="Rep", columns="Stage")
+    plots.show(plots.gap_heatmap(heat, "Gaps below peers (red) concentrate in a few reps and "
+                                 "stages", "Benchmark - shrunk rate"))  # fmt: skip
+
+
+def assignments(page: GapPage) -> None:
+    """The module (or coaching) each flagged gap gets, and each manager's development plans."""
+    ds = page.ds
+    assigned = training.recommendations(ds, page.gaps, as_of=page.period.end,
+                                        effects=page.effects)  # fmt: skip
+    if assigned.empty:
+        note("No assignment: no gap is flagged.")
+        return
+    table(assigned.drop(columns=["rep_id"]), {"revenue_at_stake": "currency"})
+    plans = development_plans(ds, page.gaps, assigned)
+    for manager, team in ds.reps.groupby("manager"):
+        mine = plans[plans["rep_id"].isin(team["rep_id"])]
+        if len(mine):
+            table(mine[["name", "revenue_at_stake", "plan"]], {"revenue_at_stake": "currency"},
+                  caption=f"Development plans, team of {manager}")
+
+
+def module_effects(page: GapPage) -> None:
+    """Each module's measured effect on its stage's conversion, with its interval."""
+    table(page.effects[["module", "stage", "trained_reps", "entries", "relative_effect",
+                        "relative_lower", "relative_upper", "effect", "note"]],
+          {"trained_reps": "count", "entries": "count", "relative_effect": format_change,
+           "relative_lower": format_change, "relative_upper": format_change,
+           "effect": lambda v: f"{v * 100:+.1f} pts"},
+          labels={"relative_effect": "Effect on conversion", "relative_lower": "90% low",
+                  "relative_upper": "90% high", "effect": "In points"})  # fmt: skip
 
 
 def development_plans(ds: Dataset, gaps: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:

@@ -283,3 +283,19 @@ def rate_interval_chart(
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
     finish(ax, title, xlabel, "")
     return fig
+
+
+def count_line_chart(x: pd.Series, y: pd.Series, title: str, xlabel: str, ylabel: str) -> Figure:
+    """One count over time, as a line with its points."""
+    fig, ax = new_figure()
+    ax.plot(x, y, marker="o", markersize=3)
+    finish(ax, title, xlabel, ylabel)
+    return fig
+
+
+def gap_heatmap(heat: pd.DataFrame, title: str, label: str) -> Figure:
+    """Rows x columns of signed gaps, red above zero and blue below (``label`` on the scale)."""
+    fig, ax = new_figure(9, max(4, 0.22 * len(heat)))
+    sns.heatmap(heat, cmap="RdBu_r", center=0, ax=ax, cbar_kws={"label": label})
+    finish(ax, title, str(heat.columns.name or ""), str(heat.index.name or ""))
+    return fig

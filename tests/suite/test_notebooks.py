@@ -36,3 +36,14 @@ def test_first_code_cell_is_the_parameters_cell(path):
     assert {"data", "config", "period", "segment"} <= set(params)
     assert params["period"]["default"] == '"latest"'
     assert nb.metadata["kernelspec"]["name"] == "spm"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_notebook_is_parameters_set_up_and_one_short_call_per_section(path):
+    """A report's logic and words live in spm_lib (its page module, spm_lib.pages.<name>):
+    no code cell over 8 lines, and the set-up imports the notebook's own page module."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c.source.strip() for c in nb.cells if c.cell_type == "code"]
+    long = {i: len(s.splitlines()) for i, s in enumerate(code) if len(s.splitlines()) > 8}
+    assert not long, long
+    assert f"from spm_lib.pages import {path.stem} as page" in code[1]

@@ -1,0 +1,127 @@
+"""The data-quality report's words and sections (notebook ``data_quality``; figures from
+:mod:`spm_lib.quality` and the dataset's reconciliation)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from spm_lib import quality
+from spm_lib.dataset import Dataset
+from spm_lib.pages.common import open_report
+from spm_lib.report import format_change, format_percent, plots
+from spm_lib.report.display import say, table
+from spm_lib.report.keyfigures import key_figures as show_key_figures
+from spm_lib.report.keyfigures import record
+
+__all__ = ["accounts", "creation_trend", "key_figures", "open_report", "quarantined",
+           "reading", "reps", "tables", "warned"]  # fmt: skip
+
+COUNTS = {"rows_read": "count", "rows_used": "count", "rows_quarantined": "count",
+          "rows_warned": "count"}  # fmt: skip
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")
+
+
+def key_figures(ds: Dataset) -> None:
+    """Rows read, used, quarantined and warned, summed over the tables."""
+    summary = quality.table_summary(ds)
+    show_key_figures(
+        record("rows_read", summary["rows_read"].sum(), label="Rows read", unit="count"),
+        record("rows_used", summary["rows_used"].sum(), label="Rows used", unit="count"),
+        record("rows_quarantined", summary["rows_quarantined"].sum(), label="Rows quarantined",
+               unit="count"),
+        record("rows_warned", summary["rows_warned"].sum(), label="Rows used with a warning",
+               unit="count"),
+        reading=reading(summary),
+    )  # fmt: skip
+
+
+def tables(ds: Dataset) -> None:
+    """Per table: rows read = used + quarantined, and those used with a warning."""
+    table(quality.table_summary(ds), COUNTS)
+
+
+def _listing(frame: pd.DataFrame, caption: str) -> None:
+    table(frame[["table", "row", "key", "reason"]],
+          caption=f"{caption} (row = data row in the file, header excluded)", max_rows=50)
+
+
+def quarantined(ds: Dataset) -> None:
+    """The rows set aside, by reason and one by one."""
+    reasons = quality.quarantine_summary(ds)
+    if reasons.empty:
+        say("No row was quarantined.")
+        return
+    table(reasons, {"rows": "count"}, caption="Quarantined rows by table and reason")
+    _listing(ds.quarantine, "Quarantined rows")
+
+
+def warned(ds: Dataset) -> None:
+    """The rows kept with a warning, by reason and one by one."""
+    oddities = quality.warning_summary(ds)
+    if oddities.empty:
+        say("No row used by the reports carries a warning.")
+        return
+    table(oddities, {"rows": "count"}, caption="Rows kept with a warning, by reason")
+    _listing(ds.warnings, "Rows kept with a warning")
+
+
+def reps(ds: Dataset) -> None:
+    """Selling reps without any opportunity (people who do not sell are left out, and said so)."""
+    idle = quality.reps_without_deals(ds)
+    sellers = len(ds.reps)
+    others = len(ds["reps"]) - sellers
+    aside = (f" ({others} people in lead development or non-selling roles own leads or records, "
+             "not deals, and are left out)" if others else "")  # fmt: skip
+    if idle.empty:
+        say("Every one of the {n} selling reps has at least one opportunity" + aside + ".",
+            n=sellers)
+        return
+    say("**{n}** of {total} selling reps have no opportunity at all" + aside + ".", n=len(idle),
+        total=sellers)
+    table(idle)
+
+
+def accounts(ds: Dataset) -> None:
+    """Opportunities without an account."""
+    no_account = quality.deals_without_accounts(ds)
+    deals = no_account.deals.sum()
+    say("**{n}** opportunities ({share}) have no account.", n=f"{deals:,}",
+        share=format_percent(deals / max(len(ds.opportunities), 1)))
+    table(no_account, {"deals": "count", "amount": "currency"})
+
+
+def creation_trend(ds: Dataset) -> None:
+    """Opportunities created per month, and the recent months against the year before."""
+    per_month = quality.created_per_month(ds)
+    trend = quality.created_trend(per_month)
+    title = (f"Opportunities created per month: {trend['recent_mean']:,.0f} a month lately, "
+             f"{format_change(trend['change'])} on the year before")  # fmt: skip
+    plots.show(plots.count_line_chart(per_month["month"], per_month["created"], title,
+                                      "Month created", "Opportunities created (count)"))
+
+
+def reading(summary: pd.DataFrame) -> str:
+    """One-line reading of :func:`table_summary`: does every row add up, and where are gaps."""
+    read, used, quarantined = (
+        int(summary[c].sum()) for c in ("rows_read", "rows_used", "rows_quarantined")
+    )
+    adds_up = bool(summary["reconciles"].all())
+    head = (
+        f"Every row is accounted for: {read:,} read = {used:,} used + {quarantined:,} quarantined."
+        if adds_up
+        else f"Rows do not add up: {read:,} read, {used:,} used, {quarantined:,} quarantined."
+    )
+    warned = int(summary["rows_warned"].sum()) if "rows_warned" in summary else 0
+    tail = (f" {_rows(warned)} used {'carries' if warned == 1 else 'carry'} a warning (odd but "
+            "real, counted in every figure)." if warned else "")  # fmt: skip
+    if not quarantined:
+        return head + " No row had to be set aside." + tail
+    worst = summary.assign(share=summary["rows_quarantined"] / summary["rows_read"].clip(lower=1))
+    worst = worst.sort_values("rows_quarantined", ascending=False).iloc[0]
+    return head + (
+        f" Most set-aside rows are in {worst['table']} "
+        f"({_rows(int(worst['rows_quarantined']))}, {worst['share']:.1%} of the table)."
+    ) + tail

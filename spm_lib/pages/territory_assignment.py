@@ -1,0 +1,132 @@
+"""The territory report's words and sections (notebook ``territory_assignment``; figures from
+:mod:`spm_lib.territory`)."""
+
+from __future__ import annotations
+
+from spm_lib import territory
+from spm_lib.dataset import Dataset
+from spm_lib.pages.common import open_report
+from spm_lib.periods import Period
+from spm_lib.report import format_currency, plots
+from spm_lib.report.display import note, say, table
+from spm_lib.report.keyfigures import key_figures as show_key_figures
+from spm_lib.report.keyfigures import record
+from spm_lib.territory import AssignmentResult
+
+__all__ = ["PER_REP_FORMATS", "balance", "compute", "key_figures", "model", "moves",
+           "open_report", "reading"]  # fmt: skip
+
+PER_REP_FORMATS = {
+    "accounts_today": "count", "accounts_proposed": "count", "potential_today": "currency",
+    "potential_proposed": "currency", "open_pipeline_proposed": "currency",
+    "tenure_months": "count", "closed": "count", "win_rate": "percent", "deal_size": "currency",
+    "strongest_win_rate": "percent", "strongest_closed": "count",
+    "strongest_skill_level": "count",
+}  # fmt: skip
+
+
+
+def compute(
+    ds: Dataset, period: Period, max_moves_pct: float, balance_tolerance: float
+) -> AssignmentResult | None:
+    """The proposed assignment (constraints relaxed step by step if they have no solution, each
+    step noted), or None without usable accounts."""
+    if not ds.has("accounts") or ds["accounts"].empty:
+        note("No usable accounts in this dataset (no accounts table, or every row quarantined): "
+             "territories cannot be analysed.")  # fmt: skip
+        return None
+    result, relaxed = territory.optimize_with_relaxation(
+        ds, max_moves_pct=max_moves_pct, balance_tolerance=balance_tolerance, as_of=period.end)
+    for step in relaxed:
+        note(f"The constraints as set have no solution; {step}.")
+    return result
+
+
+def key_figures(result: AssignmentResult | None, balance_tolerance: float) -> None:
+    """Expected bookings uplift, accounts moved and the balance of potential, today and
+    proposed."""
+    if result is None:
+        return
+    f = result.figures
+    forced = f", plus {int(f['forced_moves'])} of reps who left" if f["forced_moves"] else ""
+    show_key_figures(
+        record("expected_revenue_uplift_pct", f["expected_revenue_uplift_pct"],
+               label="Expected bookings uplift", unit="percent",
+               detail=f"{format_currency(f['expected_revenue_before'])} to "
+                      f"{format_currency(f['expected_revenue_after'])} a year"),
+        record("accounts_moved_pct", f["accounts_moved_pct"], label="Accounts moved",
+               unit="percent",
+               detail=f"{int(f['accounts_moved'])} of {len(result.assignment)} accounts{forced}"),
+        record("potential_cv_before", f["potential_cv_before"], label="Potential CV today",
+               unit="number"),
+        record("potential_cv_after", f["potential_cv_after"], label="Potential CV proposed",
+               unit="number"),
+        reading=reading(result, balance_tolerance),
+    )  # fmt: skip
+
+
+def balance(result: AssignmentResult | None, ds: Dataset, balance_tolerance: float) -> None:
+    """Potential per rep today and proposed, against the pool's mean, and each rep's book."""
+    if result is None:
+        return
+    f = result.figures
+    plots.show(plots.balance_chart(
+        result.before, result.after, balance_tolerance,
+        f"Proposed: every rep within {balance_tolerance:.0%} of the pool's mean "
+        f"(CV {f['potential_cv_before']:.2f} today, {f['potential_cv_after']:.2f} proposed)"))
+    say("Gini of potential across reps (relative to their pool's mean, 0 = equal): **{b}** "
+        "today, **{a}** proposed; {n} reps in {p} pools.", b=f"{f['gini_before']:.3f}",
+        a=f"{f['gini_after']:.3f}", n=len(result.after), p=result.after["pool"].nunique())
+    table(territory.per_rep_summary(result, ds), PER_REP_FORMATS,
+          caption="Per rep: book today and proposed, and the record behind the proposal",
+          max_rows=200)  # fmt: skip
+
+
+def moves(result: AssignmentResult | None) -> None:
+    """The accounts that move, largest potential first."""
+    if result is None:
+        return
+    if result.moves.empty:
+        note("No account needs to move.")
+        return
+    table(result.moves.drop(columns=["account_id", "from_rep", "to_rep"]),
+          {"potential": "currency"}, caption="Proposed moves, largest potential first",
+          max_rows=300, labels={"from_name": "From", "to_name": "To"})  # fmt: skip
+
+
+def model(result: AssignmentResult | None, ds: Dataset) -> None:
+    """How well potential predicts bookings, and what recorded skills add to win rates."""
+    if result is None:
+        return
+    fit = result.fit
+    say("Potential (next year's bookings from employees, revenue, industry and last year's "
+        "bookings) correlates **{r}** with the accounts' bookings in the training year; the "
+        "model explains {d} of the deviance.", r=f"{fit['correlation']:.2f}",
+        d=f"{fit['deviance_explained']:.0%}")  # fmt: skip
+    if not ds.has("rep_skills"):
+        note("No rep_skills table: win rates come from history alone.")
+        return
+    skills = territory.skill_table(result.profile)
+    say("Recorded skill levels move a rep's expected win rate by a factor of {lo} to {hi} "
+        "(1 = no effect), as much as history shows they predict.",
+        lo=f"{skills['factor'].min():.2f}", hi=f"{skills['factor'].max():.2f}")
+    table(skills, {"factor": "number", "closed": "count", "won": "count"},
+          caption="Wins against those expected at the rep's overall rate, by recorded skill "
+                  "level")  # fmt: skip
+
+
+def reading(result: AssignmentResult, balance_tolerance: float) -> str:
+    """The one-line reading of the key figures."""
+    f = result.figures
+    if not f["accounts_moved"] and not f["forced_moves"]:
+        return "Today's assignment is already the best one within the constraints: no move pays."
+    balance = (
+        "more balanced than today"
+        if f["potential_cv_after"] < f["potential_cv_before"] - 0.005
+        else "as balanced as today"
+    )
+    return (
+        f"Moving {f['accounts_moved_pct']:.0%} of accounts to reps who win more often in their "
+        f"industry raises expected bookings by {f['expected_revenue_uplift_pct']:.1%} a year; "
+        f"every rep's potential stays within {balance_tolerance:.0%} of the pool's mean, {balance}."
+    )
