@@ -12,6 +12,9 @@ from spm_lib.suite.cli import main
 from tests.conftest import MAVEN_RAW as RAW
 from tests.conftest import spm
 
+# tiny notebooks the runner tests execute through `spm run`; not notebooks to check under nbval
+collect_ignore_glob = ["fixture_notebooks/*"]
+
 
 def _run(data, out) -> dict:
     result = spm("run", "--data", str(data), "--out", str(out), "--jobs", "2", "--quiet")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from spm_lib import leads, load_dataset
 from spm_lib.periods import trailing_year
@@ -156,18 +155,37 @@ def test_same_data_and_parameters_give_the_same_html(suite, small_sample, tmp_pa
     assert page == (first / "2026-Q3" / "data_quality.html").read_bytes()
 
 
-BROKEN = new_notebook(
-    cells=[
-        new_code_cell(
-            'data = ""\nperiod = "latest"\nsegment = ""', metadata={"tags": ["parameters"]}
-        ),
-        new_markdown_cell("## A section that works"),
-        new_code_cell("from spm_lib import report\nreport.record('before_failure', 1)"),
-        new_code_cell("raise ValueError('planted failure <b>bold</b>')"),
-        new_code_cell("report.record('after_failure', 2)"),
-    ],
-    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-)
+FIXTURES = Path(__file__).parent / "fixture_notebooks"  # tiny notebooks, as papermill keeps
+
+
+def test_the_runner_on_tiny_notebooks_records_key_figures_and_reports_a_failure(
+    make_dataset, tmp_path
+):
+    """The runner's key-figure and failure paths in seconds: one notebook records figures the
+    test computes from the raw rows, the other stops in its third cell."""
+    evil = dict(REPS[0], rep_id="R9", name="<script>alert(1)</script>")
+    data = make_dataset(reps=[*REPS, evil], opportunities=OPPORTUNITIES, accounts=ACCOUNTS)
+    out = tmp_path / "out"
+    result = spm("run", "--data", str(data), "--out", str(out), "--notebooks-dir",
+                 str(FIXTURES), "--period", "2025-Q1", "--jobs", "1", "--quiet")  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 of 2 reports failed" in result.stderr
+    folder = out / "2025-Q1"
+    entries = {n["name"]: n for n in json.loads((folder / "manifest.json").read_text())[
+        "notebooks"]}  # fmt: skip
+    ok, broken = entries["tiny_key_figures"], entries["tiny_broken"]
+    won = [float(o["amount"]) for o in OPPORTUNITIES if o["is_won"] == "true"]
+    assert ok["status"] == "ok"
+    assert ok["key_figures"] == {"opportunities": len(OPPORTUNITIES), "bookings": sum(won)}
+    assert broken["status"] == "failed" and broken["error"]["exception"] == "ValueError"
+    assert broken["error"]["cell"] is not None and broken["key_figures"] == {"before_failure": 1}
+    page = (folder / "tiny_broken.html").read_text()
+    assert "This report did not complete" in page and "planted failure" in page
+    assert "<b>bold</b>" not in page and "Traceback" not in page
+    tiny = (folder / "tiny_key_figures.html").read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in tiny and "<script>alert(1)" not in tiny
+    index = (folder / "index.html").read_text()
+    assert "ValueError" in index and "failed" in index and "<b>bold</b>" not in index
 
 
 def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(make_dataset, tmp_path):
@@ -177,7 +195,7 @@ def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(make_datase
     notebooks.mkdir()
     shutil.copy(NOTEBOOKS / "data_quality.ipynb", notebooks)
     shutil.copy(NOTEBOOKS / "forecasting.ipynb", notebooks)  # also: it copes with tiny data
-    nbformat.write(BROKEN, notebooks / "broken.ipynb")
+    shutil.copy(FIXTURES / "tiny_broken.ipynb", notebooks / "broken.ipynb")
     out = tmp_path / "out"
     result = spm(
         *("run", "--data", str(data), "--out", str(out), "--notebooks-dir", str(notebooks)),
