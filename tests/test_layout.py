@@ -104,3 +104,19 @@ def test_old_module_names_still_import_for_analysts():
 
     assert outlook.forecast_run and scorecard.at_risk and plots.set_style and data.load_dataset
     assert metrics.win_rate and leads.funnel
+
+
+def test_a_report_kernel_imports_nothing_of_the_runner():
+    """What a notebook imports (its page module and the analyses) leaves nbformat, jsonschema,
+    papermill and nbconvert to the runner: 1.7 s of parsers in every kernel otherwise."""
+    import subprocess
+    import sys
+
+    pages = [p.stem for p in (ROOT / "pages").glob("*.py") if p.stem != "__init__"]
+    code = "; ".join(f"import spm_lib.pages.{p}" for p in pages) + (
+        "; import sys; print(sorted(m for m in ('nbformat', 'jsonschema', 'papermill', "
+        "'nbconvert') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()  # fmt: skip
+    assert len(pages) >= 7 and out == "[]", out

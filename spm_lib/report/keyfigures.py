@@ -13,12 +13,15 @@ import html
 import math
 from dataclasses import dataclass
 from numbers import Number
+from typing import TYPE_CHECKING
 
-import nbformat
 import pandas as pd
 
 from spm_lib.report.context import currency_of
 from spm_lib.report.formats import UNITS, format_change, format_value
+
+if TYPE_CHECKING:  # the runner reads notebooks; a kernel never imports nbformat (1.7 s)
+    import nbformat
 
 KEY_FIGURE_MIME = "application/vnd.spm.key-figure+json"
 TABLE_MIME = "application/vnd.spm.table+json"
