@@ -194,6 +194,18 @@ def execute_one(
     return result
 
 
+BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")  # fmt: skip
+
+
+def one_blas_thread() -> None:
+    """In a worker of a parallel run: one BLAS thread for the kernels it starts (they inherit
+    its environment), unless the user set a number; two multi-threaded kernels on two cores
+    oversubscribe them."""
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
@@ -265,7 +277,8 @@ def run_suite(
     if jobs > 1 and len(args) > 1:
         # spawn, not fork: a forked copy of a process with threads (the progress bar's) can hang
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=context,
+                                 initializer=one_blas_thread) as pool:  # fmt: skip
             futures = [pool.submit(execute_one, *a) for a in args]
             for future in as_completed(futures):
                 result = future.result()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -167,7 +168,7 @@ def test_the_runner_on_tiny_notebooks_records_key_figures_and_reports_a_failure(
     data = make_dataset(reps=[*REPS, evil], opportunities=OPPORTUNITIES, accounts=ACCOUNTS)
     out = tmp_path / "out"
     result = spm("run", "--data", str(data), "--out", str(out), "--notebooks-dir",
-                 str(FIXTURES), "--period", "2025-Q1", "--jobs", "1", "--quiet")  # fmt: skip
+                 str(FIXTURES), "--period", "2025-Q1", "--jobs", "2", "--quiet")  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 of 2 reports failed" in result.stderr
     folder = out / "2025-Q1"
@@ -176,7 +177,9 @@ def test_the_runner_on_tiny_notebooks_records_key_figures_and_reports_a_failure(
     ok, broken = entries["tiny_key_figures"], entries["tiny_broken"]
     won = [float(o["amount"]) for o in OPPORTUNITIES if o["is_won"] == "true"]
     assert ok["status"] == "ok"
-    assert ok["key_figures"] == {"opportunities": len(OPPORTUNITIES), "bookings": sum(won)}
+    blas = int(os.environ.get("OPENBLAS_NUM_THREADS", "1"))  # one per parallel kernel, or yours
+    assert ok["key_figures"] == {"opportunities": len(OPPORTUNITIES), "bookings": sum(won),
+                                 "blas_threads": blas}  # fmt: skip
     assert broken["status"] == "failed" and broken["error"]["exception"] == "ValueError"
     assert broken["error"]["cell"] is not None and broken["key_figures"] == {"before_failure": 1}
     page = (folder / "tiny_broken.html").read_text()
@@ -223,6 +226,17 @@ def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(make_datase
     assert "region=West" in dq
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dq  # the rep without deals, as text
     assert "<script>alert(1)</script>" not in dq
+
+
+def test_parallel_workers_give_their_kernels_one_blas_thread_unless_told(monkeypatch):
+    from spm_lib.suite import runner
+
+    for name in runner.BLAS_THREADS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "4")  # the user's choice stays
+    runner.one_blas_thread()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == os.environ["OMP_NUM_THREADS"] == "1"
+    assert os.environ["MKL_NUM_THREADS"] == "4"
 
 
 def test_run_fails_fast_on_unusable_data(tmp_path):
