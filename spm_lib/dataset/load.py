@@ -32,6 +32,7 @@ from spm_lib.dataset.database import is_database
 from spm_lib.dataset.mapping import EXCLUDED, apply_mapping, ids_table, parse_mapping, table_path
 from spm_lib.dataset.readers import ParseFailure, check_columns, parse_table, read_raw
 from spm_lib.dataset.schema import LOAD_ORDER, TABLES, TableSpec, in_keys, row_checks, table_schema
+from spm_lib.dataset.snapshot import is_snapshot, read_snapshot
 from spm_lib.exceptions import DataError
 
 
@@ -367,6 +368,8 @@ def load_dataset(path: str | Path, config: str | Path | None = None) -> Dataset:
 
     ``config``: the ``spm.yaml`` to use instead of the folder's; for a database file or URL
     the default is ``$SPM_CONFIG``, else an ``spm.yaml`` beside the file, else the defaults.
+    A run snapshot (:mod:`spm_lib.dataset.snapshot`, written by ``spm run``) is read back as it
+    was validated.
 
     >>> ds = load_dataset("data/sample")            # doctest: +SKIP
     >>> ds.reconciliation()                          # doctest: +SKIP
@@ -380,6 +383,12 @@ def load_dataset(path: str | Path, config: str | Path | None = None) -> Dataset:
         settings = load_config_file(Path(config_path)) if config_path else Config()
         return _load_database(target, settings, Path(config_path) if config_path else None)
     folder = Path(path)
+    if is_snapshot(folder):  # a run's validated tables (spm run): read, not loaded again
+        if config:
+            raise DataError(f"{folder}: a run snapshot carries the configuration it was loaded "
+                            "with; load the original data to use another spm.yaml",
+                            path=str(folder), expected="no config for a snapshot")  # fmt: skip
+        return read_snapshot(folder)
     if not folder.is_dir():
         raise DataError(
             f"{folder}: no such dataset folder; expected a folder with reps.csv and "

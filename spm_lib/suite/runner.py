@@ -31,6 +31,7 @@ from pathlib import Path
 import nbformat
 
 from spm_lib.dataset import load_dataset, masked, password_of
+from spm_lib.dataset.snapshot import write_snapshot
 from spm_lib.exceptions import DataError
 from spm_lib.report.keyfigures import read_key_figures
 from spm_lib.suite.index import write_index
@@ -253,17 +254,20 @@ def run_suite(
     started = _now()
     data_path = _data_reference(data)
     config_path = str(Path(config).resolve()) if config else ""
-    dataset = load_dataset(data_path, config_path or None).narrow(segment)
+    company = load_dataset(data_path, config_path or None)
+    dataset = company.narrow(segment)
     resolved = dataset.period(period)
     out_dir = Path(out).resolve() / resolved.label
     (out_dir / "executed").mkdir(parents=True, exist_ok=True)
+    # loaded and validated once: every notebook reads this snapshot, the data fingerprinted
+    snapshot = write_snapshot(company, out_dir / "executed" / "data")
     folder = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
     paths = discover_notebooks(folder, notebooks)
     parameters = {
-        "data": str(data_path),
+        "data": str(snapshot),
         "period": resolved.label,
         "segment": segment or "",
-        "config": config_path,
+        "config": "",  # the snapshot carries the configuration it was loaded with
         "out_dir": str(out_dir),
     }
     kernel = kernel or default_kernel()
