@@ -62,7 +62,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
-    bar = tqdm(total=total, desc="reports", unit="report", disable=args.quiet, file=sys.stderr)
+    audience = args.segment or "everyone"
+    # on a terminal only: a scheduler's log (cron, CI) gets the summary lines, not a bar
+    bar = tqdm(total=total, desc=f"reports for {audience}", unit="report",
+               disable=args.quiet or not sys.stderr.isatty(), file=sys.stderr)  # fmt: skip
 
     def progress(result) -> None:
         bar.set_postfix_str(f"{result.name}: {result.status}")

@@ -228,6 +228,17 @@ def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(make_datase
     assert "<script>alert(1)</script>" not in dq
 
 
+def test_a_run_without_a_terminal_logs_the_summary_and_no_progress_bar(make_dataset, tmp_path):
+    """Under cron or CI (no terminal) the progress bar stays off even without --quiet."""
+    data = make_dataset(reps=REPS, opportunities=OPPORTUNITIES, accounts=ACCOUNTS)
+    result = spm("run", "--data", str(data), "--out", str(tmp_path / "out"), "--period",
+                 "2025-Q1", "--notebooks-dir", str(FIXTURES), "--notebooks",
+                 "tiny_key_figures")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "tiny_key_figures" in result.stdout and "Index:" in result.stdout
+    assert "report/s" not in result.stderr and "\r" not in result.stderr, result.stderr
+
+
 def test_parallel_workers_give_their_kernels_one_blas_thread_unless_told(monkeypatch):
     from spm_lib.suite import runner
 
