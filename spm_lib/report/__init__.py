@@ -1,4 +1,6 @@
-"""Report helpers for notebooks, and the runner that renders the suite.
+"""What runs inside a report notebook: the header (and the report's context), sentences,
+tables, key figures, formats and charts (:mod:`spm_lib.report.plots`). The runner that renders
+the suite is :mod:`spm_lib.suite`; each report's own words are in :mod:`spm_lib.pages`.
 
 In a notebook::
 
