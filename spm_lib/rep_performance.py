@@ -44,10 +44,15 @@ def active_in(ds: Dataset, period: Period) -> pd.Series:
     return employed | reps["rep_id"].isin(closed)
 
 
-def scorecard(ds: Dataset, period: Period) -> pd.DataFrame:
+def scorecard(
+    ds: Dataset, period: Period, reps_attainment: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per rep of the audience employed in the period (see module docstring for the
-    columns' definitions)."""
-    att = attainment.rep_attainment(ds, period)[
+    columns' definitions). ``reps_attainment`` reuses :func:`spm_lib.attainment.rep_attainment`
+    for the period (it replays the commission plans)."""
+    if reps_attainment is None:
+        reps_attainment = attainment.rep_attainment(ds, period)
+    att = reps_attainment[
         ["rep_id", "status", "credited_bookings", "quota", "attainment", "attainment_owner"]
     ]
     bookings = metrics.bookings(ds, period, "rep")[["rep_id", "bookings"]]
@@ -179,19 +184,23 @@ def rollup(ds: Dataset, period: Period, by: str | None) -> pd.DataFrame:
     return out
 
 
-def headline(ds: Dataset, period: Period) -> dict[str, float]:
+def headline(
+    ds: Dataset, period: Period, reps_attainment: pd.DataFrame | None = None
+) -> dict[str, float]:
     """The key figures for the audience: bookings (owner bookings: what the CRM reports),
     quota_attainment (official: credited bookings / quota over reps with a quota,
     :mod:`spm_lib.attainment`), win_rate, reps_with_quota, reps_at_or_above_quota and
     reps_at_or_above_quota_pct (counted reps, :func:`spm_lib.attainment.at_quota`) for the
     period, the prior period and the same period last year (suffixes ``_prior``,
-    ``_last_year``); ``closed`` deals behind the win rate."""
+    ``_last_year``); ``closed`` deals behind the win rate. ``reps_attainment`` reuses
+    :func:`spm_lib.attainment.rep_attainment` for ``period``."""
     out: dict[str, float] = {}
     for suffix, p in (("", period), ("_prior", period.previous()),
                       ("_last_year", period.same_period_last_year())):  # fmt: skip
         total = metrics.bookings(ds, p, None).iloc[0]
         wins = metrics.win_rate(ds, p, None).iloc[0]
-        reps = attainment.rep_attainment(ds, p)
+        reps = (reps_attainment if suffix == "" and reps_attainment is not None
+                else attainment.rep_attainment(ds, p))  # fmt: skip
         out[f"bookings{suffix}"] = float(total["bookings"])
         out[f"quota_attainment{suffix}"] = attainment.total_attainment(reps)
         out[f"win_rate{suffix}"] = float(wins["win_rate"])

@@ -15,8 +15,14 @@ def open_report(
     bundled sample when empty; ``config`` instead of its own spm.yaml when given) narrowed to
     the ``segment`` audience, the period resolved on its calendar, and the page header (which
     makes the report's context, and so its currency, the active one)."""
-    plots.set_style()
-    ds = load_dataset(data or bundled_sample(), config or None).narrow(segment)
+    ds = load_audience(data, config, segment)
     resolved = ds.period(period)
     header(title, ds, resolved)
     return ds, resolved
+
+
+def load_audience(data: str, config: str, segment: str) -> Dataset:
+    """The chart style set, and the dataset (``data``, or the bundled sample when empty;
+    ``config`` instead of its own spm.yaml when given) narrowed to the ``segment`` audience."""
+    plots.set_style()
+    return load_dataset(data or bundled_sample(), config or None).narrow(segment)

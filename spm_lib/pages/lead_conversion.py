@@ -18,6 +18,7 @@ from spm_lib.leads import (
     is_converted,
     is_open,
 )
+from spm_lib.pages.common import load_audience
 from spm_lib.periods import Period, trailing_year
 from spm_lib.report import format_percent, header, plots
 from spm_lib.report.display import note, say, table
@@ -52,11 +53,7 @@ class LeadPage:
 def open_report(title: str, data: str, config: str, period: str, segment: str) -> LeadPage:
     """The set-up (as :func:`spm_lib.pages.common.open_report`, with the period moved to the
     latest complete one the leads allow) and the lead frames."""
-    from spm_lib.dataset import load_dataset
-    from spm_lib.sample import bundled_sample
-
-    plots.set_style()
-    ds = load_dataset(data or bundled_sample(), config or None).narrow(segment)
+    ds = load_audience(data, config, segment)
     resolved, moved = leads.lead_period(ds, period)
     header(title, ds, resolved)
     for line in (moved, audience_caveat(ds)):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from spm_lib import metrics, pipeline, ramp, ranking, rep_performance, roster
+from spm_lib import attainment, metrics, pipeline, ramp, ranking, rep_performance, roster
 from spm_lib.dataset import Dataset
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
@@ -31,12 +31,14 @@ class RepPage:
     figures: dict[str, float]
     next_quarter: tuple  # the pipeline run forecasting and compensation read too
     risk: pd.DataFrame
+    reps_attainment: pd.DataFrame  # the period's, read by the key figures and the scorecard
 
 
 def compute(ds: Dataset, period: Period) -> RepPage:
     next_quarter = pipeline.next_quarter(ds, period)
-    return RepPage(ds, period, rep_performance.headline(ds, period), next_quarter,
-                   rep_performance.at_risk(ds, period, next_quarter))  # fmt: skip
+    reps = attainment.rep_attainment(ds, period)
+    return RepPage(ds, period, rep_performance.headline(ds, period, reps), next_quarter,
+                   rep_performance.at_risk(ds, period, next_quarter), reps)  # fmt: skip
 
 
 def key_figures(page: RepPage) -> None:
@@ -72,7 +74,7 @@ def key_figures(page: RepPage) -> None:
 
 def scorecard(page: RepPage) -> None:
     """One row per rep: bookings, attainment both ways, win rate with its interval, and more."""
-    card = rep_performance.scorecard(page.ds, page.period)
+    card = rep_performance.scorecard(page.ds, page.period, page.reps_attainment)
     if card["quota"].fillna(0).eq(0).all():
         note("No quotas in this dataset: attainment and coverage are not shown.")
     money, pct = "currency", "percent"

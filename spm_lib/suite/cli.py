@@ -136,8 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--config",
-        help="spm.yaml to use instead of the dataset's own, passed to every notebook as its "
-        "config parameter (default: $SPM_CONFIG, else the dataset's)",
+        help="spm.yaml to use instead of the dataset's own, applied when the run loads the data "
+        "once for every notebook (default: $SPM_CONFIG, else the dataset's)",
     )
     run.add_argument(
         "--period",

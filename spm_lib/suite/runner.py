@@ -247,8 +247,9 @@ def run_suite(
 
     Manifest: ``{"period", "data_fingerprint", "versions", "started", "finished", "data",
     "audience", "notebooks": [{"name", "status", "html", "seconds", "key_figures", "error"}]}``.
-    ``config``: an spm.yaml to use instead of the dataset's own; every notebook gets it as its
-    ``config`` parameter. Raises DataError (before running anything) when the dataset cannot be
+    ``config``: an spm.yaml to use instead of the dataset's own, applied by the run's one load;
+    the notebooks read the run snapshot, which carries it (their ``config`` parameter stays
+    empty). Raises DataError (before running anything) when the dataset cannot be
     loaded at all.
     """
     started = _now()
