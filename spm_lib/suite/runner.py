@@ -132,6 +132,17 @@ def _error_of(exc: BaseException) -> dict:
     return {"cell": None, "exception": type(exc).__name__, "message": str(exc).strip()[:2000]}
 
 
+# Two kernels started at once can pick the same free port (jupyter_client's race: "Address
+# already in use", then "Kernel died before replying to kernel_info"); no cell has run then, so
+# the notebook is started again.
+KERNEL_START_ATTEMPTS = 3
+
+
+def _kernel_did_not_start(error: dict | None) -> bool:
+    return bool(error) and error["cell"] is None and "died before replying to kernel_info" in (
+        error["message"])  # fmt: skip
+
+
 def execute_one(
     notebook: str,
     out_dir: str,
@@ -151,20 +162,24 @@ def execute_one(
     error = None
     log = Path(out_dir) / "executed" / f"{name}.log"
     log.unlink(missing_ok=True)
-    try:
-        with _stderr_to(log):
-            papermill.execute_notebook(
-                str(source),
-                str(executed),
-                parameters=parameters,
-                kernel_name=kernel,
-                cwd=str(source.parent),
-                progress_bar=False,
-                log_output=False,
-                execution_timeout=timeout,
-            )
-    except Exception as exc:  # noqa: BLE001 - a failing report is reported, not raised
-        error = _error_of(exc)
+    for attempt in range(KERNEL_START_ATTEMPTS):
+        try:
+            with _stderr_to(log):
+                papermill.execute_notebook(
+                    str(source),
+                    str(executed),
+                    parameters=parameters,
+                    kernel_name=kernel,
+                    cwd=str(source.parent),
+                    progress_bar=False,
+                    log_output=False,
+                    execution_timeout=timeout,
+                )
+            error = None
+        except Exception as exc:  # noqa: BLE001 - a failing report is reported, not raised
+            error = _error_of(exc)
+        if not _kernel_did_not_start(error) or attempt + 1 == KERNEL_START_ATTEMPTS:
+            break
     seconds = time.perf_counter() - started
     result = NotebookResult(
         name=name,

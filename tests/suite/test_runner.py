@@ -255,3 +255,33 @@ def test_run_fails_fast_on_unusable_data(tmp_path):
         "run", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), "--quiet"
     )
     assert result.returncode == 2 and "no such dataset folder" in result.stderr
+
+
+def test_a_kernel_that_dies_before_starting_is_started_again(monkeypatch, tmp_path):
+    """Two kernels started at once can race for one port; no cell ran, so the run retries."""
+    import papermill
+
+    from spm_lib.suite import runner
+
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    (tmp_path / "executed").mkdir()
+    result = runner.execute_one(str(FIXTURES / "tiny_key_figures.ipynb"), str(tmp_path), {},
+                                "python3", "", 60)  # fmt: skip
+    assert len(calls) == 2 and result.status == "ok" and result.error is None
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise ValueError("a failure inside the notebook is not retried")
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", broken)
+    result = runner.execute_one(str(FIXTURES / "tiny_key_figures.ipynb"), str(tmp_path), {},
+                                "python3", "", 60)  # fmt: skip
+    assert len(calls) == 1 and result.status == "failed"
