@@ -52,14 +52,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from spm_lib.sample import bundled_sample
+    from spm_lib.suite.executors import executor_for
     from spm_lib.suite.runner import default_notebooks_dir, discover_notebooks, run_suite
 
     data = args.data if args.data else bundled_sample()
     names = [n.strip() for n in args.notebooks.split(",") if n.strip()] if args.notebooks else None
     folder = Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir()
     try:
+        executor_for(args.executor, args.jobs)  # an unknown executor stops here, before the load
         total = len(discover_notebooks(folder, names))
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
     audience = args.segment or "everyone"
@@ -82,6 +84,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             segment=args.segment,
             config=args.config,
             kernel=args.kernel,
+            executor=args.executor,
             on_progress=progress,
         )
     except (DataError, PeriodError) as exc:
@@ -149,7 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks-dir", help="folder of report notebooks (default: notebooks/)")
     run.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel")
     run.add_argument("--segment", default="", help="audience, e.g. region=West")
-    run.add_argument("--kernel", help="Jupyter kernel (default: spm if installed, else python3)")
+    run.add_argument(
+        "--executor",
+        default="local",
+        help="where notebooks run: local (default: forked processes that hold the imports), "
+        "kernel (a Jupyter kernel per notebook), dask (a local Dask cluster of --jobs workers) "
+        "or dask://HOST:PORT (a Dask scheduler; --out on a path its workers share)",
+    )
+    run.add_argument(
+        "--kernel",
+        help="Jupyter kernel of --executor kernel (default: spm if installed, else python3)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_cmd_run)
 

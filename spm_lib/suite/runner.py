@@ -1,4 +1,5 @@
-"""The runner: execute every report notebook with papermill, render HTML, write index and manifest.
+"""The runner: load the data once, execute every report notebook through an executor (see
+:mod:`spm_lib.suite.executors`), render HTML, write index and manifest.
 
 Output layout for period P in OUT::
 
@@ -16,57 +17,26 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import multiprocessing
 import os
 import platform
 import re
-import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
-
-import nbformat
 
 from spm_lib.dataset import load_dataset, masked, password_of
 from spm_lib.dataset.snapshot import write_snapshot
 from spm_lib.exceptions import DataError
-from spm_lib.report.keyfigures import read_key_figures
+from spm_lib.suite.executors import executor_for
 from spm_lib.suite.index import write_index
-from spm_lib.suite.render import render_html, report_info
+from spm_lib.suite.notebook import NotebookResult, NotebookTask, execute_one
 
 FIRST = ("data_quality",)  # shown first in the index: can the numbers be trusted?
 VERSIONED = (
     "spm-lib", "pandas", "numpy", "pandera", "statsmodels", "scipy", "matplotlib", "seaborn",
     "papermill", "nbconvert", "nbclient", "ipykernel",
 )  # fmt: skip
-
-
-@dataclass
-class NotebookResult:
-    name: str
-    status: str  # "ok" | "failed"
-    html: str | None
-    seconds: float
-    error: dict | None = None
-    title: str = ""
-    key_figure_labels: dict[str, dict] = field(default_factory=dict)  # name -> value/label/unit
-
-    @property
-    def key_figures(self) -> dict[str, float | int | None]:
-        return {name: meta["value"] for name, meta in self.key_figure_labels.items()}
-
-    def manifest_entry(self) -> dict:
-        return {
-            "name": self.name,
-            "status": self.status,
-            "html": self.html,
-            "seconds": round(self.seconds, 2),
-            "key_figures": self.key_figures,
-            "error": self.error,
-        }
 
 
 def versions() -> dict[str, str]:
@@ -108,120 +78,6 @@ def default_kernel() -> str:
     return "python3"
 
 
-@contextlib.contextmanager
-def _stderr_to(path: Path) -> Iterator[None]:
-    """Send this process's stderr (and its kernel's, which inherits it) to ``path``."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with path.open("ab") as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
-def _error_of(exc: BaseException) -> dict:
-    """``{cell, exception, message}`` of a failed execution."""
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(exc, PapermillExecutionError):
-        return {"cell": exc.exec_count, "exception": exc.ename, "message": str(exc.evalue)}
-    return {"cell": None, "exception": type(exc).__name__, "message": str(exc).strip()[:2000]}
-
-
-# Two kernels started at once can pick the same free port (jupyter_client's race: "Address
-# already in use", then "Kernel died before replying to kernel_info"); no cell has run then, so
-# the notebook is started again.
-KERNEL_START_ATTEMPTS = 3
-
-
-def _kernel_did_not_start(error: dict | None) -> bool:
-    return bool(error) and error["cell"] is None and "died before replying to kernel_info" in (
-        error["message"])  # fmt: skip
-
-
-def execute_one(
-    notebook: str,
-    out_dir: str,
-    parameters: dict,
-    kernel: str,
-    footer: str,
-    timeout: int | None,
-) -> NotebookResult:
-    """Execute and render one notebook; never raises for a failure inside the notebook."""
-    import papermill
-
-    source = Path(notebook)
-    name = source.stem
-    executed = Path(out_dir) / "executed" / f"{name}.ipynb"
-    html_path = Path(out_dir) / f"{name}.html"
-    started = time.perf_counter()
-    error = None
-    log = Path(out_dir) / "executed" / f"{name}.log"
-    log.unlink(missing_ok=True)
-    for attempt in range(KERNEL_START_ATTEMPTS):
-        try:
-            with _stderr_to(log):
-                papermill.execute_notebook(
-                    str(source),
-                    str(executed),
-                    parameters=parameters,
-                    kernel_name=kernel,
-                    cwd=str(source.parent),
-                    progress_bar=False,
-                    log_output=False,
-                    execution_timeout=timeout,
-                )
-            error = None
-        except Exception as exc:  # noqa: BLE001 - a failing report is reported, not raised
-            error = _error_of(exc)
-        if not _kernel_did_not_start(error) or attempt + 1 == KERNEL_START_ATTEMPTS:
-            break
-    seconds = time.perf_counter() - started
-    result = NotebookResult(
-        name=name,
-        status="ok" if error is None else "failed",
-        html=None,
-        seconds=seconds,
-        error=error,
-        title=name,
-    )
-    if not executed.exists():
-        return result
-    nb = nbformat.read(executed, as_version=4)
-    result.key_figure_labels = read_key_figures(nb)
-    info = report_info(nb)
-    result.title = info["title"] if info else name.replace("_", " ").capitalize()
-    try:
-        html_path.write_text(
-            render_html(nb, name=name, error=error, footer=footer), encoding="utf-8"
-        )
-        result.html = html_path.name
-    except Exception as exc:  # noqa: BLE001 - a rendering failure is a failed report
-        result.status = "failed"
-        result.error = result.error or {
-            "cell": None,
-            "exception": type(exc).__name__,
-            "message": f"rendering failed: {exc}",
-        }
-    return result
-
-
-BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")  # fmt: skip
-
-
-def one_blas_thread() -> None:
-    """In a worker of a parallel run: one BLAS thread for the kernels it starts (they inherit
-    its environment), unless the user set a number; two multi-threaded kernels on two cores
-    oversubscribe them."""
-    for name in BLAS_THREADS:
-        os.environ.setdefault(name, "1")
-
-
 def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
@@ -256,6 +112,7 @@ def run_suite(
     config: str | Path | None = None,
     kernel: str | None = None,
     timeout: int | None = 1800,
+    executor: str = "local",
     on_progress: Callable[[NotebookResult], None] | None = None,
 ) -> dict:
     """Run the suite on dataset ``data`` for ``period``; return the manifest (also written).
@@ -264,9 +121,21 @@ def run_suite(
     "audience", "notebooks": [{"name", "status", "html", "seconds", "key_figures", "error"}]}``.
     ``config``: an spm.yaml to use instead of the dataset's own, applied by the run's one load;
     the notebooks read the run snapshot, which carries it (their ``config`` parameter stays
-    empty). Raises DataError (before running anything) when the dataset cannot be
-    loaded at all.
+    empty). ``executor``: where the notebooks run (see :mod:`spm_lib.suite.executors`:
+    ``local``, ``kernel``, ``dask`` or ``dask://HOST:PORT``), ``jobs`` at a time. Raises
+    DataError (before running anything) when the dataset cannot be loaded at all.
     """
+    runs_on = executor_for(executor, jobs)
+    runs_on.start()  # forkserver imports (or a cluster starts) while the data loads
+    try:
+        return _run(runs_on, data, period, out, notebooks, notebooks_dir, segment, config,
+                    kernel, timeout, on_progress)  # fmt: skip
+    finally:
+        runs_on.close()
+
+
+def _run(runs_on, data, period, out, notebooks, notebooks_dir, segment, config, kernel, timeout,
+         on_progress) -> dict:  # fmt: skip
     started = _now()
     data_path = _data_reference(data)
     config_path = str(Path(config).resolve()) if config else ""
@@ -286,31 +155,19 @@ def run_suite(
         "config": "",  # the snapshot carries the configuration it was loaded with
         "out_dir": str(out_dir),
     }
-    kernel = kernel or default_kernel()
+    kernel = kernel or (default_kernel() if runs_on.engine == "kernel" else "python3")
     found_versions = versions()
     footer = (
         f"spm_lib {found_versions.get('spm-lib')} · data {dataset.source} · fingerprint "
         f"{dataset.fingerprint[:12]} · as of {dataset.as_of.isoformat()}"
     )
-    args = [(str(p), str(out_dir), parameters, kernel, footer, timeout) for p in paths]
+    tasks = [NotebookTask(str(p), str(out_dir), parameters, kernel, footer, timeout,
+                          runs_on.engine) for p in paths]  # fmt: skip
     results: dict[str, NotebookResult] = {}
-    if jobs > 1 and len(args) > 1:
-        # spawn, not fork: a forked copy of a process with threads (the progress bar's) can hang
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=context,
-                                 initializer=one_blas_thread) as pool:  # fmt: skip
-            futures = [pool.submit(execute_one, *a) for a in args]
-            for future in as_completed(futures):
-                result = future.result()
-                results[result.name] = result
-                if on_progress:
-                    on_progress(result)
-    else:
-        for a in args:
-            result = execute_one(*a)
-            results[result.name] = result
-            if on_progress:
-                on_progress(result)
+    for result in runs_on.run(longest_first(tasks, out_dir)):
+        results[result.name] = result
+        if on_progress:
+            on_progress(result)
     ordered = [results[p.stem] for p in paths]
     manifest = {
         "period": resolved.label,
@@ -332,6 +189,24 @@ def run_suite(
     return manifest
 
 
+# Started first when no earlier run says how long each takes: the longest on the sample.
+LONGEST = ("forecasting", "compensation", "rep_performance")
+
+
+def longest_first(tasks: Sequence[NotebookTask], out_dir: Path) -> list[NotebookTask]:
+    """``tasks`` in the order to start them: longest first, so that with several jobs the run
+    does not end on one long notebook (by the seconds of the last run in ``out_dir``, else
+    :data:`LONGEST` first). The pages and the manifest keep the discovery order."""
+    seconds: dict[str, float] = {}
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        last = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+        seconds = {n["name"]: float(n["seconds"]) for n in last["notebooks"]}
+    if seconds:
+        return sorted(tasks, key=lambda t: -seconds.get(t.name, float("inf")))
+    rank = {name: i for i, name in enumerate(LONGEST)}
+    return sorted(tasks, key=lambda t: rank.get(t.name, len(LONGEST)))
+
+
 def default_notebooks_dir() -> Path:
     """``$SPM_NOTEBOOKS``, else ``notebooks/`` of the source checkout, else ``./notebooks``."""
     if os.environ.get("SPM_NOTEBOOKS"):
@@ -342,4 +217,4 @@ def default_notebooks_dir() -> Path:
     return Path.cwd() / "notebooks"
 
 
-__all__ = ["NotebookResult", "discover_notebooks", "execute_one", "run_suite"]
+__all__ = ["NotebookResult", "discover_notebooks", "execute_one", "longest_first", "run_suite"]

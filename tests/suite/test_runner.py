@@ -240,12 +240,12 @@ def test_a_run_without_a_terminal_logs_the_summary_and_no_progress_bar(make_data
 
 
 def test_parallel_workers_give_their_kernels_one_blas_thread_unless_told(monkeypatch):
-    from spm_lib.suite import runner
+    from spm_lib.suite.executors import environment
 
-    for name in runner.BLAS_THREADS:
+    for name in environment.BLAS_THREADS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MKL_NUM_THREADS", "4")  # the user's choice stays
-    runner.one_blas_thread()
+    environment.one_blas_thread()
     assert os.environ["OPENBLAS_NUM_THREADS"] == os.environ["OMP_NUM_THREADS"] == "1"
     assert os.environ["MKL_NUM_THREADS"] == "4"
 
@@ -261,7 +261,7 @@ def test_a_kernel_that_dies_before_starting_is_started_again(monkeypatch, tmp_pa
     """Two kernels started at once can race for one port; no cell ran, so the run retries."""
     import papermill
 
-    from spm_lib.suite import runner
+    from spm_lib.suite.notebook import NotebookTask, execute_one
 
     calls = []
 
@@ -272,8 +272,9 @@ def test_a_kernel_that_dies_before_starting_is_started_again(monkeypatch, tmp_pa
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     (tmp_path / "executed").mkdir()
-    result = runner.execute_one(str(FIXTURES / "tiny_key_figures.ipynb"), str(tmp_path), {},
-                                "python3", "", 60)  # fmt: skip
+    task = NotebookTask(str(FIXTURES / "tiny_key_figures.ipynb"), str(tmp_path), {}, "python3",
+                        "", 60, engine="kernel")  # fmt: skip
+    result = execute_one(task)
     assert len(calls) == 2 and result.status == "ok" and result.error is None
 
     def broken(*args, **kwargs):
@@ -282,6 +283,5 @@ def test_a_kernel_that_dies_before_starting_is_started_again(monkeypatch, tmp_pa
 
     calls.clear()
     monkeypatch.setattr(papermill, "execute_notebook", broken)
-    result = runner.execute_one(str(FIXTURES / "tiny_key_figures.ipynb"), str(tmp_path), {},
-                                "python3", "", 60)  # fmt: skip
+    result = execute_one(task)
     assert len(calls) == 1 and result.status == "failed"

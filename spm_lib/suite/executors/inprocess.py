@@ -1,0 +1,133 @@
+"""A papermill engine that executes a notebook's cells in this process, in ipykernel's
+in-process kernel.
+
+The kernel is IPython's own (``InProcessKernel``): the same display publisher, display hook,
+matplotlib inline backend and error messages as a Jupyter kernel, so the executed notebook and
+its page are the same (tested byte for byte); only the transport differs (no ZeroMQ, no second
+process). Outputs are turned into cells by nbclient's own message handling. papermill does the
+rest as for any engine: parameters, per-cell metadata, the error banner and
+``PapermillExecutionError``.
+
+Use it in a fresh process per notebook (the local executor forks one from a parent that has
+imported the libraries): the notebook's globals, matplotlib state and ``sys.stdout`` are the
+process's own. A cell that runs longer than ``execution_timeout`` seconds stops with
+:class:`CellTimeoutError` (``SIGALRM``: the engine must run in the process's main thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+import threading
+from collections.abc import Iterator
+
+from papermill.engines import Engine, papermill_engines
+
+ENGINE_NAME = "spm-inprocess"
+MESSAGE_WAIT = 120  # seconds to wait for the kernel's messages after a cell has run
+
+# what ipykernel's kernel app sets before a notebook imports matplotlib
+os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+
+
+class CellTimeoutError(Exception):
+    """A cell ran longer than the run's ``--timeout``."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: int | None) -> Iterator[None]:
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise CellTimeoutError(f"the cell ran longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _start_kernel():
+    from ipykernel.inprocess.manager import InProcessKernelManager
+    from traitlets.config import Config
+
+    # no history database: a report kernel is not an interactive session
+    km = InProcessKernelManager(config=Config({"HistoryManager": {"enabled": False}}))
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    return km, kc
+
+
+def _reply(kc, msg_id: str) -> dict:
+    while True:
+        reply = kc.get_shell_msg(timeout=MESSAGE_WAIT)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply
+
+
+def _collect_outputs(kc, client, msg_id: str, cell, index: int) -> None:
+    """Turn the kernel's messages for ``msg_id`` into ``cell.outputs`` until it is idle."""
+    from nbclient.exceptions import CellExecutionComplete
+
+    while True:
+        try:
+            msg = kc.get_iopub_msg(timeout=MESSAGE_WAIT)
+        except queue.Empty:
+            raise RuntimeError(f"no reply from the in-process kernel after cell {index}") from None
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        try:
+            client.process_message(msg, cell, index)
+        except CellExecutionComplete:
+            return
+
+
+class InProcessEngine(Engine):
+    """papermill engine ``spm-inprocess`` (see the module docstring)."""
+
+    @classmethod
+    def execute_managed_notebook(
+        cls, nb_man, kernel_name, log_output=False, execution_timeout=None, **kwargs
+    ):
+        from nbclient import NotebookClient
+
+        nb = nb_man.nb
+        km, kc = _start_kernel()
+        client = NotebookClient(nb)  # no kernel of its own: its message handling only
+        client.reset_execution_trackers()
+        try:
+            for index, cell in enumerate(nb.cells):
+                nb_man.cell_start(cell, index)
+                try:
+                    if cell.cell_type != "code" or not cell.source.strip():
+                        continue
+                    cell.outputs = []
+                    cell.metadata["execution"] = {}
+                    client.clear_before_next_output = False
+                    with _time_limit(execution_timeout):
+                        msg_id = kc.execute(cell.source, store_history=True, stop_on_error=True)
+                    _collect_outputs(kc, client, msg_id, cell, index)
+                    if _reply(kc, msg_id)["content"]["status"] == "error":
+                        nb_man.cell_exception(cell, cell_index=index)
+                        break
+                finally:
+                    nb_man.cell_complete(cell, cell_index=index)
+            info = _reply(kc, kc.kernel_info())
+            nb.metadata["language_info"] = info["content"]["language_info"]
+        finally:
+            kc.stop_channels()
+            km.shutdown_kernel()
+        return nb
+
+
+papermill_engines.register(ENGINE_NAME, InProcessEngine)
+
+__all__ = ["ENGINE_NAME", "CellTimeoutError", "InProcessEngine"]

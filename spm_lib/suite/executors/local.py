@@ -1,0 +1,102 @@
+"""The executors of one machine: a fresh process per notebook, ``jobs`` at a time.
+
+``ForkedExecutor`` (``--executor local``, the default)
+    Each notebook's process is forked from a forkserver that imported the report stack once
+    (:mod:`.warm`) and runs the cells in-process (engine ``inprocess``): no kernel to start and
+    no imports to pay per notebook.
+``KernelExecutor`` (``--executor kernel``)
+    papermill's own path: a Jupyter kernel per notebook (``--kernel``), in spawned workers, as
+    JupyterLab would run it. Slower; the pages are the same.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.forkserver
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from spm_lib.suite.executors.environment import one_blas_thread, report_environment
+from spm_lib.suite.notebook import NotebookResult, NotebookTask, execute_one
+
+WARM_MODULE = "spm_lib.suite.executors.warm"
+
+
+def forkserver_context() -> multiprocessing.context.BaseContext:
+    """multiprocessing's forkserver, started (if it is not running) with :mod:`.warm` preloaded.
+
+    The forkserver is a single-threaded process exec'd once per parent, so the parent's threads
+    do not matter; every notebook's process is a fork of it. It starts with the report
+    environment (:func:`.environment.report_environment`) set before it imports numpy and
+    matplotlib; this process's own environment is left as it was. Starting returns at once:
+    the imports go on in the forkserver while the caller loads the data."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([WARM_MODULE])
+    before = set(os.environ)
+    report_environment()
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        for name in set(os.environ) - before:
+            del os.environ[name]
+    return context
+
+
+def _map(pool: ProcessPoolExecutor, tasks: Sequence[NotebookTask]) -> Iterator[NotebookResult]:
+    with pool:
+        futures = [pool.submit(execute_one, task) for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+class ForkedExecutor:
+    """Fresh forked process per notebook, in-process cells (see the module docstring)."""
+
+    name = "local"
+    engine = "inprocess"
+
+    def __init__(self, jobs: int = 1) -> None:
+        self.jobs = max(1, jobs)
+
+    def start(self) -> None:
+        forkserver_context()
+
+    def close(self) -> None:
+        pass  # the forkserver stays for the next run of this process
+
+    def run(self, tasks: Sequence[NotebookTask]) -> Iterator[NotebookResult]:
+        if not tasks:
+            return iter(())
+        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)),
+                                   mp_context=forkserver_context(),
+                                   max_tasks_per_child=1)  # fmt: skip
+        return _map(pool, tasks)
+
+
+class KernelExecutor:
+    """A Jupyter kernel per notebook, as papermill runs it (see the module docstring)."""
+
+    name = "kernel"
+    engine = "kernel"
+
+    def __init__(self, jobs: int = 1) -> None:
+        self.jobs = max(1, jobs)
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def run(self, tasks: Sequence[NotebookTask]) -> Iterator[NotebookResult]:
+        if self.jobs == 1 or len(tasks) <= 1:
+            return (execute_one(task) for task in tasks)
+        # spawn, not fork: a forked copy of a process with threads (the progress bar's) can hang
+        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)),
+                                   mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=one_blas_thread)  # fmt: skip
+        return _map(pool, tasks)
+
+
+__all__ = ["ForkedExecutor", "KernelExecutor", "forkserver_context"]
