@@ -46,6 +46,12 @@ def _exporter() -> HTMLExporter:
     )
 
 
+def warm_up() -> None:
+    """Build the exporter and read the CSS now (a process that forks report processes)."""
+    _exporter()
+    _css()
+
+
 def report_info(nb: nbformat.NotebookNode) -> dict | None:
     """The header registered by :func:`spm_lib.report.header` in an executed notebook."""
     for cell in nb.cells:

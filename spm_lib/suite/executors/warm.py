@@ -26,10 +26,9 @@ def warm() -> None:
 
     for page in pkgutil.iter_modules(spm_lib.pages.__path__):
         importlib.import_module(f"spm_lib.pages.{page.name}")
-    from spm_lib.suite.render import _css, _exporter
+    from spm_lib.suite.render import warm_up
 
-    _exporter()
-    _css()
+    warm_up()
 
 
 report_environment()
