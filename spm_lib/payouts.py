@@ -223,13 +223,15 @@ def what_if(
     alternative: dict[str, Plan],
     plans: dict | None = None,
     draws: BookingsDraws | None = None,
+    current: tuple[pd.DataFrame, PayoutForecast] | None = None,
 ) -> WhatIf:
     """Run ``alternative`` on the same period and the same bookings draws as the current plans.
     ``summary``: payout and cost of sales under each, the change, and reps earning more, less
-    and the same (to the cent)."""
+    and the same (to the cent). ``current``: the current plans' statements for the period and
+    payout forecast on ``draws``, when the caller has them already (else computed)."""
     period = ds.period(period)
     current_plans = load_plans(ds, plans)
-    now = statements(ds, period, current_plans)
+    now = current[0] if current is not None else statements(ds, period, current_plans)
     alt = statements(ds, period, alternative)
     per_rep = now[["rep_id", "name", "credited_bookings", "payout"]].merge(
         alt[["rep_id", "payout"]], on="rep_id", how="outer", suffixes=("_current", "_alternative")
@@ -241,7 +243,12 @@ def what_if(
     booked = float(sum(now["credited_bookings"], Decimal(0)))
     total_now = float(sum(per_rep["payout_current"], Decimal(0)))
     total_alt = float(sum(per_rep["payout_alternative"], Decimal(0)))
-    draws = draws or bookings_draws(ds, period)
+    if current is None:
+        draws = draws or bookings_draws(ds, period)
+        forecast_now = payout_forecast(ds, period, current_plans, draws)
+    else:
+        forecast_now = current[1]
+        draws = draws or bookings_draws(ds, period)
     summary = {
         "payout_current": total_now,
         "payout_alternative": total_alt,
@@ -256,6 +263,6 @@ def what_if(
     return WhatIf(
         per_rep.sort_values("change", kind="stable").reset_index(drop=True),
         summary,
-        payout_forecast(ds, period, current_plans, draws),
+        forecast_now,
         payout_forecast(ds, period, alternative, draws),
     )

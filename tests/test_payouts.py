@@ -71,6 +71,19 @@ def test_the_same_plans_change_nothing_and_a_doubled_rate_doubles_commission(ds)
     assert ((change > 0) == (now["commission"] > 0)).all()
 
 
+def test_a_what_if_given_the_current_figures_is_the_what_if_that_computes_them(ds):
+    period = ds.period("2026-Q3")
+    plans = load_plans(ds)
+    draws = bookings_draws(ds, period, simulations=300)
+    doubled = alternative_plans(ds, "base_rate: 0.2")
+    computed = what_if(ds, period, doubled, plans, draws)
+    current = (statements(ds, period, plans), payout_forecast(ds, period, plans, draws))
+    given = what_if(ds, period, doubled, plans, draws, current=current)
+    assert given.per_rep.equals(computed.per_rep) and given.summary == computed.summary
+    assert np.array_equal(given.forecast_current.totals, computed.forecast_current.totals)
+    assert given.forecast_current is current[1]  # reused, not recomputed
+
+
 def test_alternative_plan_parameter(ds):
     assert alternative_plans(ds, "") is None and alternative_plans(ds, "  ") is None
     one = alternative_plans(ds, "commercial")

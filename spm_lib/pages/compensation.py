@@ -160,7 +160,8 @@ def what_if(page: PayPage, alternative_plan: str) -> None:
     if alternative is None:
         note("No alternative plan given (parameter alternative_plan).")
         return
-    result = payouts.what_if(page.ds, page.period, alternative, page.plans, page.draws)
+    result = payouts.what_if(page.ds, page.period, alternative, page.plans, page.draws,
+                             current=(page.statement, page.forecast))  # fmt: skip
     quarter = page.forecast.quarter.label
     say(what_if_reading(result, quarter))
     plots.show(plots.overlaid_distributions_chart(

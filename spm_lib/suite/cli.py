@@ -85,6 +85,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             config=args.config,
             kernel=args.kernel,
             executor=args.executor,
+            timeout=args.timeout or None,
             on_progress=progress,
         )
     except (DataError, PeriodError) as exc:
@@ -162,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--kernel",
         help="Jupyter kernel of --executor kernel (default: spm if installed, else python3)",
+    )
+    run.add_argument(
+        "--timeout",
+        type=int,
+        default=1800,
+        help="seconds a cell may run before its report is stopped and marked failed "
+        "(default: 1800; 0: no limit)",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=_cmd_run)

@@ -133,3 +133,18 @@ def test_the_longest_notebooks_start_first(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps(last))
     order = [t.name for t in longest_first(tasks, tmp_path)]
     assert order == ["leads", "data_quality", "compensation", "forecasting"]  # new ones first
+
+
+def test_a_context_variable_set_in_one_cell_is_seen_in_the_next(make_dataset, tmp_path):
+    """As in a Jupyter kernel: the report's currency context and decimal's live in ContextVars."""
+    folder = tmp_path / "notebooks"
+    _notebook(folder, "context",
+              "import contextvars, decimal\nVAR = contextvars.ContextVar('v', default=0)\n"
+              "VAR.set(7)\ndecimal.getcontext().prec = 5",
+              "from spm_lib import report\nreport.record('var', VAR.get(), unit='count')\n"
+              "report.record('prec', decimal.getcontext().prec, unit='count')")  # fmt: skip
+    manifest = run_suite(make_dataset(), period="2025-Q1", out=tmp_path / "out",
+                         notebooks_dir=folder)  # fmt: skip
+    (entry,) = manifest["notebooks"]
+    assert entry["status"] == "ok", entry["error"]
+    assert entry["key_figures"] == {"var": 7, "prec": 5}

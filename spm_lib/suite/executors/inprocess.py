@@ -16,7 +16,9 @@ process's own. A cell that runs longer than ``execution_timeout`` seconds stops 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import os
 import queue
 import signal
@@ -66,6 +68,39 @@ def _start_kernel():
     return km, kc
 
 
+class _Session:
+    """Sends a notebook's requests to the in-process kernel from one event loop, every cell's
+    work in one ``contextvars.Context``: a ContextVar (the report's currency, decimal's
+    context) set in one cell is seen by the next, as in a Jupyter kernel, whose one dispatch
+    task serves every cell. (The client's own ``execute`` starts a new task per request, on a
+    copy of the context, and loses them.)"""
+
+    def __init__(self, kc) -> None:
+        self.kc = kc
+        self.loop = asyncio.new_event_loop()
+        self.context = contextvars.copy_context()
+
+    def request(self, msg_type: str, content: dict | None = None) -> str:
+        kc, kernel = self.kc, self.kc.kernel
+        msg = kc.session.msg(msg_type, content or {})
+        stream = kernel.shell_stream
+        kc.session.send(stream, msg)
+        parts = stream.recv_multipart()
+        task = self.loop.create_task(kernel.dispatch_shell(parts), context=self.context)
+        self.loop.run_until_complete(task)
+        _, reply = kc.session.recv(stream, copy=False)
+        kc.shell_channel.call_handlers_later(reply)
+        return msg["header"]["msg_id"]
+
+    def execute(self, code: str) -> str:
+        return self.request("execute_request", {
+            "code": code, "silent": False, "store_history": True, "user_expressions": {},
+            "allow_stdin": False, "stop_on_error": True})  # fmt: skip
+
+    def close(self) -> None:
+        self.loop.close()
+
+
 def _reply(kc, msg_id: str) -> dict:
     while True:
         reply = kc.get_shell_msg(timeout=MESSAGE_WAIT)
@@ -101,6 +136,7 @@ class InProcessEngine(Engine):
 
         nb = nb_man.nb
         km, kc = _start_kernel()
+        session = _Session(kc)
         client = NotebookClient(nb)  # no kernel of its own: its message handling only
         client.reset_execution_trackers()
         try:
@@ -113,16 +149,17 @@ class InProcessEngine(Engine):
                     cell.metadata["execution"] = {}
                     client.clear_before_next_output = False
                     with _time_limit(execution_timeout):
-                        msg_id = kc.execute(cell.source, store_history=True, stop_on_error=True)
+                        msg_id = session.execute(cell.source)
                     _collect_outputs(kc, client, msg_id, cell, index)
                     if _reply(kc, msg_id)["content"]["status"] == "error":
                         nb_man.cell_exception(cell, cell_index=index)
                         break
                 finally:
                     nb_man.cell_complete(cell, cell_index=index)
-            info = _reply(kc, kc.kernel_info())
+            info = _reply(kc, session.request("kernel_info_request"))
             nb.metadata["language_info"] = info["content"]["language_info"]
         finally:
+            session.close()
             kc.stop_channels()
             km.shutdown_kernel()
         return nb
