@@ -29,6 +29,7 @@ Definitions (plans: :mod:`spm_lib.plans`):
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -75,8 +76,14 @@ def credits(ds: Dataset) -> pd.DataFrame:
     """One row per (won deal, credited rep): opportunity_id, rep_id, close_date,
     cancelled_date, product, deal_amount, share, credit (Decimals, cents). Over the whole
     company even for a narrowed dataset, since a deal may be split across audiences. (Split rows
-    of a deal whose shares do not sum to 1 are quarantined by the loader.)"""
+    of a deal whose shares do not sum to 1 are quarantined by the loader.) Computed once per
+    dataset: the same frame is returned each time, so do not modify it in place."""
     ds = ds.company if ds.company is not None else ds  # a split may cross audiences
+    splits = ds.get("opportunity_splits")
+    return _once_per(ds.opportunities, f"credits {id(splits)}", lambda: _credits(ds))
+
+
+def _credits(ds: Dataset) -> pd.DataFrame:
     opps = ds.opportunities
     won = opps[opps["is_won"] & opps["close_date"].notna()]
     won = won.assign(
@@ -112,11 +119,37 @@ def credits(ds: Dataset) -> pd.DataFrame:
 def _quota_granularity(quotas: pd.DataFrame) -> int:
     """Months each quotas row covers: the commonest gap between a rep's consecutive rows
     (1, 3 or 12), 3 when no rep has two rows."""
+    return _once_per(quotas, "granularity", lambda: _granularity(quotas))
+
+
+def _granularity(quotas: pd.DataFrame) -> int:
     ordered = quotas.sort_values(["rep_id", "period_start"])
     months = ordered["period_start"].dt.year * 12 + ordered["period_start"].dt.month
     gaps = months.groupby(ordered["rep_id"]).diff().dropna()
     gaps = gaps[gaps.isin([1, 3, 12])]
     return int(gaps.mode().iloc[0]) if len(gaps) else 3
+
+
+# (id(table), what) -> (the table, the result): derived tables computed once per table object
+# while it lives; a statement asks for one rep's quotas thousands of times, and the report asks
+# for the credits of one dataset five times. Datasets are not modified in place.
+_DERIVED: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
+
+
+def _once_per(table: pd.DataFrame, what: str, compute):
+    key = (id(table), what)
+    held = _DERIVED.get(key)
+    if held is None or held[0]() is not table:
+        held = (weakref.ref(table), compute())
+        _DERIVED[key] = held
+        weakref.finalize(table, _DERIVED.pop, key, None)
+    return held[1]
+
+
+def rows_by_rep(table: pd.DataFrame) -> dict:
+    """``table``'s rows grouped by rep_id, in their order (once per table object)."""
+    return _once_per(table, "by_rep", lambda: {
+        rep: rows for rep, rows in table.groupby("rep_id", sort=False)})  # fmt: skip
 
 
 def quota_for(
@@ -133,7 +166,7 @@ def quota_for(
         if quotas is None:
             return None
         span = span or _quota_granularity(quotas)
-        mine = quotas[quotas["rep_id"] == rep_id]
+        mine = rows_by_rep(quotas).get(rep_id, quotas.iloc[0:0])
         start_month = mine["period_start"].dt.to_period("M")
         monthly = np.zeros(len(months))
         for first, amount in zip(start_month, mine["amount"], strict=True):
@@ -142,7 +175,8 @@ def quota_for(
                 if months[0] <= month <= months[-1]:
                     monthly[(month - months[0]).n] += amount / span
     if plan.ramp:
-        hire = ds.reps.set_index("rep_id")["hire_date"].get(rep_id)
+        rows = rows_by_rep(ds.reps).get(rep_id)
+        hire = rows["hire_date"].iloc[0] if rows is not None else None
         if hire is not None and not pd.isna(hire):
             for i, month in enumerate(months):
                 tenure = months_between(hire.date(), month.to_timestamp().date())
@@ -280,11 +314,14 @@ def ledger(
     lines: list[dict] = []
     periods_rows: list[dict] = []
     ledgers: dict[tuple, tuple[list[dict], Decimal | None]] = {}
+    by_rep = {rep: rows for rep, rows in credit.groupby("rep_id", sort=False)}
+    none = credit.iloc[0:0]
 
     def quota_period_lines(plan: Plan, rep: str, qp: Period) -> list[dict]:
         key = (rep, plan.name, qp.label)
         if key not in ledgers:
-            rows = credit[(credit["rep_id"] == rep) & (credit["plan"] == plan.name)]
+            rows = by_rep.get(rep, none)
+            rows = rows[rows["plan"] == plan.name]
             rows = rows[qp.mask(rows["close_date"]) | qp.mask(rows["cancelled_date"])]
             ledgers[key] = _quota_period_lines(ds, plan, rep, qp, rows, span)
         return ledgers[key][0]
@@ -321,7 +358,8 @@ def ledger(
                                  "quota": quota, "credit_to_date": credit_to,
                                  "earned_before": earned_before, "earned_to_date": earned_to,
                                  "cap": cap})  # fmt: skip
-        lines += _clawbacks(ds, plan, rep, period, credit, quota_period_lines, ledgers)
+        lines += _clawbacks(ds, plan, rep, period, by_rep.get(rep, none), quota_period_lines,
+                            ledgers)  # fmt: skip
     lines += _after_departure(ds, period, plans, lines)
     frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
     frame = frame.sort_values(["rep_id", "date", "kind"], kind="stable").reset_index(drop=True)
@@ -358,7 +396,8 @@ def _quota_periods(plan: Plan, period: Period, fsm: int) -> list[Period]:
 
 
 def _clawbacks(ds, plan, rep, period, credit, quota_period_lines, ledgers) -> list[dict]:
-    """Clawback lines for the rep's deals cancelled in the period (attainment unchanged)."""
+    """Clawback lines for the rep's deals cancelled in the period (attainment unchanged);
+    ``credit``: the credit rows (the rep's, or more)."""
     if plan.clawback_days is None or plan.clawback_reduces_attainment:
         return []
     rows = credit[(credit["rep_id"] == rep) & period.mask(credit["cancelled_date"])]
@@ -424,16 +463,19 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
     reps = ds.reps.set_index("rep_id")
     scope = _reps_in(ds, period, credit)
     n_tiers = max((len(p.tiers) for p in plans.values()), default=0)
+    lines_by = {rep: rows for rep, rows in lines.groupby("rep_id", sort=False)}
+    booked_by = {rep: rows["credit"] for rep, rows in in_period.groupby("rep_id", sort=False)}
+    periods_by = {rep: rows for rep, rows in quota_periods.groupby("rep_id", sort=False)}
     rows = []
     for rep in scope:
-        mine = lines[lines["rep_id"] == rep]
+        mine = lines_by.get(rep, lines.iloc[0:0])
         plan_name = assigned.get(rep)
         plan = plans.get(plan_name) if isinstance(plan_name, str) else None
-        booked = sum(in_period.loc[in_period["rep_id"] == rep, "credit"], ZERO)
+        booked = sum(booked_by.get(rep, ()), ZERO)
         if plan is not None and plan.clawback_reduces_attainment:
             cancels = mine[(mine["kind"] == "commission") & mine["note"].str.startswith("cancel")]
             booked += sum(cancels["credit"], ZERO)
-        qps = quota_periods[quota_periods["rep_id"] == rep]
+        qps = periods_by.get(rep, quota_periods.iloc[0:0])
         quotas = [q for q in qps["quota"] if q is not None]
         quota = sum(quotas, ZERO) if quotas else None
         credit_to = sum(qps["credit_to_date"], ZERO)

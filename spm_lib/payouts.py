@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from spm_lib.compensation import credits, load_plans, quota_for, statements
+from spm_lib.compensation import credits, load_plans, quota_for, rows_by_rep, statements
 from spm_lib.dataset import Dataset
 from spm_lib.exceptions import DataError
 from spm_lib.periods import Period, period_containing
@@ -146,8 +146,9 @@ def _quarter_position(ds, plan: Plan, rep, quarter: Period, credit) -> tuple[flo
         return float(sum(q for q in quotas if q is not None)), 0.0
     qp = period_containing(quarter.start, plan.quota_period, fsm)
     quota = quota_for(ds, plan, rep, qp)
-    mine = credit[(credit["rep_id"] == rep) & (credit["close_date"] >= pd.Timestamp(qp.start))
-                  & (credit["close_date"] < pd.Timestamp(quarter.start))]  # fmt: skip
+    mine = rows_by_rep(credit).get(rep, credit.iloc[0:0])
+    mine = mine[(mine["close_date"] >= pd.Timestamp(qp.start))
+                & (mine["close_date"] < pd.Timestamp(quarter.start))]  # fmt: skip
     return float(quota or 0.0), float(sum(mine["credit"], Decimal(0)))
 
 
