@@ -301,12 +301,20 @@ def ledger(
     clawback, cap, departure: see :func:`_after_departure`) dated in the period; quota_periods
     per (rep_id, plan, quota_period): quota,
     credit_to_date (cumulative credit to the period's end), earned_before / earned_to_date
-    (commission before the period and to its end, uncapped), cap.
+    (commission before the period and to its end, uncapped), cap. Computed once per
+    (audience, period, plans, credit table): the statements and their lines share it.
     """
     period = ds.period(period)
     plans = load_plans(ds, plans)
+    credit = credits(ds) if credit is None else credit
+    key = f"ledger {period.label} {id(credit)} {sorted(plans.items())!r}"
+    lines, quota_periods = _once_per(ds.reps, key, lambda: _ledger(ds, period, plans, credit))
+    return lines.copy(), quota_periods.copy()
+
+
+def _ledger(ds: Dataset, period: Period, plans: dict[str, Plan], credit: pd.DataFrame):
     assigned = assign_plans(ds.reps, plans) if plans else pd.Series(dtype=object)
-    credit = (credits(ds) if credit is None else credit).copy()
+    credit = credit.copy()
     credit["plan"] = credit["rep_id"].map(assigned)
     credit = credit[credit["plan"].notna()]
     quotas = ds.get("quotas")

@@ -156,11 +156,15 @@ def win_rates(windows: list[Window]) -> pd.DataFrame:
 
 
 def _rate_for(deals: pd.DataFrame, rates: pd.DataFrame) -> np.ndarray:
+    """Each deal's rate: its (stage, age band) cell's, else its stage's, else the overall."""
     table = rates.set_index(["stage", "age_band"])["rate"]
-    keys = list(zip(deals["stage_then"], deals["age_band"], strict=True))
     stage_rate = rates.attrs.get("stage_rate", {})
-    overall = rates.attrs.get("overall_rate", 0.0)
-    return np.array([table.get(k, stage_rate.get(k[0], overall)) for k in keys], dtype=float)
+    overall = float(rates.attrs.get("overall_rate", 0.0))
+    keys = pd.MultiIndex.from_arrays([deals["stage_then"].astype(object),
+                                      deals["age_band"].astype(object)])  # fmt: skip
+    found = table.reindex(keys).to_numpy(dtype=float)
+    fallback = deals["stage_then"].astype(object).map(stage_rate).astype(float).fillna(overall)
+    return np.where(np.isnan(found), fallback.to_numpy(dtype=float), found)
 
 
 def _growth(ds: Dataset, as_of: pd.Timestamp) -> float:
