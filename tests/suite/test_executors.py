@@ -148,3 +148,21 @@ def test_a_context_variable_set_in_one_cell_is_seen_in_the_next(make_dataset, tm
     (entry,) = manifest["notebooks"]
     assert entry["status"] == "ok", entry["error"]
     assert entry["key_figures"] == {"var": 7, "prec": 5}
+
+
+def test_a_notebook_whose_process_is_killed_is_reported_and_the_others_still_run(
+    make_dataset, tmp_path
+):
+    """As the system's out-of-memory killer would: the run goes on and says which report died."""
+    folder = tmp_path / "notebooks"
+    _notebook(folder, "killed", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    for name in ("fine", "also_fine"):
+        _notebook(folder, name, PID)
+    manifest = run_suite(make_dataset(), period="2025-Q1", out=tmp_path / "out",
+                         notebooks_dir=folder, jobs=2)  # fmt: skip
+    entries = {e["name"]: e for e in manifest["notebooks"]}
+    assert entries["killed"]["status"] == "failed"
+    assert entries["killed"]["error"]["exception"] == "ProcessDied"
+    assert entries["fine"]["status"] == entries["also_fine"]["status"] == "ok"
+    index = (tmp_path / "out" / "2025-Q1" / "index.html").read_text()
+    assert "ProcessDied" in index

@@ -14,8 +14,10 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 from spm_lib.suite.executors.environment import one_blas_thread, report_environment
 from spm_lib.suite.notebook import NotebookResult, NotebookTask, execute_one
@@ -43,11 +45,30 @@ def forkserver_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _map(pool: ProcessPoolExecutor, tasks: Sequence[NotebookTask]) -> Iterator[NotebookResult]:
+def _map(pool: ProcessPoolExecutor, tasks: Sequence[NotebookTask],
+         broken: list[NotebookTask] | None = None) -> Iterator[NotebookResult]:  # fmt: skip
+    """Results as they finish. A process that dies (killed, out of memory) breaks the pool and
+    every unfinished task with it: those go to ``broken`` (or raise, without one)."""
     with pool:
-        futures = [pool.submit(execute_one, task) for task in tasks]
+        futures = {pool.submit(execute_one, task): task for task in tasks}
         for future in as_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                if broken is None:
+                    raise
+                broken.append(futures[future])
+
+
+def died(task: NotebookTask, seconds: float) -> NotebookResult:
+    """The result of a notebook whose process ended without a result."""
+    return NotebookResult(
+        name=task.name, status="failed", html=None, seconds=seconds, title=task.name,
+        error={"cell": None, "exception": "ProcessDied",
+               "message": "the notebook's process ended abruptly (killed by a signal or by the "
+                          "system, e.g. out of memory); its log and executed notebook hold what "
+                          "it wrote before"},
+    )  # fmt: skip
 
 
 class ForkedExecutor:
@@ -65,13 +86,23 @@ class ForkedExecutor:
     def close(self) -> None:
         pass  # the forkserver stays for the next run of this process
 
-    def run(self, tasks: Sequence[NotebookTask]) -> Iterator[NotebookResult]:
-        if not tasks:
-            return iter(())
-        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)),
-                                   mp_context=forkserver_context(),
+    def _pool(self, jobs: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=forkserver_context(),
                                    max_tasks_per_child=1)  # fmt: skip
-        return _map(pool, tasks)
+
+    def run(self, tasks: Sequence[NotebookTask]) -> Iterator[NotebookResult]:
+        """As the protocol says. A notebook whose process dies is reported failed
+        (``ProcessDied``); the others it took down with the pool run again, one at a time."""
+        if not tasks:
+            return
+        broken: list[NotebookTask] = []
+        yield from _map(self._pool(min(self.jobs, len(tasks))), tasks, broken)
+        for task in broken:  # alone now: the one that breaks the pool again is the culprit
+            started = time.perf_counter()
+            again: list[NotebookTask] = []
+            yield from _map(self._pool(1), [task], again)
+            if again:
+                yield died(task, time.perf_counter() - started)
 
 
 class KernelExecutor:
