@@ -316,15 +316,18 @@ def learn_calibration(
     pooled_step = {key: float(g["ratio"].quantile(q_level))
                    for key, g in known.groupby(["level", "step"])
                    if len(g) >= MIN_SCORED}  # fmt: skip
+    by_series = known.groupby("series")["ratio"]
+    series_q, series_n = by_series.quantile(q_level), by_series.size()
+    by_step = known.groupby(["series", "step"])["ratio"]
+    step_q, step_n = by_step.quantile(q_level).to_dict(), by_step.size().to_dict()
+    last_step = int(scored["step"].max())
     scale = {}
-    for name, rows in scored.groupby("series", sort=False):
-        own = known[known["series"] == name]
-        level = rows["level"].iloc[0]
-        overall = float(own["ratio"].quantile(q_level)) if len(own) >= MIN_SCORED else 1.0
+    for name, level in scored.groupby("series", sort=False)["level"].first().items():
+        overall = float(series_q[name]) if series_n.get(name, 0) >= MIN_SCORED else 1.0
         steps = {0: overall}
-        for step in range(1, int(scored["step"].max()) + 1):
-            mine = own.loc[own["step"] == step, "ratio"]
-            steps[step] = (float(mine.quantile(q_level)) if len(mine) >= MIN_SCORED_STEP
+        for step in range(1, last_step + 1):
+            steps[step] = (float(step_q[(name, step)])
+                           if step_n.get((name, step), 0) >= MIN_SCORED_STEP
                            else pooled_step.get((level, step), overall))  # fmt: skip
         scale[name] = steps
     return Calibration(scale)
