@@ -8,7 +8,14 @@ renderer use and builds the one HTMLExporter, so a forked child starts with all 
 
 from __future__ import annotations
 
+import sys
+
 from spm_lib.suite.executors.environment import report_environment
+
+# jsonschema (under nbformat) builds rfc3987_syntax's grammar parsers at import, 2.3 s of this
+# process's start, to check the "iri" string format, which no notebook schema uses: leave it
+# out here (jsonschema skips that format when the module cannot be imported).
+sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def warm() -> None:
