@@ -128,14 +128,16 @@ def run_suite(
     runs_on = executor_for(executor, jobs)
     runs_on.start()  # forkserver imports (or a cluster starts) while the data loads
     try:
-        return _run(runs_on, data, period, out, notebooks, notebooks_dir, segment, config,
-                    kernel, timeout, on_progress)  # fmt: skip
+        return _run(runs_on, data=data, period=period, out=out, notebooks=notebooks,
+                    notebooks_dir=notebooks_dir, segment=segment, config=config, kernel=kernel,
+                    timeout=timeout, on_progress=on_progress)  # fmt: skip
     finally:
         runs_on.close()
 
 
-def _run(runs_on, data, period, out, notebooks, notebooks_dir, segment, config, kernel, timeout,
-         on_progress) -> dict:  # fmt: skip
+def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, config, kernel,
+         timeout, on_progress) -> dict:  # fmt: skip
+    """:func:`run_suite` once its executor has started."""
     started = _now()
     data_path = _data_reference(data)
     config_path = str(Path(config).resolve()) if config else ""
