@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -41,14 +42,16 @@ def main() -> None:
     for count in args.counts:
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
-            failed = 0
+            failed: Counter[str] = Counter()
             for i, rep in enumerate(rep_ids[:count]):
                 manifest = run_suite(folder, out=Path(tmp) / str(i), jobs=args.jobs,
                                      segment=f"rep_id={rep}", notebooks=names)  # fmt: skip
-                failed += sum(n["status"] != "ok" for n in manifest["notebooks"])
+                failed.update(f"{n['name']} ({n['error']['exception']})"
+                              for n in manifest["notebooks"] if n["status"] != "ok")  # fmt: skip
             wall = time.perf_counter() - started
-        print(f"{count} audiences: {wall:.1f} s wall, {wall / count:.1f} s an audience, "
-              f"{failed} reports failed", flush=True)
+        which = ", ".join(f"{name} x{k}" for name, k in failed.most_common())
+        print(f"{count} audiences: {wall:.1f} s wall, {wall / count:.1f} s an audience; "
+              f"{sum(failed.values())} reports failed{': ' + which if which else ''}", flush=True)
 
 
 if __name__ == "__main__":
