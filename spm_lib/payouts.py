@@ -244,12 +244,9 @@ def what_if(
     booked = float(sum(now["credited_bookings"], Decimal(0)))
     total_now = float(sum(per_rep["payout_current"], Decimal(0)))
     total_alt = float(sum(per_rep["payout_alternative"], Decimal(0)))
-    if current is None:
-        draws = draws or bookings_draws(ds, period)
-        forecast_now = payout_forecast(ds, period, current_plans, draws)
-    else:
-        forecast_now = current[1]
-        draws = draws or bookings_draws(ds, period)
+    draws = draws or bookings_draws(ds, period)
+    forecast_now = (current[1] if current is not None
+                    else payout_forecast(ds, period, current_plans, draws))  # fmt: skip
     summary = {
         "payout_current": total_now,
         "payout_alternative": total_alt,

@@ -9,7 +9,7 @@ Two engines execute the cells, with byte-identical pages (tested):
 
 ``inprocess``
     ipykernel's in-process kernel in the calling process (:mod:`.executors.inprocess`); with a
-    process forked from a parent that holds the imports, a notebook starts in milliseconds.
+    process forked from a parent that holds the imports, no kernel or import is paid per notebook.
 ``kernel``
     papermill's own engine: a Jupyter kernel (``kernel``, e.g. ``spm``) started per notebook,
     as JupyterLab runs it.

@@ -166,3 +166,31 @@ def test_a_notebook_whose_process_is_killed_is_reported_and_the_others_still_run
     assert entries["fine"]["status"] == entries["also_fine"]["status"] == "ok"
     index = (tmp_path / "out" / "2025-Q1" / "index.html").read_text()
     assert "ProcessDied" in index
+
+
+def test_a_daemonic_dask_worker_runs_the_notebook_in_a_new_interpreter(
+    make_dataset, tmp_path, monkeypatch
+):
+    """`dask worker`'s processes are daemonic and may not fork: the notebook then runs in
+    `python -m spm_lib.suite.executors.child`, started with one BLAS thread."""
+    import multiprocessing
+
+    from spm_lib.dataset import load_dataset
+    from spm_lib.dataset.snapshot import write_snapshot
+    from spm_lib.suite.executors.dask_cluster import run_isolated
+
+    folder = tmp_path / "notebooks"
+    _notebook(folder, "blas", PID + "\nreport.record('parent', os.getppid(), unit='count')\n"
+              "report.record('blas', int(os.environ['OPENBLAS_NUM_THREADS']), unit='count')")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
+    out = tmp_path / "out"
+    (out / "executed").mkdir(parents=True)
+    snapshot = write_snapshot(load_dataset(make_dataset()), out / "executed" / "data")
+    task = NotebookTask(str(folder / "blas.ipynb"), str(out),
+                        {"data": str(snapshot), "period": "2025-Q1", "out_dir": str(out)})
+    result = run_isolated(task)
+    assert result.status == "ok", result.error
+    assert result.key_figures["blas"] == 1
+    # a child of this process itself (a fork would be the forkserver's child)
+    assert result.key_figures["parent"] == __import__("os").getpid()

@@ -11,12 +11,14 @@ several machines, ``--out`` must be a path they all share (NFS or a mounted obje
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
+from spm_lib.suite.executors.environment import report_environment
 from spm_lib.suite.notebook import NotebookResult, NotebookTask, execute_one
 
 SCHEME = "dask://"
@@ -26,7 +28,10 @@ def run_isolated(task: NotebookTask) -> NotebookResult:
     """On a worker: execute ``task`` in a fresh process and return its result."""
     if multiprocessing.current_process().daemon:  # may not start multiprocessing children
         child = [sys.executable, "-m", "spm_lib.suite.executors.child"]
-        done = subprocess.run(child, input=pickle.dumps(task), capture_output=True, check=False)
+        environ = dict(os.environ)
+        report_environment(environ)  # set before the child imports numpy and matplotlib
+        done = subprocess.run(child, input=pickle.dumps(task), capture_output=True, env=environ,
+                              check=False)  # fmt: skip
         if done.returncode != 0:
             raise RuntimeError(f"{task.name}: the notebook's process failed: "
                                f"{done.stderr.decode(errors='replace')[-2000:]}")  # fmt: skip

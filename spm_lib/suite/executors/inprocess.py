@@ -27,11 +27,14 @@ from collections.abc import Iterator
 
 from papermill.engines import Engine, papermill_engines
 
+from spm_lib.suite.executors.environment import INLINE_BACKEND
+
 ENGINE_NAME = "spm-inprocess"
 MESSAGE_WAIT = 120  # seconds to wait for the kernel's messages after a cell has run
 
-# what ipykernel's kernel app sets before a notebook imports matplotlib
-os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+# as ipykernel's kernel app does before a notebook imports matplotlib (a process started with
+# the report environment has it already)
+os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
 
 
 class CellTimeoutError(Exception):

@@ -71,20 +71,28 @@ def died(task: NotebookTask, seconds: float) -> NotebookResult:
     )  # fmt: skip
 
 
-class ForkedExecutor:
-    """Fresh forked process per notebook, in-process cells (see the module docstring)."""
-
-    name = "local"
-    engine = "inprocess"
+class _OnThisMachine:
+    """``jobs`` processes of this machine; nothing to release after a run."""
 
     def __init__(self, jobs: int = 1) -> None:
         self.jobs = max(1, jobs)
 
     def start(self) -> None:
-        forkserver_context()
+        pass
 
     def close(self) -> None:
-        pass  # the forkserver stays for the next run of this process
+        pass
+
+
+class ForkedExecutor(_OnThisMachine):
+    """Fresh forked process per notebook, in-process cells (see the module docstring). The
+    forkserver stays after a run, for the next run of this process."""
+
+    name = "local"
+    engine = "inprocess"
+
+    def start(self) -> None:
+        forkserver_context()
 
     def _pool(self, jobs: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=jobs, mp_context=forkserver_context(),
@@ -105,20 +113,11 @@ class ForkedExecutor:
                 yield died(task, time.perf_counter() - started)
 
 
-class KernelExecutor:
+class KernelExecutor(_OnThisMachine):
     """A Jupyter kernel per notebook, as papermill runs it (see the module docstring)."""
 
     name = "kernel"
     engine = "kernel"
-
-    def __init__(self, jobs: int = 1) -> None:
-        self.jobs = max(1, jobs)
-
-    def start(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
     def run(self, tasks: Sequence[NotebookTask]) -> Iterator[NotebookResult]:
         if self.jobs == 1 or len(tasks) <= 1:
