@@ -39,3 +39,8 @@ class PeriodError(SpmError, ValueError):
 
 class InfeasibleAssignment(SpmError):
     """No territory assignment satisfies the constraints; the message says which to relax."""
+
+
+class AssignmentTimeLimit(SpmError):
+    """The territory solver ran out of time before it found any assignment (not proven
+    infeasible); the message names the pool and the time it had."""

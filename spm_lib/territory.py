@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import optimize, sparse
 
 from spm_lib.dataset import Dataset
-from spm_lib.exceptions import InfeasibleAssignment
+from spm_lib.exceptions import AssignmentTimeLimit, InfeasibleAssignment
 
 PRIOR_DEALS = 20.0  # pseudo-deals of shrinkage toward the rep's overall win rate
 STRONGEST_MIN_CLOSED = 5  # closed deals for an industry to count as a rep's strongest
@@ -314,6 +314,145 @@ class AssignmentResult:
     after: pd.DataFrame  # balance after
     fit: dict  # the potential model's fit (see account_potential)
     profile: pd.DataFrame  # rep_profile: shrunk win rate and deal size per rep x industry x segment
+    solved: str = ""  # how the program was solved (one model, or pool by pool; candidates)
+
+
+JOINT_MODEL_VARIABLES = 50_000  # up to this many (account, rep) pairs: one model for all pools
+POOL_MODEL_VARIABLES = 40_000  # above this a pool's accounts consider candidate reps only
+CANDIDATES_BEST = 8  # the pool's reps with the best win rate in the account's industry
+CANDIDATES_SPREAD = 8  # and reps spread evenly over the pool, so every rep can gain accounts
+
+
+@dataclass
+class _Model:
+    """The pairs (account, rep) an assignment may use and the limits it must meet."""
+
+    pa: np.ndarray  # account position of each pair
+    pr: np.ndarray  # rep position of each pair
+    move_limit: int  # accounts (not forced) that may move
+    deviation_cap: float  # sum over reps of |potential - pool mean| allowed (inf without guard)
+
+
+def _pairs(account_group, rep_group, owner_pos, rates_of, best: int | None, spread: int | None):
+    """(pa, pr): every rep of the account's pool, or with ``best``/``spread`` the account's
+    candidates: today's owner, the pool's ``best`` reps by win rate for the account (``rates_of``
+    gives them for account and rep positions) and ``spread`` reps chosen evenly over the pool
+    (account i of a pool gets reps i x spread ... i x spread + spread - 1, modulo the pool)."""
+    pa_parts, pr_parts = [], []
+    rep_positions = pd.Series(np.arange(len(rep_group))).groupby(rep_group).indices
+    account_positions = pd.Series(np.arange(len(account_group))).groupby(account_group).indices
+    for group, accounts in account_positions.items():
+        members = rep_positions[group]
+        if best is None or best + spread + 1 >= len(members):
+            pa_parts.append(np.repeat(accounts, len(members)))
+            pr_parts.append(np.tile(members, len(accounts)))
+            continue
+        grid = rates_of(np.repeat(accounts, len(members)), np.tile(members, len(accounts)))
+        order = np.argsort(-grid.reshape(len(accounts), len(members)), axis=1, kind="stable")
+        top = members[order[:, :best]]
+        turn = np.arange(len(accounts))[:, None] * spread + np.arange(spread)
+        even = members[turn % len(members)]
+        owners = owner_pos[accounts]
+        cand = np.column_stack([top, even, np.where(owners >= 0, owners, top[:, 0])])
+        cand = np.sort(cand, axis=1)
+        unique = np.ones_like(cand, dtype=bool)
+        unique[:, 1:] = cand[:, 1:] != cand[:, :-1]
+        pa_parts.append(np.broadcast_to(accounts[:, None], cand.shape)[unique])
+        pr_parts.append(cand[unique])
+    pa, pr = np.concatenate(pa_parts), np.concatenate(pr_parts)
+    order = np.lexsort((pr, pa))
+    return pa[order], pr[order]
+
+
+def _solve(
+    pot: np.ndarray, value: np.ndarray, model: _Model, keep: np.ndarray, mean_pot: np.ndarray,
+    caps: np.ndarray, n_acc: int, n_rep: int, limits: dict, time_limit: float, mip_gap: float,
+    drop: str | None = None, relaxed: bool = False, offset: np.ndarray | None = None,
+) -> optimize.OptimizeResult:
+    """One MILP over the pairs of ``model`` (see :func:`_solve_group`); ``drop`` leaves one named
+    constraint out (the infeasibility diagnosis), ``relaxed`` solves the LP relaxation, and
+    ``offset`` is potential each rep already holds from accounts fixed outside the model (its
+    ``caps`` and ``move_limit`` are then what is left)."""
+    pa, pr = model.pa, model.pr
+    if offset is not None:
+        mean_pot = mean_pot - offset  # rows below compare the model's part with what is left
+    n_var = len(pa)
+    columns = np.arange(n_var)
+    tolerance = limits["balance_tolerance"]
+
+    def matrix(values, rows, cols, n_rows: int) -> sparse.csr_array:
+        return sparse.csr_array((values, (rows, cols)), shape=(n_rows, n_var + n_rep))
+
+    shift = offset if offset is not None else 0.0
+    rep_pot = matrix(pot[pa], pr, columns, n_rep)
+    deviation = matrix(np.ones(n_rep), np.arange(n_rep), n_var + np.arange(n_rep), n_rep)
+    n_kept = int(keep.sum())
+    named = {
+        "balance_tolerance": optimize.LinearConstraint(
+            rep_pot, (1 - tolerance) * (mean_pot + shift) - shift,
+            (1 + tolerance) * (mean_pot + shift) - shift,
+        ),
+        "max_accounts": optimize.LinearConstraint(
+            matrix(np.ones(n_var), pr, columns, n_rep), 0, caps
+        ),
+        "max_moves_pct": optimize.LinearConstraint(
+            matrix(np.ones(n_kept), np.zeros(n_kept), np.nonzero(keep)[0], 1),
+            max(n_kept - model.move_limit, 0), np.inf,
+        ),
+    }  # fmt: skip
+    if limits["no_worse_balance"]:
+        named["no_worse_balance"] = optimize.LinearConstraint(
+            matrix(np.ones(n_rep), np.zeros(n_rep), n_var + np.arange(n_rep), 1),
+            0, model.deviation_cap * (1 + 1e-9),
+        )  # fmt: skip
+    base = [
+        optimize.LinearConstraint(matrix(np.ones(n_var), pa, columns, n_acc), 1, 1),
+        optimize.LinearConstraint(rep_pot - deviation, -np.inf, mean_pot),  # d >= pot - mean
+        optimize.LinearConstraint(rep_pot + deviation, mean_pot, np.inf),  # d >= mean - pot
+    ]
+    return optimize.milp(
+        np.r_[-value, np.zeros(n_rep)],
+        constraints=base + [c for name, c in named.items() if name != drop],
+        integrality=np.r_[np.full(n_var, 0 if relaxed else 1), np.zeros(n_rep)],
+        bounds=optimize.Bounds(0, np.r_[np.ones(n_var), np.full(n_rep, np.inf)]),
+        options={"time_limit": max(time_limit, 1.0), "mip_rel_gap": mip_gap},
+    )
+
+
+def _solve_from_relaxation(args: tuple, mip_gap: float) -> tuple[np.ndarray | None, float]:
+    """Solve the LP relaxation, keep the accounts it assigns whole, and solve the MILP over the
+    few it splits (their candidate pairs, against what the kept accounts leave). Returns the
+    chosen pairs (a boolean per pair of the model) and the proven gap to the relaxation's bound
+    (the optimum lies between the two), or (None, nan) when the split accounts cannot be
+    completed, or the relaxation has no solution."""
+    pot, value, model, keep, mean_pot, caps, n_acc, n_rep, limits, seconds, _ = args
+    lp = _solve(*args, relaxed=True)
+    if lp.x is None:
+        return None, float("nan")
+    x = lp.x[: len(model.pa)]
+    whole = x > 1 - 1e-6
+    split = np.ones(n_acc, dtype=bool)
+    split[model.pa[whole]] = False
+    free = split[model.pa]
+    fixed = whole & ~free
+    offset = np.bincount(model.pr[fixed], weights=pot[model.pa[fixed]], minlength=n_rep)
+    counts = np.bincount(model.pr[fixed], minlength=n_rep)
+    movable = np.bincount(model.pa[keep], minlength=n_acc) > 0  # accounts with an active owner
+    moved = int((fixed & ~keep & movable[model.pa]).sum())
+    chosen = fixed.copy()
+    if split.any():
+        accounts = np.flatnonzero(split)
+        local = np.full(n_acc, -1)
+        local[accounts] = np.arange(len(accounts))
+        sub = _Model(local[model.pa[free]], model.pr[free], model.move_limit - moved,
+                     model.deviation_cap)  # fmt: skip
+        rest = _solve(pot[accounts], value[free], sub, keep[free], mean_pot, caps - counts,
+                      len(accounts), n_rep, limits, seconds, mip_gap, offset=offset)  # fmt: skip
+        if rest.x is None:
+            return None, float("nan")
+        chosen[np.flatnonzero(free)[rest.x[: free.sum()] > 0.5]] = True
+    bound = -lp.fun
+    return chosen, (bound - value[chosen].sum()) / abs(bound) if bound else 0.0
 
 
 def _solve_group(
@@ -326,22 +465,29 @@ def _solve_group(
     time_limit: float,
     mip_gap: float,
     label: str,
-) -> np.ndarray:
+) -> tuple[np.ndarray, str]:
     """The MILP: an account may go to the reps of its pool (``rep_group == account_group``);
     each rep's potential and account count are bounded around its pool's means; one move limit
     over all accounts; with ``no_worse_balance`` the total absolute deviation of the reps'
     potential from their pool's mean (auxiliary variables d_r >= |potential_r - mean|) may not
-    exceed today's. Returns the rep of each account (in ``acc`` order)."""
+    exceed today's. Returns the rep of each account (in ``acc`` order) and how it was solved.
+
+    Scale: with more than :data:`JOINT_MODEL_VARIABLES` pairs the pools are solved one by one
+    (they share only the move limit and the balance guard): the move limit is split over the
+    pools in proportion to their accounts (largest remainders, the same total) and each pool's
+    balance may not be worse than its own today. A pool with more than
+    :data:`POOL_MODEL_VARIABLES` pairs considers, for each account, its owner, the pool's
+    :data:`CANDIDATES_BEST` best reps in the account's industry and :data:`CANDIDATES_SPREAD`
+    reps spread over the pool; should that have no solution, the candidates double, up to the
+    whole pool. ``time_limit`` is shared over the pools by their size; a solve that reaches it
+    returns its best assignment so far (the result says the gap it proved)."""
     tolerance, max_accounts = limits["balance_tolerance"], limits["max_accounts"]
     n_acc, n_rep = len(acc), len(rep_ids)
-    allowed = account_group[:, None] == rep_group[None, :]
-    pa, pr = np.nonzero(allowed)
-    n_var = len(pa)
     pot = acc["potential"].to_numpy(float)
-    value = pot[pa] * _rates_for(rates, rep_ids[pr], acc.iloc[pa]) / acc["base_rate"].to_numpy()[pa]
     owner = acc["owner_rep_id"].to_numpy()
     forced = ~np.isin(owner, rep_ids)
-    columns = np.arange(n_var)
+    rep_position = pd.Series(np.arange(n_rep), index=rep_ids)
+    owner_pos = rep_position.reindex(owner).fillna(-1).to_numpy(int)
     group_pot = pd.Series(pot).groupby(account_group).sum()
     group_acc = pd.Series(account_group).value_counts()
     group_reps = pd.Series(rep_group).value_counts()
@@ -349,62 +495,93 @@ def _solve_group(
     mean_cnt = np.array([group_acc.get(g, 0) / group_reps[g] for g in rep_group])
     caps = (np.full(n_rep, max_accounts) if max_accounts is not None
             else np.ceil((1 + tolerance) * mean_cnt))  # fmt: skip
-    keep = (rep_ids[pr] == owner[pa]) & ~forced[pa]
     limit = math.floor(limits["max_moves_pct"] * n_acc)
     today = pd.Series(pot[~forced]).groupby(owner[~forced]).sum().reindex(rep_ids, fill_value=0)
-    today_deviation = float(np.abs(today.to_numpy() - mean_pot).sum())
+    today_gap = np.abs(today.to_numpy() - mean_pot)
+    base_rate = acc["base_rate"].to_numpy()
 
-    def matrix(values, rows, cols, n_rows: int) -> sparse.csr_array:
-        return sparse.csr_array((values, (rows, cols)), shape=(n_rows, n_var + n_rep))
+    def rates_of(pa, pr):
+        return _rates_for(rates, rep_ids[pr], acc.iloc[pa])
 
-    rep_pot = matrix(pot[pa], pr, columns, n_rep)
-    deviation = matrix(np.ones(n_rep), np.arange(n_rep), n_var + np.arange(n_rep), n_rep)
-    named = {
-        "balance_tolerance": optimize.LinearConstraint(
-            rep_pot, (1 - tolerance) * mean_pot, (1 + tolerance) * mean_pot
-        ),
-        "max_accounts": optimize.LinearConstraint(
-            matrix(np.ones(n_var), pr, columns, n_rep), 0, caps
-        ),
-        "max_moves_pct": optimize.LinearConstraint(
-            matrix(np.ones(int(keep.sum())), np.zeros(int(keep.sum())), np.nonzero(keep)[0], 1),
-            int((~forced).sum()) - limit, np.inf,
-        ),
-    }  # fmt: skip
-    if limits["no_worse_balance"]:
-        named["no_worse_balance"] = optimize.LinearConstraint(
-            matrix(np.ones(n_rep), np.zeros(n_rep), n_var + np.arange(n_rep), 1),
-            0, today_deviation * (1 + 1e-9),
-        )  # fmt: skip
-    base = [
-        optimize.LinearConstraint(matrix(np.ones(n_var), pa, columns, n_acc), 1, 1),
-        optimize.LinearConstraint(rep_pot - deviation, -np.inf, mean_pot),  # d >= pot - mean
-        optimize.LinearConstraint(rep_pot + deviation, mean_pot, np.inf),  # d >= mean - pot
-    ]
-
-    def solve(parts: dict) -> optimize.OptimizeResult:
-        return optimize.milp(
-            np.r_[-value, np.zeros(n_rep)],
-            constraints=base + list(parts.values()),
-            integrality=np.r_[np.ones(n_var), np.zeros(n_rep)],
-            bounds=optimize.Bounds(0, np.r_[np.ones(n_var), np.full(n_rep, np.inf)]),
-            options={"time_limit": time_limit, "mip_rel_gap": mip_gap},
-        )
-
-    result = solve(named)
-    if result.x is None:
-        settings = ", ".join(f"{k}={v if v is not None else 'default'}" for k, v in limits.items())
-        for name in ("max_moves_pct", "balance_tolerance", "no_worse_balance", "max_accounts"):
-            if name in named and solve({k: v for k, v in named.items() if k != name}).x is not None:
-                raise InfeasibleAssignment(
-                    f"{label}: no assignment meets every constraint; relax {name} ({settings})"
+    pools = {g: np.flatnonzero(account_group == g) for g in pd.unique(account_group)}
+    pool_pairs = {g: len(idx) * int(group_reps[g]) for g, idx in pools.items()}
+    if sum(pool_pairs.values()) <= JOINT_MODEL_VARIABLES:
+        parts = {label: (np.arange(n_acc), np.arange(n_rep), limit)}
+        how = "one model for all pools"
+    else:
+        shares = {g: limits["max_moves_pct"] * len(idx) for g, idx in pools.items()}
+        budget = {g: math.floor(v) for g, v in shares.items()}
+        largest_remainders = sorted(shares, key=lambda g: budget[g] - shares[g])
+        for g in largest_remainders[: limit - sum(budget.values())]:
+            budget[g] += 1
+        parts = {f"{label}, pool {g}": (idx, np.flatnonzero(rep_group == g), budget[g])
+                 for g, idx in pools.items()}  # fmt: skip
+        how = "pool by pool (the move limit split over the pools by their accounts)"
+    total_pairs = sum(pool_pairs.values())
+    chosen_rep = np.empty(n_acc, dtype=object)
+    restricted, gaps = [], []
+    for name, (accounts, members, move_limit) in parts.items():
+        sub_pairs = sum(pool_pairs[g] for g in pd.unique(account_group[accounts]))
+        seconds = time_limit * sub_pairs / total_pairs
+        local_owner = pd.Series(np.arange(len(members)), index=members).reindex(
+            owner_pos[accounts]).fillna(-1).to_numpy(int)  # fmt: skip
+        best, spread = (CANDIDATES_BEST, CANDIDATES_SPREAD) if sub_pairs > POOL_MODEL_VARIABLES \
+            and len(parts) > 1 else (None, None)  # fmt: skip
+        while True:
+            pa, pr = _pairs(account_group[accounts], rep_group[members], local_owner,
+                            lambda a, r, acc_=accounts, mem_=members: rates_of(acc_[a], mem_[r]),
+                            best, spread)  # fmt: skip
+            model = _Model(pa, pr, move_limit, float(today_gap[members].sum())
+                           if limits["no_worse_balance"] else np.inf)  # fmt: skip
+            a_pos, r_pos = accounts[pa], members[pr]
+            value = pot[a_pos] * rates_of(a_pos, r_pos) / base_rate[a_pos]
+            keep = (r_pos == owner_pos[a_pos]) & ~forced[a_pos]
+            args = (pot[accounts], value, model, keep, mean_pot[members], caps[members],
+                    len(accounts), len(members), limits, seconds, mip_gap)  # fmt: skip
+            whole = best is None or best + spread + 1 >= len(members)
+            chosen, gap = (_solve_from_relaxation(args, mip_gap) if len(parts) > 1
+                           else (None, float("nan")))  # fmt: skip
+            if chosen is not None and gap <= mip_gap:
+                break  # within the gap of the relaxation's bound: no MILP search needed
+            result = _solve(*args)
+            if result.x is not None:
+                found = result.x[: len(pa)] > 0.5
+                if chosen is None or value[found].sum() > value[chosen].sum():
+                    chosen, gap = found, float(getattr(result, "mip_gap", np.nan))
+            if chosen is not None or result.status != 2 or whole:
+                break
+            best, spread = best * 2, spread * 2  # the candidates had no solution: widen them
+        if best is not None and not whole:
+            restricted.append(name)
+        gaps.append(gap)
+        if chosen is None:
+            settings = ", ".join(f"{k}={v if v is not None else 'default'}"
+                                 for k, v in limits.items())  # fmt: skip
+            proven = result.status == 2  # else out of time before any solution was found
+            found = "no assignment meets every constraint" if proven else (
+                f"no assignment meeting every constraint was found within {seconds:.0f} s")
+            for drop in ("max_moves_pct", "balance_tolerance", "no_worse_balance", "max_accounts"):
+                if drop in limits and (drop != "no_worse_balance" or limits[drop]) and \
+                        _solve(*args, drop=drop).x is not None:  # fmt: skip
+                    raise InfeasibleAssignment(f"{name}: {found}; relax {drop} ({settings})")
+            if not proven:
+                raise AssignmentTimeLimit(
+                    f"{name}: no assignment found within {seconds:.0f} s, nor with any one "
+                    f"constraint relaxed ({result.message}); raise time_limit ({settings})"
                 )
-        raise InfeasibleAssignment(
-            f"{label}: no assignment meets the constraints even with one of them relaxed; relax "
-            f"balance_tolerance and max_moves_pct together, or the pools ({settings})"
-        )
-    chosen = result.x[:n_var] > 0.5
-    return rep_ids[pr[chosen][np.argsort(pa[chosen])]]
+            raise InfeasibleAssignment(
+                f"{name}: no assignment meets the constraints even with one of them relaxed; "
+                f"relax balance_tolerance and max_moves_pct together, or the pools ({settings})"
+            )
+        chosen_rep[accounts[pa[chosen]]] = rep_ids[members[pr[chosen]]]
+    if len(parts) > 1 and not np.isnan(gaps).all():
+        how += (f"; each pool within {max(np.nanmax(gaps), 0):.2%} of the best assignment of the "
+                "pairs it considered (proven by its LP bound)")
+    if restricted:
+        how += (f"; in {len(restricted)} large pools each account considered its owner, the "
+                f"pool's {CANDIDATES_BEST} best reps in its industry and {CANDIDATES_SPREAD} "
+                "others spread over the pool")  # fmt: skip
+    return chosen_rep, how
 
 
 def _base_rates(rates: pd.Series, accounts: pd.DataFrame, active: np.ndarray) -> np.ndarray:
@@ -475,12 +652,14 @@ def optimize_assignment(
     )
     limits = {"max_moves_pct": max_moves_pct, "balance_tolerance": balance_tolerance,
               "max_accounts": max_accounts, "no_worse_balance": no_worse_balance}  # fmt: skip
-    acc["to_rep"] = _solve_group(
+    acc["to_rep"], how = _solve_group(
         acc, reps["rep_id"].to_numpy(), rep_group, account_group, rates, limits, time_limit,
         mip_gap, f"by {label}" if label else "all accounts",
     )  # fmt: skip
     acc["group"] = account_group
-    return _result(ds, acc, rates, reps.assign(pool=rep_group), as_of, fit, profile)
+    result = _result(ds, acc, rates, reps.assign(pool=rep_group), as_of, fit, profile)
+    result.solved = how
+    return result
 
 
 def _groups(region: pd.Series, segment: pd.Series | None, same_region: bool, by_segment: bool

@@ -17,6 +17,7 @@ from spm_lib.training import (
     skill_gaps,
     stage_outcomes,
     training_effects,
+    two_way_effect,
 )
 
 SEEDS = (42, 1, 4, 5)  # the default seed and three others (see the closing note for more)
@@ -133,6 +134,32 @@ def test_training_effects_report_not_enough_data(make_dataset):
         load_dataset(make_dataset(yaml="training_catalogue: {A: {stage: Proposal}}\n"))
     )
     assert effects["note"].str.startswith("not enough data").all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_two_way_effect_equals_the_dummy_regression(seed):
+    """The within-rep computation gives the coefficient and the clustered standard error of
+    statsmodels' converted ~ treated + C(rep) + C(quarter) on an unbalanced panel with a
+    planted effect of +0.15 (and a rep with a single entry)."""
+    import statsmodels.formula.api as smf
+
+    rng = np.random.default_rng(seed)
+    n = 900
+    rep = rng.choice([f"R{i}" for i in range(25)], n, p=np.r_[np.full(24, 0.999 / 24), 0.001])
+    rep[0] = "solo"
+    quarter = rng.integers(8084, 8096, n)  # year x 4 + quarter
+    treated = (rng.random(n) < 0.3) & (np.char.str_len(rep.astype(str)) == 2)
+    base = 0.3 + 0.02 * (quarter - 8084) / 12 + 0.1 * pd.factorize(rep)[0] / 25
+    converted = (rng.random(n) < base + 0.15 * treated).astype(float)
+    data = pd.DataFrame({"y": converted, "t": treated.astype(float), "rep": rep,
+                         "q": quarter.astype(str)})  # fmt: skip
+    full = smf.ols("y ~ t + C(rep) + C(q)", data=data).fit(
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(data["rep"])[0]}
+    )
+    effect, se = two_way_effect(converted, treated, rep, quarter)
+    assert effect == pytest.approx(full.params["t"], abs=1e-10)
+    assert se == pytest.approx(full.bse["t"], rel=1e-8)
+    assert abs(effect - 0.15) < 3 * se  # the planted effect, within its noise
 
 
 def test_training_effect_intervals_contain_the_planted_effects(default_sample):

@@ -103,6 +103,9 @@ def model(result: AssignmentResult | None, ds: Dataset) -> None:
         "bookings) correlates **{r}** with the accounts' bookings in the training year; the "
         "model explains {d} of the deviance.", r=f"{fit['correlation']:.2f}",
         d=f"{fit['deviance_explained']:.0%}")  # fmt: skip
+    if result.solved and not result.solved.startswith("one model"):
+        note(f"At this size the assignment was solved {result.solved}; each pool's share of the "
+             "move limit is its share of the accounts.")  # fmt: skip
     if not ds.has("rep_skills"):
         note("No rep_skills table: win rates come from history alone.")
         return
