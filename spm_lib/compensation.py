@@ -29,13 +29,13 @@ Definitions (plans: :mod:`spm_lib.plans`):
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
 
 from spm_lib.dataset import Dataset
+from spm_lib.dataset.derived import once_per
 from spm_lib.exceptions import DataError
 from spm_lib.metrics import at_quota
 from spm_lib.periods import Period, months_between, period_containing
@@ -80,7 +80,7 @@ def credits(ds: Dataset) -> pd.DataFrame:
     dataset: the same frame is returned each time, so do not modify it in place."""
     ds = ds.company if ds.company is not None else ds  # a split may cross audiences
     splits = ds.get("opportunity_splits")
-    return _once_per(ds.opportunities, f"credits {id(splits)}", lambda: _credits(ds))
+    return once_per(ds.opportunities, f"credits {id(splits)}", lambda: _credits(ds))
 
 
 def _credits(ds: Dataset) -> pd.DataFrame:
@@ -119,7 +119,7 @@ def _credits(ds: Dataset) -> pd.DataFrame:
 def _quota_granularity(quotas: pd.DataFrame) -> int:
     """Months each quotas row covers: the commonest gap between a rep's consecutive rows
     (1, 3 or 12), 3 when no rep has two rows."""
-    return _once_per(quotas, "granularity", lambda: _granularity(quotas))
+    return once_per(quotas, "granularity", lambda: _granularity(quotas))
 
 
 def _granularity(quotas: pd.DataFrame) -> int:
@@ -130,25 +130,9 @@ def _granularity(quotas: pd.DataFrame) -> int:
     return int(gaps.mode().iloc[0]) if len(gaps) else 3
 
 
-# (id(table), what) -> (the table, the result): derived tables computed once per table object
-# while it lives; a statement asks for one rep's quotas thousands of times, and the report asks
-# for the credits of one dataset five times. Datasets are not modified in place.
-_DERIVED: dict[tuple[int, str], tuple[weakref.ref, object]] = {}
-
-
-def _once_per(table: pd.DataFrame, what: str, compute):
-    key = (id(table), what)
-    held = _DERIVED.get(key)
-    if held is None or held[0]() is not table:
-        held = (weakref.ref(table), compute())
-        _DERIVED[key] = held
-        weakref.finalize(table, _DERIVED.pop, key, None)
-    return held[1]
-
-
 def rows_by_rep(table: pd.DataFrame) -> dict:
     """``table``'s rows grouped by rep_id, in their order (once per table object)."""
-    return _once_per(table, "by_rep", lambda: {
+    return once_per(table, "by_rep", lambda: {
         rep: rows for rep, rows in table.groupby("rep_id", sort=False)})  # fmt: skip
 
 
@@ -308,7 +292,7 @@ def ledger(
     plans = load_plans(ds, plans)
     credit = credits(ds) if credit is None else credit
     key = f"ledger {period.label} {id(credit)} {sorted(plans.items())!r}"
-    lines, quota_periods = _once_per(ds.reps, key, lambda: _ledger(ds, period, plans, credit))
+    lines, quota_periods = once_per(ds.reps, key, lambda: _ledger(ds, period, plans, credit))
     return lines.copy(), quota_periods.copy()
 
 

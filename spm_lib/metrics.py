@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from spm_lib.dataset import Dataset
+from spm_lib.dataset.derived import once_per
 from spm_lib.periods import Period
 
 GROUPS = {"rep": "rep_id", "team": "team", "region": "region", "segment": "segment"}
@@ -264,12 +265,19 @@ def activity_rates(ds: Dataset, period: Period, by: str | None = "rep") -> pd.Da
 
 def stage_outcomes(ds: Dataset) -> pd.DataFrame:
     """One row per (opportunity, open stage entered): opportunity_id, rep_id, stage, stage_rank,
-    entered_date, created_date, converted, lost, decided, won (the deal's final outcome)."""
+    entered_date, created_date, converted, lost, decided, won (the deal's final outcome).
+
+    Computed once per stage-history table (a copy is returned: callers may add columns)."""
     history = ds.get("stage_history")
     cols = ["opportunity_id", "rep_id", "stage", "stage_rank", "entered_date", "created_date",
             "converted", "lost", "decided", "won"]  # fmt: skip
     if history is None or history.empty:
         return pd.DataFrame(columns=cols)
+    key = f"stage_outcomes {id(ds.opportunities)} {ds.config.stage_names} {ds.config.open_stages}"
+    return once_per(history, key, lambda: _stage_outcomes(ds, history, cols)).copy()
+
+
+def _stage_outcomes(ds: Dataset, history: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     order = {s: i for i, s in enumerate(ds.config.stage_names)}
     open_stages = ds.config.open_stages
     opps = ds.opportunities[["opportunity_id", "rep_id", "created_date", "is_closed", "is_won"]]
@@ -277,9 +285,9 @@ def stage_outcomes(ds: Dataset) -> pd.DataFrame:
     entries = entries.sort_values("entered_date", kind="stable").drop_duplicates(
         ["opportunity_id", "stage"]
     )
-    entries["stage_rank"] = entries["stage"].map(order)
-    deepest = entries.groupby("opportunity_id")["stage_rank"].max()
-    further = entries["opportunity_id"].map(deepest) > entries["stage_rank"]
+    entries["stage_rank"] = pd.Index(list(order)).get_indexer(entries["stage"])
+    deepest = entries.groupby("opportunity_id", sort=False)["stage_rank"].transform("max")
+    further = deepest > entries["stage_rank"]
     entries["converted"] = further | entries["is_won"]
     entries["lost"] = ~entries["converted"] & entries["is_closed"]
     entries["decided"] = entries["converted"] | entries["lost"]

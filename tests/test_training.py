@@ -191,3 +191,25 @@ def test_a_rep_who_has_left_is_never_flagged(default_sample):
     others = before[before["rep_id"] != rep].set_index(["rep_id", "stage"])["benchmark"]
     again = after[after["rep_id"] != rep].set_index(["rep_id", "stage"])["benchmark"]
     assert np.allclose(others.sort_index(), again.reindex(others.index).sort_index())
+
+
+def test_the_heatmap_shows_the_reps_with_the_most_and_largest_gaps(default_sample, monkeypatch):
+    """With more reps than rows, the heatmap keeps the flagged reps first and says so."""
+    from spm_lib.pages import training_gaps as page
+
+    ds = load_dataset(default_sample)
+    gap_page = page.compute(ds, ds.period("latest"), 12, 0.9)
+    drawn, notes = [], []
+    monkeypatch.setattr(page.plots, "gap_heatmap", lambda heat, *a: drawn.append(heat))
+    monkeypatch.setattr(page.plots, "show", lambda figure: None)
+    monkeypatch.setattr(page, "note", notes.append)
+    page.heatmap(gap_page)
+    reps = gap_page.gaps["rep_id"].nunique()
+    assert len(drawn[0]) == reps and not notes  # the sample: every rep
+    monkeypatch.setattr(page, "HEATMAP_REPS", 10)
+    page.heatmap(gap_page)
+    shown = set(drawn[1].index)
+    flagged = gap_page.flagged["rep_id"].map(ds.rep_names)
+    assert len(shown) == 10
+    assert set(flagged) <= shown if flagged.nunique() <= 10 else shown <= set(flagged)
+    assert notes and f"10 reps of {reps:,}" in notes[0]

@@ -82,9 +82,18 @@ def gap_table(page: GapPage) -> None:
           labels={"raw_rate": "Raw", "shrunk_rate": "Shrunk", "p_below": "P(below)"})  # fmt: skip
 
 
+HEATMAP_REPS = 60  # rows of the heatmap; beyond, the reps with the most and largest gaps
+
+
 def heatmap(page: GapPage) -> None:
-    """Gaps by rep and stage, red where a rep converts below peers."""
+    """Gaps by rep and stage, red where a rep converts below peers (the :data:`HEATMAP_REPS`
+    reps with the most flagged and then the largest gaps, when there are more)."""
     gaps = page.gaps
+    reps = gaps["rep_id"].nunique()
+    if reps > HEATMAP_REPS:
+        order = gaps.groupby("rep_id").agg(flagged=("flagged", "sum"), gap=("gap", "max"))
+        shown = order.sort_values(["flagged", "gap"], ascending=False).index[:HEATMAP_REPS]
+        gaps = gaps[gaps["rep_id"].isin(shown)]
     heat = gaps.assign(name=gaps["rep_id"].map(page.ds.rep_names)).pivot_table(
         index="name", columns="stage", values="gap", aggfunc="first")
     heat = heat.reindex(columns=[s for s in page.ds.config.open_stages if s in heat.columns])
@@ -93,6 +102,9 @@ def heatmap(page: GapPage) -> None:
     heat = heat.rename_axis(index="Rep", columns="Stage")
     plots.show(plots.gap_heatmap(heat, "Gaps below peers (red) concentrate in a few reps and "
                                  "stages", "Benchmark - shrunk rate"))  # fmt: skip
+    if reps > HEATMAP_REPS:
+        note(f"The heatmap shows the {HEATMAP_REPS} reps of {reps:,} with the most flagged and "
+             "then the largest gaps; the table above lists every flagged gap.")  # fmt: skip
 
 
 def assignments(page: GapPage) -> None:
