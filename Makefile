@@ -31,10 +31,14 @@ $(SAMPLE)/spm.yaml: $(wildcard spm_lib/sample/*.py) | $(STAMP)
 reports: $(STAMP) $(SAMPLE)/spm.yaml
 	$(BIN)/spm run --data $(SAMPLE) --period $(PERIOD) --out $(OUT) --jobs $(JOBS)
 
+# Two pytest workers (one per core; --dist loadfile keeps a notebook's cells, and a module's
+# shared fixtures, on one worker), each with one BLAS thread so they do not oversubscribe.
+TEST_JOBS ?= 2
 ## Lint, unit tests, end-to-end tests and every notebook under nbval.
 test: $(STAMP)
 	$(BIN)/ruff check spm_lib tests benchmarks notebooks
-	$(BIN)/python -m pytest
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check spm_lib tests benchmarks notebooks

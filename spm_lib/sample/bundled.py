@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -76,8 +77,13 @@ def _format_of(path: Path) -> int | None:
 
 
 def bundled_sample() -> Path:
-    """The bundled sample dataset's folder, generated with the defaults if absent."""
+    """The bundled sample dataset's folder, generated with the defaults if absent. Processes
+    that ask at once (parallel test workers, notebooks of one run) take a lock beside it, so one
+    writes and the others wait and read the finished folder."""
     path = bundled_sample_path()
-    if not (path / "spm.yaml").exists() or _format_of(path) != SAMPLE_FORMAT:
-        write_sample(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / f".{path.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (path / "spm.yaml").exists() or _format_of(path) != SAMPLE_FORMAT:
+            write_sample(path)
     return path
