@@ -83,7 +83,14 @@ def credits(ds: Dataset) -> pd.DataFrame:
     return once_per(ds.opportunities, f"credits {id(splits)}", lambda: _credits(ds))
 
 
+CREDIT_COLUMNS = ["opportunity_id", "rep_id", "close_date", "cancelled_date", "product",
+                  "deal_amount", "share", "credit"]  # fmt: skip
+
+
 def _credits(ds: Dataset) -> pd.DataFrame:
+    """The credits (see :func:`credits`): a deal without split rows credits its whole amount to
+    its owner; a split deal's rows (by rep_id) share it by :func:`split_cents`. Rows in the
+    deals' order, each deal's reps together."""
     opps = ds.opportunities
     won = opps[opps["is_won"] & opps["close_date"].notna()]
     won = won.assign(
@@ -95,25 +102,24 @@ def _credits(ds: Dataset) -> pd.DataFrame:
         if splits is not None
         else pd.DataFrame(columns=["opportunity_id", "rep_id", "share"])
     )
-    by_deal = {k: g for k, g in split_rows.groupby("opportunity_id", sort=False)}
+    by_deal = {k: g.sort_values("rep_id") for k, g in split_rows.groupby("opportunity_id",
+                                                                           sort=False)}  # fmt: skip
+    one = Decimal(1)
     rows = []
-    for deal in won.itertuples(index=False):
-        amount = to_cents(deal.amount if pd.notna(deal.amount) else 0)  # no amount: no credit
-        group = by_deal.get(deal.opportunity_id)
-        if group is None:
-            reps, shares = [deal.rep_id], [Decimal(1)]
-        else:
-            group = group.sort_values("rep_id")
-            reps = group["rep_id"].tolist()
-            shares = [Decimal(repr(float(s))) for s in group["share"]]
-        for rep, share, credit in zip(reps, shares, split_cents(amount, shares), strict=True):
-            rows.append((deal.opportunity_id, rep, deal.close_date, deal.cancelled_date,
-                         deal.product, amount, share, credit))  # fmt: skip
-    return pd.DataFrame(
-        rows,
-        columns=["opportunity_id", "rep_id", "close_date", "cancelled_date", "product",
-                 "deal_amount", "share", "credit"],
-    )  # fmt: skip
+    for deal, owner, closed, cancelled, product, amount in zip(
+        *(won[c].tolist() for c in ("opportunity_id", "rep_id", "close_date", "cancelled_date",
+                                    "product", "amount")), strict=True,
+    ):  # fmt: skip
+        cents = to_cents(amount if pd.notna(amount) else 0)  # no amount: no credit
+        group = by_deal.get(deal)
+        if group is None:  # the whole amount to the owner
+            rows.append((deal, owner, closed, cancelled, product, cents, one, cents))
+            continue
+        shares = [Decimal(repr(float(s))) for s in group["share"]]
+        for rep, share, credit in zip(group["rep_id"].tolist(), shares,
+                                      split_cents(cents, shares), strict=True):  # fmt: skip
+            rows.append((deal, rep, closed, cancelled, product, cents, share, credit))
+    return pd.DataFrame(rows, columns=CREDIT_COLUMNS)
 
 
 def _quota_granularity(quotas: pd.DataFrame) -> int:
