@@ -620,9 +620,12 @@ def optimize_assignment(
     mip_gap: float = 0.01,
 ) -> AssignmentResult:
     """The expected-revenue-maximising assignment under the constraints of the module docstring,
-    to within ``mip_gap`` (relative) of the optimum.
+    to within ``mip_gap`` (relative) of the optimum; ``time_limit`` seconds of solving in all.
+    Large datasets are solved pool by pool, on candidate reps (:func:`_solve_group` says how;
+    ``result.solved`` says what was done).
 
-    Raises :class:`InfeasibleAssignment` naming the constraint to relax.
+    Raises :class:`InfeasibleAssignment` naming the constraint to relax, or
+    :class:`AssignmentTimeLimit` when the solver found no assignment in the time.
     """
     potential = account_potential(ds, as_of)
     fit = potential.attrs["fit"]
