@@ -113,8 +113,18 @@ def hierarchy_bookings(
         rep: (bottom_name(r, t) if has_team else r)
         for rep, r, t in zip(reps.index, all_region, all_team, strict=True)
     }
-    out.attrs["rep_bottom"] = {k: v for k, v in rep_bottom.items() if v in bottom}
+    out.attrs["rep_bottom"] = SharedMapping({k: v for k, v in rep_bottom.items() if v in bottom})
     return out, nodes, parents
+
+
+class SharedMapping(dict):
+    """A dict that a deep copy returns as itself. pandas deep-copies a frame's ``attrs`` on
+    every operation, and the history table's rep -> series map (one entry a rep) was copied
+    for each series of each run: 42 s of the forecast at 1M opportunities. It is not modified
+    after it is made."""
+
+    def __deepcopy__(self, memo: dict) -> SharedMapping:
+        return self
 
 
 def capacity(

@@ -82,3 +82,13 @@ def test_earlier_runs_see_no_future(default_sample):
     for a, b in zip(plain[:-1], spike[:-1], strict=True):
         pd.testing.assert_frame_equal(a.monthly, b.monthly)
     assert not plain[-1].monthly["mean"].equals(spike[-1].monthly["mean"])
+
+
+def test_the_rep_map_rides_along_the_history_table_without_being_copied(default_sample):
+    """pandas deep-copies ``attrs`` on every operation; the rep -> series map (an entry a rep)
+    is shared instead, and still equal to a plain dict of the same entries."""
+    table, _nodes, _parents = hierarchy_bookings(load_dataset(default_sample))
+    shared = table.attrs["rep_bottom"]
+    assert table["Company"].attrs["rep_bottom"] is shared
+    assert table.iloc[:5].attrs["rep_bottom"] is shared
+    assert dict(shared) == shared and len(shared) > 0
