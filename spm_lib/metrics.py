@@ -278,14 +278,13 @@ def stage_outcomes(ds: Dataset) -> pd.DataFrame:
 
 
 def _stage_outcomes(ds: Dataset, history: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    order = {s: i for i, s in enumerate(ds.config.stage_names)}
     open_stages = ds.config.open_stages
     opps = ds.opportunities[["opportunity_id", "rep_id", "created_date", "is_closed", "is_won"]]
     entries = history[history["stage"].isin(open_stages)].merge(opps, on="opportunity_id")
     entries = entries.sort_values("entered_date", kind="stable").drop_duplicates(
         ["opportunity_id", "stage"]
     )
-    entries["stage_rank"] = pd.Index(list(order)).get_indexer(entries["stage"])
+    entries["stage_rank"] = pd.Index(ds.config.stage_names).get_indexer(entries["stage"])
     deepest = entries.groupby("opportunity_id", sort=False)["stage_rank"].transform("max")
     further = deepest > entries["stage_rank"]
     entries["converted"] = further | entries["is_won"]

@@ -333,10 +333,10 @@ class _Model:
     deviation_cap: float  # sum over reps of |potential - pool mean| allowed (inf without guard)
 
 
-def _pairs(account_group, rep_group, owner_pos, rates_of, best: int | None, spread: int | None):
+def _pairs(account_group, rep_group, owner_pos, grid, best: int | None, spread: int | None):
     """(pa, pr): every rep of the account's pool, or with ``best``/``spread`` the account's
-    candidates: today's owner, the pool's ``best`` reps by win rate for the account (``rates_of``
-    gives them for account and rep positions) and ``spread`` reps chosen evenly over the pool
+    candidates: today's owner, the pool's ``best`` reps by win rate for the account (``grid``:
+    accounts x reps, from :func:`_rate_grid`) and ``spread`` reps chosen evenly over the pool
     (account i of a pool gets reps i x spread ... i x spread + spread - 1, modulo the pool)."""
     pa_parts, pr_parts = [], []
     rep_positions = pd.Series(np.arange(len(rep_group))).groupby(rep_group).indices
@@ -347,8 +347,7 @@ def _pairs(account_group, rep_group, owner_pos, rates_of, best: int | None, spre
             pa_parts.append(np.repeat(accounts, len(members)))
             pr_parts.append(np.tile(members, len(accounts)))
             continue
-        grid = rates_of(np.repeat(accounts, len(members)), np.tile(members, len(accounts)))
-        order = np.argsort(-grid.reshape(len(accounts), len(members)), axis=1, kind="stable")
+        order = np.argsort(-grid[np.ix_(accounts, members)], axis=1, kind="stable")
         top = members[order[:, :best]]
         turn = np.arange(len(accounts))[:, None] * spread + np.arange(spread)
         even = members[turn % len(members)]
@@ -374,8 +373,8 @@ def _solve(
     ``offset`` is potential each rep already holds from accounts fixed outside the model (its
     ``caps`` and ``move_limit`` are then what is left)."""
     pa, pr = model.pa, model.pr
-    if offset is not None:
-        mean_pot = mean_pot - offset  # rows below compare the model's part with what is left
+    held = offset if offset is not None else 0.0
+    left = mean_pot - held  # the mean less what fixed accounts already give each rep
     n_var = len(pa)
     columns = np.arange(n_var)
     tolerance = limits["balance_tolerance"]
@@ -383,14 +382,12 @@ def _solve(
     def matrix(values, rows, cols, n_rows: int) -> sparse.csr_array:
         return sparse.csr_array((values, (rows, cols)), shape=(n_rows, n_var + n_rep))
 
-    shift = offset if offset is not None else 0.0
     rep_pot = matrix(pot[pa], pr, columns, n_rep)
     deviation = matrix(np.ones(n_rep), np.arange(n_rep), n_var + np.arange(n_rep), n_rep)
     n_kept = int(keep.sum())
     named = {
         "balance_tolerance": optimize.LinearConstraint(
-            rep_pot, (1 - tolerance) * (mean_pot + shift) - shift,
-            (1 + tolerance) * (mean_pot + shift) - shift,
+            rep_pot, (1 - tolerance) * mean_pot - held, (1 + tolerance) * mean_pot - held
         ),
         "max_accounts": optimize.LinearConstraint(
             matrix(np.ones(n_var), pr, columns, n_rep), 0, caps
@@ -407,8 +404,8 @@ def _solve(
         )  # fmt: skip
     base = [
         optimize.LinearConstraint(matrix(np.ones(n_var), pa, columns, n_acc), 1, 1),
-        optimize.LinearConstraint(rep_pot - deviation, -np.inf, mean_pot),  # d >= pot - mean
-        optimize.LinearConstraint(rep_pot + deviation, mean_pot, np.inf),  # d >= mean - pot
+        optimize.LinearConstraint(rep_pot - deviation, -np.inf, left),  # d >= pot - mean
+        optimize.LinearConstraint(rep_pot + deviation, left, np.inf),  # d >= mean - pot
     ]
     return optimize.milp(
         np.r_[-value, np.zeros(n_rep)],
@@ -419,13 +416,13 @@ def _solve(
     )
 
 
-def _solve_from_relaxation(args: tuple, mip_gap: float) -> tuple[np.ndarray | None, float]:
+def _solve_from_relaxation(args: tuple) -> tuple[np.ndarray | None, float]:
     """Solve the LP relaxation, keep the accounts it assigns whole, and solve the MILP over the
     few it splits (their candidate pairs, against what the kept accounts leave). Returns the
     chosen pairs (a boolean per pair of the model) and the proven gap to the relaxation's bound
     (the optimum lies between the two), or (None, nan) when the split accounts cannot be
     completed, or the relaxation has no solution."""
-    pot, value, model, keep, mean_pot, caps, n_acc, n_rep, limits, seconds, _ = args
+    pot, value, model, keep, mean_pot, caps, n_acc, n_rep, limits, seconds, mip_gap = args
     lp = _solve(*args, relaxed=True)
     if lp.x is None:
         return None, float("nan")
@@ -500,9 +497,6 @@ def _solve_group(
     today_gap = np.abs(today.to_numpy() - mean_pot)
     base_rate = acc["base_rate"].to_numpy()
 
-    def rates_of(pa, pr):
-        return _rates_for(rates, rep_ids[pr], acc.iloc[pa])
-
     pools = {g: np.flatnonzero(account_group == g) for g in pd.unique(account_group)}
     pool_pairs = {g: len(idx) * int(group_reps[g]) for g, idx in pools.items()}
     if sum(pool_pairs.values()) <= JOINT_MODEL_VARIABLES:
@@ -527,19 +521,19 @@ def _solve_group(
             owner_pos[accounts]).fillna(-1).to_numpy(int)  # fmt: skip
         best, spread = (CANDIDATES_BEST, CANDIDATES_SPREAD) if sub_pairs > POOL_MODEL_VARIABLES \
             and len(parts) > 1 else (None, None)  # fmt: skip
+        grid = _rate_grid(rates, rep_ids[members], acc.iloc[accounts])
         while True:
-            pa, pr = _pairs(account_group[accounts], rep_group[members], local_owner,
-                            lambda a, r, acc_=accounts, mem_=members: rates_of(acc_[a], mem_[r]),
-                            best, spread)  # fmt: skip
+            pa, pr = _pairs(account_group[accounts], rep_group[members], local_owner, grid, best,
+                            spread)  # fmt: skip
             model = _Model(pa, pr, move_limit, float(today_gap[members].sum())
                            if limits["no_worse_balance"] else np.inf)  # fmt: skip
             a_pos, r_pos = accounts[pa], members[pr]
-            value = pot[a_pos] * rates_of(a_pos, r_pos) / base_rate[a_pos]
+            value = pot[a_pos] * grid[pa, pr] / base_rate[a_pos]
             keep = (r_pos == owner_pos[a_pos]) & ~forced[a_pos]
             args = (pot[accounts], value, model, keep, mean_pot[members], caps[members],
                     len(accounts), len(members), limits, seconds, mip_gap)  # fmt: skip
             whole = best is None or best + spread + 1 >= len(members)
-            chosen, gap = (_solve_from_relaxation(args, mip_gap) if len(parts) > 1
+            chosen, gap = (_solve_from_relaxation(args) if len(parts) > 1
                            else (None, float("nan")))  # fmt: skip
             if chosen is not None and gap <= mip_gap:
                 break  # within the gap of the relaxation's bound: no MILP search needed
@@ -558,12 +552,12 @@ def _solve_group(
             settings = ", ".join(f"{k}={v if v is not None else 'default'}"
                                  for k, v in limits.items())  # fmt: skip
             proven = result.status == 2  # else out of time before any solution was found
-            found = "no assignment meets every constraint" if proven else (
+            what = "no assignment meets every constraint" if proven else (
                 f"no assignment meeting every constraint was found within {seconds:.0f} s")
             for drop in ("max_moves_pct", "balance_tolerance", "no_worse_balance", "max_accounts"):
-                if drop in limits and (drop != "no_worse_balance" or limits[drop]) and \
+                if (drop != "no_worse_balance" or limits[drop]) and \
                         _solve(*args, drop=drop).x is not None:  # fmt: skip
-                    raise InfeasibleAssignment(f"{name}: {found}; relax {drop} ({settings})")
+                    raise InfeasibleAssignment(f"{name}: {what}; relax {drop} ({settings})")
             if not proven:
                 raise AssignmentTimeLimit(
                     f"{name}: no assignment found within {seconds:.0f} s, nor with any one "
@@ -593,6 +587,18 @@ def _base_rates(rates: pd.Series, accounts: pd.DataFrame, active: np.ndarray) ->
     fallback = float(np.nanmean(rates.to_numpy())) if len(rates) else 1.0
     base = np.where(np.isin(owner, active) & (own > 0), own, fallback)
     return np.where(base > 0, base, 1.0)
+
+
+def _rate_grid(rates: pd.Series, rep_ids: np.ndarray, accounts: pd.DataFrame) -> np.ndarray:
+    """accounts x reps: :func:`_rates_for` of every rep for every account, looked up once per
+    distinct (industry, segment) of the accounts rather than once per pair."""
+    cell = accounts["industry"].fillna("(unknown)").astype(str) + "\x1f" + accounts[
+        "segment"].astype(str)  # fmt: skip
+    codes, distinct = pd.factorize(cell.to_numpy())
+    first = np.unique(codes, return_index=True)[1]  # an account of each cell, in code order
+    cells = accounts.iloc[np.repeat(first, len(rep_ids))]
+    by_cell = _rates_for(rates, np.tile(rep_ids, len(distinct)), cells)
+    return by_cell.reshape(len(distinct), len(rep_ids))[codes]
 
 
 def _rates_for(rates: pd.Series, rep_ids: np.ndarray, accounts: pd.DataFrame) -> np.ndarray:
