@@ -142,34 +142,54 @@ def rows_by_rep(table: pd.DataFrame) -> dict:
         rep: rows for rep, rows in table.groupby("rep_id", sort=False)})  # fmt: skip
 
 
+def _month_number(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _quota_rows(quotas: pd.DataFrame) -> dict[str, list[tuple[int, float]]]:
+    """Each rep's quotas rows as (month number of period_start, amount), in the table's
+    order (once per table object)."""
+
+    def build() -> dict[str, list[tuple[int, float]]]:
+        start = quotas["period_start"]
+        months = (start.dt.year * 12 + start.dt.month - 1).tolist()
+        out: dict[str, list[tuple[int, float]]] = {}
+        for rep, month, amount in zip(quotas["rep_id"].tolist(), months,
+                                      quotas["amount"].tolist(), strict=True):  # fmt: skip
+            out.setdefault(rep, []).append((month, amount))
+        return out
+
+    return once_per(quotas, "quota rows", build)
+
+
 def quota_for(
     ds: Dataset, plan: Plan, rep_id: str, period: Period, span: int | None = None
 ) -> Decimal | None:
     """The rep's quota for a quota period of the plan (see the module docstring); None when the
     plan reads the quotas table and the dataset has none. ``span``: months a quotas row covers
     (default: read from the table)."""
-    months = pd.period_range(period.start, period.end, freq="M")
+    first_month = _month_number(period.start)
+    n_months = _month_number(period.end) - first_month + 1
     if plan.quota_amount is not None:
-        monthly = np.full(len(months), float(plan.quota_amount) / len(months))
+        monthly = np.full(n_months, float(plan.quota_amount) / n_months)
     else:
         quotas = ds.get("quotas")
         if quotas is None:
             return None
         span = span or _quota_granularity(quotas)
-        mine = rows_by_rep(quotas).get(rep_id, quotas.iloc[0:0])
-        start_month = mine["period_start"].dt.to_period("M")
-        monthly = np.zeros(len(months))
-        for first, amount in zip(start_month, mine["amount"], strict=True):
+        monthly = np.zeros(n_months)
+        for start, amount in _quota_rows(quotas).get(rep_id, ()):
             for k in range(span):
-                month = first + k
-                if months[0] <= month <= months[-1]:
-                    monthly[(month - months[0]).n] += amount / span
+                i = start + k - first_month
+                if 0 <= i < n_months:
+                    monthly[i] += amount / span
     if plan.ramp:
         rows = rows_by_rep(ds.reps).get(rep_id)
         hire = rows["hire_date"].iloc[0] if rows is not None else None
         if hire is not None and not pd.isna(hire):
-            for i, month in enumerate(months):
-                tenure = months_between(hire.date(), month.to_timestamp().date())
+            for i in range(n_months):
+                year, month = divmod(first_month + i, 12)
+                tenure = months_between(hire.date(), dt.date(year, month + 1, 1))
                 if 0 <= tenure < len(plan.ramp):
                     monthly[i] *= float(plan.ramp[tenure])
                 elif tenure < 0:
@@ -186,11 +206,12 @@ def load_plans(ds: Dataset, plans: dict[str, Plan] | dict | None = None) -> dict
     return parse_plans(plans or {})
 
 
-def _events(plan: Plan, rows: pd.DataFrame, qp: Period) -> list[tuple]:
+def _events(plan: Plan, rows: list, qp: Period) -> list[tuple]:
     """A rep's credit events in a quota period in date order: bookings, and cancellations as
-    negative credits when the plan's clawback reduces attainment."""
+    negative credits when the plan's clawback reduces attainment; ``rows``: credit records
+    (:func:`_credit_records`)."""
     events = []
-    for r in rows.itertuples(index=False):
+    for r in rows:
         if qp.contains(r.close_date):
             events.append((r.close_date.date(), 0, r, r.credit))
         if (plan.clawback_reduces_attainment and _clawed(plan, r)
@@ -207,9 +228,10 @@ def _clawed(plan: Plan, row) -> bool:
 
 
 def _quota_period_lines(
-    ds: Dataset, plan: Plan, rep_id: str, qp: Period, rows: pd.DataFrame, span: int | None
+    ds: Dataset, plan: Plan, rep_id: str, qp: Period, rows: list, span: int | None
 ) -> tuple[list[dict], Decimal | None]:
-    """Commission and SPIF lines of one rep in one quota period, and the period's quota."""
+    """Commission and SPIF lines of one rep in one quota period, and the period's quota;
+    ``rows``: the rep's credit records closed or cancelled in the quota period."""
     quota = quota_for(ds, plan, rep_id, qp, span)
     if (quota is None or quota <= 0) and plan.no_quota == "error":
         raise DataError(
@@ -302,29 +324,50 @@ def ledger(
     return lines.copy(), quota_periods.copy()
 
 
+def _credit_records(credit: pd.DataFrame) -> dict[str, list]:
+    """The credit rows by rep_id, in the table's order, as records (named tuples of the
+    columns plus ``close_day`` and ``cancelled_day``, dates or None); once per credit table,
+    so the ledgers of several periods share them."""
+
+    def build() -> dict[str, list]:
+        def days(column: str) -> list:
+            values = credit[column]
+            return [d if pd.notna(d) else None for d in values.dt.date] if len(values) else []
+
+        table = credit.assign(close_day=days("close_date"), cancelled_day=days("cancelled_date"))
+        out: dict[str, list] = {}
+        for r in table.itertuples(index=False):
+            out.setdefault(r.rep_id, []).append(r)
+        return out
+
+    return once_per(credit, "records by rep", build)
+
+
+def _in_quota_period(qp: Period, r) -> bool:
+    """Whether a credit record closes or is cancelled in the quota period."""
+    return qp.start <= r.close_day <= qp.end or (
+        r.cancelled_day is not None and qp.start <= r.cancelled_day <= qp.end
+    )
+
+
 def _ledger(ds: Dataset, period: Period, plans: dict[str, Plan], credit: pd.DataFrame):
     assigned = assign_plans(ds.reps, plans) if plans else pd.Series(dtype=object)
-    credit = credit.copy()
-    credit["plan"] = credit["rep_id"].map(assigned)
-    credit = credit[credit["plan"].notna()]
     quotas = ds.get("quotas")
     span = _quota_granularity(quotas) if quotas is not None and len(quotas) else None
     lines: list[dict] = []
     periods_rows: list[dict] = []
     ledgers: dict[tuple, tuple[list[dict], Decimal | None]] = {}
-    by_rep = {rep: rows for rep, rows in credit.groupby("rep_id", sort=False)}
-    none = credit.iloc[0:0]
+    records = _credit_records(credit)  # a rep's rows all fall under the rep's one plan
 
     def quota_period_lines(plan: Plan, rep: str, qp: Period) -> list[dict]:
         key = (rep, plan.name, qp.label)
         if key not in ledgers:
-            rows = by_rep.get(rep, none)
-            rows = rows[rows["plan"] == plan.name]
-            rows = rows[qp.mask(rows["close_date"]) | qp.mask(rows["cancelled_date"])]
+            rows = [r for r in records.get(rep, ()) if _in_quota_period(qp, r)]
             ledgers[key] = _quota_period_lines(ds, plan, rep, qp, rows, span)
         return ledgers[key][0]
 
-    reps_in_scope = _reps_in(ds, period, credit)
+    with_plan = credit[credit["rep_id"].map(assigned).notna().to_numpy(bool)]
+    reps_in_scope = _reps_in(ds, period, with_plan)
     for rep in reps_in_scope:
         name = assigned.get(rep)
         if not isinstance(name, str):
@@ -356,7 +399,7 @@ def _ledger(ds: Dataset, period: Period, plans: dict[str, Plan], credit: pd.Data
                                  "quota": quota, "credit_to_date": credit_to,
                                  "earned_before": earned_before, "earned_to_date": earned_to,
                                  "cap": cap})  # fmt: skip
-        lines += _clawbacks(ds, plan, rep, period, by_rep.get(rep, none), quota_period_lines,
+        lines += _clawbacks(ds, plan, rep, period, records.get(rep, ()), quota_period_lines,
                             ledgers)  # fmt: skip
     lines += _after_departure(ds, period, plans, lines)
     frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
@@ -393,14 +436,15 @@ def _quota_periods(plan: Plan, period: Period, fsm: int) -> list[Period]:
     return out
 
 
-def _clawbacks(ds, plan, rep, period, credit, quota_period_lines, ledgers) -> list[dict]:
+def _clawbacks(ds, plan, rep, period, records, quota_period_lines, ledgers) -> list[dict]:
     """Clawback lines for the rep's deals cancelled in the period (attainment unchanged);
-    ``credit``: the credit rows (the rep's, or more)."""
+    ``records``: the rep's credit records (:func:`_credit_records`)."""
     if plan.clawback_days is None or plan.clawback_reduces_attainment:
         return []
-    rows = credit[(credit["rep_id"] == rep) & period.mask(credit["cancelled_date"])]
     out = []
-    for r in rows.itertuples(index=False):
+    for r in records:
+        if r.cancelled_day is None or not period.start <= r.cancelled_day <= period.end:
+            continue
         if not _clawed(plan, r):
             continue
         qp = period_containing(r.close_date.date(), plan.quota_period,
@@ -461,42 +505,44 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
     reps = ds.reps.set_index("rep_id")
     scope = _reps_in(ds, period, credit)
     n_tiers = max((len(p.tiers) for p in plans.values()), default=0)
-    lines_by = {rep: rows for rep, rows in lines.groupby("rep_id", sort=False)}
-    booked_by = {rep: rows["credit"] for rep, rows in in_period.groupby("rep_id", sort=False)}
-    periods_by = {rep: rows for rep, rows in quota_periods.groupby("rep_id", sort=False)}
+    sums = _line_sums(lines)
+    booked_by: dict[str, Decimal] = {}
+    for rep, value in zip(in_period["rep_id"].tolist(), in_period["credit"].tolist(),
+                          strict=True):  # fmt: skip
+        booked_by[rep] = booked_by.get(rep, ZERO) + value
+    quota_by: dict[str, list] = {}
+    columns = ("rep_id", "quota", "credit_to_date")
+    for rep, quota, to_date in zip(*(quota_periods[c].tolist() for c in columns), strict=True):
+        quota_by.setdefault(rep, []).append((quota, to_date))
     rows = []
     for rep in scope:
-        mine = lines_by.get(rep, lines.iloc[0:0])
+        mine = sums.get(rep, {})
         plan_name = assigned.get(rep)
         plan = plans.get(plan_name) if isinstance(plan_name, str) else None
-        booked = sum(booked_by.get(rep, ()), ZERO)
+        booked = booked_by.get(rep, ZERO)
         if plan is not None and plan.clawback_reduces_attainment:
-            cancels = mine[(mine["kind"] == "commission") & mine["note"].str.startswith("cancel")]
-            booked += sum(cancels["credit"], ZERO)
-        qps = periods_by.get(rep, quota_periods.iloc[0:0])
-        quotas = [q for q in qps["quota"] if q is not None]
+            booked += mine.get("cancelled credit", ZERO)
+        qps = quota_by.get(rep, [])
+        quotas = [q for q, _ in qps if q is not None]
         quota = sum(quotas, ZERO) if quotas else None
-        credit_to = sum(qps["credit_to_date"], ZERO)
+        credit_to = sum((c for _, c in qps), ZERO)
         row = {
             "rep_id": rep, "name": reps["name"].get(rep), "team": reps["team"].get(rep),
             "region": reps["region"].get(rep), "plan": plan_name if plan else "(none)",
             "credited_bookings": booked, "quota": quota,
             "attainment": float(credit_to / quota) if quota else float("nan"),
         }  # fmt: skip
-        commission = mine[mine["kind"] == "commission"]
         for i in range(n_tiers):
             label = plan.tiers[i].label if plan is not None and i < len(plan.tiers) else None
-            row[f"tier_{i + 1}"] = sum(commission.loc[commission["tier"] == label, "amount"], ZERO)
-        row["base_rate_no_quota"] = sum(
-            commission.loc[commission["tier"] == NO_QUOTA_TIER, "amount"], ZERO
-        )
-        row["commission"] = sum(commission["amount"], ZERO)
+            row[f"tier_{i + 1}"] = mine.get(("tier", label), ZERO)
+        row["base_rate_no_quota"] = mine.get(("tier", NO_QUOTA_TIER), ZERO)
+        row["commission"] = mine.get("commission", ZERO)
         kinds = (("spif", "spifs"), ("clawback", "clawbacks"), ("cap", "cap_adjustment"),
                  ("departure", "after_departure"))  # fmt: skip
         for kind, column in kinds:
-            row[column] = sum(mine.loc[mine["kind"] == kind, "amount"], ZERO)
-        row["payout"] = sum(mine["amount"], ZERO)
-        row["note"] = _note(plan, quota, commission)
+            row[column] = mine.get(kind, ZERO)
+        row["payout"] = mine.get("payout", ZERO)
+        row["note"] = _note(plan, quota, ("tier", NO_QUOTA_TIER) in mine)
         rows.append(row)
     out = pd.DataFrame(rows)
     if len(out):
@@ -515,10 +561,29 @@ def statement_lines(
     return ledger(dataset, period, plans)[0]
 
 
-def _note(plan: Plan | None, quota: Decimal | None, commission: pd.DataFrame) -> str:
+def _line_sums(lines: pd.DataFrame) -> dict[str, dict]:
+    """Per rep, the sums of the ledger's lines a statement shows, in one pass: ``payout``
+    (every line), ``commission``, (``"tier"``, label) (commission by tier), each other kind,
+    and ``cancelled credit`` (the negative credits of cancellations run through the tiers).
+    Decimal sums are exact, so they do not depend on the order of the lines."""
+    sums: dict[str, dict] = {}
+    columns = ("rep_id", "kind", "tier", "amount", "credit", "note")
+    for rep, kind, tier, amount, credit, note in zip(*(lines[c].tolist() for c in columns),
+                                                     strict=True):  # fmt: skip
+        mine = sums.setdefault(rep, {})
+        mine["payout"] = mine.get("payout", ZERO) + amount
+        keys = [kind] if kind != "commission" else ["commission", ("tier", tier)]
+        for key in keys:
+            mine[key] = mine.get(key, ZERO) + amount
+        if kind == "commission" and note.startswith("cancel"):
+            mine["cancelled credit"] = mine.get("cancelled credit", ZERO) + credit
+    return sums
+
+
+def _note(plan: Plan | None, quota: Decimal | None, no_quota_lines: bool) -> str:
     if plan is None:
         return "no plan applies to this rep"
-    if (commission["tier"] == NO_QUOTA_TIER).any() or not quota:
+    if no_quota_lines or not quota:
         return "no quota: paid at the base rate"
     return ""
 

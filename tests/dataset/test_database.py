@@ -19,6 +19,22 @@ def _frames(folder):
     return {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False) for p in folder.glob("*.csv")}
 
 
+def _copy(table, conn, keys, data_iter) -> int:
+    """pandas ``to_sql`` method: the rows through PostgreSQL's COPY (pg8000's ``stream``),
+    50x faster than INSERTs of many rows."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    rows = list(data_iter)
+    csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows(rows)  # "" stays "", not NULL
+    buffer.seek(0)
+    columns = ", ".join(f'"{k}"' for k in keys)
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.execute(f'COPY "{table.name}" ({columns}) FROM STDIN WITH (FORMAT csv)', stream=buffer)
+    return len(rows)
+
+
 def _same(a, b):
     assert a.rows_read == b.rows_read
     for name in a.tables:
@@ -88,8 +104,7 @@ def test_postgresql_server(postgres_url, small_sample, tmp_path, monkeypatch):
     engine = sa.create_engine(_kind(_expand(postgres_url))[1])
     with engine.begin() as con:
         for name, frame in _frames(small_sample).items():
-            frame.to_sql(name, con, index=False, if_exists="replace", method="multi",
-                         chunksize=2000)  # fmt: skip
+            frame.to_sql(name, con, index=False, if_exists="replace", method=_copy)
     config = tmp_path / "spm.yaml"
     shutil.copy(small_sample / "spm.yaml", config)
     ds = load_dataset(postgres_url, config=config)
