@@ -102,8 +102,13 @@ def _credits(ds: Dataset) -> pd.DataFrame:
         if splits is not None
         else pd.DataFrame(columns=["opportunity_id", "rep_id", "share"])
     )
-    by_deal = {k: g.sort_values("rep_id") for k, g in split_rows.groupby("opportunity_id",
-                                                                           sort=False)}  # fmt: skip
+    by_deal: dict[str, tuple[list, list]] = {}  # deal -> its split rows' (rep_ids, shares)
+    ordered = split_rows.sort_values(["opportunity_id", "rep_id"], kind="stable")
+    columns = ("opportunity_id", "rep_id", "share")
+    for deal, rep, share in zip(*(ordered[c].tolist() for c in columns), strict=True):
+        reps, shares = by_deal.setdefault(deal, ([], []))
+        reps.append(rep)
+        shares.append(share)
     one = Decimal(1)
     rows = []
     for deal, owner, closed, cancelled, product, amount in zip(
@@ -115,9 +120,10 @@ def _credits(ds: Dataset) -> pd.DataFrame:
         if group is None:  # the whole amount to the owner
             rows.append((deal, owner, closed, cancelled, product, cents, one, cents))
             continue
-        shares = [Decimal(repr(float(s))) for s in group["share"]]
-        for rep, share, credit in zip(group["rep_id"].tolist(), shares,
-                                      split_cents(cents, shares), strict=True):  # fmt: skip
+        reps, raw = group
+        shares = [Decimal(repr(float(s))) for s in raw]
+        for rep, share, credit in zip(reps, shares, split_cents(cents, shares),
+                                      strict=True):  # fmt: skip
             rows.append((deal, rep, closed, cancelled, product, cents, share, credit))
     return pd.DataFrame(rows, columns=CREDIT_COLUMNS)
 

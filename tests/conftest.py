@@ -3,6 +3,9 @@ folders, and ``spm`` (the command line, as a user runs it)."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -86,16 +89,35 @@ def make_dataset(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+def shared_folder(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]
+) -> Path:
+    """The folder ``name``, built by ``build(folder)`` once for the whole test session: the
+    first pytest-xdist worker to ask builds it while the others wait on a lock file, then all
+    read the same folder (the session's shared temporary folder). Read it, never modify it."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / f"{name}.done").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            build(folder)
+            (root / f"{name}.done").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small generated sample (24 reps, 2 years), shared by the tests of a session."""
-    return write_sample(tmp_path_factory.mktemp("sample") / "small", seed=7, reps=24, years=2)
+    return shared_folder(tmp_path_factory, "small-sample",
+                         lambda folder: write_sample(folder, seed=7, reps=24, years=2))  # fmt: skip
 
 
 @pytest.fixture(scope="session")
 def default_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample with default sizes (60 reps, 4 years), as `make reports` uses it."""
-    return write_sample(tmp_path_factory.mktemp("sample") / "default")
+    return shared_folder(tmp_path_factory, "default-sample", write_sample)
 
 
 @pytest.fixture(scope="session")

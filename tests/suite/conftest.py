@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -10,15 +11,28 @@ import pytest
 from spm_lib.report import read_tables
 from spm_lib.suite.cli import main
 from tests.conftest import MAVEN_RAW as RAW
-from tests.conftest import spm
+from tests.conftest import shared_folder, spm
 
 # tiny notebooks the runner tests execute through `spm run`; not notebooks to check under nbval
 collect_ignore_glob = ["fixture_notebooks/*"]
 
 
-def _run(data, out) -> dict:
-    result = spm("run", "--data", str(data), "--out", str(out), "--jobs", "2", "--quiet")
-    assert result.returncode == 0, result.stdout + result.stderr
+def rendered(tmp_path_factory, name: str, data: Path) -> tuple[Path, dict]:
+    """The whole suite run once a session on ``data`` into the shared folder ``name``
+    (:func:`tests.conftest.shared_folder`): (the output folder, the run's returncode, stdout
+    and stderr)."""
+
+    def build(out: Path) -> None:
+        result = spm("run", "--data", str(data), "--out", str(out), "--jobs", "2", "--quiet")
+        (out / "result.json").write_text(json.dumps({
+            "returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}))
+
+    out = shared_folder(tmp_path_factory, name, build)
+    return out, json.loads((out / "result.json").read_text())
+
+
+def _run(out: Path, result: dict) -> dict:
+    assert result["returncode"] == 0, result["stdout"] + result["stderr"]
     folder = next(p for p in out.iterdir() if (p / "manifest.json").exists())
     manifest = json.loads((folder / "manifest.json").read_text())
     entries = {n["name"]: n for n in manifest["notebooks"]}
@@ -35,13 +49,20 @@ def _run(data, out) -> dict:
 
 @pytest.fixture(scope="session")
 def sample_run(default_sample, tmp_path_factory):
-    return _run(default_sample, tmp_path_factory.mktemp("consistency-sample"))
+    """The suite on the default sample, as `make reports` renders it (once a session)."""
+    return _run(*rendered(tmp_path_factory, "sample-run", default_sample))
 
 
 @pytest.fixture(scope="session")
-def maven_run(tmp_path_factory):
-    data = tmp_path_factory.mktemp("maven") / "maven"
-    assert main(["import", "--from", "maven", "--out", str(data), str(RAW)]) == 0
-    return _run(data, tmp_path_factory.mktemp("consistency-maven"))
+def maven_data(tmp_path_factory) -> Path:
+    """The Maven export imported (once a session)."""
+
+    def build(data: Path) -> None:
+        assert main(["import", "--from", "maven", "--out", str(data), str(RAW)]) == 0
+
+    return shared_folder(tmp_path_factory, "maven", build)
 
 
+@pytest.fixture(scope="session")
+def maven_run(maven_data, tmp_path_factory):
+    return _run(*rendered(tmp_path_factory, "maven-run", maven_data))

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from spm_lib import leads, load_dataset
 from spm_lib.periods import trailing_year
 from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS, ROOT, spm
+from tests.suite.conftest import rendered
 
 NOTEBOOKS = ROOT / "notebooks"
 REMOTE = re.compile(
@@ -24,10 +26,10 @@ REMOTE = re.compile(
 
 
 @pytest.fixture(scope="module")
-def suite(small_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    result = spm("run", "--data", str(small_sample), "--out", str(out), "--jobs", "2", "--quiet")
-    return result, out
+def suite(default_sample, tmp_path_factory):
+    """The whole suite on the default sample: the run the consistency tests read too."""
+    out, result = rendered(tmp_path_factory, "sample-run", default_sample)
+    return SimpleNamespace(**result), out
 
 
 def test_run_exits_zero_and_prints_the_index(suite):
@@ -55,12 +57,12 @@ def test_index_links_resolve(suite):
     assert "Rows read" in index
 
 
-def test_manifest_is_complete_and_reconciles(suite, small_sample):
+def test_manifest_is_complete_and_reconciles(suite, default_sample):
     _, out = suite
     manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
     assert manifest.keys() >= {"period", "data_fingerprint", "versions", "started", "finished",
                                "notebooks"}  # fmt: skip
-    ds = load_dataset(small_sample)
+    ds = load_dataset(default_sample)
     assert manifest["period"] == "2026-Q3"
     assert manifest["data_fingerprint"] == ds.fingerprint
     assert manifest["versions"]["pandas"] and manifest["versions"]["python"]
@@ -93,11 +95,11 @@ def test_forecasting_records_its_key_figures_and_keeps_history(suite):
     assert history[0].startswith("made_at,level,series,target") and len(history) > 10
 
 
-def test_lead_conversion_reports_the_library_figures(suite, small_sample):
+def test_lead_conversion_reports_the_library_figures(suite, default_sample):
     _, out = suite
     manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["lead_conversion"]
-    ds = load_dataset(small_sample)
+    ds = load_dataset(default_sample)
     expected = leads.key_figures(ds, ds.period("2026-Q3")).set_index("figure")["value"]
     for name in ("leads", "lead_conversion_rate", "revenue_per_lead", "median_days_to_convert"):
         assert figures[name] == pytest.approx(expected[name]), name
@@ -146,10 +148,10 @@ def test_report_reads_like_a_report(suite):
     assert "data:image/png;base64," in text  # the chart is embedded
 
 
-def test_same_data_and_parameters_give_the_same_html(suite, small_sample, tmp_path):
+def test_same_data_and_parameters_give_the_same_html(suite, default_sample, tmp_path):
     # a second run, alone and on one job, against the suite's page
     _, first = suite
-    result = spm("run", "--data", str(small_sample), "--out", str(tmp_path), "--jobs", "1",
+    result = spm("run", "--data", str(default_sample), "--out", str(tmp_path), "--jobs", "1",
                  "--notebooks", "data_quality", "--quiet")  # fmt: skip
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "2026-Q3" / "data_quality.html").read_bytes()
