@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, signal
+from scipy import optimize
 from scipy.stats import norm
 
 from spm_lib import smoothing
@@ -191,8 +191,8 @@ def fit_arima011(x: np.ndarray) -> ArimaFit:
     ones = np.ones_like(dy)
 
     def parts(theta: float) -> tuple[np.ndarray, float]:
-        a = signal.lfilter([1.0], [1.0, theta], dy)
-        b = signal.lfilter([1.0], [1.0, theta], ones)
+        a = smoothing.lfilter([1.0], [1.0, theta], dy)
+        b = smoothing.lfilter([1.0], [1.0, theta], ones)
         c = float(a @ b / (b @ b))
         return a - c * b, c
 

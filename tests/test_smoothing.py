@@ -103,3 +103,14 @@ def test_hand_examples():
     assert fit["level"] == pytest.approx(43.0, rel=1e-4)
     assert fit["trend"] == pytest.approx(2.0, rel=1e-3)
     assert smoothing.damped(line, 1)[0] == pytest.approx(43.0 + 2.0 * fit["phi"])
+
+
+@pytest.mark.parametrize("b, a", [([0.3], [1.0, -0.7]), ((0.4, -0.1), (1.0, -1.2, 0.35)),
+                                  ((1.0,), (1.0, 0.5, 0.06))])  # fmt: skip
+def test_the_filter_gives_scipy_lfilters_numbers(b, a):
+    from scipy import signal
+
+    for y in SERIES:
+        assert np.array_equal(smoothing.lfilter(b, a, y), signal.lfilter(b, a, y))
+    strided = np.arange(40.0)[::2]  # not contiguous
+    assert np.array_equal(smoothing.lfilter(b, a, strided), signal.lfilter(b, a, strided))
