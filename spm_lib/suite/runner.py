@@ -15,7 +15,9 @@ exception and its message.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -24,6 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
+
+import pyarrow
 
 from spm_lib.dataset import load_dataset, masked, password_of
 from spm_lib.dataset.snapshot import write_snapshot
@@ -165,6 +169,10 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, confi
     )
     tasks = [NotebookTask(str(p), str(out_dir), parameters, kernel, footer, timeout,
                           runs_on.engine) for p in paths]  # fmt: skip
+    about = {"audience": dataset.audience, "as_of": dataset.as_of.isoformat(),
+             "fingerprint": dataset.fingerprint, "currency": dataset.config.currency}  # fmt: skip
+    del company, dataset  # the notebooks read the snapshot: this process's copy can go
+    release_memory()
     results: dict[str, NotebookResult] = {}
     for result in runs_on.run(longest_first(tasks, out_dir)):
         results[result.name] = result
@@ -175,20 +183,29 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, confi
         "period": resolved.label,
         "period_start": resolved.start.isoformat(),
         "period_end": resolved.end.isoformat(),
-        "audience": dataset.audience,
+        "audience": about["audience"],
         "data": masked(str(data_path)),
-        "data_as_of": dataset.as_of.isoformat(),
-        "data_fingerprint": dataset.fingerprint,
+        "data_as_of": about["as_of"],
+        "data_fingerprint": about["fingerprint"],
         "versions": found_versions,
         "started": started,
         "finished": _now(),
         "notebooks": [r.manifest_entry() for r in ordered],
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    write_index(
-        out_dir / "index.html", manifest, [asdict(r) for r in ordered], dataset.config.currency
-    )
+    write_index(out_dir / "index.html", manifest, [asdict(r) for r in ordered], about["currency"])
     return manifest
+
+
+def release_memory() -> None:
+    """Hand the memory of freed tables back to the system (collected, then glibc's and Arrow's
+    allocators trimmed), so that the runner does not hold a dataset's peak while the notebooks
+    run: at 1M opportunities the load's 4.8 GB would add to theirs."""
+    gc.collect()
+    with contextlib.suppress(Exception):
+        pyarrow.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 # Started first when no earlier run says how long each takes: the longest on the sample.
