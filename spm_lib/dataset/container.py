@@ -4,6 +4,7 @@ is known about where they came from (built by :func:`spm_lib.dataset.load_datase
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -34,7 +35,7 @@ class Dataset:
     (:mod:`spm_lib.dataset.row_warnings`): a subset of the used rows.
     """
 
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]  # a dict, or a snapshot's tables read when first used
     config: Config
     quarantine: pd.DataFrame
     rows_read: dict[str, int]
@@ -85,7 +86,12 @@ class Dataset:
         return {t: int(counts.get(t, 0)) for t in self.rows_read}
 
     def rows_used(self) -> dict[str, int]:
-        return {t: len(self.tables[t]) for t in self.rows_read}
+        return {t: self._rows(t) for t in self.rows_read}
+
+    def _rows(self, table: str) -> int:
+        """Rows of a table, without reading a snapshot's table that is not read yet."""
+        count = getattr(self.tables, "rows", None)
+        return count(table) if count is not None else len(self.tables[table])
 
     def rows_warned(self) -> dict[str, int]:
         """Distinct used rows with at least one warning, per table."""
@@ -106,7 +112,7 @@ class Dataset:
             {
                 "table": list(self.rows_read),
                 "rows_read": [self.rows_read[t] for t in self.rows_read],
-                "rows_used": [len(self.tables[t]) for t in self.rows_read],
+                "rows_used": [self._rows(t) for t in self.rows_read],
                 "rows_quarantined": [quarantined[t] for t in self.rows_read],
             }
         )

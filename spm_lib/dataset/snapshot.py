@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import yaml
 
 from spm_lib.dataset.config import parse_config
@@ -70,6 +72,36 @@ def _text_frame(path: Path) -> pd.DataFrame:
     return frame
 
 
+class SnapshotTables(Mapping):
+    """A snapshot's tables by name, each read from its Parquet file when first asked for and
+    kept: a report reads only the tables it uses (forecasting never reads the leads).
+    :meth:`rows` counts a table's rows without reading it."""
+
+    def __init__(self, folder: Path, names: list[str]) -> None:
+        self._folder, self._names, self._read = folder, list(names), {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._read:
+            if name not in self._names:
+                raise KeyError(name)
+            self._read[name] = pd.read_parquet(self._folder / f"{name}.parquet")
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def rows(self, name: str) -> int:
+        if name in self._read:
+            return len(self._read[name])
+        return pq.ParquetFile(self._folder / f"{name}.parquet").metadata.num_rows
+
+
 def read_snapshot(folder: str | Path) -> Dataset:
     """The :class:`Dataset` written by :func:`write_snapshot` into ``folder``."""
     folder = Path(folder)
@@ -82,7 +114,7 @@ def read_snapshot(folder: str | Path) -> Dataset:
         )  # fmt: skip
     raw = yaml.safe_load((folder / "spm.yaml").read_text(encoding="utf-8")) or {}
     return Dataset(
-        tables={name: pd.read_parquet(folder / f"{name}.parquet") for name in meta["tables"]},
+        tables=SnapshotTables(folder, meta["tables"]),
         config=parse_config(raw, str(folder / "spm.yaml")),
         quarantine=_text_frame(folder / "quarantine.parquet"),
         rows_read={k: int(v) for k, v in meta["rows_read"].items()},
