@@ -9,7 +9,7 @@
    and the models see the seasonally adjusted series.
 2. **Models** on the adjusted series: simple exponential smoothing, damped-trend Holt and the
    Theta method, as statsmodels defines them (``SimpleExpSmoothing``, ``ExponentialSmoothing``,
-   ``ThetaModel``) but fitted in closed form by :mod:`spm_lib.smoothing` (3.2-3.9x faster, a
+   ``ThetaModel``) but fitted in closed form by :mod:`spm_lib.smoothing` (3.8-6.2x faster, a
    sum of squares never above statsmodels' on the tested series), and ARIMA(0,1,1) with drift
    (fitted by conditional least squares).
 3. **Combination**: the mean of the four, re-seasonalised. The set was chosen by out-of-sample

@@ -2,8 +2,8 @@
 
 The three models :func:`spm_lib.forecast.forecast` combines, as statsmodels defines them
 (``SimpleExpSmoothing``, ``ExponentialSmoothing(trend="add", damped_trend=True)`` and
-``ThetaModel``, each ``initialization_method="estimated"`` where it has one), fitted 3.2-3.9x
-faster (7.6-9.8 ms against 29.4-34.0 ms for the three on a sample series over four runs of
+``ThetaModel``, each ``initialization_method="estimated"`` where it has one), fitted 3.8-6.2x
+faster (4.7-6.2 ms against 23.5-29.2 ms for the three on a sample series over two runs of
 ``benchmarks/smoothing_fits.py``): a forecast run fits them some 900 times. The models are
 linear in their initial states, so for given smoothing parameters the one-step errors are
 
