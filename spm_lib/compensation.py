@@ -162,7 +162,8 @@ def _quota_rows(quotas: pd.DataFrame) -> dict[str, list[tuple[int, float]]]:
         out: dict[str, list[tuple[int, float]]] = {}
         for rep, month, amount in zip(quotas["rep_id"].tolist(), months,
                                       quotas["amount"].tolist(), strict=True):  # fmt: skip
-            out.setdefault(rep, []).append((month, amount))
+            if month == month:  # a row without a start (NaN) covers no month
+                out.setdefault(rep, []).append((int(month), amount))
         return out
 
     return once_per(quotas, "quota rows", build)
