@@ -308,7 +308,10 @@ def training_effects(
             (outcomes["stage"] == stage) & outcomes["decided"],
             ["rep_id", "created_date", "entered_date", "converted"],
         ]
-        completed = data["rep_id"].map(done)
+        # a lookup, not Series.map: mapping through an empty datetime Series raises in pandas
+        # (an audience in which nobody took the module)
+        completed = pd.Series(done.reindex(data["rep_id"].to_numpy()).to_numpy(),
+                              index=data.index)  # fmt: skip
         trained_after = (data["created_date"] >= completed).to_numpy()
         converted = data["converted"].to_numpy(dtype=float)
         entered = data["entered_date"].dt

@@ -213,3 +213,18 @@ def test_the_heatmap_shows_the_reps_with_the_most_and_largest_gaps(default_sampl
     assert len(shown) == 10
     assert set(flagged) <= shown if flagged.nunique() <= 10 else shown <= set(flagged)
     assert notes and f"10 reps of {reps:,}" in notes[0]
+
+
+def test_an_audience_in_which_nobody_took_a_module_has_no_effect_and_no_error(default_sample):
+    """One rep's audience (``spm run --segment rep_id=...``): the modules nobody in it
+    completed leave an empty completion table, which pandas' ``Series.map`` could not take."""
+    ds = load_dataset(default_sample)
+    trained = set(ds["trainings"]["rep_id"])
+    untrained = next(r for r in ds.reps["rep_id"] if r not in trained)
+    effects = training_effects(ds.narrow(f"rep_id={untrained}"))
+    assert len(effects) == len(ds.config.training_catalogue)
+    assert (effects["trained_reps"] == 0).all() and effects["effect"].isna().all()
+    assert effects["note"].str.startswith("not enough data").all()
+    # and the whole company's effects are what they were through the lookup
+    whole = training_effects(ds)
+    assert (whole["trained_reps"] > 0).any() and whole["effect"].notna().any()
