@@ -551,10 +551,13 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
         row["payout"] = mine.get("payout", ZERO)
         row["note"] = _note(plan, quota, ("tier", NO_QUOTA_TIER) in mine)
         rows.append(row)
-    out = pd.DataFrame(rows)
-    if len(out):
-        status = rep_status(ds, period).set_index("rep_id")["status"]
-        out.insert(5, "status", out["rep_id"].map(status).fillna("not in the reps table"))
+    columns = ["rep_id", "name", "team", "region", "plan", "credited_bookings", "quota",
+               "attainment", *(f"tier_{i + 1}" for i in range(n_tiers)), "base_rate_no_quota",
+               "commission", "spifs", "clawbacks", "cap_adjustment", "after_departure",
+               "payout", "note"]  # fmt: skip
+    out = pd.DataFrame(rows, columns=columns)  # no rep in scope: the columns, no rows
+    status = rep_status(ds, period).set_index("rep_id")["status"] if len(out) else {}
+    out.insert(5, "status", out["rep_id"].map(status).fillna("not in the reps table"))
     out.attrs["tiers"] = {f"tier_{i + 1}": _tier_header(plans, i) for i in range(n_tiers)}
     return out
 

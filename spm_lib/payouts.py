@@ -127,7 +127,7 @@ def payout_forecast(
         paid = capped_curve(plan, before + x, quota) - capped_curve(plan, before, quota)
         payouts[:, j] = paid + x * spif_ratio.get(rep, 0.0)
         rows.append({"rep_id": rep, "plan": name, "quota": quota})
-    per_rep = pd.DataFrame(rows)
+    per_rep = pd.DataFrame(rows, columns=["rep_id", "plan", "quota"])  # none: no active rep
     per_rep.insert(1, "name", per_rep["rep_id"].map(ds.rep_names))
     per_rep["bookings_mean"] = draws.draws.mean(axis=0)
     per_rep["bookings_p50"] = np.percentile(draws.draws, 50, axis=0)

@@ -135,9 +135,11 @@ def win_rates(windows: list[Window]) -> pd.DataFrame:
 
     Columns: stage, age_band, deals, won, raw_rate, rate.
     """
-    if not windows:
-        return pd.DataFrame(columns=["stage", "age_band", "deals", "won", "raw_rate", "rate"])
-    deals = pd.concat([w.open_deals for w in windows], ignore_index=True)
+    empty = pd.DataFrame(columns=["stage", "age_band", "deals", "won", "raw_rate", "rate"])
+    deals = [w.open_deals for w in windows if len(w.open_deals)]
+    if not deals:  # no past window, or none with an open deal (a rep who had left by then)
+        return empty
+    deals = pd.concat(deals, ignore_index=True)
     overall = deals["won_in_window"].mean()
     by_stage = deals.groupby("stage_then")["won_in_window"].agg(["sum", "count"])
     stage_rate = (by_stage["sum"] + PRIOR_WEIGHT * overall) / (by_stage["count"] + PRIOR_WEIGHT)

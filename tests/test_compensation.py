@@ -18,6 +18,7 @@ from spm_lib import load_dataset
 from spm_lib.compensation import (
     cost_of_sales,
     credits,
+    headline,
     quota_for,
     split_cents,
     statement_lines,
@@ -285,3 +286,15 @@ def test_total_payout_is_the_sum_of_the_lines_to_the_cent(tmp_path_factory, amou
                                  + row["cap_adjustment"])  # fmt: skip
         assert row["payout"] <= D(9000) + row["spifs"]
     assert sum(statement["credited_bookings"]) == sum(D(str(a)) for a in amounts)
+
+
+def test_a_statement_with_no_rep_in_scope_has_the_columns_and_no_rows(default_sample):
+    """An audience whose one rep left long before the period: the statement is empty but keeps
+    its columns, so the headline and the pages read zeros instead of failing."""
+    ds = load_dataset(default_sample)
+    whole = statements(ds, "2026-Q3")
+    reps = ds["reps"]
+    gone = reps.loc[reps["end_date"] < pd.Timestamp("2024-01-01"), "rep_id"].iloc[0]
+    empty = statements(ds.narrow(f"rep_id={gone}"), "2026-Q3")
+    assert empty.empty and list(empty.columns) == list(whole.columns)
+    assert headline(empty)["total_payout"] == 0 and headline(empty)["reps_paid"] == 0

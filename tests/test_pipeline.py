@@ -84,3 +84,14 @@ def test_forecast_uses_only_what_was_known(default_sample):
     assert (result.history["start"] + pd.Timedelta(days=92) <= as_of).all()
     again = pipeline_forecast(ds, end=pd.Timestamp("2025-09-30"), as_of=as_of, simulations=2000)
     assert np.array_equal(result.totals, again.totals)  # deterministic
+
+
+def test_windows_without_open_deals_give_no_rates():
+    """Past windows in which the audience had no open deal (a rep who had left): no rates,
+    as without windows, rather than a TypeError from the empty concatenation."""
+    empty = pd.DataFrame({"stage_then": pd.Series(dtype="string"),
+                          "age_band": pd.Series(dtype="string"),
+                          "won_in_window": pd.Series(dtype=bool)})  # fmt: skip
+    windows = [Window(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-31"), empty, 0.0)]
+    assert win_rates(windows).empty and win_rates([]).empty
+    assert list(win_rates(windows).columns) == list(win_rates([]).columns)

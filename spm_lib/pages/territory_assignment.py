@@ -30,10 +30,14 @@ def compute(
     ds: Dataset, period: Period, max_moves_pct: float, balance_tolerance: float
 ) -> AssignmentResult | None:
     """The proposed assignment (constraints relaxed step by step if they have no solution, each
-    step noted), or None without usable accounts."""
+    step noted), or None without usable accounts or without an active rep."""
     if not ds.has("accounts") or ds["accounts"].empty:
         note("No usable accounts in this dataset (no accounts table, or every row quarantined): "
              "territories cannot be analysed.")  # fmt: skip
+        return None
+    if territory.active_reps(ds, period.end).empty:
+        note(f"No rep of this audience is active at the end of {period.label} (everyone in it "
+             "has left): there is no one to assign accounts to.")  # fmt: skip
         return None
     result, relaxed = territory.optimize_with_relaxation(
         ds, max_moves_pct=max_moves_pct, balance_tolerance=balance_tolerance, as_of=period.end)

@@ -49,3 +49,25 @@ def test_every_report_renders_on_a_sparse_dataset(tmp_path):
     for page in (out / "2025-Q1").glob("*.html"):
         text = page.read_text()
         assert "Traceback" not in text and "Error:" not in text, page.name
+
+
+def test_every_report_renders_for_one_rep_who_has_left(default_sample, tmp_path):
+    """`spm run --segment rep_id=...` for a rep who left years before the period: no open deal
+    in any past window, no one to pay next quarter and no one to give accounts to. Each report
+    says so in a sentence; none fails (the pipeline's win rates, the payout forecast, the
+    statements and territory did)."""
+    reps = pd.read_csv(default_sample / "reps.csv")
+    gone = reps.loc[pd.to_datetime(reps["end_date"]) < "2024-01-01", "rep_id"].iloc[0]
+    out = tmp_path / "out"
+    result = spm("run", "--data", str(default_sample), "--segment", f"rep_id={gone}", "--out",
+                 str(out), "--jobs", "2", "--quiet")  # fmt: skip
+    manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
+    failed = {n["name"]: n["error"] for n in manifest["notebooks"] if n["status"] != "ok"}
+    assert not failed and result.returncode == 0, failed
+    figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}
+    assert figures["compensation"]["total_payout"] == 0
+    territory = (out / "2026-Q3" / "territory_assignment.html").read_text()
+    assert "there is no one to assign accounts to" in territory
+    for page in (out / "2026-Q3").glob("*.html"):
+        text = page.read_text()
+        assert "Traceback" not in text and "Error:" not in text, page.name
