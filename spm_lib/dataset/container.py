@@ -137,7 +137,8 @@ class Dataset:
         the audience's reps (opportunities by rep, stage history by opportunity, accounts owned
         by or dealt with by those reps). The quarantine keeps counts by table and reason only,
         without row details, since those rows may belong to people outside the audience. The
-        whole-company dataset stays available as ``company`` for aggregate benchmarks.
+        whole-company dataset stays available as ``company`` for aggregate benchmarks. An
+        audience that matches no rep is a DataError (its reports would show $0 as if real).
         """
         if not segment or segment.strip().lower() in ("all", "none"):
             return self
@@ -163,6 +164,13 @@ class Dataset:
                 )
             mask &= reps[column].astype("str") == value
             clauses.append((column, value))
+        if not mask.any():
+            shown = ", ".join(sorted({str(v) for v in reps[clauses[-1][0]].dropna()})[:12])
+            raise DataError(
+                f"audience {segment!r} matches no rep in the reps table: its reports would all "
+                f"be empty (values of {clauses[-1][0]}: {shown or 'none'})",
+                table="reps", column=clauses[-1][0], expected="a value some rep has",
+            )  # fmt: skip
         tables = dict(self.tables)
         tables["reps"] = reps[mask].reset_index(drop=True)
         rep_ids = pd.Index(tables["reps"]["rep_id"])

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import DataError, load_dataset
-from tests.conftest import OPPORTUNITIES, REPS
+from tests.conftest import OPPORTUNITIES, REPS, spm
 
 
 def _with(rows: list[dict], index: int, **changes: str) -> list[dict]:
@@ -219,6 +219,21 @@ def test_narrow_restricts_every_table_and_keeps_company(make_dataset):
     assert ds.narrow("") is ds
     with pytest.raises(DataError, match="reps has no column 'planet'"):
         ds.narrow("planet=Mars")
+
+
+def test_an_audience_that_matches_nobody_is_an_error(make_dataset, tmp_path):
+    """Its reports would render "ok" with $0 everywhere, as if the audience sold nothing."""
+    folder = make_dataset()
+    ds = load_dataset(folder)
+    with pytest.raises(DataError, match="'region=Mars' matches no rep") as info:
+        ds.narrow("region=Mars")
+    assert "East" in str(info.value) and "West" in str(info.value)  # what it could have been
+    with pytest.raises(DataError, match="matches no rep"):
+        ds.narrow("region=West;team=East A")  # each clause matches someone, both no one
+    result = spm("run", "--data", str(folder), "--segment", "region=Mars", "--period",
+                 "2025-Q1", "--out", str(tmp_path / "out"), "--quiet")  # fmt: skip
+    assert result.returncode == 2 and "matches no rep" in result.stderr
+    assert not (tmp_path / "out" / "2025-Q1").exists()
 
 
 def test_narrow_quarantine_keeps_counts_not_row_details(make_dataset):
