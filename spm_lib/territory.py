@@ -592,13 +592,13 @@ def _base_rates(rates: pd.Series, accounts: pd.DataFrame, active: np.ndarray) ->
 def _rate_grid(rates: pd.Series, rep_ids: np.ndarray, accounts: pd.DataFrame) -> np.ndarray:
     """accounts x reps: :func:`_rates_for` of every rep for every account, looked up once per
     distinct (industry, segment) of the accounts rather than once per pair."""
-    cell = accounts["industry"].fillna("(unknown)").astype(str) + "\x1f" + accounts[
-        "segment"].astype(str)  # fmt: skip
-    codes, distinct = pd.factorize(cell.to_numpy())
+    industry = accounts["industry"].fillna("(unknown)")  # as _rates_for keys it
+    codes = accounts.groupby([industry, accounts["segment"]], dropna=False,
+                             sort=False).ngroup().to_numpy()  # fmt: skip
     first = np.unique(codes, return_index=True)[1]  # an account of each cell, in code order
     cells = accounts.iloc[np.repeat(first, len(rep_ids))]
-    by_cell = _rates_for(rates, np.tile(rep_ids, len(distinct)), cells)
-    return by_cell.reshape(len(distinct), len(rep_ids))[codes]
+    by_cell = _rates_for(rates, np.tile(rep_ids, len(first)), cells)
+    return by_cell.reshape(len(first), len(rep_ids))[codes]
 
 
 def _rates_for(rates: pd.Series, rep_ids: np.ndarray, accounts: pd.DataFrame) -> np.ndarray:
@@ -774,7 +774,8 @@ def optimize_with_relaxation(
 ) -> tuple[AssignmentResult, list[str]]:
     """:func:`optimize_assignment`, relaxing the constraint it names when infeasible: the move
     limit doubles (up to all accounts), the balance tolerance widens by 0.2 (up to 2.0). Returns
-    the result and the relaxations made, in words, for the report to state."""
+    the result and the relaxations made, in words, for the report to state. An infeasibility
+    that names nothing to relax (no active rep) is raised at once."""
     relaxed: list[str] = []
     for _ in range(max_steps + 1):
         try:
@@ -783,6 +784,8 @@ def optimize_with_relaxation(
             ), relaxed
         except InfeasibleAssignment as exc:
             message = str(exc)
+            if "relax " not in message:  # nothing to relax (no active rep): as it is
+                raise
             if "relax max_moves_pct" in message and max_moves_pct < 1:
                 max_moves_pct = min(1.0, max_moves_pct * 2)
                 relaxed.append(f"move limit raised to {max_moves_pct:.0%} ({message})")

@@ -17,6 +17,7 @@ from spm_lib.territory import (
     active_reps,
     balance,
     optimize_assignment,
+    optimize_with_relaxation,
     rep_profile,
     rep_summary,
     skill_factors,
@@ -122,6 +123,15 @@ def test_infeasible_constraints_say_what_to_relax(small_sample):
         optimize_assignment(small, balance_tolerance=0.0, time_limit=5)
     with pytest.raises(InfeasibleAssignment, match="relax max_moves_pct"):
         optimize_assignment(small, max_moves_pct=0.0, balance_tolerance=0.05, time_limit=5)
+
+
+def test_no_active_rep_is_raised_at_once_with_nothing_relaxed(ds):
+    """No relaxation can give accounts to nobody: no tolerance is widened on the way."""
+    reps = ds["reps"]
+    gone = reps.loc[reps["end_date"] < pd.Timestamp("2024-01-01"), "rep_id"].iloc[0]
+    with pytest.raises(InfeasibleAssignment) as info:
+        optimize_with_relaxation(ds.narrow(f"rep_id={gone}"), as_of=ds.period("latest").end)
+    assert str(info.value) == "no active rep to assign accounts to"
 
 
 def test_potential_model_tracks_history(ds):

@@ -225,6 +225,6 @@ def test_an_audience_in_which_nobody_took_a_module_has_no_effect_and_no_error(de
     assert len(effects) == len(ds.config.training_catalogue)
     assert (effects["trained_reps"] == 0).all() and effects["effect"].isna().all()
     assert effects["note"].str.startswith("not enough data").all()
-    # and the whole company's effects are what they were through the lookup
+    # and the company, in which reps did take the modules, still gets effects
     whole = training_effects(ds)
     assert (whole["trained_reps"] > 0).any() and whole["effect"].notna().any()

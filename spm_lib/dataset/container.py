@@ -165,11 +165,12 @@ class Dataset:
             mask &= reps[column].astype("str") == value
             clauses.append((column, value))
         if not mask.any():
-            shown = ", ".join(sorted({str(v) for v in reps[clauses[-1][0]].dropna()})[:12])
+            last = clauses[-1][0]
+            shown = ", ".join(sorted({str(v) for v in reps[last].dropna()})[:12])
             raise DataError(
                 f"audience {segment!r} matches no rep in the reps table: its reports would all "
-                f"be empty (values of {clauses[-1][0]}: {shown or 'none'})",
-                table="reps", column=clauses[-1][0], expected="a value some rep has",
+                f"be empty (values of {last}: {shown or 'none'})",
+                table="reps", column=last, expected="a value some rep has",
             )  # fmt: skip
         tables = dict(self.tables)
         tables["reps"] = reps[mask].reset_index(drop=True)
