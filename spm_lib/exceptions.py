@@ -44,3 +44,7 @@ class InfeasibleAssignment(SpmError):
 class AssignmentTimeLimit(SpmError):
     """The territory solver ran out of time before it found any assignment (not proven
     infeasible); the message names the pool and the time it had."""
+
+
+class OutputBusy(SpmError):
+    """Another ``spm run`` holds the output folder (its lock file names the process)."""

@@ -207,3 +207,21 @@ def headline(
         out[f"closed{suffix}"] = float(wins["closed"])
         out.update({f"{k}{suffix}": float(v) for k, v in attainment.at_quota(reps).items()})
     return out
+
+
+def headline_trend(ds: Dataset, period: Period, periods: int = 8) -> pd.DataFrame:
+    """The headline's bookings, quota_attainment and win_rate (as :func:`headline` defines them)
+    for the ``periods`` periods ending with ``period`` and the same period a year before:
+    columns ``period, period_start, period_end, bookings, quota_attainment, win_rate``, oldest
+    first. The brief's trends fall back on these where no earlier run is kept."""
+    wanted = {period.shift(-i) for i in range(periods)} | {period.same_period_last_year()}
+    rows = []
+    for p in sorted(wanted, key=lambda q: q.start):
+        rows.append({
+            "period": p.label, "period_start": p.start.isoformat(),
+            "period_end": p.end.isoformat(),
+            "bookings": float(metrics.bookings(ds, p, None).iloc[0]["bookings"]),
+            "quota_attainment": attainment.total_attainment(attainment.rep_attainment(ds, p)),
+            "win_rate": float(metrics.win_rate(ds, p, None).iloc[0]["win_rate"]),
+        })  # fmt: skip
+    return pd.DataFrame(rows)

@@ -1,6 +1,7 @@
 """Forecast accuracy tracking: keep the forecasts each run makes, score them once actuals close.
 
-The history is a CSV (``forecast_history.csv`` beside the report output, shared by all periods)
+The history is a CSV (``forecast_history.csv`` in the report's output folder; ``spm run`` keeps one
+per audience, carried from each run of the audience to the next, see :mod:`spm_lib.suite.layout`)
 with one row per forecast: ``made_at`` (the last complete quarter the forecast knew), ``level``
 (company, region, team), ``series`` (the group), ``target`` (the quarter forecast),
 ``horizon`` (quarters ahead), ``mean``, ``lower``, ``upper``, ``interval`` and ``source``
@@ -14,6 +15,7 @@ Scores per forecast with an actual: signed error = (F - A) / A, absolute percent
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -49,9 +51,13 @@ def merge_history(*frames: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_history(path: str | Path, history: pd.DataFrame) -> Path:
+    """Write ``history`` to ``path`` atomically: through a temporary file renamed over it, so
+    that a run stopped while writing leaves the previous history whole."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    history[HISTORY_COLUMNS].to_csv(path, index=False, lineterminator="\n")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    history[HISTORY_COLUMNS].to_csv(temporary, index=False, lineterminator="\n")
+    os.replace(temporary, path)
     return path
 
 

@@ -52,9 +52,10 @@ def compute(
     ds: Dataset, period: Period, interval: float, horizon_months: int, out_dir: str = ""
 ) -> ForecastPage:
     """The forecast run and what is read from it; the tracked history is kept in
-    ``forecast_history.csv`` beside ``out_dir`` (none without one)."""
+    ``out_dir/forecast_history.csv`` (none without ``out_dir``): the runner puts the
+    audience's history there before the run and keeps the updated one after it."""
     run = forecasting.forecast_run(ds, period, interval, horizon_months)
-    history_file = Path(out_dir).parent / "forecast_history.csv" if out_dir else None
+    history_file = Path(out_dir) / "forecast_history.csv" if out_dir else None
     history = forecasting.tracked_history(run, history_file)
     scored, tracking = forecasting.tracking_scores(ds, period, run, history)
     return ForecastPage(ds, period, interval, run, forecasting.quarter_outlook(ds, period, run),

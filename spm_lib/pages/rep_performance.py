@@ -15,7 +15,7 @@ from spm_lib.periods import Period
 from spm_lib.report import format_change, format_currency, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
-from spm_lib.report.keyfigures import record, record_table
+from spm_lib.report.keyfigures import record, record_series, record_table
 
 __all__ = ["RepPage", "at_risk", "compute", "key_figures", "leaderboard", "open_report",
            "outlook_reading", "pipeline_flow", "ramp_section", "reading", "rollups",
@@ -69,6 +69,9 @@ def key_figures(page: RepPage) -> None:
     status = roster.rep_status(page.ds, period)
     record("reps_counted", int(status["counted"].sum()), label="Reps counted", unit="count")
     record_table("rep_expectations", pipeline.rep_expectations(page.next_quarter[1]))
+    trend = rep_performance.headline_trend(page.ds, period)
+    for name in ("bookings", "quota_attainment", "win_rate"):
+        record_series(name, trend, name)
     say(roster.who_counts(status))
 
 

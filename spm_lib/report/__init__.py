@@ -24,9 +24,13 @@ from spm_lib.report.formats import (
 from spm_lib.report.keyfigures import (
     KeyFigure,
     key_figures,
+    read_actions,
     read_key_figures,
+    read_series,
     read_tables,
     record,
+    record_action,
+    record_series,
     record_table,
 )
 
@@ -43,9 +47,13 @@ __all__ = [
     "header",
     "key_figures",
     "note",
+    "read_actions",
+    "read_series",
     "read_key_figures",
     "read_tables",
     "record",
+    "record_action",
+    "record_series",
     "record_table",
     "say",
     "table",

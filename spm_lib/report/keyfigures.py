@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the runner reads notebooks; a kernel never imports nbformat
 
 KEY_FIGURE_MIME = "application/vnd.spm.key-figure+json"
 TABLE_MIME = "application/vnd.spm.table+json"
+ACTION_MIME = "application/vnd.spm.action+json"
 
 
 @dataclass(frozen=True)
@@ -167,4 +168,45 @@ def read_tables(nb: nbformat.NotebookNode) -> dict[str, pd.DataFrame]:
             payload = output.get("data", {}).get(TABLE_MIME)
             if payload:
                 found[payload["name"]] = pd.DataFrame(payload["rows"], columns=payload["columns"])
+    return found
+
+
+SERIES_PREFIX = "series:"
+
+
+def record_series(name: str, frame: pd.DataFrame, column: str = "value") -> None:
+    """Record key figure ``name`` over earlier periods (not shown in the report): ``frame`` has
+    ``period``, ``period_start``, ``period_end`` (ISO dates) and the value in ``column``. The
+    brief's trends use it for the periods whose runs are not kept."""
+    out = frame[["period", "period_start", "period_end", column]].rename(columns={column: "value"})
+    record_table(SERIES_PREFIX + name, out)
+
+
+def read_series(nb: nbformat.NotebookNode) -> dict[str, list[dict]]:
+    """``{name: [{period, period_start, period_end, value}]}`` recorded with
+    :func:`record_series`."""
+    return {name[len(SERIES_PREFIX):]: frame.to_dict("records")
+            for name, frame in read_tables(nb).items()
+            if name.startswith(SERIES_PREFIX)}  # fmt: skip
+
+
+def record_action(text: str, section: str, *, weight: float = 0.0) -> None:
+    """Record a line for the brief's "what changed and what to do" (not shown in the report):
+    ``text`` says what is wrong and what to do, ``section`` is the heading (the ``##`` text)
+    of the report's section that shows it, which the brief links; ``weight`` orders the
+    lines of a run (largest first), e.g. the money at stake."""
+    from IPython.display import display
+
+    payload = {"text": str(text), "section": str(section), "weight": _plain_number(weight) or 0}
+    display({ACTION_MIME: payload, "text/plain": f"action: {text}"}, raw=True)
+
+
+def read_actions(nb: nbformat.NotebookNode) -> list[dict]:
+    """The ``{text, section, weight}`` lines recorded with :func:`record_action`, in order."""
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(ACTION_MIME)
+            if payload:
+                found.append({k: payload.get(k) for k in ("text", "section", "weight")})
     return found

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
 
-from spm_lib.exceptions import DataError, PeriodError
+from spm_lib.exceptions import DataError, OutputBusy, PeriodError
+
+EXIT_BUSY = 75  # sysexits' EX_TEMPFAIL: another run holds --out; try again later
 
 
 def _cmd_sample_data(args: argparse.Namespace) -> int:
@@ -60,13 +63,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     folder = Path(args.notebooks_dir) if args.notebooks_dir else default_notebooks_dir()
     try:
         executor_for(args.executor, args.jobs)  # an unknown executor stops here, before the load
-        total = len(discover_notebooks(folder, names))
+        total = len(discover_notebooks(folder, names))  # per audience
     except (FileNotFoundError, ValueError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
-    audience = args.segment or "everyone"
+    audience = args.segment or (f"each {args.segment_by}" if args.segment_by else "everyone")
     # on a terminal only: a scheduler's log (cron, CI) gets the summary lines, not a bar
-    bar = tqdm(total=total, desc=f"reports for {audience}", unit="report",
+    bar = tqdm(total=None if args.segment_by else total, desc=f"reports for {audience}",
+               unit="report",
                disable=args.quiet or not sys.stderr.isatty(), file=sys.stderr)  # fmt: skip
 
     def progress(result) -> None:
@@ -82,30 +86,42 @@ def _cmd_run(args: argparse.Namespace) -> int:
             notebooks_dir=folder,
             jobs=args.jobs,
             segment=args.segment,
+            segment_by=args.segment_by,
             config=args.config,
             kernel=args.kernel,
             executor=args.executor,
             timeout=args.timeout or None,
             on_progress=progress,
         )
+    except OutputBusy as exc:
+        bar.close()
+        print(f"BUSY: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except (DataError, PeriodError) as exc:
         bar.close()
         print(f"FATAL: {exc}", file=sys.stderr)
         return 2
     bar.close()
-    out_dir = Path(args.out).resolve() / manifest["period"]
-    failed = [n for n in manifest["notebooks"] if n["status"] != "ok"]
-    for entry in manifest["notebooks"]:
-        line = f"  {entry['status']:>6}  {entry['name']:<24} {entry['seconds']:>6.1f} s"
-        if entry["error"]:
-            err = entry["error"]
-            line += f"  {err['exception']}: {err['message'][:120]}"
-        print(line)
-    print(f"Index: {out_dir / 'index.html'}")
-    if failed:
-        print(f"{len(failed)} of {len(manifest['notebooks'])} reports failed.", file=sys.stderr)
-        return 1
-    return 0
+    failures = 0
+    for pack in manifest["audiences"]:
+        found = json.loads((Path(pack["path"]) / "manifest.json").read_text(encoding="utf-8"))
+        print(f"{pack['audience']} ({manifest['period']}):")
+        for entry in found["notebooks"]:
+            line = f"  {entry['status']:>6}  {entry['name']:<24} {entry['seconds']:>6.1f} s"
+            if entry["error"]:
+                err = entry["error"]
+                line += f"  {err['exception']}: {err['message'][:120]}"
+            print(line)
+        failed = sum(n["status"] != "ok" for n in found["notebooks"])
+        failures += failed
+        print(f"  Brief: {Path(pack['path']) / 'index.html'}")
+        if pack["kept_previous"]:
+            print(f"  {failed} reports failed: the last good pack of {manifest['period']} was "
+                  f"kept in place; this run's pack is at {pack['path']}", file=sys.stderr)
+        elif failed:
+            print(f"  {failed} of {len(found['notebooks'])} reports failed.", file=sys.stderr)
+    print(f"Every period: {Path(args.out).resolve() / 'index.html'}")
+    return 1 if failures else 0
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -152,7 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--notebooks", help="comma-separated notebook names (default: all)")
     run.add_argument("--notebooks-dir", help="folder of report notebooks (default: notebooks/)")
     run.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel")
-    run.add_argument("--segment", default="", help="audience, e.g. region=West")
+    run.add_argument("--segment", default="", help="one audience, e.g. region=West")
+    run.add_argument(
+        "--segment-by",
+        default="",
+        help="a reps column (region, team, manager_id...): the company's pack plus one pack "
+        "per value of the column, each in OUT/PERIOD/<audience>/",
+    )
     run.add_argument(
         "--executor",
         default="local",

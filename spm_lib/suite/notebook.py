@@ -37,6 +37,9 @@ class NotebookResult:
     error: dict | None = None
     title: str = ""
     key_figure_labels: dict[str, dict] = field(default_factory=dict)  # name -> value/label/unit
+    folder: str = ""  # the task's out_dir: which audience of the run this result belongs to
+    actions: list[dict] = field(default_factory=list)  # {text, href, weight} for the brief
+    series: dict[str, list[dict]] = field(default_factory=dict)  # figure -> earlier periods
 
     @property
     def key_figures(self) -> dict[str, float | int | None]:
@@ -50,6 +53,7 @@ class NotebookResult:
             "seconds": round(self.seconds, 2),
             "key_figures": self.key_figures,
             "error": self.error,
+            "series": self.series,
         }
 
 
@@ -142,8 +146,8 @@ def execute_one(task: NotebookTask) -> NotebookResult:
     """Execute and render one notebook; never raises for a failure inside the notebook."""
     import nbformat
 
-    from spm_lib.report.keyfigures import read_key_figures
-    from spm_lib.suite.render import render_html, report_info
+    from spm_lib.report.keyfigures import read_actions, read_key_figures, read_series
+    from spm_lib.suite.render import render_html, report_info, section_anchors
 
     name = task.name
     out_dir = Path(task.out_dir)
@@ -160,17 +164,26 @@ def execute_one(task: NotebookTask) -> NotebookResult:
         seconds=time.perf_counter() - started,
         error=error,
         title=name,
+        folder=task.out_dir,
     )
     if not executed.exists():
         return result
     nb = nbformat.read(executed, as_version=4)
     result.key_figure_labels = read_key_figures(nb)
+    result.series = read_series(nb)
     info = report_info(nb)
     result.title = info["title"] if info else name.replace("_", " ").capitalize()
     try:
         html = render_html(nb, name=name, error=error, footer=task.footer)
         (out_dir / f"{name}.html").write_text(html, encoding="utf-8")
         result.html = f"{name}.html"
+        anchors = section_anchors(html)
+        result.actions = [
+            {"text": a["text"], "weight": a["weight"] or 0, "report": result.title,
+             "href": f"{name}.html" + (f"#{anchors[a['section']]}" if a["section"] in anchors
+                                       else "")}
+            for a in read_actions(nb)
+        ]  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a rendering failure is a failed report
         result.status = "failed"
         result.error = result.error or {

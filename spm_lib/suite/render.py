@@ -62,6 +62,15 @@ def report_info(nb: nbformat.NotebookNode) -> dict | None:
     return None
 
 
+def section_anchors(body: str) -> dict[str, str]:
+    """``{heading text: id}`` of a rendered page's sections (its ``<h2>``), so that the brief
+    links a section by the heading a page module names (``html.unescape``d text)."""
+    import html as html_text
+
+    return {html_text.unescape(_TAGS.sub("", inner).strip()): anchor
+            for anchor, inner in _H2.findall(body)}  # fmt: skip
+
+
 def _toc(body: str) -> str:
     entries = []
     for anchor, inner in _H2.findall(body):

@@ -1,12 +1,6 @@
-"""The runner: load the data once, execute every report notebook through an executor (see
-:mod:`spm_lib.suite.executors`), render HTML, write index and manifest.
-
-Output layout for period P in OUT::
-
-    OUT/P/<notebook>.html          the report
-    OUT/P/executed/<notebook>.ipynb the executed notebook (outputs, tracebacks)
-    OUT/P/index.html                every report with status, duration, key figures
-    OUT/P/manifest.json             the same for programs (see :func:`run_suite`)
+"""The runner: load the data once, execute every report notebook of every audience through an
+executor (see :mod:`spm_lib.suite.executors`), render HTML, write each audience's brief and
+manifest, and swap the finished packs in (layout: :mod:`spm_lib.suite.layout`).
 
 A notebook that fails does not stop the others; its entry carries the failing cell, the
 exception and its message.
@@ -22,6 +16,7 @@ import json
 import os
 import platform
 import re
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from importlib import metadata
@@ -30,11 +25,22 @@ from pathlib import Path
 import pyarrow
 
 from spm_lib.dataset import load_dataset, masked, password_of
-from spm_lib.dataset.snapshot import write_snapshot
-from spm_lib.exceptions import DataError
+from spm_lib.dataset.snapshot import is_snapshot, write_snapshot
+from spm_lib.exceptions import DataError, PeriodError
 from spm_lib.suite.executors import executor_for
+from spm_lib.suite.history import past_manifests, write_periods_index
 from spm_lib.suite.index import write_index
+from spm_lib.suite.layout import (
+    HIDDEN,
+    audience_folder,
+    lock_file,
+    pack_dir,
+    snapshot_dir,
+    staging_dir,
+    state_dir,
+)
 from spm_lib.suite.notebook import NotebookResult, NotebookTask, execute_one
+from spm_lib.suite.output import RunLock, copy_atomically, swap_in, write_atomically
 
 FIRST = ("data_quality",)  # shown first in the index: can the numbers be trusted?
 VERSIONED = (
@@ -105,6 +111,27 @@ def _data_reference(data: str | Path) -> str:
     return str(Path(data).resolve())
 
 
+def audiences_of(dataset, segment: str = "", segment_by: str = "") -> list[str]:
+    """The audiences of a run: ``segment`` alone, or with ``segment_by`` (a reps column) the
+    company (``""``) and one ``column=value`` per value the column holds, in value order (reps
+    without a value are in the company's pack only)."""
+    if not segment_by:
+        return [segment or ""]
+    if segment:
+        raise DataError("give --segment or --segment-by, not both", column=segment_by,
+                        expected="one audience (--segment) or one per value (--segment-by)")
+    reps = dataset.tables["reps"]
+    column = segment_by.strip()
+    if column not in reps.columns:
+        raise DataError(
+            f"--segment-by {column!r}: reps has no column {column!r} "
+            f"(columns: {', '.join(reps.columns)})",
+            table="reps", column=column, expected="a column of reps",
+        )  # fmt: skip
+    values = sorted({str(v).strip() for v in reps[column].dropna()} - {""})
+    return ["", *(f"{column}={value}" for value in values)]
+
+
 def run_suite(
     data: str | Path,
     period: str = "latest",
@@ -118,83 +145,213 @@ def run_suite(
     timeout: int | None = 1800,
     executor: str = "local",
     on_progress: Callable[[NotebookResult], None] | None = None,
+    segment_by: str = "",
 ) -> dict:
-    """Run the suite on dataset ``data`` for ``period``; return the manifest (also written).
+    """Run the suite on dataset ``data`` for ``period``; return the manifest (also written) of
+    its first audience, with ``audiences``: one ``{"audience", "folder", "path", "failed",
+    "kept_previous"}`` per audience of the run.
 
     Manifest: ``{"period", "data_fingerprint", "versions", "started", "finished", "data",
     "audience", "notebooks": [{"name", "status", "html", "seconds", "key_figures", "error"}]}``.
-    ``config``: an spm.yaml to use instead of the dataset's own, applied by the run's one load;
-    the notebooks read the run snapshot, which carries it (their ``config`` parameter stays
-    empty). ``executor``: where the notebooks run (see :mod:`spm_lib.suite.executors`:
-    ``local``, ``kernel``, ``dask`` or ``dask://HOST:PORT``), ``jobs`` at a time. Raises
-    DataError (before running anything) when the dataset cannot be loaded at all.
+    ``segment``: one audience (``region=West``); ``segment_by``: the company and one audience
+    per value of that reps column. Each audience's pack goes to ``OUT/<period>/<audience>/``
+    (:mod:`spm_lib.suite.layout`), rendered in a staging folder and swapped in when its reports
+    are done; a pack with failed reports does not replace one whose reports all rendered (it
+    is kept under ``OUT/.spm/failed/`` instead). One run at a time holds ``out``
+    (:class:`~spm_lib.exceptions.OutputBusy` otherwise). ``config``: an spm.yaml to use instead
+    of the dataset's own, applied by the run's one load. ``executor``: where the notebooks run
+    (:mod:`spm_lib.suite.executors`), ``jobs`` at a time. Raises DataError (before anything is
+    written) when the dataset cannot be loaded or an audience matches no rep.
     """
-    runs_on = executor_for(executor, jobs)
-    runs_on.start()  # forkserver imports (or a cluster starts) while the data loads
-    try:
-        return _run(runs_on, data=data, period=period, out=out, notebooks=notebooks,
-                    notebooks_dir=notebooks_dir, segment=segment, config=config, kernel=kernel,
-                    timeout=timeout, on_progress=on_progress)  # fmt: skip
-    finally:
-        runs_on.close()
+    out_root = Path(out).resolve()
+    with RunLock(lock_file(out_root)):
+        runs_on = executor_for(executor, jobs)
+        runs_on.start()  # forkserver imports (or a cluster starts) while the data loads
+        try:
+            return _run(runs_on, data=data, period=period, out=out_root, notebooks=notebooks,
+                        notebooks_dir=notebooks_dir, segment=segment, segment_by=segment_by,
+                        config=config, kernel=kernel, timeout=timeout,
+                        on_progress=on_progress)  # fmt: skip
+        finally:
+            runs_on.close()
 
 
-def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, config, kernel,
-         timeout, on_progress) -> dict:  # fmt: skip
-    """:func:`run_suite` once its executor has started."""
+SAFE_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _checked_label(label: str) -> str:
+    """A period label that is safe as a folder name (the parser's labels always are)."""
+    if not SAFE_LABEL.fullmatch(label) or ".." in label:
+        raise PeriodError(f"period {label!r} cannot name a folder: expected letters, digits, "
+                          "'.', '_' or '-', such as 2026-Q3")  # fmt: skip
+    return label
+
+
+def _snapshot(company, out: Path) -> Path:
+    """The run's snapshot of ``company`` in ``OUT/.spm/data/<fingerprint>`` (written once per
+    fingerprint, through a staging folder renamed into place)."""
+    folder = snapshot_dir(out, company.fingerprint)
+    if is_snapshot(folder):
+        return folder
+    temporary = staging_dir(out) / f"data-{company.fingerprint[:16]}"
+    shutil.rmtree(temporary, ignore_errors=True)
+    write_snapshot(company, temporary)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(temporary, folder)
+    return folder
+
+
+def dataset_name(dataset) -> str:
+    """What a forwarded page calls the data: spm.yaml's ``name``, else the folder's or
+    database's name (never a path on the server, never a credential)."""
+    named = dataset.config.raw.get("name") if isinstance(dataset.config.raw, dict) else None
+    if isinstance(named, str) and named.strip():
+        return named.strip()[:80]
+    text = masked(str(dataset.source))
+    if "://" in text:
+        text = text.split("?", 1)[0].rstrip("/")
+        return text.rsplit("/", 1)[-1] or text.split("://", 1)[0]
+    return Path(text).name or text
+
+
+def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segment_by, config,
+         kernel, timeout, on_progress) -> dict:  # fmt: skip
+    """:func:`run_suite` once it holds the output folder and its executor has started."""
     started = _now()
     data_path = _data_reference(data)
     config_path = str(Path(config).resolve()) if config else ""
     company = load_dataset(data_path, config_path or None)
-    dataset = company.narrow(segment)
-    resolved = dataset.period(period)
-    out_dir = Path(out).resolve() / resolved.label
-    (out_dir / "executed").mkdir(parents=True, exist_ok=True)
-    # loaded and validated once: every notebook reads this snapshot, the data fingerprinted
-    snapshot = write_snapshot(company, out_dir / "executed" / "data")
+    segments = audiences_of(company, segment, segment_by)
+    narrowed = {s: company.narrow(s) for s in segments}  # an audience of nobody stops here
+    resolved = company.period(period)
+    label = _checked_label(resolved.label)
     folder = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
     paths = discover_notebooks(folder, notebooks)
-    parameters = {
-        "data": str(snapshot),
-        "period": resolved.label,
-        "segment": segment or "",
-        "config": "",  # the snapshot carries the configuration it was loaded with
-        "out_dir": str(out_dir),
-    }
+    staging = staging_dir(out)
+    shutil.rmtree(staging, ignore_errors=True)  # what a run that was stopped left
+    snapshot = _snapshot(company, out)
     kernel = kernel or (default_kernel() if runs_on.engine == "kernel" else "python3")
     found_versions = versions()
+    name = dataset_name(company)
     footer = (
-        f"spm_lib {found_versions.get('spm-lib')} · data {dataset.source} · fingerprint "
-        f"{dataset.fingerprint[:12]} · as of {dataset.as_of.isoformat()}"
+        f"spm_lib {found_versions.get('spm-lib')} · data {name} · fingerprint "
+        f"{company.fingerprint[:12]} · as of {company.as_of.isoformat()}"
     )
-    tasks = [NotebookTask(str(p), str(out_dir), parameters, kernel, footer, timeout,
-                          runs_on.engine) for p in paths]  # fmt: skip
-    about = {"audience": dataset.audience, "as_of": dataset.as_of.isoformat(),
-             "fingerprint": dataset.fingerprint, "currency": dataset.config.currency}  # fmt: skip
-    del company, dataset  # the notebooks read the snapshot: this process's copy can go
+    packs: dict[str, dict] = {}
+    tasks: list[NotebookTask] = []
+    for seg in segments:
+        ds = narrowed[seg]
+        folder_name = audience_folder(seg)
+        stage = staging / label / folder_name
+        (stage / "executed").mkdir(parents=True, exist_ok=True)
+        kept = state_dir(out, folder_name)
+        for state_file in STATE_FILES:
+            if (kept / state_file).is_file():
+                shutil.copyfile(kept / state_file, stage / state_file)
+        parameters = {
+            "data": str(snapshot),
+            "period": label,
+            "segment": seg,
+            "config": "",  # the snapshot carries the configuration it was loaded with
+            "out_dir": str(stage),
+        }
+        packs[str(stage)] = {
+            "segment": seg, "folder": folder_name, "stage": stage,
+            "about": {"audience": ds.audience, "as_of": ds.as_of.isoformat(),
+                      "fingerprint": ds.fingerprint, "currency": ds.config.currency},
+        }  # fmt: skip
+        tasks += [NotebookTask(str(p), str(stage), parameters, kernel, footer, timeout,
+                               runs_on.engine) for p in paths]  # fmt: skip
+    del company, narrowed, ds  # the notebooks read the snapshot: this process's copy can go
     release_memory()
-    results: dict[str, NotebookResult] = {}
-    for result in runs_on.run(longest_first(tasks, out_dir)):
-        results[result.name] = result
+    results: dict[tuple[str, str], NotebookResult] = {}
+    for result in runs_on.run(longest_first(tasks, out / label)):
+        results[(result.folder, result.name)] = result
         if on_progress:
             on_progress(result)
-    ordered = [results[p.stem] for p in paths]
-    manifest = {
-        "period": resolved.label,
-        "period_start": resolved.start.isoformat(),
-        "period_end": resolved.end.isoformat(),
-        "audience": about["audience"],
-        "data": masked(str(data_path)),
-        "data_as_of": about["as_of"],
-        "data_fingerprint": about["fingerprint"],
-        "versions": found_versions,
-        "started": started,
-        "finished": _now(),
-        "notebooks": [r.manifest_entry() for r in ordered],
-    }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    write_index(out_dir / "index.html", manifest, [asdict(r) for r in ordered], about["currency"])
-    return manifest
+    finished = _now()
+    summaries = []
+    first: dict | None = None
+    for stage_key, pack in packs.items():
+        ordered = [results[(stage_key, p.stem)] for p in paths]
+        about = pack["about"]
+        manifest = {
+            "period": label,
+            "period_start": resolved.start.isoformat(),
+            "period_end": resolved.end.isoformat(),
+            "audience": about["audience"],
+            "segment": pack["segment"],
+            "folder": pack["folder"],
+            "data": masked(str(data_path)),
+            "data_name": name,
+            "data_as_of": about["as_of"],
+            "data_fingerprint": about["fingerprint"],
+            "versions": found_versions,
+            "started": started,
+            "finished": finished,
+            "notebooks": [r.manifest_entry() for r in ordered],
+        }
+        summary = _finish_pack(out, pack, manifest, ordered)
+        summaries.append(summary)
+        if first is None:
+            first = manifest
+    shutil.rmtree(staging, ignore_errors=True)
+    _drop_unused_snapshots(out)
+    write_periods_index(out)
+    return {**first, "audiences": summaries}
+
+
+STATE_FILES = ("forecast_history.csv",)  # what a report keeps between runs of an audience
+
+
+def _all_ok(manifest_path: Path) -> bool:
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        found = json.loads(manifest_path.read_text(encoding="utf-8"))
+        return all(n["status"] == "ok" for n in found["notebooks"])
+    return False
+
+
+def _finish_pack(out: Path, pack: dict, manifest: dict, ordered: list[NotebookResult]) -> dict:
+    """Write the pack's manifest and brief in its staging folder, then swap it in (or, when it
+    has failed reports and the pack in place has none, keep it aside); keep its state."""
+    stage: Path = pack["stage"]
+    write_atomically(stage / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    final = pack_dir(out, manifest["period"], pack["folder"])
+    failed = any(r.status != "ok" for r in ordered)
+    kept_previous = failed and _all_ok(final / "manifest.json")
+    target = out / HIDDEN / "failed" / manifest["period"] / pack["folder"] if kept_previous \
+        else final  # fmt: skip
+    write_index(stage / "index.html", manifest, [asdict(r) for r in ordered],
+                pack["about"]["currency"], history=past_manifests(out, pack["folder"]),
+                kept_previous=kept_previous)  # fmt: skip
+    if kept_previous:
+        shutil.rmtree(target, ignore_errors=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage, target)
+    else:
+        swap_in(stage, target)
+        for state_file in STATE_FILES:
+            if (target / state_file).is_file():
+                copy_atomically(target / state_file, state_dir(out, pack["folder"]) / state_file)
+    return {"audience": manifest["audience"], "segment": pack["segment"],
+            "folder": pack["folder"], "path": str(target), "failed": failed,
+            "kept_previous": kept_previous}  # fmt: skip
+
+
+def _drop_unused_snapshots(out: Path) -> None:
+    """Remove the data snapshots no pack under ``out`` was rendered from."""
+    used = set()
+    for path in out.glob("*/*/manifest.json"):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            used.add(json.loads(path.read_text(encoding="utf-8"))["data_fingerprint"][:16])
+    for path in out.glob(f"{HIDDEN}/failed/*/*/manifest.json"):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            used.add(json.loads(path.read_text(encoding="utf-8"))["data_fingerprint"][:16])
+    base = snapshot_dir(out, "x").parent
+    for folder in base.glob("*") if base.is_dir() else []:
+        if folder.name not in used:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def release_memory() -> None:
@@ -214,12 +371,15 @@ LONGEST = ("forecasting", "compensation", "rep_performance")
 
 def longest_first(tasks: Sequence[NotebookTask], out_dir: Path) -> list[NotebookTask]:
     """``tasks`` in the order to start them: longest first, so that with several jobs the run
-    does not end on one long notebook (by the seconds of the last run in ``out_dir``, else
-    :data:`LONGEST` first). The pages and the manifest keep the discovery order."""
+    does not end on one long notebook (by the seconds of the last run of the period's packs in
+    ``out_dir``, else :data:`LONGEST` first). The pages and the manifest keep the discovery
+    order."""
     seconds: dict[str, float] = {}
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        last = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-        seconds = {n["name"]: float(n["seconds"]) for n in last["notebooks"]}
+    for path in sorted(out_dir.glob("*/manifest.json")) + [out_dir / "manifest.json"]:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            last = json.loads(path.read_text(encoding="utf-8"))
+            for n in last["notebooks"]:
+                seconds[n["name"]] = max(seconds.get(n["name"], 0.0), float(n["seconds"]))
     if seconds:
         return sorted(tasks, key=lambda t: -seconds.get(t.name, float("inf")))
     rank = {name: i for i, name in enumerate(LONGEST)}
@@ -236,4 +396,5 @@ def default_notebooks_dir() -> Path:
     return Path.cwd() / "notebooks"
 
 
-__all__ = ["NotebookResult", "discover_notebooks", "execute_one", "longest_first", "run_suite"]
+__all__ = ["NotebookResult", "audiences_of", "dataset_name", "discover_notebooks", "execute_one",
+           "longest_first", "run_suite"]  # fmt: skip

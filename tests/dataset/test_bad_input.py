@@ -270,9 +270,9 @@ def test_reports_render_for_the_good_rows(tmp_path):
     result = spm("run", "--data", str(folder), "--out", str(out), "--quiet",
                  "--notebooks", "data_quality,rep_performance", "--period", "2025-Q1")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    manifest = json.loads((out / "2025-Q1" / "manifest.json").read_text())
+    manifest = json.loads((out / "2025-Q1" / "all" / "manifest.json").read_text())
     assert [n["status"] for n in manifest["notebooks"]] == ["ok", "ok"]
     figures = manifest["notebooks"][0]["key_figures"]
     assert figures["rows_quarantined"] == 3
-    page = (out / "2025-Q1" / "data_quality.html").read_text()
+    page = (out / "2025-Q1" / "all" / "data_quality.html").read_text()
     assert "negative" in page and "R404" in page and "future" in page

@@ -122,7 +122,7 @@ def test_postgresql_server(postgres_url, small_sample, tmp_path, monkeypatch):
     result = spm("run", "--data", postgres_url, "--config", str(config), "--out", str(out),
                  "--notebooks", "data_quality,rep_performance", "--quiet")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
+    manifest = json.loads((out / "2026-Q3" / "all" / "manifest.json").read_text())
     assert [n["status"] for n in manifest["notebooks"]] == ["ok", "ok"]
     for path in out.rglob("*"):
         if path.is_file():

@@ -233,7 +233,7 @@ def test_an_audience_that_matches_nobody_is_an_error(make_dataset, tmp_path):
     result = spm("run", "--data", str(folder), "--segment", "region=Mars", "--period",
                  "2025-Q1", "--out", str(tmp_path / "out"), "--quiet")  # fmt: skip
     assert result.returncode == 2 and "matches no rep" in result.stderr
-    assert not (tmp_path / "out" / "2025-Q1").exists()
+    assert not (tmp_path / "out" / "2025-Q1" / "all").exists()
 
 
 def test_narrow_quarantine_keeps_counts_not_row_details(make_dataset):

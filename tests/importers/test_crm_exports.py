@@ -73,7 +73,7 @@ def test_reports_render_from_the_import(which, salesforce_dataset, hubspot_datas
     result = spm("run", "--data", str(data), "--out", str(tmp_path), "--quiet", "--jobs", "2",
                  "--notebooks", "data_quality,rep_performance")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    manifest = json.loads((tmp_path / "2026-Q3" / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "2026-Q3" / "all" / "manifest.json").read_text())
     assert {n["name"]: n["status"] for n in manifest["notebooks"]} == {
         "data_quality": "ok", "rep_performance": "ok"}  # fmt: skip
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}

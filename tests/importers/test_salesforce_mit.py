@@ -84,7 +84,7 @@ def test_stage_entries_are_the_history_rows_where_the_stage_changed(ds):
 def test_the_suite_renders_on_it(folder, tmp_path):
     result = spm("run", "--data", str(folder), "--period", "2024-Q1", "--out", str(tmp_path),
                  "--jobs", "2", "--quiet")  # fmt: skip
-    manifest = json.loads((tmp_path / "2024-Q1" / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "2024-Q1" / "all" / "manifest.json").read_text())
     statuses = {n["name"]: n["status"] for n in manifest["notebooks"]}
     assert result.returncode == 0 and set(statuses.values()) == {"ok"}, (statuses, result.stderr)
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}

@@ -33,7 +33,7 @@ def rendered(tmp_path_factory, name: str, data: Path) -> tuple[Path, dict]:
 
 def _run(out: Path, result: dict) -> dict:
     assert result["returncode"] == 0, result["stdout"] + result["stderr"]
-    folder = next(p for p in out.iterdir() if (p / "manifest.json").exists())
+    folder = next(p.parent for p in out.glob("*/all/manifest.json"))
     manifest = json.loads((folder / "manifest.json").read_text())
     entries = {n["name"]: n for n in manifest["notebooks"]}
     assert all(e["status"] == "ok" for e in entries.values()), {

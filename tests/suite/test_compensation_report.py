@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from spm_lib import load_dataset
 from spm_lib.compensation import statements
+from spm_lib.suite.layout import audience_folder
 from tests.conftest import spm
 
 
@@ -18,7 +19,8 @@ def test_team_report_has_a_page_per_rep_and_exact_key_figures(default_sample, tm
     result = spm("run", "--data", str(default_sample), "--out", str(tmp_path), "--quiet",
                  "--notebooks", "compensation", "--segment", f"team={team}")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    folder = next(tmp_path.glob("2026-Q3*"))
+    folder = tmp_path / "2026-Q3" / audience_folder(f"team={team}")
+    assert folder.name == "team-West_Commercial-" + folder.name.rsplit("-", 1)[1]
     manifest = json.loads((folder / "manifest.json").read_text())
     entry = manifest["notebooks"][0]
     assert entry["status"] == "ok", entry["error"]

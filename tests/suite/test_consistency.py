@@ -80,7 +80,7 @@ def test_maven_bookings_match_the_raw_file(maven_run):
     raw = pd.read_csv(RAW / "sales_pipeline.csv")
     won = raw[raw["deal_stage"] == "Won"]
     close = pd.to_datetime(won["close_date"])
-    quarter = maven_run["folder"].name
+    quarter = maven_run["folder"].parent.name
     start = pd.Period(quarter.replace("-", ""), freq="Q").start_time
     end = pd.Period(quarter.replace("-", ""), freq="Q").end_time
     expected = won.loc[(close >= start) & (close <= end), "close_value"].sum()

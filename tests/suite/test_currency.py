@@ -17,7 +17,7 @@ def test_a_eur_dataset_shows_no_dollar_in_any_report(small_sample, tmp_path):
     out = tmp_path / "reports"
     result = spm("run", "--data", str(data), "--out", str(out), "--jobs", "2", "--quiet")
     assert result.returncode == 0, result.stdout + result.stderr
-    folder = next(p for p in out.iterdir() if (p / "manifest.json").exists())
+    folder = next(p.parent for p in out.glob("*/all/manifest.json"))
     manifest = json.loads((folder / "manifest.json").read_text())
     assert {n["status"] for n in manifest["notebooks"]} == {"ok"}
     pages = sorted(folder.glob("*.html"))

@@ -40,13 +40,13 @@ def test_every_report_renders_on_a_sparse_dataset(tmp_path):
     out = tmp_path / "out"
     result = spm("run", "--data", str(folder), "--period", "2025-Q1", "--out", str(out),
                  "--jobs", "2", "--quiet")  # fmt: skip
-    manifest = json.loads((out / "2025-Q1" / "manifest.json").read_text())
+    manifest = json.loads((out / "2025-Q1" / "all" / "manifest.json").read_text())
     failed = {n["name"]: n["error"] for n in manifest["notebooks"] if n["status"] != "ok"}
     assert not failed and result.returncode == 0, failed
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}
     assert figures["rep_performance"]["bookings"] == 1000  # O1, and O3 at $0
     assert figures["rep_performance"]["win_rate"] == 2 / 3
-    for page in (out / "2025-Q1").glob("*.html"):
+    for page in (out / "2025-Q1" / "all").glob("*.html"):
         text = page.read_text()
         assert "Traceback" not in text and "Error:" not in text, page.name
 
@@ -61,13 +61,14 @@ def test_every_report_renders_for_one_rep_who_has_left(default_sample, tmp_path)
     out = tmp_path / "out"
     result = spm("run", "--data", str(default_sample), "--segment", f"rep_id={gone}", "--out",
                  str(out), "--jobs", "2", "--quiet")  # fmt: skip
-    manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
+    pack = out / "2026-Q3" / f"rep_id-{gone}"
+    manifest = json.loads((pack / "manifest.json").read_text())
     failed = {n["name"]: n["error"] for n in manifest["notebooks"] if n["status"] != "ok"}
     assert not failed and result.returncode == 0, failed
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}
     assert figures["compensation"]["total_payout"] == 0
-    territory = (out / "2026-Q3" / "territory_assignment.html").read_text()
+    territory = (pack / "territory_assignment.html").read_text()
     assert "there is no one to assign accounts to" in territory
-    for page in (out / "2026-Q3").glob("*.html"):
+    for page in pack.glob("*.html"):
         text = page.read_text()
         assert "Traceback" not in text and "Error:" not in text, page.name

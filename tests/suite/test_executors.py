@@ -10,6 +10,7 @@ import pytest
 
 from spm_lib.suite.executors import executor_for
 from spm_lib.suite.executors.local import ForkedExecutor, KernelExecutor
+from spm_lib.suite.layout import audience_folder
 from spm_lib.suite.notebook import NotebookTask
 from spm_lib.suite.runner import longest_first, run_suite
 from tests.conftest import spm
@@ -34,7 +35,8 @@ def _run(data: Path, out: Path, *options: str) -> Path:
     result = spm("run", "--data", str(data), "--out", str(out), "--notebooks", CHARTED,
                  "--jobs", "2", "--quiet", *options)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    return out / "2026-Q3"
+    segment = options[options.index("--segment") + 1] if "--segment" in options else ""
+    return out / "2026-Q3" / audience_folder(segment)
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +166,7 @@ def test_a_notebook_whose_process_is_killed_is_reported_and_the_others_still_run
     assert entries["killed"]["status"] == "failed"
     assert entries["killed"]["error"]["exception"] == "ProcessDied"
     assert entries["fine"]["status"] == entries["also_fine"]["status"] == "ok"
-    index = (tmp_path / "out" / "2025-Q1" / "index.html").read_text()
+    index = (tmp_path / "out" / "2025-Q1" / "all" / "index.html").read_text()
     assert "ProcessDied" in index
 
 

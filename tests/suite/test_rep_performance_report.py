@@ -11,7 +11,7 @@ from tests.conftest import spm
 
 def test_maven_export_renders_without_quotas(maven_run):
     folder = maven_run["folder"]
-    assert folder.name == "2017-Q4"
+    assert folder.parent.name == "2017-Q4" and folder.name == "all"
     manifest = json.loads((folder / "manifest.json").read_text())
     statuses = {n["name"]: n["status"] for n in manifest["notebooks"]}
     assert set(statuses.values()) == {"ok"}
@@ -35,7 +35,7 @@ def test_a_segment_report_shows_no_rep_of_another_segment(small_sample, tmp_path
     result = spm("run", "--data", str(small_sample), "--out", str(out), "--notebooks",
                  "rep_performance", "--segment", "region=West", "--quiet")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    page = (out / "2026-Q3" / "rep_performance.html").read_text()
+    page = (out / "2026-Q3" / "region-West" / "rep_performance.html").read_text()
     reps = pd.read_csv(small_sample / "reps.csv")
     west = set(reps.loc[reps["region"] == "West", "name"])
     others = set(reps.loc[reps["region"] != "West", "name"]) - west

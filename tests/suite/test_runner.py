@@ -35,12 +35,13 @@ def suite(default_sample, tmp_path_factory):
 def test_run_exits_zero_and_prints_the_index(suite):
     result, out = suite
     assert result.returncode == 0, result.stderr + result.stdout
-    assert f"Index: {out / '2026-Q3' / 'index.html'}" in result.stdout
+    assert f"Brief: {out / '2026-Q3' / 'all' / 'index.html'}" in result.stdout
+    assert f"Every period: {out / 'index.html'}" in result.stdout
 
 
 def test_one_html_per_notebook_and_executed_copies(suite):
     _, out = suite
-    folder = out / "2026-Q3"
+    folder = out / "2026-Q3" / "all"
     for notebook in NOTEBOOKS.glob("*.ipynb"):
         assert (folder / f"{notebook.stem}.html").stat().st_size > 1000
         assert (folder / "executed" / f"{notebook.stem}.ipynb").exists()
@@ -48,7 +49,7 @@ def test_one_html_per_notebook_and_executed_copies(suite):
 
 def test_index_links_resolve(suite):
     _, out = suite
-    folder = out / "2026-Q3"
+    folder = out / "2026-Q3" / "all"
     index = (folder / "index.html").read_text()
     links = re.findall(r'href="([^"#]+)"', index)
     assert {f"{p.stem}.html" for p in NOTEBOOKS.glob("*.ipynb")} <= set(links)
@@ -59,7 +60,7 @@ def test_index_links_resolve(suite):
 
 def test_manifest_is_complete_and_reconciles(suite, default_sample):
     _, out = suite
-    manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
+    manifest = json.loads((out / "2026-Q3" / "all" / "manifest.json").read_text())
     assert manifest.keys() >= {"period", "data_fingerprint", "versions", "started", "finished",
                                "notebooks"}  # fmt: skip
     ds = load_dataset(default_sample)
@@ -70,7 +71,8 @@ def test_manifest_is_complete_and_reconciles(suite, default_sample):
     assert names[0] == "data_quality"
     assert set(names) == {p.stem for p in NOTEBOOKS.glob("*.ipynb")}
     for entry in manifest["notebooks"]:
-        assert entry.keys() == {"name", "status", "html", "seconds", "key_figures", "error"}
+        assert entry.keys() == {"name", "status", "html", "seconds", "key_figures", "error",
+                                   "series"}
         assert entry["status"] == "ok" and entry["error"] is None and entry["seconds"] > 0
     figures = manifest["notebooks"][0]["key_figures"]
     recon = ds.reconciliation()
@@ -84,27 +86,29 @@ def test_manifest_is_complete_and_reconciles(suite, default_sample):
 
 def test_forecasting_records_its_key_figures_and_keeps_history(suite):
     _, out = suite
-    manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
+    manifest = json.loads((out / "2026-Q3" / "all" / "manifest.json").read_text())
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["forecasting"]
     for name in ("forecast_next_quarter", "forecast_next_quarter_lower",
                  "forecast_next_quarter_upper", "pipeline_forecast_p50"):  # fmt: skip
         assert figures[name] > 0, name
     assert figures["forecast_next_quarter_lower"] < figures["forecast_next_quarter"]
     assert figures["forecast_next_quarter"] < figures["forecast_next_quarter_upper"]
-    history = (out / "forecast_history.csv").read_text().splitlines()
-    assert history[0].startswith("made_at,level,series,target") and len(history) > 10
+    history = (out / "2026-Q3" / "all" / "forecast_history.csv").read_text()
+    assert history.startswith("made_at,level,series,target") and len(history.splitlines()) > 10
+    # kept for the audience's next run, outside the pack
+    assert (out / ".spm" / "state" / "all" / "forecast_history.csv").read_text() == history
 
 
 def test_lead_conversion_reports_the_library_figures(suite, default_sample):
     _, out = suite
-    manifest = json.loads((out / "2026-Q3" / "manifest.json").read_text())
+    manifest = json.loads((out / "2026-Q3" / "all" / "manifest.json").read_text())
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["lead_conversion"]
     ds = load_dataset(default_sample)
     expected = leads.key_figures(ds, ds.period("2026-Q3")).set_index("figure")["value"]
     for name in ("leads", "lead_conversion_rate", "revenue_per_lead", "median_days_to_convert"):
         assert figures[name] == pytest.approx(expected[name]), name
     assert figures["leads"] > 0 and 0 < figures["lead_conversion_rate"] < 1
-    page = html.unescape((out / "2026-Q3" / "lead_conversion.html").read_text())
+    page = html.unescape((out / "2026-Q3" / "all" / "lead_conversion.html").read_text())
     best = leads.source_effects(ds, leads.created_in(leads.lead_frame(ds), trailing_year(
         ds.period("2026-Q3")))).table["source"].iloc[0]  # fmt: skip
     assert f"{best} leads convert best" in page
@@ -127,7 +131,7 @@ def _code_lines(notebook: Path) -> list[str]:
 
 def test_html_is_offline_and_shows_no_code(suite):
     _, out = suite
-    for page in (out / "2026-Q3").glob("*.html"):
+    for page in (out / "2026-Q3" / "all").glob("*.html"):
         text = page.read_text()
         assert not REMOTE.search(text), (page.name, REMOTE.search(text).group(0))
         assert "require.js" not in text and "mathjax" not in text.lower()
@@ -141,7 +145,7 @@ def test_html_is_offline_and_shows_no_code(suite):
 
 def test_report_reads_like_a_report(suite):
     _, out = suite
-    text = (out / "2026-Q3" / "data_quality.html").read_text()
+    text = (out / "2026-Q3" / "all" / "data_quality.html").read_text()
     assert '<h1 class="spm-title">Data quality</h1>' in text
     assert "2026-Q3 (2026-07-01 to 2026-09-30)" in text and "data as of 2026-09-30" in text
     assert '<nav class="spm-toc">' in text
@@ -154,8 +158,8 @@ def test_same_data_and_parameters_give_the_same_html(suite, default_sample, tmp_
     result = spm("run", "--data", str(default_sample), "--out", str(tmp_path), "--jobs", "1",
                  "--notebooks", "data_quality", "--quiet")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    page = (tmp_path / "2026-Q3" / "data_quality.html").read_bytes()
-    assert page == (first / "2026-Q3" / "data_quality.html").read_bytes()
+    page = (tmp_path / "2026-Q3" / "all" / "data_quality.html").read_bytes()
+    assert page == (first / "2026-Q3" / "all" / "data_quality.html").read_bytes()
 
 
 FIXTURES = Path(__file__).parent / "fixture_notebooks"  # tiny notebooks, as papermill keeps
@@ -173,7 +177,7 @@ def test_the_runner_on_tiny_notebooks_records_key_figures_and_reports_a_failure(
                  str(FIXTURES), "--period", "2025-Q1", "--jobs", "2", "--quiet")  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 of 2 reports failed" in result.stderr
-    folder = out / "2025-Q1"
+    folder = out / "2025-Q1" / "all"
     entries = {n["name"]: n for n in json.loads((folder / "manifest.json").read_text())[
         "notebooks"]}  # fmt: skip
     ok, broken = entries["tiny_key_figures"], entries["tiny_broken"]
@@ -208,7 +212,7 @@ def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(make_datase
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 of 3 reports failed" in result.stderr
-    folder = out / "2025-Q1"
+    folder = out / "2025-Q1" / "region-West"
     manifest = json.loads((folder / "manifest.json").read_text())
     entries = {n["name"]: n for n in manifest["notebooks"]}
     assert entries["data_quality"]["status"] == "ok"
@@ -237,7 +241,7 @@ def test_a_run_without_a_terminal_logs_the_summary_and_no_progress_bar(make_data
                  "2025-Q1", "--notebooks-dir", str(FIXTURES), "--notebooks",
                  "tiny_key_figures")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "tiny_key_figures" in result.stdout and "Index:" in result.stdout
+    assert "tiny_key_figures" in result.stdout and "Brief:" in result.stdout
     assert "report/s" not in result.stderr and "\r" not in result.stderr, result.stderr
 
 

@@ -64,6 +64,7 @@ def died(task: NotebookTask, seconds: float) -> NotebookResult:
     """The result of a notebook whose process ended without a result."""
     return NotebookResult(
         name=task.name, status="failed", html=None, seconds=seconds, title=task.name,
+        folder=task.out_dir,
         error={"cell": None, "exception": "ProcessDied",
                "message": "the notebook's process ended abruptly (killed by a signal or by the "
                           "system, e.g. out of memory); its log and executed notebook hold what "

@@ -1,0 +1,117 @@
+"""The runs an output folder keeps: each period's packs, read back from their manifests.
+
+Every run leaves ``OUT/<period>/<audience>/manifest.json`` (:mod:`spm_lib.suite.layout`);
+:func:`past_manifests` reads an audience's across periods (the brief's trends and changes),
+and :func:`write_periods_index` writes ``OUT/index.html``, which links every pack.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+from pathlib import Path
+
+from spm_lib.suite.layout import COMPANY, HIDDEN
+from spm_lib.suite.output import write_atomically
+
+
+def _read(path: Path) -> dict | None:
+    with contextlib.suppress(OSError, ValueError):
+        found = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(found, dict) and {"period", "period_start", "period_end",
+                                        "notebooks"} <= set(found):  # fmt: skip
+            return found
+    return None
+
+
+def past_manifests(out: Path, folder: str) -> list[dict]:
+    """The manifests of audience ``folder`` kept under ``out``, one per period, oldest first."""
+    found = [m for p in sorted(Path(out).glob(f"*/{folder}/manifest.json")) if (m := _read(p))]
+    return sorted(found, key=lambda m: (m["period_end"], m["period_start"]))
+
+
+def _shift_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, 1)
+
+
+def comparison_periods(manifest: dict) -> dict[str, tuple[str, str]]:
+    """``{"prior": (start, end), "year": (start, end)}``: the period just before the
+    manifest's, of the same length, and the same period a year before (ISO dates)."""
+    start = dt.date.fromisoformat(manifest["period_start"])
+    end = dt.date.fromisoformat(manifest["period_end"])
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    prior_start = _shift_months(start, -months)
+    year_start = _shift_months(start, -12)
+    year_end = _shift_months(_shift_months(end, 1), -12) - dt.timedelta(days=1)
+    return {
+        "prior": (prior_start.isoformat(), (start - dt.timedelta(days=1)).isoformat()),
+        "year": (year_start.isoformat(), year_end.isoformat()),
+    }
+
+
+def earlier_periods(manifest: dict, count: int) -> list[tuple[str, str]]:
+    """(start, end) of the ``count`` periods as long as the manifest's that end with its own,
+    oldest first (ISO dates)."""
+    start = dt.date.fromisoformat(manifest["period_start"])
+    months = _months(manifest)
+    found = []
+    for back in range(count - 1, -1, -1):
+        first = _shift_months(start, -months * back)
+        last = _shift_months(first, months) - dt.timedelta(days=1)
+        found.append((first.isoformat(), last.isoformat()))
+    return found
+
+
+def _months(manifest: dict) -> int:
+    start = dt.date.fromisoformat(manifest["period_start"])
+    end = dt.date.fromisoformat(manifest["period_end"])
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def periods_table(out: Path) -> list[dict]:
+    """Every pack under ``out``: ``{"period", "folder", "audience", "status", "finished",
+    "href", "failed_run"}`` by period (newest first), the company's pack first in each."""
+    out = Path(out)
+    rows = []
+    for path in out.glob("*/*/manifest.json"):
+        manifest = _read(path)
+        if manifest is None or path.parent.parent.name.startswith("."):
+            continue
+        failed = sum(n.get("status") != "ok" for n in manifest["notebooks"])
+        aside = out / HIDDEN / "failed" / path.parent.parent.name / path.parent.name
+        rows.append({
+            "period": manifest["period"],
+            "period_end": manifest["period_end"],
+            "folder": path.parent.name,
+            "audience": "All reps" if manifest.get("audience") in (None, "All")
+                        else manifest["audience"],
+            "status": "ok" if not failed else f"{failed} failed",
+            "finished": manifest.get("finished", ""),
+            "href": f"{path.parent.parent.name}/{path.parent.name}/index.html",
+            "failed_run": (f"{HIDDEN}/failed/{path.parent.parent.name}/{path.parent.name}/"
+                           "index.html") if (aside / "index.html").exists() else "",
+        })  # fmt: skip
+    rows.sort(key=lambda r: (r["period_end"], r["period"]), reverse=True)
+    grouped: dict[str, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row["period"], []).append(row)
+    ordered = []
+    for packs in grouped.values():
+        ordered += sorted(packs, key=lambda r: (r["folder"] != COMPANY, r["audience"]))
+    return ordered
+
+
+def write_periods_index(out: Path) -> Path:
+    """Write ``OUT/index.html``: every period's packs, linked (see :func:`periods_table`)."""
+    from spm_lib.suite.index import periods_index_html
+
+    path = Path(out) / "index.html"
+    write_atomically(path, periods_index_html(periods_table(out)))
+    return path
+
+
+__all__ = ["comparison_periods", "earlier_periods", "past_manifests", "periods_table",
+           "write_periods_index"]  # fmt: skip
