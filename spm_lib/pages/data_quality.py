@@ -11,7 +11,10 @@ from spm_lib.pages.common import open_report
 from spm_lib.report import format_change, format_percent, plots
 from spm_lib.report.display import say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
-from spm_lib.report.keyfigures import record
+from spm_lib.report.keyfigures import record, record_action
+
+# rows the figures leave out come first on the brief, whatever money other lines name
+QUARANTINE_WEIGHT = 1e15
 
 __all__ = ["accounts", "creation_trend", "key_figures", "open_report", "quarantined",
            "reading", "reps", "tables", "warned"]  # fmt: skip
@@ -56,6 +59,11 @@ def quarantined(ds: Dataset) -> None:
         return
     table(reasons, {"rows": "count"}, caption="Quarantined rows by table and reason")
     _listing(ds.quarantine, "Quarantined rows")
+    first = reasons.sort_values("rows", ascending=False).iloc[0]
+    record_action(f"{int(reasons['rows'].sum()):,} rows were set aside and count in no figure "
+                  f"(most: {int(first['rows']):,} in {first['table']}): fix them in the CRM.",
+                  "Which rows were set aside, and why?",
+                  weight=QUARANTINE_WEIGHT)  # fmt: skip
 
 
 def warned(ds: Dataset) -> None:

@@ -20,7 +20,7 @@ from spm_lib.periods import Period
 from spm_lib.report import format_change, format_currency, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
-from spm_lib.report.keyfigures import record, record_table
+from spm_lib.report.keyfigures import record, record_action, record_table
 
 __all__ = ["ForecastPage", "accuracy", "backtest_reading", "by_group", "compute", "key_figures",
            "method", "monthly_outlook", "open_report", "pipeline_outlook", "reading",
@@ -80,6 +80,12 @@ def key_figures(page: ForecastPage) -> None:
                "below the actual" if error < 0 else ""),
         reading=reading(view),
     )  # fmt: skip
+    if view.quota and view.forecast_mean < view.quota:
+        record_action(f"The forecast for {view.target_label} is "
+                      f"{format_percent(view.share_of_quota)} of quota, "
+                      f"{format_currency(view.quota - view.forecast_mean)} short: plan the "
+                      "pipeline to close the gap.", "Where will next quarter's bookings come from?",
+                      weight=float(view.quota - view.forecast_mean))  # fmt: skip
     sums = forecasting.coherence(page.run)
     checks = forecasting.backtest_summary(page.backtest)
     for name, value, label, unit in (

@@ -23,7 +23,7 @@ from spm_lib.periods import Period, trailing_year
 from spm_lib.report import format_percent, header, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
-from spm_lib.report.keyfigures import record
+from spm_lib.report.keyfigures import record, record_action
 
 NO_LEADS = ("This dataset has no leads: add a leads table (lead_id, created_date, source, "
             "owner_rep_id, converted_date, opportunity_id, segment) to see the funnel. See the "
@@ -209,6 +209,9 @@ def stalled(page: LeadPage) -> None:
     stuck = leads.stalled_leads(page.ds, frame=frame)
     for line in open_lead_caveats(frame):
         note(line)
+    if len(stuck):
+        record_action(f"{len(stuck):,} open leads are older than their source's usual time to "
+                      "convert: follow them up or close them.", "Which leads are stalling?")
     table(leads.stalled_by_owner(page.ds, stuck, frame),
           {"open_leads": "count", "stalled": "count", "stalled_share": "percent",
            "oldest_days": "days"},

@@ -15,7 +15,7 @@ from spm_lib.periods import Period
 from spm_lib.report import format_change, format_currency, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
-from spm_lib.report.keyfigures import record, record_series, record_table
+from spm_lib.report.keyfigures import record, record_action, record_series, record_table
 
 __all__ = ["RepPage", "at_risk", "compute", "key_figures", "leaderboard", "open_report",
            "outlook_reading", "pipeline_flow", "ramp_section", "reading", "rollups",
@@ -159,6 +159,11 @@ def at_risk(page: RepPage) -> None:
         return
     say("**{n}** reps are at risk for {q}, {gap} short of their quotas in total.", n=len(risk),
         q=totals["quarter"], gap=format_currency(risk["gap"].sum()))
+    largest = ", ".join(str(n) for n in risk.sort_values("gap", ascending=False)["name"][:3])
+    record_action(f"{len(risk)} reps are at risk for {totals['quarter']}, "
+                  f"{format_currency(risk['gap'].sum())} short of quota (largest gaps: "
+                  f"{largest}): review their pipeline with their managers.",
+                  "Who is at risk next quarter?", weight=float(risk["gap"].sum()))  # fmt: skip
     money = "currency"
     table(risk.drop(columns=["rep_id", "quarter"]),
           {"quota": money, "pipeline_due": money, "open_expected": money,

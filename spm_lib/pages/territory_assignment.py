@@ -7,10 +7,10 @@ from spm_lib import territory
 from spm_lib.dataset import Dataset
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
-from spm_lib.report import format_currency, plots
+from spm_lib.report import format_change, format_currency, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
-from spm_lib.report.keyfigures import record
+from spm_lib.report.keyfigures import record, record_action
 from spm_lib.territory import AssignmentResult
 
 __all__ = ["PER_REP_FORMATS", "balance", "compute", "key_figures", "model", "moves",
@@ -93,6 +93,12 @@ def moves(result: AssignmentResult | None) -> None:
     if result.moves.empty:
         note("No account needs to move.")
         return
+    f = result.figures
+    record_action(f"Moving {len(result.moves):,} accounts is expected to change bookings by "
+                  f"{format_change(f['expected_revenue_uplift_pct'])} a year "
+                  f"({format_currency(f['expected_revenue_after'] - f['expected_revenue_before'])}"
+                  "): review the proposed moves.", "Which accounts move, and why?",
+                  weight=float(f["expected_revenue_after"] - f["expected_revenue_before"]))
     table(result.moves.drop(columns=["account_id", "from_rep", "to_rep"]),
           {"potential": "currency"}, caption="Proposed moves, largest potential first",
           max_rows=300, labels={"from_name": "From", "to_name": "To"})  # fmt: skip

@@ -15,7 +15,7 @@ from spm_lib.report import format_change, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.formats import format_currency
 from spm_lib.report.keyfigures import key_figures as show_key_figures
-from spm_lib.report.keyfigures import record
+from spm_lib.report.keyfigures import record, record_action
 
 __all__ = ["GapPage", "assignments", "compute", "development_plans", "gap_table", "heatmap",
            "key_figures", "module_effects", "open_report"]  # fmt: skip
@@ -74,6 +74,12 @@ def gap_table(page: GapPage) -> None:
         note("No gap is flagged.")
         return
     shown = flagged.assign(name=flagged["rep_id"].map(page.ds.rep_names))
+    top = shown.sort_values("revenue_at_stake", ascending=False).iloc[0]
+    record_action(f"{len(flagged)} skill gaps are flagged across {flagged['rep_id'].nunique()} "
+                  f"reps, {format_currency(flagged['revenue_at_stake'].sum())} of revenue a year "
+                  f"at stake (largest: {top['name']} at {top['stage']}): assign the training "
+                  "the report proposes.", "Which gaps cost the most?",
+                  weight=float(flagged["revenue_at_stake"].sum()))  # fmt: skip
     pct = "percent"
     table(shown[["name", "stage", "entered", "converted", "raw_rate", "shrunk_rate",
                  "benchmark", "gap", "p_below", "revenue_at_stake"]],

@@ -15,7 +15,7 @@ snapshot of the whole company's data lives apart, in ``.spm``.
 
 Audience folders are named from the segment: ``all`` for the company, ``region-West`` for
 ``region=West`` (``;``-joined clauses by ``+``). A value with characters other than letters,
-digits, ``.``, ``_`` and ``-`` (or one that is ``.``/``..``) has them replaced by ``_`` and a
+digits, ``.``, ``_`` and ``-`` (or two dots in a row) has them replaced by ``_`` and a
 short hash of the segment added, so that two values never share a folder and no value can
 name a path outside OUT.
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 
 COMPANY = "all"
 HIDDEN = ".spm"
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+|\.{2,}")
 MAX_NAME = 80
 
 
@@ -36,13 +36,15 @@ def audience_folder(segment: str | None) -> str:
     """The folder name of audience ``segment`` (see the module docstring)."""
     if not segment or segment.strip().lower() in ("all", "none"):
         return COMPANY
-    parts = []
+    raw, safe = [], []
     for clause in segment.split(";"):
         column, _, value = clause.partition("=")
-        parts.append(f"{column.strip()}-{value.strip()}")
-    raw = "+".join(parts)
-    safe = _SAFE.sub("_", raw).strip("._") or "_"
-    if safe != raw or len(safe) > MAX_NAME or safe.lower() == COMPANY:
+        part = f"{column.strip()}-{value.strip()}"
+        raw.append(part)
+        safe.append(_SAFE.sub("_", part).strip("._") or "_")
+    changed = safe != raw
+    safe = "+".join(safe)
+    if changed or len(safe) > MAX_NAME or safe.lower() == COMPANY:
         digest = hashlib.sha256(segment.encode("utf-8")).hexdigest()[:8]
         safe = f"{safe[:MAX_NAME]}-{digest}"
     return safe
