@@ -134,9 +134,8 @@ def test_a_pack_with_failed_reports_does_not_replace_a_good_one(good_run):
 
 def test_the_lock_is_held_and_released(tmp_path):
     path = lock_file(tmp_path)
-    with RunLock(path):
-        with pytest.raises(OutputBusy, match=f"pid {os.getpid()}"):
-            RunLock(path).__enter__()
+    with RunLock(path), pytest.raises(OutputBusy, match=f"pid {os.getpid()}"):
+        RunLock(path).__enter__()
     with RunLock(path):  # released on exit
         pass
 
