@@ -35,9 +35,37 @@ def is_database(target: str | Path) -> bool:
     return "://" in text or Path(text).suffix.lower() in FILE_SUFFIXES
 
 
+# the user info of a URL (``user:password@``; the user may be empty) and the query parameters
+# that carry a credential
+_USER_PASSWORD = re.compile(r"(://[^/?#:@]*:)([^/?#]*)(@)")
+SECRET_PARAMETERS = ("password", "passwd", "pwd", "pass", "sslpassword", "secret", "token",
+                     "access_token", "api_key", "apikey", "access_key", "secret_key",
+                     "client_secret", "auth", "key")  # fmt: skip
+_SECRET_QUERY = re.compile(
+    r"([?&;](?:" + "|".join(SECRET_PARAMETERS) + r")=)([^&;#]*)", re.IGNORECASE)
+
+
 def masked(url: str) -> str:
-    """The URL with any password replaced by ``***`` (variables are left unexpanded)."""
-    return re.sub(r"(://[^:/@]+:)([^@]*)(@)", r"\1***\3", str(url))
+    """The URL with every credential replaced by ``***``: the password of its user info
+    (``user:***@``, ``:***@``) and the value of a query parameter that carries one
+    (:data:`SECRET_PARAMETERS`, e.g. ``?password=***``). Variables are masked too."""
+    text = _USER_PASSWORD.sub(r"\1***\3", str(url))
+    return _SECRET_QUERY.sub(r"\1***", text)
+
+
+def refuse_written_secrets(url: str, where: str = "") -> None:
+    """Raise DataError when ``url`` has a credential written in it instead of a ``${NAME}``
+    environment variable (user-info password or query parameter, :func:`secrets_of`): run
+    outputs keep the data reference, so a written password would be stored with them."""
+    written = [s for s in secrets_of(url) if not _VARIABLE.fullmatch(s)]
+    if written:
+        raise DataError(
+            f"{where}{masked(url)}: put the password in an environment variable, e.g. "
+            "postgresql://user:${PGPASSWORD}@host/db or ?password=${PGPASSWORD}; run outputs "
+            "keep the data reference, so a password written in the URL would be stored with "
+            "them",
+            path=masked(url), expected="${NAME} instead of the password",
+        )  # fmt: skip
 
 
 def _expand(url: str) -> str:
@@ -80,7 +108,7 @@ def read_tables(
     """
     shown = masked(target)
     url = _expand(target)
-    secret = password_of(url)
+    secrets = secrets_of(url)
     kind, connectable = _kind(url)
     try:
         if kind == "duckdb":
@@ -126,7 +154,9 @@ def read_tables(
     except DataError:
         raise
     except Exception as exc:  # driver errors: shown without the password
-        message = str(exc).replace(secret, "***") if secret else str(exc)
+        message = str(exc)
+        for secret in secrets:
+            message = message.replace(secret, "***")
         raise DataError(f"database {shown}: {type(exc).__name__}: {message.splitlines()[0]}",
                         path=shown, expected="a reachable database holding the "
                         "canonical tables") from None  # fmt: skip
@@ -138,9 +168,16 @@ def read_tables(
 
 
 def password_of(url: str) -> str | None:
-    """The password written in a URL (None without one)."""
-    match = re.search(r"://[^:/@]+:([^@]*)@", url)
-    return match.group(1) if match and match.group(1) else None
+    """The password written in a URL's user info (None without one)."""
+    match = _USER_PASSWORD.search(url)
+    return match.group(2) if match and match.group(2) else None
+
+
+def secrets_of(url: str) -> list[str]:
+    """Every credential written in a URL: its user-info password and the values of its
+    credential query parameters (:data:`SECRET_PARAMETERS`), as written (``${NAME}`` too)."""
+    found = [password_of(url)] + [m.group(2) for m in _SECRET_QUERY.finditer(url)]
+    return [s for s in found if s]
 
 
 def _with_pgpassword(url: str) -> str:

@@ -443,8 +443,9 @@ def _vendor_tables(
 
 
 def _load_database(url: str, config: Config, config_file: Path | None) -> Dataset:
-    from spm_lib.dataset.database import masked, read_tables
+    from spm_lib.dataset.database import masked, read_tables, refuse_written_secrets
 
+    refuse_written_secrets(url, "database URL ")
     database = config.database or {}
     queries = {str(k): str(v) for k, v in (database.get("tables") or {}).items()}
     vendor = config.source

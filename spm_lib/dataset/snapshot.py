@@ -46,6 +46,17 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _without_credentials(raw: dict) -> dict:
+    """The configuration with its database URL masked: the snapshot never reconnects, and it
+    is written under the run's output folder."""
+    from spm_lib.dataset.database import masked
+
+    database = raw.get("database") if isinstance(raw, dict) else None
+    if isinstance(database, dict) and "url" in database:
+        return {**raw, "database": {**database, "url": masked(str(database["url"]))}}
+    return raw
+
+
 def write_snapshot(dataset: Dataset, folder: str | Path) -> Path:
     """Write ``dataset`` (its whole company when it is narrowed) into ``folder``; return it."""
     ds = dataset.company if dataset.company is not None else dataset
@@ -55,8 +66,8 @@ def write_snapshot(dataset: Dataset, folder: str | Path) -> Path:
         frame.to_parquet(folder / f"{name}.parquet", index=False)
     _as_text(ds.quarantine).to_parquet(folder / "quarantine.parquet", index=False)
     _as_text(ds.warnings).to_parquet(folder / "warnings.parquet", index=False)
-    (folder / "spm.yaml").write_text(yaml.safe_dump(ds.config.raw, sort_keys=False),
-                                     encoding="utf-8")  # fmt: skip
+    (folder / "spm.yaml").write_text(yaml.safe_dump(_without_credentials(ds.config.raw),
+                                                    sort_keys=False), encoding="utf-8")
     meta = {"format": SNAPSHOT_FORMAT, "source": ds.source, "fingerprint": ds.fingerprint,
             "as_of": ds.as_of.isoformat(), "rows_read": ds.rows_read, "files": ds.files,
             "tables": list(ds.tables)}  # fmt: skip

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pyarrow
 
-from spm_lib.dataset import load_dataset, masked, password_of
+from spm_lib.dataset import load_dataset, masked
+from spm_lib.dataset.database import refuse_written_secrets
 from spm_lib.dataset.snapshot import is_snapshot, write_snapshot
 from spm_lib.exceptions import DataError, PeriodError
 from spm_lib.suite.executors import executor_for
@@ -99,14 +100,7 @@ def _data_reference(data: str | Path) -> str:
     password must come from an environment variable (``${NAME}``) instead."""
     text = str(data)
     if "://" in text:
-        written = password_of(text)
-        if written and not re.fullmatch(r"\$\{\w+\}", written):
-            raise DataError(
-                f"{masked(text)}: put the password in an environment variable, e.g. "
-                "postgresql://user:${PGPASSWORD}@host/db; executed notebooks keep their "
-                "parameters, so a password written in the URL would be stored with them",
-                path=masked(text), expected="${NAME} instead of the password",
-            )  # fmt: skip
+        refuse_written_secrets(text)
         return text
     return str(Path(data).resolve())
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.dataset.database import masked
+from spm_lib.dataset.database import masked, secrets_of
 from spm_lib.exceptions import DataError
 from tests.conftest import spm
 
@@ -128,14 +128,38 @@ def test_postgresql_server(postgres_url, small_sample, tmp_path, monkeypatch):
         if path.is_file():
             assert password not in path.read_text(errors="ignore"), path
     literal = postgres_url.replace("${SPM_TEST_PG_PASSWORD}", password)
-    refused = spm("run", "--data", literal, "--config", str(config), "--out", str(out))
-    assert refused.returncode == 2 and password not in refused.stderr + refused.stdout
-    assert "environment variable" in refused.stderr
+    in_query = postgres_url.replace(":${SPM_TEST_PG_PASSWORD}@", "@") + f"?password={password}"
+    no_user = postgres_url.replace("spm:${SPM_TEST_PG_PASSWORD}@", f":{password}@")
+    for written in (literal, in_query, no_user):
+        refused = spm("run", "--data", written, "--config", str(config), "--out", str(out))
+        assert refused.returncode == 2 and password not in refused.stderr + refused.stdout
+        assert "environment variable" in refused.stderr
+    # the password as a query parameter from the environment: read, and stored nowhere
+    from_query = postgres_url.replace(":${SPM_TEST_PG_PASSWORD}@", "@") + (
+        "?password=${SPM_TEST_PG_PASSWORD}")
+    query_out = tmp_path / "query-out"
+    result = spm("run", "--data", from_query, "--config", str(config), "--out", str(query_out),
+                 "--notebooks", "data_quality", "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert password not in result.stdout + result.stderr
+    for path in query_out.rglob("*"):
+        if path.is_file():
+            assert password not in path.read_text(errors="ignore"), path
+    page = (query_out / "2026-Q3" / "all" / "data_quality.html").read_text()
+    assert "data spm · fingerprint" in page  # forwarded pages name the data, not the server
 
 
 def test_masked_urls_and_missing_variables(monkeypatch):
     assert masked("postgresql://me:pa55@h/db") == "postgresql://me:***@h/db"
     assert masked("postgresql://me@h/db") == "postgresql://me@h/db"
+    assert masked("postgresql://:pa55@h/db") == "postgresql://:***@h/db"
+    assert masked("postgresql://me@h/db?sslmode=require&password=pa55") == (
+        "postgresql://me@h/db?sslmode=require&password=***")
+    assert masked("mssql://h/db?PWD=pa55;token=t0k") == "mssql://h/db?PWD=***;token=***"
+    assert secrets_of("postgresql://me:a@h/db?password=b&apikey=c") == ["a", "b", "c"]
+    with pytest.raises(DataError, match="environment variable") as refused:
+        load_dataset("postgresql://me@127.0.0.1:1/db?password=pa55")
+    assert "pa55" not in str(refused.value)
     monkeypatch.delenv("NOPE_PW", raising=False)
     with pytest.raises(DataError, match="environment variable NOPE_PW is not set"):
         load_dataset("postgresql://me:${NOPE_PW}@127.0.0.1:1/db")

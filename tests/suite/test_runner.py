@@ -152,14 +152,52 @@ def test_report_reads_like_a_report(suite):
     assert "data:image/png;base64," in text  # the chart is embedded
 
 
-def test_same_data_and_parameters_give_the_same_html(suite, default_sample, tmp_path):
-    # a second run, alone and on one job, against the suite's page
+TIMES = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00|\d+\.\d s")
+
+
+def test_same_data_and_parameters_give_the_same_pages_and_manifest(suite, default_sample,
+                                                                   tmp_path):  # fmt: skip
+    """A second run of the whole suite, into another folder: every page byte for byte, the
+    brief apart from its run times, and the manifest apart from times and seconds."""
     _, first = suite
-    result = spm("run", "--data", str(default_sample), "--out", str(tmp_path), "--jobs", "1",
-                 "--notebooks", "data_quality", "--quiet")  # fmt: skip
+    result = spm("run", "--data", str(default_sample), "--out", str(tmp_path), "--jobs", "2",
+                 "--quiet")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    page = (tmp_path / "2026-Q3" / "all" / "data_quality.html").read_bytes()
-    assert page == (first / "2026-Q3" / "all" / "data_quality.html").read_bytes()
+    one, two = first / "2026-Q3" / "all", tmp_path / "2026-Q3" / "all"
+    pages = sorted(p.name for p in one.glob("*.html"))
+    assert pages == sorted(p.name for p in two.glob("*.html")) and len(pages) == 8
+    for name in pages:
+        a, b = (one / name).read_text(), (two / name).read_text()
+        if name == "index.html":
+            a, b = TIMES.sub("T", a), TIMES.sub("T", b)
+        assert a == b, name
+
+    def figures(folder: Path) -> dict:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        for entry in manifest["notebooks"]:
+            entry.pop("seconds")
+        return {k: v for k, v in manifest.items() if k not in ("started", "finished")}
+
+    assert figures(one) == figures(two)
+
+
+def test_forwarded_pages_name_the_data_not_the_server_path(suite, default_sample):
+    _, out = suite
+    folder = out / "2026-Q3" / "all"
+    for page in folder.glob("*.html"):
+        text = page.read_text()
+        assert str(default_sample) not in text and str(out) not in text, page.name
+        assert f"data {default_sample.name} · fingerprint" in text, page.name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["data"] == str(default_sample)  # the manifest keeps the full reference
+
+
+@pytest.mark.parametrize("period", ["../../etc", "2026-Q3/..", "2026-Q3\\x"])
+def test_a_period_that_is_not_a_period_is_refused(make_dataset, tmp_path, period):
+    result = spm("run", "--data", str(make_dataset()), "--out", str(tmp_path / "o"), "--period",
+                 period, "--quiet")  # fmt: skip
+    assert result.returncode == 2 and "cannot read period" in result.stderr
+    assert not [p for p in (tmp_path / "o").rglob("*") if p.is_file() and p.name != "lock"]
 
 
 FIXTURES = Path(__file__).parent / "fixture_notebooks"  # tiny notebooks, as papermill keeps
