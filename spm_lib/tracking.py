@@ -21,9 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from spm_lib.report.spreadsheet import neutralise, restore
+
 HISTORY_COLUMNS = ["made_at", "level", "series", "target", "horizon", "mean", "lower", "upper",
                    "interval", "source"]  # fmt: skip
 KEY = ["made_at", "level", "series", "target"]
+TEXT_COLUMNS = ["level", "series"]  # names from the data: neutralised for spreadsheets
 HIT_TOLERANCE = 0.10
 
 
@@ -36,7 +39,7 @@ def read_history(path: str | Path) -> pd.DataFrame:
     missing = set(HISTORY_COLUMNS) - set(frame.columns)
     if missing:
         raise ValueError(f"{path}: not a forecast history (missing {sorted(missing)})")
-    return frame[HISTORY_COLUMNS]
+    return restore(frame[HISTORY_COLUMNS], TEXT_COLUMNS)
 
 
 def merge_history(*frames: pd.DataFrame) -> pd.DataFrame:
@@ -56,7 +59,8 @@ def write_history(path: str | Path, history: pd.DataFrame) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    history[HISTORY_COLUMNS].to_csv(temporary, index=False, lineterminator="\n")
+    safe = neutralise(history[HISTORY_COLUMNS], TEXT_COLUMNS)  # a team named =HYPERLINK(...)
+    safe.to_csv(temporary, index=False, lineterminator="\n")
     os.replace(temporary, path)
     return path
 

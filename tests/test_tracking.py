@@ -44,3 +44,17 @@ def test_scores_by_hand():
     summary = accuracy_summary(scored).iloc[0]
     assert summary["forecasts"] == 2 and summary["bias"] == pytest.approx(-0.1)
     assert summary["mape"] == pytest.approx(0.15) and summary["hit_rate"] == 0.5
+
+
+def test_names_that_a_spreadsheet_would_run_are_written_as_text_and_read_back(tmp_path):
+    from spm_lib.tracking import HISTORY_COLUMNS, read_history, write_history
+
+    names = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-West", "@SUM(A1)", "West", "'=kept"]
+    history = pd.DataFrame({"made_at": "2026Q2", "level": "team", "series": names,
+                            "target": "2026Q3", "horizon": 1, "mean": -5.0, "lower": -6.0,
+                            "upper": 1.0, "interval": 0.8, "source": "run"})[HISTORY_COLUMNS]
+    path = write_history(tmp_path / "forecast_history.csv", history)
+    cells = [line.split(",", 3)[2] for line in path.read_text().splitlines()[1:]]
+    assert all(not c.lstrip('"').startswith(("=", "+", "-", "@")) for c in cells), cells
+    assert ",-5.0,-6.0," in path.read_text()  # numbers stay numbers
+    assert read_history(path)["series"].tolist() == names

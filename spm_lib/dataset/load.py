@@ -499,7 +499,7 @@ def stage_entries(history: pd.DataFrame) -> pd.DataFrame:
 def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> Dataset:
     """Type, check and quarantine each table of ``sources`` (see :func:`load_dataset`), then
     flag the odd-but-real rows (:mod:`spm_lib.dataset.row_warnings`)."""
-    from spm_lib.dataset.row_warnings import opportunity_warnings
+    from spm_lib.dataset.row_warnings import long_text_warnings, opportunity_warnings
 
     folder = source
     tables: dict[str, pd.DataFrame] = {}
@@ -510,6 +510,7 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
     positions: dict[str, pd.Index] = {}
     keys_of: dict[str, pd.Series] = {}
     early_warnings = []
+    long_cells: list[dict] = []
     for table in LOAD_ORDER:
         spec = TABLES[table]
         if table == "stage_history" and table not in sources and "opportunity_history" in tables:
@@ -566,10 +567,13 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
             record["table"], record["key"] = table, keys.iloc[record["row"] - 1]
         bad_positions = sorted({r["row"] - 1 for r in table_records})
         quarantined_keys[table] = set(keys.iloc[bad_positions].dropna())
-        ordered = [c.name for c in spec.columns] + [
-            c for c in typed.columns if c not in {c.name for c in spec.columns}
-        ]
+        spec_names = {c.name for c in spec.columns}
+        ordered = [c.name for c in spec.columns] + [c for c in typed.columns
+                                                    if c not in spec_names]  # fmt: skip
         kept = typed.drop(index=bad_positions)[ordered]
+        texts = spec.columns_of_kind("text") + [c for c in ordered if c not in spec_names]
+        kept, cut = long_text_warnings(table, kept, texts, keys)
+        long_cells.extend(cut)
         positions[table] = kept.index
         keys_of[table] = keys
         tables[table] = kept.reset_index(drop=True)
@@ -591,6 +595,9 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         row=warnings["pos"].astype("int64") + 1,
         key=keys_of["opportunities"].iloc[warnings["pos"].astype("int64")].to_numpy(),
     )[QUARANTINE_COLUMNS].sort_values(["row", "check"], kind="stable", ignore_index=True)
+    if long_cells:
+        warnings = pd.concat([warnings, pd.DataFrame(long_cells, columns=QUARANTINE_COLUMNS)],
+                             ignore_index=True)  # fmt: skip
     return Dataset(
         tables=tables,
         config=config,

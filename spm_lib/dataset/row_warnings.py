@@ -115,3 +115,37 @@ def converted_outliers(
                             f"{currency} deals; is the rate the wrong way round "
                             f"(1/{rate:g} = {1 / rate:.6g})?")})  # fmt: skip
     return pd.DataFrame(out, columns=WARNING_FIELDS)
+
+
+MAX_CELL_CHARS = 500  # longer text is cut for display; a name is never this long
+
+
+def long_text_warnings(table: str, frame: pd.DataFrame, text_columns: list[str],
+                       keys: pd.Series) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
+    """``frame`` (indexed by row position in its file) with every text cell longer than
+    :data:`MAX_CELL_CHARS` cut to that length plus "…", and a warning record per cell cut
+    (``text_too_long``): such a cell is odd but the row is real, and a 10^6-character name
+    once drove a report's process to 16 GB."""
+    records: list[dict] = []
+    out = frame
+    for column in text_columns:
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+            continue
+        lengths = values.map(lambda v: len(v) if isinstance(v, str) else 0)
+        long = lengths > MAX_CELL_CHARS
+        if not long.any():
+            continue
+        if out is frame:
+            out = frame.copy()
+        out.loc[long, column] = [v[:MAX_CELL_CHARS] + "…" for v in values[long]]
+        for position, length in lengths[long].items():
+            records.append({
+                "table": table, "row": int(position) + 1, "key": keys.iloc[position],
+                "column": column, "check": "text_too_long",
+                "value": values[position][:60] + "…",
+                "reason": f"{length:,} characters: cut to {MAX_CELL_CHARS} for display",
+            })  # fmt: skip
+    return out, records

@@ -21,7 +21,7 @@ from spm_lib.leads import (
 from spm_lib.pages.common import load_audience
 from spm_lib.periods import Period, trailing_year
 from spm_lib.report import format_percent, header, plots
-from spm_lib.report.display import note, say, table
+from spm_lib.report.display import escape_markdown, note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
 
@@ -259,7 +259,8 @@ def effects_note(effects: SourceEffects) -> str:
     for factor, reason in effects.left_out.items():
         text += f" Not in the model: {factor_label(factor)} ({reason})."
     for factor, small in effects.pooled.items():
-        shown = ", ".join(small[:8]) + (f" and {len(small) - 8} more" if len(small) > 8 else "")
+        shown = ", ".join(escape_markdown(s) for s in small[:8]) + (
+            f" and {len(small) - 8} more" if len(small) > 8 else "")
         text += f" Pooled {factor_label(factor)} levels: {shown}."
     return text
 

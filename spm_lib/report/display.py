@@ -76,11 +76,14 @@ def header(title: str, dataset: Dataset, period: Period | str) -> ReportContext:
 
 def say(template: str, **values: object) -> None:
     """Show a Markdown sentence; ``values`` (escaped) fill ``{name}`` fields of ``template``.
+    Without values the template is shown as it is: text that quotes data must be escaped by
+    whoever builds it (:func:`escape_markdown`).
 
     Use it for narrative that quotes data: ``say("**{n}** reps have no deals.", n=12)``.
     """
     safe = {k: escape_markdown(v) for k, v in values.items()}
-    _display({"text/markdown": template.format(**safe), "text/plain": template})
+    text = template.format(**safe) if values else template  # no fields: braces are text
+    _display({"text/markdown": text, "text/plain": text})
 
 
 def note(text: str) -> None:

@@ -37,6 +37,9 @@ def set_style() -> None:
             "axes.spines.top": False,
             "axes.spines.right": False,
             "svg.hashsalt": "spm",
+            # names from the data are drawn as text: "$\\unicode{x}$" in a rep's name is not
+            # mathtext (it failed two reports), "$5M to $7M" is not an equation
+            "text.parse_math": False,
         }
     )
     try:

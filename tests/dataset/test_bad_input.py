@@ -276,3 +276,17 @@ def test_reports_render_for_the_good_rows(tmp_path):
     assert figures["rows_quarantined"] == 3
     page = (out / "2025-Q1" / "all" / "data_quality.html").read_text()
     assert "negative" in page and "R404" in page and "future" in page
+
+
+def test_a_huge_text_cell_is_cut_and_counted_as_a_warning(tmp_path):
+    reps = [dict(r) for r in REPS]
+    reps[0]["name"] = "N" * 1_000_000
+    ds = load_dataset(write_tables(tmp_path / "ds", {"reps": reps, "opportunities": OPPORTUNITIES,
+                                                     "accounts": ACCOUNTS}))  # fmt: skip
+    name = ds.tables["reps"].set_index("rep_id").loc[REPS[0]["rep_id"], "name"]
+    assert name == "N" * 500 + "…"
+    warned = ds.warnings[ds.warnings["check"] == "text_too_long"]
+    assert warned[["table", "row", "key", "column"]].values.tolist() == [
+        ["reps", 1, REPS[0]["rep_id"], "name"]]
+    assert "1,000,000 characters" in warned["reason"].iloc[0]
+    assert len(ds.tables["reps"]) == len(REPS)  # kept, not dropped

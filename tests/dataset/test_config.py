@@ -60,3 +60,35 @@ def test_unreadable_yaml_is_fatal(tmp_path):
     (tmp_path / "spm.yaml").write_text("stages: [unclosed\n")
     with pytest.raises(DataError, match="cannot read the configuration"):
         load_config(tmp_path)
+
+
+BOMB = "\n".join(["mapping:", "  x:", '    a: &a ["lol","lol","lol","lol","lol","lol","lol","lol"]']
+                 + [f"    {b}: &{b} [{', '.join([f'*{a}'] * 8)}]"
+                    for a, b in zip("abcdefgh", "bcdefghi", strict=True)])  # fmt: skip
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path):
+    (tmp_path / "spm.yaml").write_text(BOMB + "\n")
+    assert len(BOMB) < 1024
+    with pytest.raises(DataError, match="expands to more than 100,000 values"):
+        load_config(tmp_path)
+
+
+def test_too_many_aliases_or_bytes_or_a_self_reference_are_refused(tmp_path):
+    many = "a: &a 1\nb: [" + ", ".join(["*a"] * 101) + "]\n"
+    (tmp_path / "spm.yaml").write_text(many)
+    with pytest.raises(DataError, match="101 YAML aliases"):
+        load_config(tmp_path)
+    (tmp_path / "spm.yaml").write_text("currency: USD\n" + "# padding\n" * 110_000)
+    with pytest.raises(DataError, match="expected at most 1,000,000"):
+        load_config(tmp_path)
+    (tmp_path / "spm.yaml").write_text("mapping: &m {x: *m}\n")
+    with pytest.raises(DataError, match="expands to more than"):
+        load_config(tmp_path)
+
+
+def test_a_few_aliases_reusing_a_block_are_fine(tmp_path):
+    (tmp_path / "spm.yaml").write_text(
+        "currency: EUR\nmapping:\n  tables:\n    reps: &same {file: people.csv}\n"
+        "    leads: *same\n")  # fmt: skip
+    assert load_config(tmp_path).currency == "EUR"

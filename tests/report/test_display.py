@@ -93,3 +93,29 @@ def test_header_returns_the_report_context_and_money_follows_its_currency(monkey
     contextvars.copy_context().run(in_a_eur_report)
     assert active().currency == "USD"  # outside that report: the default
     assert shown and shown[0]["text/plain"] == "Pay"
+
+
+def test_say_shows_text_without_fields_as_it_is(monkeypatch):
+    import spm_lib.report.display as display
+
+    shown = []
+    monkeypatch.setattr(display, "_display", shown.append)
+    display.say("Pooled sources: {x}, ${7*7}.")  # no values: the braces are text, no crash
+    display.say("**{n}** from {source}", n=3, source="<script>x</script> {y}")
+    assert shown[0]["text/markdown"] == "Pooled sources: {x}, ${7*7}."
+    assert "<script>" not in shown[1]["text/markdown"]
+    assert "&lt;script&gt;" in shown[1]["text/markdown"]
+
+
+def test_charts_draw_dollar_signs_as_text():
+    import matplotlib.pyplot as plt
+
+    from spm_lib.report import plots
+
+    plots.set_style()
+    fig, ax = plt.subplots()
+    ax.set_title(r"$\unicode{x}$ sold $5M to $7M")
+    ax.bar([r"$\unicode{x}$"], [1])
+    fig.canvas.draw()  # mathtext would raise ValueError on \unicode
+    assert ax.get_title(loc="left") == r"$\unicode{x}$ sold $5M to $7M"
+    plt.close(fig)
