@@ -18,7 +18,7 @@ from spm_lib.forecasting import ForecastRun, QuarterOutlook
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
 from spm_lib.report import format_change, format_currency, format_percent, plots
-from spm_lib.report.display import note, say, table
+from spm_lib.report.display import escape_markdown, note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_table
 
@@ -238,7 +238,7 @@ def backtest_reading(table: pd.DataFrame, interval: float = 0.8) -> str:
     )
     losing = [s for s in ours.index if s != "Company" and ours.at[s, "ratio"] >= 1]
     if losing:
-        names = ", ".join(losing)
+        names = ", ".join(escape_markdown(n) for n in losing)
         text += (f" On {names} it did not beat seasonal naive (the same month a year before), "
                  f"the better method there on this data: the series is too noisy for a model "
                  f"to add to last year's figure, so read its forecast beside the same quarter a "
@@ -251,7 +251,8 @@ def backtest_reading(table: pd.DataFrame, interval: float = 0.8) -> str:
     if narrow or wide:
         for names, word in ((narrow, "narrow"), (wide, "wide")):
             if names:
-                text += (f" The intervals of {', '.join(names)} were too {word}: the band of "
+                shown = ", ".join(escape_markdown(n) for n in names)
+                text += (f" The intervals of {shown} were too {word}: the band of "
                          f"their coverage excludes {level}.")  # fmt: skip
     else:
         text += (f" On every series the coverage is within {COVERAGE_TOLERANCE * 100:.0f} "

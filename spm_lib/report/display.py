@@ -76,13 +76,14 @@ def header(title: str, dataset: Dataset, period: Period | str) -> ReportContext:
 
 def say(template: str, **values: object) -> None:
     """Show a Markdown sentence; ``values`` (escaped) fill ``{name}`` fields of ``template``.
-    Without values the template is shown as it is: text that quotes data must be escaped by
-    whoever builds it (:func:`escape_markdown`).
+    Without values the template is shown as Markdown with any HTML in it as text; Markdown
+    syntax in data it quotes must be escaped by whoever builds it (:func:`escape_markdown`).
 
     Use it for narrative that quotes data: ``say("**{n}** reps have no deals.", n=12)``.
     """
     safe = {k: escape_markdown(v) for k, v in values.items()}
-    text = template.format(**safe) if values else template  # no fields: braces are text
+    # no fields: the braces are text, and HTML is shown as text whoever built the sentence
+    text = template.format(**safe) if values else html.escape(template, quote=False)
     _display({"text/markdown": text, "text/plain": text})
 
 
@@ -134,12 +135,18 @@ def table_html(
         raise KeyError(f"formats name columns not in the table: {sorted(unknown)}")
     shown = frame.head(max_rows).reset_index(drop=True)
     uid = f"spm{next(_table_ids)}"
-    styler = Styler(shown, uuid=uid, cell_ids=False, caption=None)
+    labels = dict(labels or {})
+    headers = [labels.get(c, pretty_label(str(c))) for c in shown.columns]
+    # a caption for every table: the one given, else (for screen readers only) its columns
+    told = html.escape(caption) if caption else html.escape(
+        "Table of " + ", ".join(headers[:6]) + (", …" if len(headers) > 6 else ""))
+    styler = Styler(shown, uuid=uid, cell_ids=False, caption=told)
     formatters = {c: _column_formatter(shown[c], formats.get(c), currency) for c in shown.columns}
     styler = styler.format(formatters, escape="html", na_rep=MISSING)
-    labels = dict(labels or {})
+    # escaped here: pandas' escape= does not reach a label a formatter returns for an index
+    # (a lead source "\"><svg onload=...>" in "Odds vs <source>" ran in the browser)
     styler = styler.format_index(
-        lambda c: labels.get(c, pretty_label(str(c))), escape="html", axis=1
+        lambda c: html.escape(labels.get(c, pretty_label(str(c)))), axis=1
     ).hide(axis="index")
     right = [
         i
@@ -157,16 +164,18 @@ def table_html(
             for i in right
         ]
     ).set_table_attributes('class="spm-table"')
-    body = styler.to_html()
-    parts = []
-    if caption:
-        parts.append(f'<p class="spm-caption">{html.escape(caption)}</p>')
-    parts.append(body)
+    body = _HEADER_CELL.sub(r'<th scope="col" \1class="col_heading', styler.to_html())
+    if not caption:
+        body = body.replace("<caption>", '<caption class="spm-sr-only">', 1)
+    parts = [body]
     if len(frame) > max_rows:
         parts.append(
             f'<p class="spm-note">Showing the first {max_rows:,} of {len(frame):,} rows.</p>'
         )
     return f'<div class="spm-table-wrap">{"".join(parts)}</div>'
+
+
+_HEADER_CELL = re.compile(r'<th ((?:id="[^"]*" )?)class="col_heading')
 
 
 def pretty_label(column: str) -> str:

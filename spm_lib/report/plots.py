@@ -70,12 +70,28 @@ def finish(ax: Axes, title: str, xlabel: str, ylabel: str, yunit: str | None = N
     return ax
 
 
+def finding(fig: Figure) -> str:
+    """What a chart says, for its alt text: its title (the house style titles every chart with
+    its finding), else the first axes' title, else its axis labels."""
+    suptitle = getattr(fig, "_suptitle", None)
+    texts = [suptitle.get_text() if suptitle is not None else ""]
+    for ax in fig.axes:
+        texts += [ax.get_title(loc=loc) for loc in ("left", "center", "right")]
+    found = next((t.strip() for t in texts if t and t.strip()), "")
+    if found:
+        return found
+    labels = [f"{ax.get_ylabel()} by {ax.get_xlabel()}" for ax in fig.axes[:1]
+              if ax.get_xlabel() or ax.get_ylabel()]  # fmt: skip
+    return labels[0] if labels else "Chart"
+
+
 def show(fig: Figure | None = None) -> None:
-    """Display ``fig`` (default: the current figure) and close it."""
+    """Display ``fig`` (default: the current figure), its finding as the image's alt text
+    (output metadata ``image/png.alt``, which the report template writes), and close it."""
     from IPython.display import display
 
     fig = fig or plt.gcf()
-    display(fig)
+    display(fig, metadata={"image/png": {"alt": finding(fig)}})
     plt.close(fig)
 
 

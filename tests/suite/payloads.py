@@ -1,0 +1,97 @@
+"""A copy of a sample dataset with attack payloads in every text column a report shows: rep,
+manager, team, region, account, product, stage, lead source and training module names."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+PAYLOADS = (
+    "<script>document.title='pwned'</script>",
+    "<img src=x onerror=\"document.title='pwned'\">",
+    "\"><svg onload=\"document.title='pwned'\">",
+    "[click](javascript:document.title='pwned')",
+    "$\\unicode{x}$ $x^2$",
+    "{x} ${7*7}",
+    "=HYPERLINK(\"http://example.invalid\",\"x\")",
+)
+SMALL_SOURCES = (PAYLOADS[0], PAYLOADS[5])  # fewer than 30 leads: the pooled-sources note
+
+
+def _renamed(values: pd.Series) -> dict[str, str]:
+    """Each distinct value -> a payload, then the value (so that values stay distinct)."""
+    distinct = sorted(values.dropna().astype(str).unique())
+    return {v: f"{PAYLOADS[i % len(PAYLOADS)]} {v}" for i, v in enumerate(distinct)}
+
+
+def write_payload_dataset(sample: Path, out: Path) -> Path:
+    """``sample`` copied to ``out`` with the payloads written in (see the module docstring)."""
+    shutil.copytree(sample, out)
+
+    def rewrite(name: str, change) -> None:
+        path = out / f"{name}.csv"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        change(frame)
+        frame.to_csv(path, index=False, lineterminator="\n")
+
+    def names(frame: pd.DataFrame, column: str) -> None:
+        frame[column] = [f"{PAYLOADS[i % len(PAYLOADS)]} {v}" if v else v
+                         for i, v in enumerate(frame[column])]  # fmt: skip
+
+    def mapped(frame: pd.DataFrame, column: str, mapping: dict[str, str]) -> None:
+        frame[column] = frame[column].map(lambda v: mapping.get(v, v))
+
+    opps = pd.read_csv(out / "opportunities.csv", dtype=str, keep_default_na=False)
+    reps = pd.read_csv(out / "reps.csv", dtype=str, keep_default_na=False)
+    products = _renamed(opps["product"])
+    sources = _renamed(opps["lead_source"].replace("", None))
+    groups = {c: _renamed(reps[c].replace("", None)) for c in ("manager", "team", "region")}
+    stage = "Discovery"
+    new_stage = f"Discovery {PAYLOADS[4]} {PAYLOADS[0]}"
+    module = "Discovery Mastery"
+    new_module = f"{PAYLOADS[2]} Mastery {PAYLOADS[4]}"
+
+    def change_reps(frame):
+        names(frame, "name")
+        for column, mapping in groups.items():
+            mapped(frame, column, mapping)
+
+    def change_opps(frame):
+        mapped(frame, "product", products)
+        mapped(frame, "lead_source", sources)
+        mapped(frame, "stage", {stage: new_stage})
+
+    def change_leads(frame):
+        mapped(frame, "source", sources)
+        for i, small in enumerate(SMALL_SOURCES):  # two sources of 12 leads each
+            frame.loc[frame.index[i * 12:(i + 1) * 12], "source"] = small
+
+    rewrite("reps", change_reps)
+    def change_accounts(frame):
+        names(frame, "name")
+        mapped(frame, "region", groups["region"])  # territories pair accounts and reps by region
+
+    rewrite("accounts", change_accounts)
+    rewrite("opportunities", change_opps)
+    for history in ("stage_history", "opportunity_history"):
+        rewrite(history, lambda f: mapped(f, "stage", {stage: new_stage}))
+    rewrite("leads", change_leads)
+    rewrite("trainings", lambda f: mapped(f, "module", {module: new_module}))
+    config = yaml.safe_load((out / "spm.yaml").read_text())
+    config["stages"] = [new_stage if s == stage else s for s in config["stages"]]
+    config["training_catalogue"] = {
+        (new_module if k == module else k): ({**v, "stage": new_stage} if v.get("stage") == stage
+                                             else v)
+        for k, v in config["training_catalogue"].items()}  # fmt: skip
+    for plan in (config.get("commission_plans") or {}).values():
+        for spif in plan.get("spifs") or []:
+            if "product" in spif:
+                spif["product"] = products.get(spif["product"], spif["product"])
+        for key, values in (plan.get("applies_to") or {}).items():
+            if key in groups:
+                plan["applies_to"][key] = [groups[key].get(v, v) for v in values]
+    (out / "spm.yaml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    return out

@@ -1,0 +1,98 @@
+"""Every page in headless Chromium: no payload typed into the CRM runs, each shows as text;
+no request leaves the machine, no console error, a first screen with something on it, charts
+whose alt text is their finding, tables with captions and header scope, a page that fits a
+420 px phone and tables that fit an A4 page when printed (see :mod:`tests.suite.browser`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_folder, spm
+from tests.suite.browser import PHONE_WIDTH, visit_all
+from tests.suite.conftest import rendered
+from tests.suite.payloads import PAYLOADS, write_payload_dataset
+
+
+def _pages(out: Path) -> list[Path]:
+    return [p for p in sorted(out.rglob("*.html")) if ".spm" not in p.relative_to(out).parts]
+
+
+@pytest.fixture(scope="module")
+def payload_visits(default_sample, tmp_path_factory):
+    """The suite on the sample with payloads in every text column: the company's pack, and
+    the rep-performance pack of each (payload-named) region; every page visited."""
+
+    def build(out: Path) -> None:
+        data = write_payload_dataset(default_sample, out / "data")
+        for folder, options in (("reports", ()), ("regions", ("--segment-by", "region",
+                                                              "--notebooks", "rep_performance"))):
+            result = spm("run", "--data", str(data), "--out", str(out / folder), "--jobs",
+                         "2", "--quiet", *options)  # fmt: skip
+            assert result.returncode == 0, result.stdout + result.stderr
+
+    out = shared_folder(tmp_path_factory, "payload-run", build)
+    return visit_all(_pages(out / "reports") + _pages(out / "regions"))
+
+
+@pytest.fixture(scope="module")
+def sample_visits(default_sample, tmp_path_factory):
+    out, result = rendered(tmp_path_factory, "sample-run", default_sample)
+    assert result["returncode"] == 0, result["stderr"]
+    return visit_all(_pages(out))
+
+
+def test_no_payload_runs_and_each_shows_as_text(payload_visits):
+    assert len(payload_visits) >= 12  # 7 reports and a brief, each region's pack, the index
+    for visit in payload_visits:
+        assert visit.title != "pwned", visit.path
+        assert not visit.active, (visit.path, visit.active[:5])
+        assert not visit.requests, (visit.path, visit.requests[:5])
+        assert not visit.console_errors, (visit.path, visit.console_errors[:5])
+    shown = "\n".join(v.text for v in payload_visits)
+    for payload in PAYLOADS:
+        assert payload in shown, payload
+    # the audience of a payload-named region is named as text on its brief
+    briefs = [v for v in payload_visits if v.path.name == "index.html"
+              and v.path.parent.name.startswith("region-")]  # fmt: skip
+    assert len(briefs) >= 3 and all("region=" in v.text for v in briefs)
+
+
+def test_every_page_is_offline_and_clean_in_a_browser(sample_visits):
+    names = {v.path.name for v in sample_visits}
+    assert {"index.html", "compensation.html", "forecasting.html", "rep_performance.html",
+            "data_quality.html", "lead_conversion.html", "territory_assignment.html",
+            "training_gaps.html"} <= names  # fmt: skip
+    for visit in sample_visits:
+        where = visit.path.name
+        assert visit.requests == [], (where, visit.requests[:5])
+        assert visit.console_errors == [], (where, visit.console_errors[:5])
+        assert visit.screenshot_ink > 0.005, (where, visit.screenshot_ink)  # not blank
+        for image in visit.images:
+            assert image["width"] > 0, where  # the chart loaded
+            alt = image["alt"] or ""
+            assert alt and "No description" not in alt and alt != "Chart without a title", (
+                where, alt)
+        for table in visit.tables:
+            assert table["caption"], (where, table["headers"])
+            assert table["scoped"], (where, table["headers"])
+        assert visit.phone_overflow <= 0, (where, visit.phone_overflow)
+        assert visit.print_overflow == [], (where, visit.print_overflow)
+    reports = [v for v in sample_visits if v.path.name != "index.html"]
+    assert sum(len(v.images) for v in reports) >= 10  # the charts are there, each described
+
+
+def test_the_statements_keep_their_payout_column_on_paper_and_phone(sample_visits):
+    compensation = next(v for v in sample_visits if v.path.name == "compensation.html")
+    with_payout = [t for t in compensation.tables if "Payout" in t["headers"]]
+    assert with_payout, [t["headers"] for t in compensation.tables]
+    assert compensation.print_overflow == [] and compensation.phone_overflow <= 0
+    assert PHONE_WIDTH == 420
+
+
+def test_the_brief_charts_say_their_finding(sample_visits):
+    brief = next(v for v in sample_visits if v.path.name == "index.html"
+                 and v.path.parent.name == "all")  # fmt: skip
+    assert "What changed and what to do" in brief.text
+    assert "Bookings" in brief.text and "on 2026-Q2" in brief.text and "on 2025-Q3" in brief.text
