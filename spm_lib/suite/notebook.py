@@ -109,6 +109,11 @@ def _kernel_did_not_start(error: dict | None) -> bool:
         error["message"])  # fmt: skip
 
 
+def _kernel_died(error: dict | None) -> bool:
+    """A kernel that died while a cell ran (killed, out of memory): run the notebook once more."""
+    return bool(error) and error["exception"] == "DeadKernelError"
+
+
 def _execute(task: NotebookTask, executed: Path) -> dict | None:
     """Run the notebook into ``executed``; the error dict of a failure, else None."""
     import papermill
@@ -122,7 +127,9 @@ def _execute(task: NotebookTask, executed: Path) -> dict | None:
         options = {"engine_name": ENGINE_NAME}
     attempts = KERNEL_START_ATTEMPTS if task.engine == "kernel" else 1
     error = None
-    for _ in range(attempts):
+    died = 0
+    while attempts > 0:
+        attempts -= 1
         try:
             papermill.execute_notebook(
                 task.notebook,
@@ -137,6 +144,9 @@ def _execute(task: NotebookTask, executed: Path) -> dict | None:
             return None
         except Exception as exc:  # noqa: BLE001 - a failing report is reported, not raised
             error = _error_of(exc)
+        if _kernel_died(error) and died == 0:
+            died, attempts = 1, max(attempts, 1)  # once: a kernel that dies again stays failed
+            continue
         if not _kernel_did_not_start(error):
             break
     return error

@@ -66,3 +66,16 @@ def maven_data(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def maven_run(maven_data, tmp_path_factory):
     return _run(*rendered(tmp_path_factory, "maven-run", maven_data))
+
+
+@pytest.fixture(scope="session")
+def by_region(small_sample, tmp_path_factory) -> Path:
+    """The whole suite on the small sample, for the company and each region (once a session):
+    the output folder."""
+
+    def build(out: Path) -> None:
+        result = spm("run", "--data", str(small_sample), "--out", str(out), "--segment-by",
+                     "region", "--jobs", "2", "--quiet")  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    return shared_folder(tmp_path_factory, "by-region", build)

@@ -11,19 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import shared_folder, spm
-
-
-@pytest.fixture(scope="module")
-def by_region(small_sample, tmp_path_factory) -> Path:
-    """The whole suite on the small sample, for the company and each region (once)."""
-
-    def build(out: Path) -> None:
-        result = spm("run", "--data", str(small_sample), "--out", str(out), "--segment-by",
-                     "region", "--jobs", "2", "--quiet")  # fmt: skip
-        assert result.returncode == 0, result.stdout + result.stderr
-
-    return shared_folder(tmp_path_factory, "by-region", build)
+from tests.conftest import spm
 
 
 def _names_of(sample: Path, region: str | None) -> dict[str, set[str]]:

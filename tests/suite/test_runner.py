@@ -329,3 +329,36 @@ def test_a_kernel_that_dies_before_starting_is_started_again(monkeypatch, tmp_pa
     monkeypatch.setattr(papermill, "execute_notebook", broken)
     result = execute_one(task)
     assert len(calls) == 1 and result.status == "failed"
+
+
+def test_a_kernel_that_dies_mid_run_is_retried_once(monkeypatch, tmp_path):
+    import papermill
+    from nbclient.exceptions import DeadKernelError
+
+    from spm_lib.suite.notebook import NotebookTask, execute_one
+
+    calls = []
+
+    def dies_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise DeadKernelError("Kernel died")
+
+    monkeypatch.setattr(papermill, "execute_notebook", dies_once)
+    (tmp_path / "executed").mkdir()
+    for engine in ("kernel", "inprocess"):
+        calls.clear()
+        task = NotebookTask(str(FIXTURES / "tiny_key_figures.ipynb"), str(tmp_path), {},
+                            "python3", "", 60, engine=engine)  # fmt: skip
+        result = execute_one(task)
+        assert len(calls) == 2 and result.status == "ok", engine
+
+    def always_dies(*args, **kwargs):
+        calls.append(1)
+        raise DeadKernelError("Kernel died")
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", always_dies)
+    result = execute_one(task)
+    assert len(calls) == 2 and result.status == "failed"
+    assert result.error["exception"] == "DeadKernelError"

@@ -1,0 +1,115 @@
+"""The scheduling examples: the cron line, the systemd unit and the Airflow DAG call `spm run`
+with options it has; the mail example sends each audience its own pack, through a local SMTP
+server on 127.0.0.1 (aiosmtpd), and nothing else."""
+
+from __future__ import annotations
+
+import ast
+import email
+import io
+import re
+import shlex
+import socket
+import zipfile
+
+import pandas as pd
+import pytest
+import yaml
+
+from spm_lib.suite.cli import build_parser
+from tests.conftest import ROOT
+
+EXAMPLES = ROOT / "examples" / "scheduling"
+
+
+def _parses(args: list[str]) -> None:
+    parsed = build_parser().parse_args(args)
+    assert parsed.command == "run" and parsed.period in ("last-quarter", "last-month")
+
+
+def test_the_readme_cron_line_and_the_systemd_unit_run_spm_with_real_options():
+    readme = (ROOT / "README.md").read_text()
+    lines = [line for line in readme.splitlines() if re.match(r"^[0-9*]+ [0-9*]+ ", line)]
+    assert lines
+    for line in lines:
+        command = shlex.split(line.split("&&", 1)[1].split(">>")[0])
+        assert command[0].endswith("spm")
+        _parses(command[1:])
+    unit = (EXAMPLES / "spm-reports.service").read_text()
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    command = shlex.split(exec_start.removeprefix("ExecStart="))
+    assert command[0].endswith("/spm") and "--segment-by" in command
+    _parses(command[1:])
+    timer = (EXAMPLES / "spm-reports.timer").read_text()
+    assert "OnCalendar=*-01,04,07,10-02 06:00:00" in timer and "Persistent=true" in timer
+
+
+def test_the_airflow_dag_calls_spm_run_with_relative_periods():
+    tree = ast.parse((EXAMPLES / "airflow_dag.py").read_text())
+    found = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+             for t in node.targets if isinstance(t, ast.Name)}  # fmt: skip
+    args = ast.literal_eval(found["SPM_ARGS"])
+    assert args[args.index("--segment-by") + 1] == "region"
+    _parses(args)
+    mail = ast.literal_eval(found["MAIL_ARGS"])
+    assert "--recipients" in mail and "--smtp" in mail
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """An SMTP server on 127.0.0.1 that keeps what it receives."""
+    from aiosmtpd.controller import Controller
+
+    class Keep:
+        def __init__(self) -> None:
+            self.received: list[tuple[list[str], bytes]] = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            self.received.append((list(envelope.rcpt_tos), envelope.content))
+            return "250 OK"
+
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield controller, handler
+    finally:
+        controller.stop()
+
+
+def test_each_audience_is_mailed_its_own_pack_and_nothing_else(by_region, small_sample,
+                                                               smtp_server, tmp_path):  # fmt: skip
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("mail_packs", EXAMPLES / "mail_packs.py")
+    mail_packs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mail_packs)
+    controller, handler = smtp_server
+    recipients = {"all": ["vp@example.com"], "region-West": ["west@example.com"],
+                  "region-Atlantis": ["nobody@example.com"]}  # no such pack: skipped
+    (tmp_path / "recipients.yaml").write_text(yaml.safe_dump(recipients))
+    code = mail_packs.main(["--out", str(by_region), "--period", "latest", "--recipients",
+                            str(tmp_path / "recipients.yaml"), "--smtp",
+                            f"127.0.0.1:{controller.port}", "--sender", "ops@example.com"])
+    assert code == 0
+    by_rcpt = {tuple(to): email.message_from_bytes(raw) for to, raw in handler.received}
+    assert set(by_rcpt) == {("vp@example.com",), ("west@example.com",)}
+    west = by_rcpt[("west@example.com",)]
+    assert west["Subject"] == "Sales performance brief: region=West, 2026-Q3"
+    parts = {p.get_content_type(): p for p in west.walk()}
+    assert "Sales performance brief" in parts["text/html"].get_payload(decode=True).decode()
+    archive = zipfile.ZipFile(io.BytesIO(parts["application/zip"].get_payload(decode=True)))
+    names = archive.namelist()
+    assert "region-West/index.html" in names and "region-West/rep_performance.html" in names
+    assert all(n.startswith("region-West/") for n in names)
+    reps = pd.read_csv(small_sample / "reps.csv")
+    others = set(reps.loc[reps["region"] != "West", "name"]) - set(
+        reps.loc[reps["region"] == "West", "name"])
+    content = b"".join(archive.read(n) for n in names).decode("utf-8", errors="replace")
+    assert not [name for name in others if name in content]
