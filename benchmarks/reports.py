@@ -33,7 +33,7 @@ def main() -> None:
                 check=True, capture_output=True,
             )  # fmt: skip
             seconds = time.perf_counter() - started
-            manifest = json.loads(next(Path(tmp).glob("*/manifest.json")).read_text())
+            manifest = json.loads(next(Path(tmp).glob("*/all/manifest.json")).read_text())
             per = ", ".join(f"{n['name']} {n['seconds']:.1f} s" for n in manifest["notebooks"])
             print(f"run {run + 1}: {seconds:.1f} s wall ({per})")
 

@@ -96,7 +96,7 @@ def main() -> None:
             memory = PeakMemory(process.pid)
             process.communicate()
             wall, peak = time.perf_counter() - started, memory.stop()
-            manifest = json.loads(next(Path(tmp).glob("*/manifest.json")).read_text())
+            manifest = json.loads(next(Path(tmp).glob("*/all/manifest.json")).read_text())
         per = ", ".join(f"{n['name']} {n['seconds']:.1f} s" + (
             "" if n["status"] == "ok" else f" ({n['error']['exception']})")
             for n in manifest["notebooks"])  # fmt: skip

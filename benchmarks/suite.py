@@ -44,7 +44,7 @@ def spm_run(data: Path, out: Path, jobs: int) -> tuple[float, dict]:
     subprocess.run([str(BIN / "spm"), "run", "--data", str(data), "--out", str(out), "--jobs",
                     str(jobs), "--quiet"], check=True, capture_output=True)  # fmt: skip
     seconds = time.perf_counter() - started
-    return seconds, json.loads(next(out.glob("*/manifest.json")).read_text())
+    return seconds, json.loads(next(out.glob("*/all/manifest.json")).read_text())
 
 
 def main() -> None:

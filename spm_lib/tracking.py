@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spm_lib.report.spreadsheet import neutralise, restore
+from spm_lib.spreadsheet import neutralise, restore
 
 HISTORY_COLUMNS = ["made_at", "level", "series", "target", "horizon", "mean", "lower", "upper",
                    "interval", "source"]  # fmt: skip

@@ -17,6 +17,7 @@ Contract of :func:`load_dataset`:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -407,11 +408,39 @@ def load_dataset(path: str | Path, config: str | Path | None = None) -> Dataset:
             )  # fmt: skip
         return _load_database(str(database["url"]), settings, config_file)
     mapping = parse_mapping(settings.mapping)
+    before = _stats(folder)
     sources = _read_sources(folder, mapping)
     input_files = [path for _, path, _ in sources.values() if path.exists()]
     if config_file.exists():
         input_files.append(config_file)
-    return _build(sources, settings, mapping, str(folder), fingerprint_files(input_files))
+    fingerprint = fingerprint_files(input_files)
+    _check_unchanged(input_files, before)
+    return _build(sources, settings, mapping, str(folder), fingerprint)
+
+
+def _stats(folder: Path) -> dict[Path, tuple[int, int]]:
+    """(size, modification time) of every file in ``folder`` and one level down."""
+    found = {}
+    for path in [*folder.glob("*"), *folder.glob("*/*")]:
+        with contextlib.suppress(OSError):
+            if path.is_file():
+                stat = path.stat()
+                found[path] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def _check_unchanged(paths: list[Path], before: dict[Path, tuple[int, int]]) -> None:
+    """Raise DataError when a file changed between the start of the load and its fingerprint:
+    the figures would then not be those of the fingerprinted bytes."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            if path in before and before[path] != (stat.st_size, stat.st_mtime_ns):
+                raise DataError(
+                    f"{path}: the file changed while it was being read (an export still being "
+                    "written?); run again once it is complete",
+                    path=str(path), expected="files that do not change during the load",
+                )  # fmt: skip
 
 
 def _vendor_tables(

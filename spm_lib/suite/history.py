@@ -2,7 +2,7 @@
 
 Every run leaves ``OUT/<period>/<audience>/manifest.json`` (:mod:`spm_lib.suite.layout`);
 :func:`past_manifests` reads an audience's across periods (the brief's trends and changes),
-and :func:`write_periods_index` writes ``OUT/index.html``, which links every pack.
+and :func:`periods_table` lists every pack for ``OUT/index.html``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 from spm_lib.suite.layout import COMPANY, HIDDEN
-from spm_lib.suite.output import write_atomically
 
 
 def _read(path: Path) -> dict | None:
@@ -104,14 +103,4 @@ def periods_table(out: Path) -> list[dict]:
     return ordered
 
 
-def write_periods_index(out: Path) -> Path:
-    """Write ``OUT/index.html``: every period's packs, linked (see :func:`periods_table`)."""
-    from spm_lib.suite.index import periods_index_html
-
-    path = Path(out) / "index.html"
-    write_atomically(path, periods_index_html(periods_table(out)))
-    return path
-
-
-__all__ = ["comparison_periods", "earlier_periods", "past_manifests", "periods_table",
-           "write_periods_index"]  # fmt: skip
+__all__ = ["comparison_periods", "earlier_periods", "past_manifests", "periods_table"]

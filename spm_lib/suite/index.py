@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 
 from spm_lib.report.formats import format_change, format_value
-from spm_lib.suite.history import comparison_periods, earlier_periods
+from spm_lib.suite.history import comparison_periods, earlier_periods, periods_table
 from spm_lib.suite.output import write_atomically
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -206,5 +206,12 @@ def periods_index_html(rows: list[dict]) -> str:
     return _environment().get_template("index/periods.html.j2").render(periods=periods, css=css)
 
 
+def write_periods_index(out: Path) -> Path:
+    """Write ``OUT/index.html``: every period's packs, linked (:func:`.history.periods_table`)."""
+    path = Path(out) / "index.html"
+    write_atomically(path, periods_index_html(periods_table(out)))
+    return path
+
+
 __all__ = ["HEADLINES", "actions", "change_text", "headlines", "index_html",
-           "periods_index_html", "sparkline", "write_index"]  # fmt: skip
+           "periods_index_html", "sparkline", "write_index", "write_periods_index"]  # fmt: skip

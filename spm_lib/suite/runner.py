@@ -29,8 +29,8 @@ from spm_lib.dataset.database import refuse_written_secrets
 from spm_lib.dataset.snapshot import is_snapshot, write_snapshot
 from spm_lib.exceptions import DataError, PeriodError
 from spm_lib.suite.executors import executor_for
-from spm_lib.suite.history import past_manifests, write_periods_index
-from spm_lib.suite.index import write_index
+from spm_lib.suite.history import past_manifests
+from spm_lib.suite.index import write_index, write_periods_index
 from spm_lib.suite.layout import (
     HIDDEN,
     audience_folder,

@@ -247,3 +247,27 @@ def test_narrow_quarantine_keeps_counts_not_row_details(make_dataset):
 def test_missing_folder_is_fatal(tmp_path):
     with pytest.raises(DataError, match="no such dataset folder"):
         load_dataset(tmp_path / "nope")
+
+
+def test_a_file_that_changes_while_it_is_read_is_an_error(make_dataset, monkeypatch):
+    """Its figures would not be those of the fingerprinted bytes (two bookings figures under one
+    fingerprint, when a folder was changed during a run)."""
+    import os
+
+    from spm_lib.dataset import load as load_module
+
+    folder = make_dataset()
+    read = load_module._read_sources
+
+    def read_then_change(*args, **kwargs):
+        found = read(*args, **kwargs)
+        path = folder / "opportunities.csv"
+        path.write_text(path.read_text() + "\n")
+        os.utime(path, ns=(1, 1))  # a different time whatever the clock's resolution
+        return found
+
+    monkeypatch.setattr(load_module, "_read_sources", read_then_change)
+    with pytest.raises(DataError, match="opportunities.csv: the file changed while it was"):
+        load_dataset(folder)
+    monkeypatch.setattr(load_module, "_read_sources", read)
+    assert load_dataset(folder).fingerprint  # unchanged since: loads

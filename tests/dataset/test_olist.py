@@ -103,7 +103,7 @@ def test_reports_render(olist, tmp_path):
     result = spm("run", "--data", str(olist), "--out", str(tmp_path), "--quiet",
                  "--notebooks", "data_quality,rep_performance,lead_conversion")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    manifest = json.loads(next(tmp_path.glob("*/manifest.json")).read_text())
+    manifest = json.loads(next(tmp_path.glob("*/all/manifest.json")).read_text())
     assert [n["status"] for n in manifest["notebooks"]] == ["ok", "ok", "ok"]
     assert manifest["notebooks"][0]["key_figures"]["rows_read"] == 41 + 842 + 8000
     figures = manifest["notebooks"][2]["key_figures"]
@@ -111,5 +111,5 @@ def test_reports_render(olist, tmp_path):
     assert figures["leads"] == first_quarter["leads"] > 0
     assert figures["lead_conversion_rate"] == pytest.approx(first_quarter["conversion_rate"])
     assert figures["revenue_per_lead"] is None  # no amounts: said, not made up
-    page = next(tmp_path.glob("*/lead_conversion.html")).read_text()
+    page = next(tmp_path.glob("*/all/lead_conversion.html")).read_text()
     assert "no deal amounts" in page and "Traceback" not in page

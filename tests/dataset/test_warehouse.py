@@ -127,7 +127,7 @@ def test_every_report_renders_on_the_seeds_where_nothing_is_usable(tmp_path):
     folder = vendor_config(tmp_path / "ds", str(db), "salesforce")
     result = spm("run", "--data", str(folder), "--period", "2019-Q1", "--out", str(tmp_path / "o"),
                  "--jobs", "2", "--quiet")  # fmt: skip
-    manifest = json.loads((tmp_path / "o" / "2019-Q1" / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "o" / "2019-Q1" / "all" / "manifest.json").read_text())
     failed = {n["name"]: n["error"] for n in manifest["notebooks"] if n["status"] != "ok"}
     assert not failed and result.returncode == 0, failed
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}
