@@ -52,4 +52,4 @@ strip-notebooks: $(STAMP)
 	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
 
 clean:
-	rm -rf $(VENV) $(SAMPLE) $(OUT)/*/
+	rm -rf $(VENV) $(SAMPLE) $(OUT)/*/ $(OUT)/.spm $(OUT)/index.html

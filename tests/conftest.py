@@ -30,6 +30,23 @@ def spm(*args: str) -> subprocess.CompletedProcess:
         [*command, *args], capture_output=True, text=True, timeout=900, cwd=ROOT, check=False
     )
 
+def write_notebook(folder: Path, name: str, *cells: str) -> Path:
+    """A report notebook ``folder/name.ipynb`` with the runner's parameters cell, then
+    ``cells``; returns ``folder``."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('data = ""\nconfig = ""\nperiod = "latest"\n'
+                                       'segment = ""\nout_dir = ""')  # fmt: skip
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{name}.ipynb")
+    return folder
+
+
 REPS = [
     {"rep_id": "R1", "name": "Ann Lee", "manager": "Mo", "team": "West A", "region": "West",
      "segment": "Commercial", "hire_date": "2024-01-15", "end_date": ""},

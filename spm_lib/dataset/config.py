@@ -3,6 +3,7 @@
 Keys (all optional; defaults below):
 
 ```yaml
+name: Acme CRM                 # what forwarded pages call the data (default: the folder's name)
 currency: USD
 fiscal_year_start_month: 1     # 1 = January; FYs are named by the calendar year they end in
 as_of: 2026-09-30              # the snapshot's date; default: the latest created or modified
@@ -83,6 +84,7 @@ class Config:
     database: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
     imported_from: dict[str, Any] = field(default_factory=dict)
+    name: str = ""  # what forwarded pages call the data
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -193,6 +195,12 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
             kwargs[key] = value
     if "currency_rates" in raw:
         kwargs["currency_rates"] = _parse_rates(raw.pop("currency_rates"), path)
+    if "name" in raw:
+        named = raw.pop("name")
+        if not isinstance(named, str) or not named.strip():
+            raise DataError(f"{path}: name must be a text, e.g. name: Acme CRM", path=path,
+                            column="name", expected="a text")  # fmt: skip
+        kwargs["name"] = named.strip()[:80]
     if raw.get("source") is not None:
         kwargs["source"] = str(raw.pop("source")).strip().lower()
     else:
@@ -208,7 +216,7 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
     return Config(**kwargs)
 
 
-KNOWN_KEYS = ("currency", "fiscal_year_start_month", "as_of", "timezone", "stages",
+KNOWN_KEYS = ("name", "currency", "fiscal_year_start_month", "as_of", "timezone", "stages",
               "training_catalogue", "commission_plans", "mapping", "currency_rates",
               "database", "source", "imported_from")  # fmt: skip
 

@@ -66,7 +66,7 @@ class NotebookTask:
     parameters: dict
     kernel: str = "python3"  # the ``kernel`` engine's Jupyter kernel
     footer: str = ""
-    timeout: int | None = 1800  # seconds a cell may run
+    timeout: int | None = 600  # seconds a cell may run
     engine: str = "inprocess"
 
     @property

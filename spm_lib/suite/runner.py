@@ -136,7 +136,7 @@ def run_suite(
     segment: str = "",
     config: str | Path | None = None,
     kernel: str | None = None,
-    timeout: int | None = 1800,
+    timeout: int | None = 600,
     executor: str = "local",
     on_progress: Callable[[NotebookResult], None] | None = None,
     segment_by: str = "",
@@ -199,9 +199,8 @@ def _snapshot(company, out: Path) -> Path:
 def dataset_name(dataset) -> str:
     """What a forwarded page calls the data: spm.yaml's ``name``, else the folder's or
     database's name (never a path on the server, never a credential)."""
-    named = dataset.config.raw.get("name") if isinstance(dataset.config.raw, dict) else None
-    if isinstance(named, str) and named.strip():
-        return named.strip()[:80]
+    if dataset.config.name:
+        return dataset.config.name
     text = masked(str(dataset.source))
     if "://" in text:
         text = text.split("?", 1)[0].rstrip("/")

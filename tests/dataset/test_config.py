@@ -46,7 +46,7 @@ def test_full_config_parses():
         ({"mapping": ["not", "a", "mapping"]}, "mapping must be a mapping"),
         ({"curency": "EUR"}, r"unknown key 'curency' \(did you mean 'currency'\?\)"),
         ({"comission_plans": {}}, "did you mean 'commission_plans'"),
-        ({"custom": 1}, "unknown key 'custom'. Known keys: currency,"),
+        ({"custom": 1}, "unknown key 'custom'. Known keys: name, currency,"),
         ({"currency_rates": {"EUR": 0}}, "currency_rates.EUR is 0; expected a positive number"),
         ({"currency_rates": [1.1]}, "currency_rates must be a mapping"),
     ],
@@ -92,3 +92,11 @@ def test_a_few_aliases_reusing_a_block_are_fine(tmp_path):
         "currency: EUR\nmapping:\n  tables:\n    reps: &same {file: people.csv}\n"
         "    leads: *same\n")  # fmt: skip
     assert load_config(tmp_path).currency == "EUR"
+
+
+def test_a_dataset_name_for_forwarded_pages(tmp_path):
+    (tmp_path / "spm.yaml").write_text("name: '  Acme CRM  '\n")
+    assert load_config(tmp_path).name == "Acme CRM"
+    (tmp_path / "spm.yaml").write_text("name: [1]\n")
+    with pytest.raises(DataError, match="name must be a text"):
+        load_config(tmp_path)

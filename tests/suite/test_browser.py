@@ -20,12 +20,12 @@ def _pages(out: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def payload_visits(default_sample, tmp_path_factory):
-    """The suite on the sample with payloads in every text column: the company's pack, and
+def payload_visits(small_sample, tmp_path_factory):
+    """The suite on the small sample with payloads in every text column: the company's pack, and
     the rep-performance pack of each (payload-named) region; every page visited."""
 
     def build(out: Path) -> None:
-        data = write_payload_dataset(default_sample, out / "data")
+        data = write_payload_dataset(small_sample, out / "data")
         for folder, options in (("reports", ()), ("regions", ("--segment-by", "region",
                                                               "--notebooks", "rep_performance"))):
             result = spm("run", "--data", str(data), "--out", str(out / folder), "--jobs",

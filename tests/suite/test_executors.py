@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from spm_lib.suite.executors import executor_for
@@ -13,7 +12,7 @@ from spm_lib.suite.executors.local import ForkedExecutor, KernelExecutor
 from spm_lib.suite.layout import audience_folder
 from spm_lib.suite.notebook import NotebookTask
 from spm_lib.suite.runner import longest_first, run_suite
-from tests.conftest import spm
+from tests.conftest import spm, write_notebook
 
 CHARTED = "data_quality,lead_conversion"  # two real reports, with charts and tables
 VARIES = {"started", "finished"}  # what differs between two runs of the same data
@@ -70,25 +69,13 @@ def test_a_dask_cluster_renders_the_same_pages_and_manifests_for_each_audience(
             assert _manifest(dask)["audience"] != _manifest(local_run)["audience"]
 
 
-def _notebook(folder: Path, name: str, *cells: str) -> None:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('data = ""\nconfig = ""\nperiod = "latest"\n'
-                                       'segment = ""\nout_dir = ""')  # fmt: skip
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}  # fmt: skip
-    folder.mkdir(exist_ok=True)
-    nbformat.write(nb, folder / f"{name}.ipynb")
-
-
 PID = "import os\nfrom spm_lib import report\nreport.record('pid', os.getpid(), unit='count')"
 
 
 def test_every_notebook_runs_in_a_fresh_process_of_its_own(make_dataset, tmp_path):
     folder = tmp_path / "notebooks"
     for name in ("one", "two", "three"):
-        _notebook(folder, name, PID, "LEAK = 1" if name == "one" else
+        write_notebook(folder, name, PID, "LEAK = 1" if name == "one" else
                   "assert 'LEAK' not in globals()")  # fmt: skip
     manifest = run_suite(make_dataset(), period="2025-Q1", out=tmp_path / "out",
                          notebooks_dir=folder, jobs=2)  # fmt: skip
@@ -100,7 +87,7 @@ def test_every_notebook_runs_in_a_fresh_process_of_its_own(make_dataset, tmp_pat
 
 def test_a_cell_that_runs_too_long_is_stopped_and_reported(make_dataset, tmp_path):
     folder = tmp_path / "notebooks"
-    _notebook(folder, "hangs", "import time\ntime.sleep(120)")
+    write_notebook(folder, "hangs", "import time\ntime.sleep(120)")
     manifest = run_suite(make_dataset(), period="2025-Q1", out=tmp_path / "out",
                          notebooks_dir=folder, timeout=2)  # fmt: skip
     (entry,) = manifest["notebooks"]
@@ -140,7 +127,7 @@ def test_the_longest_notebooks_start_first(tmp_path):
 def test_a_context_variable_set_in_one_cell_is_seen_in_the_next(make_dataset, tmp_path):
     """As in a Jupyter kernel: the report's currency context and decimal's live in ContextVars."""
     folder = tmp_path / "notebooks"
-    _notebook(folder, "context",
+    write_notebook(folder, "context",
               "import contextvars, decimal\nVAR = contextvars.ContextVar('v', default=0)\n"
               "VAR.set(7)\ndecimal.getcontext().prec = 5",
               "from spm_lib import report\nreport.record('var', VAR.get(), unit='count')\n"
@@ -157,9 +144,9 @@ def test_a_notebook_whose_process_is_killed_is_reported_and_the_others_still_run
 ):
     """As the system's out-of-memory killer would: the run goes on and says which report died."""
     folder = tmp_path / "notebooks"
-    _notebook(folder, "killed", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    write_notebook(folder, "killed", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
     for name in ("fine", "also_fine"):
-        _notebook(folder, name, PID)
+        write_notebook(folder, name, PID)
     manifest = run_suite(make_dataset(), period="2025-Q1", out=tmp_path / "out",
                          notebooks_dir=folder, jobs=2)  # fmt: skip
     entries = {e["name"]: e for e in manifest["notebooks"]}
@@ -182,7 +169,7 @@ def test_a_daemonic_dask_worker_runs_the_notebook_in_a_new_interpreter(
     from spm_lib.suite.executors.dask_cluster import run_isolated
 
     folder = tmp_path / "notebooks"
-    _notebook(folder, "blas", PID + "\nreport.record('parent', os.getppid(), unit='count')\n"
+    write_notebook(folder, "blas", PID + "\nreport.record('parent', os.getppid(), unit='count')\n"
               "report.record('blas', int(os.environ['OPENBLAS_NUM_THREADS']), unit='count')")
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)

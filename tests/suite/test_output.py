@@ -11,27 +11,13 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from spm_lib.exceptions import OutputBusy
 from spm_lib.suite.cli import EXIT_BUSY
 from spm_lib.suite.layout import audience_folder, lock_file
 from spm_lib.suite.output import RunLock, swap_in
-from tests.conftest import ROOT, spm
-
-
-def _notebook(folder: Path, name: str, *cells: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('data = ""\nconfig = ""\nperiod = "latest"\n'
-                                       'segment = ""\nout_dir = ""')  # fmt: skip
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}  # fmt: skip
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, folder / f"{name}.ipynb")
-    return folder
+from tests.conftest import ROOT, spm, write_notebook
 
 
 def _figure(value: str) -> str:
@@ -68,11 +54,11 @@ def good_run(make_dataset, tmp_path):
     answers 7 after a long sleep."""
     data = make_dataset()
     out = tmp_path / "out"
-    quick = _notebook(tmp_path / "quick", "answer", _figure("42"))
+    quick = write_notebook(tmp_path / "quick", "answer", _figure("42"))
     result = spm("run", "--data", str(data), "--out", str(out), "--notebooks-dir", str(quick),
                  "--period", "2025-Q1", "--quiet")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    slow = _notebook(tmp_path / "slow", "answer",
+    slow = write_notebook(tmp_path / "slow", "answer",
                      f"open({str(tmp_path / 'started')!r}, 'w').close()\n"
                      "import time\ntime.sleep(600)", _figure("7"))  # fmt: skip
     return data, out, slow, tmp_path / "started"
@@ -88,8 +74,10 @@ def test_a_run_stopped_mid_way_leaves_the_previous_pack_intact(good_run, stop):
     run = _start(data, out, slow)
     _wait_for(started.exists)  # the new run is inside its notebook
     os.killpg(run.pid, stop)
-    run.communicate(timeout=120)
+    _, stderr = run.communicate(timeout=120)
     assert _files(pack) == before
+    if stop == signal.SIGINT:  # Ctrl-C: a sentence, not a traceback
+        assert run.returncode == 130 and "INTERRUPTED" in stderr and "Traceback" not in stderr
     # the lock died with the run: the next one starts and replaces the pack whole
     quick = slow.parent / "quick"
     result = spm("run", "--data", str(data), "--out", str(out), "--notebooks-dir", str(quick),
@@ -119,7 +107,7 @@ def test_a_pack_with_failed_reports_does_not_replace_a_good_one(good_run):
     data, out, slow, _ = good_run
     pack = out / "2025-Q1" / "all"
     before = _files(pack)
-    broken = _notebook(slow.parent / "broken", "answer", "raise ValueError('no answer today')")
+    broken = write_notebook(slow.parent / "broken", "answer", "raise ValueError('no answer today')")
     result = spm("run", "--data", str(data), "--out", str(out), "--notebooks-dir", str(broken),
                  "--period", "2025-Q1", "--quiet")  # fmt: skip
     assert result.returncode == 1
