@@ -26,7 +26,7 @@ import pyarrow
 
 from spm_lib.dataset import load_dataset, masked
 from spm_lib.dataset.database import refuse_written_secrets
-from spm_lib.dataset.snapshot import is_snapshot, write_snapshot
+from spm_lib.dataset.snapshot import write_snapshot
 from spm_lib.exceptions import DataError, PeriodError
 from spm_lib.suite.executors import executor_for
 from spm_lib.suite.history import past_manifests
@@ -182,11 +182,10 @@ def _checked_label(label: str) -> str:
 
 
 def _snapshot(company, out: Path) -> Path:
-    """The run's snapshot of ``company`` in ``OUT/.spm/data/<fingerprint>`` (written once per
-    fingerprint, through a staging folder renamed into place)."""
+    """The run's snapshot of ``company`` in ``OUT/.spm/data/<fingerprint>``, shared by the
+    run's audiences: written through a staging folder renamed into place, every run (a snapshot
+    of the same files by an older spm_lib could hold tables its checks would now change)."""
     folder = snapshot_dir(out, company.fingerprint)
-    if is_snapshot(folder):
-        return folder
     temporary = staging_dir(out) / f"data-{company.fingerprint[:16]}"
     shutil.rmtree(temporary, ignore_errors=True)
     write_snapshot(company, temporary)
