@@ -106,6 +106,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         bar.close()
         print(f"FATAL: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # --out not writable, disk full
+        bar.close()
+        print(f"FATAL: cannot write the reports to {args.out}: {exc}", file=sys.stderr)
+        return 2
     bar.close()
     failures = 0
     for pack in manifest["audiences"]:

@@ -118,6 +118,8 @@ def test_a_pack_with_failed_reports_does_not_replace_a_good_one(good_run):
     assert manifest["notebooks"][0]["error"]["message"] == "no answer today"
     index = (out / "index.html").read_text()
     assert 'href=".spm/failed/2025-Q1/all/index.html"' in index and "a later run failed" in index
+    assert 'href="../../../../index.html">all periods' in (failed / "index.html").read_text()
+    assert (failed / "../../../../index.html").resolve() == (out / "index.html").resolve()
 
 
 def test_the_lock_is_held_and_released(tmp_path):

@@ -362,3 +362,12 @@ def test_a_kernel_that_dies_mid_run_is_retried_once(monkeypatch, tmp_path):
     result = execute_one(task)
     assert len(calls) == 2 and result.status == "failed"
     assert result.error["exception"] == "DeadKernelError"
+
+
+def test_an_out_folder_that_cannot_be_written_is_a_sentence(make_dataset, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = spm("run", "--data", str(make_dataset()), "--out", str(blocker / "reports"),
+                 "--quiet")  # fmt: skip
+    assert result.returncode == 2 and "cannot write the reports to" in result.stderr
+    assert "Traceback" not in result.stderr
