@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from spm_lib.exceptions import OutputBusy
 from spm_lib.suite.cli import EXIT_BUSY
 from spm_lib.suite.layout import audience_folder, lock_file
 from spm_lib.suite.output import RunLock, swap_in
-from tests.conftest import ROOT, spm, write_notebook
+from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS, ROOT, spm, write_notebook, write_tables
 
 
 def _figure(value: str) -> str:
@@ -48,19 +49,30 @@ def _files(folder: Path) -> dict[str, bytes]:
             if p.is_file()}  # fmt: skip
 
 
-@pytest.fixture
-def good_run(make_dataset, tmp_path):
-    """A finished run of a one-figure notebook (answer 42), and a slow notebook folder that
-    answers 7 after a long sleep."""
-    data = make_dataset()
-    out = tmp_path / "out"
-    quick = write_notebook(tmp_path / "quick", "answer", _figure("42"))
-    result = spm("run", "--data", str(data), "--out", str(out), "--notebooks-dir", str(quick),
-                 "--period", "2025-Q1", "--quiet")  # fmt: skip
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A dataset and a finished run of a one-figure notebook (answer 42) into ``out``."""
+    base = tmp_path_factory.mktemp("finished")
+    data = write_tables(base / "data", {"reps": REPS, "opportunities": OPPORTUNITIES,
+                                        "accounts": ACCOUNTS})  # fmt: skip
+    quick = write_notebook(base / "quick", "answer", _figure("42"))
+    result = spm("run", "--data", str(data), "--out", str(base / "out"), "--notebooks-dir",
+                 str(quick), "--period", "2025-Q1", "--quiet")  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+    return data, base / "out", quick
+
+
+@pytest.fixture
+def good_run(finished_run, tmp_path):
+    """A copy of the finished run, and a slow notebook folder that answers 7 after a long
+    sleep (it touches ``started`` first)."""
+    data, finished, quick = finished_run
+    out = tmp_path / "out"
+    shutil.copytree(finished, out)
+    shutil.copytree(quick, tmp_path / "quick")
     slow = write_notebook(tmp_path / "slow", "answer",
-                     f"open({str(tmp_path / 'started')!r}, 'w').close()\n"
-                     "import time\ntime.sleep(600)", _figure("7"))  # fmt: skip
+                          f"open({str(tmp_path / 'started')!r}, 'w').close()\n"
+                          "import time\ntime.sleep(600)", _figure("7"))  # fmt: skip
     return data, out, slow, tmp_path / "started"
 
 
