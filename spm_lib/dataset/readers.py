@@ -283,8 +283,10 @@ def parse_table(
     failures: list[ParseFailure] = []
     for col in spec.columns:
         if col.name not in out.columns:
-            out[col.name] = pd.Series(pd.NA, index=out.index).astype(
-                "boolean" if col.kind == "bool" else DTYPES[col.kind]
+            # built empty in its dtype: pandas 3 cannot cast a column of NA to float64 (an
+            # opportunity_history without the optional probability column raised TypeError)
+            out[col.name] = pd.Series(
+                None, index=out.index, dtype="boolean" if col.kind == "bool" else DTYPES[col.kind]
             )
             continue
         raw = out[col.name]

@@ -271,3 +271,15 @@ def test_a_file_that_changes_while_it_is_read_is_an_error(make_dataset, monkeypa
         load_dataset(folder)
     monkeypatch.setattr(load_module, "_read_sources", read)
     assert load_dataset(folder).fingerprint  # unchanged since: loads
+
+
+def test_an_absent_optional_number_column_loads_empty(make_dataset):
+    """opportunity_history without probability (a field-history export has none)."""
+    opp = OPPORTUNITIES[0]["opportunity_id"]
+    history = [{"opportunity_id": opp, "changed_at": "2025-01-05 09:00:00",
+                "stage": "Prospecting", "amount": 10, "close_date": "2025-03-31",
+                "forecast_category": "Pipeline"}]  # fmt: skip
+    ds = load_dataset(make_dataset(opportunity_history=history))
+    loaded = ds.tables["opportunity_history"]
+    assert loaded["probability"].dtype == "float64" and loaded["probability"].isna().all()
+    assert loaded["amount"].tolist() == [10.0]
