@@ -12,10 +12,12 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from spm_lib.periods import Period, period_starting
 from spm_lib.suite.layout import COMPANY, HIDDEN
 
 
-def _read(path: Path) -> dict | None:
+def read_manifest(path: Path) -> dict | None:
+    """A run's manifest, or None when the file is missing or is not one."""
     with contextlib.suppress(OSError, ValueError):
         found = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(found, dict) and {"period", "period_start", "period_end",
@@ -26,48 +28,39 @@ def _read(path: Path) -> dict | None:
 
 def past_manifests(out: Path, folder: str) -> list[dict]:
     """The manifests of audience ``folder`` kept under ``out``, one per period, oldest first."""
-    found = [m for p in sorted(Path(out).glob(f"*/{folder}/manifest.json")) if (m := _read(p))]
+    paths = sorted(Path(out).glob(f"*/{folder}/manifest.json"))
+    found = [m for p in paths if (m := read_manifest(p))]
     return sorted(found, key=lambda m: (m["period_end"], m["period_start"]))
 
 
-def _shift_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, 1)
+KINDS = {1: "month", 3: "quarter", 12: "year"}
+
+
+def period_of(manifest: dict) -> Period:
+    """The manifest's period as a :class:`~spm_lib.periods.Period` (its fiscal year starting
+    in the period's own start month, which leaves its start and end as they are)."""
+    start = dt.date.fromisoformat(manifest["period_start"])
+    end = dt.date.fromisoformat(manifest["period_end"])
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    return period_starting(start, KINDS[months], start.month)
+
+
+def _dates(period: Period) -> tuple[str, str]:
+    return period.start.isoformat(), period.end.isoformat()
 
 
 def comparison_periods(manifest: dict) -> dict[str, tuple[str, str]]:
     """``{"prior": (start, end), "year": (start, end)}``: the period just before the
     manifest's, of the same length, and the same period a year before (ISO dates)."""
-    start = dt.date.fromisoformat(manifest["period_start"])
-    end = dt.date.fromisoformat(manifest["period_end"])
-    months = (end.year - start.year) * 12 + end.month - start.month + 1
-    prior_start = _shift_months(start, -months)
-    year_start = _shift_months(start, -12)
-    year_end = _shift_months(_shift_months(end, 1), -12) - dt.timedelta(days=1)
-    return {
-        "prior": (prior_start.isoformat(), (start - dt.timedelta(days=1)).isoformat()),
-        "year": (year_start.isoformat(), year_end.isoformat()),
-    }
+    period = period_of(manifest)
+    return {"prior": _dates(period.previous()), "year": _dates(period.same_period_last_year())}
 
 
 def earlier_periods(manifest: dict, count: int) -> list[tuple[str, str]]:
     """(start, end) of the ``count`` periods as long as the manifest's that end with its own,
     oldest first (ISO dates)."""
-    start = dt.date.fromisoformat(manifest["period_start"])
-    months = _months(manifest)
-    found = []
-    for back in range(count - 1, -1, -1):
-        first = _shift_months(start, -months * back)
-        last = _shift_months(first, months) - dt.timedelta(days=1)
-        found.append((first.isoformat(), last.isoformat()))
-    return found
-
-
-def _months(manifest: dict) -> int:
-    start = dt.date.fromisoformat(manifest["period_start"])
-    end = dt.date.fromisoformat(manifest["period_end"])
-    return (end.year - start.year) * 12 + end.month - start.month + 1
+    period = period_of(manifest)
+    return [_dates(period.shift(-back)) for back in range(count - 1, -1, -1)]
 
 
 def periods_table(out: Path) -> list[dict]:
@@ -76,7 +69,7 @@ def periods_table(out: Path) -> list[dict]:
     out = Path(out)
     rows = []
     for path in out.glob("*/*/manifest.json"):
-        manifest = _read(path)
+        manifest = read_manifest(path)
         if manifest is None or path.parent.parent.name.startswith("."):
             continue
         failed = sum(n.get("status") != "ok" for n in manifest["notebooks"])
@@ -103,4 +96,5 @@ def periods_table(out: Path) -> list[dict]:
     return ordered
 
 
-__all__ = ["comparison_periods", "earlier_periods", "past_manifests", "periods_table"]
+__all__ = ["comparison_periods", "earlier_periods", "past_manifests", "period_of", "periods_table",
+           "read_manifest"]

@@ -29,7 +29,7 @@ from spm_lib.dataset.database import refuse_written_secrets
 from spm_lib.dataset.snapshot import write_snapshot
 from spm_lib.exceptions import DataError, PeriodError
 from spm_lib.suite.executors import executor_for
-from spm_lib.suite.history import past_manifests
+from spm_lib.suite.history import past_manifests, read_manifest
 from spm_lib.suite.index import write_index, write_periods_index
 from spm_lib.suite.layout import (
     HIDDEN,
@@ -298,10 +298,8 @@ STATE_FILES = ("forecast_history.csv",)  # what a report keeps between runs of a
 
 
 def _all_ok(manifest_path: Path) -> bool:
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        found = json.loads(manifest_path.read_text(encoding="utf-8"))
-        return all(n["status"] == "ok" for n in found["notebooks"])
-    return False
+    found = read_manifest(manifest_path)
+    return found is not None and all(n.get("status") == "ok" for n in found["notebooks"])
 
 
 def _finish_pack(out: Path, pack: dict, manifest: dict, ordered: list[NotebookResult]) -> dict:
@@ -332,14 +330,9 @@ def _finish_pack(out: Path, pack: dict, manifest: dict, ordered: list[NotebookRe
 
 
 def _drop_unused_snapshots(out: Path) -> None:
-    """Remove the data snapshots no pack under ``out`` was rendered from."""
-    used = set()
-    for path in out.glob("*/*/manifest.json"):
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            used.add(json.loads(path.read_text(encoding="utf-8"))["data_fingerprint"][:16])
-    for path in out.glob(f"{HIDDEN}/failed/*/*/manifest.json"):
-        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-            used.add(json.loads(path.read_text(encoding="utf-8"))["data_fingerprint"][:16])
+    """Remove the data snapshots no pack under ``out`` (kept or kept aside) was rendered from."""
+    manifests = [*out.glob("*/*/manifest.json"), *out.glob(f"{HIDDEN}/failed/*/*/manifest.json")]
+    used = {str(m.get("data_fingerprint"))[:16] for p in manifests if (m := read_manifest(p))}
     base = snapshot_dir(out, "x").parent
     for folder in base.glob("*") if base.is_dir() else []:
         if folder.name not in used:

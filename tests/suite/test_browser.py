@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import shared_folder, spm
-from tests.suite.browser import PHONE_WIDTH, visit_all
+from tests.suite.browser import visit_all
 from tests.suite.conftest import rendered
 from tests.suite.payloads import PAYLOADS, write_payload_dataset
 
@@ -93,7 +93,6 @@ def test_the_statements_keep_their_payout_column_on_paper_and_phone(sample_visit
     with_payout = [t for t in compensation.tables if "Payout" in t["headers"]]
     assert with_payout, [t["headers"] for t in compensation.tables]
     assert compensation.print_overflow == [] and compensation.phone_overflow <= 0
-    assert PHONE_WIDTH == 420
 
 
 def test_the_brief_charts_say_their_finding(sample_visits):
