@@ -251,6 +251,17 @@ TABLES: dict[str, TableSpec] = {
                 Reference("opportunity_id", "opportunities", "opportunity_id", soft=True),
             ),
         ),
+        TableSpec(
+            "forecast_calls",
+            key=("owner_id", "period", "category", "submitted_at"),
+            columns=(
+                _c("owner_id", "id", True, False),
+                _c("period", "text", True, False),
+                _c("category", "text", True, False),
+                _c("amount", "number", True, False),
+                _c("submitted_at", "stamp", True, False),
+            ),
+        ),
     ]
 }
 
@@ -267,6 +278,7 @@ LOAD_ORDER = [
     "opportunity_splits",
     "rep_skills",
     "leads",
+    "forecast_calls",
 ]
 
 
@@ -400,6 +412,17 @@ def row_checks(table: str, config: Config) -> list[RowCheck]:
                 "stage",
                 f"stage empty or in the configured stages ({', '.join(config.stage_names)})",
                 lambda d: d["stage"].isna() | d["stage"].isin(config.stage_names),
+            ),
+            NON_NEGATIVE_AMOUNT,
+            FINITE_AMOUNT,
+        ]
+    if table == "forecast_calls":
+        return [
+            RowCheck(
+                "unknown_period",
+                "period",
+                "a fiscal quarter such as 2026-Q3",
+                lambda d: d["period"].astype(str).str.fullmatch(r"\d{4}-Q[1-4]"),
             ),
             NON_NEGATIVE_AMOUNT,
             FINITE_AMOUNT,

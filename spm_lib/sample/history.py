@@ -10,7 +10,10 @@ its close (or the end date) close-date changes and amount changes:
   lost slip more often than deals that are won); each is a push of 14-60 days, or with
   probability :data:`PULL_IN_SHARE` a pull-in of 7-30 days;
 - amount changes ~ Poisson(:data:`AMOUNT_CHANGES`), each a factor lognormal(0, 0.2);
-- the last values are the opportunity's own: history and opportunities agree.
+- the last values are the opportunity's own: history and opportunities agree;
+- forecast categories follow the stage (:data:`CATEGORY`), except for the planted callers
+  (:mod:`spm_lib.sample.calls`): a sandbagger's deals in Negotiation stay at Best Case, an
+  over-committer's deals in Discovery and Proposal go to Commit.
 """
 
 from __future__ import annotations
@@ -37,10 +40,11 @@ def _days(text: pd.Series) -> np.ndarray:
 
 
 def generate_history(
-    seed: int, opportunities: pd.DataFrame, stage_history: pd.DataFrame, end: int
+    seed: int, opportunities: pd.DataFrame, stage_history: pd.DataFrame, end: int,
+    callers: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """``opportunity_history`` of the sample (see the module docstring); ``end`` is the end
-    date's day number."""
+    date's day number; ``callers``: rep_id -> planted call bias (negative: sandbagging)."""
     rng = np.random.default_rng([seed, 17])
     o = opportunities
     n = len(o)
@@ -103,13 +107,20 @@ def generate_history(
     amount_after = np.round(amount[group] / np.exp(later_f.to_numpy()) / 100) * 100
     amount_after = np.where(later_f.to_numpy() == 0, amount[group], amount_after)
     stage = events["stage"].groupby(group).ffill()
+    category = stage.map(CATEGORY)
+    if callers:
+        rep = o["rep_id"].to_numpy()[group]
+        bias = pd.Series(rep).map(callers).to_numpy(dtype=float)
+        category = category.where(~((bias < 0) & stage.eq("Negotiation").to_numpy()), "Best Case")
+        category = category.where(~((bias > 0) & stage.isin(["Discovery", "Proposal"]).to_numpy()),
+                                  "Commit")
     out = pd.DataFrame({
         "opportunity_id": index.to_numpy()[group],
         "changed_at": pd.to_datetime(events["t"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S"),
         "stage": stage.to_numpy(),
         "amount": amount_after.astype("int64"),
         "close_date": date_strings(close_after),
-        "forecast_category": stage.map(CATEGORY).to_numpy(),
+        "forecast_category": category.to_numpy(),
         "probability": stage.map(PROBABILITY).astype("Int64").to_numpy(),
     })  # fmt: skip
     return out[out["stage"].notna()].reset_index(drop=True)

@@ -31,11 +31,12 @@ import numpy as np
 import pandas as pd
 
 from spm_lib.sample.daynums import date_strings, day_number, optional_date_strings
+from spm_lib.sample.calls import generate_calls, pick_callers
 from spm_lib.sample.history import AMOUNT_CHANGES, PULL_IN_SHARE, PUSHES, generate_history
 from spm_lib.sample.leads import generate_leads, sdr_reps
 
 END_DATE = dt.date(2026, 9, 30)
-SAMPLE_FORMAT = 5  # bumped when the tables change; a bundled sample of another is rewritten
+SAMPLE_FORMAT = 6  # bumped when the tables change; a bundled sample of another is rewritten
 DEFAULT_SEED = 42
 DEFAULT_REPS = 60
 DEFAULT_YEARS = 4
@@ -591,12 +592,22 @@ def generate(
     sdrs = sdr_reps(reps_out, end_date)
     leads, lead_truth = generate_leads(seed, opportunities, reps_out, sdrs, end_date)
     rep_skills = _rep_skills(seed, rep_ids, strong_reps, strong_industry)
+    callers = pick_callers(seed, reps_out, end_date)
+    history = generate_history(seed, opportunities, stage_history, end, callers)
+    # a planted caller's open deal stands in the category the history last gave it
+    last_category = history.groupby("opportunity_id")["forecast_category"].last()
+    opportunities["forecast_category"] = (
+        opportunities["opportunity_id"].map(last_category)
+        .fillna(opportunities["forecast_category"]).to_numpy()
+    )
     tables = {
         "reps": pd.concat([reps_out, sdrs], ignore_index=True),
         "accounts": accounts,
         "opportunities": opportunities,
         "stage_history": stage_history,
-        "opportunity_history": generate_history(seed, opportunities, stage_history, end),
+        "opportunity_history": history,
+        "forecast_calls": generate_calls(seed, opportunities, reps_out, callers, start_date,
+                                         end_date),
         "quotas": quotas,
         "activities": activities,
         "trainings": trainings,
@@ -619,6 +630,12 @@ def generate(
         "amount_changes_mean": AMOUNT_CHANGES,
         "note": "planted: lost deals have their close date changed more often than won deals",
     }
+    truth["call_bias"] = [{"rep_id": r, "bias": b} for r, b in callers.items()]
+    truth["call_bias_note"] = (
+        "planted forecast-call bias (negative: sandbagging): forecast_calls Commit = bookings x "
+        "(1 + bias) x noise; in opportunity_history a sandbagger keeps Negotiation deals at Best "
+        "Case and an over-committer puts Proposal deals at Commit"
+    )
     size_of = dict(zip(LEAD_SOURCES, LEAD_SOURCE_SIZE.round(4).tolist(), strict=True))
     for item in truth["lead_sources"]:
         item["deal_size_multiplier"] = size_of[item["source"]]

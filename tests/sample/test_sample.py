@@ -39,7 +39,7 @@ def test_default_sample_shape(default_sample):
     assert ds.quarantine.empty
     assert set(ds.tables) == {
         "reps", "accounts", "opportunities", "stage_history", "quotas", "activities", "trainings",
-        "rep_skills", "opportunity_splits", "leads", "opportunity_history",
+        "rep_skills", "opportunity_splits", "leads", "opportunity_history", "forecast_calls",
     }  # fmt: skip
     sdrs = ds["reps"][ds["reps"]["role"] == "SDR"]
     assert len(sdrs) == 6 and set(ds["leads"]["owner_rep_id"]) == set(sdrs["rep_id"])
