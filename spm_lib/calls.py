@@ -43,13 +43,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from spm_lib import metrics
+from spm_lib import metrics, pipeline
 from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
 from spm_lib.pipeline_review import states_at
 
 CALL_COLUMNS = ["owner_id", "period", "week", "date", "category", "amount", "source"]
 CATEGORIES = ("Commit", "Best Case")
+COMPANY = "company"  # the owner id of the company's call (the sum of the reps')
 FAMILY_LEVEL = 0.95
 MIN_PERIODS = 4
 HIT_TOLERANCE = 0.10
@@ -146,14 +147,15 @@ def submitted_calls(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
         if mine.empty:
             continue
         days = week_ends(period, ds.as_of)
-        grid = pd.DataFrame({"date": days, "week": np.arange(1, len(days) + 1)})
+        weeks = pd.DataFrame({"date": days, "week": np.arange(1, len(days) + 1)})
+        grid = mine[["owner_id", "category"]].drop_duplicates().merge(weeks, how="cross")
         grid["_at"] = (grid["date"] + pd.Timedelta(days=1)).astype(mine["submitted_at"].dtype)
-        for (owner, category), group in mine.groupby(["owner_id", "category"], sort=False):
-            merged = pd.merge_asof(grid, group[["submitted_at", "amount"]], left_on="_at",
-                                   right_on="submitted_at", allow_exact_matches=False)
-            merged = merged[merged["amount"].notna()]
-            rows.append(merged.assign(owner_id=owner, category=category, period=period.label,
-                                      source="submitted")[CALL_COLUMNS])  # fmt: skip
+        merged = pd.merge_asof(grid.sort_values("_at", kind="stable"),
+                               mine[["owner_id", "category", "submitted_at", "amount"]],
+                               left_on="_at", right_on="submitted_at",
+                               by=["owner_id", "category"], allow_exact_matches=False)
+        merged = merged[merged["amount"].notna()]
+        rows.append(merged.assign(period=period.label, source="submitted")[CALL_COLUMNS])
     if not rows:
         return pd.DataFrame(columns=CALL_COLUMNS)
     return pd.concat(rows, ignore_index=True)
@@ -167,12 +169,16 @@ def managers(ds: Dataset) -> pd.Series:
     return reps.set_index("rep_id")["manager"].dropna()
 
 
-def calls(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
-    """Every owner's weekly calls (:data:`CALL_COLUMNS` plus ``level``, rep or manager):
-    submissions where an owner has them for a period, else the reconstruction; a manager's,
-    their own submission, else the sum of their reps' calls. Reconstructed Commit rows keep
-    ``commit_open`` and ``commit_won``."""
-    rebuilt = reconstructed_calls(ds, periods)
+def calls(
+    ds: Dataset, periods: list[Period], rebuilt: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Every owner's weekly calls (:data:`CALL_COLUMNS` plus ``level``: rep, manager, or
+    company): submissions where an owner has them for a period, else the reconstruction; a
+    manager's, their own submission, else the sum of their reps' calls; the company's
+    (owner ``company``), the sum of the reps' calls. Reconstructed Commit rows keep
+    ``commit_open`` and ``commit_won``. ``rebuilt``: :func:`reconstructed_calls` of
+    ``periods``, when already computed."""
+    rebuilt = reconstructed_calls(ds, periods) if rebuilt is None else rebuilt
     sent = submitted_calls(ds, periods)
     key = ["owner_id", "period"]
     if len(sent):
@@ -181,16 +187,23 @@ def calls(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
     rep_ids = set(ds.reps["rep_id"])
     reps = pd.concat([rebuilt, sent[sent["owner_id"].isin(rep_ids)]], ignore_index=True)
     boss = managers(ds)
-    rolled = reps.assign(owner_id=reps["owner_id"].map(boss)).dropna(subset=["owner_id"])
-    rolled = rolled.groupby(["owner_id", "period", "week", "category"], as_index=False).agg(
-        date=("date", "first"), amount=("amount", "sum"), commit_open=("commit_open", "sum"),
-        commit_won=("commit_won", "sum"), source=("source", _joined))  # fmt: skip
+    rolled = _rolled_up(reps.assign(owner_id=reps["owner_id"].map(boss)))
     own = sent[~sent["owner_id"].isin(rep_ids)]
     if len(own):
         have = pd.MultiIndex.from_frame(own[key].drop_duplicates())
         rolled = rolled[~pd.MultiIndex.from_frame(rolled[key]).isin(have)]
     mgr = pd.concat([rolled, own], ignore_index=True).assign(level="manager")
-    return pd.concat([reps.assign(level="rep"), mgr], ignore_index=True)
+    company = _rolled_up(reps.assign(owner_id=COMPANY)).assign(level="company")
+    return pd.concat([reps.assign(level="rep"), mgr, company], ignore_index=True)
+
+
+def _rolled_up(frame: pd.DataFrame) -> pd.DataFrame:
+    """The sum of the calls of ``frame`` per (owner_id, period, week, category)."""
+    frame = frame.dropna(subset=["owner_id"]).astype(
+        {"amount": float, "commit_open": float, "commit_won": float})
+    return frame.groupby(["owner_id", "period", "week", "category"], as_index=False).agg(
+        date=("date", "first"), amount=("amount", "sum"), commit_open=("commit_open", "sum"),
+        commit_won=("commit_won", "sum"), source=("source", _joined))  # fmt: skip
 
 
 def _joined(values: pd.Series) -> str:
@@ -198,7 +211,8 @@ def _joined(values: pd.Series) -> str:
 
 
 def actuals(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
-    """Bookings per owner (rep and manager) and period: owner_id, level, period, actual."""
+    """Bookings per owner (rep, manager, and the company) and period: owner_id, level,
+    period, actual."""
     rows = []
     boss = managers(ds)
     for period in periods:
@@ -209,7 +223,35 @@ def actuals(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
         team = team.groupby("owner_id", as_index=False)["bookings"].sum()
         rows.append(pd.DataFrame({"owner_id": team["owner_id"], "level": "manager",
                                   "period": period.label, "actual": team["bookings"]}))
+        total = metrics.bookings(ds, period, None).iloc[0]["bookings"]
+        rows.append(pd.DataFrame({"owner_id": [COMPANY], "level": "company",
+                                  "period": period.label, "actual": [total]}))
     return pd.concat(rows, ignore_index=True)
+
+
+def statistical_forecasts(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
+    """The pipeline model's expectation for each period made at its start (the run of
+    :func:`spm_lib.pipeline.next_quarter` as of the end of the quarter before, the one the
+    forecasting report's pipeline forecast reads), per rep, manager (their reps' sum) and the
+    company: owner_id, level, period, statistical."""
+    boss = managers(ds)
+    rows = []
+    for period in periods:
+        _, run = pipeline.next_quarter(ds, period.previous())
+        expect = pipeline.rep_expectations(run)
+        if expect.empty:
+            continue
+        reps = pd.DataFrame({"owner_id": expect["rep_id"], "level": "rep",
+                             "statistical": expect["expected"]})  # fmt: skip
+        team = reps.assign(owner_id=reps["owner_id"].map(boss)).dropna(subset=["owner_id"])
+        team = team.groupby("owner_id", as_index=False)["statistical"].sum().assign(
+            level="manager")
+        company = pd.DataFrame({"owner_id": [COMPANY], "level": "company",
+                                "statistical": [float(run.totals.mean())]})  # fmt: skip
+        rows.append(pd.concat([reps, team, company]).assign(period=period.label))
+    if not rows:
+        return pd.DataFrame(columns=["owner_id", "level", "period", "statistical"])
+    return pd.concat(rows, ignore_index=True)[["owner_id", "level", "period", "statistical"]]
 
 
 def period_scores(
@@ -341,5 +383,6 @@ def _reading(row: dict) -> str:
 
 
 __all__ = ["ACCURACY_COLUMNS", "CALL_COLUMNS", "CATEGORIES", "FAMILY_LEVEL", "HIT_TOLERANCE",
-           "MIN_PERIODS", "actuals", "call_accuracy", "calls", "managers", "period_scores",
-           "reconstructed_calls", "submitted_calls", "week_ends"]
+           "COMPANY", "MIN_PERIODS", "actuals", "call_accuracy", "calls", "managers",
+           "period_scores", "reconstructed_calls", "statistical_forecasts", "submitted_calls",
+           "week_ends"]

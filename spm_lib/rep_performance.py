@@ -10,15 +10,16 @@
   of that quarter (:func:`spm_lib.pipeline.next_quarter`: open deals at their calibrated chance
   to close won, plus the rep's share of deals not yet created) < quota; the expectations add up
   to the forecasting report's pipeline forecast (:func:`outlook_reconciliation`).
-- pipeline movement: starting open pipeline + created - won - lost (+ other changes) = ending
-  open pipeline, in amount and deals.
+- pipeline movement: the whole open pipeline's roll-forward of :mod:`spm_lib.movement` (with
+  the CRM's history; else starting + created - won - lost + other changes = ending, in amount
+  and deals).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib import attainment, metrics, roster
+from spm_lib import attainment, metrics, movement, roster
 from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
 from spm_lib.pipeline import next_quarter, rep_expectations
@@ -129,11 +130,18 @@ def outlook_reconciliation(ds: Dataset, period: Period, run: tuple | None = None
 def pipeline_movement(ds: Dataset, period: Period) -> pd.DataFrame:
     """Open pipeline from the start to the end of the period, bucket by bucket.
 
-    Rows: starting pipeline, created, won, lost, other changes (the residual: reopened deals
-    and data corrections), ending pipeline, then pulled in / pushed out / amount changes with
-    ``computable`` False and the reason (the canonical tables keep no close-date or amount
-    history). Columns: bucket, amount, deals, computable, note.
+    With ``opportunity_history``: the whole open pipeline's roll-forward of
+    :func:`spm_lib.movement.waterfall` (the pipeline-review report's, the same function):
+    starting pipeline, created, pulled in, increased, decreased, pushed out, won, lost,
+    deleted, other, ending pipeline. Without it: starting pipeline, created, won, lost, other
+    changes (the residual: reopened deals and data corrections), ending pipeline, then pulled
+    in / pushed out / amount changes with ``computable`` False and the reason. Columns:
+    bucket, amount, deals, computable, note.
     """
+    if ds.has("opportunity_history"):
+        flows = movement.period_movement(ds, period, window=False)
+        table = movement.waterfall(flows)
+        return table.assign(computable=True, note="")
     start = pd.Timestamp(period.start) - pd.Timedelta(days=1)
     end = pd.Timestamp(period.end)
     opps = ds.opportunities

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
 from spm_lib import load_dataset, metrics
+from spm_lib.movement import period_movement, waterfall
 from spm_lib.rep_performance import at_risk, headline, pipeline_movement, rollup, scorecard
 
 
@@ -16,17 +19,30 @@ def ds(default_sample):
     return load_dataset(default_sample)
 
 
-def test_pipeline_movement_reconciles(ds):
+def test_pipeline_movement_is_the_pipeline_reviews_roll_forward(ds):
     period = ds.period("latest")
     move = pipeline_movement(ds, period).set_index("bucket")
+    assert move["computable"].all()
+    inner = move.drop(["starting pipeline", "ending pipeline"])["amount"].sum()
+    assert move.loc["starting pipeline", "amount"] + inner == pytest.approx(
+        move.loc["ending pipeline", "amount"], abs=0.005)
+    opps = ds.opportunities
+    won = opps[opps["is_won"] & period.mask(opps["close_date"])]["amount"].sum()
+    assert move.loc["won", "amount"] == pytest.approx(-won)
+    assert move.loc["increased", "amount"] > 0 > move.loc["decreased", "amount"]
+    review = waterfall(period_movement(ds, period, window=False)).set_index("bucket")
+    assert (move["amount"] == review["amount"]).all()  # one function, one number
+
+
+def test_pipeline_movement_without_history_says_what_it_needs(ds):
+    period = ds.period("latest")
+    bare = copy.copy(ds)
+    bare.tables = {k: v for k, v in ds.tables.items() if k != "opportunity_history"}
+    move = pipeline_movement(bare, period).set_index("bucket")
     flow = move.loc[
         ["starting pipeline", "created", "won", "lost", "other changes"], "amount"
     ].sum()
     assert flow == pytest.approx(move.loc["ending pipeline", "amount"])
-    assert move.loc["other changes", "amount"] == pytest.approx(0)  # amounts never change here
-    opps = ds.opportunities
-    won = opps[opps["is_won"] & period.mask(opps["close_date"])]["amount"].sum()
-    assert move.loc["won", "amount"] == -won
     not_computable = move[~move["computable"].astype(bool)]
     assert set(not_computable.index) == {"pulled in", "pushed out", "amount changes"}
     assert not_computable["note"].str.startswith("needs").all()

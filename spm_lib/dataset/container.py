@@ -186,7 +186,7 @@ class Dataset:
                 tables[name] = tables[name][tables[name][col].isin(rep_ids)].reset_index(drop=True)
         if "forecast_calls" in tables:  # a rep's own calls, or their manager's
             calls = tables["forecast_calls"]
-            bosses = tables["reps"]["manager"] if "manager" in tables["reps"] else []
+            bosses = tables["reps"].get("manager", pd.Series(dtype=object))
             keep = calls["owner_id"].isin(rep_ids) | calls["owner_id"].isin(bosses)
             tables["forecast_calls"] = calls[keep].reset_index(drop=True)
         opp_ids = pd.Index(tables["opportunities"]["opportunity_id"])

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spm_lib.sample.daynums import date_strings, day_number, optional_date_strings
 from spm_lib.sample.calls import generate_calls, pick_callers
+from spm_lib.sample.daynums import date_strings, day_number, optional_date_strings
 from spm_lib.sample.history import AMOUNT_CHANGES, PULL_IN_SHARE, PUSHES, generate_history
 from spm_lib.sample.leads import generate_leads, sdr_reps
 
