@@ -173,8 +173,8 @@ def waterfall_by(ds: Dataset, flows: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def bucket_deals(flows: pd.DataFrame, bucket: str, ds: Dataset | None = None) -> pd.DataFrame:
-    """The deals in ``bucket``, the largest first: opportunity_id, name (the deal's, or its
-    account's), owner, reason, from and to (stage, close date, amount), amount (absolute)."""
+    """The deals in ``bucket``, the largest first: opportunity_id, name (its account's, else its
+    id), owner, reason, from and to (stage, close date, amount), amount (absolute)."""
     amounts = bucket_amounts(flows)[bucket]
     rows = flows[amounts != 0].copy()
     if bucket in ("increased", "decreased"):
@@ -189,8 +189,9 @@ def bucket_deals(flows: pd.DataFrame, bucket: str, ds: Dataset | None = None) ->
         rows["owner"] = rows["rep_id"].map(ds.reps.set_index("rep_id")["name"]).fillna(
             rows["rep_id"])
         opps = ds.opportunities.set_index("opportunity_id")
-        if "name" in opps.columns:
-            rows["name"] = rows["opportunity_id"].map(opps["name"]).fillna(rows["name"])
+        if ds.has("accounts") and "name" in ds["accounts"] and "account_id" in opps:
+            account = opps["account_id"].map(ds["accounts"].set_index("account_id")["name"])
+            rows["name"] = rows["opportunity_id"].map(account).fillna(rows["name"])
     rows["from"] = _describe(rows, "from")
     rows["to"] = _describe(rows, "to")
     columns = ["opportunity_id", "name", "owner", "reason", "from", "to", "amount"]

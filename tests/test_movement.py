@@ -114,7 +114,7 @@ def test_each_kind_of_change_lands_in_its_bucket(hand_made):
     assert list(won["opportunity_id"]) == ["C", "H", "I"]
     assert won.loc[0, "from"] == "Proposal, 2025-05-01, 3,000"
     assert won.loc[0, "to"] == "Closed Won, 2025-05-01, 2,000"  # 2,000.50 shown whole
-    assert won.loc[0, "owner"] == "Bob Ray"
+    assert won.loc[0, "owner"] == "Bob Ray" and won.loc[0, "name"] == "C"  # no account: its id
 
 
 @pytest.mark.parametrize("window", [True, False])
