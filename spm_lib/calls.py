@@ -27,7 +27,8 @@ the Commit call:
 - value added = |statistical error| - |call error| of the week-1 call, in shares of the actual,
   where the statistical forecast is the pipeline model's expectation for the owner made at the
   period's start (:func:`spm_lib.pipeline.next_quarter`, the run the forecasting report's
-  pipeline forecast reads): above zero, the call beat the model.
+  pipeline forecast reads): above zero, the call beat the model; over the last
+  :data:`VALUE_PERIODS` quarters.
 
 **Flags** (``sandbagging`` / ``over-committing``) are stated only where the bias's interval
 excludes the baseline. Intervals are simultaneous over the owners evaluated (Bonferroni at
@@ -54,6 +55,8 @@ COMPANY = "company"  # the owner id of the company's call (the sum of the reps')
 FAMILY_LEVEL = 0.95
 MIN_PERIODS = 4
 HIT_TOLERANCE = 0.10
+STAT_SIMULATIONS = 2_000  # the model's mean is all value added needs
+VALUE_PERIODS = 8  # value added is measured over the last two years of quarters
 
 
 def week_ends(period: Period, as_of: pd.Timestamp | None = None) -> pd.DatetimeIndex:
@@ -72,8 +75,8 @@ def reconstructed_calls(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
     history (module docstring): :data:`CALL_COLUMNS` plus ``commit_open`` (the open Commit
     amount due) and ``commit_won`` (its part won in the period) on the Commit rows."""
     opps = ds.opportunities
-    rows = []
-    for period in periods:
+    grids = {}
+    for k, period in enumerate(periods):
         days = week_ends(period, ds.as_of)
         if not len(days):
             continue
@@ -81,18 +84,30 @@ def reconstructed_calls(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
         # deals that can be due in the period at some week: created by its end, not closed
         # before its start
         alive = (opps["created_date"] <= hi) & ~(opps["is_closed"] & (opps["close_date"] < lo))
-        deals = opps.loc[alive, ["opportunity_id", "rep_id", "created_date"]]
+        columns = ["opportunity_id", "rep_id", "created_date"]
+        cancel = "cancelled_date" in opps.columns
+        deals = opps.loc[alive, columns + (["cancelled_date"] if cancel else [])]
         grid = deals.loc[deals.index.repeat(len(days))].assign(
             date=np.tile(days.to_numpy(), len(deals)), week=np.tile(np.arange(1, len(days) + 1),
-                                                                    len(deals)))  # fmt: skip
-        grid = grid[grid["created_date"] <= grid["date"]]
-        state = states_at(ds, grid[["opportunity_id", "date"]])
-        state["rep_id"], state["week"] = grid["rep_id"].to_numpy(), grid["week"].to_numpy()
-        if "cancelled_date" in opps.columns:
-            cancelled = grid["opportunity_id"].map(opps.set_index("opportunity_id")[
-                "cancelled_date"]).to_numpy()  # fmt: skip
-            state = state[~(pd.Series(cancelled) <= state["date"].reset_index(drop=True))
-                          .to_numpy()]  # fmt: skip
+                                                                    len(deals)), _period=k)
+        keep = grid["created_date"] <= grid["date"]
+        if cancel:  # a deal cancelled by then is in no call
+            keep &= ~(grid["cancelled_date"] <= grid["date"])
+        grids[k] = grid[keep]
+    if not grids:
+        return pd.DataFrame(columns=[*CALL_COLUMNS, "commit_open", "commit_won"])
+    every = pd.concat(grids.values(), ignore_index=True)
+    states = states_at(ds, every[["opportunity_id", "date"]])  # one look-up for all weeks
+    states["rep_id"], states["week"] = every["rep_id"].to_numpy(), every["week"].to_numpy()
+    states["_period"] = every["_period"].to_numpy()
+    by_period = dict(tuple(states.groupby("_period", sort=False)))
+    rows = []
+    for k, period in enumerate(periods):
+        if k not in grids:
+            continue
+        days = week_ends(period, ds.as_of)
+        lo, hi = pd.Timestamp(period.start), pd.Timestamp(period.end)
+        state = by_period.get(k, states.iloc[:0])
         due = (state["close_date"] >= lo) & (state["close_date"] <= hi)
         is_open = ~state["stage"].isin([*ds.config.won_stages, *ds.config.lost_stages])
         state = state[due & is_open]
@@ -226,6 +241,8 @@ def actuals(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
         total = metrics.bookings(ds, period, None).iloc[0]["bookings"]
         rows.append(pd.DataFrame({"owner_id": [COMPANY], "level": "company",
                                   "period": period.label, "actual": [total]}))
+    if not rows:
+        return pd.DataFrame(columns=["owner_id", "level", "period", "actual"])
     return pd.concat(rows, ignore_index=True)
 
 
@@ -237,7 +254,7 @@ def statistical_forecasts(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
     boss = managers(ds)
     rows = []
     for period in periods:
-        _, run = pipeline.next_quarter(ds, period.previous())
+        _, run = pipeline.next_quarter(ds, period.previous(), simulations=STAT_SIMULATIONS)
         expect = pipeline.rep_expectations(run)
         if expect.empty:
             continue
@@ -383,6 +400,6 @@ def _reading(row: dict) -> str:
 
 
 __all__ = ["ACCURACY_COLUMNS", "CALL_COLUMNS", "CATEGORIES", "FAMILY_LEVEL", "HIT_TOLERANCE",
-           "COMPANY", "MIN_PERIODS", "actuals", "call_accuracy", "calls", "managers",
+           "COMPANY", "MIN_PERIODS", "VALUE_PERIODS", "actuals", "call_accuracy", "calls", "managers",
            "period_scores", "reconstructed_calls", "statistical_forecasts", "submitted_calls",
            "week_ends"]

@@ -28,7 +28,7 @@ import pandas as pd
 
 from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
-from spm_lib.pipeline_review import FIELDS, states_at
+from spm_lib.pipeline_review import FIELDS, exists_at, states_at
 
 BUCKETS = ["starting pipeline", "created", "pulled in", "increased", "decreased",
            "pushed out", "won", "lost", "deleted", "other", "ending pipeline"]  # fmt: skip
@@ -45,9 +45,7 @@ FLOW_COLUMNS = ["opportunity_id", "rep_id", "in_start", "in_end", "entry", "entr
 def _states(ds: Dataset, day: pd.Timestamp) -> pd.DataFrame:
     opps = ds.opportunities
     state = states_at(ds, pd.DataFrame({"opportunity_id": opps["opportunity_id"], "date": day}))
-    state["exists"] = (opps["created_date"] <= day).to_numpy()
-    if "cancelled_date" in opps.columns:
-        state["exists"] &= ~(opps["cancelled_date"] <= day).to_numpy()
+    state["exists"] = exists_at(ds, day).to_numpy()
     closed = [*ds.config.won_stages, *ds.config.lost_stages]
     state["open"] = state["exists"] & ~state["stage"].isin(closed)
     return state.set_index("opportunity_id")
@@ -79,12 +77,13 @@ def deal_flows(
     in_b, after_b, before_b = due(b)
     p0, p1 = a["open"] & in_a, b["open"] & in_b
     # won or lost by d1, even if cancelled since (a clawback): it left the pipeline as won
-    created = opps["created_date"] <= d1
+    created = (opps["created_date"] <= d1) | (opps["is_closed"] & (opps["close_date"] <= d1))
     won_b = b["stage"].isin(ds.config.won_stages) & created
     lost_b = b["stage"].isin(ds.config.lost_stages) & created
     closed_a = a["exists"] & ~a["open"]
     decided = (won_b | lost_b) & ~closed_a & (in_b | (window is None)) & ~p0
-    created_after = ~a["exists"] & (opps["created_date"] > d0)
+    created_after = ~a["exists"] & ~(opps["created_date"] <= d0) & ~(
+        opps["is_closed"] & (opps["close_date"] <= d0))
     keep = p0 | p1 | (decided & (created_after | (a["open"] & ~p0)))
     idx = keep[keep].index
 

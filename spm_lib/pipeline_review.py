@@ -3,15 +3,17 @@
 ``opportunity_history`` holds one row per change of a deal (``changed_at``), with the fields
 the change wrote: stage, amount, close date, forecast category (an empty field: not changed
 then). The value in force on a date is the last one written up to the end of that day; before
-a deal's first history row, its first row's values (the state it was created in); a deal with
-no history row at all keeps the values of ``opportunities`` throughout. A deal is in the
-pipeline on a date when it was created by then, not cancelled (deleted) by then, and its stage
-in force is neither won nor lost.
+a deal's first history row, its first row's values (the state it was created in), except
+for a closed deal whose close date has passed: its own values (a history that begins after
+the close, as a migrated org's does); a deal with no history row at all keeps the values of
+``opportunities`` throughout. A deal is in the pipeline on a date when it exists then
+(:func:`exists_at`) and its stage in force is neither won nor lost.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -22,38 +24,50 @@ FIELDS = ["stage", "amount", "close_date", "forecast_category"]
 STATE_COLUMNS = ["opportunity_id", "rep_id", *FIELDS]
 
 
+def exists_at(ds: Dataset, day: pd.Timestamp) -> pd.Series:
+    """Per opportunity (aligned with ``ds.opportunities``): created by the end of ``day``, or
+    closed with a close date by then (a back-dated deal of a migrated org, created after its
+    own close), and not cancelled by then."""
+    opps = ds.opportunities
+    day = pd.Timestamp(day).normalize()
+    alive = (opps["created_date"] <= day) | (opps["is_closed"] & (opps["close_date"] <= day))
+    if "cancelled_date" in opps.columns:
+        alive &= ~(opps["cancelled_date"] <= day)
+    return alive
+
+
 def state_as_of(ds: Dataset, date: dt.date | pd.Timestamp) -> pd.DataFrame:
-    """Every deal created by the end of ``date`` and not cancelled by then, with the fields in
+    """Every deal that exists at the end of ``date`` (:func:`exists_at`), with the fields in
     force on that day (see the module docstring): columns :data:`STATE_COLUMNS`."""
     day = pd.Timestamp(date).normalize()
-    end = day + pd.Timedelta(days=1)
     opps = ds.opportunities
-    alive = opps["created_date"] <= day
-    if "cancelled_date" in opps.columns:
-        alive &= opps["cancelled_date"].isna() | (opps["cancelled_date"] > day)
-    deals = opps.loc[alive, ["opportunity_id", "rep_id", *FIELDS]].set_index("opportunity_id")
-    history = ds.get("opportunity_history")
-    if history is not None and len(history):
-        history = history[history["opportunity_id"].isin(deals.index)]
-        ordered = history.sort_values(["opportunity_id", "changed_at"], kind="stable")
-        grouped = ordered.groupby("opportunity_id", sort=False)[FIELDS]
-        initial = grouped.first()  # first non-empty value of each field: the state at creation
-        written = ordered[ordered["changed_at"] < end].groupby(
-            "opportunity_id", sort=False)[FIELDS].last()  # last non-empty value by then
-        in_force = written.combine_first(initial).reindex(deals.index)
-        for field in FIELDS:
-            known = in_force[field].notna()
-            deals.loc[known, field] = in_force.loc[known, field].astype(deals[field].dtype)
-    return deals.reset_index()[STATE_COLUMNS]
+    deals = opps.loc[exists_at(ds, day), ["opportunity_id", "rep_id"]]
+    state = states_at(ds, deals.assign(date=day))
+    return state.drop(columns="date").reset_index(drop=True)[STATE_COLUMNS]
+
+
+_STATES: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
 
 
 def history_states(ds: Dataset) -> pd.DataFrame | None:
     """Each history row with every field in force after it (the last value written so far,
     else the deal's first written value): columns opportunity_id, changed_at, *FIELDS*,
-    sorted by deal and time. None without ``opportunity_history``."""
+    sorted by deal and time. None without ``opportunity_history``. Kept while the history
+    table lives (a report asks for it many times)."""
     history = ds.get("opportunity_history")
     if history is None or not len(history):
         return None
+    kept = _STATES.get(id(history))
+    if kept is not None and kept[0]() is history:
+        return kept[1]
+    for key in [k for k, (ref, _) in _STATES.items() if ref() is None]:
+        del _STATES[key]
+    states = _history_states(history)
+    _STATES[id(history)] = (weakref.ref(history), states)
+    return states
+
+
+def _history_states(history: pd.DataFrame) -> pd.DataFrame:
     ordered = history.sort_values(["opportunity_id", "changed_at"], kind="stable",
                                   ignore_index=True)  # fmt: skip
     grouped = ordered.groupby("opportunity_id", sort=False)[FIELDS]
@@ -73,7 +87,7 @@ def states_at(ds: Dataset, grid: pd.DataFrame) -> pd.DataFrame:
         states = states[states["opportunity_id"].isin(out["opportunity_id"])]
     if states is None or not len(states):
         for field in FIELDS:
-            out[field] = out["opportunity_id"].map(own[field])
+            out[field] = own[field].reindex(out["opportunity_id"]).to_numpy()
         return out.drop(columns="_row")
     at = pd.to_datetime(out["date"]).dt.normalize() + pd.Timedelta(days=1)
     out["_at"] = at.astype(states["changed_at"].dtype)
@@ -84,10 +98,19 @@ def states_at(ds: Dataset, grid: pd.DataFrame) -> pd.DataFrame:
                            by="opportunity_id", allow_exact_matches=False)  # fmt: skip
     merged = merged.sort_values("_row").reset_index(drop=True)
     first = states.groupby("opportunity_id", sort=False)[FIELDS].first()
+    # before the first history row, a closed deal whose close date has passed is as it stands
+    ids = merged["opportunity_id"]
+    settled = (merged["changed_at"].isna()
+               & own["is_closed"].reindex(ids).fillna(False).to_numpy(bool)
+               & (own["close_date"].reindex(ids).to_numpy() <= merged["_at"].to_numpy()
+                  - np.timedelta64(1, "D")))  # fmt: skip
+    first = first.reindex(ids)
+    first.loc[settled.to_numpy(), :] = np.nan
+    first.index = merged.index
     for field in FIELDS:
         value = merged[f"_{field}"]
-        value = value.fillna(merged["opportunity_id"].map(first[field]))
-        value = value.fillna(merged["opportunity_id"].map(own[field]))
+        value = value.fillna(first[field])
+        value = value.fillna(pd.Series(own[field].reindex(ids).to_numpy(), index=value.index))
         out[field] = value.astype(own[field].dtype).to_numpy()
     return out.drop(columns=["_row", "_at"])
 
@@ -100,5 +123,5 @@ def pipeline_as_of(ds: Dataset, date: dt.date | pd.Timestamp) -> pd.DataFrame:
     return state[~state["stage"].isin(closed)].reset_index(drop=True)
 
 
-__all__ = ["FIELDS", "STATE_COLUMNS", "history_states", "pipeline_as_of", "state_as_of",
+__all__ = ["FIELDS", "STATE_COLUMNS", "exists_at", "history_states", "pipeline_as_of", "state_as_of",
            "states_at"]

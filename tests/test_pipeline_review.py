@@ -22,7 +22,8 @@ def _replay(ds, day: pd.Timestamp, deals: set[str]) -> pd.DataFrame:
     out = []
     opps = ds.opportunities
     for deal in opps[opps["opportunity_id"].isin(deals)].itertuples(index=False):
-        if deal.created_date > day:
+        closed_by_then = deal.is_closed and deal.close_date <= day
+        if deal.created_date > day and not closed_by_then:
             continue
         if pd.notna(deal.cancelled_date) and deal.cancelled_date <= day:
             continue
@@ -34,7 +35,7 @@ def _replay(ds, day: pd.Timestamp, deals: set[str]) -> pd.DataFrame:
                 by_then = rows.loc[rows["changed_at"] < end, field].dropna()
                 if len(by_then):
                     values[field] = by_then.iloc[-1]
-                elif len(written):
+                elif len(written) and not closed_by_then:
                     values[field] = written.iloc[0]
         out.append({"opportunity_id": deal.opportunity_id, "rep_id": deal.rep_id, **values})
     return pd.DataFrame(out)

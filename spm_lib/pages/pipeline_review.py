@@ -40,9 +40,9 @@ class ReviewPage:
 
 
 def past_periods(ds: Dataset, period: Period) -> list[Period]:
-    """The quarters of the data up to ``period``, oldest first."""
+    """The quarters of the data up to ``period``, oldest first (``period`` at least)."""
     first = ds.opportunities["created_date"].min()
-    out, p = [], period
+    out, p = [period], period.previous()
     while pd.notna(first) and pd.Timestamp(p.end) >= first:
         out.append(p)
         p = p.previous()
@@ -55,8 +55,8 @@ def compute(ds: Dataset, period: Period) -> ReviewPage:
     periods = past_periods(ds, period)
     rebuilt = calls.reconstructed_calls(ds, periods)
     every = calls.calls(ds, periods, rebuilt)
-    scores = calls.period_scores(every, calls.actuals(ds, periods),
-                                 calls.statistical_forecasts(ds, periods))  # fmt: skip
+    model = calls.statistical_forecasts(ds, periods[-calls.VALUE_PERIODS:])
+    scores = calls.period_scores(every, calls.actuals(ds, periods), model)
     return ReviewPage(
         ds, period, True,
         flows=movement.period_movement(ds, period, window=True),
