@@ -399,7 +399,7 @@ def _reading(row: dict) -> str:
             f"{'actual' if row['baseline'] == 0 else 'company norm'}")
 
 
-__all__ = ["ACCURACY_COLUMNS", "CALL_COLUMNS", "CATEGORIES", "FAMILY_LEVEL", "HIT_TOLERANCE",
-           "COMPANY", "MIN_PERIODS", "VALUE_PERIODS", "actuals", "call_accuracy", "calls", "managers",
-           "period_scores", "reconstructed_calls", "statistical_forecasts", "submitted_calls",
-           "week_ends"]
+__all__ = ["ACCURACY_COLUMNS", "CALL_COLUMNS", "CATEGORIES", "COMPANY", "FAMILY_LEVEL",
+           "HIT_TOLERANCE", "MIN_PERIODS", "VALUE_PERIODS", "actuals", "call_accuracy", "calls",
+           "managers", "period_scores", "reconstructed_calls", "statistical_forecasts",
+           "submitted_calls", "week_ends"]

@@ -123,5 +123,5 @@ def pipeline_as_of(ds: Dataset, date: dt.date | pd.Timestamp) -> pd.DataFrame:
     return state[~state["stage"].isin(closed)].reset_index(drop=True)
 
 
-__all__ = ["FIELDS", "STATE_COLUMNS", "exists_at", "history_states", "pipeline_as_of", "state_as_of",
-           "states_at"]
+__all__ = ["FIELDS", "STATE_COLUMNS", "exists_at", "history_states", "pipeline_as_of",
+           "state_as_of", "states_at"]
