@@ -9,8 +9,13 @@ Method, for a window from ``as_of`` (exclusive) to ``end`` (inclusive):
    that the close date slips out.
    ``win_rates`` smooths the rate of each (stage, age band) toward its stage's rate, and each
    stage's toward the overall rate, with a beta prior of :data:`PRIOR_WEIGHT` pseudo-deals.
-2. **Open deals now** get the rate of their stage and age band; a deal's CRM probability and
-   close date are not used.
+   **Slip-adjusted** where the CRM's history records close-date pushes
+   (:mod:`spm_lib.slippage`): each deal's pushes by the snapshot put it in a band (0, 1, 2+),
+   and a band's factor is its deals' wins over what their (stage, age band) rates expect,
+   smoothed with :data:`PRIOR_WEIGHT` pseudo-wins ((won + w) / (expected + w)); a deal's rate
+   is its cell's times its band's factor (capped at 1). Deals pushed often win less.
+2. **Open deals now** get the rate of their stage, age band and push band; a deal's CRM
+   probability and close date are not used.
 3. **Deals not yet created** that will be created and won inside the window: the same quantity
    over the last four aligned past windows (a year of quarters), each grown by the trailing
    12-month bookings growth for the time since, as a mean and spread.
@@ -33,6 +38,7 @@ from scipy.stats import norm
 from spm_lib.dataset import Dataset
 from spm_lib.metrics import open_pipeline_at
 from spm_lib.periods import Period, period_containing
+from spm_lib.slippage import pushes_by
 
 AGE_BANDS = (0, 30, 90, 180, 365, 100_000)
 AGE_LABELS = ("0-30 d", "31-90 d", "91-180 d", "181-365 d", ">365 d")
@@ -75,8 +81,10 @@ def open_at(ds: Dataset, date: pd.Timestamp) -> pd.DataFrame:
     )
     snap["age_days"] = (date - snap["created_date"]).dt.days
     snap["age_band"] = _age_band(snap["age_days"])
+    pushed = pushes_by(ds, date) if ds.has("opportunity_history") else pd.Series(dtype=int)
+    snap["pushes_then"] = snap["opportunity_id"].map(pushed).fillna(0).astype(int).to_numpy()
     cols = ["opportunity_id", "rep_id", "amount", "created_date", "close_date", "is_closed",
-            "is_won", "stage_then", "age_days", "age_band"]  # fmt: skip
+            "is_won", "stage_then", "age_days", "age_band", "pushes_then"]  # fmt: skip
     # a deal with no amount (a warning of the loader) is in the pipeline for $0
     return snap[cols].assign(amount=snap["amount"].fillna(0.0)).reset_index(drop=True)
 
@@ -154,11 +162,36 @@ def win_rates(windows: list[Window]) -> pd.DataFrame:
     out = cells.rename(columns={"stage_then": "stage", "sum": "won", "count": "deals"})
     out.attrs["stage_rate"] = stage_rate.to_dict()
     out.attrs["overall_rate"] = float(overall)
-    return out[["stage", "age_band", "deals", "won", "raw_rate", "rate"]]
+    out = out[["stage", "age_band", "deals", "won", "raw_rate", "rate"]]
+    out.attrs["push_factor"] = push_factors(deals, out)
+    return out
 
 
-def _rate_for(deals: pd.DataFrame, rates: pd.DataFrame) -> np.ndarray:
-    """Each deal's rate: its (stage, age band) cell's, else its stage's, else the overall."""
+PUSH_BANDS = ("0", "1", "2+")
+
+
+def _push_band(pushes: pd.Series) -> np.ndarray:
+    return np.array(PUSH_BANDS)[np.clip(pushes.to_numpy(dtype=int), 0, 2)]
+
+
+def push_factors(deals: pd.DataFrame, rates: pd.DataFrame) -> dict[str, float]:
+    """Per push band (0, 1, 2+ close-date pushes by the snapshot): (won + w) / (expected + w)
+    over the past windows' deals, expected from their (stage, age band) rates; empty (no
+    adjustment) where no deal had been pushed."""
+    if "pushes_then" not in deals or not (deals["pushes_then"] > 0).any():
+        return {}
+    expected = _rate_for(deals, rates, adjust=False)
+    band = _push_band(deals["pushes_then"])
+    frame = pd.DataFrame({"band": band, "won": deals["won_in_window"].to_numpy(float),
+                          "expected": expected})  # fmt: skip
+    g = frame.groupby("band")[["won", "expected"]].sum()
+    factor = (g["won"] + PRIOR_WEIGHT) / (g["expected"] + PRIOR_WEIGHT)
+    return {b: float(factor.get(b, 1.0)) for b in PUSH_BANDS}
+
+
+def _rate_for(deals: pd.DataFrame, rates: pd.DataFrame, adjust: bool = True) -> np.ndarray:
+    """Each deal's rate: its (stage, age band) cell's, else its stage's, else the overall;
+    times its push band's factor (``adjust``; see :func:`push_factors`), capped at 1."""
     table = rates.set_index(["stage", "age_band"])["rate"]
     stage_rate = rates.attrs.get("stage_rate", {})
     overall = float(rates.attrs.get("overall_rate", 0.0))
@@ -166,7 +199,12 @@ def _rate_for(deals: pd.DataFrame, rates: pd.DataFrame) -> np.ndarray:
                                       deals["age_band"].astype(object)])  # fmt: skip
     found = table.reindex(keys).to_numpy(dtype=float)
     fallback = deals["stage_then"].astype(object).map(stage_rate).astype(float).fillna(overall)
-    return np.where(np.isnan(found), fallback.to_numpy(dtype=float), found)
+    rate = np.where(np.isnan(found), fallback.to_numpy(dtype=float), found)
+    factors = rates.attrs.get("push_factor") if adjust else None
+    if factors and "pushes_then" in deals:
+        band = _push_band(deals["pushes_then"])
+        rate = np.minimum(rate * pd.Series(band).map(factors).fillna(1.0).to_numpy(), 1.0)
+    return rate
 
 
 def _growth(ds: Dataset, as_of: pd.Timestamp) -> float:

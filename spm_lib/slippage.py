@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2
@@ -31,12 +33,35 @@ PUSH_BANDS = ("0", "1", "2", "3+")
 MOVE_COLUMNS = ["opportunity_id", "changed_at", "close_from", "close_to", "days"]
 
 
+_MOVES: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+
+
 def close_date_moves(ds: Dataset) -> pd.DataFrame:
     """Every change of a deal's close date after its first value: :data:`MOVE_COLUMNS`
-    (``days`` = to - from, positive for a push)."""
+    (``days`` = to - from, positive for a push). Kept while the history table lives."""
     states = history_states(ds)
     if states is None:
         return pd.DataFrame(columns=MOVE_COLUMNS)
+    kept = _MOVES.get(id(states))
+    if kept is not None and kept[0]() is states:
+        return kept[1]
+    for key in [k for k, (ref, _) in _MOVES.items() if ref() is None]:
+        del _MOVES[key]
+    moves = _moves(states)
+    _MOVES[id(states)] = (weakref.ref(states), moves)
+    return moves
+
+
+def pushes_by(ds: Dataset, date: pd.Timestamp) -> pd.Series:
+    """opportunity_id -> close-date pushes written by the end of ``date`` (deals with one or
+    more; others have none)."""
+    moves = close_date_moves(ds)
+    moves = moves[(moves["days"] > 0)
+                  & (moves["changed_at"] < pd.Timestamp(date).normalize() + pd.Timedelta(days=1))]
+    return moves.groupby("opportunity_id").size()
+
+
+def _moves(states: pd.DataFrame) -> pd.DataFrame:
     before = states.groupby("opportunity_id", sort=False)["close_date"].shift()
     moved = before.notna() & states["close_date"].notna() & (states["close_date"] != before)
     out = states.loc[moved, ["opportunity_id", "changed_at"]].copy()
@@ -153,14 +178,15 @@ def repeat_slippers(ds: Dataset, deals: pd.DataFrame | None = None, minimum: int
     if open_only:
         rows = rows[rows["outcome"] == "open"]
     opps = ds.opportunities.set_index("opportunity_id")
-    rows = rows.assign(owner=rows["rep_id"].map(ds.reps.set_index("rep_id")["name"]).fillna(
-                           rows["rep_id"]),
-                       stage=rows["opportunity_id"].map(opps["stage"]),
-                       close_date=rows["opportunity_id"].map(opps["close_date"]))  # fmt: skip
+    names = ds.reps.set_index("rep_id")["name"]
+    rows = rows.assign(owner=names.reindex(rows["rep_id"]).fillna(rows["rep_id"]).to_numpy(),
+                       stage=opps["stage"].reindex(rows["opportunity_id"]).to_numpy(),
+                       close_date=opps["close_date"].reindex(rows["opportunity_id"]).to_numpy())
     columns = ["opportunity_id", "owner", "stage", "close_date", "amount", "pushes",
                "days_pushed"]
     return rows.sort_values("amount", ascending=False)[columns].reset_index(drop=True)
 
 
 __all__ = ["LEVEL", "MOVE_COLUMNS", "PUSH_BANDS", "changes_by_outcome", "close_date_moves",
-           "push_band", "pushes", "repeat_slippers", "slipped_share", "win_rate_by_pushes"]
+           "push_band", "pushes", "pushes_by", "repeat_slippers", "slipped_share",
+           "win_rate_by_pushes"]

@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.pipeline import Window, combine_forecasts, open_at, pipeline_forecast, win_rates
+from spm_lib.pipeline import (
+    Window,
+    _rate_for,
+    combine_forecasts,
+    next_quarter,
+    open_at,
+    pipeline_forecast,
+    win_rates,
+)
 
 HISTORY = [
     {"opportunity_id": "O1", "stage": "Prospecting", "entered_date": "2025-01-05"},
@@ -95,3 +103,22 @@ def test_windows_without_open_deals_give_no_rates():
     windows = [Window(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-31"), empty, 0.0)]
     assert win_rates(windows).empty and win_rates([]).empty
     assert list(win_rates(windows).columns) == list(win_rates([]).columns)
+
+
+def test_rates_are_slip_adjusted_from_the_history(default_sample):
+    """The sample plants more close-date changes on deals that are lost: deals pushed twice
+    or more get a factor well under 1, and the factors leave the past windows' expected
+    total close to what was realised."""
+    ds = load_dataset(default_sample)
+    _, run = next_quarter(ds, ds.period("latest"))
+    factors = run.rates.attrs["push_factor"]
+    assert factors["2+"] < factors["1"] < 1 < factors["0"]
+    deals = run.deals
+    pushed = deals["pushes_then"] >= 2
+    assert pushed.any()
+    base = _rate_for(deals, run.rates, adjust=False)
+    some = pushed.to_numpy() & (base > 0)
+    ratio = deals["win_probability"].to_numpy()[some] / base[some]
+    assert ratio == pytest.approx(np.full(some.sum(), factors["2+"]))
+    history = run.history
+    assert history["expected"].sum() == pytest.approx(history["realised"].sum(), rel=0.1)

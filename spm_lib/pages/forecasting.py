@@ -155,6 +155,13 @@ def pipeline_outlook(page: ForecastPage) -> None:
           labels={"raw_rate": "Observed", "rate": "Rate used (smoothed)",
                   "won": "Won in window"},
           caption="Chance to close won inside the window, by stage and age at the snapshot")
+    factors = view.pipeline.rates.attrs.get("push_factor")
+    if factors:
+        say("Rates are slip-adjusted from the CRM's history, as the pipeline review measures "
+            "pushes: a deal whose close date was pushed once wins {one} times as often as its "
+            "stage and age predict, one pushed twice or more {two} times, one never pushed "
+            "{zero} times.", one=f"{factors['1']:.2f}", two=f"{factors['2+']:.2f}",
+            zero=f"{factors['0']:.2f}")  # fmt: skip
     money = "currency"
     table(forecasting.pipeline_quarters(page.ds, page.period.end),
           {"booked_to_date": money, "p10": money, "p50": money, "p90": money,
