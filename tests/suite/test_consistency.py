@@ -85,3 +85,28 @@ def test_maven_bookings_match_the_raw_file(maven_run):
     end = pd.Period(quarter.replace("-", ""), freq="Q").end_time
     expected = won.loc[(close >= start) & (close <= end), "close_value"].sum()
     assert maven_run["figures"]["rep_performance"]["bookings"] == pytest.approx(expected)
+
+
+def test_the_pipeline_review_rolls_forward_and_agrees_with_rep_performance(run):
+    figures = run["figures"]
+    review = figures["pipeline_review"]
+    if not review:  # Maven keeps no history: the page says so and records no figure
+        return
+    flows = sum(review[f"flow_{k}"] for k in ("created", "increased", "decreased", "won",
+                                               "lost", "other"))  # fmt: skip
+    assert review["open_pipeline_start"] + flows == pytest.approx(review["open_pipeline_end"],
+                                                                  abs=CENT)  # fmt: skip
+    # what the whole pipeline lost to wins is the period's bookings, as rep performance has it
+    assert review["flow_won"] == pytest.approx(-figures["rep_performance"]["bookings"], abs=CENT)
+    assert review["pipeline_change_pct"] == pytest.approx(
+        review["open_pipeline_end"] / review["open_pipeline_start"] - 1)
+
+
+def test_the_review_page_lists_its_deals_and_hides_its_data(sample_run):
+    """The brief's actions and the recorded tables are data for the runner, not text on the
+    page; the deal lists in the notebook are whole (the page shows the largest ten)."""
+    page = (sample_run["folder"] / "pipeline_review.html").read_text()
+    assert "action: " not in page and "table deals_won" not in page
+    won = sample_run["tables"]["pipeline_review"]["deals_won"]
+    assert len(won) > 10 and f"Showing the first 10 of {len(won):,} rows" in page
+    assert list(won["amount"]) == sorted(won["amount"], reverse=True)
