@@ -43,6 +43,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 from spm_lib import metrics, pipeline
 from spm_lib.dataset import Dataset
@@ -317,8 +318,6 @@ def _t_interval(values: pd.Series, level: float) -> tuple[float, float, float, i
 def _wilson(successes: int, trials: int, level: float) -> tuple[float, float]:
     if trials == 0:
         return np.nan, np.nan
-    from statsmodels.stats.proportion import proportion_confint
-
     lo, hi = proportion_confint(successes, trials, alpha=1 - level, method="wilson")
     return float(lo), float(hi)
 

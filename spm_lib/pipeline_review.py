@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -49,6 +50,23 @@ def state_as_of(ds: Dataset, date: dt.date | pd.Timestamp) -> pd.DataFrame:
 _STATES: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
 
 
+def derived_from(
+    cache: dict[int, tuple[weakref.ref, pd.DataFrame]],
+    source: pd.DataFrame,
+    compute: Callable[[pd.DataFrame], pd.DataFrame],
+) -> pd.DataFrame:
+    """``compute(source)``, kept in ``cache`` while ``source`` lives (a report asks for the
+    same derived table many times)."""
+    kept = cache.get(id(source))
+    if kept is not None and kept[0]() is source:
+        return kept[1]
+    for key in [k for k, (ref, _) in cache.items() if ref() is None]:
+        del cache[key]
+    result = compute(source)
+    cache[id(source)] = (weakref.ref(source), result)
+    return result
+
+
 def history_states(ds: Dataset) -> pd.DataFrame | None:
     """Each history row with every field in force after it (the last value written so far,
     else the deal's first written value): columns opportunity_id, changed_at, *FIELDS*,
@@ -57,14 +75,7 @@ def history_states(ds: Dataset) -> pd.DataFrame | None:
     history = ds.get("opportunity_history")
     if history is None or not len(history):
         return None
-    kept = _STATES.get(id(history))
-    if kept is not None and kept[0]() is history:
-        return kept[1]
-    for key in [k for k, (ref, _) in _STATES.items() if ref() is None]:
-        del _STATES[key]
-    states = _history_states(history)
-    _STATES[id(history)] = (weakref.ref(history), states)
-    return states
+    return derived_from(_STATES, history, _history_states)
 
 
 def _history_states(history: pd.DataFrame) -> pd.DataFrame:
@@ -123,5 +134,5 @@ def pipeline_as_of(ds: Dataset, date: dt.date | pd.Timestamp) -> pd.DataFrame:
     return state[~state["stage"].isin(closed)].reset_index(drop=True)
 
 
-__all__ = ["FIELDS", "STATE_COLUMNS", "exists_at", "history_states", "pipeline_as_of",
-           "state_as_of", "states_at"]
+__all__ = ["FIELDS", "STATE_COLUMNS", "derived_from", "exists_at", "history_states",
+           "pipeline_as_of", "state_as_of", "states_at"]

@@ -26,7 +26,7 @@ from statsmodels.stats.proportion import proportion_confint
 from spm_lib import movement
 from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
-from spm_lib.pipeline_review import history_states
+from spm_lib.pipeline_review import derived_from, history_states
 
 LEVEL = 0.90
 PUSH_BANDS = ("0", "1", "2", "3+")
@@ -42,14 +42,7 @@ def close_date_moves(ds: Dataset) -> pd.DataFrame:
     states = history_states(ds)
     if states is None:
         return pd.DataFrame(columns=MOVE_COLUMNS)
-    kept = _MOVES.get(id(states))
-    if kept is not None and kept[0]() is states:
-        return kept[1]
-    for key in [k for k, (ref, _) in _MOVES.items() if ref() is None]:
-        del _MOVES[key]
-    moves = _moves(states)
-    _MOVES[id(states)] = (weakref.ref(states), moves)
-    return moves
+    return derived_from(_MOVES, states, _moves)
 
 
 def pushes_by(ds: Dataset, date: pd.Timestamp) -> pd.Series:

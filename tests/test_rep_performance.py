@@ -69,9 +69,10 @@ def test_at_risk_flags_reps_who_then_fall_short(ds):
     actual = actual[actual["quota"] > 0]["attainment"]
     inside = actual.reindex(flagged["rep_id"]).dropna()
     outside = actual.drop(index=flagged["rep_id"], errors="ignore")
-    # the pipeline run rates deals by stage and age, not by rep: the flag separates reps who
-    # then fell short from those who did not, with no rep-level skill term
-    assert inside.median() < 0.8 and outside.median() > 1.2
+    # the pipeline run rates deals by stage, age and pushes, not by rep: the flag separates
+    # reps who then fell short from those who did not, with no rep-level skill term
+    assert inside.median() < 0.8 and outside.median() > 1.1
+    assert (inside < 1).mean() >= 0.7 and (outside < 1).mean() <= 0.35
     assert mannwhitneyu(inside, outside, alternative="less").pvalue < 0.01
 
 
