@@ -261,7 +261,7 @@ def calls_section(page: ReviewPage, level: str) -> None:
     if len(flagged):
         names = ", ".join(f"{n} ({f})" for n, f in zip(
             flagged.get("name", flagged["owner_id"]), flagged["flag"], strict=True))
-        say("Biased beyond noise: " + names + ".")
+        say("Biased beyond noise: {names}.", names=names)
         record_action(f"{len(flagged)} {level}s' calls are biased beyond noise ({names}): "
                       "read their commits with that in mind.", "Whose calls can you trust?",
                       weight=float(len(flagged)))  # fmt: skip
