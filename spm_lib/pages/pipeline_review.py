@@ -16,9 +16,12 @@ from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_table
 
-__all__ = ["ReviewPage", "calls_section", "compute", "deal_lists", "key_figures", "movement_by",
-           "open_report", "past_periods", "slippage_section", "waterfalls"]  # fmt: skip
+__all__ = ["ReviewPage", "calls_section", "compute", "deal_lists", "figures", "key_figures",
+           "movement_by", "open_report", "past_periods", "slippage_section",
+           "waterfalls"]  # fmt: skip
 
+FLOW_FIGURES = ("open_pipeline_start", "open_pipeline_end", "flow_created", "flow_increased",
+                "flow_decreased", "flow_won", "flow_lost", "flow_other")  # fmt: skip
 LISTED = 10  # deals per bucket in the report; the executed notebook records them all
 MONEY, PCT = "currency", "percent"
 
@@ -90,6 +93,28 @@ def _commit_conversion(page: ReviewPage) -> float:
     return float(r["commit_won"].astype(float).sum() / opened) if opened else float("nan")
 
 
+def figures(page: ReviewPage) -> dict[str, float]:
+    """The key figures' numbers (issue #19 item 6): ``pipeline_change_pct`` (open pipeline at
+    the end / at the start - 1), ``slipped_pct`` (:func:`spm_lib.slippage.slipped_share`),
+    ``commit_conversion_pct``, ``call_bias_pct`` (the company's Commit call bias in the period,
+    :mod:`spm_lib.calls`), ``open_pipeline_start`` / ``_end`` and the ``flow_*`` that take one
+    to the other; ``slipped_deals`` and ``due_deals`` behind ``slipped_pct``."""
+    f = _flows(page)
+    start, end = f["open_pipeline_start"], f["open_pipeline_end"]
+    slipped = slippage.slipped_share(page.ds, page.period, flows=page.flows).iloc[0] \
+        if page.flows["in_start"].any() else None
+    company = _company_period(page)
+    return {
+        "pipeline_change_pct": end / start - 1 if start else float("nan"),
+        "slipped_pct": float(slipped["slipped_pct"]) if slipped is not None else float("nan"),
+        "slipped_deals": int(slipped["slipped_deals"]) if slipped is not None else 0,
+        "due_deals": int(slipped["deals"]) if slipped is not None else 0,
+        "commit_conversion_pct": _commit_conversion(page),
+        "call_bias_pct": float(company["bias"]) if company is not None else float("nan"),
+        **f,
+    }  # fmt: skip
+
+
 def key_figures(page: ReviewPage) -> None:
     """The key figures, the reading, and the roll-forward's identities as figures."""
     if not page.has_history:
@@ -98,30 +123,26 @@ def key_figures(page: ReviewPage) -> None:
              "Export it (Salesforce OpportunityHistory, HubSpot deal property history) beside "
              "the opportunities.")  # fmt: skip
         return
-    f = _flows(page)
-    start, end = f["open_pipeline_start"], f["open_pipeline_end"]
-    change = end / start - 1 if start else float("nan")
-    slipped = slippage.slipped_share(page.ds, page.period, flows=page.flows).iloc[0] \
-        if page.flows["in_start"].any() else None
-    slipped_pct = float(slipped["slipped_pct"]) if slipped is not None else float("nan")
-    company = _company_period(page)
-    bias = float(company["bias"]) if company is not None else float("nan")
-    conversion = _commit_conversion(page)
+    n = figures(page)
+    start, end = n["open_pipeline_start"], n["open_pipeline_end"]
     label = page.period.label
     show_key_figures(
-        record("pipeline_change_pct", change, label="Open pipeline change", unit="percent",
+        record("pipeline_change_pct", n["pipeline_change_pct"], label="Open pipeline change",
+               unit="percent",
                detail=f"{format_currency(start)} to {format_currency(end)} over {label}"),
-        record("slipped_pct", slipped_pct, label="Pipeline due that slipped", unit="percent",
-               detail=(f"{int(slipped['slipped_deals'])} of {int(slipped['deals'])} deals due "
-                       f"in {label} at its start" if slipped is not None else "")),
-        record("commit_conversion_pct", conversion, label="Commit conversion", unit="percent",
-               detail="share of the Commit amount due that closed won"),
-        record("call_bias_pct", bias, label="Company call bias", unit="percent",
+        record("slipped_pct", n["slipped_pct"], label="Pipeline due that slipped",
+               unit="percent",
+               detail=(f"{n['slipped_deals']} of {n['due_deals']} deals due in {label} at its "
+                       "start" if n["due_deals"] else "")),
+        record("commit_conversion_pct", n["commit_conversion_pct"], label="Commit conversion",
+               unit="percent", detail="share of the Commit amount due that closed won"),
+        record("call_bias_pct", n["call_bias_pct"], label="Company call bias", unit="percent",
                detail="mean weekly Commit call against bookings (below zero: under-called)"),
-        reading=_reading(page, change, slipped_pct, conversion, bias),
+        reading=_reading(page, n["pipeline_change_pct"], n["slipped_pct"],
+                         n["commit_conversion_pct"], n["call_bias_pct"]),
     )  # fmt: skip
-    for name, value in f.items():
-        record(name, value, label=name.replace("_", " ").capitalize(), unit="currency")
+    for name in FLOW_FIGURES:
+        record(name, n[name], label=name.replace("_", " ").capitalize(), unit="currency")
 
 
 def _reading(page: ReviewPage, change: float, slipped: float, conversion: float,
