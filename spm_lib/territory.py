@@ -11,15 +11,33 @@
 - **Assignment** (:func:`optimize_assignment`): a mixed-integer program solved with
   ``scipy.optimize.milp`` (HiGHS). A *pool* is the active reps who may take an account: those
   of its region (``same_region``) and segment (``same_segment``, when reps have segments).
-  Variables x[a, r] = 1 when account a goes to rep r of its pool. Maximise expected bookings a
-  year, sum potential_a x win rate(r, industry_a, segment_a) / win rate(owner_a, ...) (the
-  potential already is the year's expected bookings with today's owner, whose rate it embodies;
-  the mean rate where the owner left); subject to one rep per account, each
-  rep's potential within ``balance_tolerance`` of its pool's mean, at most ``max_accounts``
-  accounts per rep (default: (1 + tolerance) x the pool's mean count, rounded up), and at most
-  ``max_moves_pct`` of the accounts moved (accounts of reps who left must move and do not count
-  against the limit); with ``no_worse_balance``, the sum over reps of |potential - pool mean|
-  no larger than today's, so that the proposal is never less balanced than today.
+  Variables x[a, r] = 1 when account a goes to rep r of its pool. Maximise the expected
+  bookings a year gained, after the cost of moving:
+
+      gain(a, r) = potential_a x (rate(r, a) / rate(owner_a, a) - 1) - move_cost_pct x potential_a
+
+  for a move (0 for keeping the owner; no cost where the owner left and the account must move).
+  The potential already is the year's expected bookings with today's owner, whose rate it
+  embodies (the mean rate where the owner left). ``rate(r, a)`` is the rep's shrunk win rate in
+  the account's industry and segment when the rep closed at least ``min_evidence`` deals there,
+  else the rep's overall shrunk rate (:func:`rates_used`): a move rests on evidence, or on a
+  stated prior. A move whose gain after its cost is not positive is never offered, so every
+  proposed move pays by itself (``move_cost_pct`` = 0.05: a move must gain 5% of the account's
+  expected bookings, the friction of a hand-over).
+
+  Subject to: one rep per account; each rep's potential within ``balance_tolerance`` of its
+  pool's mean, or no further from it than today; at most ``max_accounts`` accounts per rep
+  (default: (1 + tolerance) x the pool's mean count, rounded up); at most ``max_moves_pct`` of
+  the accounts moved (accounts of reps who left must move and do not count against the limit);
+  with ``no_worse_balance``, the coefficient of variation of potential relative to the pool
+  means (the CV the report prints) no higher than today's. The CV is quadratic; it is held by
+  a piecewise-linear over-estimate of each rep's squared deviation whose breakpoints include
+  the rep's deviation today, so the guard is exact for today's books and never lets a
+  proposal be less balanced.
+
+  The objective is the gain itself, so HiGHS's relative ``mip_gap`` is relative to the gain;
+  where the gap the solver proves is not below the gain found, the gap is tightened (down to
+  1e-6), and a gain still within the solver's tolerance proposes no move.
 """
 
 from __future__ import annotations
@@ -308,13 +326,15 @@ class AssignmentResult:
     """The proposed assignment, its moves and before/after figures."""
 
     assignment: pd.DataFrame  # account_id, industry, segment, region, group, potential, from/to_rep
-    moves: pd.DataFrame  # account_id, from_rep, to_rep, reason
+    moves: pd.DataFrame  # account_id, from/to rep, gain, cost, net_gain, evidence, reason
     figures: dict[str, float]
     before: pd.DataFrame  # balance before
     after: pd.DataFrame  # balance after
     fit: dict  # the potential model's fit (see account_potential)
     profile: pd.DataFrame  # rep_profile: shrunk win rate and deal size per rep x industry x segment
     solved: str = ""  # how the program was solved (one model, or pool by pool; candidates)
+    within_tolerance: bool = False  # a gain the solver could not tell from noise: no move made
+    settings: dict | None = None  # the limits, move cost and evidence floor used
 
 
 JOINT_MODEL_VARIABLES = 50_000  # up to this many (account, rep) pairs: one model for all pools
@@ -330,7 +350,61 @@ class _Model:
     pa: np.ndarray  # account position of each pair
     pr: np.ndarray  # rep position of each pair
     move_limit: int  # accounts (not forced) that may move
-    deviation_cap: float  # sum over reps of |potential - pool mean| allowed (inf without guard)
+    band: np.ndarray | None = None  # per rep: potential allowed either side of the mean
+    today_dev: np.ndarray | None = None  # per rep: (potential today / pool mean today) - 1
+    cv_cap: float = np.inf  # sum of today_dev ** 2: the proposal's may not exceed it
+
+
+# breakpoints of the piecewise-linear over-estimate of a squared relative deviation: fine near
+# the pool mean (at most 0.0125 ** 2 = 0.00016 over the square), coarse far from it
+DEVIATION_BREAKS = np.unique(np.r_[np.arange(-1.0, -0.5, 0.1), np.arange(-0.5, 0.5, 0.025),
+                                   np.arange(0.5, 1.0, 0.1), 1.0, 1.5, 2, 3, 5, 8, 13, 21, 34,
+                                   55, 89, 144, 233, 377, 610, 987]).round(6)  # fmt: skip
+
+
+def _chords(today: float, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """Slopes and intercepts of the chords of u ** 2 between consecutive breakpoints on
+    [lo, hi] (:data:`DEVIATION_BREAKS` and ``today``): their maximum is at least u ** 2 there,
+    and equal to it at every breakpoint, today's deviation included."""
+    breaks = DEVIATION_BREAKS
+    inner = breaks[(breaks > lo) & (breaks < hi)]
+    b = np.unique(np.r_[lo, inner, today, hi])
+    if len(b) < 2:
+        b = np.r_[b, b + 1e-9]
+    return b[:-1] + b[1:], -b[:-1] * b[1:]
+
+
+def _cv_rows(model: _Model, mean_pot, held, n_var: int, n_rep: int, pool_size):
+    """The no-worse-balance guard as rows over the variables s_r (at n_var + r) and P_r, the
+    rep's potential from the model's pairs (at n_var + n_rep + r): s_r >= chord_k(u_r) for
+    every chord of every rep, u_r = P_r + (held_r - mean_r) / mean_r (P_r in units of the
+    rep's pool mean), and sum s_r <= ``model.cv_cap``."""
+    rows, cols, vals, lower = [], [], [], []
+    row = 0
+    for r in range(n_rep):
+        m = mean_pot[r]
+        if not m > 0:
+            continue
+        lo = -1.0 if model.band is None else max(-1.0, -model.band[r] / m)
+        hi = (pool_size[r] - 1.0) if model.band is None else model.band[r] / m
+        hi = max(hi, lo + 1e-9, model.today_dev[r])
+        lo = min(lo, model.today_dev[r])
+        slope, icept = _chords(model.today_dev[r], lo, hi)
+        k = len(slope)
+        rows.append(np.repeat(np.arange(row, row + k), 2))
+        cols.append(np.tile([n_var + r, n_var + n_rep + r], k))
+        vals.append(np.c_[np.ones(k), -slope].ravel())
+        lower.append(slope * (held[r] - m) / m + icept)
+        row += k
+    if not row:
+        return []
+    shape = (row, n_var + 2 * n_rep)
+    chords = sparse.csr_array((np.concatenate(vals), (np.concatenate(rows),
+                               np.concatenate(cols))), shape=shape)  # fmt: skip
+    total = sparse.csr_array((np.ones(n_rep), (np.zeros(n_rep, int), n_var + np.arange(n_rep))),
+                             shape=(1, shape[1]))  # fmt: skip
+    return [optimize.LinearConstraint(chords, np.concatenate(lower), np.inf),
+            optimize.LinearConstraint(total, 0, model.cv_cap + 1e-12)]
 
 
 def _pairs(account_group, rep_group, owner_pos, grid, best: int | None, spread: int | None):
@@ -368,60 +442,62 @@ def _solve(
     caps: np.ndarray, n_acc: int, n_rep: int, limits: dict, time_limit: float, mip_gap: float,
     drop: str | None = None, relaxed: bool = False, offset: np.ndarray | None = None,
 ) -> optimize.OptimizeResult:
-    """One MILP over the pairs of ``model`` (see :func:`_solve_group`); ``drop`` leaves one named
-    constraint out (the infeasibility diagnosis), ``relaxed`` solves the LP relaxation, and
-    ``offset`` is potential each rep already holds from accounts fixed outside the model (its
-    ``caps`` and ``move_limit`` are then what is left)."""
+    """One MILP over the pairs of ``model`` (see :func:`_solve_group`); ``value`` is each pair's
+    gain after its cost (the objective); ``drop`` leaves one named constraint out (the
+    infeasibility diagnosis), ``relaxed`` solves the LP relaxation, and ``offset`` is potential
+    each rep already holds from accounts fixed outside the model (its ``caps`` and
+    ``move_limit`` are then what is left)."""
     pa, pr = model.pa, model.pr
-    held = offset if offset is not None else 0.0
-    left = mean_pot - held  # the mean less what fixed accounts already give each rep
+    held = offset if offset is not None else np.zeros(n_rep)
     n_var = len(pa)
+    n_all = n_var + 2 * n_rep  # pairs, then s_r (the guard's squares), then P_r (potential)
     columns = np.arange(n_var)
-    tolerance = limits["balance_tolerance"]
 
     def matrix(values, rows, cols, n_rows: int) -> sparse.csr_array:
-        return sparse.csr_array((values, (rows, cols)), shape=(n_rows, n_var + n_rep))
+        return sparse.csr_array((values, (rows, cols)), shape=(n_rows, n_all))
 
-    rep_pot = matrix(pot[pa], pr, columns, n_rep)
-    deviation = matrix(np.ones(n_rep), np.arange(n_rep), n_var + np.arange(n_rep), n_rep)
+    # P_r, the rep's potential in units of its pool's mean (well scaled beside x and s)
+    unit = np.where(mean_pot > 0, mean_pot, 1.0)
+    potential = matrix(np.r_[pot[pa] / unit[pr], -np.ones(n_rep)], np.r_[pr, np.arange(n_rep)],
+                       np.r_[columns, n_var + n_rep + np.arange(n_rep)], n_rep)  # fmt: skip
     n_kept = int(keep.sum())
     named = {
-        "balance_tolerance": optimize.LinearConstraint(
-            rep_pot, (1 - tolerance) * mean_pot - held, (1 + tolerance) * mean_pot - held
-        ),
-        "max_accounts": optimize.LinearConstraint(
-            matrix(np.ones(n_var), pr, columns, n_rep), 0, caps
-        ),
-        "max_moves_pct": optimize.LinearConstraint(
+        "max_accounts": [optimize.LinearConstraint(
+            matrix(np.ones(n_var), pr, columns, n_rep), 0, caps)],
+        "max_moves_pct": [optimize.LinearConstraint(
             matrix(np.ones(n_kept), np.zeros(n_kept), np.nonzero(keep)[0], 1),
-            max(n_kept - model.move_limit, 0), np.inf,
-        ),
+            max(n_kept - model.move_limit, 0), np.inf)],
     }  # fmt: skip
-    if limits["no_worse_balance"]:
-        named["no_worse_balance"] = optimize.LinearConstraint(
-            matrix(np.ones(n_rep), np.zeros(n_rep), n_var + np.arange(n_rep), 1),
-            0, model.deviation_cap * (1 + 1e-9),
-        )  # fmt: skip
-    base = [
-        optimize.LinearConstraint(matrix(np.ones(n_var), pa, columns, n_acc), 1, 1),
-        optimize.LinearConstraint(rep_pot - deviation, -np.inf, left),  # d >= pot - mean
-        optimize.LinearConstraint(rep_pot + deviation, left, np.inf),  # d >= mean - pot
-    ]
-    return optimize.milp(
-        np.r_[-value, np.zeros(n_rep)],
-        constraints=base + [c for name, c in named.items() if name != drop],
-        integrality=np.r_[np.full(n_var, 0 if relaxed else 1), np.zeros(n_rep)],
-        bounds=optimize.Bounds(0, np.r_[np.ones(n_var), np.full(n_rep, np.inf)]),
+    p_lower, p_upper = np.zeros(n_rep), np.full(n_rep, np.inf)
+    if model.band is not None and drop != "balance_tolerance":
+        p_lower = np.maximum((mean_pot - model.band - held) / unit - 1e-9, 0.0)
+        p_upper = (mean_pot + model.band - held) / unit + 1e-9
+    if model.today_dev is not None:
+        named["no_worse_balance"] = _cv_rows(model, mean_pot, held, n_var, n_rep,
+                                             limits["pool_size"])  # fmt: skip
+    base = [optimize.LinearConstraint(matrix(np.ones(n_var), pa, columns, n_acc), 1, 1),
+            optimize.LinearConstraint(potential, 0, 0)]  # P_r = the rep's potential
+    scale = float(pot.mean()) if len(pot) and pot.mean() > 0 else 1.0  # gains of about 1
+    result = optimize.milp(
+        np.r_[-value / scale, np.zeros(2 * n_rep)],
+        constraints=base + [c for name, cs in named.items() if name != drop for c in cs],
+        integrality=np.r_[np.full(n_var, 0 if relaxed else 1), np.zeros(2 * n_rep)],
+        bounds=optimize.Bounds(np.r_[np.zeros(n_var + n_rep), p_lower],
+                               np.r_[np.ones(n_var), np.full(n_rep, np.inf), p_upper]),
         options={"time_limit": max(time_limit, 1.0), "mip_rel_gap": mip_gap},
     )
+    for key in ("fun", "mip_dual_bound"):  # back in money
+        if result.get(key) is not None:
+            result[key] = result[key] * scale
+    return result
 
 
 def _solve_from_relaxation(args: tuple) -> tuple[np.ndarray | None, float]:
     """Solve the LP relaxation, keep the accounts it assigns whole, and solve the MILP over the
     few it splits (their candidate pairs, against what the kept accounts leave). Returns the
     chosen pairs (a boolean per pair of the model) and the proven gap to the relaxation's bound
-    (the optimum lies between the two), or (None, nan) when the split accounts cannot be
-    completed, or the relaxation has no solution."""
+    in money (the best gain lies between the two), or (None, nan) when the split accounts
+    cannot be completed, or the relaxation has no solution."""
     pot, value, model, keep, mean_pot, caps, n_acc, n_rep, limits, seconds, mip_gap = args
     lp = _solve(*args, relaxed=True)
     if lp.x is None:
@@ -442,14 +518,41 @@ def _solve_from_relaxation(args: tuple) -> tuple[np.ndarray | None, float]:
         local = np.full(n_acc, -1)
         local[accounts] = np.arange(len(accounts))
         sub = _Model(local[model.pa[free]], model.pr[free], model.move_limit - moved,
-                     model.deviation_cap)  # fmt: skip
+                     model.band, model.today_dev, model.cv_cap)  # fmt: skip
         rest = _solve(pot[accounts], value[free], sub, keep[free], mean_pot, caps - counts,
                       len(accounts), n_rep, limits, seconds, mip_gap, offset=offset)  # fmt: skip
         if rest.x is None:
             return None, float("nan")
         chosen[np.flatnonzero(free)[rest.x[: free.sum()] > 0.5]] = True
-    bound = -lp.fun
-    return chosen, (bound - value[chosen].sum()) / abs(bound) if bound else 0.0
+    return chosen, max(-lp.fun - value[chosen].sum(), 0.0)
+
+
+MIN_MIP_GAP = 1e-6  # the tightest relative gap asked of HiGHS before a gain is called noise
+
+
+def _solve_pool(args: tuple, pool_by_pool: bool) -> tuple[np.ndarray | None, float, object]:
+    """The best pairs of one model, and the gap proven in money (bound - gain found). From the
+    LP relaxation when pools are solved one by one (enough when its gap is within
+    ``mip_gap`` of the gain), else, or when it is not, the MILP at ``mip_gap``, tightened
+    tenfold while the proven gap is not below the gain of the moves found."""
+    value, keep, mip_gap = args[1], args[3], args[-1]
+    chosen, gap = _solve_from_relaxation(args) if pool_by_pool else (None, float("nan"))
+    if chosen is not None and gap <= mip_gap * max(value[chosen].sum(), 0.0):
+        return chosen, gap, None
+    while True:
+        result = _solve(*args)
+        if result.x is not None:
+            found = result.x[: len(value)] > 0.5
+            if chosen is None or value[found].sum() > value[chosen].sum():
+                bound = getattr(result, "mip_dual_bound", None)
+                chosen = found
+                gap = (max(-bound - value[found].sum(), 0.0) if bound is not None
+                       and np.isfinite(bound) else 0.0)  # fmt: skip
+        voluntary = value[chosen & ~keep].sum() if chosen is not None else 0.0
+        if chosen is None or gap < voluntary or not voluntary or mip_gap <= MIN_MIP_GAP:
+            return chosen, gap, result
+        mip_gap = max(mip_gap / 10, MIN_MIP_GAP)
+        args = (*args[:-1], mip_gap)
 
 
 def _solve_group(
@@ -462,12 +565,13 @@ def _solve_group(
     time_limit: float,
     mip_gap: float,
     label: str,
-) -> tuple[np.ndarray, str]:
-    """The MILP: an account may go to the reps of its pool (``rep_group == account_group``);
-    each rep's potential and account count are bounded around its pool's means; one move limit
-    over all accounts; with ``no_worse_balance`` the total absolute deviation of the reps'
-    potential from their pool's mean (auxiliary variables d_r >= |potential_r - mean|) may not
-    exceed today's. Returns the rep of each account (in ``acc`` order) and how it was solved.
+) -> tuple[np.ndarray, str, bool]:
+    """The MILP: an account may go to the reps of its pool (``rep_group == account_group``)
+    where the move pays after its cost (module docstring); each rep's potential within the
+    balance band; account counts capped; one move limit over all accounts; with
+    ``no_worse_balance`` the CV guard. Returns the rep of each account (in ``acc`` order), how it
+    was solved, and whether a gain within the solver's tolerance was set aside (no voluntary
+    move then).
 
     Scale: with more than :data:`JOINT_MODEL_VARIABLES` pairs the pools are solved one by one
     (they share only the move limit and the balance guard): the move limit is split over the
@@ -477,7 +581,7 @@ def _solve_group(
     :data:`CANDIDATES_BEST` best reps in the account's industry and :data:`CANDIDATES_SPREAD`
     reps spread over the pool; should that have no solution, the candidates double, up to the
     whole pool. ``time_limit`` is shared over the pools by their size; a solve that reaches it
-    returns its best assignment so far (the result says the gap it proved)."""
+    returns its best assignment so far."""
     tolerance, max_accounts = limits["balance_tolerance"], limits["max_accounts"]
     n_acc, n_rep = len(acc), len(rep_ids)
     pot = acc["potential"].to_numpy(float)
@@ -486,16 +590,28 @@ def _solve_group(
     rep_position = pd.Series(np.arange(n_rep), index=rep_ids)
     owner_pos = rep_position.reindex(owner).fillna(-1).to_numpy(int)
     group_pot = pd.Series(pot).groupby(account_group).sum()
+    kept_pot = pd.Series(pot[~forced]).groupby(account_group[~forced]).sum()
     group_acc = pd.Series(account_group).value_counts()
     group_reps = pd.Series(rep_group).value_counts()
     mean_pot = np.array([group_pot.get(g, 0.0) / group_reps[g] for g in rep_group])
+    mean_today = np.array([kept_pot.get(g, 0.0) / group_reps[g] for g in rep_group])
     mean_cnt = np.array([group_acc.get(g, 0) / group_reps[g] for g in rep_group])
-    caps = (np.full(n_rep, max_accounts) if max_accounts is not None
-            else np.ceil((1 + tolerance) * mean_cnt))  # fmt: skip
-    limit = math.floor(limits["max_moves_pct"] * n_acc)
     today = pd.Series(pot[~forced]).groupby(owner[~forced]).sum().reindex(rep_ids, fill_value=0)
-    today_gap = np.abs(today.to_numpy() - mean_pot)
+    today = today.to_numpy(float)
+    today_cnt = pd.Series(owner[~forced]).value_counts().reindex(rep_ids, fill_value=0)
+    if max_accounts is not None:
+        caps = np.full(n_rep, max_accounts)
+    elif tolerance is not None:  # no rep need give accounts up to meet the default cap
+        caps = np.maximum(np.ceil((1 + tolerance) * mean_cnt), today_cnt.to_numpy())
+    else:
+        caps = np.full(n_rep, n_acc)
+    band = (None if tolerance is None
+            else np.maximum(tolerance * mean_pot, np.abs(today - mean_pot)))  # fmt: skip
+    today_dev = np.where(mean_today > 0, today / np.where(mean_today > 0, mean_today, 1) - 1, 0)
+    limits = {**limits, "pool_size": group_reps.reindex(rep_group).to_numpy(float)}
+    limit = math.floor(limits["max_moves_pct"] * n_acc)
     base_rate = acc["base_rate"].to_numpy()
+    cost = limits["move_cost_pct"]
 
     pools = {g: np.flatnonzero(account_group == g) for g in pd.unique(account_group)}
     pool_pairs = {g: len(idx) * int(group_reps[g]) for g, idx in pools.items()}
@@ -513,7 +629,7 @@ def _solve_group(
         how = "pool by pool (the move limit split over the pools by their accounts)"
     total_pairs = sum(pool_pairs.values())
     chosen_rep = np.empty(n_acc, dtype=object)
-    restricted, gaps = [], []
+    restricted, gaps, noise = [], [], False
     for name, (accounts, members, move_limit) in parts.items():
         sub_pairs = sum(pool_pairs[g] for g in pd.unique(account_group[accounts]))
         seconds = time_limit * sub_pairs / total_pairs
@@ -525,57 +641,67 @@ def _solve_group(
         while True:
             pa, pr = _pairs(account_group[accounts], rep_group[members], local_owner, grid, best,
                             spread)  # fmt: skip
-            model = _Model(pa, pr, move_limit, float(today_gap[members].sum())
-                           if limits["no_worse_balance"] else np.inf)  # fmt: skip
             a_pos, r_pos = accounts[pa], members[pr]
-            value = pot[a_pos] * grid[pa, pr] / base_rate[a_pos]
             keep = (r_pos == owner_pos[a_pos]) & ~forced[a_pos]
+            move = ~keep & ~forced[a_pos]
+            value = pot[a_pos] * (grid[pa, pr] / base_rate[a_pos] - 1) - cost * pot[a_pos] * move
+            pays = keep | forced[a_pos] | (value > 1e-9 * np.maximum(pot[a_pos], 1.0))
+            pa, pr, a_pos, r_pos = pa[pays], pr[pays], a_pos[pays], r_pos[pays]
+            keep, value = keep[pays], np.where(keep[pays], 0.0, value[pays])
+            model = _Model(pa, pr, move_limit,
+                           None if band is None else band[members],
+                           today_dev[members] if limits["no_worse_balance"] else None,
+                           float((today_dev[members] ** 2).sum()))  # fmt: skip
             args = (pot[accounts], value, model, keep, mean_pot[members], caps[members],
-                    len(accounts), len(members), limits, seconds, mip_gap)  # fmt: skip
+                    len(accounts), len(members), {**limits, "pool_size":
+                    limits["pool_size"][members]}, seconds, mip_gap)  # fmt: skip
             whole = best is None or best + spread + 1 >= len(members)
-            chosen, gap = (_solve_from_relaxation(args) if len(parts) > 1
-                           else (None, float("nan")))  # fmt: skip
-            if chosen is not None and gap <= mip_gap:
-                break  # within the gap of the relaxation's bound: no MILP search needed
-            result = _solve(*args)
-            if result.x is not None:
-                found = result.x[: len(pa)] > 0.5
-                if chosen is None or value[found].sum() > value[chosen].sum():
-                    chosen, gap = found, float(getattr(result, "mip_gap", np.nan))
-            if chosen is not None or result.status != 2 or whole:
+            chosen, gap, result = _solve_pool(args, len(parts) > 1)
+            status = result.status if result is not None else 0
+            if chosen is not None or status != 2 or whole:
                 break
             best, spread = best * 2, spread * 2  # the candidates had no solution: widen them
         if best is not None and not whole:
             restricted.append(name)
-        gaps.append(gap)
         if chosen is None:
-            settings = ", ".join(f"{k}={v if v is not None else 'default'}"
-                                 for k, v in limits.items())  # fmt: skip
-            proven = result.status == 2  # else out of time before any solution was found
-            what = "no assignment meets every constraint" if proven else (
-                f"no assignment meeting every constraint was found within {seconds:.0f} s")
-            for drop in ("max_moves_pct", "balance_tolerance", "no_worse_balance", "max_accounts"):
-                if (drop != "no_worse_balance" or limits[drop]) and \
-                        _solve(*args, drop=drop).x is not None:  # fmt: skip
-                    raise InfeasibleAssignment(f"{name}: {what}; relax {drop} ({settings})")
-            if not proven:
-                raise AssignmentTimeLimit(
-                    f"{name}: no assignment found within {seconds:.0f} s, nor with any one "
-                    f"constraint relaxed ({result.message}); raise time_limit ({settings})"
-                )
-            raise InfeasibleAssignment(
-                f"{name}: no assignment meets the constraints even with one of them relaxed; "
-                f"relax balance_tolerance and max_moves_pct together, or the pools ({settings})"
-            )
+            _explain_infeasible(args, name, seconds, limits, result)
+        voluntary = value[chosen & ~keep & ~forced[a_pos]].sum()
+        if voluntary > 0 and gap >= voluntary:  # the gain is within what the solver can tell
+            noise = True
+            still = _Model(pa, pr, 0, model.band, model.today_dev, model.cv_cap)
+            if (stay := _solve(*((args[0], value, still) + args[3:]))).x is not None:
+                chosen = stay.x[: len(pa)] > 0.5
+        gaps.append(gap / voluntary if voluntary > 0 else 0.0)
         chosen_rep[accounts[pa[chosen]]] = rep_ids[members[pr[chosen]]]
-    if len(parts) > 1 and not np.isnan(gaps).all():
-        how += (f"; each pool within {max(np.nanmax(gaps), 0):.2%} of the best assignment of the "
-                "pairs it considered (proven by its LP bound)")
+    if len(parts) > 1 and gaps:
+        how += (f"; each pool's gain within {max(max(gaps), 0):.2%} of the best of the pairs it "
+                "considered (proven by its bound)")
     if restricted:
         how += (f"; in {len(restricted)} large pools each account considered its owner, the "
                 f"pool's {CANDIDATES_BEST} best reps in its industry and {CANDIDATES_SPREAD} "
                 "others spread over the pool")  # fmt: skip
-    return chosen_rep, how
+    return chosen_rep, how, noise
+
+
+def _explain_infeasible(args: tuple, name: str, seconds: float, limits: dict, result) -> None:
+    """Raise the error that says which constraint to relax (each is dropped in turn)."""
+    settings = ", ".join(f"{k}={v if v is not None else 'default'}" for k, v in limits.items()
+                         if k != "pool_size")  # fmt: skip
+    proven = result is None or result.status == 2  # else out of time before any solution
+    what = "no assignment meets every constraint" if proven else (
+        f"no assignment meeting every constraint was found within {seconds:.0f} s")
+    for drop in ("max_moves_pct", "balance_tolerance", "no_worse_balance", "max_accounts"):
+        if drop in ("balance_tolerance", "no_worse_balance") and not limits[drop]:
+            continue
+        if _solve(*args, drop=drop).x is not None:
+            raise InfeasibleAssignment(f"{name}: {what}; relax {drop} ({settings})")
+    if not proven:
+        raise AssignmentTimeLimit(
+            f"{name}: no assignment found within {seconds:.0f} s, nor with any one constraint "
+            f"relaxed ({result.message}); raise time_limit ({settings})")
+    raise InfeasibleAssignment(
+        f"{name}: no assignment meets the constraints even with one of them relaxed; relax "
+        f"balance_tolerance and max_moves_pct together, or the pools ({settings})")
 
 
 def _base_rates(rates: pd.Series, accounts: pd.DataFrame, active: np.ndarray) -> np.ndarray:
@@ -624,9 +750,12 @@ def optimize_assignment(
     as_of=None,
     time_limit: float = 60.0,
     mip_gap: float = 0.01,
+    move_cost_pct: float = 0.05,
+    min_evidence: int = 15,
 ) -> AssignmentResult:
-    """The expected-revenue-maximising assignment under the constraints of the module docstring,
-    to within ``mip_gap`` (relative) of the optimum; ``time_limit`` seconds of solving in all.
+    """The assignment that gains the most expected bookings after the cost of its moves, under
+    the constraints of the module docstring, to within ``mip_gap`` of the best gain;
+    ``time_limit`` seconds of solving in all. ``balance_tolerance=None`` sets no band.
     Large datasets are solved pool by pool, on candidate reps (:func:`_solve_group` says how;
     ``result.solved`` says what was done).
 
@@ -637,7 +766,8 @@ def optimize_assignment(
     fit = potential.attrs["fit"]
     acc = potential.reset_index(drop=True)
     profile = rep_profile(ds, as_of)
-    rates = profile.set_index(["rep_id", "industry", "segment"])["win_rate"]
+    profile["rate_used"], profile["rate_basis"] = rates_used(profile, min_evidence)
+    rates = profile.set_index(["rep_id", "industry", "segment"])["rate_used"]
     reps = active_reps(ds, as_of)
     if reps.empty:
         raise InfeasibleAssignment("no active rep to assign accounts to")
@@ -660,15 +790,30 @@ def optimize_assignment(
         name for name, on in (("region", same_region), ("segment", by_segment)) if on
     )
     limits = {"max_moves_pct": max_moves_pct, "balance_tolerance": balance_tolerance,
-              "max_accounts": max_accounts, "no_worse_balance": no_worse_balance}  # fmt: skip
-    acc["to_rep"], how = _solve_group(
+              "max_accounts": max_accounts, "no_worse_balance": no_worse_balance,
+              "move_cost_pct": move_cost_pct}  # fmt: skip
+    acc["to_rep"], how, noise = _solve_group(
         acc, reps["rep_id"].to_numpy(), rep_group, account_group, rates, limits, time_limit,
         mip_gap, f"by {label}" if label else "all accounts",
     )  # fmt: skip
     acc["group"] = account_group
-    result = _result(ds, acc, rates, reps.assign(pool=rep_group), as_of, fit, profile)
+    result = _result(ds, acc, rates, reps.assign(pool=rep_group), as_of, fit, profile,
+                     move_cost_pct)  # fmt: skip
     result.solved = how
+    result.within_tolerance = noise
+    result.settings = {**limits, "min_evidence": min_evidence, "mip_gap": mip_gap}
     return result
+
+
+def rates_used(profile: pd.DataFrame, min_evidence: int) -> tuple[pd.Series, pd.Series]:
+    """The win rate the assignment uses per row of :func:`rep_profile`, and its basis: the
+    cell's shrunk rate (``"industry"``) where the rep closed at least ``min_evidence`` deals
+    in the cell, else the rep's overall shrunk rate, times a recorded skill's factor
+    (``"overall"``): the evidence floor."""
+    prior = np.minimum(profile["rep_rate"] * profile["skill_factor"], 0.99)
+    enough = profile["closed"] >= min_evidence
+    return (profile["win_rate"].where(enough, prior),
+            pd.Series(np.where(enough, "industry", "overall"), index=profile.index))
 
 
 def _groups(region: pd.Series, segment: pd.Series | None, same_region: bool, by_segment: bool
@@ -685,35 +830,31 @@ def _groups(region: pd.Series, segment: pd.Series | None, same_region: bool, by_
     return np.array([" / ".join(p) for p in zip(*parts, strict=True)])
 
 
-def _reason(
-    old_rep: str, new_rep: str, industry: str, old: float, new: float, gone: bool,
-    old_closed: int, new_closed: int,
-) -> str:  # fmt: skip
-    """Why an account moves, in words, with the deals behind each rate."""
-    won_by = (
-        f"{new_rep} wins {new:.0%} in {industry} ({new_closed} closed)"
-        if new_closed
-        else f"{new_rep} is expected to win {new:.0%} in {industry} (no deal closed there yet)"
-    )
+def _evidence(rep: str, industry: str, rate: float, basis: str, closed: int) -> str:
+    """The rate behind a move in words, with the deals behind it, or the prior it used."""
+    if basis == "industry":
+        return f"{rep} wins {rate:.0%} in {industry} ({closed} closed)"
+    return (f"{rep}'s overall rate {rate:.0%} used as the prior ({closed} closed in {industry}, "
+            "too few to rate alone)")  # fmt: skip
+
+
+def _reason(old_rep, new_rep, old_words: str, new_words: str, gone: bool) -> str:
+    """Why an account moves, in words, with the evidence behind each rate."""
     if gone and (old_rep is None or pd.isna(old_rep)):
-        return f"no owner yet; {won_by}"
+        return f"no owner yet; {new_words}"
     if gone:
-        return f"{old_rep} has left or is no selling rep; {won_by}"
-    if new > old + 0.005:
-        return f"{won_by} against {old:.0%} ({old_closed} closed) for {old_rep}"
-    return (
-        f"balances the books of {old_rep} and {new_rep} ({industry}: {new:.0%} against {old:.0%})"
-    )
+        return f"{old_rep} has left or is no selling rep; {new_words}"
+    return f"{new_words}, against {old_words}"
 
 
-def _result(ds, acc, rates, reps, as_of, fit, profile) -> AssignmentResult:
+def _result(ds, acc, rates, reps, as_of, fit, profile, move_cost_pct: float = 0.0
+            ) -> AssignmentResult:  # fmt: skip
     rep_ids = reps["rep_id"].to_numpy()
     pot = acc["potential"].to_numpy(float)
     industry = acc["industry"].fillna("(unknown)").to_numpy()
     owner = acc["owner_rep_id"].to_numpy()
     forced = ~np.isin(owner, rep_ids)
     acc["from_rep"] = owner
-    old = _rates_for(rates, owner, acc)
     new = _rates_for(rates, acc["to_rep"].to_numpy(), acc)
     base = acc["base_rate"].to_numpy(float) if "base_rate" in acc else _base_rates(
         rates, acc, rep_ids)
@@ -721,15 +862,29 @@ def _result(ds, acc, rates, reps, as_of, fit, profile) -> AssignmentResult:
     after_value = float((pot * new / base).sum())
     moved_mask = acc["from_rep"].to_numpy() != acc["to_rep"].to_numpy()
     names = ds.rep_names
-    closed = profile.set_index(["rep_id", "industry", "segment"])["closed"]
+    cells = profile.assign(industry=profile["industry"].fillna("(unknown)")).set_index(
+        ["rep_id", "industry", "segment"])  # fmt: skip
+    basis = cells["rate_basis"] if "rate_basis" in cells else pd.Series("industry", cells.index)
     moved = acc[moved_mask]
-    reasons = [
-        _reason(names.get(f, f), names.get(t, t), i, o, n, gone,
-                closed.get((f, i, g), 0), closed.get((t, i, g), 0))
-        for f, t, i, g, o, n, gone in zip(
-            owner[moved_mask], moved["to_rep"], industry[moved_mask], moved["segment"],
-            old[moved_mask], new[moved_mask], forced[moved_mask], strict=True)
-    ]  # fmt: skip
+
+    def words(reps_: np.ndarray, rates_: np.ndarray) -> list[str]:
+        keys = pd.MultiIndex.from_arrays([reps_, industry[moved_mask], moved["segment"]])
+        closed = cells["closed"].reindex(keys).fillna(0).astype(int).to_numpy()
+        how = basis.reindex(keys).fillna("overall").to_numpy()
+        return [_evidence(names.get(r, r), i, v, b, c) for r, i, v, b, c in zip(
+            reps_, industry[moved_mask], rates_, how, closed, strict=True)]  # fmt: skip
+
+    old_rates = _rates_for(rates, owner[moved_mask], moved)
+    new_rates = new[moved_mask]
+    new_words = words(moved["to_rep"].to_numpy(), new_rates)
+    old_words = words(owner[moved_mask], old_rates)
+    reasons = [_reason(names.get(f, f), names.get(t, t), o, n, g) for f, t, o, n, g in zip(
+        owner[moved_mask], moved["to_rep"], old_words, new_words, forced[moved_mask],
+        strict=True)]  # fmt: skip
+    keys = pd.MultiIndex.from_arrays([moved["to_rep"].to_numpy(), industry[moved_mask],
+                                      moved["segment"]])  # fmt: skip
+    gain = pot[moved_mask] * (new_rates / base[moved_mask] - 1)
+    cost = np.where(forced[moved_mask], 0.0, move_cost_pct * pot[moved_mask])
     account_names = acc["name"] if "name" in acc else acc["account_id"]
     moves = pd.DataFrame(
         {"account_id": acc.loc[moved_mask, "account_id"].to_numpy(),
@@ -738,9 +893,13 @@ def _result(ds, acc, rates, reps, as_of, fit, profile) -> AssignmentResult:
          "from_rep": owner[moved_mask], "from_name": names.reindex(owner[moved_mask]).to_numpy(),
          "to_rep": acc["to_rep"].to_numpy()[moved_mask],
          "to_name": names.reindex(acc["to_rep"].to_numpy()[moved_mask]).to_numpy(),
+         "forced": forced[moved_mask], "gain": gain, "cost": cost, "net_gain": gain - cost,
+         "evidence": cells["closed"].reindex(keys).fillna(0).astype(int).to_numpy(),
+         "rate_basis": basis.reindex(keys).fillna("overall").to_numpy(),
          "reason": reasons}
     )  # fmt: skip
-    moves = moves.sort_values("potential", ascending=False, kind="stable").reset_index(drop=True)
+    moves = moves.sort_values(["forced", "net_gain"], ascending=[True, False],
+                              kind="stable").reset_index(drop=True)  # fmt: skip
     pools = pd.Series(dict(zip(reps["rep_id"], reps["pool"], strict=True)))
     kept = ~forced
     before = balance(ds, pd.Series(owner[kept], index=acc["account_id"][kept]),
@@ -748,10 +907,13 @@ def _result(ds, acc, rates, reps, as_of, fit, profile) -> AssignmentResult:
     after = balance(ds, pd.Series(acc["to_rep"].to_numpy(), index=acc["account_id"]),
                     pd.Series(pot), as_of, pools)  # fmt: skip
     n_acc = len(acc)
+    voluntary = moves[~moves["forced"]]
     figures = {
         "expected_revenue_before": before_value,
         "expected_revenue_after": after_value,
         "expected_revenue_uplift_pct": after_value / before_value - 1 if before_value else 0.0,
+        "net_gain": float(voluntary["net_gain"].sum()),
+        "move_cost": float(voluntary["cost"].sum()),
         "accounts_moved": float(moved_mask.sum() - forced.sum()),
         "accounts_moved_pct": float(moved_mask.sum() - forced.sum()) / n_acc if n_acc else 0.0,
         "forced_moves": float(forced.sum()),

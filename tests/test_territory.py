@@ -36,8 +36,13 @@ def result(ds):
 
 def _expected(ds, owners: np.ndarray, accounts: pd.DataFrame) -> float:
     """Expected bookings a year: potential (bookings with today's owner) scaled by the new
-    rep's win rate over today's owner's (the mean rate where today's owner is not active)."""
-    rates = rep_profile(ds).set_index(["rep_id", "industry", "segment"])["win_rate"]
+    rep's win rate over today's owner's (the mean rate where today's owner is not active); a
+    rate from fewer than 15 closed deals in the cell is the rep's overall shrunk rate times the
+    recorded skill's factor."""
+    profile = rep_profile(ds)
+    floor = (profile["rep_rate"] * profile["skill_factor"]).clip(upper=0.99)
+    profile["rate"] = profile["win_rate"].where(profile["closed"] >= 15, floor)
+    rates = profile.set_index(["rep_id", "industry", "segment"])["rate"]
 
     def rate(reps):
         keys = pd.MultiIndex.from_arrays([reps, accounts["industry"], accounts["segment"]])
@@ -84,29 +89,34 @@ def test_planted_industry_strengths_are_rewarded(ds, result, default_sample):
     assert after > before
 
 
-def test_balance_and_move_limit_hold_exactly(ds, result):
-    after = result.after
+def _cv(frame: pd.DataFrame) -> float:
+    """The CV the report prints, recomputed from the books: of potential / pool mean."""
+    share = frame["potential"] / frame.groupby("pool")["potential"].transform("mean")
+    return share.std(ddof=0) / share.mean()
+
+
+def _holds_balance(result) -> None:
+    """Each rep within 20% of the pool's mean or no further from it than today, and the CV
+    of potential no higher than today's."""
+    after = result.after.set_index("rep_id")
+    before = result.before.set_index("rep_id")
     mean = after.groupby("pool")["potential"].transform("mean")
-    assert (after["potential"] >= 0.8 * mean - 1e-6).all()
-    assert (after["potential"] <= 1.2 * mean + 1e-6).all()
+    allowed = np.maximum(0.2 * mean, (before["potential"] - mean).abs())
+    assert ((after["potential"] - mean).abs() <= allowed + 1e-3).all()
+    assert _cv(after) <= _cv(before) + 1e-9
+    assert result.figures["potential_cv_after"] == pytest.approx(_cv(after))
+
+
+def test_balance_and_move_limit_hold_exactly(ds, result):
+    _holds_balance(result)
     moved = (result.assignment["from_rep"] != result.assignment["to_rep"]).sum()
-    assert moved <= np.floor(0.15 * len(result.assignment))
+    assert 0 < moved <= np.floor(0.15 * len(result.assignment))
     assert len(result.moves) == moved and result.moves["reason"].str.len().gt(0).all()
     reps = ds.reps.set_index("rep_id")
     proposed = result.assignment
     # accounts stay in their region and segment
     assert (proposed["to_rep"].map(reps["region"]) == proposed["region"]).all()
     assert (proposed["to_rep"].map(reps["segment"]) == proposed["segment"]).all()
-    # never less balanced than today: total absolute deviation from the pool mean
-    deviation = {
-        name: (frame["potential"] - frame.groupby("pool")["potential"].transform("mean")).abs()
-        for name, frame in (("before", result.before), ("after", after))
-    }
-    deviation = {name: float(values.sum()) for name, values in deviation.items()}
-    assert deviation["after"] <= deviation["before"] * (1 + 1e-6)
-    # the guarantee is on the total gap above; the CV may drift within the reading's margin of
-    # "as balanced as today" (0.005), never beyond
-    assert result.figures["potential_cv_after"] <= result.figures["potential_cv_before"] + 0.005
 
 
 def test_without_the_balance_guard_the_optimum_trades_balance_for_revenue(ds, result):
@@ -119,10 +129,8 @@ def test_without_the_balance_guard_the_optimum_trades_balance_for_revenue(ds, re
 
 def test_infeasible_constraints_say_what_to_relax(small_sample):
     small = load_dataset(small_sample)  # the diagnosis re-solves; a small case keeps it quick
-    with pytest.raises(InfeasibleAssignment, match="relax balance_tolerance"):
-        optimize_assignment(small, balance_tolerance=0.0, time_limit=5)
-    with pytest.raises(InfeasibleAssignment, match="relax max_moves_pct"):
-        optimize_assignment(small, max_moves_pct=0.0, balance_tolerance=0.05, time_limit=5)
+    with pytest.raises(InfeasibleAssignment, match="relax max_accounts"):
+        optimize_assignment(small, max_accounts=1, time_limit=5)
 
 
 def test_no_active_rep_is_raised_at_once_with_nothing_relaxed(ds):
@@ -262,10 +270,7 @@ def test_large_problems_are_solved_pool_by_pool_on_candidates_within_the_limits(
     large = optimize_assignment(ds)
     assert "pool by pool" in large.solved and "large pools" in large.solved
     assert "one model" in result.solved
-    after = large.after
-    mean = after.groupby("pool")["potential"].transform("mean")
-    assert (after["potential"] >= 0.8 * mean - 1e-6).all()
-    assert (after["potential"] <= 1.2 * mean + 1e-6).all()
+    _holds_balance(large)
     proposed = large.assignment
     moved = proposed["from_rep"] != proposed["to_rep"]
     assert moved.sum() <= np.floor(0.15 * len(proposed))
@@ -273,12 +278,70 @@ def test_large_problems_are_solved_pool_by_pool_on_candidates_within_the_limits(
         assert (accounts["from_rep"] != accounts["to_rep"]).sum() <= np.ceil(0.15 * len(accounts))
     reps = ds.reps.set_index("rep_id")
     assert (proposed["to_rep"].map(reps["region"]) == proposed["region"]).all()
-    deviation = {
-        name: float((frame["potential"] - frame.groupby("pool")["potential"].transform("mean"))
-                    .abs().sum())
-        for name, frame in (("before", large.before), ("after", after))
-    }  # fmt: skip
-    assert deviation["after"] <= deviation["before"] * (1 + 1e-6)
     joint = result.figures["expected_revenue_after"]
     assert large.figures["expected_revenue_after"] >= 0.97 * joint
     assert large.figures["expected_revenue_after"] > large.figures["expected_revenue_before"]
+
+
+# --- moves that pay (issue #20 item 1), on five generator seeds ------------------------------
+
+
+@pytest.fixture(scope="module", params=[1, 2, 3, 4, 5])
+def seeded(request, tmp_path_factory):
+    from spm_lib.sample import write_sample
+
+    folder = write_sample(tmp_path_factory.mktemp(f"seed{request.param}") / "s",
+                          seed=request.param, reps=30, years=3)  # fmt: skip
+    ds = load_dataset(folder)
+    return ds, optimize_assignment(ds)
+
+
+def test_every_move_pays_after_its_cost_and_rests_on_evidence_or_a_stated_prior(seeded):
+    ds, result = seeded
+    moves = result.moves[~result.moves["forced"]]
+    profile = rep_profile(ds)
+    prior = (profile["rep_rate"] * profile["skill_factor"]).clip(upper=0.99)
+    profile["rate"] = profile["win_rate"].where(profile["closed"] >= 15, prior)
+    cells = profile.set_index(["rep_id", "industry", "segment"])
+    segment = account_segments(ds)
+    keys = {side: pd.MultiIndex.from_arrays([moves[f"{side}_rep"], moves["industry"],
+                                             moves["account_id"].map(segment)])
+            for side in ("from", "to")}  # fmt: skip
+    rate = {side: cells["rate"].reindex(k).to_numpy() for side, k in keys.items()}
+    net = moves["potential"] * (rate["to"] / rate["from"] - 1) - 0.05 * moves["potential"]
+    assert (net > 0).all(), moves.loc[~(net > 0), ["account", "reason"]]
+    assert net.to_numpy() == pytest.approx(moves["net_gain"].to_numpy())
+    closed = cells["closed"].reindex(keys["to"]).to_numpy()
+    thin = closed < 15
+    new_rep = moves["reason"].str.split(", against ").str[0]  # the evidence for the new rep
+    assert new_rep[thin].str.contains("used as the prior").all()
+    assert not new_rep[~thin].str.contains("used as the prior").any()
+    unproven = closed == 0  # no closed deal in the industry: only with the prior stated
+    assert new_rep[unproven].str.contains(r"\(0 closed in ").all()
+    f = result.figures
+    assert f["expected_revenue_uplift_pct"] >= 0 and f["net_gain"] >= 0
+    _holds_balance(result)
+
+
+def test_no_move_pays_when_the_cost_exceeds_every_gain(small_sample):
+    small = load_dataset(small_sample)
+    result = optimize_assignment(small, move_cost_pct=100.0)
+    assert result.figures["accounts_moved"] == 0 and result.moves["forced"].all()
+
+
+def test_a_gain_the_solver_cannot_tell_from_its_gap_proposes_no_move(ds, monkeypatch):
+    """Where the bound the solver proves lies further above the gain found than the gain
+    itself, even at the tightest gap, the gain is noise: no move, and the result says so."""
+    import spm_lib.territory as territory
+
+    solve = territory._solve
+
+    def loose(*args, **kwargs):
+        out = solve(*args, **kwargs)
+        if out.x is not None and not kwargs.get("relaxed"):
+            out["mip_dual_bound"] = 3 * out["fun"]  # a bound three times the gain found
+        return out
+
+    monkeypatch.setattr(territory, "_solve", loose)
+    result = optimize_assignment(ds, max_moves_pct=0.05)
+    assert result.within_tolerance and result.figures["accounts_moved"] == 0

@@ -7,14 +7,14 @@ from spm_lib import territory
 from spm_lib.dataset import Dataset
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
-from spm_lib.report import format_change, format_currency, plots
+from spm_lib.report import format_currency, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
 from spm_lib.territory import AssignmentResult
 
-__all__ = ["PER_REP_FORMATS", "balance", "compute", "key_figures", "model", "moves",
-           "open_report", "reading"]  # fmt: skip
+__all__ = ["MOVE_FORMATS", "MOVE_LABELS", "PER_REP_FORMATS", "balance", "compute",
+           "key_figures", "model", "moves", "open_report", "reading"]  # fmt: skip
 
 PER_REP_FORMATS = {
     "accounts_today": "count", "accounts_proposed": "count", "potential_today": "currency",
@@ -76,8 +76,9 @@ def balance(result: AssignmentResult | None, ds: Dataset, balance_tolerance: flo
     f = result.figures
     plots.show(plots.balance_chart(
         result.before, result.after, balance_tolerance,
-        f"Proposed: every rep within {balance_tolerance:.0%} of the pool's mean "
-        f"(CV {f['potential_cv_before']:.2f} today, {f['potential_cv_after']:.2f} proposed)"))
+        f"Proposed: each rep within {balance_tolerance:.0%} of the pool's mean or no further "
+        f"than today (CV {f['potential_cv_before']:.3f} today, "
+        f"{f['potential_cv_after']:.3f} proposed)"))
     say("Gini of potential across reps (relative to their pool's mean, 0 = equal): **{b}** "
         "today, **{a}** proposed; {n} reps in {p} pools.", b=f"{f['gini_before']:.3f}",
         a=f"{f['gini_after']:.3f}", n=len(result.after), p=result.after["pool"].nunique())
@@ -86,22 +87,45 @@ def balance(result: AssignmentResult | None, ds: Dataset, balance_tolerance: flo
           max_rows=200)  # fmt: skip
 
 
+MOVE_FORMATS = {"potential": "currency", "net_gain": "currency", "evidence": "count"}
+MOVE_LABELS = {"from_name": "From", "to_name": "To", "net_gain": "Gain after cost a year",
+               "evidence": "Deals behind the new rate"}  # fmt: skip
+
+
 def moves(result: AssignmentResult | None) -> None:
-    """The accounts that move, largest potential first."""
+    """The accounts that move, the largest gain after cost first, each with its reason and the
+    deals behind the rate it rests on; then those that must move (their owner left)."""
     if result is None:
         return
+    settings = result.settings or {}
+    cost, floor = settings.get("move_cost_pct", 0.0), settings.get("min_evidence", 0)
+    say("A move must gain at least **{c}** of the account's expected bookings (the cost of a "
+        "hand-over), and a rep's rate in an industry counts only with at least {n} closed deals "
+        "there (else the rep's overall rate is the prior, and the reason says so).",
+        c=f"{cost:.0%}", n=floor)  # fmt: skip
+    if result.within_tolerance:
+        note("The best gain found is within the solver's tolerance (the bound it can prove lies "
+             "further above it than the gain itself, at the tightest gap tried): no move is "
+             "proposed.")  # fmt: skip
     if result.moves.empty:
-        note("No account needs to move.")
+        note("No move pays for itself: today's assignment stays.")
         return
     f = result.figures
-    record_action(f"Moving {len(result.moves):,} accounts is expected to change bookings by "
-                  f"{format_change(f['expected_revenue_uplift_pct'])} a year "
-                  f"({format_currency(f['expected_revenue_after'] - f['expected_revenue_before'])}"
-                  "): review the proposed moves.", "Which accounts move, and why?",
-                  weight=float(f["expected_revenue_after"] - f["expected_revenue_before"]))
-    table(result.moves.drop(columns=["account_id", "from_rep", "to_rep"]),
-          {"potential": "currency"}, caption="Proposed moves, largest potential first",
-          max_rows=300, labels={"from_name": "From", "to_name": "To"})  # fmt: skip
+    voluntary = result.moves[~result.moves["forced"]]
+    if len(voluntary):
+        record_action(f"Moving {len(voluntary):,} accounts is expected to add "
+                      f"{format_currency(f['net_gain'])} of bookings a year after the cost of "
+                      "the moves: review the proposed moves.", "Which accounts move, and why?",
+                      weight=float(f["net_gain"]))  # fmt: skip
+    columns = ["account", "industry", "potential", "from_name", "to_name", "net_gain",
+               "evidence", "reason"]  # fmt: skip
+    table(voluntary[columns], MOVE_FORMATS, max_rows=300, labels=MOVE_LABELS,
+          caption="Proposed moves, the largest gain after cost first")  # fmt: skip
+    forced = result.moves[result.moves["forced"]]
+    if len(forced):
+        table(forced[["account", "industry", "potential", "from_name", "to_name", "reason"]],
+              MOVE_FORMATS, max_rows=300, labels=MOVE_LABELS,
+              caption="Accounts that must move (their owner has left)")  # fmt: skip
 
 
 def model(result: AssignmentResult | None, ds: Dataset) -> None:
@@ -132,7 +156,7 @@ def reading(result: AssignmentResult, balance_tolerance: float) -> str:
     """The one-line reading of the key figures."""
     f = result.figures
     if not f["accounts_moved"] and not f["forced_moves"]:
-        return "Today's assignment is already the best one within the constraints: no move pays."
+        return "No move pays for itself within the constraints: today's assignment stays."
     balance = (
         "more balanced than today"
         if f["potential_cv_after"] < f["potential_cv_before"] - 0.005
@@ -140,6 +164,8 @@ def reading(result: AssignmentResult, balance_tolerance: float) -> str:
     )
     return (
         f"Moving {f['accounts_moved_pct']:.0%} of accounts to reps who win more often in their "
-        f"industry raises expected bookings by {f['expected_revenue_uplift_pct']:.1%} a year; "
-        f"every rep's potential stays within {balance_tolerance:.0%} of the pool's mean, {balance}."
+        f"industry raises expected bookings by {f['expected_revenue_uplift_pct']:.1%} a year "
+        f"({format_currency(f['net_gain'])} after the cost of the moves); each rep's potential "
+        f"stays within {balance_tolerance:.0%} of the pool's mean or no further than today, "
+        f"{balance}."
     )

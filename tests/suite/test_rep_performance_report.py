@@ -18,10 +18,12 @@ def test_maven_export_renders_without_quotas(maven_run):
     territory = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["territory_assignment"]
     assert territory["expected_revenue_uplift_pct"] > 0
     assert territory["potential_cv_after"] < territory["potential_cv_before"]
-    assert (
-        "The constraints as set have no solution"
-        in (folder / "territory_assignment.html").read_text()
-    )
+    # Maven's books are far from balanced (the old +/-20% band had no solution): a rep may
+    # stay as far from the pool's mean as today, so no constraint is relaxed, and the moves
+    # state their cost and evidence floor
+    page = (folder / "territory_assignment.html").read_text()
+    assert "The constraints as set have no solution" not in page
+    assert "A move must gain at least <strong>5%</strong>" in page
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["rep_performance"]
     assert figures["bookings"] > 0 and 0 < figures["win_rate"] < 1
     assert figures["quota_attainment"] is None  # no quotas: recorded as null, not invented
