@@ -739,31 +739,27 @@ def _rates_for(rates: pd.Series, rep_ids: np.ndarray, accounts: pd.DataFrame) ->
     return np.where(np.isnan(win), fallback, win)
 
 
-def optimize_assignment(
-    ds: Dataset,
-    max_moves_pct: float = 0.15,
-    balance_tolerance: float = 0.2,
-    same_region: bool = True,
-    same_segment: bool = True,
-    max_accounts: int | None = None,
-    no_worse_balance: bool = True,
-    as_of=None,
-    time_limit: float = 60.0,
-    mip_gap: float = 0.01,
-    move_cost_pct: float = 0.05,
-    min_evidence: int = 15,
-) -> AssignmentResult:
-    """The assignment that gains the most expected bookings after the cost of its moves, under
-    the constraints of the module docstring, to within ``mip_gap`` of the best gain;
-    ``time_limit`` seconds of solving in all. ``balance_tolerance=None`` sets no band.
-    Large datasets are solved pool by pool, on candidate reps (:func:`_solve_group` says how;
-    ``result.solved`` says what was done).
+@dataclass
+class _Problem:
+    """What every solve of one dataset shares: accounts with potential and base rates, the
+    rates used, the active reps and the pools."""
 
-    Raises :class:`InfeasibleAssignment` naming the constraint to relax, or
-    :class:`AssignmentTimeLimit` when the solver found no assignment in the time.
-    """
+    ds: Dataset
+    as_of: object
+    acc: pd.DataFrame
+    rates: pd.Series
+    reps: pd.DataFrame
+    rep_group: np.ndarray
+    account_group: np.ndarray
+    label: str
+    fit: dict
+    profile: pd.DataFrame
+    min_evidence: int
+
+
+def _problem(ds: Dataset, as_of, same_region: bool, same_segment: bool, min_evidence: int
+             ) -> _Problem:  # fmt: skip
     potential = account_potential(ds, as_of)
-    fit = potential.attrs["fit"]
     acc = potential.reset_index(drop=True)
     profile = rep_profile(ds, as_of)
     profile["rate_used"], profile["rate_basis"] = rates_used(profile, min_evidence)
@@ -789,20 +785,87 @@ def optimize_assignment(
     label = " and ".join(
         name for name, on in (("region", same_region), ("segment", by_segment)) if on
     )
+    return _Problem(ds, as_of, acc, rates, reps, rep_group, account_group, label,
+                    potential.attrs["fit"], profile, min_evidence)  # fmt: skip
+
+
+def _assign(problem: _Problem, limits: dict, time_limit: float, mip_gap: float
+            ) -> AssignmentResult:  # fmt: skip
+    acc = problem.acc.copy()
+    acc["to_rep"], how, noise = _solve_group(
+        acc, problem.reps["rep_id"].to_numpy(), problem.rep_group, problem.account_group,
+        problem.rates, limits, time_limit, mip_gap,
+        f"by {problem.label}" if problem.label else "all accounts",
+    )  # fmt: skip
+    acc["group"] = problem.account_group
+    result = _result(problem.ds, acc, problem.rates, problem.reps.assign(pool=problem.rep_group),
+                     problem.as_of, problem.fit, problem.profile,
+                     limits["move_cost_pct"])  # fmt: skip
+    result.solved = how
+    result.within_tolerance = noise
+    result.settings = {**limits, "min_evidence": problem.min_evidence, "mip_gap": mip_gap}
+    return result
+
+
+def optimize_assignment(
+    ds: Dataset,
+    max_moves_pct: float = 0.15,
+    balance_tolerance: float | None = 0.2,
+    same_region: bool = True,
+    same_segment: bool = True,
+    max_accounts: int | None = None,
+    no_worse_balance: bool = True,
+    as_of=None,
+    time_limit: float = 60.0,
+    mip_gap: float = 0.01,
+    move_cost_pct: float = 0.05,
+    min_evidence: int = 15,
+) -> AssignmentResult:
+    """The assignment that gains the most expected bookings after the cost of its moves, under
+    the constraints of the module docstring, to within ``mip_gap`` of the best gain;
+    ``time_limit`` seconds of solving in all. ``balance_tolerance=None`` sets no band.
+    Large datasets are solved pool by pool, on candidate reps (:func:`_solve_group` says how;
+    ``result.solved`` says what was done).
+
+    Raises :class:`InfeasibleAssignment` naming the constraint to relax, or
+    :class:`AssignmentTimeLimit` when the solver found no assignment in the time.
+    """
+    problem = _problem(ds, as_of, same_region, same_segment, min_evidence)
     limits = {"max_moves_pct": max_moves_pct, "balance_tolerance": balance_tolerance,
               "max_accounts": max_accounts, "no_worse_balance": no_worse_balance,
               "move_cost_pct": move_cost_pct}  # fmt: skip
-    acc["to_rep"], how, noise = _solve_group(
-        acc, reps["rep_id"].to_numpy(), rep_group, account_group, rates, limits, time_limit,
-        mip_gap, f"by {label}" if label else "all accounts",
-    )  # fmt: skip
-    acc["group"] = account_group
-    result = _result(ds, acc, rates, reps.assign(pool=rep_group), as_of, fit, profile,
-                     move_cost_pct)  # fmt: skip
-    result.solved = how
-    result.within_tolerance = noise
-    result.settings = {**limits, "min_evidence": min_evidence, "mip_gap": mip_gap}
-    return result
+    return _assign(problem, limits, time_limit, mip_gap)
+
+
+MOVE_STEPS = (0.0, 0.02, 0.05, 0.10, 0.15, 0.25)
+
+
+def move_curve(
+    ds: Dataset,
+    steps: tuple[float, ...] = MOVE_STEPS,
+    balance_tolerance: float | None = 0.2,
+    no_worse_balance: bool = True,
+    as_of=None,
+    move_cost_pct: float = 0.05,
+    min_evidence: int = 15,
+    mip_gap: float = 0.05,
+    time_limit: float = 30.0,
+) -> pd.DataFrame:
+    """The gain against the moves allowed, so a leader picks the trade-off: per step of
+    ``max_moves_pct``, the best assignment's accounts_moved, net_gain (expected bookings a year
+    after the cost of the moves), uplift_pct and potential_cv_after (each solve within
+    ``mip_gap`` of its best gain; the potential and rates are computed once)."""
+    problem = _problem(ds, as_of, True, True, min_evidence)
+    rows = []
+    for step in steps:
+        limits = {"max_moves_pct": step, "balance_tolerance": balance_tolerance,
+                  "max_accounts": None, "no_worse_balance": no_worse_balance,
+                  "move_cost_pct": move_cost_pct}  # fmt: skip
+        f = _assign(problem, limits, time_limit, mip_gap).figures
+        rows.append({"max_moves_pct": step, "accounts_moved": int(f["accounts_moved"]),
+                     "net_gain": f["net_gain"], "uplift_pct": f["expected_revenue_uplift_pct"],
+                     "potential_cv_after": f["potential_cv_after"]})  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def rates_used(profile: pd.DataFrame, min_evidence: int) -> tuple[pd.Series, pd.Series]:
