@@ -23,6 +23,10 @@ currency_rates: {EUR: 1.08}    # units of `currency` per unit of another (amount
 database: {url: ..., tables: {...}}  # read the tables from a database instead of files
 source: salesforce             # the tables are a vendor's objects (salesforce, hubspot)
 imported_from: {...}           # written by `spm import`: what the import decided
+planning:                      # the next period's targets (the planning report)
+  target: {growth: 0.08}       # or an amount: target: 5000000
+  cost_of_sales_target: 0.08   # commissions / bookings the rates are solved for
+  reps_at_quota_target: 0.65   # optional: quotas solved for this share of reps at quota
 ```
 
 Any other key is refused, naming the key and the closest known one (a typo such as
@@ -85,6 +89,7 @@ class Config:
     source: str | None = None
     imported_from: dict[str, Any] = field(default_factory=dict)
     name: str = ""  # what forwarded pages call the data
+    planning: dict[str, Any] = field(default_factory=dict)  # see parse_planning
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -195,6 +200,8 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
             kwargs[key] = value
     if "currency_rates" in raw:
         kwargs["currency_rates"] = _parse_rates(raw.pop("currency_rates"), path)
+    if "planning" in raw:
+        kwargs["planning"] = parse_planning(raw.pop("planning"), path)
     if "name" in raw:
         named = raw.pop("name")
         if not isinstance(named, str) or not named.strip():
@@ -218,7 +225,60 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
 
 KNOWN_KEYS = ("name", "currency", "fiscal_year_start_month", "as_of", "timezone", "stages",
               "training_catalogue", "commission_plans", "mapping", "currency_rates",
-              "database", "source", "imported_from")  # fmt: skip
+              "database", "source", "imported_from", "planning")  # fmt: skip
+PLANNING_KEYS = ("target", "cost_of_sales_target", "reps_at_quota_target")
+
+
+def parse_planning(value: object, path: str | None = "spm.yaml") -> dict[str, Any]:
+    """``planning``: the next period's targets, for the planning report.
+
+    - ``target``: the next quarter's bookings target, an amount (``target: 5000000``) or
+      growth on the same quarter a year before (``target: {growth: 0.08}``);
+    - ``cost_of_sales_target``: commissions as a fraction of bookings (0.08 for 8%);
+    - ``reps_at_quota_target``: optional, the share of reps the quotas should put at quota
+      (0.65), solved for instead of summing the quotas to the target.
+
+    Returns {"target": {"amount": x} or {"growth": g} or None, "cost_of_sales_target": f or
+    None, "reps_at_quota_target": f or None}; a DataError names the key and what was expected.
+    """
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise DataError(f"{path}: planning must be a mapping such as {{target: {{growth: 0.08}}, "
+                        "cost_of_sales_target: 0.08}", path=path, column="planning")  # fmt: skip
+    unknown = sorted(set(value) - set(PLANNING_KEYS), key=str)
+    if unknown:
+        raise DataError(f"{path}: planning has unknown key {unknown[0]!r}; known keys: "
+                        f"{', '.join(PLANNING_KEYS)}", path=path,
+                        column=f"planning.{unknown[0]}", expected=" or ".join(PLANNING_KEYS))
+
+    def number(key: str, raw: object, low: float, high: float, what: str) -> float:
+        try:
+            out = float(raw)
+        except (TypeError, ValueError):
+            out = float("nan")
+        if not low <= out <= high:
+            raise DataError(f"{path}: {key} is {raw!r}; expected {what}", path=path,
+                            column=key, expected=what)  # fmt: skip
+        return out
+
+    target = value.get("target")
+    if isinstance(target, dict):
+        if set(target) != {"growth"}:
+            raise DataError(f"{path}: planning.target is {target!r}; expected an amount or "
+                            "{growth: 0.08}", path=path, column="planning.target",
+                            expected="an amount or {growth: fraction}")  # fmt: skip
+        target = {"growth": number("planning.target.growth", target["growth"], -0.99, 100.0,
+                                   "a fraction above -1 (0.08 for 8% growth)")}  # fmt: skip
+    elif target is not None:
+        target = {"amount": number("planning.target", target, 0.0, float("inf"),
+                                   "a positive amount, or {growth: 0.08}")}  # fmt: skip
+    out: dict[str, Any] = {"target": target}
+    for key in ("cost_of_sales_target", "reps_at_quota_target"):
+        raw = value.get(key)
+        out[key] = None if raw is None else number(
+            f"planning.{key}", raw, 0.0, 1.0, "a fraction between 0 and 1 (0.08 for 8%)")
+    return out
 
 
 def _parse_rates(value: object, path: str | None) -> dict[str, float]:

@@ -896,4 +896,5 @@ def _config(end_date: dt.date) -> dict:
                 "clawback": {"days": 90},
             },
         },
+        "planning": {"target": {"growth": 0.08}, "cost_of_sales_target": 0.08},
     }
