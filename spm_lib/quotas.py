@@ -184,10 +184,13 @@ def solve_share_at_quota(draws: BookingsDraws, quotas: pd.DataFrame, share: floa
         high *= 2
     while gap(low) < 0 and low > 1e-12:
         low /= 2
-    k = optimize.brentq(gap, low, high, xtol=1e-9) if gap(low) * gap(high) < 0 else high
-    # the step function crosses at a jump: take the largest k that still gives the share
-    while gap(k) < 0 and k > low:
-        k *= 1 - 1e-7
+    k = optimize.brentq(gap, low, high, xtol=1e-12) if gap(low) * gap(high) < 0 else high
+    # the step function crosses at a jump, where some rep's bookings / quota equals k: step
+    # down to the largest such ratio that still gives the share
+    ratios = np.unique((sims / np.where(quota > 0, quota, np.nan)[None, :]).ravel())
+    ratios = ratios[np.isfinite(ratios)]
+    while gap(k) < 0 and (below := ratios[ratios < k]).size:
+        k = float(below[-1])
     scaled = quotas.copy()
     scaled["quota"] = scaled["quota"] * k
     scaled.attrs = {**quotas.attrs, "factor": k}

@@ -100,3 +100,21 @@ def test_a_dataset_name_for_forwarded_pages(tmp_path):
     (tmp_path / "spm.yaml").write_text("name: [1]\n")
     with pytest.raises(DataError, match="name must be a text"):
         load_config(tmp_path)
+
+
+def test_planning_targets_parse_and_bad_ones_name_the_key():
+    planning = parse_config({"planning": {"target": {"growth": 0.08},
+                                          "cost_of_sales_target": 0.08}}).planning  # fmt: skip
+    assert planning == {"target": {"growth": 0.08}, "cost_of_sales_target": 0.08,
+                        "reps_at_quota_target": None}  # fmt: skip
+    assert parse_config({"planning": {"target": 5_000_000}}).planning["target"] == {
+        "amount": 5_000_000.0}
+    assert parse_config({}).planning == {}
+    for raw, message in [
+        ({"target": "lots"}, "planning.target is 'lots'; expected a positive amount"),
+        ({"target": {"growht": 0.1}}, "expected an amount or {growth: 0.08}"),
+        ({"cost_of_sales_target": 8}, "planning.cost_of_sales_target is 8; expected a fraction"),
+        ({"reps_at_quota": 0.6}, "planning has unknown key 'reps_at_quota'"),
+    ]:
+        with pytest.raises(DataError, match=message.replace("{", r"\{").replace("}", r"\}")):
+            parse_config({"planning": raw})
