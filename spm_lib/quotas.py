@@ -132,8 +132,9 @@ def propose_quotas(ds: Dataset, period: Period, target: dict | None = None,
     return out[QUOTA_COLUMNS]
 
 
-def _aligned(draws: BookingsDraws, quotas: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(draws x reps of ``quotas``, quotas): a rep the model has no draws for books 0."""
+def aligned_draws(draws: BookingsDraws, quotas: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(draws x the reps of ``quotas``, in their order; their quotas): a rep the model has no
+    draws for books 0."""
     position = pd.Series(np.arange(len(draws.rep_ids)), index=draws.rep_ids)
     where = position.reindex(quotas["rep_id"]).to_numpy()
     sims = np.zeros((draws.draws.shape[0], len(quotas)))
@@ -152,7 +153,7 @@ def predicted_attainment(draws: BookingsDraws, quotas: pd.DataFrame) -> dict[str
     share_p10/p50/p90 (share of reps at quota), attainment quantiles pooled over reps and draws
     (``attainment_p10`` ... ``_p90``), and ``per_rep``: rep_id, quota, bookings_p50,
     attainment_p50, probability (of reaching quota)."""
-    sims, quota = _aligned(draws, quotas)
+    sims, quota = aligned_draws(draws, quotas)
     shares = share_at_quota(sims, quota)
     attainment = sims / np.where(quota > 0, quota, np.nan)[None, :]
     out: dict[str, object] = {f"share_p{int(q * 100)}": float(np.quantile(shares, q))
@@ -174,7 +175,7 @@ def solve_share_at_quota(draws: BookingsDraws, quotas: pd.DataFrame, share: floa
                          ) -> tuple[pd.DataFrame, float]:  # fmt: skip
     """Quotas scaled by the one factor k whose median share of reps at quota is ``share``
     (module docstring); returns (the scaled quotas, k)."""
-    sims, quota = _aligned(draws, quotas)
+    sims, quota = aligned_draws(draws, quotas)
 
     def gap(k: float) -> float:
         return float(np.median(share_at_quota(sims, quota, k))) - share

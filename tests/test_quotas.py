@@ -60,7 +60,7 @@ def test_predicted_attainment_by_hand():
     assert per_rep.loc["A", "probability"] == 0.5 and per_rep.loc["B", "probability"] == 0.5
     assert per_rep.loc["A", "bookings_p50"] == 95.0
     scaled, k = q.solve_share_at_quota(draws, quotas, 1.0)
-    assert np.median(q.share_at_quota(*q._aligned(draws, scaled))) == 1.0
+    assert np.median(q.share_at_quota(*q.aligned_draws(draws, scaled))) == 1.0
     assert k == pytest.approx(0.5, rel=1e-6)  # at half quota both reach it in three of four
 
 

@@ -318,3 +318,27 @@ def gap_heatmap(heat: pd.DataFrame, title: str, label: str) -> Figure:
     sns.heatmap(heat, cmap="RdBu_r", center=0, ax=ax, cbar_kws={"label": label})
     finish(ax, title, str(heat.columns.name or ""), str(heat.index.name or ""))
     return fig
+
+
+def move_curve_chart(curve: pd.DataFrame, title: str) -> Figure:
+    """Expected bookings gained a year after the cost of moving, against the share of
+    accounts allowed to move (``curve``: :func:`spm_lib.territory.move_curve`)."""
+    fig, ax = new_figure()
+    ax.plot(curve["max_moves_pct"] * 100, curve["net_gain"], marker="o")
+    for x, y, n in zip(curve["max_moves_pct"] * 100, curve["net_gain"], curve["accounts_moved"],
+                       strict=True):  # fmt: skip
+        ax.annotate(f"{n:,} moves", (x, y), textcoords="offset points", xytext=(4, -12),
+                    fontsize=8)  # fmt: skip
+    finish(ax, title, "Accounts allowed to move (%)", "Gain after cost a year", yunit="currency")
+    return fig
+
+
+def share_at_quota_chart(shares: np.ndarray, title: str) -> Figure:
+    """How often each share of reps at quota comes up over the simulated quarters."""
+    fig, ax = new_figure()
+    values, counts = np.unique(np.round(shares, 6), return_counts=True)
+    ax.bar(values, counts / counts.sum(), width=0.8 * (np.diff(values).min() if len(values) > 1
+                                                       else 0.05))  # fmt: skip
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
+    finish(ax, title, "Share of reps at or above quota", "Share of simulations", yunit="percent")
+    return fig
