@@ -840,6 +840,14 @@ def optimize_assignment(
 MOVE_STEPS = (0.0, 0.02, 0.05, 0.10, 0.15, 0.25)
 
 
+def curve_row(step: float, result: AssignmentResult) -> dict[str, float]:
+    """One point of :func:`move_curve` from an assignment solved at ``max_moves_pct=step``."""
+    f = result.figures
+    return {"max_moves_pct": step, "accounts_moved": int(f["accounts_moved"]),
+            "net_gain": f["net_gain"], "uplift_pct": f["expected_revenue_uplift_pct"],
+            "potential_cv_after": f["potential_cv_after"]}  # fmt: skip
+
+
 def move_curve(
     ds: Dataset,
     steps: tuple[float, ...] = MOVE_STEPS,
@@ -850,21 +858,24 @@ def move_curve(
     min_evidence: int = 15,
     mip_gap: float = 0.05,
     time_limit: float = 30.0,
+    solved: AssignmentResult | None = None,
 ) -> pd.DataFrame:
     """The gain against the moves allowed, so a leader picks the trade-off: per step of
     ``max_moves_pct``, the best assignment's accounts_moved, net_gain (expected bookings a year
     after the cost of the moves), uplift_pct and potential_cv_after (each solve within
-    ``mip_gap`` of its best gain; the potential and rates are computed once)."""
+    ``mip_gap`` of its best gain; the potential and rates are computed once). ``solved``: an
+    assignment already made with these settings, used for its own step instead of a solve."""
     problem = _problem(ds, as_of, True, True, min_evidence)
+    known = (solved.settings or {}).get("max_moves_pct") if solved is not None else None
     rows = []
     for step in steps:
+        if known is not None and abs(step - known) < 1e-12:
+            rows.append(curve_row(step, solved))
+            continue
         limits = {"max_moves_pct": step, "balance_tolerance": balance_tolerance,
                   "max_accounts": None, "no_worse_balance": no_worse_balance,
                   "move_cost_pct": move_cost_pct}  # fmt: skip
-        f = _assign(problem, limits, time_limit, mip_gap).figures
-        rows.append({"max_moves_pct": step, "accounts_moved": int(f["accounts_moved"]),
-                     "net_gain": f["net_gain"], "uplift_pct": f["expected_revenue_uplift_pct"],
-                     "potential_cv_after": f["potential_cv_after"]})  # fmt: skip
+        rows.append(curve_row(step, _assign(problem, limits, time_limit, mip_gap)))
     return pd.DataFrame(rows)
 
 

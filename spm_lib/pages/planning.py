@@ -68,7 +68,8 @@ def compute(ds: Dataset, period: Period, max_moves_pct: float, curve_steps: tupl
         try:
             page.assignment, page.relaxed = territory.optimize_with_relaxation(
                 ds, max_moves_pct=max_moves_pct, as_of=period.end)
-            page.curve = territory.move_curve(ds, steps=curve_steps, as_of=period.end)
+            page.curve = territory.move_curve(ds, steps=curve_steps, as_of=period.end,
+                                              solved=None if page.relaxed else page.assignment)
         except InfeasibleAssignment as exc:
             page.relaxed = [str(exc)]
     counted = quotas.propose_quotas(ds, period, settings.get("target"))

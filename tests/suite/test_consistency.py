@@ -110,3 +110,39 @@ def test_the_review_page_lists_its_deals_and_hides_its_data(sample_run):
     won = sample_run["tables"]["pipeline_review"]["deals_won"]
     assert len(won) > 10 and f"Showing the first 10 of {len(won):,} rows" in page
     assert list(won["amount"]) == sorted(won["amount"], reverse=True)
+
+
+def _raw_plan_inputs(name: str, request) -> tuple[int, float]:
+    """(accounts, won amount of the quarter a year before the planned one), from the raw
+    files: the sample's CSVs (planned 2026-Q4, so 2025-Q4) or Maven's (planned 2018-Q1)."""
+    if name == "sample_run":
+        folder = request.getfixturevalue("default_sample")
+        opps = pd.read_csv(folder / "opportunities.csv", parse_dates=["close_date"])
+        won = opps[opps["is_won"].astype(str).str.lower().isin(["true", "1"])]
+        quarter = won["close_date"].dt.to_period("Q") == pd.Period("2025Q4")
+        return len(pd.read_csv(folder / "accounts.csv")), float(won.loc[quarter, "amount"].sum())
+    pipeline = pd.read_csv(RAW / "sales_pipeline.csv", parse_dates=["close_date"])
+    won = pipeline[(pipeline["deal_stage"] == "Won")
+                   & (pipeline["close_date"].dt.to_period("Q") == pd.Period("2017Q1"))]
+    return len(pd.read_csv(RAW / "accounts.csv")), float(won["close_value"].sum())
+
+
+@pytest.mark.parametrize("name", RUNS)
+def test_the_plan_agrees_with_the_territory_report_and_its_targets(name, request):
+    """The planning report's moves are the territory report's; its quotas sum to the target
+    (the sample's: +8% on the same quarter a year before; Maven's, without planning: flat on
+    it), recomputed here from the raw files; its solved rate meets the cost target at P50."""
+    run = request.getfixturevalue(name)
+    plan, terr = run["figures"]["planning"], run["figures"]["territory_assignment"]
+    accounts, last_year = _raw_plan_inputs(name, request)
+    assert plan["territory_moves"] == round(terr["accounts_moved_pct"] * accounts)
+    quotas = run["tables"]["planning"]["quotas"]
+    assert plan["planned_quota_total"] == pytest.approx(quotas["quota"].sum(), abs=CENT)
+    assert 0 <= plan["reps_at_quota_p50_pct"] <= 1
+    if name == "sample_run":
+        assert plan["planned_quota_total"] == pytest.approx(1.08 * last_year, abs=CENT)
+        assert abs(plan["cost_of_sales_p50_pct"] - 0.08) < 0.001
+        assert 0 < plan["solved_base_rate"] < 1
+    else:  # no planning section and no commission plans: flat on last year, no rate solved
+        assert plan["planned_quota_total"] == pytest.approx(last_year, abs=CENT)
+        assert plan["solved_base_rate"] is None
