@@ -27,9 +27,12 @@ def rep_month_productivity(ds: Dataset, as_of: pd.Timestamp | None = None) -> pd
     long = monthly.stack(future_stack=True).dropna().rename("bookings").reset_index()
     long.columns = ["month", "rep_id", "bookings"]
     hire = reps["hire_date"].dt.to_period("M")
-    long = long[long["rep_id"].map(hire).notna()].copy()
+    # reindex, not Series.map: pandas 3 cannot map through an empty Period-valued Series
+    hired = pd.Series(hire.reindex(long["rep_id"]).to_numpy(), index=long.index)
+    long = long[hired.notna()].copy()
+    hired = hired[long.index]
     long["months_since_hire"] = (
-        long["month"].astype("int64") - long["rep_id"].map(hire).astype("int64")
+        long["month"].astype("int64") - hired.astype("int64")
     ).astype(int)
     segment = reps["segment"] if "segment" in reps and reps["segment"].notna().any() else None
     long["segment"] = long["rep_id"].map(segment) if segment is not None else "All"

@@ -864,9 +864,15 @@ def move_curve(
     ``max_moves_pct``, the best assignment's accounts_moved, net_gain (expected bookings a year
     after the cost of the moves), uplift_pct and potential_cv_after (each solve within
     ``mip_gap`` of its best gain; the potential and rates are computed once). ``solved``: an
-    assignment already made with these settings, used for its own step instead of a solve."""
+    assignment already made: its settings (as relaxed, if they were) replace the balance, move
+    cost and evidence arguments, and it stands for its own step instead of a solve."""
+    settings = dict(solved.settings or {}) if solved is not None else {}
+    balance_tolerance = settings.get("balance_tolerance", balance_tolerance)
+    no_worse_balance = settings.get("no_worse_balance", no_worse_balance)
+    move_cost_pct = settings.get("move_cost_pct", move_cost_pct)
+    min_evidence = settings.get("min_evidence", min_evidence)
+    known = settings.get("max_moves_pct")
     problem = _problem(ds, as_of, True, True, min_evidence)
-    known = (solved.settings or {}).get("max_moves_pct") if solved is not None else None
     rows = []
     for step in steps:
         if known is not None and abs(step - known) < 1e-12:
@@ -1009,15 +1015,19 @@ def optimize_with_relaxation(
     max_steps: int = 6,
 ) -> tuple[AssignmentResult, list[str]]:
     """:func:`optimize_assignment`, relaxing the constraint it names when infeasible: the move
-    limit doubles (up to all accounts), the balance tolerance widens by 0.2 (up to 2.0). Returns
-    the result and the relaxations made, in words, for the report to state. An infeasibility
-    that names nothing to relax (no active rep) is raised at once."""
+    limit doubles (up to all accounts), the no-worse-balance guard is dropped (accounts of reps
+    who left must land somewhere, which can leave no assignment as balanced as today's books),
+    the balance tolerance widens by 0.2 (up to 2.0). Returns the result and the relaxations
+    made, in words, for the report to state. An infeasibility that names nothing to relax (no
+    active rep) is raised at once."""
     relaxed: list[str] = []
+    guard = True
     for _ in range(max_steps + 1):
         try:
             return optimize_assignment(
-                ds, max_moves_pct=max_moves_pct, balance_tolerance=balance_tolerance, as_of=as_of
-            ), relaxed
+                ds, max_moves_pct=max_moves_pct, balance_tolerance=balance_tolerance,
+                as_of=as_of, no_worse_balance=guard,
+            ), relaxed  # fmt: skip
         except InfeasibleAssignment as exc:
             message = str(exc)
             if "relax " not in message:  # nothing to relax (no active rep): as it is
@@ -1025,6 +1035,9 @@ def optimize_with_relaxation(
             if "relax max_moves_pct" in message and max_moves_pct < 1:
                 max_moves_pct = min(1.0, max_moves_pct * 2)
                 relaxed.append(f"move limit raised to {max_moves_pct:.0%} ({message})")
+            elif "relax no_worse_balance" in message and guard:
+                guard = False
+                relaxed.append(f"the proposal may be less balanced than today ({message})")
             elif balance_tolerance < 2:
                 balance_tolerance = round(balance_tolerance + 0.2, 2)
                 relaxed.append(f"balance tolerance widened to {balance_tolerance:.0%} ({message})")

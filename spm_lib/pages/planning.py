@@ -55,6 +55,7 @@ class PlanningPage:
     rate_error: str = ""
     today: dict | None = None
     solved: dict | None = None
+    no_quota: str = ""  # why no quota is proposed
 
 
 def compute(ds: Dataset, period: Period, max_moves_pct: float, curve_steps: tuple[float, ...]
@@ -68,12 +69,19 @@ def compute(ds: Dataset, period: Period, max_moves_pct: float, curve_steps: tupl
         try:
             page.assignment, page.relaxed = territory.optimize_with_relaxation(
                 ds, max_moves_pct=max_moves_pct, as_of=period.end)
-            page.curve = territory.move_curve(ds, steps=curve_steps, as_of=period.end,
-                                              solved=None if page.relaxed else page.assignment)
         except InfeasibleAssignment as exc:
             page.relaxed = [str(exc)]
+        else:  # the curve under the limits the assignment was made with
+            steps = tuple(s for s in curve_steps if s <= 1)
+            page.curve = territory.move_curve(ds, steps=steps, as_of=period.end,
+                                              solved=page.assignment)  # fmt: skip
     counted = quotas.propose_quotas(ds, period, settings.get("target"))
-    if counted.empty:
+    if counted.empty or not counted.attrs["target"] > 0:
+        page.no_quota = ("No rep is counted at the period's end: no quota to propose."
+                         if counted.empty else
+                         f"The target is {format_currency(counted.attrs['target'])} "
+                         f"({counted.attrs['target_basis']}): set planning.target in spm.yaml "
+                         "to propose quotas.")  # fmt: skip
         return page
     page.draws = bookings_draws(ds, period)
     share = settings.get("reps_at_quota_target")
@@ -144,7 +152,7 @@ def key_figures(page: PlanningPage) -> None:
 def _reading(page: PlanningPage) -> str:
     q, p = page.quotas, page.predicted
     if q is None:
-        return "No rep is counted at the period's end: there is nothing to plan."
+        return page.no_quota
     text = (f"Quotas summing to {format_currency(q['quota'].sum())} for {q.attrs['quarter']} put "
             f"a median {format_percent(p['share_p50'])} of the {len(q)} reps at quota (80% "
             f"interval {format_percent(p['share_p10'])}–{format_percent(p['share_p90'])})")
@@ -194,7 +202,7 @@ def quota_section(page: PlanningPage) -> None:
     """Each rep's proposed quota, and the attainment they will produce."""
     q, p = page.quotas, page.predicted
     if q is None:
-        note("No rep is counted at the period's end: no quota to propose.")
+        note(page.no_quota)
         return
     say("The quotas share the target ({basis}: **{target}**) by each rep's book (the potential "
         "of the accounts they own) times their capacity (the ramp curve at their tenure in the "

@@ -117,15 +117,17 @@ def moves(result: AssignmentResult | None) -> None:
                       f"{format_currency(f['net_gain'])} of bookings a year after the cost of "
                       "the moves: review the proposed moves.", "Which accounts move, and why?",
                       weight=float(f["net_gain"]))  # fmt: skip
-    columns = ["account", "industry", "potential", "from_name", "to_name", "net_gain",
-               "evidence", "reason"]  # fmt: skip
-    table(voluntary[columns], MOVE_FORMATS, max_rows=300, labels=MOVE_LABELS,
-          caption="Proposed moves, the largest gain after cost first")  # fmt: skip
+        columns = ["account", "industry", "potential", "from_name", "to_name", "net_gain",
+                   "evidence", "reason"]  # fmt: skip
+        table(voluntary[columns], MOVE_FORMATS, max_rows=300, labels=MOVE_LABELS,
+              caption="Proposed moves, the largest gain after cost first")  # fmt: skip
+    else:
+        note("No move pays for itself: only the accounts that must move are placed.")
     forced = result.moves[result.moves["forced"]]
     if len(forced):
         table(forced[["account", "industry", "potential", "from_name", "to_name", "reason"]],
-              MOVE_FORMATS, max_rows=300, labels=MOVE_LABELS,
-              caption="Accounts that must move (their owner has left)")  # fmt: skip
+              {"potential": "currency"}, max_rows=300, labels=MOVE_LABELS,
+              caption="Accounts that must move (their owner has left or sells no more)")
 
 
 def model(result: AssignmentResult | None, ds: Dataset) -> None:
