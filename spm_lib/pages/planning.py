@@ -56,6 +56,7 @@ class PlanningPage:
     today: dict | None = None
     solved: dict | None = None
     no_quota: str = ""  # why no quota is proposed
+    accelerator: float | None = None  # the factor on accelerators meeting the target instead
 
 
 def compute(ds: Dataset, period: Period, max_moves_pct: float, curve_steps: tuple[float, ...]
@@ -115,6 +116,11 @@ def _rates(page: PlanningPage) -> None:
         return
     page.solved = commission_rates.plan_outcome(
         commission_rates.with_rates(page.shape, page.solved_rate), sims, quota)
+    try:  # the other lever: today's base rate, accelerators above quota scaled
+        page.accelerator = commission_rates.solve_rate(page.shape, sims, quota, target,
+                                                       solve="accelerator")  # fmt: skip
+    except DataError:
+        page.accelerator = None
 
 
 def key_figures(page: PlanningPage) -> None:
@@ -273,6 +279,16 @@ def rates_section(page: PlanningPage) -> None:
     table(rows[["plan", *OUTCOME_ROWS]], {k: unit for k, (_, unit) in OUTCOME_ROWS.items()},
           labels={k: label for k, (label, _) in OUTCOME_ROWS.items()},
           caption="Today's plans and the solved rate on the same simulated quarter")
+    above = [t for t in page.shape.tiers if t.lower >= 1]
+    if page.accelerator is not None and above:
+        say("The other lever: keeping the base rate at {rate}, the accelerators above quota "
+            "({tiers}) times **{factor}** meet the same target.",
+            rate=format_percent(float(page.shape.base_rate)),
+            tiers=", ".join(t.label for t in above), factor=f"{page.accelerator:.2f}")
+    elif above:
+        say("The accelerators alone cannot meet the target at today's base rate of {rate} (no "
+            "factor from 0 to 20 on them does).",
+            rate=format_percent(float(page.shape.base_rate)))  # fmt: skip
     sims, quota = quotas.aligned_draws(page.draws, page.quotas)
     tiers = commission_rates.tier_shares(page.shape, sims, quota)
     table(tiers.rename_axis("tier").reset_index(), {"share": "percent"},
