@@ -831,10 +831,16 @@ def optimize_assignment(
     :class:`AssignmentTimeLimit` when the solver found no assignment in the time.
     """
     problem = _problem(ds, as_of, same_region, same_segment, min_evidence)
-    limits = {"max_moves_pct": max_moves_pct, "balance_tolerance": balance_tolerance,
-              "max_accounts": max_accounts, "no_worse_balance": no_worse_balance,
-              "move_cost_pct": move_cost_pct}  # fmt: skip
+    limits = _limits(max_moves_pct, balance_tolerance, max_accounts, no_worse_balance,
+                     move_cost_pct)  # fmt: skip
     return _assign(problem, limits, time_limit, mip_gap)
+
+
+def _limits(max_moves_pct, balance_tolerance, max_accounts, no_worse_balance, move_cost_pct
+            ) -> dict:  # fmt: skip
+    return {"max_moves_pct": max_moves_pct, "balance_tolerance": balance_tolerance,
+            "max_accounts": max_accounts, "no_worse_balance": no_worse_balance,
+            "move_cost_pct": move_cost_pct}  # fmt: skip
 
 
 MOVE_STEPS = (0.0, 0.02, 0.05, 0.10, 0.15, 0.25)
@@ -878,9 +884,7 @@ def move_curve(
         if known is not None and abs(step - known) < 1e-12:
             rows.append(curve_row(step, solved))
             continue
-        limits = {"max_moves_pct": step, "balance_tolerance": balance_tolerance,
-                  "max_accounts": None, "no_worse_balance": no_worse_balance,
-                  "move_cost_pct": move_cost_pct}  # fmt: skip
+        limits = _limits(step, balance_tolerance, None, no_worse_balance, move_cost_pct)
         rows.append(curve_row(step, _assign(problem, limits, time_limit, mip_gap)))
     return pd.DataFrame(rows)
 
