@@ -27,7 +27,7 @@ import yaml
 from spm_lib.compensation import credits, load_plans, quota_for, rows_by_rep, statements
 from spm_lib.dataset import Dataset
 from spm_lib.exceptions import DataError
-from spm_lib.periods import Period, period_containing
+from spm_lib.periods import Period, period_containing, quarter_after
 from spm_lib.pipeline import NEXT_QUARTER_SIMULATIONS, next_quarter, summarise
 from spm_lib.plans import PLAN_KEYS, Plan, assign_plans, capped_curve
 
@@ -50,7 +50,7 @@ def bookings_draws(
 ) -> BookingsDraws:
     """Bookings per rep for the quarter after ``period`` (see the module docstring)."""
     period = ds.period(period)
-    quarter = period_containing(period.end, "quarter", period.fiscal_year_start_month).shift(1)
+    quarter = quarter_after(period)
     as_of = pd.Timestamp(period.end)
     opps = ds.opportunities
     open_now = (~opps["is_closed"] | (opps["close_date"] > as_of)) & (opps["created_date"] <= as_of)

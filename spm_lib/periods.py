@@ -120,6 +120,12 @@ def period_containing(date: dt.date, kind: Kind, fiscal_year_start_month: int = 
     raise PeriodError(f"unknown period kind {kind!r}; expected month, quarter or year")
 
 
+def quarter_after(period: Period) -> Period:
+    """The fiscal quarter after the one that holds ``period``'s end (the "next quarter" that
+    forecasts, payouts and plans are for)."""
+    return period_containing(period.end, "quarter", period.fiscal_year_start_month).shift(1)
+
+
 def period_starting(start: dt.date, kind: Kind, fiscal_year_start_month: int = 1) -> Period:
     return period_containing(start, kind, fiscal_year_start_month)
 

@@ -37,7 +37,7 @@ from scipy.stats import norm
 
 from spm_lib.dataset import Dataset
 from spm_lib.metrics import open_pipeline_at
-from spm_lib.periods import Period, period_containing
+from spm_lib.periods import Period, quarter_after
 from spm_lib.slippage import pushes_by
 
 AGE_BANDS = (0, 30, 90, 180, 365, 100_000)
@@ -341,7 +341,7 @@ def next_quarter(
     performance's per-rep expectations (the at-risk list) and compensation's payout forecast
     all read this run, so their figures add up: the reps' expectations (open deals plus their
     share of deals not yet created) sum to its total."""
-    quarter = period_containing(period.end, "quarter", period.fiscal_year_start_month).shift(1)
+    quarter = quarter_after(period)
     run = pipeline_forecast(
         ds, end=pd.Timestamp(quarter.end), as_of=pd.Timestamp(period.end),
         start=pd.Timestamp(quarter.start) - pd.Timedelta(days=1), simulations=simulations,

@@ -44,17 +44,12 @@ from scipy import optimize
 from spm_lib import metrics, ramp, territory
 from spm_lib.dataset import Dataset
 from spm_lib.payouts import BookingsDraws, bookings_draws
-from spm_lib.periods import Period, period_containing
+from spm_lib.periods import Period, period_containing, quarter_after
 from spm_lib.roster import rep_status
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 QUOTA_COLUMNS = ["rep_id", "name", "status", "tenure_months", "capacity", "book",
                  "book_basis", "bottom_up", "quota"]  # fmt: skip
-
-
-def next_quarter(ds: Dataset, period: Period) -> Period:
-    """The quarter after the one that holds ``period``'s end."""
-    return period_containing(period.end, "quarter", period.fiscal_year_start_month).shift(1)
 
 
 def target_amount(ds: Dataset, quarter: Period, target: dict | None) -> tuple[float, str]:
@@ -101,7 +96,7 @@ def propose_quotas(ds: Dataset, period: Period, target: dict | None = None,
     counted rep, :data:`QUOTA_COLUMNS`. ``attrs``: quarter (label), target, target_basis.
     ``as_of``: what is known (default ``period``'s end)."""
     as_of = pd.Timestamp(as_of if as_of is not None else period.end)
-    quarter = next_quarter(ds, period)
+    quarter = quarter_after(period)
     status = rep_status(ds, as_of)
     reps = status[status["counted"]].set_index("rep_id")
     book = pd.Series(np.nan, index=reps.index, dtype=float)
@@ -215,7 +210,7 @@ def backtest(ds: Dataset, period: Period, target: dict | None = None, quarters: 
     implies on last year."""
     last = period_containing(period.end, "quarter", period.fiscal_year_start_month)
     if target and "amount" in target:
-        upcoming = next_quarter(ds, period)
+        upcoming = quarter_after(period)
         base, _ = target_amount(ds, upcoming, None)
         target = {"growth": target["amount"] / base - 1} if base > 0 else None
     rows = []
