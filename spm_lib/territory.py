@@ -43,7 +43,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -335,6 +335,7 @@ class AssignmentResult:
     solved: str = ""  # how the program was solved (one model, or pool by pool; candidates)
     within_tolerance: bool = False  # a gain the solver could not tell from noise: no move made
     settings: dict | None = None  # the limits, move cost and evidence floor used
+    problem: _Problem | None = field(default=None, repr=False)  # the inputs it was solved from
 
 
 JOINT_MODEL_VARIABLES = 50_000  # up to this many (account, rep) pairs: one model for all pools
@@ -353,6 +354,8 @@ class _Model:
     band: np.ndarray | None = None  # per rep: potential allowed either side of the mean
     today_dev: np.ndarray | None = None  # per rep: (potential today / pool mean today) - 1
     cv_cap: float = np.inf  # sum of today_dev ** 2: the proposal's may not exceed it
+    pool_size: np.ndarray | None = None  # per rep: the reps of its pool (bounds its deviation)
+    voluntary: np.ndarray | None = None  # per pair: a move the owner's account need not make
 
 
 # breakpoints of the piecewise-linear over-estimate of a squared relative deviation: fine near
@@ -374,7 +377,7 @@ def _chords(today: float, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]
     return b[:-1] + b[1:], -b[:-1] * b[1:]
 
 
-def _cv_rows(model: _Model, mean_pot, held, n_var: int, n_rep: int, pool_size):
+def _cv_rows(model: _Model, mean_pot, held, n_var: int, n_rep: int):
     """The no-worse-balance guard as rows over the variables s_r (at n_var + r) and P_r, the
     rep's potential from the model's pairs (at n_var + n_rep + r): s_r >= chord_k(u_r) for
     every chord of every rep, u_r = P_r + (held_r - mean_r) / mean_r (P_r in units of the
@@ -386,7 +389,7 @@ def _cv_rows(model: _Model, mean_pot, held, n_var: int, n_rep: int, pool_size):
         if not m > 0:
             continue
         lo = -1.0 if model.band is None else max(-1.0, -model.band[r] / m)
-        hi = (pool_size[r] - 1.0) if model.band is None else model.band[r] / m
+        hi = (model.pool_size[r] - 1.0) if model.band is None else model.band[r] / m
         hi = max(hi, lo + 1e-9, model.today_dev[r])
         lo = min(lo, model.today_dev[r])
         slope, icept = _chords(model.today_dev[r], lo, hi)
@@ -439,7 +442,7 @@ def _pairs(account_group, rep_group, owner_pos, grid, best: int | None, spread: 
 
 def _solve(
     pot: np.ndarray, value: np.ndarray, model: _Model, keep: np.ndarray, mean_pot: np.ndarray,
-    caps: np.ndarray, n_acc: int, n_rep: int, limits: dict, time_limit: float, mip_gap: float,
+    caps: np.ndarray, n_acc: int, n_rep: int, time_limit: float, mip_gap: float,
     drop: str | None = None, relaxed: bool = False, offset: np.ndarray | None = None,
 ) -> optimize.OptimizeResult:
     """One MILP over the pairs of ``model`` (see :func:`_solve_group`); ``value`` is each pair's
@@ -473,8 +476,7 @@ def _solve(
         p_lower = np.maximum((mean_pot - model.band - held) / unit - 1e-9, 0.0)
         p_upper = (mean_pot + model.band - held) / unit + 1e-9
     if model.today_dev is not None:
-        named["no_worse_balance"] = _cv_rows(model, mean_pot, held, n_var, n_rep,
-                                             limits["pool_size"])  # fmt: skip
+        named["no_worse_balance"] = _cv_rows(model, mean_pot, held, n_var, n_rep)
     base = [optimize.LinearConstraint(matrix(np.ones(n_var), pa, columns, n_acc), 1, 1),
             optimize.LinearConstraint(potential, 0, 0)]  # P_r = the rep's potential
     scale = float(pot.mean()) if len(pot) and pot.mean() > 0 else 1.0  # gains of about 1
@@ -498,7 +500,7 @@ def _solve_from_relaxation(args: tuple) -> tuple[np.ndarray | None, float]:
     chosen pairs (a boolean per pair of the model) and the proven gap to the relaxation's bound
     in money (the best gain lies between the two), or (None, nan) when the split accounts
     cannot be completed, or the relaxation has no solution."""
-    pot, value, model, keep, mean_pot, caps, n_acc, n_rep, limits, seconds, mip_gap = args
+    pot, value, model, keep, mean_pot, caps, n_acc, n_rep, seconds, mip_gap = args
     lp = _solve(*args, relaxed=True)
     if lp.x is None:
         return None, float("nan")
@@ -517,10 +519,10 @@ def _solve_from_relaxation(args: tuple) -> tuple[np.ndarray | None, float]:
         accounts = np.flatnonzero(split)
         local = np.full(n_acc, -1)
         local[accounts] = np.arange(len(accounts))
-        sub = _Model(local[model.pa[free]], model.pr[free], model.move_limit - moved,
-                     model.band, model.today_dev, model.cv_cap)  # fmt: skip
+        sub = replace(model, pa=local[model.pa[free]], pr=model.pr[free],
+                      move_limit=model.move_limit - moved, voluntary=model.voluntary[free])
         rest = _solve(pot[accounts], value[free], sub, keep[free], mean_pot, caps - counts,
-                      len(accounts), n_rep, limits, seconds, mip_gap, offset=offset)  # fmt: skip
+                      len(accounts), n_rep, seconds, mip_gap, offset=offset)  # fmt: skip
         if rest.x is None:
             return None, float("nan")
         chosen[np.flatnonzero(free)[rest.x[: free.sum()] > 0.5]] = True
@@ -535,7 +537,7 @@ def _solve_pool(args: tuple, pool_by_pool: bool) -> tuple[np.ndarray | None, flo
     LP relaxation when pools are solved one by one (enough when its gap is within
     ``mip_gap`` of the gain), else, or when it is not, the MILP at ``mip_gap``, tightened
     tenfold while the proven gap is not below the gain of the moves found."""
-    value, keep, mip_gap = args[1], args[3], args[-1]
+    value, model, mip_gap = args[1], args[2], args[-1]
     chosen, gap = _solve_from_relaxation(args) if pool_by_pool else (None, float("nan"))
     if chosen is not None and gap <= mip_gap * max(value[chosen].sum(), 0.0):
         return chosen, gap, None
@@ -548,7 +550,7 @@ def _solve_pool(args: tuple, pool_by_pool: bool) -> tuple[np.ndarray | None, flo
                 chosen = found
                 gap = (max(-bound - value[found].sum(), 0.0) if bound is not None
                        and np.isfinite(bound) else 0.0)  # fmt: skip
-        voluntary = value[chosen & ~keep].sum() if chosen is not None else 0.0
+        voluntary = value[chosen & model.voluntary].sum() if chosen is not None else 0.0
         if chosen is None or gap < voluntary or not voluntary or mip_gap <= MIN_MIP_GAP:
             return chosen, gap, result
         mip_gap = max(mip_gap / 10, MIN_MIP_GAP)
@@ -608,7 +610,7 @@ def _solve_group(
     band = (None if tolerance is None
             else np.maximum(tolerance * mean_pot, np.abs(today - mean_pot)))  # fmt: skip
     today_dev = np.where(mean_today > 0, today / np.where(mean_today > 0, mean_today, 1) - 1, 0)
-    limits = {**limits, "pool_size": group_reps.reindex(rep_group).to_numpy(float)}
+    pool_size = group_reps.reindex(rep_group).to_numpy(float)
     limit = math.floor(limits["max_moves_pct"] * n_acc)
     base_rate = acc["base_rate"].to_numpy()
     cost = limits["move_cost_pct"]
@@ -651,10 +653,10 @@ def _solve_group(
             model = _Model(pa, pr, move_limit,
                            None if band is None else band[members],
                            today_dev[members] if limits["no_worse_balance"] else None,
-                           float((today_dev[members] ** 2).sum()))  # fmt: skip
+                           float((today_dev[members] ** 2).sum()), pool_size[members],
+                           move[pays])  # fmt: skip
             args = (pot[accounts], value, model, keep, mean_pot[members], caps[members],
-                    len(accounts), len(members), {**limits, "pool_size":
-                    limits["pool_size"][members]}, seconds, mip_gap)  # fmt: skip
+                    len(accounts), len(members), seconds, mip_gap)  # fmt: skip
             whole = best is None or best + spread + 1 >= len(members)
             chosen, gap, result = _solve_pool(args, len(parts) > 1)
             status = result.status if result is not None else 0
@@ -665,11 +667,11 @@ def _solve_group(
             restricted.append(name)
         if chosen is None:
             _explain_infeasible(args, name, seconds, limits, result)
-        voluntary = value[chosen & ~keep & ~forced[a_pos]].sum()
+        voluntary = value[chosen & model.voluntary].sum()
         if voluntary > 0 and gap >= voluntary:  # the gain is within what the solver can tell
             noise = True
-            still = _Model(pa, pr, 0, model.band, model.today_dev, model.cv_cap)
-            if (stay := _solve(*((args[0], value, still) + args[3:]))).x is not None:
+            stay = _solve(args[0], value, replace(model, move_limit=0), *args[3:])
+            if stay.x is not None:
                 chosen = stay.x[: len(pa)] > 0.5
         gaps.append(gap / voluntary if voluntary > 0 else 0.0)
         chosen_rep[accounts[pa[chosen]]] = rep_ids[members[pr[chosen]]]
@@ -685,8 +687,7 @@ def _solve_group(
 
 def _explain_infeasible(args: tuple, name: str, seconds: float, limits: dict, result) -> None:
     """Raise the error that says which constraint to relax (each is dropped in turn)."""
-    settings = ", ".join(f"{k}={v if v is not None else 'default'}" for k, v in limits.items()
-                         if k != "pool_size")  # fmt: skip
+    settings = ", ".join(f"{k}={v if v is not None else 'default'}" for k, v in limits.items())
     proven = result is None or result.status == 2  # else out of time before any solution
     what = "no assignment meets every constraint" if proven else (
         f"no assignment meeting every constraint was found within {seconds:.0f} s")
@@ -804,6 +805,7 @@ def _assign(problem: _Problem, limits: dict, time_limit: float, mip_gap: float
     result.solved = how
     result.within_tolerance = noise
     result.settings = {**limits, "min_evidence": problem.min_evidence, "mip_gap": mip_gap}
+    result.problem = problem
     return result
 
 
@@ -871,14 +873,16 @@ def move_curve(
     after the cost of the moves), uplift_pct and potential_cv_after (each solve within
     ``mip_gap`` of its best gain; the potential and rates are computed once). ``solved``: an
     assignment already made: its settings (as relaxed, if they were) replace the balance, move
-    cost and evidence arguments, and it stands for its own step instead of a solve."""
+    cost and evidence arguments, its inputs (potential, rates, pools) are reused, and it stands
+    for its own step instead of a solve."""
     settings = dict(solved.settings or {}) if solved is not None else {}
     balance_tolerance = settings.get("balance_tolerance", balance_tolerance)
     no_worse_balance = settings.get("no_worse_balance", no_worse_balance)
     move_cost_pct = settings.get("move_cost_pct", move_cost_pct)
     min_evidence = settings.get("min_evidence", min_evidence)
     known = settings.get("max_moves_pct")
-    problem = _problem(ds, as_of, True, True, min_evidence)
+    problem = solved.problem if solved is not None and solved.problem is not None else \
+        _problem(ds, as_of, True, True, min_evidence)  # fmt: skip
     rows = []
     for step in steps:
         if known is not None and abs(step - known) < 1e-12:
