@@ -51,13 +51,20 @@ def _commission(plans: list[Plan], sims: np.ndarray, quota: np.ndarray) -> np.nd
     return out
 
 
+def _per_rep(plans: Plan | list[Plan], sims: np.ndarray) -> list[Plan]:
+    return plans if isinstance(plans, list) else [plans] * sims.shape[1]
+
+
+def _share(paid: np.ndarray, sims: np.ndarray) -> np.ndarray:
+    """Per draw: total commission ``paid`` / total bookings (NaN without bookings)."""
+    booked = sims.sum(axis=1)
+    return np.where(booked > 0, paid / np.where(booked > 0, booked, 1.0), np.nan)
+
+
 def cost_of_sales(plans: Plan | list[Plan], sims: np.ndarray, quota: np.ndarray) -> np.ndarray:
     """Per draw: total commission / total bookings (NaN for a draw without bookings).
     ``plans``: one plan for every rep, or one per rep."""
-    plans = plans if isinstance(plans, list) else [plans] * sims.shape[1]
-    paid = _commission(plans, sims, quota).sum(axis=1)
-    booked = sims.sum(axis=1)
-    return np.where(booked > 0, paid / np.where(booked > 0, booked, 1.0), np.nan)
+    return _share(_commission(_per_rep(plans, sims), sims, quota).sum(axis=1), sims)
 
 
 def solve_rate(plan: Plan, sims: np.ndarray, quota: np.ndarray, target: float,
@@ -101,9 +108,9 @@ def plan_outcome(plans: Plan | list[Plan], sims: np.ndarray, quota: np.ndarray
     """A plan (or a plan per rep) on the draws: cost_of_sales_p10/p50/p90, payout_p10/p50/p90,
     target_pay (total commission were every rep exactly at quota), marginal_point (median extra
     commission of every rep booking 1% of quota more)."""
-    plans = plans if isinstance(plans, list) else [plans] * sims.shape[1]
-    cost = cost_of_sales(plans, sims, quota)
+    plans = _per_rep(plans, sims)
     paid = _commission(plans, sims, quota).sum(axis=1)
+    cost = _share(paid, sims)
     more = _commission(plans, sims + POINT * quota[None, :], quota).sum(axis=1)
     at_quota = _commission(plans, quota[None, :].astype(float), quota).sum()
     out = {f"cost_of_sales_p{q}": float(np.nanpercentile(cost, q)) for q in (10, 50, 90)}

@@ -26,8 +26,9 @@ attainment pooled over draws.
 
 **Solving for a share at quota** (:func:`solve_share_at_quota`): one factor k scales every quota
 so that the median share of reps at quota is the share asked for (the quotas then sum to k x
-target: the gap to the target is shown). Bisection (:func:`scipy.optimize.brentq`) on the share
-of reps whose simulated bookings reach k x quota, a non-increasing step function of k.
+target: the gap to the target is shown). The median share is a non-increasing step function of
+k that changes only where k is some rep's simulated bookings / quota, so k is the largest such
+ratio that still gives the share, found by bisection over the sorted ratios.
 
 **Backtest** (:func:`backtest`): for each of the last quarters, quotas set from what was known
 at its start (potential, ramp and draws as of the day before, the target rule applied then)
@@ -39,7 +40,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from spm_lib import metrics, ramp, territory
 from spm_lib.dataset import Dataset
@@ -91,10 +91,12 @@ def _trailing_bookings(ds: Dataset, as_of: pd.Timestamp) -> pd.Series:
 
 
 def propose_quotas(ds: Dataset, period: Period, target: dict | None = None,
-                   as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+                   as_of: pd.Timestamp | None = None, potential: pd.DataFrame | None = None
+                   ) -> pd.DataFrame:  # fmt: skip
     """The proposed quotas of the quarter after ``period`` (module docstring): one row per
     counted rep, :data:`QUOTA_COLUMNS`. ``attrs``: quarter (label), target, target_basis.
-    ``as_of``: what is known (default ``period``'s end)."""
+    ``as_of``: what is known (default ``period``'s end); ``potential``: the accounts'
+    potential as of then, already computed (:func:`spm_lib.territory.account_potential`)."""
     as_of = pd.Timestamp(as_of if as_of is not None else period.end)
     quarter = quarter_after(period)
     status = rep_status(ds, as_of)
@@ -102,7 +104,8 @@ def propose_quotas(ds: Dataset, period: Period, target: dict | None = None,
     book = pd.Series(np.nan, index=reps.index, dtype=float)
     basis = pd.Series("median book", index=reps.index, dtype=object)
     if ds.has("accounts") and len(ds["accounts"]):
-        potential = territory.account_potential(ds, as_of)
+        if potential is None:
+            potential = territory.account_potential(ds, as_of)
         owned = potential.groupby("owner_rep_id")["potential"].sum() / 4
         book = owned.reindex(reps.index)
         basis[book > 0] = "accounts' potential"
@@ -171,22 +174,20 @@ def solve_share_at_quota(draws: BookingsDraws, quotas: pd.DataFrame, share: floa
     """Quotas scaled by the one factor k whose median share of reps at quota is ``share``
     (module docstring); returns (the scaled quotas, k)."""
     sims, quota = aligned_draws(draws, quotas)
-
-    def gap(k: float) -> float:
-        return float(np.median(share_at_quota(sims, quota, k))) - share
-
-    low, high = 1e-6, 1.0
-    while gap(high) > 0 and high < 1e6:
-        high *= 2
-    while gap(low) < 0 and low > 1e-12:
-        low /= 2
-    k = optimize.brentq(gap, low, high, xtol=1e-12) if gap(low) * gap(high) < 0 else high
-    # the step function crosses at a jump, where some rep's bookings / quota equals k: step
-    # down to the largest such ratio that still gives the share
     ratios = np.unique((sims / np.where(quota > 0, quota, np.nan)[None, :]).ravel())
     ratios = ratios[np.isfinite(ratios)]
-    while gap(k) < 0 and (below := ratios[ratios < k]).size:
-        k = float(below[-1])
+
+    def reaches(i: int) -> bool:
+        return float(np.median(share_at_quota(sims, quota, ratios[i]))) >= share
+
+    lo, hi = 0, len(ratios) - 1  # the answer: the last index that reaches the share
+    if not len(ratios) or not reaches(lo):
+        k = float(ratios[0]) if len(ratios) else 1.0  # no factor gives it: the closest
+    else:
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if reaches(mid) else (lo, mid - 1)
+        k = float(ratios[lo])
     scaled = quotas.copy()
     scaled["quota"] = scaled["quota"] * k
     scaled.attrs = {**quotas.attrs, "factor": k}

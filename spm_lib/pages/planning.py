@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from spm_lib import commission_rates, compensation, quotas, territory
@@ -49,7 +50,9 @@ class PlanningPage:
     relaxed: list[str] = field(default_factory=list)
     quotas: pd.DataFrame | None = None
     draws: BookingsDraws | None = None
+    sims: np.ndarray | None = None  # the draws for the reps of ``quotas``, in their order
     predicted: dict | None = None
+    backtest: pd.DataFrame | None = None
     shape: Plan | None = None
     solved_rate: float | None = None
     rate_error: str = ""
@@ -76,7 +79,8 @@ def compute(ds: Dataset, period: Period, max_moves_pct: float, curve_steps: tupl
             steps = tuple(s for s in curve_steps if s <= 1)
             page.curve = territory.move_curve(ds, steps=steps, as_of=period.end,
                                               solved=page.assignment)  # fmt: skip
-    counted = quotas.propose_quotas(ds, period, settings.get("target"))
+    known = page.assignment.problem.acc if page.assignment is not None else None
+    counted = quotas.propose_quotas(ds, period, settings.get("target"), potential=known)
     if counted.empty or not counted.attrs["target"] > 0:
         page.no_quota = ("No rep is counted at the period's end: no quota to propose."
                          if counted.empty else
@@ -88,25 +92,26 @@ def compute(ds: Dataset, period: Period, max_moves_pct: float, curve_steps: tupl
     share = settings.get("reps_at_quota_target")
     page.quotas = (quotas.solve_share_at_quota(page.draws, counted, share)[0] if share
                    else counted)  # fmt: skip
+    page.sims = quotas.aligned_draws(page.draws, page.quotas)[0]
     page.predicted = quotas.predicted_attainment(page.draws, page.quotas)
+    page.backtest = quotas.backtest(ds, period, settings.get("target"))
     _rates(page)
     return page
 
 
-def _plan_shape(ds: Dataset, plans: dict[str, Plan], rep_ids: pd.Series) -> Plan | None:
-    """The plan whose shape the rate is solved for: the plan of most of the counted reps."""
-    assigned = assign_plans(ds.reps, plans).reindex(rep_ids).dropna()
-    return plans[assigned.value_counts().index[0]] if len(assigned) else None
-
-
 def _rates(page: PlanningPage) -> None:
+    """Today's plans and the shape of the plan of most counted reps, its base rate (and the
+    accelerator factor) solved for the cost target, on the quotas and draws of the page."""
     plans = compensation.load_plans(page.ds)
     target = page.settings.get("cost_of_sales_target")
     if not plans or target is None:
         return
-    sims, quota = quotas.aligned_draws(page.draws, page.quotas)
-    page.shape = _plan_shape(page.ds, plans, page.quotas["rep_id"])
+    sims, quota = page.sims, page.quotas["quota"].to_numpy(float)
     assigned = assign_plans(page.ds.reps, plans).reindex(page.quotas["rep_id"])
+    named = assigned.dropna()
+    page.shape = plans[named.value_counts().index[0]] if len(named) else None
+    if page.shape is None:
+        return
     current = [plans[a] if isinstance(a, str) else page.shape for a in assigned]
     page.today = commission_rates.plan_outcome(current, sims, quota)
     try:
@@ -244,7 +249,7 @@ def quota_backtest(page: PlanningPage) -> None:
     """The same method on the last four quarters: predicted share at quota against actual."""
     if page.quotas is None:
         return
-    table_ = quotas.backtest(page.ds, page.period, page.settings.get("target"))
+    table_ = page.backtest
     inside = int(table_["inside"].sum())
     say("In **{inside} of {n}** past quarters the share of reps who reached quotas set this way "
         "lay inside the predicted 80% interval.", inside=inside, n=len(table_))
@@ -289,7 +294,7 @@ def rates_section(page: PlanningPage) -> None:
         say("The accelerators alone cannot meet the target at today's base rate of {rate} (no "
             "factor from 0 to 20 on them does).",
             rate=format_percent(float(page.shape.base_rate)))  # fmt: skip
-    sims, quota = quotas.aligned_draws(page.draws, page.quotas)
-    tiers = commission_rates.tier_shares(page.shape, sims, quota)
+    tiers = commission_rates.tier_shares(page.shape, page.sims,
+                                         page.quotas["quota"].to_numpy(float))  # fmt: skip
     table(tiers.rename_axis("tier").reset_index(), {"share": "percent"},
           labels={"share": "Share of reps"}, caption="Where reps would land in the tiers")
