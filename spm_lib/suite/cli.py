@@ -145,8 +145,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
         return 2
     found = yaml.safe_load((out / "spm.yaml").read_text(encoding="utf-8")) or {}
     imported = found.get("imported_from") or {}
-    for name, kind in (imported.get("objects") or {}).items():
+    for name, kind in (imported.get("files") or imported.get("objects") or {}).items():
         print(f"  {name}: {kind}")
+    not_used = imported.get("not_used") or {}
+    if not_used.get("count"):
+        reasons = "; ".join(f"{v['files']} {reason} (such as {', '.join(v['such as'])})"
+                            for reason, v in not_used["reasons"].items())  # fmt: skip
+        print(f"  files not used: {not_used['count']} ({reasons})")
     for note in imported.get("notes") or []:
         print(f"  - {note}")
     print(f"Canonical dataset written to {out}; check it with `spm validate {out}`.")

@@ -27,7 +27,7 @@ import pandas as pd
 
 from spm_lib.dataset.vendors.objects import column, deleted, flag_text, normalise, stamps, truthy
 from spm_lib.dataset.vendors.objects import recognise as first_rule
-from spm_lib.dataset.vendors.salesforce import NON_SELLER
+from spm_lib.dataset.vendors.salesforce_users import NON_SELLER
 from spm_lib.exceptions import DataError
 
 WON, LOST = "Closed Won", "Closed Lost"

@@ -112,6 +112,21 @@ def deleted(frame: pd.DataFrame) -> pd.Series:
     return out
 
 
+def superseded(frame: pd.DataFrame) -> pd.Series:
+    """An earlier version in a connector's history mode (``_fivetran_active`` false)."""
+    if "fivetranactive" not in frame:
+        return pd.Series(False, index=frame.index)
+    return flags(frame["fivetranactive"]).eq("false")
+
+
+def left_out(frame: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
+    """``out`` (canonical rows of ``frame``) with the ``deleted`` and ``superseded`` flags the
+    written spm.yaml excludes on load."""
+    out["deleted"] = flag_text(deleted(frame))
+    out["superseded"] = flag_text(superseded(frame))
+    return out
+
+
 def flag_text(mask: pd.Series) -> pd.Series:
     """A boolean mask as the flag text the loader reads (``true``/``false``)."""
     return mask.map({True: "true", False: "false"})

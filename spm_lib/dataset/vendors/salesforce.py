@@ -53,71 +53,21 @@ from spm_lib.dataset.vendors.objects import (
     flag_text,
     flags,
     has,
+    left_out,
     normalise,
     stamps,
+    superseded,
     truthy,
 )
-from spm_lib.dataset.vendors.objects import recognise as first_rule
+from spm_lib.dataset.vendors.salesforce_files import Resolved, classify, group, summary
+from spm_lib.dataset.vendors.salesforce_users import users_to_reps
 from spm_lib.exceptions import DataError
 
 DEFAULT_STAGES = [
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
     "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review",
 ]  # fmt: skip
-NON_SELLER = "Non-seller"  # spm_lib.dataset.NON_SELLER: not among the selling reps
 UNASSIGNED = "unassigned"
-_SYSTEM_USER = re.compile(
-    r"integration|automated|\bapi\b|system|chatter|guest|security|platform|bot\b", re.I
-)
-# profiles of users who do not sell (a profile name is the org's own; these are the standard)
-_NON_SELLING_PROFILE = re.compile(
-    r"system administrator|integration|read only|chatter|guest|api only|partner|customer|"
-    r"analytics cloud|identity", re.I
-)
-
-
-def recognise(frame: pd.DataFrame) -> str | None:
-    """The Salesforce object a frame (normalised columns) holds, or None."""
-    return first_rule(frame, [
-        ("OpportunityVersions", {"id", "stagename", "closedate", "fivetranstart"}),
-        ("OpportunityFieldHistory", {"opportunityid", "field", "newvalue"}),
-        ("OpportunityHistory", {"opportunityid", "stagename"}),
-        ("OpportunitySplit", {"opportunityid", "splitownerid"}),
-        ("Opportunity", {"id", "stagename", "closedate"}),
-        ("OpportunityStage", {"masterlabel", "sortorder", "iswon"}),
-        ("DatedConversionRate", {"isocode", "conversionrate", "startdate"}),
-        ("CurrencyType", {"isocode", "conversionrate"}),
-        ("FiscalYearSettings", {"startmonth"}),
-        ("Period", {"type", "startdate", "enddate"}),
-        ("ForecastingQuota", {"quotaownerid", "startdate"}),
-        ("UserRole", {"id", "parentroleid"}),
-        ("Profile", {"id", "name", "userlicenseid"}),
-        ("UserTerritory2Association", {"userid", "territory2id"}),
-        ("Territory2", {"id", "name", "territory2modelid"}),
-        ("User", {"id", "username"}),
-        ("User", {"id", "usertype"}),
-        ("Lead", {"id", "isconverted"}),
-        ("Event", {"id", "activitydatetime"}),
-        ("Event", {"id", "startdatetime"}),
-        ("Task", {"id", "whatid"}),
-        ("Organization", {"id", "timezonesidkey"}),
-        ("Account", {"id", "name", "industry"}),
-        ("Account", {"id", "name", "billingcountry"}),
-        ("Account", {"id", "name", "numberofemployees"}),
-    ])
-
-
-def _superseded(frame: pd.DataFrame) -> pd.Series:
-    """An earlier version in a connector's history mode (``_fivetran_active`` false)."""
-    if "fivetranactive" not in frame:
-        return pd.Series(False, index=frame.index)
-    return flags(frame["fivetranactive"]).eq("false")
-
-
-def _left_out(frame: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
-    out["deleted"] = flag_text(deleted(frame))
-    out["superseded"] = flag_text(_superseded(frame))
-    return out
 
 
 def _one(objects: dict[str, list[pd.DataFrame]], name: str) -> pd.DataFrame | None:
@@ -256,7 +206,7 @@ def _opportunities(o: pd.DataFrame, versions: bool, notes: list[str]) -> pd.Data
         "currency": column(o, "currencyisocode"),
         "opportunity_name": column(o, "name"), "probability": column(o, "probability"),
     })  # fmt: skip
-    return _left_out(o, out)
+    return left_out(o, out)
 
 
 def _history_rows(h: pd.DataFrame) -> pd.DataFrame:
@@ -267,7 +217,7 @@ def _history_rows(h: pd.DataFrame) -> pd.DataFrame:
         "forecast_category": column(h, "forecastcategory", "forecastcategoryname"),
         "probability": column(h, "probability"),
     })  # fmt: skip
-    return _left_out(h, out)
+    return left_out(h, out)
 
 
 def _versions_history(v: pd.DataFrame) -> pd.DataFrame:
@@ -316,94 +266,6 @@ def _field_history(f: pd.DataFrame, opps: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _territories(u: pd.DataFrame, objects) -> tuple[pd.Series, pd.Series] | None:
-    """Each user's first territory (Territory2 by UserTerritory2Association) and its parent."""
-    links, areas = _one(objects, "UserTerritory2Association"), _one(objects, "Territory2")
-    if links is None or areas is None:
-        return None
-    links = links[~deleted(links)].drop_duplicates("userid")
-    key = areas["id"].to_numpy()
-    names = pd.Series(column(areas, "name").to_numpy(), index=key)
-    parents = pd.Series(column(areas, "parentterritory2id").to_numpy(), index=key)
-    first = pd.Series(links["territory2id"].to_numpy(), index=links["userid"].to_numpy())
-    area = u["id"].map(first)
-    return area.map(names), area.map(parents).map(names)
-
-
-def _users(u: pd.DataFrame, roles: pd.DataFrame | None, owners: set[str],
-           notes: list[str], objects: dict | None = None) -> tuple[pd.DataFrame, dict]:
-    """reps from User (and UserRole, Profile, territories), with who is a seller; what was used
-    for team and region."""
-    objects = objects or {}
-    name = column(u, "name")
-    if name.isna().all():
-        name = (column(u, "firstname").fillna("").astype("str") + " "
-                + column(u, "lastname").fillna("").astype("str")).str.strip()  # fmt: skip
-    ids = u["id"].astype("str")
-    names = pd.Series(name.to_numpy(), index=ids.to_numpy())
-    used: dict[str, str] = {}
-    manager = column(u, "managerid").map(names)
-    role_id = column(u, "userroleid")
-    team = region = pd.Series(None, index=u.index, dtype="object")
-    if roles is not None:
-        roles = roles[~deleted(roles)].drop_duplicates("id")
-        role_name = pd.Series(column(roles, "name").to_numpy(), index=roles["id"].to_numpy())
-        parent = pd.Series(column(roles, "parentroleid").to_numpy(), index=roles["id"].to_numpy())
-        team = role_id.map(role_name)
-        used["team"] = "UserRole.Name"
-        by_role = pd.Series(names.to_numpy(), index=role_id.to_numpy())
-        by_role = by_role[by_role.index.notna()]
-        single = by_role.groupby(level=0).agg(lambda s: s.iloc[0] if len(s) == 1 else None)
-        from_hierarchy = role_id.map(parent).map(single)
-        if manager.isna().any() and from_hierarchy.notna().any():
-            manager = manager.fillna(from_hierarchy)
-            used["manager"] = "User.ManagerId, else the one user of the parent role"
-        region = role_id.map(parent).map(role_name)
-        used["region"] = "the parent role's name (UserRole.ParentRoleId)"
-    used.setdefault("manager", "User.ManagerId")
-    territory = _territories(u, objects)
-    if territory is not None and territory[0].notna().any() and team.isna().all():
-        team, used["team"] = territory[0], "Territory2.Name (UserTerritory2Association)"
-        region, used["region"] = territory[1], "the parent territory's name"
-    if column(u, "division").notna().any():
-        region = column(u, "division").where(column(u, "division").notna(), region)
-        used["region"] = "User.Division" + (", else the parent role" if roles is not None else "")
-    user_type = column(u, "usertype").astype("str").where(column(u, "usertype").notna())
-    active = flags(column(u, "isactive"))
-    label = name.astype("str") + " " + column(u, "username").fillna("").astype("str")
-    system = label.str.contains(_SYSTEM_USER, na=False) | (
-        user_type.notna() & user_type.str.casefold().ne("standard"))
-    profiles = _one(objects, "Profile")
-    if profiles is not None and "profileid" in u:
-        names_of = pd.Series(column(profiles, "name").to_numpy(), index=profiles["id"].to_numpy())
-        profile = u["profileid"].map(names_of)
-        system |= profile.str.contains(_NON_SELLING_PROFILE, na=False)
-        used["non_sellers"] = "UserType, IsActive, Profile.Name and the user's name"
-    owns = ids.isin(owners)
-    idle = active.eq("false") & ~owns
-    role = team.where(team.notna(), None)
-    role = role.where(~(system | idle), NON_SELLER)
-    left = ids[system | idle]
-    if len(left):
-        reasons = np.where(system[left.index], "an automated, integration or non-standard user",
-                           "inactive, owning no deal")  # fmt: skip
-        shown = "; ".join(f"{n} ({r})" for n, r in zip(name[left.index], reasons, strict=True))
-        notes.append(f"{len(left)} of {len(u)} users are not selling reps (role {NON_SELLER}, "
-                     f"kept so that what they own is accounted for): {shown[:2000]}")
-    ended = active.eq("false") & ~(system | idle)
-    end = days(column(u, "lastmodifieddate", "systemmodstamp")).where(ended)
-    if ended.any():
-        notes.append(f"{int(ended.sum())} inactive users own deals: their end_date is the day "
-                     "their user record was last modified (Salesforce keeps no leaving date)")
-    reps = pd.DataFrame({
-        "rep_id": u["id"], "name": name, "manager": manager, "team": team, "region": region,
-        "role": role, "hire_date": None,
-        "end_date": end.dt.strftime("%Y-%m-%d").where(end.notna(), None),
-        "user_type": user_type, "is_active": active,
-    })  # fmt: skip
-    return _left_out(u, reps), used
-
-
 def _leads(lead: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     owner = column(lead, "ownerid")
     queue = owner.astype("str").str.startswith("00G", na=False)
@@ -427,7 +289,7 @@ def _leads(lead: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         "disqualified_date": stamps(column(lead, "lastmodifieddate")).where(closed_out, None),
         "status": column(lead, "status"),
     })  # fmt: skip
-    return _left_out(lead, out)
+    return left_out(lead, out)
 
 
 def _activities(tasks: pd.DataFrame | None, events: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -445,7 +307,7 @@ def _activities(tasks: pd.DataFrame | None, events: pd.DataFrame | None) -> pd.D
             "type": column(frame, "tasksubtype", "type", "eventsubtype").fillna(kind),
             "opportunity_id": what.where(what.str.startswith("006", na=False), None),
         })  # fmt: skip
-        frames.append(_left_out(frame, out))
+        frames.append(left_out(frame, out))
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
@@ -465,7 +327,7 @@ def _splits(s: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         s = s[s["splittypeid"] == kept]
     out = pd.DataFrame({"opportunity_id": s["opportunityid"], "rep_id": s["splitownerid"],
                         "share": s["share"]})  # fmt: skip
-    return _left_out(s, out)
+    return left_out(s, out)
 
 
 def _quotas(q: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
@@ -476,7 +338,7 @@ def _quotas(q: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     out = pd.DataFrame({"rep_id": column(q, "quotaownerid"),
                         "period_start": stamps(q["startdate"]),
                         "amount": column(q, "quotaamount")})  # fmt: skip
-    return _left_out(q, out)
+    return left_out(q, out)
 
 
 def _accounts(a: pd.DataFrame) -> pd.DataFrame:
@@ -485,7 +347,27 @@ def _accounts(a: pd.DataFrame) -> pd.DataFrame:
         "region": None, "employees": column(a, "numberofemployees"),
         "annual_revenue": column(a, "annualrevenue"), "owner_rep_id": column(a, "ownerid"),
     })  # fmt: skip
-    return _left_out(a, out)
+    return left_out(a, out)
+
+
+OWNER_COLUMNS = [("opportunities", "rep_id"), ("opportunity_splits", "rep_id"),
+                 ("quotas", "rep_id"), ("accounts", "owner_rep_id"), ("leads", "owner_rep_id"),
+                 ("activities", "rep_id")]  # fmt: skip
+
+
+def _ids(tables: dict[str, pd.DataFrame], columns: list[tuple[str, str]]) -> set[str]:
+    found = [tables[t][c] for t, c in columns if t in tables and c in tables[t]]
+    return set(pd.concat(found).dropna().astype("str")) - {""} if found else set()
+
+
+def _sellers(tables: dict[str, pd.DataFrame]) -> set[str]:
+    """Users who own a deal or a split of one, or have a quota."""
+    return _ids(tables, OWNER_COLUMNS[:3])
+
+
+def _owners(tables: dict[str, pd.DataFrame]) -> set[str]:
+    """Every user id a table refers to."""
+    return _ids(tables, OWNER_COLUMNS)
 
 
 def _fiscal_start(objects) -> int | None:
@@ -502,37 +384,56 @@ def _fiscal_start(objects) -> int | None:
     return None
 
 
+def _history_mode(item: Resolved, frames: dict[str, pd.DataFrame]) -> bool:
+    """A connector's history-mode copy of an object (``_fivetran_start``), other than the
+    Opportunity versions that stand for the opportunity history."""
+    return item.kind != "OpportunityVersions" and "fivetranstart" in frames[item.name]
+
+
+def _files_used(found: list[Resolved], frames: dict[str, pd.DataFrame], current: set) -> dict:
+    """One line per file used: its object, how it was recognised, its rows and the rows left
+    out (deleted at the source, earlier history-mode versions)."""
+    out = {}
+    for item in found:
+        if item.kind is None:
+            continue
+        frame = frames[item.name]
+        line = f"{item.kind} (by its {item.how}), {len(frame)} rows"
+        if _history_mode(item, frames):
+            if item.kind in current:
+                out[item.name] = f"{item.kind} history mode, not used: the current rows are there"
+                continue
+            line += ", history mode"
+        gone = {"deleted at the source": int(deleted(frame).sum()),
+                "earlier history-mode versions": int(superseded(frame).sum())}
+        gone = {reason: n for reason, n in gone.items() if n}
+        if gone:
+            line += "; left out: " + ", ".join(f"{n} {reason}" for reason, n in gone.items())
+        out[item.name] = line
+    return out
+
+
 def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict]:
     """Canonical tables and spm.yaml settings from Salesforce objects (see the module
     docstring). ``frames`` maps a name (a file or table name) to the object's rows."""
-    objects: dict[str, list[pd.DataFrame]] = {}
-    seen: dict[str, str] = {}
+    frames = {name: normalise(frame) for name, frame in frames.items()}
+    found = classify(frames)
     notes: list[str] = []
-    versioned: dict[str, list[pd.DataFrame]] = {}
-    for name, frame in frames.items():
-        frame = normalise(frame)
-        kind = recognise(frame)
-        if kind and kind != "OpportunityVersions" and "fivetranstart" in frame:
-            versioned.setdefault(kind, []).append(frame)  # a connector's history mode
-            seen[name] = f"{kind} (history mode)"
-            continue
-        seen[name] = kind or "not used"
-        if kind:
-            objects.setdefault(kind, []).append(frame)
-    for kind, found in versioned.items():  # used only where the current rows are missing
-        if kind in objects:
-            names = [n for n, k in seen.items() if k == f"{kind} (history mode)"]
-            seen.update({n: f"{kind} (history mode, not used: the current rows are there)"
-                         for n in names})  # fmt: skip
-        else:
-            objects[kind] = found
+    current_kinds = [r for r in found if r.kind and not _history_mode(r, frames)]
+    history_mode = [r for r in found if r.kind and _history_mode(r, frames)]
+    objects = {k: [f] for k, f in group(frames, current_kinds).items()}
+    current = set(objects)
+    for kind, frame in group(frames, history_mode).items():  # used where current rows lack
+        if kind not in objects:
+            objects[kind] = [frame]
+    seen = _files_used(found, frames, current)
     current = _one(objects, "Opportunity")
     versions = _one(objects, "OpportunityVersions")
     if current is None and versions is None:
         raise DataError(
             "Salesforce: not a Salesforce Opportunities report (Opportunity ID, Stage, Amount, "
             "Close Date), and no Opportunity object by API name (Id, StageName, CloseDate) among "
-            + ", ".join(f"{n} ({k})" for n, k in seen.items()),
+            + ", ".join(f"{r.name} ({r.kind or r.how})" for r in found),
             table="opportunities", expected="Opportunity ID, Stage, Amount, Close Date",
         )
     o = current if current is not None else versions
@@ -577,13 +478,9 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
     with_stages = [f for f in (o, history) if f is not None]
     ordered, order_source = _stage_order(open_stages, with_stages, order_frame,
                                          _one(objects, "OpportunityStage"))  # fmt: skip
-    users, roles = _one(objects, "User"), _one(objects, "UserRole")
+    users = _one(objects, "User")
     accounts, leads = _one(objects, "Account"), _one(objects, "Lead")
     activities = _activities(_one(objects, "Task"), _one(objects, "Event"))
-    used = {}
-    if users is not None:
-        owners = set(opps["rep_id"].dropna().astype("str"))
-        tables["reps"], used = _users(users, roles, owners, notes, objects)
     if accounts is not None:
         tables["accounts"] = _accounts(accounts)
     if leads is not None:
@@ -596,11 +493,12 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
     quotas = _one(objects, "ForecastingQuota")
     if quotas is not None:
         tables["quotas"] = _quotas(quotas, notes)
-    if users is None:
-        owner_columns = [("opportunities", "rep_id"), ("accounts", "owner_rep_id"),
-                         ("leads", "owner_rep_id"), ("activities", "rep_id")]  # fmt: skip
-        found = pd.concat([tables[t][c] for t, c in owner_columns if t in tables])
-        ids = sorted(set(found.dropna().astype("str")) - {""})
+    used, people = {}, {}
+    if users is not None:
+        tables["reps"], used, people = users_to_reps(
+            users, objects, _sellers(tables), _owners(tables), notes)
+    else:
+        ids = sorted(_owners(tables))
         tables["reps"] = pd.DataFrame({"rep_id": ids, "name": ids})
         notes.append("no User object: reps are the owner ids found, named by id")
     config: dict = {"currency": corporate}
@@ -630,11 +528,13 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
         if old:
             notes.append(f"{name}: {old} earlier history-mode versions, quarantined on load")
     config["imported_from"] = {
-        "source": "salesforce", "objects": seen, "stage_order": order_source,
+        "source": "salesforce", "files": seen, "not_used": summary(found),
+        "stage_order": order_source,
         **({"team": used["team"]} if "team" in used else {}),
         **({"region": used["region"]} if "region" in used else {}),
         **({"manager": used["manager"]} if "manager" in used else {}),
         **({"non_sellers": used["non_sellers"]} if "non_sellers" in used else {}),
+        "people": people,
         "notes": notes,
     }  # fmt: skip
     return tables, config

@@ -141,18 +141,46 @@ def test_history_keeps_every_change_and_stage_entries_are_the_stage_changes(ds):
 
 
 def test_who_sells(imported, ds):
-    selling = set(ds.reps["rep_id"])
-    assert selling == {"005000000000001", "005000000000005", "005000000000006"}
+    # reps own a deal (José; Lea, who left) or hold a selling role; the manager Ana Boss owns
+    # no deal and holds the parent role, Old Timer is inactive in a selling role with no deal
+    assert set(ds.reps["rep_id"]) == {"005000000000001", "005000000000005"}
+    # users who are not reps and own nothing the tables refer to are not in reps at all
+    assert set(ds["reps"]["rep_id"]) == {"005000000000001", "005000000000005"}
     reps = ds["reps"].set_index("rep_id")
-    assert set(reps.loc[["005000000000002", "005000000000003", "005000000000004"], "role"]) == {
-        "Non-seller"}  # fmt: skip
     assert reps.loc["005000000000005", "end_date"] == pd.Timestamp("2023-03-15")
     assert pd.isna(reps.loc["005000000000001", "end_date"])
     assert reps.loc["005000000000001", "manager"] == "Ana Boss"
     assert reps.loc["005000000000001", "team"] == "West AE"
     assert reps.loc["005000000000001", "region"] == "West"
-    notes = " ".join(yaml.safe_load((imported / "spm.yaml").read_text())["imported_from"]["notes"])
-    assert "Automated Process (an automated" in notes and "Old Timer (inactive" in notes
+    people = yaml.safe_load((imported / "spm.yaml").read_text())["imported_from"]["people"]
+    assert people["users"] == len(sf.USERS) and people["reps"] == 2
+    assert people["left_out"] == {"an automated, integration or non-standard user": 2,
+                                  "inactive, owning no deal": 1,
+                                  "no deal, quota or selling role": 1}  # fmt: skip
+
+
+def test_a_non_seller_who_owns_records_is_kept_and_never_a_rep(export, tmp_path):
+    accounts = pd.read_csv(export / "Account.csv", dtype=str, encoding="latin-1")
+    accounts.loc[2, "OwnerId"] = "005000000000003"  # the integration user owns an account
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for path in export.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    accounts.to_csv(folder / "Account.csv", index=False, encoding="latin-1")
+    ds = load_dataset(import_export("salesforce", [folder], tmp_path / "ds"))
+    reps = ds["reps"].set_index("rep_id")
+    assert reps.loc["005000000000003", "role"] == "Non-seller"
+    assert "005000000000003" not in set(ds.reps["rep_id"])
+    owned = ds["accounts"].set_index("account_id")["owner_rep_id"]
+    assert owned["001A0000001xyzQ"] == "005000000000003"  # kept: its owner resolves
+
+
+def test_a_user_without_name_is_named_first_and_last(tmp_path):
+    from spm_lib.dataset.vendors.salesforce_users import user_names
+
+    users = pd.DataFrame({"id": ["1", "2", "3"], "name": ["Ann Lee", None, ""],
+                          "firstname": ["x", "Bo", None], "lastname": ["y", "Ek", "Ulm"]})
+    assert user_names(users).tolist() == ["Ann Lee", "Bo Ek", "Ulm"]
 
 
 def test_stage_order_and_won_lost_come_from_the_data(imported):
@@ -266,8 +294,12 @@ def test_spm_import_says_what_each_file_is_and_whom_it_left_out(export, tmp_path
     assert main(["import", "--from", "salesforce", "--out", str(tmp_path / "ds"),
                  str(export)]) == 0  # fmt: skip
     out = capsys.readouterr().out
-    assert "Opportunity.csv: Opportunity" in out and "Contact.csv: not used" in out
-    assert "are not selling reps" in out and "Integration User" in out
+    assert "Opportunity.csv: Opportunity (by its name), 9 rows; left out: 1 deleted at the " \
+        "source" in out
+    assert "files not used: 1 (1 a Salesforce object this tool does not read (such as " \
+        "Contact))" in out
+    assert "4 of 6 users are not reps: 0 kept as Non-seller" in out
+    assert "2 an automated, integration or non-standard user" in out
 
 
 def test_territories_and_profiles_say_team_region_and_who_sells(tmp_path):
