@@ -29,6 +29,8 @@ import pandera.pandas as pa
 
 from spm_lib.dataset.config import Config, load_config, load_config_file
 from spm_lib.dataset.container import QUARANTINE_COLUMNS, Dataset
+from spm_lib.dataset.currency import MONEY_TABLES, deal_currencies
+from spm_lib.dataset.currency import convert as convert_currency
 from spm_lib.dataset.database import is_database
 from spm_lib.dataset.mapping import EXCLUDED, apply_mapping, ids_table, parse_mapping, table_path
 from spm_lib.dataset.readers import ParseFailure, check_columns, parse_table, read_raw
@@ -225,33 +227,6 @@ def _superseded_copies(table: str, typed: pd.DataFrame, keys: pd.Series) -> list
                                   f" the copy in row {kept + 1} modified {latest:%Y-%m-%d %H:%M}"
                                   " is kept"})  # fmt: skip
     return out
-
-
-def _convert_currencies(typed: pd.DataFrame, config: Config) -> tuple[list[dict], pd.DataFrame]:
-    """Amounts in another currency are converted with spm.yaml ``currency_rates`` (units of
-    the dataset's currency per unit of the other); without a rate, the row is quarantined.
-
-    Returns the quarantine records and the warnings of converted amounts far outside the
-    data's own range (:func:`spm_lib.dataset.row_warnings.converted_outliers`)."""
-    from spm_lib.dataset.row_warnings import WARNING_FIELDS, converted_outliers
-
-    if "currency" not in typed or typed["currency"].isna().all():
-        return [], pd.DataFrame(columns=WARNING_FIELDS)
-    rates = config.currency_rates
-    code = typed["currency"].str.upper().str.strip()
-    other = code.notna() & (code != config.currency.upper())
-    known = other & code.isin(list(rates))
-    if known.any():
-        factor = code[known].map(rates).astype("float64")
-        typed.loc[known, "amount"] = typed.loc[known, "amount"] * factor
-    out = []
-    for pos in typed.index[other & ~known]:
-        out.append({"row": int(pos) + 1, "column": "currency", "check": "currency_without_rate",
-                    "value": code[pos], "reason": f"amount in {code[pos]}, which has no rate to "
-                    f"{config.currency} in spm.yaml currency_rates "
-                    f"({', '.join(sorted(rates)) or 'none given'})"})  # fmt: skip
-    used = {c: r for c, r in rates.items() if known[code == c].any()}
-    return out, converted_outliers(typed["amount"], code.where(known), used, config.currency)
 
 
 def _validate(
@@ -583,10 +558,14 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         early = excluded + ambiguous + _superseded_copies(table, typed, keys)
         if table == "opportunity_splits":
             early += _split_share_records(typed)
-        if table == "opportunities":
-            currency_records, outliers = _convert_currencies(typed, config)
+        if table in MONEY_TABLES:
+            if table == "opportunity_history":
+                typed = deal_currencies(typed, tables["opportunities"])
+            currency_records, outliers = convert_currency(table, typed, config,
+                                                          tables.get("currency_rates"))
             early += currency_records
-            early_warnings.append(outliers)
+            if table == "opportunities":
+                early_warnings.append(outliers)
         skip = sorted({r["row"] - 1 for r in early})
         failure_cases = _validate(table, typed.drop(index=skip), config, reference_keys)
         table_records = early + _quarantine_records(

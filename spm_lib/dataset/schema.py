@@ -94,6 +94,15 @@ TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in [
         TableSpec(
+            "currency_rates",  # dated rates (spm_lib.dataset.currency)
+            key=("currency", "start_date"),
+            columns=(
+                _c("currency", "text", True, False),
+                _c("start_date", "date", True, False),
+                _c("rate", "number", True, False),
+            ),
+        ),
+        TableSpec(
             "reps",
             key=("rep_id",),
             required=True,
@@ -171,6 +180,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("close_date", "date"),
                 _c("forecast_category", "text"),
                 _c("probability", "number"),
+                _c("currency", "text"),
             ),
             references=(Reference("opportunity_id", "opportunities", "opportunity_id"),),
         ),
@@ -181,6 +191,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("rep_id", "id", True, False),
                 _c("period_start", "date", True, False),
                 _c("amount", "number", True, False),
+                _c("currency", "text"),
             ),
             references=(Reference("rep_id", "reps", "rep_id"),),
         ),
@@ -260,6 +271,7 @@ TABLES: dict[str, TableSpec] = {
                 _c("category", "text", True, False),
                 _c("amount", "number", True, False),
                 _c("submitted_at", "stamp", True, False),
+                _c("currency", "text"),
             ),
         ),
     ]
@@ -267,6 +279,7 @@ TABLES: dict[str, TableSpec] = {
 
 # Tables in an order where every referenced table comes first.
 LOAD_ORDER = [
+    "currency_rates",
     "reps",
     "accounts",
     "opportunities",
@@ -379,6 +392,15 @@ def row_checks(table: str, config: Config) -> list[RowCheck]:
                 ),
                 context=("is_won", "close_date"),
             ),
+        ]
+    if table == "currency_rates":
+        return [
+            RowCheck(
+                "rate_not_positive",
+                "rate",
+                "a positive rate (units of the dataset's currency per unit)",
+                lambda d: d["rate"].isna() | (d["rate"].gt(0) & d["rate"].lt(float("inf"))),
+            )
         ]
     if table == "opportunity_splits":
         return [

@@ -21,7 +21,8 @@ Account, Lead         accounts, leads (``ConvertedOpportunityId``; a queue owner
 Task, Event           activities (``WhatId`` kept when it is an opportunity)
 CurrencyType          ``currency`` (the corporate one) and ``currency_rates`` (Salesforce's rates
                       are units of a currency per corporate unit; spm.yaml's the reverse)
-DatedConversionRate   amounts converted by close date in the import (original kept)
+DatedConversionRate   currency_rates (dated; every amount, history included, is converted on load at
+                      the rate in force on its row's close date: spm_lib.dataset.currency)
 FiscalYearSettings,   ``fiscal_year_start_month``
 Period
 ForecastingQuota      quotas
@@ -43,7 +44,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import pandas as pd
 
 from spm_lib.dataset.vendors.objects import (
@@ -158,32 +158,17 @@ def _currencies(objects, notes: list[str]) -> tuple[str, dict[str, float], pd.Da
                      "CurrencyType.ConversionRate (units per corporate unit) is written to "
                      "currency_rates as its inverse (corporate units per unit)")  # fmt: skip
     if dated is not None:
-        dated = dated.assign(
-            code=dated["isocode"].astype("str").str.strip().str.upper(),
-            start=days(dated["startdate"]),
-            next=days(column(dated, "nextstartdate")),
-            rate=pd.to_numeric(dated["conversionrate"], errors="coerce"),
-        )[["code", "start", "next", "rate"]]
+        dated = dated[~deleted(dated)]
+        rate = pd.to_numeric(dated["conversionrate"], errors="coerce")
+        dated = pd.DataFrame({
+            "currency": dated["isocode"].astype("str").str.strip().str.upper(),
+            "start_date": days(dated["startdate"]).dt.strftime("%Y-%m-%d"),
+            "rate": (1 / rate.where(rate > 0)).round(12),
+        })  # fmt: skip
+        notes.append(f"DatedConversionRate written to currency_rates ({len(dated)} rates, each "
+                     f"as {corporate} per unit): every amount is converted on load at the rate "
+                     "in force on its row's close date, else with CurrencyType")  # fmt: skip
     return corporate, rates, dated
-
-
-def _dated_factor(opps: pd.DataFrame, dated: pd.DataFrame, corporate: str) -> pd.Series:
-    """Corporate units per unit of each deal's currency on its close date (NaN: no rate)."""
-    factor = pd.Series(np.nan, index=opps.index)
-    code = opps["currency"].astype("str").str.upper()
-    close = days(opps["close_date"])
-    factor[code.eq(corporate)] = 1.0
-    for cur, rates in dated.groupby("code"):
-        mine = code.eq(cur) & close.notna()
-        for r in rates.itertuples(index=False):
-            inside = mine & (close >= r.start) & (close < r.next if pd.notna(r.next) else True)
-            if r.rate and r.rate > 0:
-                factor[inside] = 1 / r.rate
-    return factor
-
-
-def _money(values: pd.Series) -> pd.Series:
-    return pd.to_numeric(values, errors="coerce")
 
 
 def _opportunities(o: pd.DataFrame, versions: bool, notes: list[str]) -> pd.DataFrame:
@@ -215,7 +200,7 @@ def _history_rows(h: pd.DataFrame) -> pd.DataFrame:
         "stage": h["stagename"], "amount": column(h, "amount"),
         "close_date": stamps(column(h, "closedate")),
         "forecast_category": column(h, "forecastcategory", "forecastcategoryname"),
-        "probability": column(h, "probability"),
+        "probability": column(h, "probability"), "currency": column(h, "currencyisocode"),
     })  # fmt: skip
     return left_out(h, out)
 
@@ -337,7 +322,8 @@ def _quotas(q: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         q = q[q["forecastingtypeid"] == kept]
     out = pd.DataFrame({"rep_id": column(q, "quotaownerid"),
                         "period_start": stamps(q["startdate"]),
-                        "amount": column(q, "quotaamount")})  # fmt: skip
+                        "amount": column(q, "quotaamount"),
+                        "currency": column(q, "currencyisocode")})  # fmt: skip
     return left_out(q, out)
 
 
@@ -440,17 +426,8 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
     opps = _opportunities(o, current is None, notes)
     tables: dict[str, pd.DataFrame] = {"opportunities": opps}
     corporate, rates, dated = _currencies(objects, notes)
-    factor = None
-    if dated is not None and opps["currency"].notna().any():
-        factor = _dated_factor(opps, dated, corporate)
-        converted = factor.notna() & opps["currency"].notna()
-        opps["amount_original"] = opps["amount"]
-        opps["currency_original"] = opps["currency"]
-        opps["amount"] = _money(opps["amount"]).where(~converted, _money(opps["amount"]) * factor)
-        opps.loc[converted, "currency"] = corporate
-        notes.append(f"{int(converted.sum())} amounts converted to {corporate} with "
-                     "DatedConversionRate on their close date (amount_original and "
-                     "currency_original keep what Salesforce holds)")  # fmt: skip
+    if dated is not None:
+        tables["currency_rates"] = dated
     history = _one(objects, "OpportunityHistory")
     field_history = _one(objects, "OpportunityFieldHistory")
     if history is not None:
@@ -464,10 +441,6 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
     else:
         hist = None
     if hist is not None:
-        if factor is not None:
-            by_deal = pd.Series(factor.to_numpy(), index=opps["opportunity_id"].to_numpy())
-            scale = hist["opportunity_id"].map(by_deal[~by_deal.index.duplicated()])
-            hist["amount"] = (_money(hist["amount"]) * scale).where(scale.notna(), hist["amount"])
         tables["opportunity_history"] = hist
     won, lost = _won_lost(o)
     open_stages = [s for s in dict.fromkeys(o["stagename"].dropna()) if s not in won + lost]
