@@ -54,7 +54,8 @@ def hierarchy_bookings(
 
     Returns (table with one column per node, in ``nodes`` order; the nodes; the aggregates'
     bottom members). The bottom level is the team, named ``team`` where that is unique across
-    regions and ``region / team`` otherwise; without any team it is the region.
+    regions and from every region (and the company), ``region / team`` otherwise; without any
+    team it is the region.
     """
     company = bookings_series(ds, "company", "M", as_of=as_of)
     index = company.index
@@ -74,7 +75,10 @@ def hierarchy_bookings(
                                                                          strict=True)))
     regions = sorted({r for r, _ in pairs})
     team_names = [t for _, t in pairs]
-    unique_teams = len(set(team_names)) == len(team_names)
+    # a series is keyed by its place: a team is named alone only when no other team, no
+    # region and not the company has its name (role trees often name a team like its region)
+    unique_teams = len(set(team_names)) == len(team_names) and not (
+        set(team_names) & (set(regions) | {COMPANY}))
 
     def bottom_name(r: str, t: str) -> str:
         return t if unique_teams else f"{r} / {t}"

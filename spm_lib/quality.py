@@ -113,3 +113,30 @@ def created_trend(per_month: pd.DataFrame, months: int = 3) -> dict[str, float]:
         else float("nan")
     )
     return {"recent_mean": recent_mean, "baseline_mean": baseline_mean, "change": change}
+
+
+def currency_summary(ds: Dataset) -> pd.DataFrame:
+    """Rows of each money table by the currency they were in and how they were converted:
+    ``dated`` (a ``currency_rates`` rate in force on the row's date), ``one rate`` (spm.yaml
+    ``currency_rates``) or ``none`` (the dataset's own currency); columns table, currency,
+    rule, rows, amount (after conversion). Empty when every amount is in one currency."""
+    from spm_lib.dataset.currency import MONEY_TABLES, dated_factors, rate_dates
+
+    columns = ["table", "currency", "rule", "rows", "amount"]
+    home = ds.config.currency.upper()
+    parts = []
+    for table in MONEY_TABLES:
+        frame = ds.get(table)
+        if frame is None or "currency" not in frame or frame["currency"].isna().all():
+            continue
+        code = frame["currency"].str.upper().str.strip().fillna(home)
+        dated = dated_factors(code, rate_dates(table, frame), ds.get("currency_rates"))
+        rule = pd.Series("one rate", index=frame.index).where(dated.isna(), "dated")
+        rule = rule.where(code.ne(home), "none")
+        parts.append(pd.DataFrame({"table": table, "currency": code, "rule": rule,
+                                   "amount": frame["amount"]}))  # fmt: skip
+    if not parts or all(p["currency"].eq(home).all() for p in parts):
+        return pd.DataFrame(columns=columns)
+    rows = pd.concat(parts, ignore_index=True)
+    out = rows.groupby(["table", "currency", "rule"], sort=True)["amount"].agg(["size", "sum"])
+    return out.rename(columns={"size": "rows", "sum": "amount"}).reset_index()[columns]

@@ -48,6 +48,33 @@ def test_hierarchy_counts_every_booking_once(make_dataset):
     assert company == pytest.approx(fc.series("Company", "M")["mean"].sum(), abs=0.01)
 
 
+def test_a_team_named_like_its_region_is_keyed_by_its_place(make_dataset):
+    """Role trees name a team like its region ("MX Country manager" under "MX Country
+    manager") and a team like a rep: each series is keyed by its place, and sums hold."""
+    reps = [
+        {"rep_id": "R1", "name": "Ana", "team": "MX", "region": "MX", "hire_date": "2024-01-01"},
+        {"rep_id": "R2", "name": "Bo", "team": "Ana", "region": "MX", "hire_date": "2024-01-01"},
+        {"rep_id": "R3", "name": "Cy", "team": "US East", "region": "US",
+         "hire_date": "2024-01-01"},
+    ]  # fmt: skip
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    rows = [(r, m, 100 * (i + 1)) for m in months for i, r in enumerate(["R1", "R2", "R3"])]
+    ds = load_dataset(make_dataset(reps=reps, opportunities=_deals(rows), accounts=None))
+    table, nodes, _ = hierarchy_bookings(ds, "2025-12-31")
+    names = [n.name for n in nodes]
+    assert len(names) == len(set(names))
+    assert "MX" in names and "MX / MX" in names and "MX / Ana" in names
+    assert table["MX"].sum() == pytest.approx(300 * 12)
+    assert table["MX / MX"].sum() == pytest.approx(100 * 12)
+    fc = coherent_forecast(ds, "2025-12-31", horizon_months=3)
+    for _, rows in fc.monthly.groupby("period"):
+        total = rows.loc[rows["series"] == "Company", "mean"].iloc[0]
+        assert rows.loc[rows["level"] == "team", "mean"].sum() == pytest.approx(total, abs=0.01)
+        mx = rows.loc[(rows["level"] == "region") & (rows["series"] == "MX"), "mean"].iloc[0]
+        teams = rows.loc[rows["series"].isin(["MX / MX", "MX / Ana"]), "mean"].sum()
+        assert teams == pytest.approx(mx, abs=0.01)
+
+
 def test_sample_forecast_is_coherent_within_a_cent(default_sample):
     ds = load_dataset(default_sample)
     fc = coherent_forecast(ds, ds.period("latest").end)

@@ -16,7 +16,7 @@ from spm_lib.report.keyfigures import record, record_action
 # rows the figures leave out come first on the brief, whatever money other lines name
 QUARANTINE_WEIGHT = 1e15
 
-__all__ = ["accounts", "creation_trend", "key_figures", "open_report", "quarantined",
+__all__ = ["accounts", "creation_trend", "currencies", "key_figures", "open_report", "quarantined",
            "reading", "reps", "tables", "warned"]  # fmt: skip
 
 COUNTS = {"rows_read": "count", "rows_used": "count", "rows_quarantined": "count",
@@ -99,6 +99,20 @@ def accounts(ds: Dataset) -> None:
     say("**{n}** opportunities ({share}) have no account.", n=f"{deals:,}",
         share=format_percent(deals / max(len(ds.opportunities), 1)))
     table(no_account, {"deals": "count", "amount": "currency"})
+
+
+def currencies(ds: Dataset) -> None:
+    """Amounts held in other currencies, the rate each was converted with and by which date."""
+    found = quality.currency_summary(ds)
+    if found.empty:
+        say("Every amount is in {currency}: nothing was converted.", currency=ds.config.currency)
+        return
+    say("Every amount is shown in {currency}. An amount held in another currency is converted "
+        "at the dated rate in force on its row's date (a deal's close date; a history row's "
+        "close date after that change; a quota's period start; a forecast call's submission), "
+        "else at the one rate spm.yaml gives its currency.", currency=ds.config.currency)
+    table(found, {"rows": "count", "amount": "currency"},
+          caption=f"Rows by the currency they were held in (amount in {ds.config.currency})")
 
 
 def creation_trend(ds: Dataset) -> None:

@@ -151,3 +151,17 @@ def test_a_dated_rate_is_the_one_in_force_on_the_day():
     days = pd.to_datetime(pd.Series(["2023-12-31", "2024-01-01", "2024-02-14", "2024-02-15"]))
     got = dated_factors(pd.Series(["EUR"] * 4), days, rates)
     assert got.isna().tolist()[0] and got.tolist()[1:] == [1.25, 1.25, 2.0]
+
+
+def test_the_data_quality_summary_says_which_rate_converted_what(export, ds):
+    from spm_lib.quality import currency_summary
+
+    found = currency_summary(ds).set_index(["table", "currency"])
+    raw = pd.read_csv(export / "Opportunity.csv", dtype=str)
+    counts = raw["CurrencyIsoCode"].value_counts()
+    for code in ("EUR", "GBP"):
+        assert found.loc[("opportunities", code), "rule"] == "dated"
+        assert found.loc[("opportunities", code), "rows"] == counts[code]
+    assert found.loc[("opportunities", "USD"), "rule"] == "none"
+    assert found.xs("opportunities")["amount"].sum() == pytest.approx(ds.opportunities["amount"]
+                                                                       .sum())  # fmt: skip
