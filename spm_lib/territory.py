@@ -756,6 +756,20 @@ class _Problem:
     fit: dict
     profile: pd.DataFrame
     min_evidence: int
+    levels_note: str = ""  # a level the pools leave out because the reps lack it
+
+
+def _pool_regions(reps: pd.DataFrame, acc: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Active reps without a region (above the region's level of the tree, or never given
+    one) are pooled with the region most of their own accounts are in; the words say so."""
+    owned = acc.dropna(subset=["region"]).groupby("owner_rep_id")["region"].agg(
+        lambda r: r.value_counts().index[0])
+    missing = reps["region"].isna()
+    filled = reps["region"].fillna(reps["rep_id"].map(owned))
+    pooled = int((missing & filled.notna()).sum())
+    words = (f"{int(missing.sum())} active reps have no region; {pooled} of them are pooled with "
+             "the region most of their accounts are in")  # fmt: skip
+    return reps.assign(region=filled), words
 
 
 def _problem(ds: Dataset, as_of, same_region: bool, same_segment: bool, min_evidence: int
@@ -770,6 +784,13 @@ def _problem(ds: Dataset, as_of, same_region: bool, same_segment: bool, min_evid
         raise InfeasibleAssignment("no active rep to assign accounts to")
     rep_region = ds.reps.set_index("rep_id")["region"]
     acc["region"] = acc["region"].fillna(acc["owner_rep_id"].map(rep_region))
+    levels_note = ""
+    if same_region and not reps["region"].notna().any():  # a level only the accounts have
+        same_region = False
+        levels_note = ("the reps have no region (the hierarchy has no such level for them), "
+                       "so accounts are assigned across regions")  # fmt: skip
+    elif same_region and reps["region"].isna().any():
+        reps, levels_note = _pool_regions(reps, acc)
     acc["base_rate"] = _base_rates(rates, acc, reps["rep_id"].to_numpy())
     by_segment = same_segment and "segment" in reps and reps["segment"].notna().any()
     account_group = _groups(acc["region"], acc["segment"], same_region, by_segment)
@@ -787,7 +808,7 @@ def _problem(ds: Dataset, as_of, same_region: bool, same_segment: bool, min_evid
         name for name, on in (("region", same_region), ("segment", by_segment)) if on
     )
     return _Problem(ds, as_of, acc, rates, reps, rep_group, account_group, label,
-                    potential.attrs["fit"], profile, min_evidence)  # fmt: skip
+                    potential.attrs["fit"], profile, min_evidence, levels_note)  # fmt: skip
 
 
 def _assign(problem: _Problem, limits: dict, time_limit: float, mip_gap: float

@@ -345,3 +345,21 @@ def test_a_gain_the_solver_cannot_tell_from_its_gap_proposes_no_move(ds, monkeyp
     monkeypatch.setattr(territory, "_solve", loose)
     result = optimize_assignment(ds, max_moves_pct=0.05)
     assert result.within_tolerance and result.figures["accounts_moved"] == 0
+
+
+def test_reps_without_a_region_are_assigned_across_the_regions_of_the_accounts(
+        small_sample, tmp_path):  # fmt: skip
+    """Another CRM read through a mapping alone: reps made from the deals' owner ids have no
+    region, its accounts have one. The assignment pools what exists and says so."""
+    import shutil
+
+    folder = tmp_path / "no-region"
+    shutil.copytree(small_sample, folder)
+    reps = pd.read_csv(folder / "reps.csv", dtype=str)
+    reps["region"] = ""
+    reps.to_csv(folder / "reps.csv", index=False)
+    ds = load_dataset(folder)
+    assert ds["accounts"]["region"].notna().any() and ds.reps["region"].isna().all()
+    result = optimize_assignment(ds, time_limit=20)
+    assert "across regions" in result.problem.levels_note
+    assert set(result.assignment["group"]) != {"(no region)"}  # pooled by segment, not region

@@ -23,6 +23,8 @@ currency_rates: {EUR: 1.08}    # units of `currency` per unit of another (amount
 database: {url: ..., tables: {...}}  # read the tables from a database instead of files
 source: salesforce             # the tables are a vendor's objects (salesforce, hubspot)
 imported_from: {...}           # written by `spm import`: what the import decided
+hierarchy: {region: 2, team: 3}  # levels of the reps' role_path (1 = the top role) that are
+                               # the region and the team (default: as the import chose)
 planning:                      # the next period's targets (the planning report)
   target: {growth: 0.08}       # or an amount: target: 5000000
   cost_of_sales_target: 0.08   # commissions / bookings the rates are solved for
@@ -90,6 +92,7 @@ class Config:
     imported_from: dict[str, Any] = field(default_factory=dict)
     name: str = ""  # what forwarded pages call the data
     planning: dict[str, Any] = field(default_factory=dict)  # see parse_planning
+    hierarchy: dict[str, int] = field(default_factory=dict)  # see parse_hierarchy
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -202,6 +205,8 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
         kwargs["currency_rates"] = _parse_rates(raw.pop("currency_rates"), path)
     if "planning" in raw:
         kwargs["planning"] = parse_planning(raw.pop("planning"), path)
+    if "hierarchy" in raw:
+        kwargs["hierarchy"] = parse_hierarchy(raw.pop("hierarchy"), path)
     if "name" in raw:
         named = raw.pop("name")
         if not isinstance(named, str) or not named.strip():
@@ -225,8 +230,25 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
 
 KNOWN_KEYS = ("name", "currency", "fiscal_year_start_month", "as_of", "timezone", "stages",
               "training_catalogue", "commission_plans", "mapping", "currency_rates",
-              "database", "source", "imported_from", "planning")  # fmt: skip
+              "database", "source", "imported_from", "planning", "hierarchy")  # fmt: skip
 PLANNING_KEYS = ("target", "cost_of_sales_target", "reps_at_quota_target")
+
+
+def parse_hierarchy(value: object, path: str = "spm.yaml") -> dict[str, int]:
+    """``hierarchy``: which level of the reps' ``role_path`` (1 = the top role) is the region
+    and which the team, e.g. ``{region: 2, team: 3}``; either may be left out."""
+    if not isinstance(value, dict) or set(value) - {"region", "team"}:
+        raise DataError(f"{path}: hierarchy must be a mapping such as {{region: 2, team: 3}} "
+                        "(levels of the role tree, 1 = the top role)", path=path,
+                        column="hierarchy", expected="{region: level, team: level}")  # fmt: skip
+    out = {}
+    for key, level in value.items():
+        if not isinstance(level, int) or isinstance(level, bool) or level < 1:
+            raise DataError(f"{path}: hierarchy.{key} is {level!r}; expected a level 1, 2, ...",
+                            path=path, column=f"hierarchy.{key}",
+                            expected="a positive integer")  # fmt: skip
+        out[str(key)] = level
+    return out
 
 
 def parse_planning(value: object, path: str | None = "spm.yaml") -> dict[str, Any]:

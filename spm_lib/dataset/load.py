@@ -32,6 +32,7 @@ from spm_lib.dataset.container import QUARANTINE_COLUMNS, Dataset
 from spm_lib.dataset.currency import MONEY_TABLES, deal_currencies
 from spm_lib.dataset.currency import convert as convert_currency
 from spm_lib.dataset.database import is_database
+from spm_lib.dataset.hierarchy import apply_levels
 from spm_lib.dataset.mapping import EXCLUDED, apply_mapping, ids_table, parse_mapping, table_path
 from spm_lib.dataset.readers import ParseFailure, check_columns, parse_table, read_raw
 from spm_lib.dataset.schema import LOAD_ORDER, TABLES, TableSpec, in_keys, row_checks, table_schema
@@ -543,6 +544,8 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         if excluded:
             gone = [r["row"] - 1 for r in excluded]
             failures = [_without(f, set(gone)) for f in failures]
+        if table == "reps":
+            typed = apply_levels(typed, config.hierarchy)
         if table == "opportunities":
             _check_stages(typed, config, file)
             typed = _derive_flags(typed, config)

@@ -43,6 +43,8 @@ def compute(
         ds, max_moves_pct=max_moves_pct, balance_tolerance=balance_tolerance, as_of=period.end)
     for step in relaxed:
         note(f"The constraints as set have no solution; {step}.")
+    if result.problem is not None and result.problem.levels_note:
+        note(f"Pools: {result.problem.levels_note}.")
     return result
 
 

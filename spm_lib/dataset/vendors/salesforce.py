@@ -506,6 +506,7 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
         **({"team": used["team"]} if "team" in used else {}),
         **({"region": used["region"]} if "region" in used else {}),
         **({"manager": used["manager"]} if "manager" in used else {}),
+        **({"hierarchy": used["hierarchy"]} if "hierarchy" in used else {}),
         **({"non_sellers": used["non_sellers"]} if "non_sellers" in used else {}),
         "people": people,
         "notes": notes,

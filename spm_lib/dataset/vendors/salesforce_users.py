@@ -19,6 +19,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from spm_lib.dataset.hierarchy import SEPARATOR, role_paths
 from spm_lib.dataset.vendors.objects import (
     column,
     days,
@@ -75,11 +76,16 @@ def _places(u: pd.DataFrame, names: pd.Series, roles: pd.DataFrame | None, objec
     used: dict[str, str] = {}
     manager = column(u, "managerid").map(names)
     role_id = column(u, "userroleid")
-    team = region = pd.Series(None, index=u.index, dtype="object")
+    team = region = path = pd.Series(None, index=u.index, dtype="object")
     if roles is not None:
         roles = roles[~deleted(roles)].drop_duplicates("id")
         role_name = pd.Series(column(roles, "name").to_numpy(), index=roles["id"].to_numpy())
         parent = pd.Series(column(roles, "parentroleid").to_numpy(), index=roles["id"].to_numpy())
+        path = role_paths(role_id, role_name, parent)
+        depth = int(path.dropna().str.count(SEPARATOR).max() + 1) if path.notna().any() else 0
+        used["hierarchy"] = (f"the role tree is {depth} levels deep; team: the user's own role, "
+                             "region: its parent (spm.yaml hierarchy: {region: N, team: M} "
+                             "picks other levels of role_path)")  # fmt: skip
         team = role_id.map(role_name)
         used["team"] = "UserRole.Name"
         by_role = pd.Series(names.to_numpy(), index=role_id.to_numpy())
@@ -99,7 +105,7 @@ def _places(u: pd.DataFrame, names: pd.Series, roles: pd.DataFrame | None, objec
     if column(u, "division").notna().any():
         region = column(u, "division").where(column(u, "division").notna(), region)
         used["region"] = "User.Division" + (", else the parent role" if roles is not None else "")
-    return manager, team, region, used
+    return manager, team, region, path, used
 
 
 def _system(u: pd.DataFrame, name: pd.Series, objects: dict, used: dict) -> pd.Series:
@@ -125,7 +131,7 @@ def users_to_reps(
     roles = _one(objects, "UserRole")
     ids = u["id"].astype("str")
     name = user_names(u)
-    manager, team, region, used = _places(u, pd.Series(name.to_numpy(), index=ids.to_numpy()),
+    manager, team, region, path, used = _places(u, pd.Series(name.to_numpy(), index=ids.to_numpy()),
                                           roles, objects)  # fmt: skip
     system = _system(u, name, objects, used)
     active = flags(column(u, "isactive"))
@@ -150,7 +156,7 @@ def users_to_reps(
                      "their user record was last modified (Salesforce keeps no leaving date)")
     reps = pd.DataFrame({
         "rep_id": u["id"], "name": name, "manager": manager, "team": team, "region": region,
-        "role": role, "hire_date": None,
+        "role": role, "role_path": path, "hire_date": None,
         "end_date": end.dt.strftime("%Y-%m-%d").where(end.notna(), None),
         "user_type": column(u, "usertype"), "is_active": active,
     })  # fmt: skip

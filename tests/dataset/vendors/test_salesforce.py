@@ -152,6 +152,7 @@ def test_who_sells(imported, ds):
     assert reps.loc["005000000000001", "manager"] == "Ana Boss"
     assert reps.loc["005000000000001", "team"] == "West AE"
     assert reps.loc["005000000000001", "region"] == "West"
+    assert reps.loc["005000000000001", "role_path"] == "West > West AE"
     people = yaml.safe_load((imported / "spm.yaml").read_text())["imported_from"]["people"]
     assert people["users"] == len(sf.USERS) and people["reps"] == 2
     assert people["left_out"] == {"an automated, integration or non-standard user": 2,
