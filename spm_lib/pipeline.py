@@ -23,6 +23,10 @@ Method, for a window from ``as_of`` (exclusive) to ``end`` (inclusive):
    with a common multiplier per simulation drawn from the past windows' realised / expected
    ratios (so the band reflects how far reality strayed from the rates, not only coin flips),
    plus a normal draw (truncated at 0) for deals not yet created. P10, P50, P90 are reported.
+   A stage whose rate rests on fewer than :data:`MIN_STAGE_EVIDENCE` past deals (sparse
+   history, or none: the prior alone) has its rate drawn per simulation from its beta
+   posterior (mean its rate, ``deals + PRIOR_WEIGHT`` pseudo-observations), so the band
+   carries what the history cannot tell (``thin_stages`` names them).
 
 :func:`combine_forecasts` then blends this with the time-series forecast by precision weighting.
 """
@@ -43,6 +47,7 @@ from spm_lib.slippage import pushes_by
 AGE_BANDS = (0, 30, 90, 180, 365, 100_000)
 AGE_LABELS = ("0-30 d", "31-90 d", "91-180 d", "181-365 d", ">365 d")
 PRIOR_WEIGHT = 20.0
+MIN_STAGE_EVIDENCE = 30  # past deals of a stage below which its rate is drawn, not fixed
 UNKNOWN_STAGE = "(unknown)"
 
 
@@ -58,23 +63,17 @@ def open_at(ds: Dataset, date: pd.Timestamp) -> pd.DataFrame:
     Columns: opportunity_id, rep_id, amount, created_date, close_date, is_won, stage_then
     (the last stage entered on or before ``date``; the current stage for deals still open
     today when there is no stage history), age_days, age_band.
+
+    With ``opportunity_history`` the open deals, their stage and amount are those the history
+    replays at the end of ``date`` (:func:`spm_lib.pipeline_review.pipeline_as_of`, as the
+    pipeline review reads them); ``close_date`` and ``is_won`` stay the deal's outcome.
     """
     date = pd.Timestamp(date)
-    snap = open_pipeline_at(ds, date).copy()
-    history = ds.get("stage_history")
-    if history is not None and len(history):
-        seen = history[
-            (history["entered_date"] <= date)
-            & history["opportunity_id"].isin(snap["opportunity_id"])
-        ]
-        last = (
-            seen.sort_values("entered_date", kind="stable")
-            .groupby("opportunity_id")["stage"]
-            .last()
-        )
-        snap["stage_then"] = snap["opportunity_id"].map(last)
+    if ds.has("opportunity_history") and len(ds["opportunity_history"]):
+        snap = _replayed_open(ds, date)
     else:
-        snap["stage_then"] = np.where(~snap["is_closed"], snap["stage"], None)
+        snap = open_pipeline_at(ds, date).copy()
+        snap["stage_then"] = _stage_entered(ds, snap, date)
     open_stages = set(ds.config.open_stages)
     snap["stage_then"] = snap["stage_then"].where(
         snap["stage_then"].isin(open_stages), UNKNOWN_STAGE
@@ -87,6 +86,37 @@ def open_at(ds: Dataset, date: pd.Timestamp) -> pd.DataFrame:
             "is_won", "stage_then", "age_days", "age_band", "pushes_then"]  # fmt: skip
     # a deal with no amount (a warning of the loader) is in the pipeline for $0
     return snap[cols].assign(amount=snap["amount"].fillna(0.0)).reset_index(drop=True)
+
+
+def _stage_entered(ds: Dataset, snap: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
+    """The last stage each deal of ``snap`` entered on or before ``date`` (stage history),
+    else the current stage of deals still open."""
+    history = ds.get("stage_history")
+    if history is None or not len(history):
+        return pd.Series(np.where(~snap["is_closed"], snap["stage"], None), index=snap.index)
+    seen = history[(history["entered_date"] <= date)
+                   & history["opportunity_id"].isin(snap["opportunity_id"])]  # fmt: skip
+    last = seen.sort_values("entered_date", kind="stable").groupby("opportunity_id")["stage"].last()
+    return snap["opportunity_id"].map(last)
+
+
+def _replayed_open(ds: Dataset, date: pd.Timestamp) -> pd.DataFrame:
+    """The deals open at the end of ``date`` as the history replays them, with the deal's own
+    created date and outcome beside the replayed stage and amount."""
+    from spm_lib.pipeline_review import pipeline_as_of
+
+    state = pipeline_as_of(ds, date)
+    own = ds.opportunities.drop_duplicates("opportunity_id").set_index("opportunity_id")
+    ids = state["opportunity_id"]
+    return pd.DataFrame({
+        "opportunity_id": ids.to_numpy(), "rep_id": state["rep_id"].to_numpy(),
+        "amount": state["amount"].to_numpy(),
+        "created_date": own["created_date"].reindex(ids).to_numpy(),
+        "close_date": own["close_date"].reindex(ids).to_numpy(),
+        "is_closed": own["is_closed"].reindex(ids).to_numpy(),
+        "is_won": own["is_won"].reindex(ids).to_numpy(),
+        "stage": state["stage"].to_numpy(), "stage_then": state["stage"].to_numpy(),
+    })  # fmt: skip
 
 
 @dataclass
@@ -219,6 +249,24 @@ def _growth(ds: Dataset, as_of: pd.Timestamp) -> float:
     return float(last / before) if before > 0 and last > 0 else 1.0
 
 
+def _thin_stages(deals: pd.DataFrame, rates: pd.DataFrame) -> tuple[dict, np.ndarray, tuple]:
+    """The open deals' stages whose rates rest on fewer than :data:`MIN_STAGE_EVIDENCE` past
+    deals (stage -> deals), each deal's column in the factor matrix (0: not thin) and the
+    beta parameters per thin stage (mean its open deals' mean rate)."""
+    evidence = rates.groupby("stage")["deals"].sum() if len(rates) else pd.Series(dtype=float)
+    stage = deals["stage_then"]
+    seen = stage.map(evidence).fillna(0)
+    thin_mask = seen < MIN_STAGE_EVIDENCE
+    names = list(dict.fromkeys(stage[thin_mask]))
+    if not names or not len(deals):
+        return {}, np.zeros(len(deals), dtype=int), (np.ones(0), np.ones(0))
+    column = stage.map({s: i + 1 for i, s in enumerate(names)}).fillna(0).to_numpy(dtype=int)
+    mean = deals["win_probability"].groupby(stage).mean().reindex(names).clip(0.01, 0.99)
+    weight = pd.Series(names).map(evidence).fillna(0).to_numpy() + PRIOR_WEIGHT
+    a, b = mean.to_numpy() * weight, (1 - mean.to_numpy()) * weight
+    return {s: int(evidence.get(s, 0)) for s in names}, column, (a, b)
+
+
 def summarise(draws: np.ndarray) -> dict[str, float]:
     """P10, P50, P90 and mean of simulated totals."""
     p10, p50, p90 = np.percentile(draws, [10, 50, 90])
@@ -241,6 +289,7 @@ class PipelineForecast:
     rep_ids: np.ndarray | None = None  # with by_rep: the reps of rep_totals' columns
     rep_totals: np.ndarray | None = None  # with by_rep: simulations x reps
     rep_new_mean: np.ndarray | None = None  # with by_rep: the new-deal part's mean per rep
+    thin_stages: dict | None = None  # stage -> past deals, where fewer than MIN_STAGE_EVIDENCE
 
     def quantiles(self) -> dict[str, float]:
         return summarise(self.totals)
@@ -294,6 +343,7 @@ def pipeline_forecast(
     ratios = ratios.to_numpy() / ratios.mean() if len(ratios) else np.array([1.0])
     rng = np.random.default_rng(seed)
     p = deals["win_probability"].to_numpy()
+    thin, thin_column, beta = _thin_stages(deals, rates)
     amounts = deals["amount"].to_numpy()
     totals = np.empty(simulations)
     if by_rep:
@@ -310,7 +360,13 @@ def pipeline_forecast(
     chunk = max(1, 2_000_000 // max(len(p), 1))
     for lo in range(0, simulations, chunk):
         hi = min(simulations, lo + chunk)
-        wins = (rng.random((hi - lo, len(p))) < p).astype(float)
+        chance = p
+        if thin:
+            factors = np.ones((hi - lo, len(thin) + 1))
+            factors[:, 1:] = rng.beta(beta[0], beta[1], (hi - lo, len(thin))) / (
+                beta[0] / (beta[0] + beta[1]))
+            chance = np.minimum(p[None, :] * factors[:, thin_column], 1.0)
+        wins = (rng.random((hi - lo, len(p))) < chance).astype(float)
         ratio = rng.choice(ratios, hi - lo)
         totals[lo:hi] = (wins @ amounts) * ratio
         if by_rep and len(p):
@@ -319,6 +375,7 @@ def pipeline_forecast(
     fresh = np.maximum(rng.normal(new_mean, new_sd, simulations), 0.0)
     totals = totals + fresh
     result = PipelineForecast(as_of, start, end, deals, rates, totals, new_mean, new_sd, history)
+    result.thin_stages = thin
     if by_rep:
         share = shares.reindex(rep_ids, fill_value=0.0).to_numpy()
         if share.sum() > 0:

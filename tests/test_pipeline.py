@@ -122,3 +122,47 @@ def test_rates_are_slip_adjusted_from_the_history(default_sample):
     assert ratio == pytest.approx(np.full(some.sum(), factors["2+"]))
     history = run.history
     assert history["expected"].sum() == pytest.approx(history["realised"].sum(), rel=0.1)
+
+
+def test_stage_rates_on_thin_history_widen_the_band_and_are_named(small_sample, monkeypatch):
+    """One rep's deals: few past deals per stage. Their rates are drawn, not fixed, so the
+    band is wider than coin flips on fixed rates, and the forecast names those stages."""
+    from spm_lib import pipeline
+
+    ds = load_dataset(small_sample)
+    opps = ds.opportunities
+    rep = opps.loc[~opps["is_closed"], "rep_id"].value_counts().index[0]
+    one = ds.narrow(f"rep_id={rep}")
+    end = pd.Timestamp(ds.period("latest").end) + pd.offsets.QuarterEnd(1)
+    thin = pipeline.pipeline_forecast(one, end=end, simulations=4000, history_windows=2)
+    assert thin.thin_stages and all(n < pipeline.MIN_STAGE_EVIDENCE
+                                    for n in thin.thin_stages.values())  # fmt: skip
+    monkeypatch.setattr(pipeline, "MIN_STAGE_EVIDENCE", 0)
+    fixed = pipeline.pipeline_forecast(one, end=end, simulations=4000, history_windows=2)
+    assert not fixed.thin_stages
+    width = {k: r.quantiles()["p90"] - r.quantiles()["p10"] for k, r in
+             (("thin", thin), ("fixed", fixed))}  # fmt: skip
+    assert width["thin"] > width["fixed"]  # deterministic (seeded draws)
+
+
+def test_thin_stages_by_hand():
+    """Stage A rests on 10 past deals (< 30): its rate 0.25 is drawn from Beta(0.25 x 30,
+    0.75 x 30); stage B on 50 is fixed."""
+    from spm_lib.pipeline import _thin_stages
+
+    rates = pd.DataFrame({"stage": ["A", "A", "B"], "deals": [4, 6, 50]})
+    deals = pd.DataFrame({"stage_then": ["A", "B", "A"], "win_probability": [0.2, 0.5, 0.3]})
+    thin, column, (a, b) = _thin_stages(deals, rates)
+    assert thin == {"A": 10} and column.tolist() == [1, 0, 1]
+    assert a.tolist() == pytest.approx([0.25 * 30]) and b.tolist() == pytest.approx([0.75 * 30])
+
+
+def test_open_deals_are_those_the_history_replays(small_sample):
+    from spm_lib.pipeline_review import pipeline_as_of
+
+    ds = load_dataset(small_sample)
+    day = pd.Timestamp(ds.period("latest").end) - pd.Timedelta(days=200)
+    got = open_at(ds, day).sort_values("opportunity_id")
+    replay = pipeline_as_of(ds, day).sort_values("opportunity_id")
+    assert got["opportunity_id"].tolist() == replay["opportunity_id"].tolist()
+    assert got["amount"].to_numpy() == pytest.approx(replay["amount"].fillna(0).to_numpy())

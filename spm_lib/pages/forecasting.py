@@ -17,6 +17,7 @@ from spm_lib.dataset import Dataset
 from spm_lib.forecasting import ForecastRun, QuarterOutlook
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
+from spm_lib.pipeline import MIN_STAGE_EVIDENCE
 from spm_lib.report import format_change, format_currency, format_percent, plots
 from spm_lib.report.display import escape_markdown, note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
@@ -155,6 +156,12 @@ def pipeline_outlook(page: ForecastPage) -> None:
           labels={"raw_rate": "Observed", "rate": "Rate used (smoothed)",
                   "won": "Won in window"},
           caption="Chance to close won inside the window, by stage and age at the snapshot")
+    thin = view.pipeline.thin_stages or {}
+    if thin:
+        say("The rates of {stages} rest on fewer than {n} past deals each, too few to fix them: "
+            "each simulation draws them from what those deals allow, so the band carries that "
+            "uncertainty.", n=MIN_STAGE_EVIDENCE,
+            stages=", ".join(f"{stage} ({count} past deals)" for stage, count in thin.items()))
     factors = view.pipeline.rates.attrs.get("push_factor")
     if factors:
         say("Rates are slip-adjusted from the CRM's history, as the pipeline review measures "
