@@ -63,16 +63,21 @@ def shrunk_rates(won: pd.Series, lost: pd.Series, level: float = 0.9) -> pd.Data
     ).assign(prior_a=a, prior_b=b)
 
 
+MIN_CLOSED_TO_RANK = 5  # closed deals in the window below which a rep is listed, not ranked
+
+
 def win_rate_board(
-    ds: Dataset, period: Period, months: int = TRAILING_MONTHS, level: float = 0.9
+    ds: Dataset, period: Period, months: int = TRAILING_MONTHS, level: float = 0.9,
+    min_closed: int = MIN_CLOSED_TO_RANK,
 ) -> pd.DataFrame:
     """Reps ranked by shrunk win rate (count) over the ``months`` months to the period end.
 
     Columns: rank, rep_id, name, team, region, status, won, lost, raw_rate, shrunk_rate,
     lower, upper. Only counted reps (:mod:`spm_lib.roster`: active or ramping) are ranked;
     those who left by the period's end keep their rates (their deals inform the prior) and
-    come after, without a rank. Reps without a closed deal in the window are listed last among
-    their group with the prior's rate.
+    come after, without a rank. Counted reps with fewer than ``min_closed`` closed deals in
+    the window are listed after the ranked ones, without a rank (their shrunk rate is mostly
+    the prior's: ranking them would rank the prior).
     """
     end = pd.Timestamp(period.end) + pd.Timedelta(days=1)
     start = end - pd.DateOffset(months=months)
@@ -88,11 +93,13 @@ def win_rate_board(
     board = board.join(reps[[c for c in ("name", "team", "region") if c in reps]])
     status = rep_status(ds, period).set_index("rep_id")
     board["status"] = status["status"].reindex(board.index).fillna("active")
-    board["_counted"] = board["status"].isin(COUNTED)
-    board = board.sort_values(["_counted", "shrunk_rate", "closed"], ascending=False)
+    counted = board["status"].isin(COUNTED)
+    board["_ranked"] = counted & board["closed"].ge(min_closed)
+    board["_counted"] = counted
+    board = board.sort_values(["_ranked", "_counted", "shrunk_rate", "closed"], ascending=False)
     ranks = np.arange(1, len(board) + 1, dtype=float)
-    board["rank"] = pd.array(np.where(board["_counted"], ranks, np.nan), dtype="Int64")
-    board = board.drop(columns="_counted").rename_axis("rep_id").reset_index()
+    board["rank"] = pd.array(np.where(board["_ranked"], ranks, np.nan), dtype="Int64")
+    board = board.drop(columns=["_ranked", "_counted"]).rename_axis("rep_id").reset_index()
     cols = ["rank", "rep_id", "name", "team", "region", "status", "won", "lost", "raw_rate",
             "shrunk_rate", "lower", "upper"]  # fmt: skip
     return board[[c for c in cols if c in board]]

@@ -119,9 +119,24 @@ def test_departed_reps_are_not_ranked(dataset):
     from spm_lib.ranking import win_rate_board
 
     ds, period = dataset()
-    board = win_rate_board(ds, period).set_index("rep_id")
+    board = win_rate_board(ds, period, min_closed=1).set_index("rep_id")
     assert pd.isna(board.at["R3", "rank"]) and board.at["R3", "status"] == "departed"
     assert sorted(board["rank"].dropna().astype(int)) == [1, 2]
+
+
+def test_no_one_is_ranked_below_the_minimum_of_closed_deals(dataset):
+    from spm_lib.ranking import win_rate_board
+
+    ds, period = dataset()
+    board = win_rate_board(ds, period, min_closed=10**6).set_index("rep_id")
+    assert board["rank"].isna().all()  # no rep has a million closed deals
+    closed = board["won"] + board["lost"]
+    some = int(closed[board["status"] != "departed"].max())
+    board = win_rate_board(ds, period, min_closed=some).set_index("rep_id")
+    ranked = board[board["rank"].notna()]
+    assert len(ranked) and (ranked["won"] + ranked["lost"]).ge(some).all()
+    # ranked reps come first, whatever the prior gives the others
+    assert board["rank"].notna().tolist() == sorted(board["rank"].notna(), reverse=True)
 
 
 def test_the_ramp_is_read_as_the_plan_parser_reads_it(make_dataset):

@@ -137,9 +137,11 @@ def rollups(page: RepPage) -> None:
 def leaderboard(page: RepPage) -> None:
     """Shrunk win rates with their intervals (departed reps listed, not ranked)."""
     board = ranking.win_rate_board(page.ds, page.period)
-    shown = board.head(10) if len(board) > 20 else board
-    plots.show(plots.interval_chart(
-        shown, f"Highest shrunk win rates, trailing 12 months to {page.period.end}"))
+    ranked = board[board["rank"].notna()]
+    shown = ranked.head(10) if len(ranked) > 20 else ranked
+    if len(shown):
+        plots.show(plots.interval_chart(
+            shown, f"Highest shrunk win rates, trailing 12 months to {page.period.end}"))
     pct = "percent"
     table(board.drop(columns=["rep_id"]),
           {"won": "count", "lost": "count", "raw_rate": pct, "shrunk_rate": pct, "lower": pct,
@@ -147,6 +149,11 @@ def leaderboard(page: RepPage) -> None:
           labels={"raw_rate": "Raw", "shrunk_rate": "Shrunk", "lower": "90% low",
                   "upper": "90% high"},
           max_rows=200)  # fmt: skip
+    unranked = int((board["rank"].isna() & board["status"].isin(roster.COUNTED)).sum())
+    if unranked:
+        note(f"{unranked} counted reps closed fewer than {ranking.MIN_CLOSED_TO_RANK} deals in "
+             "the 12 months: they are listed after the ranked reps, without a rank (their "
+             "shrunk rate is mostly the team's).")  # fmt: skip
 
 
 def at_risk(page: RepPage) -> None:
