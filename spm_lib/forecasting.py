@@ -121,6 +121,11 @@ def quarter_totals(ds: Dataset, run: ForecastRun) -> pd.DataFrame:
     return table.groupby(level=0).sum()
 
 
+def covered(ds: Dataset, quarter: pd.Period) -> bool:
+    """Whether the data covers a pandas quarter whole (:meth:`Dataset.covers`)."""
+    return ds.data_start <= quarter.start_time.date() and quarter.end_time.date() <= ds.as_of
+
+
 def quarter_outlook(ds: Dataset, period: Period, run: ForecastRun) -> QuarterOutlook:
     """The next quarter after ``period``: the coherent company forecast (the sum of its months)
     beside the pipeline forecast, from the data known at the period's end."""
@@ -132,6 +137,8 @@ def quarter_outlook(ds: Dataset, period: Period, run: ForecastRun) -> QuarterOut
     row = quarters.iloc[0] if len(quarters) else pd.Series({"mean": nan, "lower": nan,
                                                              "upper": nan})  # fmt: skip
     same_q = float(quarter_totals(ds, run)[coherent.COMPANY].get(target - 4, nan))
+    if not covered(ds, target - 4):  # the data's first, partial quarter is no base
+        same_q = nan
     quarter, pipe = next_quarter(ds, period)  # the run rep performance and compensation read
     if quarter.label != quarter_label(target):  # a month or year period: the target's own run
         pipe = pipeline_forecast(ds, end=target.end_time.normalize(), as_of=_origin(period))
@@ -198,7 +205,8 @@ def group_forecasts(ds: Dataset, level: str, run: ForecastRun) -> pd.DataFrame:
     rows = q[(q["level"] == level) & (q["period"] == first)].copy()
     by_quarter = quarter_totals(ds, run)
     rows["last_year"] = [float(by_quarter[s].get(first - 4, float("nan")))
-                         if s in by_quarter else float("nan") for s in rows["series"]]  # fmt: skip
+                         if s in by_quarter and covered(ds, first - 4) else float("nan")
+                         for s in rows["series"]]  # fmt: skip
     rows["change"] = rows["mean"] / rows["last_year"].where(rows["last_year"] > 0) - 1
     rows["target"] = rows["period"].map(quarter_label)
     return rows[["series", "target", "mean", "lower", "upper", "last_year", "change"]].reset_index(

@@ -328,16 +328,17 @@ def with_changes(
 ) -> pd.DataFrame:
     """``metric`` for the period beside the prior period and the same period last year:
     adds ``<value>_prior``, ``change_prior``, ``<value>_last_year``, ``change_last_year``. A
-    change is value / base - 1, or with ``points`` (for rates) value - base."""
+    change is value / base - 1, or with ``points`` (for rates) value - base; a base the data
+    does not cover whole (:meth:`~spm_lib.dataset.Dataset.covers`) is NaN, and so its change."""
     column = group_column(by)
     now = metric(ds, period, by)
-    prior = metric(ds, period.previous(), by)[[column, value]].rename(
-        columns={value: f"{value}_prior"}
-    )
-    year = metric(ds, period.same_period_last_year(), by)[[column, value]].rename(
-        columns={value: f"{value}_last_year"}
-    )
-    out = now.merge(prior, on=column, how="left").merge(year, on=column, how="left")
+    out = now
+    for suffix, other in (("prior", period.previous()), ("last_year",
+                                                         period.same_period_last_year())):
+        base = metric(ds, other, by)[[column, value]].rename(columns={value: f"{value}_{suffix}"})
+        if not ds.covers(other):  # the data covers it in part: no base for a change
+            base[f"{value}_{suffix}"] = float("nan")
+        out = out.merge(base, on=column, how="left")
     for suffix, name in (("prior", "change_prior"), ("last_year", "change_last_year")):
         base = out[f"{value}_{suffix}"]
         out[name] = out[value] - base if points else out[value] / base.where(base != 0) - 1

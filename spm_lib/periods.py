@@ -52,9 +52,44 @@ class Period:
     kind: Kind
     label: str
     fiscal_year_start_month: int = 1
+    days: int | None = None  # to date: only the first ``days`` days (a period in progress)
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def whole_days(self) -> int:
+        """Days in the whole period (its start to the end of the month, quarter or year)."""
+        whole = period_starting(self.start, self.kind, self.fiscal_year_start_month)
+        return (whole.end - whole.start).days + 1
+
+    @property
+    def to_date(self) -> bool:
+        """Only the period's first days: the period in progress, or the same days of another."""
+        return self.days is not None
+
+    @property
+    def title(self) -> str:
+        """The label, with ``to date (day N of M)`` for a period in progress."""
+        if self.days is None:
+            return self.label
+        return f"{self.label} to date (day {self.days} of {self.whole_days})"
+
+    def first_days(self, days: int) -> Period:
+        """The same period cut to its first ``days`` days (the whole period when it has no
+        more): what a period in progress is compared with."""
+        whole = period_starting(self.start, self.kind, self.fiscal_year_start_month)
+        if days >= (whole.end - whole.start).days + 1:
+            return whole
+        end = whole.start + dt.timedelta(days=days - 1)
+        return Period(whole.start, end, whole.kind, whole.label, whole.fiscal_year_start_month,
+                      days)  # fmt: skip
+
+    def up_to(self, day: dt.date) -> Period:
+        """The period to the end of ``day`` (day N of M), when ``day`` falls before its end."""
+        if not self.start <= day < self.end:
+            return self
+        return self.first_days((day - self.start).days + 1)
 
     @property
     def months(self) -> int:
@@ -65,9 +100,11 @@ class Period:
         return self.start <= day <= self.end
 
     def shift(self, n: int) -> Period:
-        """The period ``n`` steps later (negative: earlier), of the same kind."""
+        """The period ``n`` steps later (negative: earlier), of the same kind; for a period to
+        date, the same first days of that period."""
         y, m = _add_months(self.start.year, self.start.month, n * self.months)
-        return period_starting(dt.date(y, m, 1), self.kind, self.fiscal_year_start_month)
+        other = period_starting(dt.date(y, m, 1), self.kind, self.fiscal_year_start_month)
+        return other if self.days is None else other.first_days(self.days)
 
     def previous(self) -> Period:
         return self.shift(-1)

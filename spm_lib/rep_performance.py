@@ -192,6 +192,10 @@ def rollup(ds: Dataset, period: Period, by: str | None) -> pd.DataFrame:
     return out
 
 
+HEADLINE_NAMES = ("bookings", "quota_attainment", "win_rate", "closed", "reps_with_quota",
+                  "reps_at_or_above_quota", "reps_at_or_above_quota_pct")  # fmt: skip
+
+
 def headline(
     ds: Dataset, period: Period, reps_attainment: pd.DataFrame | None = None
 ) -> dict[str, float]:
@@ -200,11 +204,17 @@ def headline(
     :mod:`spm_lib.attainment`), win_rate, reps_with_quota, reps_at_or_above_quota and
     reps_at_or_above_quota_pct (counted reps, :func:`spm_lib.attainment.at_quota`) for the
     period, the prior period and the same period last year (suffixes ``_prior``,
-    ``_last_year``); ``closed`` deals behind the win rate. ``reps_attainment`` reuses
+    ``_last_year``; for a period to date, their same days; NaN where the data does not cover
+    that period whole, :meth:`~spm_lib.dataset.Dataset.covers`); ``closed`` deals behind the
+    win rate. ``reps_attainment`` reuses
     :func:`spm_lib.attainment.rep_attainment` for ``period``."""
     out: dict[str, float] = {}
     for suffix, p in (("", period), ("_prior", period.previous()),
                       ("_last_year", period.same_period_last_year())):  # fmt: skip
+        if suffix and not ds.covers(p):  # no base for a comparison: NaN, never $0
+            for name in HEADLINE_NAMES:
+                out[f"{name}{suffix}"] = float("nan")
+            continue
         total = metrics.bookings(ds, p, None).iloc[0]
         wins = metrics.win_rate(ds, p, None).iloc[0]
         reps = (reps_attainment if suffix == "" and reps_attainment is not None
@@ -225,6 +235,8 @@ def headline_trend(ds: Dataset, period: Period, periods: int = 8) -> pd.DataFram
     wanted = {period.shift(-i) for i in range(periods)} | {period.same_period_last_year()}
     rows = []
     for p in sorted(wanted, key=lambda q: q.start):
+        if p != period and not ds.covers(p):  # a period the data covers in part: no point
+            continue
         rows.append({
             "period": p.label, "period_start": p.start.isoformat(),
             "period_end": p.end.isoformat(),

@@ -149,10 +149,16 @@ def test_stage_conversion(ds):
     assert conv.loc["Proposal", "conversion"] == 1.0
 
 
-def test_changes_against_prior_and_last_year(ds):
+def test_changes_against_prior_and_last_year(ds, monkeypatch):
+    # the data starts on 2025-01-05: Q1 is covered only in part, so it is no base
+    out = m.with_changes(m.bookings, ds, parse_period("2025-Q2"), "bookings", None).iloc[0]
+    assert out["bookings"] == 0 and math.isnan(out["bookings_prior"])
+    assert math.isnan(out["change_prior"]) and math.isnan(out["change_last_year"])
+    # the arithmetic, as if the data covered every period
+    monkeypatch.setattr(type(ds), "covers", lambda self, period: True)
     out = m.with_changes(m.bookings, ds, parse_period("2025-Q2"), "bookings", None).iloc[0]
     assert out["bookings"] == 0 and out["bookings_prior"] == 10000
-    assert out["change_prior"] == -1.0 and math.isnan(out["change_last_year"])
+    assert out["change_prior"] == -1.0 and out["bookings_last_year"] == 0
     rates = m.with_changes(m.win_rate, ds, Q1, "win_rate", None, points=True).iloc[0]
     assert math.isnan(rates["change_prior"])  # nothing closed the quarter before
 

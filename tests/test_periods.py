@@ -84,3 +84,20 @@ def test_mask_and_contains_include_the_last_day():
 def test_bad_periods_raise_a_clear_error(text):
     with pytest.raises(PeriodError):
         parse_period(text, data_as_of=D(2026, 9, 30))
+
+
+def test_a_period_in_progress_is_to_date_and_compares_the_same_days():
+    q3 = parse_period("2023-Q3")
+    now = q3.up_to(dt.date(2023, 9, 1))
+    assert now.to_date and now.days == 63 and now.end == dt.date(2023, 9, 1)
+    assert now.title == "2023-Q3 to date (day 63 of 92)" and now.label == "2023-Q3"
+    before = now.previous()
+    assert (before.start, before.end, before.days) == (dt.date(2023, 4, 1), dt.date(2023, 6, 2),
+                                                       63)  # fmt: skip
+    year = now.same_period_last_year()
+    assert (year.start, year.end) == (dt.date(2022, 7, 1), dt.date(2022, 9, 1))
+    assert q3.up_to(dt.date(2023, 9, 30)) == q3  # its last day: the whole period
+    assert q3.up_to(dt.date(2023, 10, 5)) == q3  # after it: as it is
+    # a February has fewer days than the 30 it is compared on: the whole month
+    assert parse_period("2024-03").up_to(dt.date(2024, 3, 30)).previous() == parse_period(
+        "2024-02")

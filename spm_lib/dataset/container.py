@@ -121,13 +121,57 @@ class Dataset:
         return frame
 
     def period(self, text: str | Period, as_of: dt.date | None = None) -> Period:
-        """Resolve a period string with this dataset's fiscal calendar and as-of date."""
-        return parse_period(
+        """Resolve a period string with this dataset's fiscal calendar and as-of date.
+
+        A period that holds the data's as-of date before its last day is that period to date
+        (day N of M, :meth:`~spm_lib.periods.Period.up_to`): its comparisons are the same days
+        of other periods. ``latest`` is the last complete quarter in which a deal closed."""
+        found = parse_period(
             text,
             fiscal_year_start_month=self.config.fiscal_year_start_month,
             as_of=as_of or self.as_of,
             data_as_of=self.as_of,
         )
+        if isinstance(text, str) and text.strip().lower() == "latest":
+            found = self._with_closed_deals(found)
+        return found if isinstance(text, Period) else found.up_to(self.as_of)
+
+    def _with_closed_deals(self, latest: Period) -> Period:
+        """``latest``, or the last quarter before it in which a deal closed; a DataError
+        naming the periods that have deals when none closed by its end."""
+        opps = (self.company or self).opportunities
+        closed = opps.loc[opps["is_closed"] & opps["close_date"].notna(), "close_date"]
+        before = closed[closed <= pd.Timestamp(latest.end)]
+        if before.empty:
+            quarters = sorted({self.period_of(d).label for d in opps["created_date"].dropna()})
+            shown = ", ".join(quarters[:3] + (["..."] if len(quarters) > 6 else [])
+                              + quarters[-3:] if len(quarters) > 6 else quarters)
+            raise DataError(
+                f"period 'latest': no deal closed by {latest.end} (the data's as-of date is "
+                f"{self.as_of}); deals were created in {shown or 'no period'}: pass one of "
+                "them with --period", expected="a period in which deals closed",
+            )  # fmt: skip
+        last = before.max().date()
+        return latest if last >= latest.start else self.period_of(last)
+
+    def period_of(self, day: dt.date | pd.Timestamp) -> Period:
+        """The fiscal quarter holding ``day``."""
+        from spm_lib.periods import period_containing
+
+        day = day.date() if isinstance(day, pd.Timestamp) else day
+        return period_containing(day, "quarter", self.config.fiscal_year_start_month)
+
+    @property
+    def data_start(self) -> dt.date:
+        """The first day of the data: the earliest opportunity created (the company's)."""
+        created = (self.company or self).opportunities["created_date"].dropna()
+        return created.min().date() if len(created) else self.as_of
+
+    def covers(self, period: Period) -> bool:
+        """Whether the data covers ``period`` whole: it starts on or after the data's first day
+        and ends by the as-of date (a period to date ends on it). A figure for a period the data
+        covers only in part is no base for a comparison."""
+        return self.data_start <= period.start and period.end <= self.as_of
 
     def narrow(self, segment: str | None) -> Dataset:
         """The dataset restricted to an audience such as ``"region=West"``.

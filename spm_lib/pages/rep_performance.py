@@ -47,17 +47,21 @@ def key_figures(page: RepPage) -> None:
 
     def change(name: str) -> float | None:
         before = f[f"{name}_prior"]
-        return f[name] / before - 1 if before else None
+        return f[name] / before - 1 if before and before == before else None
+
+    before = period.previous()
+    words = (f"the same {period.days} days of {before.label}" if period.to_date
+             else "the period before")  # fmt: skip
 
     show_key_figures(
         record("bookings", f["bookings"], label="Bookings", unit="currency",
-               change=change("bookings"), change_label="on the period before"),
+               change=change("bookings"), change_label=f"on {words}"),
         record("quota_attainment", f["quota_attainment"], label="Quota attainment",
                unit="percent",
-               detail=f"{format_percent(f['quota_attainment_prior'])} the period before"),
+               detail=f"{format_percent(f['quota_attainment_prior'])} {words}"),
         record("win_rate", f["win_rate"], label="Win rate (won / closed)", unit="percent",
                detail=f"{int(f['closed']):,} closed deals; "
-                      f"{format_percent(f['win_rate_prior'])} the period before"),
+                      f"{format_percent(f['win_rate_prior'])} {words}"),
         record("reps_at_or_above_quota_pct", f["reps_at_or_above_quota_pct"],
                label="Reps at or above quota", unit="percent",
                detail=f"{int(f['reps_at_or_above_quota'])} of {int(f['reps_with_quota'])} "
@@ -242,13 +246,18 @@ def outlook_reading(totals: dict) -> str:
 
 def reading(figures: dict[str, float], period: Period, at_risk_count: int | None) -> str:
     """One line on the key figures."""
+    against = (f"on the same {period.days} days of {period.previous().label}" if period.to_date
+               else "on the quarter before")  # fmt: skip
+
     def change(name: str) -> str:
         now, before = figures[name], figures[f"{name}_prior"]
-        return format_change(now / before - 1) if before else "no prior figure"
+        if before != before:
+            return "no comparison: the data does not cover the period before whole"
+        return f"{format_change(now / before - 1)} {against}" if before else "no prior figure"
 
     text = (
-        f"Bookings of {format_currency(figures['bookings'])} in {period.label} "
-        f"({change('bookings')} on the quarter before), win rate "
+        f"Bookings of {format_currency(figures['bookings'])} in {period.title} "
+        f"({change('bookings')}), win rate "
         f"{format_percent(figures['win_rate'])} over {int(figures['closed']):,} closed deals"
     )
     if figures["reps_with_quota"]:

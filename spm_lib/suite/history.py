@@ -41,8 +41,17 @@ def period_of(manifest: dict) -> Period:
     in the period's own start month, which leaves its start and end as they are)."""
     start = dt.date.fromisoformat(manifest["period_start"])
     end = dt.date.fromisoformat(manifest["period_end"])
-    months = (end.year - start.year) * 12 + end.month - start.month + 1
-    return period_starting(start, KINDS[months], start.month)
+    label = str(manifest.get("period", ""))
+    if "-Q" in label:
+        kind = "quarter"
+    elif label.startswith("FY"):
+        kind = "year"
+    elif len(label) == 7:
+        kind = "month"
+    else:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        kind = KINDS.get(months, "quarter")
+    return period_starting(start, kind, start.month).up_to(end)  # a period to date: its days
 
 
 def _dates(period: Period) -> tuple[str, str]:
