@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pandas as pd
@@ -52,7 +52,7 @@ class Period:
     kind: Kind
     label: str
     fiscal_year_start_month: int = 1
-    days: int | None = None  # to date: only the first ``days`` days (a period in progress)
+    days: int | None = None  # to date: the period's first ``days`` days (see up_to, first_days)
 
     def __str__(self) -> str:
         return self.label
@@ -69,15 +69,21 @@ class Period:
         return self.days is not None
 
     @property
+    def last_day(self) -> dt.date:
+        """The last day the period's figures run to: its end, or for a period to date its
+        ``days``-th day (the data's as-of date for the period in progress)."""
+        return self.end if self.days is None else self.start + dt.timedelta(days=self.days - 1)
+
+    @property
     def title(self) -> str:
-        """The label, with ``to date (day N of M)`` for a period in progress."""
+        """The label, with ``to date (day N of M)`` for a period to date."""
         if self.days is None:
             return self.label
         return f"{self.label} to date (day {self.days} of {self.whole_days})"
 
     def first_days(self, days: int) -> Period:
-        """The same period cut to its first ``days`` days (the whole period when it has no
-        more): what a period in progress is compared with."""
+        """The period's first ``days`` days (the whole period when it has no more): what a
+        period in progress is compared with. Its ``end`` is its ``days``-th day."""
         whole = period_starting(self.start, self.kind, self.fiscal_year_start_month)
         if days >= (whole.end - whole.start).days + 1:
             return whole
@@ -86,10 +92,14 @@ class Period:
                       days)  # fmt: skip
 
     def up_to(self, day: dt.date) -> Period:
-        """The period to the end of ``day`` (day N of M), when ``day`` falls before its end."""
+        """The period in progress on ``day`` (day N of M), when ``day`` falls before its end.
+
+        Its ``end`` stays the period's own: the data knows nothing after ``day`` but what the
+        CRM dates ahead (a deal marked won with next week's close date counts, as in the CRM's
+        own figure for the period); its comparisons (:meth:`shift`) are the same N days."""
         if not self.start <= day < self.end:
             return self
-        return self.first_days((day - self.start).days + 1)
+        return replace(self, days=(day - self.start).days + 1)
 
     @property
     def months(self) -> int:

@@ -239,7 +239,7 @@ def headline_trend(ds: Dataset, period: Period, periods: int = 8) -> pd.DataFram
             continue
         rows.append({
             "period": p.label, "period_start": p.start.isoformat(),
-            "period_end": p.end.isoformat(),
+            "period_end": p.last_day.isoformat(),
             "bookings": float(metrics.bookings(ds, p, None).iloc[0]["bookings"]),
             "quota_attainment": attainment.total_attainment(attainment.rep_attainment(ds, p)),
             "win_rate": float(metrics.win_rate(ds, p, None).iloc[0]["win_rate"]),

@@ -55,20 +55,45 @@ def test_the_pipeline_forecast_counts_the_open_deals_the_history_replays(small_s
         assert mine["amount"].sum() == pytest.approx(replay["amount"].fillna(0).sum())
 
 
-def test_a_period_in_progress_says_to_date_and_compares_the_same_days(small_sample, tmp_path):
-    folder = tmp_path / "mid-quarter"
+def _as_it_stood(small_sample, folder, day: str):
+    """The sample as an export taken at the end of ``day`` would hold it: deals created later
+    left out, deals closed later still open, later history, activities and leads left out."""
     shutil.copytree(small_sample, folder)
+    opps = pd.read_csv(folder / "opportunities.csv", dtype=str)
+    opps = opps[opps["created_date"] <= day].copy()
+    later = opps["close_date"] > day
+    opps.loc[later, ["is_closed", "is_won", "stage"]] = ["false", "false", "Negotiation"]
+    opps.loc[later, "cancelled_date"] = None
+    opps.to_csv(folder / "opportunities.csv", index=False)
+    keep = set(opps["opportunity_id"])
+    for name, column in (("opportunity_history", "changed_at"), ("stage_history", "entered_date"),
+                         ("activities", "date"), ("leads", "created_date"),
+                         ("forecast_calls", "submitted_at"), ("opportunity_splits", None)):
+        frame = pd.read_csv(folder / f"{name}.csv", dtype=str)
+        if column is not None:
+            frame = frame[frame[column].str[:10] <= day]
+        if "opportunity_id" in frame and name != "leads":
+            frame = frame[frame["opportunity_id"].isna() | frame["opportunity_id"].isin(keep)]
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    leads = pd.read_csv(folder / "leads.csv", dtype=str)
+    leads.loc[leads["converted_date"] > day, ["converted_date", "opportunity_id"]] = None
+    leads.to_csv(folder / "leads.csv", index=False)
     config = folder / "spm.yaml"
-    config.write_text(config.read_text().replace("as_of: '2026-09-30'", "as_of: '2026-08-15'"))
+    config.write_text(config.read_text().replace("as_of: '2026-09-30'", f"as_of: '{day}'"))
+    return folder, opps
+
+
+def test_a_period_in_progress_says_to_date_and_compares_the_same_days(small_sample, tmp_path):
+    folder, opps = _as_it_stood(small_sample, tmp_path / "mid-quarter", "2026-08-15")
     mid = load_dataset(folder)
     period = mid.period("2026-Q3")
     assert period.to_date and period.title == "2026-Q3 to date (day 46 of 92)"
-    assert "2026-Q3 to date (day 46 of 92)" in header_info("Rep performance", mid,
-                                                          period)["period_text"]  # fmt: skip
+    assert "2026-Q3 to date (day 46 of 92) (2026-07-01 to 2026-08-15)" in header_info(
+        "Rep performance", mid, period)["period_text"]  # fmt: skip
     assert mid.period("latest").label == "2026-Q2"  # the last complete quarter
     figures = rep_performance.headline(mid, period)
-    opps = pd.read_csv(small_sample / "opportunities.csv")
-    won = opps[opps["is_won"].astype(str).str.lower().eq("true")]
+    raw = pd.read_csv(small_sample / "opportunities.csv")
+    won = raw[raw["is_won"].astype(str).str.lower().eq("true")]
 
     def booked(start: str, end: str) -> float:
         inside = (won["close_date"] >= start) & (won["close_date"] <= end)

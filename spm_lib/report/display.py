@@ -36,7 +36,7 @@ def _display(bundle: dict) -> None:
 
 def header_info(title: str, dataset: Dataset, period: Period | str) -> dict:
     period_text = (
-        f"{period.title} ({period.start:%Y-%m-%d} to {period.end:%Y-%m-%d})"
+        f"{period.title} ({period.start:%Y-%m-%d} to {period.last_day:%Y-%m-%d})"
         if isinstance(period, Period)
         else str(period)
     )

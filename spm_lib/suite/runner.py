@@ -271,7 +271,7 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
         manifest = {
             "period": label,
             "period_start": resolved.start.isoformat(),
-            "period_end": resolved.end.isoformat(),
+            "period_end": resolved.last_day.isoformat(),  # a period to date: its as-of day
             "audience": about["audience"],
             "segment": pack["segment"],
             "folder": pack["folder"],
