@@ -227,21 +227,26 @@ def headline(
     return out
 
 
+TREND_COLUMNS = ["period", "period_start", "period_end", "bookings", "quota_attainment",
+                 "win_rate"]  # fmt: skip
+
+
 def headline_trend(ds: Dataset, period: Period, periods: int = 8) -> pd.DataFrame:
     """The headline's bookings, quota_attainment and win_rate (as :func:`headline` defines them)
     for the ``periods`` periods ending with ``period`` and the same period a year before:
     columns ``period, period_start, period_end, bookings, quota_attainment, win_rate``, oldest
-    first. The brief's trends fall back on these where no earlier run is kept."""
-    wanted = {period.shift(-i) for i in range(periods)} | {period.same_period_last_year()}
+    first. The brief's trends fall back on these where no earlier run is kept. A period the
+    data covers only in part (:meth:`~spm_lib.dataset.Dataset.covers`) has no row; the
+    period itself always has one (a period to date labelled with its days)."""
+    earlier = {period.shift(-i) for i in range(1, periods)} | {period.same_period_last_year()}
+    wanted = [period] + [p for p in earlier if ds.covers(p)]
     rows = []
     for p in sorted(wanted, key=lambda q: q.start):
-        if p != period and not ds.covers(p):  # a period the data covers in part: no point
-            continue
         rows.append({
-            "period": p.label, "period_start": p.start.isoformat(),
+            "period": p.title, "period_start": p.start.isoformat(),
             "period_end": p.last_day.isoformat(),
             "bookings": float(metrics.bookings(ds, p, None).iloc[0]["bookings"]),
             "quota_attainment": attainment.total_attainment(attainment.rep_attainment(ds, p)),
             "win_rate": float(metrics.win_rate(ds, p, None).iloc[0]["win_rate"]),
         })  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)

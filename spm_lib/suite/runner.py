@@ -270,6 +270,7 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
         about = pack["about"]
         manifest = {
             "period": label,
+            "period_title": resolved.title,  # "2023-Q3 to date (day 63 of 92)" in progress
             "period_start": resolved.start.isoformat(),
             "period_end": resolved.last_day.isoformat(),  # a period to date: its as-of day
             "audience": about["audience"],
