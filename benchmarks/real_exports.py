@@ -71,6 +71,11 @@ def datasets(shared: Path, scratch: Path) -> dict[str, Path]:
     return out
 
 
+def _rows(ds, table: str) -> int:
+    frame = ds.get(table)
+    return 0 if frame is None else len(frame)
+
+
 def describe(folder: Path) -> dict:
     ds = load_dataset(folder)
     opps = ds.opportunities
@@ -79,8 +84,8 @@ def describe(folder: Path) -> dict:
     else:
         open_ = ~opps["is_closed"] & (opps["created_date"] <= pd.Timestamp(ds.as_of))
         pipeline = opps.loc[open_, "amount"].sum()
-    return {"reps": len(ds.reps), "accounts": len(ds.get("accounts", pd.DataFrame())),
-            "activities": len(ds.get("activities", pd.DataFrame())),
+    return {"reps": len(ds.reps), "accounts": _rows(ds, "accounts"),
+            "activities": _rows(ds, "activities"),
             "as_of": ds.as_of.isoformat(), "open_pipeline": float(pipeline),
             "currency": ds.config.currency}  # fmt: skip
 

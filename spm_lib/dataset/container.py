@@ -142,6 +142,12 @@ class Dataset:
         opps = (self.company or self).opportunities
         closed = opps.loc[opps["is_closed"] & opps["close_date"].notna(), "close_date"]
         before = closed[closed <= pd.Timestamp(latest.end)]
+        if before.empty and opps.empty:
+            raise DataError(
+                "period 'latest': no usable opportunity (the table is empty or every row is "
+                "quarantined; `spm validate` lists why): pass a period with --period",
+                table="opportunities", expected="at least one usable opportunity",
+            )  # fmt: skip
         if before.empty:
             quarters = sorted({self.period_of(d).label for d in opps["created_date"].dropna()})
             shown = ", ".join(quarters[:3] + (["..."] if len(quarters) > 6 else [])

@@ -283,3 +283,16 @@ def test_an_absent_optional_number_column_loads_empty(make_dataset):
     loaded = ds.tables["opportunity_history"]
     assert loaded["probability"].dtype == "float64" and loaded["probability"].isna().all()
     assert loaded["amount"].tolist() == [10.0]
+
+
+def test_latest_is_the_last_complete_quarter_in_which_a_deal_closed(make_dataset):
+    """The deals close in 2025-Q1 (the conftest data); an export taken in 2026 reports on
+    2025-Q1, not on an empty 2026 quarter. With no closed deal, the error names the quarters
+    the deals were created in."""
+    ds = load_dataset(make_dataset(yaml="as_of: 2026-06-15\n"))
+    assert ds.period("latest").label == "2025-Q1" and not ds.period("latest").to_date
+    assert ds.period("2026-Q2").title == "2026-Q2 to date (day 76 of 91)"
+    opens = [dict(r, stage="Proposal", is_closed="false", is_won="false") for r in OPPORTUNITIES]
+    none_closed = load_dataset(make_dataset(yaml="as_of: 2026-06-15\n", opportunities=opens))
+    with pytest.raises(DataError, match=r"no deal closed by 2026-03-31.*created in 2025-Q1"):
+        none_closed.period("latest")
