@@ -43,6 +43,7 @@ from spm_lib.plans import (
     CENT,
     Plan,
     assign_plans,
+    in_currency,
     parse_plans,
     rate_of,
     tier_portions,
@@ -205,12 +206,14 @@ def quota_for(
 
 
 def load_plans(ds: Dataset, plans: dict[str, Plan] | dict | None = None) -> dict[str, Plan]:
-    """Plans given (already parsed, or raw mappings), else those of the dataset's spm.yaml."""
+    """Plans given (already parsed, or raw mappings), else those of the dataset's spm.yaml;
+    each plan's amounts in the dataset's currency (:func:`spm_lib.plans.in_currency`)."""
     if plans is None:
         plans = ds.config.commission_plans
-    if plans and all(isinstance(p, Plan) for p in plans.values()):
-        return dict(plans)
-    return parse_plans(plans or {})
+    if not (plans and all(isinstance(p, Plan) for p in plans.values())):
+        plans = parse_plans(plans or {})
+    rates = ds.config.currency_rates
+    return {name: in_currency(plan, ds.config.currency, rates) for name, plan in plans.items()}
 
 
 def _events(plan: Plan, rows: list, qp: Period) -> list[tuple]:

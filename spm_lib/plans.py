@@ -21,6 +21,8 @@ A plan, under ``commission_plans: {name: {...}}``::
       pay_after_departure: through_end_date  # credits dated after a rep's end_date: none
                                    # (nothing is paid for a period the rep did not finish),
                                    # through_end_date (default: paid up to the end date) or all
+      currency: EUR                # what the plan's amounts (quota, cap amount, spifs) are in;
+                                   # default the dataset's: converted on load (in_currency)
 
 Tiers may decelerate (a multiplier below the previous tier's). Within a tier the rate is
 linear; a credit that crosses a boundary is split across the tiers it spans
@@ -30,7 +32,7 @@ cent half-up only at the line level.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -43,7 +45,7 @@ CENT = Decimal("0.01")
 PERIODS = ("month", "quarter", "year")
 PLAN_KEYS = {
     "applies_to", "quota_period", "quota", "ramp", "base_rate", "tiers", "cap", "spifs",
-    "clawback", "no_quota", "description", "pay_after_departure",
+    "clawback", "no_quota", "description", "pay_after_departure", "currency",
 }  # fmt: skip
 AFTER_DEPARTURE = ("none", "through_end_date", "all")
 
@@ -92,6 +94,7 @@ class Plan:
     clawback_reduces_attainment: bool = False
     no_quota: str = "base_rate"
     pay_after_departure: str = "through_end_date"
+    currency: str | None = None  # what its amounts are in (None: the dataset's currency)
 
     @property
     def decelerates(self) -> bool:
@@ -288,7 +291,30 @@ def parse_plan(name: str, raw: Any) -> Plan:
         clawback_reduces_attainment=bool(clawback.get("reduce_attainment", False)),
         no_quota=no_quota,
         pay_after_departure=after,
+        currency=str(raw["currency"]).strip().upper() if raw.get("currency") else None,
     )  # fmt: skip
+
+
+def in_currency(plan: Plan, currency: str, rates: dict[str, float]) -> Plan:
+    """``plan`` with its money (quota amount, cap amount, spifs) in ``currency``, converted
+    with spm.yaml ``currency_rates`` (units of ``currency`` per unit of the plan's), the
+    rates every amount of the dataset is converted with; the plan itself when it is already in
+    ``currency`` or names none. A plan currency without a rate is a DataError."""
+    if plan.currency is None or plan.currency.upper() == currency.upper():
+        return plan
+    code = plan.currency.upper()
+    if code not in rates:
+        raise _error(plan.name, "currency", f"{code} has no rate to {currency} (spm.yaml "
+                     f"currency_rates: {', '.join(sorted(rates)) or 'none given'})",
+                     f"a rate for {code} in currency_rates")  # fmt: skip
+    rate = Decimal(str(rates[code]))
+
+    def money(value: Decimal | None) -> Decimal | None:
+        return None if value is None else to_cents(value * rate)
+
+    return replace(plan, currency=currency, quota_amount=money(plan.quota_amount),
+                   cap_amount=money(plan.cap_amount),
+                   spifs={k: money(v) for k, v in plan.spifs.items()})  # fmt: skip
 
 
 def parse_plans(raw: dict[str, Any]) -> dict[str, Plan]:

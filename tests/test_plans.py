@@ -83,3 +83,30 @@ def test_assignment_by_column_and_overlap_is_an_error():
     plans["all"] = parse_plan("all", {"base_rate": 0.1, "tiers": TIERS})
     with pytest.raises(DataError, match="rep R1 matches plans ae_smb, all"):
         assign_plans(reps, plans)
+
+
+def test_a_plan_in_another_currency_is_converted_with_the_datasets_rates():
+    """A plan written in EUR for a USD dataset at 1.1 USD per EUR: its money keys (quota,
+    cap amount, spifs) are in USD after loading; rates and multipliers are not money."""
+    from spm_lib.plans import in_currency
+
+    plan = parse_plan("eu", {"base_rate": 0.1, "tiers": TIERS, "currency": "eur",
+                             "quota": 10_000, "cap": {"amount": 5_000},
+                             "spifs": [{"product": "Suite", "amount": 500}]})  # fmt: skip
+    usd = in_currency(plan, "USD", {"EUR": 1.1})
+    assert (usd.quota_amount, usd.cap_amount, usd.spifs["Suite"]) == (
+        Decimal("11000.00"), Decimal("5500.00"), Decimal("550.00"))
+    assert usd.base_rate == plan.base_rate and usd.currency == "USD"
+    assert in_currency(usd, "USD", {}) is usd  # already in the dataset's currency
+    with pytest.raises(DataError, match=r"commission_plans.eu.currency.*no rate.*GBP"):
+        in_currency(plan, "GBP", {"USD": 0.8})
+
+
+def test_the_datasets_plans_are_loaded_in_its_currency(make_dataset):
+    from spm_lib import load_dataset
+    from spm_lib.compensation import load_plans
+
+    yaml = ("currency_rates: {EUR: 1.1}\ncommission_plans:\n  eu: {currency: EUR, quota: 10000, "
+            "base_rate: 0.1, tiers: [{from: 0, multiplier: 1}]}\n")
+    plan = load_plans(load_dataset(make_dataset(yaml=yaml)))["eu"]
+    assert plan.quota_amount == Decimal("11000.00") and plan.currency == "USD"
