@@ -3,7 +3,9 @@
 The Data Export Service, Data Loader, Workbench and the Bulk API write one CSV per object with
 API column names (``Id``, ``StageName``, ``OwnerId``); connectors (Fivetran, Airbyte) land the
 same objects in a database in snake_case. :func:`convert` takes the objects' frames in either
-spelling (:mod:`spm_lib.dataset.vendors.objects`) and recognises each by its columns:
+spelling (:mod:`spm_lib.dataset.vendors.objects`); the file or table name decides which object
+each is, columns only where the name is no object's
+(:mod:`spm_lib.dataset.vendors.salesforce_files`):
 
 ====================  ===========================================================================
 object                becomes
@@ -33,16 +35,14 @@ Rules: rows deleted at the source (``IsDeleted``, ``_fivetran_deleted``) and ear
 of a connector's history mode (``_fivetran_active`` false) are kept with a ``deleted`` or
 ``superseded`` flag that the written spm.yaml excludes, so the loader quarantines and counts
 them; the all-zero sentinel id is an empty reference (read as null on load); booleans may be
-``0/1`` or ``true/TRUE``; timestamps keep their offsets for the loader. Users who do not sell
-(``UserType`` other than Standard, integration or automated users, inactive users who own no
-deal) get the role ``Non-seller``: they stay in ``reps`` so that what they own is accounted
-for, but are no selling rep. Every decision is listed under ``imported_from.notes`` of the
-written spm.yaml.
+``0/1`` or ``true/TRUE``; timestamps keep their offsets for the loader. Users become reps
+as :mod:`spm_lib.dataset.vendors.salesforce_users` says (a rep owns a deal, a split or a quota
+or holds a selling role; other users are kept as ``Non-seller`` only when records refer to
+them). Every decision is listed under ``imported_from`` (``files``, ``not_used``, ``people``,
+``notes``) of the written spm.yaml.
 """
 
 from __future__ import annotations
-
-import re
 
 import pandas as pd
 
@@ -52,7 +52,6 @@ from spm_lib.dataset.vendors.objects import (
     deleted,
     flag_text,
     flags,
-    has,
     left_out,
     normalise,
     stamps,
@@ -60,84 +59,16 @@ from spm_lib.dataset.vendors.objects import (
     truthy,
 )
 from spm_lib.dataset.vendors.salesforce_files import Resolved, classify, group, summary
+from spm_lib.dataset.vendors.salesforce_stages import stage_order, won_lost
 from spm_lib.dataset.vendors.salesforce_users import users_to_reps
 from spm_lib.exceptions import DataError
 
-DEFAULT_STAGES = [
-    "Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
-    "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review",
-]  # fmt: skip
 UNASSIGNED = "unassigned"
 
 
 def _one(objects: dict[str, list[pd.DataFrame]], name: str) -> pd.DataFrame | None:
     frames = objects.get(name)
     return pd.concat(frames, ignore_index=True) if frames else None
-
-
-def _won_lost(o: pd.DataFrame) -> tuple[list[str], list[str]]:
-    stage = o["stagename"].astype("str").where(o["stagename"].notna())
-    if has(o, "iswon") or has(o, "isclosed"):
-        won = truthy(column(o, "iswon"))
-        closed = truthy(column(o, "isclosed")) | won
-        won_names = list(dict.fromkeys(stage[won].dropna()))
-        lost_names = list(dict.fromkeys(stage[closed & ~won].dropna()))
-    else:
-        won_names = [s for s in dict.fromkeys(stage.dropna()) if re.search(r"\bwon\b", s, re.I)]
-        lost_names = [s for s in dict.fromkeys(stage.dropna()) if re.search(r"\blost\b", s, re.I)]
-    lost_names = [s for s in lost_names if s not in won_names]
-    return won_names or ["Closed Won"], lost_names or ["Closed Lost"]
-
-
-def _stage_order(
-    open_stages: list[str], frames: list[pd.DataFrame], history: pd.DataFrame | None,
-    stage_object: pd.DataFrame | None,
-) -> tuple[list[str], str]:
-    """Open stages in funnel order, and where the order came from: OpportunityStage's
-    ``SortOrder`` (or a ``StageSortOrder`` column), else the stages' median ``Probability``
-    (Salesforce's stage probabilities rise along the funnel), else the order in which deals
-    entered them (when at least three deals went through two open stages), else Salesforce's
-    default order; ties by the next of these."""
-    default = {s: i for i, s in enumerate(DEFAULT_STAGES)}
-    sort_order: dict[str, float] = {}
-    if stage_object is not None:
-        order = pd.to_numeric(stage_object["sortorder"], errors="coerce")
-        sort_order = dict(zip(stage_object["masterlabel"], order, strict=True))
-    for frame in frames:
-        if "stagesortorder" in frame:
-            order = pd.to_numeric(frame["stagesortorder"], errors="coerce")
-            sort_order |= order.groupby(frame["stagename"]).median().dropna().to_dict()
-    probability: dict[str, float] = {}
-    for frame in frames:
-        if "probability" in frame and "stagename" in frame:
-            value = pd.to_numeric(frame["probability"], errors="coerce")
-            for stage, p in value.groupby(frame["stagename"]).median().dropna().items():
-                probability.setdefault(stage, p)
-    score: dict[str, float] = {}
-    if history is not None and len(history):
-        h = history[history["stage"].isin(open_stages)].sort_values(
-            ["opportunity_id", "changed"], kind="stable")
-        first = h.drop_duplicates(["opportunity_id", "stage"])
-        n = first.groupby("opportunity_id")["stage"].transform("size")
-        several = first[n >= 2]
-        if several["opportunity_id"].nunique() >= 3:
-            m = several.groupby("opportunity_id")["stage"].transform("size")
-            position = several.groupby("opportunity_id").cumcount() / (m - 1)
-            score = position.groupby(several["stage"]).mean().to_dict()
-    sources = []
-    if sort_order:
-        sources.append("OpportunityStage.SortOrder")
-    if probability:
-        sources.append("the median Probability of each stage")
-    if score:
-        sources.append("the order in which deals entered them (history)")
-    sources.append("Salesforce's default stage order")
-
-    def rank(stage: str) -> tuple:
-        return (sort_order.get(stage, float("inf")), probability.get(stage, float("inf")),
-                score.get(stage, 0.5), default.get(stage, 99), open_stages.index(stage))
-
-    return sorted(open_stages, key=rank), ", then ".join(sources)
 
 
 def _currencies(objects, notes: list[str]) -> tuple[str, dict[str, float], pd.DataFrame | None]:
@@ -442,14 +373,14 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
         hist = None
     if hist is not None:
         tables["opportunity_history"] = hist
-    won, lost = _won_lost(o)
+    won, lost = won_lost(o)
     open_stages = [s for s in dict.fromkeys(o["stagename"].dropna()) if s not in won + lost]
     if hist is not None:
         open_stages += [s for s in dict.fromkeys(hist["stage"].dropna())
                         if s not in won + lost + open_stages]  # fmt: skip
     order_frame = None if hist is None else hist.assign(changed=hist["changed_at"])
     with_stages = [f for f in (o, history) if f is not None]
-    ordered, order_source = _stage_order(open_stages, with_stages, order_frame,
+    ordered, order_source = stage_order(open_stages, with_stages, order_frame,
                                          _one(objects, "OpportunityStage"))  # fmt: skip
     users = _one(objects, "User")
     accounts, leads = _one(objects, "Account"), _one(objects, "Lead")
