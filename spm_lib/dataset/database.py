@@ -115,27 +115,34 @@ def read_tables(
             import duckdb
 
             con = duckdb.connect(connectable, read_only=True)
-            where = f" WHERE table_schema = '{schema}'" if schema else ""
-            listed = [r[0] for r in con.execute(
-                f"SELECT table_name FROM information_schema.tables{where}").fetchall()]  # fmt: skip
+            sql_listing = "SELECT table_name FROM information_schema.tables"
+            listed = [r[0] for r in (
+                con.execute(sql_listing + " WHERE table_schema = ?", [schema]) if schema
+                else con.execute(sql_listing)).fetchall()]  # fmt: skip
 
             def run(sql: str) -> pd.DataFrame:
+                if len(con.extract_statements(sql)) != 1:
+                    raise DataError(f"database {shown}: {sql[:80]!r} is not one statement",
+                                    expected="one SELECT per table")  # fmt: skip
                 return con.execute(sql).df()
 
             catalog = con.execute("SELECT current_database()").fetchall()[0][0]
-            prefix = f'"{catalog}"."{schema}".' if schema else ""
+            prefix = f"{quoted(catalog)}.{quoted(schema)}." if schema else ""
         else:
             import sqlalchemy as sa
 
-            engine = sa.create_engine(_with_pgpassword(connectable))
+            engine = sa.create_engine(_read_only(_with_pgpassword(connectable)))
             con = engine.connect()
+            if engine.dialect.name == "postgresql":  # the session reads, never writes
+                con.exec_driver_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
             inspector = sa.inspect(con)
             listed = list(inspector.get_table_names(schema=schema))
 
             def run(sql: str) -> pd.DataFrame:
+                one_statement(sql, shown)
                 return pd.read_sql(sa.text(sql), con)
 
-            prefix = f'"{schema}".' if schema else ""
+            prefix = f"{quoted(schema)}." if schema else ""
         available = {n.lower(): n for n in listed}
         frames = {}
         names = list(tables) if tables is not None else sorted(set(available) | set(queries))
@@ -144,11 +151,12 @@ def read_tables(
             if source is None and table.lower() not in available:
                 continue
             if source and " " in source.strip():
-                sql = source
+                sql = source  # the query spm.yaml gives, run as one statement
+            elif source and "." in source:
+                sql = "SELECT * FROM " + ".".join(quoted(part) for part in source.split("."))
             else:
-                sql = f'SELECT * FROM {prefix}"{available.get((source or table).lower(), source)}"'
-                if source and "." in source:
-                    sql = f"SELECT * FROM {source}"
+                name = available.get((source or table).lower(), source or table)
+                sql = f"SELECT * FROM {prefix}{quoted(name)}"
             frames[table] = run(sql)
         con.close()
     except DataError:
@@ -165,6 +173,36 @@ def read_tables(
         digest.update(name.encode())
         digest.update(pd.util.hash_pandas_object(frames[name].astype("str"), index=False).values)
     return frames, digest.hexdigest()
+
+
+def quoted(name: str) -> str:
+    """An SQL identifier as standard SQL quotes it (``"`` doubled inside); a name with a
+    control character is refused. A table's name is data: it never becomes SQL."""
+    text = str(name)
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise DataError(f"database identifier {text[:60]!r} holds a control character",
+                        expected="a table or schema name without control characters")
+    return '"' + text.replace('"', '""') + '"'
+
+
+def one_statement(sql: str, shown: str) -> None:
+    """Refuse a query of more than one statement (a ``;`` outside quotes, but at the end)."""
+    body, quote = sql.strip().rstrip(";"), None
+    for char in body:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == ";":
+            raise DataError(f"database {shown}: {sql[:80]!r} is not one statement",
+                            expected="one SELECT per table")  # fmt: skip
+
+
+def _read_only(url: str) -> str:
+    """A SQLite URL opened read-only (``mode=ro``); other URLs as they are."""
+    if url.startswith("sqlite:///") and "mode=ro" not in url:
+        return "sqlite:///file:" + url[len("sqlite:///"):] + "?mode=ro&uri=true"
+    return url
 
 
 def password_of(url: str) -> str | None:

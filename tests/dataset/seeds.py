@@ -34,7 +34,8 @@ def duckdb_file(path: Path, frames: dict[str, pd.DataFrame], schema: str | None 
         con.execute(f'CREATE SCHEMA "{catalog}"."{schema}"')
     for name, frame in frames.items():
         con.register("frame", frame)
-        target = f'"{catalog}"."{schema}"."{name}"' if schema else f'"{name}"'
+        table = '"' + name.replace('"', '""') + '"'  # a hostile name stays a name
+        target = f'"{catalog}"."{schema}".{table}' if schema else table
         con.execute(f"CREATE TABLE {target} AS SELECT * FROM frame")
         con.unregister("frame")
     con.close()

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
+from spm_lib.exceptions import DataError
 from spm_lib.importers import import_export
 from tests.dataset import salesforce_export as sf
 from tests.dataset.seeds import (
@@ -137,3 +138,62 @@ def test_every_report_renders_on_the_seeds_where_nothing_is_usable(tmp_path):
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}
     assert figures["data_quality"]["rows_quarantined"] == 57
     assert figures["rep_performance"]["bookings"] == 0
+
+
+HOSTILE = ['x"; COPY (SELECT 1) TO \'PWNED.txt\'; --', "a'; DROP TABLE \"user\"; --"]
+
+
+def _hostile_tables(export: Path) -> dict[str, pd.DataFrame]:
+    """The Data Export fixture as a warehouse, plus tables whose names are SQL."""
+    frames = _export_as_warehouse(export)
+    frames[HOSTILE[0]] = pd.DataFrame({"x": ["1"]})
+    frames[HOSTILE[1]] = pd.DataFrame({"y": ["2"]})
+    return frames
+
+
+def test_table_names_are_data_never_sql_in_duckdb(tmp_path, monkeypatch):
+    """A table named like an injection is read as a table of that name (and not used: it is
+    no object); no file is written, the other tables are as they were."""
+    monkeypatch.chdir(tmp_path)
+    export = sf.write(tmp_path / "export")
+    db = duckdb_file(tmp_path / "crm.duckdb", _hostile_tables(export))
+    ds = load_dataset(vendor_config(tmp_path / "wh", str(db), "salesforce"))
+    assert not list(tmp_path.rglob("PWNED*"))
+    from_files = load_dataset(import_export("salesforce", [export], tmp_path / "files"))
+    assert ds.reconciliation().equals(from_files.reconciliation())
+    used = ds.config.imported_from["files"]
+    assert not set(HOSTILE) & set(used)
+
+
+def test_table_names_are_data_never_sql_in_postgresql(postgres_url, tmp_path, monkeypatch):
+    import sqlalchemy as sa
+
+    from spm_lib.dataset.database import _expand, _kind
+
+    monkeypatch.chdir(tmp_path)
+    export = sf.write(tmp_path / "export")
+    frames = {n: f.replace("\x00", "", regex=True) for n, f in _hostile_tables(export).items()}
+    engine = sa.create_engine(_kind(_expand(postgres_url))[1])
+    with engine.begin() as con:
+        con.execute(sa.text("DROP SCHEMA IF EXISTS hostile CASCADE"))
+        con.execute(sa.text("CREATE SCHEMA hostile"))
+        for name, frame in frames.items():
+            frame.to_sql(name, con, schema="hostile", index=False, method="multi")
+    folder = vendor_config(tmp_path / "pg", postgres_url, "salesforce", "  schema: hostile\n")
+    ds = load_dataset(folder)
+    from_files = load_dataset(import_export("salesforce", [export], tmp_path / "files"))
+    assert ds.reconciliation().equals(from_files.reconciliation())
+    with engine.connect() as con:  # every table is still there
+        names = set(sa.inspect(con).get_table_names(schema="hostile"))
+    assert set(frames) <= names and not list(tmp_path.rglob("PWNED*"))
+
+
+def test_a_query_is_one_statement_and_identifiers_are_quoted():
+    from spm_lib.dataset.database import one_statement, quoted
+
+    assert quoted('a"b') == '"a""b"'
+    with pytest.raises(DataError, match="control character"):
+        quoted("a\nb")
+    one_statement("SELECT * FROM t WHERE x = 'a;b';", "db")  # a ; in a string, one at the end
+    with pytest.raises(DataError, match="not one statement"):
+        one_statement("SELECT 1; DROP TABLE t", "db")
