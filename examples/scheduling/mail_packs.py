@@ -15,7 +15,9 @@ part, and its pack (the folder ``OUT/<period>/<audience>/``: brief, reports, man
 executed notebooks) as a zip. A pack holds nothing of another audience, so nothing else is
 sent. A pack whose reports failed is sent with a subject that says so. The SMTP password, if
 the server needs one, comes from ``$SPM_SMTP_PASSWORD`` (user: ``--smtp-user``), never from
-the command line. ``--dry-run`` prints what would be sent.
+the command line, and is sent only over TLS (``--starttls``, or ``--smtps`` on port 465) to a
+server whose certificate the system's trust store (or ``--cafile``) vouches for: a self-signed
+or unknown server is refused before anything is sent. ``--dry-run`` prints what would be sent.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import io
 import json
 import os
 import smtplib
+import ssl
 import sys
 import zipfile
 from email.message import EmailMessage
@@ -77,10 +80,20 @@ def message_for(pack: Path, sender: str, to: list[str]) -> EmailMessage:
     return message
 
 
+def tls_context(cafile: str | None = None) -> ssl.SSLContext:
+    """The TLS context for the SMTP server: the system's trust store (or ``cafile``, a
+    company's own CA), the server's certificate and host name verified. A self-signed or
+    unknown server is refused before the password or a pack is sent."""
+    return ssl.create_default_context(cafile=cafile)
+
+
 def send_packs(out: Path, period: str, recipients: dict[str, list[str]], sender: str,
                smtp: str, starttls: bool = False, user: str = "",
-               dry_run: bool = False) -> list[EmailMessage]:
-    """Send each audience of ``recipients`` its pack of ``period``; return the messages."""
+               dry_run: bool = False, smtps: bool = False,
+               cafile: str | None = None) -> list[EmailMessage]:
+    """Send each audience of ``recipients`` its pack of ``period``; return the messages.
+    ``starttls`` upgrades the connection, ``smtps`` connects over TLS (port 465); both verify
+    the server's certificate (:func:`tls_context`)."""
     period = latest_period(out) if period == "latest" else period
     messages = []
     for folder, to in recipients.items():
@@ -94,9 +107,13 @@ def send_packs(out: Path, period: str, recipients: dict[str, list[str]], sender:
             print(f"{message['To']}: {message['Subject']}")
         return messages
     host, _, port = smtp.partition(":")
-    with smtplib.SMTP(host, int(port or 25), timeout=60) as server:
-        if starttls:
-            server.starttls()
+    if user and not (starttls or smtps):
+        raise SystemExit("--smtp-user sends a password: use --starttls or --smtps")
+    connect = (smtplib.SMTP_SSL(host, int(port or 465), timeout=60, context=tls_context(cafile))
+               if smtps else smtplib.SMTP(host, int(port or 25), timeout=60))
+    with connect as server:
+        if starttls and not smtps:
+            server.starttls(context=tls_context(cafile))
         if user:
             server.login(user, os.environ["SPM_SMTP_PASSWORD"])
         for message in messages:
@@ -111,13 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recipients", required=True, help="YAML: audience folder -> addresses")
     parser.add_argument("--smtp", default="localhost:25", help="HOST:PORT of the SMTP server")
     parser.add_argument("--starttls", action="store_true", help="upgrade the connection to TLS")
+    parser.add_argument("--smtps", action="store_true", help="connect over TLS (port 465)")
+    parser.add_argument("--cafile", help="CA certificates to trust instead of the system's")
     parser.add_argument("--smtp-user", default="", help="login ($SPM_SMTP_PASSWORD: password)")
     parser.add_argument("--sender", required=True, help="the From address")
     parser.add_argument("--dry-run", action="store_true", help="print, do not send")
     args = parser.parse_args(argv)
     recipients = yaml.safe_load(Path(args.recipients).read_text(encoding="utf-8")) or {}
     sent = send_packs(Path(args.out), args.period, recipients, args.sender, args.smtp,
-                      args.starttls, args.smtp_user, args.dry_run)
+                      args.starttls, args.smtp_user, args.dry_run, args.smtps, args.cafile)
     print(f"{len(sent)} packs {'to send' if args.dry_run else 'sent'}.")
     return 0
 

@@ -113,3 +113,61 @@ def test_each_audience_is_mailed_its_own_pack_and_nothing_else(by_region, small_
         reps.loc[reps["region"] == "West", "name"])
     content = b"".join(archive.read(n) for n in names).decode("utf-8", errors="replace")
     assert not [name for name in others if name in content]
+
+
+def _self_signed(folder):
+    """A certificate for 127.0.0.1 signed by itself (CN=evil.invalid), made by openssl."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=evil.invalid",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True,
+                   capture_output=True)  # fmt: skip
+    return key, cert
+
+
+def test_the_mail_example_refuses_a_server_it_cannot_verify(by_region, tmp_path, monkeypatch):
+    """STARTTLS to a self-signed server: refused before the password or a pack is sent; the
+    same server trusted with --cafile receives the packs; a password never goes in clear."""
+    import importlib.util
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    key, cert = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    class Keep:
+        def __init__(self) -> None:
+            self.received: list = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            self.received.append(envelope.content)
+            return "250 OK"
+
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port(),
+                            tls_context=context, require_starttls=True)  # fmt: skip
+    controller.start()
+    spec = importlib.util.spec_from_file_location("mail_packs", EXAMPLES / "mail_packs.py")
+    mail_packs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mail_packs)
+    (tmp_path / "recipients.yaml").write_text(yaml.safe_dump({"all": ["vp@example.com"]}))
+    args = ["--out", str(by_region), "--recipients", str(tmp_path / "recipients.yaml"),
+            "--smtp", f"127.0.0.1:{controller.port}", "--sender", "ops@example.com"]
+    try:
+        with pytest.raises(ssl.SSLCertVerificationError):
+            mail_packs.main([*args, "--starttls"])
+        assert handler.received == []
+        monkeypatch.setenv("SPM_SMTP_PASSWORD", "hunter2")
+        with pytest.raises(SystemExit, match="--starttls or --smtps"):
+            mail_packs.main([*args, "--smtp-user", "ops"])
+        assert mail_packs.main([*args, "--starttls", "--cafile", str(cert)]) == 0
+        assert len(handler.received) == 1
+    finally:
+        controller.stop()
