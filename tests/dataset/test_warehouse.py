@@ -100,20 +100,28 @@ def test_spm_yaml_rules_add_to_the_vendor_mapping(tmp_path):
     assert excluded["reason"].str.contains("keeps only lead_source = 'Partner'|deleted").all()
 
 
-def test_warehouse_in_postgresql(postgres_url, tmp_path):
+def _postgres_schema(postgres_url: str, schema: str, frames: dict[str, pd.DataFrame]):
+    """The schema ``schema`` of the test server, made afresh of ``frames``; the engine."""
     import sqlalchemy as sa
 
     from spm_lib.dataset.database import _expand, _kind
 
+    engine = sa.create_engine(_kind(_expand(postgres_url))[1])
+    with engine.begin() as con:
+        con.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        con.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        for name, frame in frames.items():
+            frame.to_sql(name, con, schema=schema, index=False, method="multi")
+    return engine
+
+
+def test_warehouse_in_postgresql(postgres_url, tmp_path):
+
+
     export = sf.write(tmp_path / "export")
     # PostgreSQL text cannot hold a NUL byte, so a warehouse there has none
     frames = {n: f.replace("\x00", "", regex=True) for n, f in _export_as_warehouse(export).items()}
-    engine = sa.create_engine(_kind(_expand(postgres_url))[1])
-    with engine.begin() as con:
-        con.execute(sa.text("DROP SCHEMA IF EXISTS salesforce CASCADE"))
-        con.execute(sa.text("CREATE SCHEMA salesforce"))
-        for name, frame in frames.items():
-            frame.to_sql(name, con, schema="salesforce", index=False, method="multi")
+    _postgres_schema(postgres_url, "salesforce", frames)
     folder = vendor_config(tmp_path / "pg", postgres_url, "salesforce", "  schema: salesforce\n")
     ds = load_dataset(folder)
     from_files = load_dataset(import_export("salesforce", [export], tmp_path / "files"))
@@ -168,17 +176,11 @@ def test_table_names_are_data_never_sql_in_duckdb(tmp_path, monkeypatch):
 def test_table_names_are_data_never_sql_in_postgresql(postgres_url, tmp_path, monkeypatch):
     import sqlalchemy as sa
 
-    from spm_lib.dataset.database import _expand, _kind
 
     monkeypatch.chdir(tmp_path)
     export = sf.write(tmp_path / "export")
     frames = {n: f.replace("\x00", "", regex=True) for n, f in _hostile_tables(export).items()}
-    engine = sa.create_engine(_kind(_expand(postgres_url))[1])
-    with engine.begin() as con:
-        con.execute(sa.text("DROP SCHEMA IF EXISTS hostile CASCADE"))
-        con.execute(sa.text("CREATE SCHEMA hostile"))
-        for name, frame in frames.items():
-            frame.to_sql(name, con, schema="hostile", index=False, method="multi")
+    engine = _postgres_schema(postgres_url, "hostile", frames)
     folder = vendor_config(tmp_path / "pg", postgres_url, "salesforce", "  schema: hostile\n")
     ds = load_dataset(folder)
     from_files = load_dataset(import_export("salesforce", [export], tmp_path / "files"))
