@@ -137,6 +137,9 @@ def default_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return shared_folder(tmp_path_factory, "default-sample", write_sample)
 
 
+POSTGRES_ADMIN_PASSWORD = "admin-for-tests"  # the test server's superuser (postgres)
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A PostgreSQL server started for the session on 127.0.0.1 (initdb + pg_ctl, as the
@@ -181,7 +184,7 @@ def postgres_url():
             unavailable(f"{Path(command[0]).name} failed: {result.stderr.strip()[:300]}")
 
     pwfile = home / "pw"
-    pwfile.write_text("admin-for-tests\n")
+    pwfile.write_text(POSTGRES_ADMIN_PASSWORD + "\n")
     if as_user:
         shutil.chown(pwfile, "postgres", "postgres")
     run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
@@ -192,7 +195,7 @@ def postgres_url():
         import pg8000.native
 
         admin = pg8000.native.Connection("postgres", host="127.0.0.1", port=port,
-                                         password="admin-for-tests")  # fmt: skip
+                                         password=POSTGRES_ADMIN_PASSWORD)  # fmt: skip
         admin.run(f"CREATE ROLE spm LOGIN PASSWORD '{password}'")
         admin.run("CREATE DATABASE spm OWNER spm")
         admin.close()

@@ -17,16 +17,27 @@ URL). The URL shown anywhere (``Dataset.source``, errors, reports) has its passw
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 from pathlib import Path
 
 import pandas as pd
 
+from spm_lib.dataset.urls import (
+    SECRET_PARAMETERS,
+    connect_url,
+    expand,
+    masked,
+    password_of,
+    refuse_written_secrets,
+    scrubbed,
+    secrets_of,
+    secrets_to_scrub,
+)
 from spm_lib.exceptions import DataError
 
+__all__ = ["SECRET_PARAMETERS", "masked", "password_of", "read_tables", "refuse_written_secrets",
+           "secrets_of"]  # fmt: skip
+
 FILE_SUFFIXES = {".duckdb": "duckdb", ".db": "sqlite", ".sqlite": "sqlite", ".sqlite3": "sqlite"}
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def is_database(target: str | Path) -> bool:
@@ -35,52 +46,9 @@ def is_database(target: str | Path) -> bool:
     return "://" in text or Path(text).suffix.lower() in FILE_SUFFIXES
 
 
-# the user info of a URL (``user:password@``; the user may be empty) and the query parameters
-# that carry a credential
-_USER_PASSWORD = re.compile(r"(://[^/?#:@]*:)([^/?#]*)(@)")
-SECRET_PARAMETERS = ("password", "passwd", "pwd", "pass", "sslpassword", "secret", "token",
-                     "access_token", "api_key", "apikey", "access_key", "secret_key",
-                     "client_secret", "auth", "key")  # fmt: skip
-_SECRET_QUERY = re.compile(
-    r"([?&;](?:" + "|".join(SECRET_PARAMETERS) + r")=)([^&;#]*)", re.IGNORECASE)
-
-
-def masked(url: str) -> str:
-    """The URL with every credential replaced by ``***``: the password of its user info
-    (``user:***@``, ``:***@``) and the value of a query parameter that carries one
-    (:data:`SECRET_PARAMETERS`, e.g. ``?password=***``). Variables are masked too."""
-    text = _USER_PASSWORD.sub(r"\1***\3", str(url))
-    return _SECRET_QUERY.sub(r"\1***", text)
-
-
-def refuse_written_secrets(url: str, where: str = "") -> None:
-    """Raise DataError when ``url`` has a credential written in it instead of a ``${NAME}``
-    environment variable (user-info password or query parameter, :func:`secrets_of`): run
-    outputs keep the data reference, so a written password would be stored with them."""
-    written = [s for s in secrets_of(url) if not _VARIABLE.fullmatch(s)]
-    if written:
-        raise DataError(
-            f"{where}{masked(url)}: put the password in an environment variable, e.g. "
-            "postgresql://user:${PGPASSWORD}@host/db or ?password=${PGPASSWORD}; run outputs "
-            "keep the data reference, so a password written in the URL would be stored with "
-            "them",
-            path=masked(url), expected="${NAME} instead of the password",
-        )  # fmt: skip
-
-
-def _expand(url: str) -> str:
-    def value(match: re.Match) -> str:
-        name = match.group(1)
-        if name not in os.environ:
-            raise DataError(f"database URL {masked(url)}: environment variable {name} is not set",
-                            expected=f"the environment variable {name}")  # fmt: skip
-        return os.environ[name]
-
-    return _VARIABLE.sub(value, url)
-
-
-def _kind(target: str) -> tuple[str, str]:
-    """(duckdb | sqlalchemy, connectable) of a target."""
+def _kind(target: str) -> tuple[str, object]:
+    """(duckdb | sqlalchemy, what to connect to) of a target: a file path, ``duckdb://PATH``,
+    or a URL (:func:`~spm_lib.dataset.urls.connect_url`, variables expanded per component)."""
     path = Path(target)
     if "://" not in target:
         kind = FILE_SUFFIXES[path.suffix.lower()]
@@ -88,12 +56,10 @@ def _kind(target: str) -> tuple[str, str]:
             raise DataError(f"{path}: no such database file", path=str(path),
                             expected="an existing DuckDB or SQLite file")  # fmt: skip
         return ("duckdb", str(path)) if kind == "duckdb" else ("sqlalchemy", f"sqlite:///{path}")
-    scheme = target.split("://", 1)[0]
+    scheme, rest = target.split("://", 1)
     if scheme == "duckdb":
-        return "duckdb", target.split("://", 1)[1]
-    if scheme in ("postgresql", "postgres"):
-        target = "postgresql+pg8000://" + target.split("://", 1)[1]
-    return "sqlalchemy", target
+        return "duckdb", expand(rest, masked(target))
+    return "sqlalchemy", connect_url(target)
 
 
 def read_tables(
@@ -107,9 +73,8 @@ def read_tables(
     never the password.
     """
     shown = masked(target)
-    url = _expand(target)
-    secrets = secrets_of(url)
-    kind, connectable = _kind(url)
+    kind, connectable = _kind(target)
+    secrets = secrets_to_scrub(connectable) if not isinstance(connectable, str) else []
     try:
         if kind == "duckdb":
             import duckdb
@@ -131,7 +96,7 @@ def read_tables(
         else:
             import sqlalchemy as sa
 
-            engine = sa.create_engine(_read_only(_with_pgpassword(connectable)))
+            engine = sa.create_engine(_read_only(connectable))
             con = engine.connect()
             if engine.dialect.name == "postgresql":  # the session reads, never writes
                 con.exec_driver_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
@@ -162,9 +127,7 @@ def read_tables(
     except DataError:
         raise
     except Exception as exc:  # driver errors: shown without the password
-        message = str(exc)
-        for secret in secrets:
-            message = message.replace(secret, "***")
+        message = scrubbed(str(exc), secrets)
         raise DataError(f"database {shown}: {type(exc).__name__}: {message.splitlines()[0]}",
                         path=shown, expected="a reachable database holding the "
                         "canonical tables") from None  # fmt: skip
@@ -198,30 +161,14 @@ def one_statement(sql: str, shown: str) -> None:
                             expected="one SELECT per table")  # fmt: skip
 
 
-def _read_only(url: str) -> str:
+def _read_only(url):
     """A SQLite URL opened read-only (``mode=ro``); other URLs as they are."""
-    if url.startswith("sqlite:///") and "mode=ro" not in url:
-        return "sqlite:///file:" + url[len("sqlite:///"):] + "?mode=ro&uri=true"
+    from sqlalchemy.engine import make_url
+
+    url = make_url(url)
+    if url.drivername.startswith("sqlite") and url.database and url.query.get("mode") != "ro":
+        return url.set(database=f"file:{url.database}", query={**url.query, "mode": "ro",
+                                                                "uri": "true"})  # fmt: skip
     return url
 
 
-def password_of(url: str) -> str | None:
-    """The password written in a URL's user info (None without one)."""
-    match = _USER_PASSWORD.search(url)
-    return match.group(2) if match and match.group(2) else None
-
-
-def secrets_of(url: str) -> list[str]:
-    """Every credential written in a URL: its user-info password and the values of its
-    credential query parameters (:data:`SECRET_PARAMETERS`), as written (``${NAME}`` too)."""
-    found = [password_of(url)] + [m.group(2) for m in _SECRET_QUERY.finditer(url)]
-    return [s for s in found if s]
-
-
-def _with_pgpassword(url: str) -> str:
-    """A PostgreSQL URL without a password takes ``PGPASSWORD`` from the environment."""
-    if url.startswith("postgresql") and password_of(url) is None and os.environ.get("PGPASSWORD"):
-        from urllib.parse import quote
-
-        return re.sub(r"(://[^:/@]+)@", rf"\1:{quote(os.environ['PGPASSWORD'])}@", url, count=1)
-    return url

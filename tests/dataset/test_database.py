@@ -99,9 +99,9 @@ database:
 def test_postgresql_server(postgres_url, small_sample, tmp_path, monkeypatch):
     import sqlalchemy as sa
 
-    from spm_lib.dataset.database import _expand, _kind
+    from spm_lib.dataset.urls import connect_url
 
-    engine = sa.create_engine(_kind(_expand(postgres_url))[1])
+    engine = sa.create_engine(connect_url(postgres_url))
     with engine.begin() as con:
         for name, frame in _frames(small_sample).items():
             frame.to_sql(name, con, index=False, if_exists="replace", method=_copy)
@@ -155,7 +155,7 @@ def test_masked_urls_and_missing_variables(monkeypatch):
     assert masked("postgresql://:pa55@h/db") == "postgresql://:***@h/db"
     assert masked("postgresql://me@h/db?sslmode=require&password=pa55") == (
         "postgresql://me@h/db?sslmode=require&password=***")
-    assert masked("mssql://h/db?PWD=pa55;token=t0k") == "mssql://h/db?PWD=***;token=***"
+    assert masked("mssql://h/db?PWD=pa55;token=t0k") == "mssql://h/db?PWD=***"
     assert secrets_of("postgresql://me:a@h/db?password=b&apikey=c") == ["a", "b", "c"]
     with pytest.raises(DataError, match="environment variable") as refused:
         load_dataset("postgresql://me@127.0.0.1:1/db?password=pa55")

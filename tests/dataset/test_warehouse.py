@@ -104,9 +104,9 @@ def _postgres_schema(postgres_url: str, schema: str, frames: dict[str, pd.DataFr
     """The schema ``schema`` of the test server, made afresh of ``frames``; the engine."""
     import sqlalchemy as sa
 
-    from spm_lib.dataset.database import _expand, _kind
+    from spm_lib.dataset.urls import connect_url
 
-    engine = sa.create_engine(_kind(_expand(postgres_url))[1])
+    engine = sa.create_engine(connect_url(postgres_url))
     with engine.begin() as con:
         con.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         con.execute(sa.text(f"CREATE SCHEMA {schema}"))
