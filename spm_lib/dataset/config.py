@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,30 @@ from typing import Any
 import yaml
 
 from spm_lib.exceptions import DataError
+
+ISO_CURRENCY = re.compile(r"[A-Z]{3}")
+COUNT_UNIT = "deals"  # ``currency: deals``: deals carry no money, each won deal counts 1
+
+
+def currency_code(value: object) -> str | None:
+    """``value`` as an ISO 4217 code (three letters, upper-cased, spaces trimmed), else None:
+    a code is printed beside every amount, so nothing else may pass for one."""
+    text = str(value).strip().upper() if value is not None else ""
+    return text if ISO_CURRENCY.fullmatch(text) else None
+
+
+def _currency_setting(value: object, path: str | None) -> str:
+    """spm.yaml ``currency``: an ISO 4217 code, or ``deals`` (:data:`COUNT_UNIT`)."""
+    if str(value).strip().lower() == COUNT_UNIT:
+        return COUNT_UNIT
+    code = currency_code(value)
+    if code is None:
+        raise DataError(
+            f"{path}: currency is {str(value)[:40]!r}; expected an ISO 4217 code such as USD or "
+            f"EUR (three letters), or {COUNT_UNIT} when deals carry no amounts",
+            path=path, column="currency", expected="three letters (ISO 4217) or deals",
+        )  # fmt: skip
+    return code
 
 DEFAULT_STAGES: list[dict[str, Any]] = [
     {"name": "Prospecting"},
@@ -138,7 +163,7 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
     raw = dict(raw or {})
     kwargs: dict[str, Any] = {"raw": dict(raw)}
     if "currency" in raw:
-        kwargs["currency"] = str(raw.pop("currency"))
+        kwargs["currency"] = _currency_setting(raw.pop("currency"), path)
     if "fiscal_year_start_month" in raw:
         month = raw.pop("fiscal_year_start_month")
         if not isinstance(month, int) or not 1 <= month <= 12:
@@ -321,7 +346,14 @@ def _parse_rates(value: object, path: str | None) -> dict[str, float]:
                 f"{path}: currency_rates.{code} is {rate!r}; expected a positive number",
                 path=path, column=f"currency_rates.{code}", expected="a positive number",
             )  # fmt: skip
-        rates[str(code).upper()] = number
+        iso = currency_code(code)
+        if iso is None:
+            raise DataError(
+                f"{path}: currency_rates has the key {str(code)[:40]!r}; expected ISO 4217 codes "
+                "such as EUR (three letters)",
+                path=path, column="currency_rates", expected="three-letter currency codes",
+            )  # fmt: skip
+        rates[iso] = number
     return rates
 
 

@@ -10,6 +10,9 @@ A row's ``currency`` (empty: the dataset's own) says what its ``amount`` is in. 
 2. spm.yaml ``currency_rates`` (one rate per currency; Salesforce's ``CurrencyType``);
 3. none: the row is quarantined (``currency_without_rate``).
 
+A code that is not three letters (ISO 4217) is quarantined as ``invalid_currency``: a code is
+printed beside amounts, so nothing else may pass for one.
+
 The row's date is the one Salesforce converts opportunities by, its close date: an
 opportunity's ``close_date``; an ``opportunity_history`` row's own ``close_date`` (the close
 date in force after that change), else the day of the change; a quota's ``period_start``; a
@@ -21,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spm_lib.dataset.config import Config
+from spm_lib.dataset.config import ISO_CURRENCY, Config
 
 # table -> the dates its rows are converted by, the first that is filled
 MONEY_TABLES: dict[str, tuple[str, ...]] = {
@@ -75,7 +78,9 @@ def convert(
         return [], none
     home = config.currency.upper()
     code = typed["currency"].str.upper().str.strip()
-    other = code.notna() & code.ne(home) & code.ne("")
+    given = code.notna() & code.ne("")
+    invalid = given & ~code.str.fullmatch(ISO_CURRENCY.pattern).fillna(False).astype(bool)
+    other = given & code.ne(home) & ~invalid
     factor = dated_factors(code.where(other), rate_dates(table, typed), dated)
     flat = code.map(config.currency_rates).astype("float64")
     factor = factor.fillna(flat.where(other))
@@ -87,6 +92,9 @@ def convert(
                 f"{config.currency} (spm.yaml currency_rates: "
                 f"{', '.join(sorted(config.currency_rates)) or 'none given'}; no dated rate "
                 "covers the row's date)"} for pos in typed.index[other & ~known]]  # fmt: skip
+    records += [{"row": int(pos) + 1, "column": "currency", "check": "invalid_currency",
+                 "value": typed["currency"][pos], "reason": "the currency is not a three-letter "
+                 "ISO 4217 code (such as USD or EUR)"} for pos in typed.index[invalid]]  # fmt: skip
     if table != "opportunities":
         return records, none
     used = {c: float(factor[known & code.eq(c)].median()) for c in code[known].unique()}

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spm_lib.dataset.config import currency_code
 from spm_lib.dataset.readers import parse_numbers, read_raw
 from spm_lib.exceptions import DataError
 
@@ -111,7 +112,9 @@ def _won_lost(stages: pd.Series) -> tuple[set[str], set[str]]:
 
 
 def _currency(codes: pd.Series) -> str:
-    counts = codes.dropna().value_counts()
+    """The dataset's currency: the commonest ISO 4217 code of the rows (a cell that is not a
+    code stays on its row, for the loader to quarantine as ``invalid_currency``)."""
+    counts = codes.dropna().map(currency_code).dropna().value_counts()
     return str(counts.index[0]) if len(counts) else "USD"
 
 

@@ -15,6 +15,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from spm_lib.dataset.config import COUNT_UNIT, currency_code
+
 if TYPE_CHECKING:
     from spm_lib.dataset import Dataset
     from spm_lib.periods import Period
@@ -53,5 +55,9 @@ def activate(context: ReportContext) -> ReportContext:
 
 
 def currency_of(currency: str | None) -> str:
-    """``currency``, else the active context's."""
-    return currency or _ACTIVE.get().currency
+    """``currency``, else the active context's; ValueError unless it is an ISO 4217 code (or
+    ``deals``): a formatter prints it beside amounts, so nothing else may pass for one."""
+    chosen = currency or _ACTIVE.get().currency
+    if chosen != COUNT_UNIT and currency_code(chosen) != chosen:
+        raise ValueError(f"currency {str(chosen)[:40]!r} is not an ISO 4217 code such as USD")
+    return chosen

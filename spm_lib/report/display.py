@@ -96,8 +96,10 @@ Formatter = str | Callable[[object], str]
 
 
 def _column_formatter(series: pd.Series, fmt: Formatter | None, currency: str) -> Callable:
+    """The cell text of a column, HTML-escaped as it leaves: what a formatter adds (a currency
+    code, a unit) is escaped like the data it formats."""
     if callable(fmt):
-        return lambda v: MISSING if pd.isna(v) else fmt(v)
+        return lambda v: MISSING if pd.isna(v) else html.escape(str(fmt(v)))
     if fmt is None:
         if pd.api.types.is_datetime64_any_dtype(series):
             fmt = "date"
@@ -105,7 +107,7 @@ def _column_formatter(series: pd.Series, fmt: Formatter | None, currency: str) -
             fmt = "count"
         elif pd.api.types.is_float_dtype(series):
             fmt = "number"
-    return lambda v: format_value(v, fmt, currency)
+    return lambda v: html.escape(format_value(v, fmt, currency))
 
 
 def table_html(
@@ -142,7 +144,7 @@ def table_html(
         "Table of " + ", ".join(headers[:6]) + (", …" if len(headers) > 6 else ""))
     styler = Styler(shown, uuid=uid, cell_ids=False, caption=told)
     formatters = {c: _column_formatter(shown[c], formats.get(c), currency) for c in shown.columns}
-    styler = styler.format(formatters, escape="html", na_rep=MISSING)
+    styler = styler.format(formatters, escape=None, na_rep=MISSING)  # escaped by formatters
     # escaped here: pandas' escape= does not reach a label a formatter returns for an index
     # (a lead source "\"><svg onload=...>" in "Odds vs <source>" ran in the browser)
     styler = styler.format_index(

@@ -49,6 +49,11 @@ def test_full_config_parses():
         ({"custom": 1}, "unknown key 'custom'. Known keys: name, currency,"),
         ({"currency_rates": {"EUR": 0}}, "currency_rates.EUR is 0; expected a positive number"),
         ({"currency_rates": [1.1]}, "currency_rates must be a mapping"),
+        # a currency code is printed beside every amount: three letters and nothing else
+        ({"currency": "<img src=x onerror=alert(1)>"}, "expected an ISO 4217 code"),
+        ({"currency": "US$"}, "expected an ISO 4217 code"),
+        ({"currency": "USDX"}, "expected an ISO 4217 code"),
+        ({"currency_rates": {"<b>EU</b>": 1.1}}, "expected ISO 4217 codes"),
     ],
 )
 def test_invalid_config_names_the_problem(raw, message):
@@ -118,3 +123,9 @@ def test_planning_targets_parse_and_bad_ones_name_the_key():
     ]:
         with pytest.raises(DataError, match=message.replace("{", r"\{").replace("}", r"\}")):
             parse_config({"planning": raw})
+
+
+def test_currency_codes_are_upper_cased_and_deals_is_the_count_unit():
+    assert parse_config({"currency": " eur "}).currency == "EUR"
+    assert parse_config({"currency": "deals"}).currency == "deals"
+    assert parse_config({"currency_rates": {"gbp": 1.27}}).currency_rates == {"GBP": 1.27}

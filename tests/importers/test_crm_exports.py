@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
@@ -87,3 +88,27 @@ def test_not_an_export_says_what_it_expected(tmp_path):
         crm.salesforce([path])
     with pytest.raises(DataError, match="no deals export"):
         crm.hubspot([path])
+
+
+def test_a_currency_cell_that_is_not_a_code_never_becomes_the_dataset_currency(tmp_path):
+    """The attack run's HubSpot export: most deals' Currency cell is markup. The dataset's
+    currency is the commonest ISO code; the markup rows are quarantined, never printed as a
+    code."""
+    payload = "<img src=x onerror=alert(1)>"
+    deals = pd.DataFrame({
+        "Record ID": ["1", "2", "3", "4"], "Deal Name": ["a", "b", "c", "d"],
+        "Deal Stage": ["Closed Won"] * 4, "Amount": ["100", "200", "300", "400"],
+        "Close Date": ["2026-01-05"] * 4, "Create Date": ["2026-01-01"] * 4,
+        "Deal owner": ["Ann"] * 4, "Currency": [payload, payload, payload, "eur"],
+    })  # fmt: skip
+    path = tmp_path / "deals.csv"
+    deals.to_csv(path, index=False)
+    tables, config = crm.hubspot([path])
+    assert config["currency"] == "EUR"
+    out = tmp_path / "data"
+    result = spm("import", "--from", "hubspot", str(path), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    ds = load_dataset(out)
+    assert ds.config.currency == "EUR" and len(ds.opportunities) == 1
+    bad = ds.quarantine[ds.quarantine["check"] == "invalid_currency"]
+    assert sorted(bad["row"]) == [1, 2, 3] and set(bad["value"]) == {payload}

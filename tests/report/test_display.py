@@ -20,7 +20,7 @@ def test_table_escapes_values_and_headers_and_formats_numbers():
     )  # fmt: skip
     html = table_html(frame, {"amount": "currency", "win_rate": "percent"})
     assert "<script>" not in html
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "Bob &amp; Co" in html
     assert "$4.21M" in html and "27%" in html and "4.5%" in html
     assert ">Win rate<" in html  # header label from the column name
@@ -119,3 +119,12 @@ def test_charts_draw_dollar_signs_as_text():
     fig.canvas.draw()  # mathtext would raise ValueError on \unicode
     assert ax.get_title(loc="left") == r"$\unicode{x}$ sold $5M to $7M"
     plt.close(fig)
+
+
+def test_what_a_formatter_returns_is_escaped_like_data():
+    """A column formatter's text (a unit, a code, a label) is escaped as it leaves."""
+    frame = pd.DataFrame({"effect": [0.1, 0.2], "label": ["a", "b"]})
+    html = table_html(frame, {"effect": lambda v: f"<img src=x onerror=alert({v})>",
+                              "label": lambda v: f'"><svg onload=x>{v}'})  # fmt: skip
+    assert "<img" not in html and "<svg" not in html
+    assert "&lt;img src=x onerror=alert(0.1)&gt;" in html and "&quot;&gt;&lt;svg" in html

@@ -39,6 +39,26 @@ def test_currency_symbols_and_codes():
     assert format_currency(2_500_000, "CHF") == "2.50M CHF"
 
 
+@pytest.mark.parametrize("code", ["<img src=x onerror=alert(1)>", "usd", "US", "", "E\u20acR"])
+def test_a_formatter_prints_no_currency_that_is_not_a_code(code):
+    """What a formatter adds is never data: a code that is not ISO 4217 raises (a context's
+    currency comes from spm.yaml, which refuses such codes before any page is built)."""
+    from spm_lib.report import format_money
+    from spm_lib.report.context import ReportContext, activate
+
+    if code:
+        with pytest.raises(ValueError, match="not an ISO 4217 code"):
+            format_currency(1_000, code)
+        with pytest.raises(ValueError, match="not an ISO 4217 code"):
+            format_money(1_000, code)
+    activate(ReportContext(currency=code or "<b>"))
+    try:
+        with pytest.raises(ValueError, match="not an ISO 4217 code"):
+            format_currency(1_000)
+    finally:
+        activate(ReportContext())
+
+
 @pytest.mark.parametrize(
     ("value", "text"),
     [(0.27, "27%"), (0.045, "4.5%"), (1.0, "100%"), (0.00012, "0.01%"), (0, "0.0%"),

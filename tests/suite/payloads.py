@@ -1,5 +1,7 @@
-"""A copy of a sample dataset with attack payloads in every text column a report shows: rep,
-manager, team, region, account, product, stage, lead source and training module names."""
+"""A copy of a sample dataset with attack payloads in every text column a report shows (rep,
+manager, team, region, account, product, stage, lead source and training module names) and in
+the spm.yaml values pages print (the dataset's name, stage, module and commission plan names);
+and vendor exports with payloads in every text column the importers write."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ PAYLOADS = (
     "{x} ${7*7}",
     "=HYPERLINK(\"http://example.invalid\",\"x\")",
 )
+DATASET_NAME = f"{PAYLOADS[1]} Corp"  # spm.yaml name: the header of every page
 SMALL_SOURCES = (PAYLOADS[0], PAYLOADS[5])  # fewer than 30 leads: the pooled-sources note
 
 
@@ -86,6 +89,9 @@ def write_payload_dataset(sample: Path, out: Path) -> Path:
         (new_module if k == module else k): ({**v, "stage": new_stage} if v.get("stage") == stage
                                              else v)
         for k, v in config["training_catalogue"].items()}  # fmt: skip
+    config["name"] = DATASET_NAME
+    config["commission_plans"] = {f"{PAYLOADS[2]} {name}": plan for name, plan
+                                  in (config.get("commission_plans") or {}).items()}  # fmt: skip
     for plan in (config.get("commission_plans") or {}).values():
         for spif in plan.get("spifs") or []:
             if "product" in spif:
@@ -95,3 +101,54 @@ def write_payload_dataset(sample: Path, out: Path) -> Path:
                 plan["applies_to"][key] = [groups[key].get(v, v) for v in values]
     (out / "spm.yaml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     return out
+
+
+CURRENCY_PAYLOAD = PAYLOADS[1]  # written into a few rows' currency column by the exports below
+CURRENCY_ROWS = 5
+
+
+def write_payload_exports(sample: Path, out: Path) -> dict[str, list[Path]]:
+    """A HubSpot deals export and a Salesforce report export of ``sample`` (see
+    :mod:`tests.importers.vendor_exports`) with the payloads in every text column the importers
+    write into the dataset: deal and opportunity names, owners, accounts, pipelines, stages,
+    types, lead sources, the users' roles, managers, divisions and departments, and the
+    currency column of :data:`CURRENCY_ROWS` rows."""
+    from tests.importers import vendor_exports
+
+    def payloaded(frame: pd.DataFrame, columns: list[str]) -> None:
+        for column in columns:
+            mapping = _renamed(frame[column].replace("", None))
+            frame[column] = frame[column].map(lambda v, m=mapping: m.get(v, v))
+
+    def currency(frame: pd.DataFrame, column: str) -> None:
+        frame[column] = "USD"
+        frame.loc[frame.index[:CURRENCY_ROWS], column] = CURRENCY_PAYLOAD
+
+    hubspot = vendor_exports.hubspot(sample, out / "hubspot")
+    deals = pd.read_csv(hubspot, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    deals["Deal Type"] = pd.read_csv(sample / "opportunities.csv", dtype=str)["product"]
+    payloaded(deals, ["Deal Name", "Pipeline", "Associated Company", "Deal Type"])
+    owners = _renamed(deals["Deal owner"])
+    deals["Deal owner"] = deals["Deal owner"].map(owners)
+    deals["Deal Stage"] = deals["Deal Stage"].replace(
+        "Presentation Scheduled", f"Presentation {PAYLOADS[3]} Scheduled")
+    currency(deals, "Currency")
+    deals.to_csv(hubspot, index=False, encoding="utf-8")
+    report, history, users = vendor_exports.salesforce(sample, out / "salesforce")
+    frames = {p: pd.read_csv(p, dtype=str, keep_default_na=False, encoding="cp1252")
+              for p in (report, history, users)}  # fmt: skip
+    owners = _renamed(frames[users]["Full Name"])
+    stage = {"Needs Analysis": f"Needs {PAYLOADS[0]} Analysis"}
+    o = frames[report]
+    payloaded(o, ["Opportunity Name", "Account Name", "Lead Source", "Type"])
+    o["Opportunity Owner"] = o["Opportunity Owner"].map(owners)
+    o["Stage"] = o["Stage"].replace(stage)
+    currency(o, "Amount Currency")
+    o["Amount"] = o["Amount"].str.replace("USD ", "", regex=False)
+    frames[history]["To Stage"] = frames[history]["To Stage"].replace(stage)
+    u = frames[users]
+    u["Full Name"] = u["Full Name"].map(owners)
+    payloaded(u, ["Role", "Manager", "Division", "Department"])
+    for path, frame in frames.items():
+        frame.to_csv(path, index=False, encoding="utf-8")
+    return {"hubspot": [hubspot], "salesforce": [report, history, users]}

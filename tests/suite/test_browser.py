@@ -14,7 +14,14 @@ import pytest
 from tests.conftest import shared_folder, spm
 from tests.suite.browser import visit_all
 from tests.suite.conftest import rendered
-from tests.suite.payloads import PAYLOADS, write_payload_dataset
+from tests.suite.payloads import (
+    CURRENCY_PAYLOAD,
+    CURRENCY_ROWS,
+    DATASET_NAME,
+    PAYLOADS,
+    write_payload_dataset,
+    write_payload_exports,
+)
 
 
 def _pages(out: Path) -> list[Path]:
@@ -40,6 +47,25 @@ def payload_visits(small_sample, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def imported_payload_visits(small_sample, tmp_path_factory):
+    """HubSpot and Salesforce report exports with payloads in every text column the importers
+    write (a currency cell too), imported by ``spm import`` and rendered; every page visited."""
+
+    def build(out: Path) -> None:
+        for vendor, files in write_payload_exports(small_sample, out / "exports").items():
+            data = out / "data" / vendor
+            result = spm("import", "--from", vendor, *map(str, files), "--out", str(data))
+            assert result.returncode == 0, result.stdout + result.stderr
+            result = spm("run", "--data", str(data), "--out", str(out / "reports" / vendor),
+                         "--jobs", "2", "--quiet", "--notebooks",
+                         "data_quality,rep_performance,pipeline_review,compensation")  # fmt: skip
+            assert result.returncode == 0, result.stdout + result.stderr
+
+    out = shared_folder(tmp_path_factory, "imported-payload-run", build)
+    return out, visit_all(_pages(out / "reports"))
+
+
+@pytest.fixture(scope="module")
 def sample_visits(default_sample, tmp_path_factory):
     out, result = rendered(tmp_path_factory, "sample-run", default_sample)
     assert result["returncode"] == 0, result["stderr"]
@@ -62,6 +88,37 @@ def test_no_payload_runs_and_each_shows_as_text(payload_visits):
     audience = json.loads((brief.path.parent / "manifest.json").read_text())["audience"]
     assert any(p in audience for p in PAYLOADS) and audience in brief.text
     assert "<" not in brief.path.parent.name and "/" not in brief.path.parent.name
+
+
+def test_the_dataset_name_from_spm_yaml_is_text_on_every_page(payload_visits):
+    reports = [v for v in payload_visits if v.path.name != "index.html" or
+               v.path.parent.name == "all"]  # fmt: skip
+    assert reports and all(DATASET_NAME in v.text for v in reports)
+
+
+def test_imported_payloads_run_nowhere_and_a_bad_currency_is_quarantined(
+    imported_payload_visits,
+):
+    import yaml
+
+    from spm_lib import load_dataset
+
+    out, visits = imported_payload_visits
+    assert len(visits) >= 8  # 4 reports and a brief for each of the two imports
+    for visit in visits:
+        assert visit.title != "pwned", visit.path
+        assert not visit.active, (visit.path, visit.active[:5])
+        assert not visit.requests, (visit.path, visit.requests[:5])
+        assert not visit.console_errors, (visit.path, visit.console_errors[:5])
+    shown = "\n".join(v.text for v in visits)
+    for payload in PAYLOADS[:4]:
+        assert payload in shown, payload
+    for vendor in ("hubspot", "salesforce"):
+        config = yaml.safe_load((out / "data" / vendor / "spm.yaml").read_text())
+        assert config["currency"] == "USD", vendor  # the commonest code, never the payload
+        ds = load_dataset(out / "data" / vendor)
+        bad = ds.quarantine[ds.quarantine["check"] == "invalid_currency"]
+        assert len(bad) == CURRENCY_ROWS and set(bad["value"]) == {CURRENCY_PAYLOAD}, vendor
 
 
 def test_every_page_is_offline_and_clean_in_a_browser(sample_visits):

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from spm_lib.dataset.config import currency_code
 from spm_lib.dataset.vendors.objects import (
     column,
     days,
@@ -80,10 +81,16 @@ def _currencies(objects, notes: list[str]) -> tuple[str, dict[str, float], pd.Da
         corp = types[truthy(column(types, "iscorporate"))]
         if len(corp):
             corporate = str(corp["isocode"].iloc[0]).strip().upper()
+            if currency_code(corporate) is None:
+                raise DataError(
+                    f"CurrencyType: the corporate IsoCode is {corporate[:40]!r}; expected an "
+                    "ISO 4217 code (three letters)",
+                    table="CurrencyType", column="IsoCode", expected="three letters",
+                )  # fmt: skip
         rate = pd.to_numeric(types["conversionrate"], errors="coerce")
         for code, value in zip(types["isocode"], rate, strict=True):
             code = str(code).strip().upper()
-            if code != corporate and value and value > 0:
+            if currency_code(code) and code != corporate and value and value > 0:
                 rates[code] = round(1 / float(value), 12)
         notes.append(f"corporate currency {corporate} (CurrencyType.IsCorporate); each "
                      "CurrencyType.ConversionRate (units per corporate unit) is written to "
