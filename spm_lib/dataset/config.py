@@ -10,6 +10,8 @@ as_of: 2026-09-30              # the snapshot's date; default: the latest create
                                # date in the data (never a close date, which may be planned)
 timezone: America/New_York     # timestamps with an offset are converted to this zone before
                                # they become dates; default: each keeps its own local date
+number_format: "1.234,56"      # how files write numbers ("1,234.56", "1 234,56", ...);
+                               # default: each column's own values decide (numbers.py)
 stages:                        # ordered; exactly which are won and lost
   - Prospecting
   - Qualification
@@ -60,6 +62,17 @@ def currency_code(value: object) -> str | None:
     return text if ISO_CURRENCY.fullmatch(text) else None
 
 
+def _number_format(value: object, path: str | None) -> str:
+    from spm_lib.dataset.numbers import number_format
+
+    try:
+        number_format(str(value))
+    except ValueError as exc:
+        raise DataError(f"{path}: {exc}", path=path, column="number_format",
+                        expected="1,234.56 or 1.234,56 (or 1 234,56)") from None  # fmt: skip
+    return str(value).strip().replace("\u00a0", " ")
+
+
 def _currency_setting(value: object, path: str | None) -> str:
     """spm.yaml ``currency``: an ISO 4217 code, or ``deals`` (:data:`COUNT_UNIT`)."""
     if str(value).strip().lower() == COUNT_UNIT:
@@ -105,6 +118,7 @@ class Config:
     fiscal_year_start_month: int = 1
     as_of: dt.date | None = None
     timezone: str | None = None
+    number_format: str | None = None  # see spm_lib.dataset.numbers
     stages: tuple[Stage, ...] = field(
         default_factory=lambda: tuple(Stage(**s) for s in DEFAULT_STAGES)
     )
@@ -202,6 +216,9 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
         kwargs["timezone"] = zone
     else:
         raw.pop("timezone", None)
+    if raw.get("number_format") is not None:
+        kwargs["number_format"] = _number_format(raw.pop("number_format"), path)
+    raw.pop("number_format", None)
     if "stages" in raw:
         items = raw.pop("stages")
         if not isinstance(items, list) or not items:
@@ -253,7 +270,8 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
     return Config(**kwargs)
 
 
-KNOWN_KEYS = ("name", "currency", "fiscal_year_start_month", "as_of", "timezone", "stages",
+KNOWN_KEYS = ("name", "currency", "fiscal_year_start_month", "as_of", "timezone",
+              "number_format", "stages",
               "training_catalogue", "commission_plans", "mapping", "currency_rates",
               "database", "source", "imported_from", "planning", "hierarchy")  # fmt: skip
 PLANNING_KEYS = ("target", "cost_of_sales_target", "reps_at_quota_target")

@@ -538,9 +538,11 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         _check_has_rows(raw, spec, file)
         raw = raw.reset_index(drop=True)
         excluded = _excluded_records(raw)
+        options = mapping.table(table).options
+        if options.number_format is None and config.number_format:
+            options = replace(options, number_format=config.number_format)
         typed, failures = parse_table(raw.drop(columns=[EXCLUDED], errors="ignore"), spec, file,
-                                      mapping.table(table).options, detected,
-                                      config.timezone)  # fmt: skip
+                                      options, detected, config.timezone)  # fmt: skip
         if excluded:
             gone = [r["row"] - 1 for r in excluded]
             failures = [_without(f, set(gone)) for f in failures]

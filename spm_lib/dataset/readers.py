@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spm_lib.dataset.numbers import POINT, number_format, read_numbers
 from spm_lib.dataset.schema import DTYPES, TableSpec
 from spm_lib.dataset.suggest import suggest_mapping
 from spm_lib.exceptions import DataError
@@ -35,9 +36,9 @@ class ReadOptions:
     separator: str | None = None  # None: sniffed from the header (",", ";", tab or "|")
     sheet: str | int | None = None  # .xlsx: sheet name or index (default: the first)
     date_format: str | None = None  # strptime format, e.g. "%m/%d/%Y"; None: ISO 8601
-    decimal: str | None = None  # None: "," for ";"-separated files, else "."
+    decimal: str | None = None  # None: number_format, else decided per column (numbers.py)
     thousands: str | None = None  # None: the other of "," and "."
-
+    number_format: str | None = None  # "1,234.56", "1.234,56", ...: every number column
 
 @dataclass
 class ParseFailure:
@@ -218,30 +219,14 @@ def _parse_dates(
     return parsed if keep_time else parsed.dt.normalize()
 
 
-_CURRENCY = re.compile(r"^\s*(?:[A-Z]{3}\s*)?[$€£¥]?\s*|\s*(?:[$€£¥]|[A-Z]{3})?\s*$")
-
-
-def parse_numbers(raw: pd.Series, decimal: str = ".", thousands: str | None = ",") -> pd.Series:
+def parse_numbers(
+    raw: pd.Series, decimal: str | None = None, thousands: str | None = None
+) -> pd.Series:
     """Numbers, also with a currency symbol or code (``$1,234.56``, ``USD 1,234.56``,
-    ``1.234,56 €``), thousands separators, a decimal comma (``decimal=","``) and a sign in
-    parentheses for negatives (``(120.00)``)."""
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        return raw.astype("float64")
-    text = _text(raw)
-    plain = pd.to_numeric(text, errors="coerce") if decimal == "." else pd.Series(
-        float("nan"), index=text.index)  # fmt: skip
-    todo = text.notna() & plain.isna()
-    if todo.any():
-        cleaned = text[todo].str.replace(_CURRENCY, "", regex=True)
-        negative = cleaned.str.match(r"^\(.*\)$")
-        cleaned = cleaned.str.strip("()").str.replace("\u00a0", "").str.replace(" ", "")
-        if thousands:
-            cleaned = cleaned.str.replace(thousands, "", regex=False)
-        if decimal != ".":
-            cleaned = cleaned.str.replace(decimal, ".", regex=False)
-        value = pd.to_numeric(cleaned, errors="coerce")
-        plain[todo] = value.where(~negative, -value)
-    return plain.astype("float64")
+    ``1.234,56 €``), digit groups and a sign in parentheses for negatives (``(120.00)``); the
+    decimal mark ``decimal``, else decided by the column (:mod:`spm_lib.dataset.numbers`).
+    A value that does not read, or reads two ways, is NaN."""
+    return read_numbers(raw, decimal, thousands)[0]
 
 
 def _parse_bools(raw: pd.Series) -> pd.Series:
@@ -258,9 +243,17 @@ EXPECTED = {
     "date": "a date YYYY-MM-DD (ISO 8601, or the mapping's date_format)",
     "stamp": "a date or timestamp YYYY-MM-DD HH:MM:SS (ISO 8601)",
     "number": "a number such as 1234.5",
+    "ambiguous": "a number written so that it reads one way: the column holds both 1,234.56 and "
+    "1.234,56, and this value reads as either (set spm.yaml number_format)",
     "int": "a whole number",
     "bool": "true or false",
 }
+
+
+def _ambiguous(column: str, ambiguous: pd.Series, raw: pd.Series) -> ParseFailure:
+    positions = [int(i) for i in ambiguous.to_numpy().nonzero()[0]]
+    return ParseFailure(column, "unparseable_number", EXPECTED["ambiguous"], positions,
+                        [str(v) for v in raw[ambiguous].tolist()])  # fmt: skip
 
 
 def parse_table(
@@ -277,8 +270,10 @@ def parse_table(
     DataError when a column mostly does not parse.
     """
     options = options or ReadOptions()
-    decimal = options.decimal or ("," if (detected or {}).get("separator") == ";" else ".")
-    thousands = options.thousands or ("." if decimal == "," else ",")
+    decimal, thousands = options.decimal, options.thousands
+    if decimal is None and options.number_format:
+        decimal, thousands = number_format(options.number_format)
+    default_decimal = "," if (detected or {}).get("separator") == ";" else POINT
     out = frame.copy()
     failures: list[ParseFailure] = []
     for col in spec.columns:
@@ -295,15 +290,19 @@ def parse_table(
             continue
         if col.kind in ("date", "stamp"):
             parsed = _parse_dates(raw, options.date_format, timezone, col.kind == "stamp")
-        elif col.kind == "number":
-            parsed = parse_numbers(raw, decimal, thousands)
-        elif col.kind == "int":
-            number = parse_numbers(raw, decimal, thousands)
-            whole = number.isna() | (number == number.round())
-            parsed = number.where(whole).astype("Int64")
+        elif col.kind in ("number", "int"):
+            number, ambiguous = read_numbers(raw, decimal, thousands, default_decimal)
+            if ambiguous.any():
+                failures.append(_ambiguous(col.name, ambiguous, raw))
+            if col.kind == "int":
+                whole = number.isna() | (number == number.round())
+                number = number.where(whole).astype("Int64")
+            parsed = number
         else:
             parsed = _parse_bools(raw)
         bad = _failures(raw.mask(raw.astype("str").str.strip() == ""), parsed)
+        if col.kind in ("number", "int"):
+            bad &= ~ambiguous
         n_bad, n_values = int(bad.sum()), int(raw.notna().sum())
         if n_bad:
             positions = [int(i) for i in bad.to_numpy().nonzero()[0]]

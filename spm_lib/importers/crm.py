@@ -36,7 +36,8 @@ from pathlib import Path
 import pandas as pd
 
 from spm_lib.dataset.config import currency_code
-from spm_lib.dataset.readers import parse_numbers, read_raw
+from spm_lib.dataset.numbers import read_numbers
+from spm_lib.dataset.readers import read_raw
 from spm_lib.exceptions import DataError
 
 SALESFORCE_STAGES = [
@@ -85,9 +86,11 @@ def _money(raw: pd.Series, currency: pd.Series | None = None) -> tuple[pd.Series
     if currency is not None:
         code = code.fillna(currency.astype("str").where(currency.notna()))
     code = code.where(code.notna(), text.str.contains(r"\$", na=False).map({True: "USD"}))
-    value = parse_numbers(text)
+    value, ambiguous = read_numbers(text)
     shown = value.map(lambda v: f"{v:.2f}" if pd.notna(v) else None)
-    return shown.where(value.notna(), text), code
+    # a value that reads two ways stays text the loader cannot read: quarantined, not guessed
+    kept = text.where(~ambiguous, text + " (reads as two numbers)")
+    return shown.where(value.notna(), kept), code
 
 
 def _stages(found: list[str], known: list[str], won_names: set[str], lost_names: set[str]) -> list:
