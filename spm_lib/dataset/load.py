@@ -148,26 +148,34 @@ def _fold(values: pd.Series) -> pd.Series:
     return values.astype("str").str.strip().str.casefold()
 
 
-def _align_reference_case(
-    typed: pd.DataFrame, spec: TableSpec, reference_keys: dict[str, pd.Series]
-) -> list[dict]:
-    """Align references to their keys' spelling, never merging two keys.
+# a Salesforce record id: 15 case-sensitive characters, or 18 with a case checksum
+SALESFORCE_ID = r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?"
 
-    A reference that matches a key exactly is used as it is. One that matches only when case
-    and surrounding spaces are ignored takes the key's spelling (``r001`` -> ``R001``) when
-    exactly one key matches that way; when several do (Salesforce's 15-character ids are
-    case-sensitive: ``006A`` and ``006a`` are two records), the row is quarantined as
-    ambiguous. References that match nothing stay, for the reference check to quarantine.
-    Returns the quarantine records of the ambiguous ones.
+
+def _align_reference_case(
+    typed: pd.DataFrame, spec: TableSpec, keys_read: dict[str, pd.Series]
+) -> list[dict]:
+    """Align references to their keys' spelling, never merging two records.
+
+    ``keys_read`` holds every key each referenced table had in its file, quarantined rows
+    included: a reference is aligned only against all of them. One that matches a key exactly
+    is used as it is. One that matches only when case and surrounding spaces are ignored takes
+    the key's spelling (``r001`` -> ``R001``) when exactly one key matches that way; when
+    several do, the row is quarantined as ambiguous. A reference of Salesforce's id shape (15
+    or 18 letters and digits) is never case-folded: ``006A`` and ``006a`` are two records, so
+    it matches exactly or not at all. References that match nothing stay, for the reference
+    check to quarantine as orphans. Returns the quarantine records of the ambiguous ones.
     """
     records: list[dict] = []
     for ref in spec.references:
-        keys = reference_keys.get(ref.table)
+        keys = keys_read.get(ref.table)
         if keys is None or ref.column not in typed:
             continue
         keys = pd.Series(keys.dropna().unique())
         column = typed[ref.column]
+        salesforce_shaped = column.str.fullmatch(SALESFORCE_ID).fillna(False).astype(bool)
         todo = column.notna() & ~in_keys(column, pd.Index(keys, dtype=object))
+        todo &= ~salesforce_shaped
         if not todo.any():
             continue
         candidates = keys.groupby(_fold(keys).to_numpy()).agg(sorted)  # folded -> its keys
@@ -559,7 +567,9 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
             for ref in spec.references
             if ref.table in tables
         }
-        ambiguous = _align_reference_case(typed, spec, reference_keys)
+        keys_read = {ref.table: keys_of[ref.table] for ref in spec.references
+                     if ref.table in keys_of}  # fmt: skip
+        ambiguous = _align_reference_case(typed, spec, keys_read)
         early = excluded + ambiguous + _superseded_copies(table, typed, keys)
         if table == "opportunity_splits":
             early += _split_share_records(typed)

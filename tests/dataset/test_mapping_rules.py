@@ -80,3 +80,37 @@ def test_ids_differing_only_by_case_are_two_records(tmp_path):
     q = ds.quarantine
     assert q["check"].tolist() == ["ambiguous_rep_id"] and q["key"].tolist() == ["O2"]
     assert "'Ab', 'aB'" in q["reason"].item()
+
+
+def test_a_rep_missing_from_the_reps_export_never_takes_another_reps_deals(tmp_path):
+    """The attack run: a rep absent from the reps export (an inactive user not exported) had
+    324 deals re-pointed to the one rep whose Salesforce id differs only by case. A reference
+    of Salesforce's shape matches exactly or is an orphan, quarantined and counted."""
+    kept, absent = "005A0000001abcD", "005A0000001abcd"
+    reps = [dict(REPS[0], rep_id=kept), *REPS[1:]]
+    opps = pd.DataFrame(OPPORTUNITIES).assign(rep_id=[kept, absent, absent, "R3"])
+    accounts = pd.DataFrame(ACCOUNTS).assign(owner_rep_id=[kept, "R2"])
+    folder = write_tables(tmp_path / "ds", {"reps": reps, "opportunities": opps,
+                                            "accounts": accounts})  # fmt: skip
+    ds = load_dataset(folder)
+    owners = ds.opportunities.set_index("opportunity_id")["rep_id"]
+    assert owners.to_dict() == {"O1": kept, "O4": "R3"}
+    orphans = ds.quarantine[ds.quarantine["check"] == "orphan_rep_id"]
+    assert orphans["key"].tolist() == ["O2", "O3"] and set(orphans["value"]) == {absent}
+    assert ds.reconciliation()["reconciles"].all()
+
+
+def test_a_reference_is_aligned_against_every_key_read_quarantined_ones_too(tmp_path):
+    """``r1`` is a rep of the file, quarantined for a bad hire date: its deals are not handed
+    to ``R1`` because that is the only *kept* key that matches ignoring case."""
+    reps = [*REPS, dict(REPS[1], rep_id="r1", name="Quarantined Ann", hire_date="not a date")]
+    opps = pd.DataFrame(OPPORTUNITIES).assign(rep_id=["R1", "r1", "R2", "R3"])
+    folder = write_tables(tmp_path / "ds", {"reps": reps, "opportunities": opps,
+                                            "accounts": ACCOUNTS})  # fmt: skip
+    ds = load_dataset(folder)
+    assert "r1" in set(ds.quarantine.loc[ds.quarantine["table"] == "reps", "key"])
+    owners = ds.opportunities.set_index("opportunity_id")["rep_id"]
+    assert "O2" not in owners.index and owners["O1"] == "R1"
+    deal = ds.quarantine[(ds.quarantine["table"] == "opportunities")
+                         & (ds.quarantine["key"] == "O2")]  # fmt: skip
+    assert len(deal) == 1 and deal["value"].item() == "r1"

@@ -49,8 +49,10 @@ def test_every_row_is_accounted_for_with_its_reason(ds):
     q = ds.quarantine.set_index(["table", "key"])["check"]
     assert q[("opportunities", "006000000000005")] == "excluded"  # IsDeleted = 1
     assert q[("accounts", "001A0000001gone")] == "excluded"
-    assert q[("opportunities", "006000000000008")] == "ambiguous_account_id"
-    assert len(ds.quarantine) == 3, ds.quarantine
+    # Salesforce ids are case-sensitive: a reference in another case is an orphan, never folded
+    assert q[("opportunities", "006000000000008")] == "orphan_account_id"
+    assert q[("opportunities", "006000000000009")] == "orphan_account_id"
+    assert len(ds.quarantine) == 4, ds.quarantine
 
 
 def test_ids_that_differ_by_case_are_never_merged(ds):
@@ -59,10 +61,10 @@ def test_ids_that_differ_by_case_are_never_merged(ds):
     opps = ds.opportunities.set_index("opportunity_id")
     assert opps.loc["006000000000001", "account_id"] == "001A0000001abcD"  # exact: as it is
     assert opps.loc["006000000000002", "account_id"] == "001A0000001abcd"
-    # a reference matching exactly one key ignoring case takes its spelling
-    assert opps.loc["006000000000009", "account_id"] == "001A0000001xyzQ"
-    reason = ds.quarantine.loc[ds.quarantine["key"] == "006000000000008", "reason"].item()
-    assert "'001A0000001abcD'" in reason and "'001A0000001abcd'" in reason
+    # a Salesforce-shaped reference that matches a key only ignoring case is not re-pointed
+    assert "006000000000009" not in opps.index and "006000000000008" not in opps.index
+    reason = ds.quarantine.loc[ds.quarantine["key"] == "006000000000009", "reason"].item()
+    assert "001a0000001xyzq" in reason
 
 
 def test_sentinel_ids_are_empty_references(ds):
@@ -108,20 +110,20 @@ def test_currency_rates_are_turned_into_corporate_units_per_unit(imported, ds):
 
 def test_bookings_and_win_counts_equal_the_raw_files(export, ds):
     raw = sf.raw_bookings(export)
-    # the one deal quarantined (an ambiguous account) is the only difference, and is named
-    ambiguous = ds.quarantine[ds.quarantine["check"] == "ambiguous_account_id"]
-    assert ambiguous["key"].tolist() == ["006000000000008"]
-    raw.loc["2023-Q1", "won_amount"] -= 300
-    raw.loc["2023-Q1", "won"] -= 1
+    # the two deals quarantined (accounts in another case) are the only difference, and named
+    orphans = ds.quarantine[ds.quarantine["check"] == "orphan_account_id"]
+    assert orphans["key"].tolist() == ["006000000000008", "006000000000009"]
+    raw.loc["2023-Q1", "won_amount"] -= 300 + 400
+    raw.loc["2023-Q1", "won"] -= 2
     for quarter, expected in raw.iterrows():
         period = ds.period(quarter)
         booked = metrics.bookings(ds, period, None).iloc[0]
         rate = metrics.win_rate(ds, period, None).iloc[0]
         assert booked["bookings"] == pytest.approx(expected["won_amount"]), quarter
         assert (rate["won"], rate["lost"]) == (expected["won"], expected["lost"]), quarter
-    # the won deal at $0 is a win
+    # the won deal at $0 is a win: 006..1, 006..2 ($0) and 006..3 (006..8, 006..9 orphans)
     q1 = metrics.win_rate(ds, ds.period("2023-Q1"), None).iloc[0]
-    assert q1["won"] == 4
+    assert q1["won"] == 3
 
 
 def test_history_keeps_every_change_and_stage_entries_are_the_stage_changes(ds):
