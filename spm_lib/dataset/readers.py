@@ -67,14 +67,27 @@ def find_table_file(folder: Path, table: str) -> Path | None:
     return found[0] if found else None
 
 
-def _sniff_separator(path: Path, encoding: str) -> str:
+MAX_COLUMNS = 5_000  # a wide Salesforce object has a few hundred fields
+MAX_HEADER_CHARS = 1_000_000
+
+
+def _sniff_separator(path: Path, encoding: str, table: str) -> str:
+    """The header's separator; a header over :data:`MAX_HEADER_CHARS` characters or of more
+    than :data:`MAX_COLUMNS` columns is refused before pandas reads the file (a CSV of 10^6
+    columns took 3.8 GB)."""
     import gzip
 
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rt", encoding=encoding, errors="replace") as handle:
-        header = handle.readline()
+        header = handle.readline(MAX_HEADER_CHARS + 1)
     counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
+    if len(header) > MAX_HEADER_CHARS or counts[best] + 1 > MAX_COLUMNS:
+        raise DataError(
+            f"{path}: the header of table {table} has more than {MAX_COLUMNS:,} columns or "
+            f"{MAX_HEADER_CHARS:,} characters; a CRM export has a few hundred columns at most",
+            table=table, path=str(path), expected=f"at most {MAX_COLUMNS:,} columns",
+        )  # fmt: skip
     return best if counts[best] else ","
 
 
@@ -106,7 +119,8 @@ def read_raw(
             encodings = (options.encoding,) if options.encoding else ENCODINGS
             for i, encoding in enumerate(encodings):
                 try:
-                    separator = options.separator or _sniff_separator(path, encoding)
+                    sniffed = _sniff_separator(path, encoding, table)  # also caps the header
+                    separator = options.separator or sniffed
                     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
                                         encoding=encoding, sep=separator)  # fmt: skip
                     detected = {"encoding": encoding, "separator": separator}

@@ -15,6 +15,9 @@ import pandas as pd
 import yaml
 
 from spm_lib.importers import crm, maven
+from spm_lib.importers.files import expand, prepare_out
+
+__all__ = ["ADAPTERS", "expand", "import_export", "write_dataset"]
 
 ADAPTERS: dict[str, Callable[[list[Path]], tuple[dict[str, pd.DataFrame], dict]]] = {
     "salesforce": crm.salesforce,
@@ -23,50 +26,29 @@ ADAPTERS: dict[str, Callable[[list[Path]], tuple[dict[str, pd.DataFrame], dict]]
 }
 
 
-def expand(paths: list[str | Path], scratch: Path | None = None) -> list[Path]:
-    """Files given, with folders replaced by the CSV files inside them and a ``.zip`` (a
-    Salesforce Data Export) by its CSV members, unpacked into ``scratch``."""
-    import zipfile
-
-    files: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".xlsx")))
-        elif path.suffix.lower() == ".zip":
-            if scratch is None:
-                raise ValueError(f"{path}: a .zip needs a folder to unpack into")
-            target = scratch / path.stem
-            with zipfile.ZipFile(path) as archive:
-                members = [m for m in archive.namelist()
-                           if m.lower().endswith((".csv", ".xlsx")) and not m.endswith("/")]
-                for member in members:
-                    name = Path(member).name
-                    (target).mkdir(parents=True, exist_ok=True)
-                    (target / name).write_bytes(archive.read(member))
-                    files.append(target / name)  # fmt: skip
-        else:
-            files.append(path)
-    return files
-
-
-def write_dataset(out: str | Path, tables: dict[str, pd.DataFrame], config: dict) -> Path:
-    """Write ``tables`` as ``<name>.csv`` and ``config`` as ``spm.yaml`` into ``out``."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+def write_dataset(
+    out: str | Path, tables: dict[str, pd.DataFrame], config: dict, force: bool = False
+) -> Path:
+    """Write ``tables`` as ``<name>.csv`` and ``config`` as ``spm.yaml`` into ``out``, a new or
+    empty folder (``force`` empties an earlier import's: :func:`~.files.prepare_out`)."""
+    out = prepare_out(Path(out), force)
     for name, frame in tables.items():
         frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
     (out / "spm.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return out
 
 
-def import_export(source: str, files: list[str | Path], out: str | Path) -> Path:
+def import_export(
+    source: str, files: list[str | Path], out: str | Path, force: bool = False
+) -> Path:
     """Convert export ``files`` (files, folders or a ``.zip``) from ``source`` into a canonical
-    dataset folder ``out``. What the import decided is in its spm.yaml, under
-    ``imported_from.notes``."""
+    dataset folder ``out`` (new or empty; ``force`` empties an earlier import's). What the
+    import decided is in its spm.yaml, under ``imported_from.notes``."""
     import tempfile
 
     if source not in ADAPTERS:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(ADAPTERS)}")
+    prepare_out(Path(out), force)  # refused before any work, emptied only when asked
     with tempfile.TemporaryDirectory(prefix="spm-import-") as scratch:
         tables, config = ADAPTERS[source](expand(files, Path(scratch)))
-    return write_dataset(out, tables, config)
+    return write_dataset(out, tables, config, force=True)

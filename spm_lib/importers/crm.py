@@ -38,6 +38,7 @@ import pandas as pd
 from spm_lib.dataset.config import currency_code
 from spm_lib.dataset.numbers import read_numbers
 from spm_lib.dataset.readers import read_raw
+from spm_lib.dataset.vendors.objects import concatenated
 from spm_lib.exceptions import DataError
 
 SALESFORCE_STAGES = [
@@ -135,21 +136,25 @@ def salesforce(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
         from spm_lib.dataset.vendors.salesforce import convert
 
         return convert(frames)
-    opportunities = history = users = None
+    reports: dict[str, dict[str, pd.DataFrame]] = {"Opportunities": {}, "Opportunity History": {},
+                                                   "Users": {}}  # fmt: skip
     for path in paths:
         frame = frames[path.name]
         if _has(frame, "Opportunity ID", "Stage", "Amount", "Close Date"):
-            opportunities = frame
+            reports["Opportunities"][path.name] = frame
         elif _has(frame, "Opportunity ID") and (_has(frame, "To Stage") or _has(frame, "Stage")):
-            history = frame
+            reports["Opportunity History"][path.name] = frame
         elif _has(frame, "Full Name"):
-            users = frame
+            reports["Users"][path.name] = frame
         else:
             raise DataError(
                 f"{path}: not a Salesforce Opportunities report, Opportunity History or Users "
                 f"export (columns: {', '.join(frame.columns)})",
                 path=str(path), expected="an Opportunities report, Opportunity History or Users",
             )  # fmt: skip
+    # a report exported in several files (one per year, say) is one report
+    opportunities, history, users = (concatenated("Salesforce", kind, named) if named else None
+                                     for kind, named in reports.items())  # fmt: skip
     if opportunities is None:
         raise DataError(
             "Salesforce: no Opportunities report among the files (it has Opportunity ID, Stage, "
@@ -213,13 +218,13 @@ def salesforce(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
 
 def hubspot(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
     """Canonical tables and spm.yaml from a HubSpot deals export (see the module docstring)."""
-    frames = [_frame(p) for p in paths]
-    deals = [f for f in frames if _has(f, "Record ID", "Deal Stage")]
+    frames = {p.name: _frame(p) for p in paths}
+    deals = {n: f for n, f in frames.items() if _has(f, "Record ID", "Deal Stage")}
     if not deals:  # a connector's objects (deal, deal_pipeline_stage, ...) as CSV files
         from spm_lib.dataset.vendors.hubspot import convert
 
-        return convert({p.name: f for p, f in zip(paths, frames, strict=True)})
-    d = pd.concat(deals, ignore_index=True)
+        return convert(frames)
+    d = concatenated("HubSpot", "deals", deals)
     pipeline = _col(d, "Pipeline").fillna("Sales Pipeline").astype("str")
     won_names, lost_names = _won_lost(d["Deal Stage"])
     several = pipeline.nunique() > 1

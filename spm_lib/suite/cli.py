@@ -139,7 +139,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from spm_lib.importers import import_export
 
     try:
-        out = import_export(args.source, args.files, args.out)
+        out = import_export(args.source, args.files, args.out, force=args.force)
     except (FileNotFoundError, ValueError, DataError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
@@ -223,7 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["salesforce", "hubspot", "maven"],
         help="the export's source system",
     )
-    imp.add_argument("--out", required=True, help="dataset folder to write")
+    imp.add_argument("--out", required=True, help="dataset folder to write: new or empty")
+    imp.add_argument("--force", action="store_true",
+                     help="empty --out first when it holds an earlier import")  # fmt: skip
     imp.add_argument("files", nargs="+", help="export files, or a folder holding them")
     imp.set_defaults(func=_cmd_import)
 

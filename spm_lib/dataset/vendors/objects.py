@@ -15,6 +15,7 @@ import re
 import pandas as pd
 
 from spm_lib.dataset.readers import FALSE, TRUE
+from spm_lib.exceptions import DataError
 
 
 def key(column: str) -> str:
@@ -28,6 +29,24 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         seen.setdefault(key(column), column)
     return frame[list(seen.values())].set_axis(list(seen), axis=1)
+
+
+def concatenated(source: str, kind: str, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The files of one object or report (name -> frame), read as one when their columns agree
+    (rows in file order), else a DataError naming two files whose columns differ: a report
+    exported in two files is one report, and no file's rows are lost."""
+    names = list(frames)
+    first = set(frames[names[0]].columns)
+    for other in names[1:]:
+        if set(frames[other].columns) != first:
+            differ = sorted(first ^ set(frames[other].columns))
+            raise DataError(
+                f"{source}: {names[0]} and {other} both hold {kind} but their columns differ "
+                f"({', '.join(map(str, differ[:8]))}); export them with the same fields, or "
+                "import one of them",
+                table=kind, path=other, expected=f"one {kind} file, or files with one header",
+            )  # fmt: skip
+    return pd.concat([frames[n] for n in names], ignore_index=True)
 
 
 def recognise(frame: pd.DataFrame, rules: list[tuple[str, set[str]]]) -> str | None:

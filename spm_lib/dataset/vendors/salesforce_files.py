@@ -28,8 +28,7 @@ from pathlib import PurePath
 
 import pandas as pd
 
-from spm_lib.dataset.vendors.objects import key
-from spm_lib.exceptions import DataError
+from spm_lib.dataset.vendors.objects import concatenated, key
 
 # object -> (columns a file must have to be recognised as it, columns it never has). A rule is
 # the object's own fields as every export of it carries them, never a few common ones.
@@ -120,20 +119,8 @@ def group(frames: dict[str, pd.DataFrame], found: list[Resolved]) -> dict[str, p
     for item in found:
         if item.kind:
             by_kind.setdefault(item.kind, []).append(item.name)
-    out = {}
-    for kind, names in by_kind.items():
-        first = set(frames[names[0]].columns)
-        for other in names[1:]:
-            if set(frames[other].columns) != first:
-                differ = sorted(first ^ set(frames[other].columns))
-                raise DataError(
-                    f"Salesforce: {names[0]} and {other} both hold {kind} but their columns "
-                    f"differ ({', '.join(differ[:8])}); export them with the same fields, or "
-                    "import one of them",
-                    table=kind, path=other, expected=f"one {kind} file, or files with one header",
-                )  # fmt: skip
-        out[kind] = pd.concat([frames[n] for n in names], ignore_index=True)
-    return out
+    return {kind: concatenated("Salesforce", kind, {n: frames[n] for n in names})
+            for kind, names in by_kind.items()}  # fmt: skip
 
 
 def summary(found: list[Resolved]) -> dict:
