@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spm_lib.dataset.encodings import file_encoding
 from spm_lib.dataset.numbers import POINT, number_format, read_numbers
 from spm_lib.dataset.schema import DTYPES, TableSpec
 from spm_lib.dataset.suggest import suggest_mapping
@@ -24,15 +25,13 @@ FALSE = {"false", "f", "no", "n", "0", "0.0"}
 # A column is fatal when more than this share of its non-empty values does not parse.
 FATAL_SHARE = 0.5
 EXAMPLES = 3
-# tried in order unless the mapping names one; Latin-1 reads any byte, so it comes last
-ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 
 
 @dataclass(frozen=True)
 class ReadOptions:
     """How to read and parse a file (``spm.yaml`` ``mapping``; defaults suit ISO CSV)."""
 
-    encoding: str | None = None  # None: UTF-8 (with or without BOM), else Windows-1252
+    encoding: str | None = None  # None: decided from the bytes (spm_lib.dataset.encodings)
     separator: str | None = None  # None: sniffed from the header (",", ";", tab or "|")
     sheet: str | int | None = None  # .xlsx: sheet name or index (default: the first)
     date_format: str | None = None  # strptime format, e.g. "%m/%d/%Y"; None: ISO 8601
@@ -116,18 +115,12 @@ def read_raw(
             frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False,
                                   na_values=[""], engine="openpyxl")  # fmt: skip
         else:
-            encodings = (options.encoding,) if options.encoding else ENCODINGS
-            for i, encoding in enumerate(encodings):
-                try:
-                    sniffed = _sniff_separator(path, encoding, table)  # also caps the header
-                    separator = options.separator or sniffed
-                    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                                        encoding=encoding, sep=separator)  # fmt: skip
-                    detected = {"encoding": encoding, "separator": separator}
-                    break
-                except UnicodeDecodeError:
-                    if i == len(encodings) - 1:
-                        raise
+            encoding = file_encoding(path, table, options.encoding)
+            sniffed = _sniff_separator(path, encoding, table)  # also caps the header
+            separator = options.separator or sniffed
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
+                                encoding=encoding, sep=separator)  # fmt: skip
+            detected = {"encoding": encoding, "separator": separator}
     except DataError:
         raise
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from spm_lib.dataset.readers import read_raw
 from spm_lib.exceptions import DataError
 
 PRODUCT_SPELLINGS = {"GTXPro": "GTX Pro"}
@@ -35,7 +36,7 @@ def _read(files: dict[str, Path], name: str) -> pd.DataFrame | None:
     path = files.get(name)
     if path is None:
         return None
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    return read_raw(path, Path(name).stem)[0]  # one encoding, decided from the bytes
 
 
 def convert(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
