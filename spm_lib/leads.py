@@ -46,6 +46,7 @@ GROUPS = {
     "cohort": "cohort",
 }
 NONE = "(none)"
+OUTSIDE = "(outside this audience)"  # the AEs of an audience's leads who are not in it, as one
 FUNNEL_COLUMNS = [
     "leads",
     "converted",
@@ -88,10 +89,11 @@ def is_open(frame: pd.DataFrame) -> pd.Series:
 def lead_frame(ds: Dataset) -> pd.DataFrame:
     """One row per lead of the audience with its outcome, as of ``ds.as_of``.
 
-    Columns: lead_id, created_date, source, segment, owner_rep_id (``(none)`` when empty),
-    converted (bool), converted_date, opportunity_id, opportunity_found (bool), rep_id (the AE),
-    won (bool), lost (bool), won_date, revenue, disqualified_date, days_to_convert, days_to_won,
-    cohort (``YYYY-MM`` of created_date).
+    Columns: lead_id, created_date, source, segment, owner_rep_id (``(none)`` when empty;
+    :data:`OUTSIDE` for an SDR outside a narrowed dataset's audience), converted (bool),
+    converted_date, opportunity_id, opportunity_found (bool), rep_id (the AE; :data:`OUTSIDE`
+    for an AE outside the audience), won (bool), lost (bool), won_date, revenue,
+    disqualified_date, days_to_convert, days_to_won, cohort (``YYYY-MM`` of created_date).
     """
     if not ds.has("leads"):
         raise DataError(
@@ -124,12 +126,13 @@ def lead_frame(ds: Dataset) -> pd.DataFrame:
             "created_date": leads["created_date"],
             "source": _label(leads, "source"),
             "segment": _label(leads, "segment"),
-            "owner_rep_id": _label(leads, "owner_rep_id"),
+            "owner_rep_id": _audience_only(ds, _label(leads, "owner_rep_id")),
             "converted": converted,
             "converted_date": conv_date.where(converted),
             "opportunity_id": opp,
             "opportunity_found": found,
-            "rep_id": pd.Series(lookup["rep_id"].to_numpy(), index=leads.index).fillna(NONE),
+            "rep_id": _audience_only(ds, pd.Series(lookup["rep_id"].to_numpy(),
+                                                   index=leads.index).fillna(NONE)),
             "won": won,
             "lost": closed & ~won,
             "won_date": won_date,
@@ -143,6 +146,16 @@ def lead_frame(ds: Dataset) -> pd.DataFrame:
     out["days_to_won"] = (out["won_date"] - out["created_date"]).dt.days
     out["cohort"] = out["created_date"].dt.strftime("%Y-%m")
     return out
+
+
+def _audience_only(ds: Dataset, rep_ids: pd.Series) -> pd.Series:
+    """``rep_ids`` with every rep outside a narrowed dataset's audience as :data:`OUTSIDE`: an
+    SDR team's leads become other teams' deals, and other SDRs' leads an AE team's deals, whose
+    people are shown only as one aggregate."""
+    if ds.company is None:
+        return rep_ids
+    own = rep_ids.isin(ds["reps"]["rep_id"]) | rep_ids.eq(NONE)
+    return rep_ids.where(own, OUTSIDE)
 
 
 def _label(leads: pd.DataFrame, column: str) -> pd.Series:

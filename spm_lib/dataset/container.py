@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from spm_lib.dataset.config import Config
+from spm_lib.dataset.segments import clauses_of
 from spm_lib.exceptions import DataError
 from spm_lib.periods import Period, parse_period
 
@@ -183,27 +184,20 @@ class Dataset:
         """The dataset restricted to an audience such as ``"region=West"``.
 
         ``segment`` is ``column=value`` on the reps table (several joined by ``;`` must all
-        hold); empty or ``All`` returns the dataset unchanged. Every table keeps only the rows of
-        the audience's reps (opportunities by rep, stage history by opportunity, accounts owned
-        by or dealt with by those reps). The quarantine keeps counts by table and reason only,
-        without row details, since those rows may belong to people outside the audience. The
-        whole-company dataset stays available as ``company`` for aggregate benchmarks. An
-        audience that matches no rep is a DataError (its reports would show $0 as if real).
+        hold; :mod:`spm_lib.dataset.segments`); empty or ``All`` returns the dataset
+        unchanged. Every table keeps only the rows of the audience's reps (opportunities by
+        rep, stage history by opportunity, accounts owned by or dealt with by those reps). The
+        quarantine keeps counts by table and reason only, without row details, since those rows
+        may belong to people outside the audience. The whole-company dataset stays available as
+        ``company`` for aggregate benchmarks. An audience that matches no rep is a DataError
+        (its reports would show $0 as if real).
         """
         if not segment or segment.strip().lower() in ("all", "none"):
             return self
         reps = self.tables["reps"]
         mask = pd.Series(True, index=reps.index)
         clauses: list[tuple[str, str]] = []
-        for clause in segment.split(";"):
-            column, sep, value = clause.partition("=")
-            column, value = column.strip(), value.strip()
-            if not sep or not column:
-                raise DataError(
-                    f"audience {segment!r}: expected column=value, e.g. region=West",
-                    table="reps",
-                    expected="column=value",
-                )
+        for column, value in clauses_of(segment):
             if column not in reps.columns:
                 raise DataError(
                     f"audience {segment!r}: reps has no column {column!r} "
@@ -212,7 +206,7 @@ class Dataset:
                     column=column,
                     expected="a column of reps",
                 )
-            mask &= reps[column].astype("str") == value
+            mask &= reps[column].astype("str").str.strip() == value
             clauses.append((column, value))
         if not mask.any():
             last = clauses[-1][0]
@@ -258,7 +252,7 @@ class Dataset:
             if all(column in leads for column, _ in clauses):
                 own = pd.Series(True, index=leads.index)
                 for column, value in clauses:
-                    own &= leads[column].astype("str") == value
+                    own &= leads[column].astype("str").str.strip() == value
                 keep |= own
             tables["leads"] = leads[keep].reset_index(drop=True)
         quarantine = self.quarantine.copy()

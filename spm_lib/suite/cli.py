@@ -113,6 +113,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     bar.close()
     failures = 0
     for pack in manifest["audiences"]:
+        if pack["path"] is None:  # an audience that could not be built: the others rendered
+            failures += 1
+            print(f"  {pack['audience']}: not built: {pack['error']}", file=sys.stderr)
+            continue
         found = json.loads((Path(pack["path"]) / "manifest.json").read_text(encoding="utf-8"))
         print(f"{pack['audience']} ({manifest['period']}):")
         for entry in found["notebooks"]:

@@ -26,6 +26,8 @@ import hashlib
 import re
 from pathlib import Path
 
+from spm_lib.dataset.segments import clauses_of
+
 COMPANY = "all"
 HIDDEN = ".spm"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+|\.{2,}")
@@ -37,9 +39,8 @@ def audience_folder(segment: str | None) -> str:
     if not segment or segment.strip().lower() in ("all", "none"):
         return COMPANY
     raw, safe = [], []
-    for clause in segment.split(";"):
-        column, _, value = clause.partition("=")
-        part = f"{column.strip()}-{value.strip()}"
+    for column, value in clauses_of(segment):
+        part = f"{column}-{value}"
         raw.append(part)
         safe.append(_SAFE.sub("_", part).strip("._") or "_")
     changed = safe != raw

@@ -26,6 +26,7 @@ import pyarrow
 
 from spm_lib.dataset import load_dataset, masked
 from spm_lib.dataset.database import refuse_written_secrets
+from spm_lib.dataset.segments import segment_of
 from spm_lib.dataset.snapshot import write_snapshot
 from spm_lib.exceptions import DataError, PeriodError
 from spm_lib.suite.executors import executor_for
@@ -123,7 +124,7 @@ def audiences_of(dataset, segment: str = "", segment_by: str = "") -> list[str]:
             table="reps", column=column, expected="a column of reps",
         )  # fmt: skip
     values = sorted({str(v).strip() for v in reps[column].dropna()} - {""})
-    return ["", *(f"{column}={value}" for value in values)]
+    return ["", *(segment_of([(column, value)]) for value in values)]
 
 
 def run_suite(
@@ -215,7 +216,8 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
     config_path = str(Path(config).resolve()) if config else ""
     company = load_dataset(data_path, config_path or None)
     segments = audiences_of(company, segment, segment_by)
-    narrowed = {s: company.narrow(s) for s in segments}  # an audience of nobody stops here
+    narrowed, unbuilt = _narrowed(company, segments, alone=not segment_by)
+    segments = [s for s in segments if s in narrowed]
     resolved = company.period(period)
     label = _checked_label(resolved.label)
     folder = Path(notebooks_dir).resolve() if notebooks_dir else default_notebooks_dir()
@@ -292,7 +294,24 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
     shutil.rmtree(staging, ignore_errors=True)
     _drop_unused_snapshots(out)
     write_periods_index(out)
-    return {**first, "audiences": summaries}
+    return {**first, "audiences": summaries + unbuilt}
+
+
+def _narrowed(company, segments: list[str], alone: bool) -> tuple[dict, list[dict]]:
+    """Each audience's dataset, and a summary of each that cannot be built. One asked for
+    alone (``--segment``) stops the run (DataError); among ``--segment-by``'s, one fails
+    alone and the others render."""
+    narrowed, unbuilt = {}, []
+    for seg in segments:
+        try:
+            narrowed[seg] = company.narrow(seg)
+        except DataError as exc:
+            if alone:
+                raise
+            unbuilt.append({"audience": seg, "segment": seg, "folder": audience_folder(seg),
+                            "path": None, "failed": True, "kept_previous": False,
+                            "error": str(exc)})  # fmt: skip
+    return narrowed, unbuilt
 
 
 STATE_FILES = ("forecast_history.csv",)  # what a report keeps between runs of an audience

@@ -69,13 +69,22 @@ def maven_run(maven_data, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def by_region(small_sample, tmp_path_factory) -> Path:
-    """The whole suite on the small sample, for the company and each region (once a session):
-    the output folder."""
+def by_manager(small_sample, tmp_path_factory) -> Path:
+    """The whole suite on the small sample, for the company and each manager's team (once a
+    session; the finest audiences the sample has: an SDR team's leads become other teams'
+    deals): the output folder."""
 
     def build(out: Path) -> None:
         result = spm("run", "--data", str(small_sample), "--out", str(out), "--segment-by",
-                     "region", "--jobs", "2", "--quiet")  # fmt: skip
+                     "manager", "--jobs", "2", "--quiet")  # fmt: skip
         assert result.returncode == 0, result.stdout + result.stderr
 
-    return shared_folder(tmp_path_factory, "by-region", build)
+    return shared_folder(tmp_path_factory, "by-manager", build)
+
+
+def manager_folder(manager: str) -> str:
+    """The pack folder of ``manager``'s team in :func:`by_manager`."""
+    from spm_lib.dataset.segments import segment_of
+    from spm_lib.suite.layout import audience_folder
+
+    return audience_folder(segment_of([("manager", manager)]))

@@ -155,7 +155,7 @@ def test_report_reads_like_a_report(suite):
 TIMES = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00|\d+\.\d s")
 
 
-def test_same_data_and_parameters_give_the_same_pages_and_manifest(by_region, small_sample,
+def test_same_data_and_parameters_give_the_same_pages_and_manifest(by_manager, small_sample,
                                                                    tmp_path):  # fmt: skip
     """The company's pack of a second run of the whole suite (alone, into another folder)
     against the one rendered beside the regions' packs: every page byte for byte, the brief
@@ -163,7 +163,7 @@ def test_same_data_and_parameters_give_the_same_pages_and_manifest(by_region, sm
     result = spm("run", "--data", str(small_sample), "--out", str(tmp_path), "--jobs", "2",
                  "--quiet")  # fmt: skip
     assert result.returncode == 0, result.stderr
-    one, two = by_region / "2026-Q3" / "all", tmp_path / "2026-Q3" / "all"
+    one, two = by_manager / "2026-Q3" / "all", tmp_path / "2026-Q3" / "all"
     pages = sorted(p.name for p in one.glob("*.html"))
     assert pages == sorted(p.name for p in two.glob("*.html")) and len(pages) == 10
     for name in pages:

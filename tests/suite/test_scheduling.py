@@ -18,6 +18,7 @@ import yaml
 
 from spm_lib.suite.cli import build_parser
 from tests.conftest import ROOT
+from tests.suite.conftest import manager_folder
 
 EXAMPLES = ROOT / "examples" / "scheduling"
 
@@ -83,7 +84,7 @@ def smtp_server():
         controller.stop()
 
 
-def test_each_audience_is_mailed_its_own_pack_and_nothing_else(by_region, small_sample,
+def test_each_audience_is_mailed_its_own_pack_and_nothing_else(by_manager, small_sample,
                                                                smtp_server, tmp_path):  # fmt: skip
     import importlib.util
 
@@ -91,28 +92,30 @@ def test_each_audience_is_mailed_its_own_pack_and_nothing_else(by_region, small_
     mail_packs = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mail_packs)
     controller, handler = smtp_server
-    recipients = {"all": ["vp@example.com"], "region-West": ["west@example.com"],
+    manager = "Gus Jensen"
+    team = manager_folder(manager)
+    recipients = {"all": ["vp@example.com"], team: ["gus@example.com"],
                   "region-Atlantis": ["nobody@example.com"]}  # no such pack: skipped
     (tmp_path / "recipients.yaml").write_text(yaml.safe_dump(recipients))
-    code = mail_packs.main(["--out", str(by_region), "--period", "latest", "--recipients",
+    code = mail_packs.main(["--out", str(by_manager), "--period", "latest", "--recipients",
                             str(tmp_path / "recipients.yaml"), "--smtp",
                             f"127.0.0.1:{controller.port}", "--sender", "ops@example.com"])
     assert code == 0
     by_rcpt = {tuple(to): email.message_from_bytes(raw) for to, raw in handler.received}
-    assert set(by_rcpt) == {("vp@example.com",), ("west@example.com",)}
-    west = by_rcpt[("west@example.com",)]
-    assert west["Subject"] == "Sales performance brief: region=West, 2026-Q3"
-    parts = {p.get_content_type(): p for p in west.walk()}
+    assert set(by_rcpt) == {("vp@example.com",), ("gus@example.com",)}
+    mail = by_rcpt[("gus@example.com",)]
+    assert mail["Subject"] == f"Sales performance brief: manager={manager}, 2026-Q3"
+    parts = {p.get_content_type(): p for p in mail.walk()}
     assert "Sales performance brief" in parts["text/html"].get_payload(decode=True).decode()
     archive = zipfile.ZipFile(io.BytesIO(parts["application/zip"].get_payload(decode=True)))
     names = archive.namelist()
-    assert "region-West/index.html" in names and "region-West/rep_performance.html" in names
-    assert all(n.startswith("region-West/") for n in names)
+    assert f"{team}/index.html" in names and f"{team}/rep_performance.html" in names
+    assert all(n.startswith(f"{team}/") for n in names)
     reps = pd.read_csv(small_sample / "reps.csv")
-    others = set(reps.loc[reps["region"] != "West", "name"]) - set(
-        reps.loc[reps["region"] == "West", "name"])
+    others = set(reps.loc[reps["manager"] != manager, "name"]) - set(
+        reps.loc[reps["manager"] == manager, "name"])
     content = b"".join(archive.read(n) for n in names).decode("utf-8", errors="replace")
-    assert not [name for name in others if name in content]
+    assert others and not [name for name in others if name in content]
 
 
 def _self_signed(folder):
@@ -130,7 +133,7 @@ def _self_signed(folder):
     return key, cert
 
 
-def test_the_mail_example_refuses_a_server_it_cannot_verify(by_region, tmp_path, monkeypatch):
+def test_the_mail_example_refuses_a_server_it_cannot_verify(by_manager, tmp_path, monkeypatch):
     """STARTTLS to a self-signed server: refused before the password or a pack is sent; the
     same server trusted with --cafile receives the packs; a password never goes in clear."""
     import importlib.util
@@ -158,7 +161,7 @@ def test_the_mail_example_refuses_a_server_it_cannot_verify(by_region, tmp_path,
     mail_packs = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mail_packs)
     (tmp_path / "recipients.yaml").write_text(yaml.safe_dump({"all": ["vp@example.com"]}))
-    args = ["--out", str(by_region), "--recipients", str(tmp_path / "recipients.yaml"),
+    args = ["--out", str(by_manager), "--recipients", str(tmp_path / "recipients.yaml"),
             "--smtp", f"127.0.0.1:{controller.port}", "--sender", "ops@example.com"]
     try:
         with pytest.raises(ssl.SSLCertVerificationError):
