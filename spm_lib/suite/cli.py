@@ -119,20 +119,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
             continue
         found = json.loads((Path(pack["path"]) / "manifest.json").read_text(encoding="utf-8"))
         print(f"{pack['audience']} ({manifest['period']}):")
+        ran = [n for n in found["notebooks"] if not n.get("carried_from")]
         for entry in found["notebooks"]:
             line = f"  {entry['status']:>6}  {entry['name']:<24} {entry['seconds']:>6.1f} s"
+            if entry.get("carried_from"):
+                line = (f"  {'kept':>6}  {entry['name']:<24} from the run of "
+                        f"{str(entry['carried_from'].get('finished'))[:10]}")
             if entry["error"]:
                 err = entry["error"]
                 line += f"  {err['exception']}: {err['message'][:120]}"
             print(line)
-        failed = sum(n["status"] != "ok" for n in found["notebooks"])
+        failed = sum(n["status"] != "ok" for n in ran)
         failures += failed
         print(f"  Brief: {Path(pack['path']) / 'index.html'}")
         if pack["kept_previous"]:
             print(f"  {failed} reports failed: the last good pack of {manifest['period']} was "
                   f"kept in place; this run's pack is at {pack['path']}", file=sys.stderr)
         elif failed:
-            print(f"  {failed} of {len(found['notebooks'])} reports failed.", file=sys.stderr)
+            print(f"  {failed} of {len(ran)} reports failed.", file=sys.stderr)
     print(f"Every period: {Path(args.out).resolve() / 'index.html'}")
     return 1 if failures else 0
 

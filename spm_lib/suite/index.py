@@ -169,15 +169,21 @@ def index_html(manifest: dict, results: list[dict], currency: str = "USD",
                 "html": r.get("html"),
                 "seconds": f"{r['seconds']:.1f} s",
                 "error": r.get("error"),
+                "carried": (r.get("carried_from") or {}).get("finished"),
                 "figures": figures,
             }
         )
-    failed = sum(r["status"] != "ok" for r in results)
+    ran = [r for r in results if not r.get("carried_from")]
+    failed = sum(r["status"] != "ok" for r in ran)
     summary = (
-        ("The report rendered." if len(results) == 1 else f"All {len(results)} reports rendered.")
+        ("The report rendered." if len(ran) == 1 else f"All {len(ran)} reports rendered.")
         if not failed
-        else f"{failed} of {len(results)} reports failed; the others rendered."
+        else f"{failed} of {len(ran)} reports failed; the others rendered."
     )
+    if len(ran) < len(results):
+        kept = len(results) - len(ran)
+        summary += (f" {kept} {'report was' if kept == 1 else 'reports were'} not part of "
+                    "this run and kept from an earlier one, as marked.")  # fmt: skip
     audience = "All reps" if manifest.get("audience") in (None, "All") else manifest["audience"]
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     return (

@@ -40,6 +40,9 @@ class NotebookResult:
     folder: str = ""  # the task's out_dir: which audience of the run this result belongs to
     actions: list[dict] = field(default_factory=list)  # {text, href, weight} for the brief
     series: dict[str, list[dict]] = field(default_factory=dict)  # figure -> earlier periods
+    # a report this run did not render, kept in the pack from the run that did: its
+    # ``finished``, ``data_as_of`` and ``data_fingerprint``
+    carried_from: dict | None = None
 
     @property
     def key_figures(self) -> dict[str, float | int | None]:
@@ -54,7 +57,22 @@ class NotebookResult:
             "key_figures": self.key_figures,
             "error": self.error,
             "series": self.series,
+            "title": self.title,
+            "key_figure_labels": self.key_figure_labels,
+            "actions": self.actions,
+            "carried_from": self.carried_from,
         }
+
+    @classmethod
+    def from_manifest_entry(cls, entry: dict, carried_from: dict | None = None) -> NotebookResult:
+        """The result a manifest entry records (a pack written before entries held labels,
+        titles and actions gives the report without them)."""
+        return cls(name=entry["name"], status=entry["status"], html=entry.get("html"),
+                   seconds=float(entry.get("seconds") or 0), error=entry.get("error"),
+                   title=entry.get("title") or "",
+                   key_figure_labels=entry.get("key_figure_labels") or {},
+                   actions=entry.get("actions") or [], series=entry.get("series") or {},
+                   carried_from=carried_from or entry.get("carried_from"))  # fmt: skip
 
 
 @dataclass(frozen=True)

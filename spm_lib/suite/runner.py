@@ -64,6 +64,12 @@ def versions() -> dict[str, str]:
 def discover_notebooks(folder: Path, names: Sequence[str] | None = None) -> list[Path]:
     """Report notebooks in ``folder`` (``data_quality`` first, then by name), or those named."""
     available = {p.stem: p for p in folder.glob("*.ipynb") if not p.name.startswith(".")}
+    if not available:
+        raise FileNotFoundError(
+            f"no report notebooks in {folder}"
+            + ("" if folder.is_dir() else " (no such folder)")
+            + ": a run of no report would leave nothing to read"
+        )
     if names:
         unknown = [n for n in names if n not in available]
         if unknown:
@@ -72,10 +78,12 @@ def discover_notebooks(folder: Path, names: Sequence[str] | None = None) -> list
                 f"(available: {', '.join(sorted(available)) or 'none'})"
             )
         return [available[n] for n in names]
-    order = sorted(
-        available, key=lambda n: (n not in FIRST, FIRST.index(n) if n in FIRST else 0, n)
-    )
-    return [available[n] for n in order]
+    return [available[n] for n in sorted(available, key=report_order)]
+
+
+def report_order(name: str) -> tuple:
+    """The order of reports in a pack: :data:`FIRST`, then by name."""
+    return (name not in FIRST, FIRST.index(name) if name in FIRST else 0, name)
 
 
 def default_kernel() -> str:
@@ -268,7 +276,9 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
     summaries = []
     first: dict | None = None
     for stage_key, pack in packs.items():
-        ordered = [results[(stage_key, p.stem)] for p in paths]
+        ran = [results[(stage_key, p.stem)] for p in paths]
+        ordered = sorted(ran + _carried(out, label, pack, {r.name for r in ran}),
+                         key=lambda r: report_order(r.name))  # fmt: skip
         about = pack["about"]
         manifest = {
             "period": label,
@@ -287,7 +297,7 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
             "finished": finished,
             "notebooks": [r.manifest_entry() for r in ordered],
         }
-        summary = _finish_pack(out, pack, manifest, ordered)
+        summary = _finish_pack(out, pack, manifest, ordered, ran)
         summaries.append(summary)
         if first is None:
             first = manifest
@@ -322,13 +332,41 @@ def _all_ok(manifest_path: Path) -> bool:
     return found is not None and all(n.get("status") == "ok" for n in found["notebooks"])
 
 
-def _finish_pack(out: Path, pack: dict, manifest: dict, ordered: list[NotebookResult]) -> dict:
-    """Write the pack's manifest and brief in its staging folder, then swap it in (or, when it
-    has failed reports and the pack in place has none, keep it aside); keep its state."""
+def _carried(out: Path, label: str, pack: dict, ran: set[str]) -> list[NotebookResult]:
+    """The reports of the pack in place that this run did not render, their page and executed
+    files copied into the run's pack, each marked with the run it came from: a run of fewer
+    reports updates those and never shrinks the pack."""
+    final = pack_dir(out, label, pack["folder"])
+    previous = read_manifest(final / "manifest.json")
+    if previous is None:
+        return []
+    stage: Path = pack["stage"]
+    kept = []
+    for entry in previous["notebooks"]:
+        name = entry["name"]
+        if name in ran or not (entry.get("html") and (final / entry["html"]).is_file()):
+            continue
+        shutil.copy2(final / entry["html"], stage / entry["html"])
+        for suffix in (".ipynb", ".log"):
+            if (final / "executed" / f"{name}{suffix}").is_file():
+                shutil.copy2(final / "executed" / f"{name}{suffix}",
+                             stage / "executed" / f"{name}{suffix}")  # fmt: skip
+        run = entry.get("carried_from") or {
+            "finished": previous.get("finished"), "data_as_of": previous.get("data_as_of"),
+            "data_fingerprint": previous.get("data_fingerprint")}  # fmt: skip
+        kept.append(NotebookResult.from_manifest_entry(entry, run))
+    return kept
+
+
+def _finish_pack(out: Path, pack: dict, manifest: dict, ordered: list[NotebookResult],
+                 ran: list[NotebookResult]) -> dict:  # fmt: skip
+    """Write the pack's manifest and brief in its staging folder, then swap it in (or, when
+    this run's reports failed and the pack in place has none failed, keep it aside); keep its
+    state."""
     stage: Path = pack["stage"]
     write_atomically(stage / "manifest.json", json.dumps(manifest, indent=2) + "\n")
     final = pack_dir(out, manifest["period"], pack["folder"])
-    failed = any(r.status != "ok" for r in ordered)
+    failed = any(r.status != "ok" for r in ran)
     kept_previous = failed and _all_ok(final / "manifest.json")
     target = out / HIDDEN / "failed" / manifest["period"] / pack["folder"] if kept_previous \
         else final  # fmt: skip

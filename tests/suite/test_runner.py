@@ -72,7 +72,9 @@ def test_manifest_is_complete_and_reconciles(suite, default_sample):
     assert set(names) == {p.stem for p in NOTEBOOKS.glob("*.ipynb")}
     for entry in manifest["notebooks"]:
         assert entry.keys() == {"name", "status", "html", "seconds", "key_figures", "error",
-                                   "series"}
+                                "series", "title", "key_figure_labels", "actions",
+                                "carried_from"}  # fmt: skip
+        assert entry["carried_from"] is None and entry["title"]
         assert entry["status"] == "ok" and entry["error"] is None and entry["seconds"] > 0
     figures = manifest["notebooks"][0]["key_figures"]
     recon = ds.reconciliation()
