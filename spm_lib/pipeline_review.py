@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from spm_lib.dataset import Dataset
+from spm_lib.dataset.history_checks import reconciled_history
 
 FIELDS = ["stage", "amount", "close_date", "forecast_category"]
 STATE_COLUMNS = ["opportunity_id", "rep_id", *FIELDS]
@@ -70,12 +71,15 @@ def derived_from(
 def history_states(ds: Dataset) -> pd.DataFrame | None:
     """Each history row with every field in force after it (the last value written so far,
     else the deal's first written value): columns opportunity_id, changed_at, *FIELDS*,
-    sorted by deal and time. None without ``opportunity_history``. Kept while the history
-    table lives (a report asks for it many times)."""
+    sorted by deal and time; a history that contradicts its deal ends in the deal's own state
+    (:func:`~spm_lib.dataset.history_checks.reconciled_history`). None without
+    ``opportunity_history``. Kept while the history table lives (a report asks for it many
+    times)."""
     history = ds.get("opportunity_history")
     if history is None or not len(history):
         return None
-    return derived_from(_STATES, history, _history_states)
+    return derived_from(_STATES, history, lambda h: _history_states(
+        reconciled_history(h, ds.opportunities, ds.as_of)))
 
 
 def _history_states(history: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,6 @@ Contract of :func:`load_dataset`:
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import os
 from dataclasses import replace
@@ -27,12 +26,14 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from spm_lib.dataset.as_of import data_as_of, dated_after
 from spm_lib.dataset.config import Config, load_config, load_config_file
 from spm_lib.dataset.container import QUARANTINE_COLUMNS, Dataset
 from spm_lib.dataset.currency import MONEY_TABLES, deal_currencies
 from spm_lib.dataset.currency import convert as convert_currency
 from spm_lib.dataset.database import is_database
 from spm_lib.dataset.hierarchy import apply_levels
+from spm_lib.dataset.history_checks import contradiction_warnings
 from spm_lib.dataset.mapping import EXCLUDED, apply_mapping, ids_table, parse_mapping, table_path
 from spm_lib.dataset.readers import ParseFailure, check_columns, parse_table, read_raw
 from spm_lib.dataset.schema import LOAD_ORDER, TABLES, TableSpec, in_keys, row_checks, table_schema
@@ -259,28 +260,6 @@ def fingerprint_files(paths: list[Path]) -> str:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     return digest.hexdigest()
-
-
-def _data_as_of(tables: dict[str, pd.DataFrame]) -> dt.date:
-    """The snapshot's date when spm.yaml gives none: the latest date a record was created or
-    changed (opportunities created or modified, history changes, stage entries, leads created
-    or converted). Close dates are not used: a close date may be planned (an open deal's, or
-    a lost deal's set ahead), and activities may be scheduled ahead."""
-    candidates: list[pd.Timestamp] = []
-    for name, columns in (
-        ("opportunities", ("created_date", "modified_date")),
-        ("opportunity_history", ("changed_at",)),
-        ("stage_history", ("entered_date",)),
-        ("leads", ("created_date", "converted_date")),
-    ):
-        frame = tables.get(name)
-        for column in columns:
-            if frame is not None and column in frame:
-                candidates.append(frame[column].max())
-    found = [c for c in candidates if pd.notna(c)]
-    if not found:
-        return dt.date.today()
-    return max(found).date()
 
 
 def _read_sources(folder: Path, mapping) -> dict[str, tuple[pd.DataFrame, Path, dict]]:
@@ -608,19 +587,22 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         quarantine = quarantine.astype({"row": "int64"}).sort_values(
             ["table", "row", "check"], kind="stable", ignore_index=True
         )
-    as_of = config.as_of or _data_as_of(tables)
+    as_of = config.as_of or data_as_of(tables)
     opps = tables["opportunities"].set_axis(positions["opportunities"])
     found = [opportunity_warnings(opps, tables["reps"], as_of, config.currency)]
     found += [w[w["pos"].isin(positions["opportunities"])] for w in early_warnings]
+    found += [contradiction_warnings(opps, tables.get("opportunity_history"))]
     warnings = pd.concat([w for w in found if len(w)] or [found[0]], ignore_index=True)
     warnings = warnings.assign(
         table="opportunities",
         row=warnings["pos"].astype("int64") + 1,
         key=keys_of["opportunities"].iloc[warnings["pos"].astype("int64")].to_numpy(),
     )[QUARANTINE_COLUMNS].sort_values(["row", "check"], kind="stable", ignore_index=True)
-    if long_cells:
-        warnings = pd.concat([warnings, pd.DataFrame(long_cells, columns=QUARANTINE_COLUMNS)],
-                             ignore_index=True)  # fmt: skip
+    late = dated_after(tables, positions, keys_of, as_of, explicit=config.as_of is not None)
+    extra = [pd.DataFrame(long_cells, columns=QUARANTINE_COLUMNS)] if long_cells else []
+    extra += [late[QUARANTINE_COLUMNS]] if len(late) else []
+    if extra:
+        warnings = pd.concat([warnings, *extra], ignore_index=True)
     return Dataset(
         tables=tables,
         config=config,

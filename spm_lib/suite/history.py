@@ -26,11 +26,21 @@ def read_manifest(path: Path) -> dict | None:
     return None
 
 
-def past_manifests(out: Path, folder: str) -> list[dict]:
-    """The manifests of audience ``folder`` kept under ``out``, one per period, oldest first."""
+def past_manifests(out: Path, folder: str, lineage: str | None = None) -> list[dict]:
+    """The manifests of audience ``folder`` kept under ``out``, one per period, oldest first;
+    with ``lineage``, only those of the same dataset (:func:`lineage_of`): a brief never
+    compares one company's figures with another's kept in the same folder."""
     paths = sorted(Path(out).glob(f"*/{folder}/manifest.json"))
     found = [m for p in paths if (m := read_manifest(p))]
+    if lineage is not None:
+        found = [m for m in found if lineage_of(m) == lineage]
     return sorted(found, key=lambda m: (m["period_end"], m["period_start"]))
+
+
+def lineage_of(manifest: dict) -> str:
+    """What makes runs one dataset's: the manifest's ``data_lineage`` (spm.yaml ``name``, else
+    the data's reference); a manifest written before it, its data reference."""
+    return str(manifest.get("data_lineage") or manifest.get("data") or "")
 
 
 KINDS = {1: "month", 3: "quarter", 12: "year"}

@@ -236,6 +236,8 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
     kernel = kernel or (default_kernel() if runs_on.engine == "kernel" else "python3")
     found_versions = versions()
     name = dataset_name(company)
+    # what makes runs one dataset's, for the brief's comparisons: its name, else its reference
+    lineage = f"name:{company.config.name}" if company.config.name else masked(str(data_path))
     footer = (
         f"spm_lib {found_versions.get('spm-lib')} · data {name} · fingerprint "
         f"{company.fingerprint[:12]} · as of {company.as_of.isoformat()}"
@@ -290,6 +292,7 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
             "folder": pack["folder"],
             "data": masked(str(data_path)),
             "data_name": name,
+            "data_lineage": lineage,
             "data_as_of": about["as_of"],
             "data_fingerprint": about["fingerprint"],
             "versions": found_versions,
@@ -370,8 +373,9 @@ def _finish_pack(out: Path, pack: dict, manifest: dict, ordered: list[NotebookRe
     kept_previous = failed and _all_ok(final / "manifest.json")
     target = out / HIDDEN / "failed" / manifest["period"] / pack["folder"] if kept_previous \
         else final  # fmt: skip
+    history = past_manifests(out, pack["folder"], manifest["data_lineage"])
     write_index(stage / "index.html", manifest, [asdict(r) for r in ordered],
-                pack["about"]["currency"], history=past_manifests(out, pack["folder"]),
+                pack["about"]["currency"], history=history,
                 kept_previous=kept_previous)  # fmt: skip
     if kept_previous:
         shutil.rmtree(target, ignore_errors=True)

@@ -99,3 +99,30 @@ def test_the_brief_page_escapes_and_labels_its_charts():
     assert labels == ["Bookings rose from $100 in 2026-Q1 to $200 in 2026-Q2",
                       "Win rate rose from 30% in 2026-Q1 to 35% in 2026-Q2"]
     assert '<th scope="col">Report</th>' in page and "<caption>" in page
+
+
+def test_the_brief_compares_only_kept_runs_of_the_same_dataset(tmp_path):
+    """The attack run: the brief compared against kept runs of another dataset in the same
+    --out. Kept runs are read by lineage (spm.yaml name, else the data's reference)."""
+    import json
+
+    from spm_lib.suite.history import lineage_of, past_manifests
+
+    runs = {("2026-Q1", "ours"): 160, ("2026-Q1b", "theirs"): 9e9}
+    for (label, lineage), bookings in runs.items():
+        manifest = _manifest(label[:7], "2026-01-01", "2026-03-31", bookings, 0.3)
+        manifest["data_lineage"] = f"name:{lineage}"
+        folder = tmp_path / label / "all"
+        folder.mkdir(parents=True)
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+    old = _manifest("2025-Q4", "2025-10-01", "2025-12-31", 100, 0.3)
+    old["data"] = "/data/crm"  # a manifest from before lineages: its data reference
+    (tmp_path / "2025-Q4" / "all").mkdir(parents=True)
+    (tmp_path / "2025-Q4" / "all" / "manifest.json").write_text(json.dumps(old))
+    ours = past_manifests(tmp_path, "all", "name:ours")
+    assert [m["notebooks"][0]["key_figures"]["bookings"] for m in ours] == [160]
+    assert [lineage_of(m) for m in past_manifests(tmp_path, "all", "/data/crm")] == ["/data/crm"]
+    assert len(past_manifests(tmp_path, "all")) == 3  # without a lineage: every kept run
+    current = _manifest(*QUARTERS[5], bookings=200, rate=0.35)
+    rows = {r["name"]: r for r in headlines(current, [_result(200, 0.35)], ours)}
+    assert rows["bookings"]["prior"] == "+25%"  # 200 on 160, never on 9e9

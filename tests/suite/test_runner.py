@@ -66,6 +66,7 @@ def test_manifest_is_complete_and_reconciles(suite, default_sample):
     ds = load_dataset(default_sample)
     assert manifest["period"] == "2026-Q3"
     assert manifest["data_fingerprint"] == ds.fingerprint
+    assert manifest["data_lineage"] in (f"name:{ds.config.name}", manifest["data"])
     assert manifest["versions"]["pandas"] and manifest["versions"]["python"]
     names = [n["name"] for n in manifest["notebooks"]]
     assert names[0] == "data_quality"
