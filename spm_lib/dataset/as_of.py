@@ -1,19 +1,15 @@
 """The data's as-of date when spm.yaml gives none, and the rows dated after it.
 
 The as-of date is the day the snapshot was taken: the latest date a record was created or
-changed. A stray date must not move it (one history row dated 2099 made ``latest`` 2099-Q4,
-with $0 of bookings), so it is read in two steps:
+changed (opportunities created or modified, history changes, stage entries, leads created or
+converted; never a close date, which may be planned). A stray date must not move it (one
+history row dated 2099 made ``latest`` 2099-Q4, with $0 of bookings): the latest dates are
+dropped while they stand more than :data:`MAX_GAP_DAYS` days after every other date, as a
+typo or a placeholder does and the end of a real export does not. The rule reads the data
+alone, so the same files give the same as-of date on any day.
 
-1. the anchor: the latest opportunity created on or before today (the machine's date: no
-   export holds a record created after it was taken);
-2. the as-of date: the latest creation or change (opportunities created or modified, history
-   changes, stage entries, leads created or converted) on or before today and at most
-   :data:`MAX_DAYS_AFTER_ANCHOR` days after the anchor (an export taken some weeks after the
-   last new deal, with changes since).
-
-Close dates are never used: a close date may be planned. Every creation or change dated after
-the as-of date, whichever way it was set, is kept and counted as a ``dated_after_as_of``
-warning.
+Every creation or change dated after the as-of date, whichever way it was set, is kept and
+counted as a ``dated_after_as_of`` warning.
 """
 
 from __future__ import annotations
@@ -22,7 +18,7 @@ import datetime as dt
 
 import pandas as pd
 
-MAX_DAYS_AFTER_ANCHOR = 62
+MAX_GAP_DAYS = 92  # a quarter without any record created or changed
 # table -> the columns that say when a record was created or changed
 DATED: dict[str, tuple[str, ...]] = {
     "opportunities": ("created_date", "modified_date"),
@@ -33,22 +29,15 @@ DATED: dict[str, tuple[str, ...]] = {
 
 
 def data_as_of(tables: dict[str, pd.DataFrame], today: dt.date | None = None) -> dt.date:
-    """The as-of date of ``tables`` (module docstring); ``today`` by default the machine's."""
-    today_ts = pd.Timestamp(today or dt.date.today())
-    created = tables["opportunities"]["created_date"] if "opportunities" in tables else None
-    anchor = created[created <= today_ts].max() if created is not None else pd.NaT
-    limit = today_ts if pd.isna(anchor) else min(
-        today_ts, anchor + pd.Timedelta(days=MAX_DAYS_AFTER_ANCHOR))  # fmt: skip
-    found = [
-        dates[dates <= limit].max()
-        for name, columns in DATED.items()
-        if name in tables
-        for column in columns
-        if column in tables[name]
-        for dates in [pd.to_datetime(tables[name][column])]
-    ]
-    found = [d for d in found if pd.notna(d)]
-    return max(found).date() if found else today_ts.date()
+    """The as-of date of ``tables`` (module docstring); ``today`` when they hold no date."""
+    found = [pd.to_datetime(tables[name][column]).dropna().dt.normalize()
+             for name, columns in DATED.items() if name in tables
+             for column in columns if column in tables[name]]  # fmt: skip
+    days = sorted(set(pd.concat(found)) if found else set())
+    gap = pd.Timedelta(days=MAX_GAP_DAYS)
+    while len(days) > 1 and days[-1] - days[-2] > gap:
+        days.pop()
+    return days[-1].date() if days else (today or dt.date.today())
 
 
 def dated_after(

@@ -164,7 +164,21 @@ def _parse_stage(item: Any, path: str) -> Stage:
                 path=path,
                 expected="stage: {name, won, lost}",
             )
-        return Stage(name=item["name"], won=bool(item.get("won")), lost=bool(item.get("lost")))
+        flags = {}
+        for flag in ("won", "lost"):
+            value = item.get(flag, False)
+            if not isinstance(value, bool):  # 'false' in quotes is text, and text is true
+                raise DataError(
+                    f"{path}: stage {item['name']!r} has {flag}: {value!r}; expected true or "
+                    "false without quotes",
+                    path=path, column=f"stages.{flag}", expected="true or false",
+                )  # fmt: skip
+            flags[flag] = value
+        if flags["won"] and flags["lost"]:
+            raise DataError(f"{path}: stage {item['name']!r} is marked both won and lost; "
+                            "a closed stage is one of them", path=path,
+                            column="stages", expected="won or lost, not both")  # fmt: skip
+        return Stage(name=item["name"], **flags)
     raise DataError(
         f"{path}: stages must be a list of names or {{name, won, lost}} mappings; got {item!r}",
         path=path,
@@ -194,9 +208,11 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
             kwargs["as_of"] = (
                 as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
             )
+            if not dt.date(1900, 1, 1) <= kwargs["as_of"] <= dt.date(2200, 12, 31):
+                raise ValueError("out of range")
         except ValueError as exc:
             raise DataError(
-                f"{path}: as_of is {as_of!r}; expected a date YYYY-MM-DD",
+                f"{path}: as_of is {as_of!r}; expected a date YYYY-MM-DD between 1900 and 2200",
                 path=path,
                 column="as_of",
                 expected="YYYY-MM-DD",
@@ -229,6 +245,13 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
         names = [s.name for s in stages]
         if len(set(names)) != len(names):
             raise DataError(f"{path}: stage names repeat: {names}", path=path)
+        folded = [n.strip().casefold() for n in names]
+        if len(set(folded)) != len(folded):  # the loader matches stages ignoring case
+            twins = sorted({n for n in names if folded.count(n.strip().casefold()) > 1})
+            raise DataError(f"{path}: stages {twins} differ only by case or spaces; the data's "
+                            "stages are matched ignoring them, so they would be one stage",
+                            path=path, column="stages",
+                            expected="distinct stage names")  # fmt: skip
         if not any(s.won for s in stages) or not any(s.lost for s in stages):
             raise DataError(
                 f"{path}: stages need at least one stage marked won: true and one lost: true",
@@ -322,7 +345,7 @@ def parse_planning(value: object, path: str | None = "spm.yaml") -> dict[str, An
             out = float(raw)
         except (TypeError, ValueError):
             out = float("nan")
-        if not low <= out <= high:
+        if not low <= out <= high or out in (float("inf"), float("-inf")):
             raise DataError(f"{path}: {key} is {raw!r}; expected {what}", path=path,
                             column=key, expected=what)  # fmt: skip
         return out
@@ -336,7 +359,7 @@ def parse_planning(value: object, path: str | None = "spm.yaml") -> dict[str, An
         target = {"growth": number("planning.target.growth", target["growth"], -0.99, 100.0,
                                    "a fraction above -1 (0.08 for 8% growth)")}  # fmt: skip
     elif target is not None:
-        target = {"amount": number("planning.target", target, 0.0, float("inf"),
+        target = {"amount": number("planning.target", target, 0.0, 1e15,
                                    "a positive amount, or {growth: 0.08}")}  # fmt: skip
     out: dict[str, Any] = {"target": target}
     for key in ("cost_of_sales_target", "reps_at_quota_target"):
@@ -450,6 +473,10 @@ def load_config_file(path: Path) -> Config:
         text = path.read_text(encoding="utf-8")
         _check_bounded(path, text)
         raw = yaml.safe_load(text)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: the configuration is not UTF-8 text (byte {exc.start}); "
+                        "expected a YAML file", path=str(path),
+                        expected="spm.yaml as UTF-8 text") from None  # fmt: skip
     except (OSError, yaml.YAMLError) as exc:
         raise DataError(f"{path}: cannot read the configuration: {exc}", path=str(path)) from exc
     if raw is not None and not isinstance(raw, dict):

@@ -8,6 +8,7 @@ is a fatal :class:`~spm_lib.exceptions.DataError` (the file is in a format we do
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,7 +124,13 @@ def read_raw(
             detected = {"encoding": encoding, "separator": separator}
     except DataError:
         raise
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except zipfile.BadZipFile:
+        raise DataError(
+            f"{path}: cannot read table {table}: the file is named .xlsx but is not an Excel "
+            "workbook (a CSV saved with the wrong name?); rename it to .csv or export it again",
+            table=table, path=str(path), expected="an .xlsx workbook",
+        ) from None  # fmt: skip
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, KeyError) as exc:
         raise DataError(
             f"{path}: cannot read table {table}: {type(exc).__name__}: {exc}",
             table=table,
@@ -132,7 +139,34 @@ def read_raw(
             "or a Parquet file",
         ) from exc
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    _refuse_repeated_columns(frame, path, table, detected)
     return frame, detected
+
+
+def _refuse_repeated_columns(frame: pd.DataFrame, path: Path, table: str, detected: dict) -> None:
+    """Two columns of one name (after trimming spaces) are refused: which one holds the data
+    would be a guess. pandas renames a CSV's second ``amount`` to ``amount.1``, so a CSV's
+    header is read again as written."""
+    names = list(frame.columns)
+    if detected.get("separator"):
+        import csv
+        import gzip
+
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rt", encoding=detected["encoding"], errors="replace",
+                    newline="") as handle:  # fmt: skip
+            header = next(csv.reader([handle.readline(MAX_HEADER_CHARS)],
+                                     delimiter=detected["separator"]), [])  # fmt: skip
+        names = [h.strip().lstrip("\ufeff") for h in header]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen and name:
+            raise DataError(
+                f"{path}: table {table} has two columns named {name!r}; which one holds the "
+                "data would be a guess. Remove or rename one",
+                table=table, path=str(path), column=name, expected="one column per name",
+            )  # fmt: skip
+        seen.add(name)
 
 
 def check_columns(frame: pd.DataFrame, spec: TableSpec, path: Path) -> None:

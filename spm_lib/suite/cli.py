@@ -17,7 +17,12 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
     from spm_lib.sample import write_sample
 
     started = time.perf_counter()
-    out = write_sample(args.out, seed=args.seed, reps=args.reps, years=args.years)
+    try:
+        out = write_sample(args.out, seed=args.seed, reps=args.reps, years=args.years)
+    except OSError as exc:  # disk full, a folder not writable
+        print(f"ERROR: cannot write the sample to {args.out}: {exc.strerror or exc}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     print(
         f"Sample dataset written to {out} in {time.perf_counter() - started:.1f} s "
         f"(seed {args.seed}, {args.reps} reps, {args.years} years)."
@@ -31,6 +36,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     try:
         ds = load_dataset(args.dir, config=args.config)
+        plans = _checked_plans(ds)
     except DataError as exc:
         print(f"FATAL: {exc}", file=sys.stderr)
         return 2
@@ -43,12 +49,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(f"\nQuarantined rows by reason ({int(recon['rows_quarantined'].sum()):,} rows):")
         print(summary.to_string(index=False, max_colwidth=110))
+    if plans:
+        print(f"Commission plans: {len(plans)} valid ({', '.join(plans)}).")
     warned = warning_summary(ds)
     if not warned.empty:
         print(f"\nRows used with a warning, odd but real and counted in every figure "
               f"({int(recon['rows_warned'].sum()):,} rows):")
         print(warned.to_string(index=False, max_colwidth=110))
     return 0
+
+
+def _checked_plans(ds) -> dict:
+    """The dataset's commission plans, parsed, in its currency and assigned to its reps, as
+    the compensation report reads them: a plan error stops validate, not a scheduled run."""
+    from spm_lib.compensation import load_plans
+    from spm_lib.plans import assign_plans
+
+    plans = load_plans(ds)
+    if plans:
+        assign_plans(ds.reps, plans)
+    return plans
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -150,6 +170,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
         out = import_export(args.source, args.files, args.out, force=args.force)
     except (FileNotFoundError, ValueError, DataError) as exc:
         print(f"ERROR: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # disk full, a folder not writable
+        print(f"ERROR: cannot write the dataset to {args.out}: {exc.strerror or exc}",
+              file=sys.stderr)  # fmt: skip
         return 2
     found = yaml.safe_load((out / "spm.yaml").read_text(encoding="utf-8")) or {}
     imported = found.get("imported_from") or {}

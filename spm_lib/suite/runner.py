@@ -279,8 +279,8 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
     first: dict | None = None
     for stage_key, pack in packs.items():
         ran = [results[(stage_key, p.stem)] for p in paths]
-        ordered = sorted(ran + _carried(out, label, pack, {r.name for r in ran}),
-                         key=lambda r: report_order(r.name))  # fmt: skip
+        carried = _carried(out, label, pack, {r.name for r in ran})
+        ordered = ran + sorted(carried, key=lambda r: report_order(r.name))
         about = pack["about"]
         manifest = {
             "period": label,

@@ -12,19 +12,21 @@ from spm_lib import load_dataset
 from spm_lib.dataset.as_of import data_as_of
 
 
-def test_the_anchor_and_its_window_by_hand():
+def test_stray_dates_at_the_end_are_dropped_by_hand():
     day = pd.Timestamp
     tables = {
-        "opportunities": pd.DataFrame({"created_date": [day("2023-08-30"), day("2099-01-01")],
+        "opportunities": pd.DataFrame({"created_date": [day("2023-06-01"), day("2023-08-30")],
                                        "modified_date": [day("2023-09-01"), pd.NaT]}),
         "opportunity_history": pd.DataFrame({"changed_at": [day("2023-09-03 10:00"),
-                                                            day("2024-06-01")]}),
-        "leads": pd.DataFrame({"created_date": [day("2099-12-31")],
-                               "converted_date": [pd.NaT]}),
+                                                            day("2099-01-01")]}),
+        "leads": pd.DataFrame({"created_date": [day("2031-12-31")],
+                               "converted_date": [day("2023-11-20")]}),
     }  # fmt: skip
-    # the deal created in 2099 is after today; the history row of 2024-06 beyond the window
-    assert data_as_of(tables, today=dt.date(2026, 12, 7)) == dt.date(2023, 9, 3)
-    assert data_as_of(tables, today=dt.date(2023, 9, 2)) == dt.date(2023, 9, 1)
+    # 2099 and 2031 stand years after every other date; 2023-11-20 is 78 days after 09-03
+    assert data_as_of(tables) == dt.date(2023, 11, 20)
+    tables["leads"]["converted_date"] = [day("2024-01-15")]  # 134 days after: dropped too
+    assert data_as_of(tables) == dt.date(2023, 9, 3)
+    assert data_as_of({}, today=dt.date(2026, 1, 2)) == dt.date(2026, 1, 2)
 
 
 def test_a_row_dated_2099_moves_nothing_and_is_counted(small_sample, tmp_path):

@@ -54,6 +54,17 @@ def test_full_config_parses():
         ({"currency": "US$"}, "expected an ISO 4217 code"),
         ({"currency": "USDX"}, "expected an ISO 4217 code"),
         ({"currency_rates": {"<b>EU</b>": 1.1}}, "expected ISO 4217 codes"),
+        # the attack run's Medium and Low findings, each a sentence now
+        ({"planning": {"target": float("inf")}}, "planning.target is inf"),
+        ({"planning": {"target": {"growth": float("nan")}}}, "planning.target.growth"),
+        ({"stages": ["A", {"name": "W", "won": "false"}, {"name": "L", "lost": True}]},
+         "won: 'false'; expected true or false without quotes"),
+        ({"stages": ["A", "a ", {"name": "W", "won": True}, {"name": "L", "lost": True}]},
+         "differ only by case or spaces"),
+        ({"stages": ["A", {"name": "W", "won": True, "lost": True}, {"name": "L", "lost": True}]},
+         "marked both won and lost"),
+        ({"as_of": "9999-12-31"}, "between 1900 and 2200"),
+        ({"as_of": "2026-13-45"}, "expected a date YYYY-MM-DD"),
     ],
 )
 def test_invalid_config_names_the_problem(raw, message):
@@ -129,3 +140,10 @@ def test_currency_codes_are_upper_cased_and_deals_is_the_count_unit():
     assert parse_config({"currency": " eur "}).currency == "EUR"
     assert parse_config({"currency": "deals"}).currency == "deals"
     assert parse_config({"currency_rates": {"gbp": 1.27}}).currency_rates == {"GBP": 1.27}
+
+
+def test_a_binary_spm_yaml_is_a_sentence(tmp_path):
+    path = tmp_path / "spm.yaml"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(DataError, match="not UTF-8 text"):
+        load_config(tmp_path)

@@ -25,7 +25,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib.dataset.vendors.objects import column, deleted, flag_text, normalise, stamps, truthy
+from spm_lib.dataset.vendors.objects import (
+    column,
+    concatenated,
+    deleted,
+    flag_text,
+    normalise,
+    stamps,
+    truthy,
+)
 from spm_lib.dataset.vendors.objects import recognise as first_rule
 from spm_lib.dataset.vendors.salesforce_users import NON_SELLER
 from spm_lib.exceptions import DataError
@@ -100,14 +108,15 @@ def _history(props: pd.DataFrame | None, entries: pd.DataFrame | None,
 
 def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict]:
     """Canonical tables and spm.yaml settings from HubSpot objects (module docstring)."""
-    objects: dict[str, pd.DataFrame] = {}
+    by_kind: dict[str, dict[str, pd.DataFrame]] = {}
     seen = {}
     for name, frame in frames.items():
-        frame = normalise(frame)
+        frame = normalise(frame, name)
         kind = recognise(frame)
         seen[name] = kind or "not used"
         if kind:
-            objects[kind] = pd.concat([objects[kind], frame]) if kind in objects else frame
+            by_kind.setdefault(kind, {})[name] = frame
+    objects = {kind: concatenated("HubSpot", kind, named) for kind, named in by_kind.items()}
     deal = objects.get("deal")
     if deal is None:
         raise DataError(

@@ -23,12 +23,32 @@ def key(column: str) -> str:
     return re.sub(r"[\s_]+", "", str(column)).casefold()
 
 
-def normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its columns renamed by :func:`key` (the first of a clash wins)."""
-    seen: dict[str, str] = {}
+def normalise(frame: pd.DataFrame, name: str = "a file") -> pd.DataFrame:
+    """``frame`` with its columns renamed by :func:`key`. Two columns that become one key
+    (``StageName`` and ``stage_name``, or a vendor's ``NetSuite_Id__c`` beside
+    ``Netsuite_Id__c``) are both left out, never one picked: the frame's ``attrs["ambiguous"]``
+    names them, and reading that field (:func:`column`, :func:`has`, :func:`recognise`) is a
+    DataError naming both, while a field this tool never reads stays harmless."""
+    seen: dict[str, list[str]] = {}
     for column in frame.columns:
-        seen.setdefault(key(column), column)
-    return frame[list(seen.values())].set_axis(list(seen), axis=1)
+        seen.setdefault(key(column), []).append(str(column))
+    clashes = {field: names for field, names in seen.items() if len(names) > 1}
+    keep = [i for i, column in enumerate(frame.columns) if key(column) not in clashes]
+    out = frame.iloc[:, keep].set_axis([key(frame.columns[i]) for i in keep], axis=1)
+    out.attrs["ambiguous"] = {field: (name, names) for field, names in clashes.items()}
+    return out
+
+
+def _refuse_ambiguous(frame: pd.DataFrame, fields) -> None:
+    for field in fields:
+        found = frame.attrs.get("ambiguous", {}).get(field)
+        if found:
+            name, names = found
+            raise DataError(
+                f"{name}: columns {', '.join(map(repr, names))} are one field (spelt two ways); "
+                "which one holds the data would be a guess. Remove all but one",
+                path=name, column=names[-1], expected="one column per field",
+            )  # fmt: skip
 
 
 def concatenated(source: str, kind: str, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -50,20 +70,29 @@ def concatenated(source: str, kind: str, frames: dict[str, pd.DataFrame]) -> pd.
 
 
 def recognise(frame: pd.DataFrame, rules: list[tuple[str, set[str]]]) -> str | None:
-    """The name of the first rule whose columns (keys) the frame has all of, or None."""
+    """The name of the first rule whose columns (keys) the frame has all of, or None; a rule
+    met only through a field spelt two ways is a DataError (:func:`normalise`)."""
     present = set(frame.columns)
-    return next((name for name, needed in rules if needed <= present), None)
+    ambiguous = set(frame.attrs.get("ambiguous", {}))
+    for name, needed in rules:
+        if needed <= present:
+            return name
+        if needed <= present | ambiguous:
+            _refuse_ambiguous(frame, needed & ambiguous)
+    return None
 
 
 def column(frame: pd.DataFrame, *names: str) -> pd.Series:
     """The first of ``names`` (keys) that ``frame`` has, else an empty column."""
     for name in names:
+        _refuse_ambiguous(frame, [name])
         if name in frame.columns:
             return frame[name]
     return pd.Series(None, index=frame.index, dtype="object")
 
 
 def has(frame: pd.DataFrame, *names: str) -> bool:
+    _refuse_ambiguous(frame, names)
     return all(n in frame.columns for n in names)
 
 

@@ -340,7 +340,7 @@ def _files_used(found: list[Resolved], frames: dict[str, pd.DataFrame], current:
 def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict]:
     """Canonical tables and spm.yaml settings from Salesforce objects (see the module
     docstring). ``frames`` maps a name (a file or table name) to the object's rows."""
-    frames = {name: normalise(frame) for name, frame in frames.items()}
+    frames = {name: normalise(frame, name) for name, frame in frames.items()}
     found = classify(frames)
     notes: list[str] = []
     current_kinds = [r for r in found if r.kind and not _history_mode(r, frames)]
