@@ -67,7 +67,7 @@ def dated_after(
                     "table": name, "row": pos + 1, "key": keys[name].iloc[pos],
                     "column": column, "check": "dated_after_as_of", "value": day,
                     "reason": f"{column} {day} is after the as-of date {as_of} ({how}): the "
-                              "row is kept, and the as-of date is not moved by it",
+                              "row is kept and counted, and the as-of date is not moved by it",
                 })  # fmt: skip
     return pd.DataFrame(rows, columns=["table", "row", "key", "column", "check", "value",
                                        "reason"])  # fmt: skip

@@ -83,8 +83,9 @@ def contradiction_warnings(opps: pd.DataFrame, history: pd.DataFrame | None) -> 
     rows = [{"pos": int(pos[r.opportunity_id]), "column": r.column,
              "check": "history_contradicts_deal", "value": _text(r.history_value),
              "reason": f"the deal's history ends with {r.column} {_text(r.history_value)}, the "
-                       f"deal has {_text(r.deal_value)}: the reports count the deal's own "
-                       "values, in force from its close (or the as-of date)"}
+                       f"deal has {_text(r.deal_value)}: counted as a warning; the reports "
+                       "use the deal's own values, in force from its close (or the as-of "
+                       "date)"}
             for r in found.itertuples(index=False)]  # fmt: skip
     return pd.DataFrame(rows, columns=["pos", "column", "check", "value", "reason"])
 

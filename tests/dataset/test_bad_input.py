@@ -12,7 +12,9 @@ import pytest
 
 from spm_lib import load_dataset
 from spm_lib.exceptions import DataError
+from spm_lib.suite.cli import main
 from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS, spm, write_tables
+from tests.dataset.bad_inputs import MORE_CASES
 
 
 def _opps(*changes: tuple[int, dict], extra: list[dict] | None = None) -> list[dict]:
@@ -166,11 +168,20 @@ CASES = [
 ]  # fmt: skip
 
 
+CASES += MORE_CASES
+
+
 @pytest.mark.parametrize(("case", "build", "outcome"), CASES, ids=[c[0] for c in CASES])
-def test_bad_input(tmp_path, case, build, outcome):
+def test_bad_input(tmp_path, capsys, case, build, outcome):
     folder = build(tmp_path)
     kind = outcome[0]
+    # spm validate: exit 2 and the sentence for an error, else exit 0 (never a traceback)
+    code = main(["validate", str(folder)])
+    said = capsys.readouterr()
+    assert code == (2 if kind == "error" else 0), said.err
     if kind == "error":
+        for words in outcome[1]:
+            assert words in said.err, (words, said.err)
         with pytest.raises(DataError) as info:
             load_dataset(folder)
         for words in outcome[1]:
@@ -197,11 +208,12 @@ def test_bad_input(tmp_path, case, build, outcome):
 
 
 def test_the_matrix_is_wide_enough():
-    assert len(CASES) >= 25
+    assert len(CASES) >= 100 and len({c[0] for c in CASES}) == len(CASES)
 
 
 def test_money_formats_parse(tmp_path):
-    ds = load_dataset(CASES[-1][1](tmp_path))
+    build = next(c[1] for c in CASES if c[0] == "amounts with currency symbols and codes")
+    ds = load_dataset(build(tmp_path))
     amounts = ds.opportunities.set_index("opportunity_id")["amount"]
     assert amounts["O1"] == 1234.56 and amounts["O2"] == 2000.0
 
