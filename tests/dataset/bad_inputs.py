@@ -80,6 +80,18 @@ def strict_ascii(tmp):
     return out
 
 
+def binary_config(tmp):
+    out = folder(tmp)
+    (out / "spm.yaml").write_bytes(bytes(range(256)) * 4)
+    return out
+
+
+def csv_named_xlsx(tmp):
+    out = folder(tmp)
+    (out / "accounts.csv").rename(out / "accounts.xlsx")
+    return out
+
+
 def gzipped(tmp):
     out = folder(tmp)
     data = (out / "accounts.csv").read_bytes()
@@ -191,8 +203,7 @@ MORE_CASES = [
     # files
     ("two columns of one name", rewritten("reps", header(lambda h: h.replace("team", "region"))),
      ("error", ["two columns named 'region'"])),
-    ("a CSV named .xlsx", lambda t: (lambda out: (out / "accounts.csv").rename(
-        out / "accounts.xlsx") and out)(folder(t)), ("error", ["not an Excel workbook"])),
+    ("a CSV named .xlsx", csv_named_xlsx, ("error", ["not an Excel workbook"])),
     ("a header of 6,000 columns", rewritten("accounts", header(
         lambda h: h + "," + ",".join(f"x{i}" for i in range(6000)))),
      ("error", ["more than 5,000 columns"])),
@@ -262,8 +273,7 @@ MORE_CASES = [
         t, yaml="planning: {target: {growth: .nan}}\n"), ("error", ["planning.target.growth"])),
     ("a cost of sales above 100%", lambda t: folder(
         t, yaml="planning: {cost_of_sales_target: 8}\n"), ("error", ["cost_of_sales_target"])),
-    ("a binary spm.yaml", lambda t: (lambda out: (out / "spm.yaml").write_bytes(
-        bytes(range(256)) * 4) and out)(folder(t)), ("error", ["not UTF-8 text"])),
+    ("a binary spm.yaml", binary_config, ("error", ["not UTF-8 text"])),
     ("spm.yaml that is a list", lambda t: folder(t, yaml="- a\n- b\n"),
      ("error", ["a mapping at the top level"])),
     ("an unknown spm.yaml key", lambda t: folder(t, yaml="currenci: USD\n"),
