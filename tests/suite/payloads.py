@@ -151,4 +151,24 @@ def write_payload_exports(sample: Path, out: Path) -> dict[str, list[Path]]:
     payloaded(u, ["Role", "Manager", "Division", "Department"])
     for path, frame in frames.items():
         frame.to_csv(path, index=False, encoding="utf-8")
-    return {"hubspot": [hubspot], "salesforce": [report, history, users]}
+    return {"hubspot": [hubspot], "salesforce": [report, history, users],
+            "salesforce-export": [_data_export(out / "data-export")]}
+
+
+def _data_export(out: Path) -> Path:
+    """The small Salesforce Data Export (:mod:`tests.dataset.salesforce_export`) with the
+    payloads in the text fields the object adapter writes: users', roles', accounts' and
+    deals' names, division, industry, lead source, a CurrencyIsoCode."""
+    from tests.dataset import salesforce_export
+
+    folder = salesforce_export.write(out)
+    fields = {"User.csv": ["Name", "Division"], "UserRole.csv": ["Name"],
+              "Account.csv": ["Name", "Industry"], "Opportunity.csv": ["Name", "LeadSource"]}
+    for name, columns in fields.items():
+        frame = pd.read_csv(folder / name, dtype=str, keep_default_na=False, encoding="latin-1")
+        for column in columns:
+            frame[column] = [f"{PAYLOADS[i % 4]} {v}" for i, v in enumerate(frame[column])]
+        if name == "Opportunity.csv":
+            frame.loc[frame.index[:1], "CurrencyIsoCode"] = CURRENCY_PAYLOAD
+        frame.to_csv(folder / name, index=False, encoding="utf-8")
+    return folder

@@ -48,17 +48,19 @@ def payload_visits(small_sample, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def imported_payload_visits(small_sample, tmp_path_factory):
-    """HubSpot and Salesforce report exports with payloads in every text column the importers
-    write (a currency cell too), imported by ``spm import`` and rendered; every page visited."""
+    """HubSpot and Salesforce report exports and a Salesforce Data Export with payloads in every
+    text column the importers write (a currency cell too), imported by ``spm import`` and
+    rendered; every page visited."""
 
     def build(out: Path) -> None:
-        for vendor, files in write_payload_exports(small_sample, out / "exports").items():
-            data = out / "data" / vendor
+        for export, files in write_payload_exports(small_sample, out / "exports").items():
+            data, vendor = out / "data" / export, export.split("-")[0]
             result = spm("import", "--from", vendor, *map(str, files), "--out", str(data))
             assert result.returncode == 0, result.stdout + result.stderr
-            result = spm("run", "--data", str(data), "--out", str(out / "reports" / vendor),
-                         "--jobs", "2", "--quiet", "--notebooks",
-                         "data_quality,rep_performance,pipeline_review,compensation")  # fmt: skip
+            notebooks = ("data_quality,rep_performance" if export == "salesforce-export" else
+                         "data_quality,rep_performance,pipeline_review,compensation")
+            result = spm("run", "--data", str(data), "--out", str(out / "reports" / export),
+                         "--jobs", "2", "--quiet", "--notebooks", notebooks)  # fmt: skip
             assert result.returncode == 0, result.stdout + result.stderr
 
     out = shared_folder(tmp_path_factory, "imported-payload-run", build)
@@ -109,16 +111,17 @@ def test_imported_payloads_run_nowhere_and_a_bad_currency_is_quarantined(
     from spm_lib import load_dataset
 
     out, visits = imported_payload_visits
-    assert len(visits) >= 8  # 4 reports and a brief for each of the two imports
+    assert len(visits) >= 11  # 4 reports and a brief for two imports, 2 and one for the third
     shown = _nothing_ran(visits)
     for payload in PAYLOADS[:4]:
         assert payload in shown, payload
-    for vendor in ("hubspot", "salesforce"):
-        config = yaml.safe_load((out / "data" / vendor / "spm.yaml").read_text())
-        assert config["currency"] == "USD", vendor  # the commonest code, never the payload
-        ds = load_dataset(out / "data" / vendor)
+    for export, rows in (("hubspot", CURRENCY_ROWS), ("salesforce", CURRENCY_ROWS),
+                         ("salesforce-export", 1)):
+        config = yaml.safe_load((out / "data" / export / "spm.yaml").read_text())
+        assert config["currency"] == "USD", export  # the commonest code, never the payload
+        ds = load_dataset(out / "data" / export)
         bad = ds.quarantine[ds.quarantine["check"] == "invalid_currency"]
-        assert len(bad) == CURRENCY_ROWS and set(bad["value"]) == {CURRENCY_PAYLOAD}, vendor
+        assert len(bad) == rows and set(bad["value"]) == {CURRENCY_PAYLOAD}, export
 
 
 def test_every_page_is_offline_and_clean_in_a_browser(sample_visits):
