@@ -24,7 +24,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from spm_lib.dataset.as_of import data_as_of, dated_after
 from spm_lib.dataset.config import Config, load_config, load_config_file
@@ -35,28 +34,20 @@ from spm_lib.dataset.database import is_database
 from spm_lib.dataset.hierarchy import apply_levels
 from spm_lib.dataset.history_checks import contradiction_warnings
 from spm_lib.dataset.mapping import EXCLUDED, apply_mapping, ids_table, parse_mapping, table_path
-from spm_lib.dataset.readers import ParseFailure, check_columns, parse_table, read_raw
-from spm_lib.dataset.schema import LOAD_ORDER, TABLES, TableSpec, in_keys, row_checks, table_schema
+from spm_lib.dataset.quarantine import (
+    align_reference_case,
+    excluded_records,
+    key_text,
+    quarantine_records,
+    schema_failure_cases,
+    split_share_records,
+    superseded_copies,
+    without_rows,
+)
+from spm_lib.dataset.readers import check_columns, parse_table, read_raw
+from spm_lib.dataset.schema import LOAD_ORDER, TABLES, TableSpec
 from spm_lib.dataset.snapshot import is_snapshot, read_snapshot
 from spm_lib.exceptions import DataError
-
-
-def _key_text(frame: pd.DataFrame, spec: TableSpec) -> pd.Series:
-    parts = [frame[k].astype("str").fillna("") for k in spec.key]
-    if len(parts) == 1:
-        return parts[0]
-    out = parts[0]
-    for part in parts[1:]:
-        out = out + " / " + part
-    return out
-
-
-def _show(value: object) -> str:
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    return str(value)
 
 
 def _derive_flags(typed: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -66,188 +57,6 @@ def _derive_flags(typed: pd.DataFrame, config: Config) -> pd.DataFrame:
     typed["is_closed"] = typed["is_closed"].fillna(closed).astype("bool")
     typed["is_won"] = typed["is_won"].fillna(won).astype("bool")
     return typed
-
-
-def _quarantine_records(
-    table: str,
-    typed: pd.DataFrame,
-    keys: pd.Series,
-    failures: list[ParseFailure],
-    schema_failures: pd.DataFrame | None,
-    config: Config,
-    quarantined_keys: dict[str, set[str]],
-) -> list[dict]:
-    spec = TABLES[table]
-    records: list[dict] = []
-    parse_cells: set[tuple[int, str]] = set()
-    for failure in failures:
-        for pos, value in zip(failure.positions, failure.values, strict=True):
-            parse_cells.add((pos, failure.column))
-            records.append(
-                {
-                    "row": pos + 1,
-                    "column": failure.column,
-                    "check": failure.code,
-                    "value": value,
-                    "reason": f"{failure.column} is {value!r}; expected {failure.expected}",
-                }
-            )
-    if schema_failures is not None and len(schema_failures):
-        checks = {rc.code: rc for rc in row_checks(table, config)}
-        refs = {f"orphan_{r.column}": r for r in spec.references}
-        seen: set[tuple[int, str]] = set()
-        for case in schema_failures.itertuples(index=False):
-            if case.index is None or pd.isna(case.index):
-                raise DataError(
-                    f"table {table}: schema check {case.check!r} failed on the whole table "
-                    f"({case.failure_case!r})",
-                    table=table,
-                    column=case.column,
-                )
-            pos, check = int(case.index), str(case.check)
-            if check == "not_nullable" and (pos, case.column) in parse_cells:
-                continue  # already quarantined for not parsing
-            code = {
-                "not_nullable": f"empty_{case.column}",
-                "field_uniqueness": "duplicate_key",
-                "multiple_fields_uniqueness": "duplicate_key",
-            }.get(check, check)
-            if (pos, code) in seen:
-                continue
-            seen.add((pos, code))
-            if code == "duplicate_key":
-                column = ", ".join(spec.key)
-                value = keys.iloc[pos]
-                count = int((keys == value).sum())
-                reason = f"duplicate key {column} = {value!r} ({count} rows); expected unique"
-            elif code.startswith("empty_"):
-                column, value = case.column, ""
-                reason = f"{column} is empty; expected a value"
-            elif code in refs:
-                ref = refs[code]
-                column, value = ref.column, _show(typed[ref.column].iloc[pos])
-                reason = f"{column} {value!r} is not in {ref.table}"
-                if value in quarantined_keys.get(ref.table, set()):
-                    reason += " (that row is quarantined there)"
-            elif code in checks:
-                rc = checks[code]
-                column, value = rc.column, _show(typed[rc.column].iloc[pos])
-                shown = ", ".join(
-                    f"{c} is {_show(typed[c].iloc[pos])!r}" for c in (rc.column, *rc.context)
-                )
-                reason = f"expected {rc.expected}; {shown}"
-            else:
-                column, value = str(case.column), _show(case.failure_case)
-                reason = f"{column} fails {check} ({value!r})"
-            records.append(
-                {"row": pos + 1, "column": column, "check": code, "value": value, "reason": reason}
-            )
-    return records  # table and key are filled in by the caller
-
-
-def _fold(values: pd.Series) -> pd.Series:
-    return values.astype("str").str.strip().str.casefold()
-
-
-# a Salesforce record id: 15 case-sensitive characters, or 18 with a case checksum
-SALESFORCE_ID = r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?"
-
-
-def _align_reference_case(
-    typed: pd.DataFrame, spec: TableSpec, keys_read: dict[str, pd.Series]
-) -> list[dict]:
-    """Align references to their keys' spelling, never merging two records.
-
-    ``keys_read`` holds every key each referenced table had in its file, quarantined rows
-    included: a reference is aligned only against all of them. One that matches a key exactly
-    is used as it is. One that matches only when case and surrounding spaces are ignored takes
-    the key's spelling (``r001`` -> ``R001``) when exactly one key matches that way; when
-    several do, the row is quarantined as ambiguous. A reference of Salesforce's id shape (15
-    or 18 letters and digits) is never case-folded: ``006A`` and ``006a`` are two records, so
-    it matches exactly or not at all. References that match nothing stay, for the reference
-    check to quarantine as orphans. Returns the quarantine records of the ambiguous ones.
-    """
-    records: list[dict] = []
-    for ref in spec.references:
-        keys = keys_read.get(ref.table)
-        if keys is None or ref.column not in typed:
-            continue
-        keys = pd.Series(keys.dropna().unique())
-        column = typed[ref.column]
-        salesforce_shaped = column.str.fullmatch(SALESFORCE_ID).fillna(False).astype(bool)
-        todo = column.notna() & ~in_keys(column, pd.Index(keys, dtype=object))
-        todo &= ~salesforce_shaped
-        if not todo.any():
-            continue
-        candidates = keys.groupby(_fold(keys).to_numpy()).agg(sorted)  # folded -> its keys
-        found = _fold(column[todo]).map(candidates)
-        count = found.map(len, na_action="ignore")
-        single = count.eq(1)
-        if single.any():
-            typed.loc[single[single].index, ref.column] = found[single].str[0].astype("str")
-        for pos in count[count.gt(1)].index:
-            value, matches = column[pos], found[pos]
-            records.append({
-                "row": int(pos) + 1, "column": ref.column, "check": f"ambiguous_{ref.column}",
-                "value": value,
-                "reason": f"{ref.column} {value!r} matches no {ref.table} key exactly and "
-                          f"{len(matches)} when case is ignored ({', '.join(map(repr, matches))});"
-                          " ids that differ by case are different records",
-            })  # fmt: skip
-    return records
-
-
-def _split_share_records(typed: pd.DataFrame) -> list[dict]:
-    """Every split row of a deal whose shares (those that parse) do not sum to 1: the deal's
-    credit cannot be split as written, so its split rows are quarantined and its owner is
-    credited the whole deal, as for a deal without splits."""
-    rows = typed[typed["share"].notna() & typed["opportunity_id"].notna()]
-    sums = rows.groupby("opportunity_id")["share"].sum()
-    bad = sums[(sums - 1).abs() > 1e-9]
-    out = []
-    for pos, deal, share in rows.loc[rows["opportunity_id"].isin(bad.index),
-                                     ["opportunity_id", "share"]].itertuples():  # fmt: skip
-        reason = (f"the shares of {deal} sum to {bad[deal]:g}, not 1: its split rows are left "
-                  "out and its owner is credited the whole deal")  # fmt: skip
-        out.append({"row": int(pos) + 1, "column": "share", "check": "split_shares_sum",
-                    "value": f"{share:g}", "reason": reason})  # fmt: skip
-    return out
-
-
-def _superseded_copies(table: str, typed: pd.DataFrame, keys: pd.Series) -> list[dict]:
-    """With a ``modified_date``, the older copies of a duplicated key are quarantined and the
-    latest kept; duplicates without one (or tied) are left to the uniqueness check, which
-    quarantines every copy."""
-    if "modified_date" not in typed or typed["modified_date"].isna().all():
-        return []
-    frame = pd.DataFrame({"key": keys, "modified": typed["modified_date"]})
-    dup = frame[frame["key"].duplicated(keep=False) & frame["key"].notna()]
-    out = []
-    for key, group in dup.groupby("key"):
-        if group["modified"].isna().any():
-            continue
-        latest = group["modified"].max()
-        if (group["modified"] == latest).sum() > 1:
-            continue
-        kept = group["modified"].idxmax()
-        for pos, modified in group.drop(index=kept)["modified"].items():
-            out.append({"row": int(pos) + 1, "column": "modified_date", "check": "superseded_copy",
-                        "value": f"{modified:%Y-%m-%d %H:%M}",
-                        "reason": f"an older copy of {key!r} (modified {modified:%Y-%m-%d %H:%M});"
-                                  f" the copy in row {kept + 1} modified {latest:%Y-%m-%d %H:%M}"
-                                  " is kept"})  # fmt: skip
-    return out
-
-
-def _validate(
-    table: str, typed: pd.DataFrame, config: Config, reference_keys: dict[str, pd.Series]
-) -> pd.DataFrame | None:
-    schema = table_schema(table, config, reference_keys)
-    try:
-        schema.validate(typed, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        return exc.failure_cases
-    return None
 
 
 def fingerprint_files(paths: list[Path]) -> str:
@@ -459,16 +268,6 @@ def _load_database(url: str, config: Config, config_file: Path | None) -> Datase
     return _build(sources, config, mapping, shown, digest)
 
 
-def _excluded_records(raw: pd.DataFrame) -> list[dict]:
-    """Rows left out by a mapping's ``where`` / ``exclude``: quarantined, with the rule."""
-    if EXCLUDED not in raw:
-        return []
-    reasons = raw[EXCLUDED]
-    return [{"row": int(pos) + 1, "column": "", "check": "excluded", "value": "",
-             "reason": f"left out by the mapping: {reason}"}
-            for pos, reason in reasons[reasons.notna()].items()]  # fmt: skip
-
-
 def stage_entries(history: pd.DataFrame) -> pd.DataFrame:
     """``stage_history`` derived from ``opportunity_history``: one row per change where the
     stage changed (the first known stage of a deal is its first entry; a stage entered again
@@ -524,7 +323,7 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         check_columns(raw, spec, file)
         _check_has_rows(raw, spec, file)
         raw = raw.reset_index(drop=True)
-        excluded = _excluded_records(raw)
+        excluded = excluded_records(raw)
         options = mapping.table(table).options
         if options.number_format is None and config.number_format:
             options = replace(options, number_format=config.number_format)
@@ -532,7 +331,7 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
                                       options, detected, config.timezone)  # fmt: skip
         if excluded:
             gone = [r["row"] - 1 for r in excluded]
-            failures = [_without(f, set(gone)) for f in failures]
+            failures = [without_rows(f, set(gone)) for f in failures]
         if table == "reps":
             typed = apply_levels(typed, config.hierarchy)
         if table == "opportunities":
@@ -540,7 +339,7 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
             typed = _derive_flags(typed, config)
         elif table in ("stage_history", "opportunity_history"):
             _check_stages(typed, config, file, table)
-        keys = _key_text(typed, spec)
+        keys = key_text(typed, spec)
         reference_keys = {
             ref.table: tables[ref.table][TABLES[ref.table].key[0]]
             for ref in spec.references
@@ -548,10 +347,10 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         }
         keys_read = {ref.table: keys_of[ref.table] for ref in spec.references
                      if ref.table in keys_of}  # fmt: skip
-        ambiguous = _align_reference_case(typed, spec, keys_read)
-        early = excluded + ambiguous + _superseded_copies(table, typed, keys)
+        ambiguous = align_reference_case(typed, spec, keys_read)
+        early = excluded + ambiguous + superseded_copies(table, typed, keys)
         if table == "opportunity_splits":
-            early += _split_share_records(typed)
+            early += split_share_records(typed)
         if table in MONEY_TABLES:
             if table == "opportunity_history":
                 typed = deal_currencies(typed, tables["opportunities"])
@@ -561,9 +360,9 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
             if table == "opportunities":
                 early_warnings.append(outliers)
         skip = sorted({r["row"] - 1 for r in early})
-        failure_cases = _validate(table, typed.drop(index=skip), config, reference_keys)
-        table_records = early + _quarantine_records(
-            table, typed, keys, failures, failure_cases, config, quarantined_keys
+        failed = schema_failure_cases(table, typed.drop(index=skip), config, reference_keys)
+        table_records = early + quarantine_records(
+            table, typed, keys, failures, failed, config, quarantined_keys
         )
         for record in table_records:
             record["table"], record["key"] = table, keys.iloc[record["row"] - 1]
@@ -614,10 +413,3 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
         as_of=as_of,
         warnings=warnings,
     )
-
-
-def _without(failure: ParseFailure, rows: set[int]) -> ParseFailure:
-    """A parse failure minus the rows already left out by the mapping."""
-    keep = [i for i, p in enumerate(failure.positions) if p not in rows]
-    return replace(failure, positions=[failure.positions[i] for i in keep],
-                   values=[failure.values[i] for i in keep])  # fmt: skip
