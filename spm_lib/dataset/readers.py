@@ -71,14 +71,14 @@ MAX_COLUMNS = 5_000  # a wide Salesforce object has a few hundred fields
 MAX_HEADER_CHARS = 1_000_000
 
 
-def _sniff_separator(path: Path, encoding: str, table: str) -> str:
-    """The header's separator; a header over :data:`MAX_HEADER_CHARS` characters or of more
-    than :data:`MAX_COLUMNS` columns is refused before pandas reads the file (a CSV of 10^6
-    columns took 3.8 GB)."""
+def _sniff_separator(path: Path, encoding: str, table: str) -> tuple[str, str]:
+    """The header's separator and the header line as written; a header over
+    :data:`MAX_HEADER_CHARS` characters or of more than :data:`MAX_COLUMNS` columns is
+    refused before pandas reads the file (a CSV of 10^6 columns took 3.8 GB)."""
     import gzip
 
     opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding=encoding, errors="replace") as handle:
+    with opener(path, "rt", encoding=encoding, errors="replace", newline="") as handle:
         header = handle.readline(MAX_HEADER_CHARS + 1)
     counts = {sep: header.count(sep) for sep in (",", ";", "\t", "|")}
     best = max(counts, key=counts.get)
@@ -88,7 +88,7 @@ def _sniff_separator(path: Path, encoding: str, table: str) -> str:
             f"{MAX_HEADER_CHARS:,} characters; a CRM export has a few hundred columns at most",
             table=table, path=str(path), expected=f"at most {MAX_COLUMNS:,} columns",
         )  # fmt: skip
-    return best if counts[best] else ","
+    return (best if counts[best] else ","), header
 
 
 def read_raw(
@@ -117,11 +117,11 @@ def read_raw(
                                   na_values=[""], engine="openpyxl")  # fmt: skip
         else:
             encoding = file_encoding(path, table, options.encoding)
-            sniffed = _sniff_separator(path, encoding, table)  # also caps the header
+            sniffed, header = _sniff_separator(path, encoding, table)  # caps the header too
             separator = options.separator or sniffed
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
                                 encoding=encoding, sep=separator)  # fmt: skip
-            detected = {"encoding": encoding, "separator": separator}
+            detected = {"encoding": encoding, "separator": separator, "header": header}
     except DataError:
         raise
     except zipfile.BadZipFile:
@@ -140,24 +140,20 @@ def read_raw(
         ) from exc
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     _refuse_repeated_columns(frame, path, table, detected)
+    detected.pop("header", None)  # read for the check above only
     return frame, detected
 
 
 def _refuse_repeated_columns(frame: pd.DataFrame, path: Path, table: str, detected: dict) -> None:
     """Two columns of one name (after trimming spaces) are refused: which one holds the data
     would be a guess. pandas renames a CSV's second ``amount`` to ``amount.1``, so a CSV's
-    header is read again as written."""
+    header line (read once, when its separator was sniffed) is parsed as written."""
     names = list(frame.columns)
-    if detected.get("separator"):
+    if detected.get("header") is not None:
         import csv
-        import gzip
 
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt", encoding=detected["encoding"], errors="replace",
-                    newline="") as handle:  # fmt: skip
-            header = next(csv.reader([handle.readline(MAX_HEADER_CHARS)],
-                                     delimiter=detected["separator"]), [])  # fmt: skip
-        names = [h.strip().lstrip("\ufeff") for h in header]
+        written = next(csv.reader([detected["header"]], delimiter=detected["separator"]), [])
+        names = [h.strip().lstrip("\ufeff") for h in written]
     seen: set[str] = set()
     for name in names:
         if name in seen and name:
