@@ -1,10 +1,10 @@
 """The forecasting report's own backtest on the sample company of several generator seeds.
 
 For each seed: generate the sample, build the coherent forecast run the report makes
-(`spm_lib.forecasting.forecast_run`: 24 month-end origins, 6 months ahead, reconciled across the
-company, regions and teams) and print, per company and region series, the method's MASE over
+(`spm_lib.forecasting.outlook.forecast_run`: 24 month-end origins, 6 months ahead, reconciled across
+the company, regions and teams) and print, per company and region series, the method's MASE over
 seasonal naive's (below 1 beats it), the 80% interval coverage and its 90% band (what another
-backtest of this size could have measured; `spm_lib.forecast.coverage_band`). The issue's
+backtest of this size could have measured; `spm_lib.forecasting.models.coverage_band`). The issue's
 targets: every ratio below 1 and every coverage within 75-85%; the band says how far a
 calibrated interval's coverage strays at 24 origins.
 
@@ -26,7 +26,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def one_seed(seed: int) -> pd.DataFrame:
-    from spm_lib import forecasting, load_dataset
+    from spm_lib import load_dataset
+    from spm_lib.forecasting import outlook as forecasting
     from spm_lib.sample import write_sample
 
     with tempfile.TemporaryDirectory() as folder:

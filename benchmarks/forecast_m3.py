@@ -1,4 +1,4 @@
-"""Accuracy and speed of `spm_lib.forecast.forecast` on the 1,428 monthly M3 series.
+"""Accuracy and speed of `spm_lib.forecasting.models.forecast` on the 1,428 monthly M3 series.
 
 Formulas (Hyndman's Mcomp): per series sMAPE = mean 200|y - f| / (|y| + |f|) over the 18 test
 points; MASE scaled by the in-sample mean absolute seasonal difference (m = 12); both averaged
@@ -21,7 +21,7 @@ from multiprocessing import Pool
 import numpy as np
 import pandas as pd
 
-from spm_lib.forecast import forecast, mase, seasonal_naive, smape
+from spm_lib.forecasting.models import forecast, mase, seasonal_naive, smape
 
 M = 12
 

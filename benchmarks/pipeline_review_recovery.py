@@ -4,11 +4,11 @@ what it reports on a real export.
 For each seed (a sample of ``--reps`` reps over ``--years`` years):
 
 - **calls**: the planted sandbaggers and over-committers (``ground_truth.json``,
-  ``call_bias``) against the reps :func:`spm_lib.calls.call_accuracy` flags, from the submitted
-  calls (``forecast_calls``) and from the CRM's Commit category alone: precision, recall, and
-  the share of reps without a planted bias that are flagged;
+  ``call_bias``) against the reps :func:`spm_lib.pipeline.calls.call_accuracy` flags, from the
+  submitted calls (``forecast_calls``) and from the CRM's Commit category alone: precision, recall,
+  and the share of reps without a planted bias that are flagged;
 - **slippage**: the planted mean close-date changes per deal, by outcome, against the measured
-  rate and its 90% interval (:func:`spm_lib.slippage.changes_by_outcome`); the win rate by
+  rate and its 90% interval (:func:`spm_lib.pipeline.slippage.changes_by_outcome`); the win rate by
   number of pushes.
 
 Then the pipeline review's key figures on the Salesforce demo export
@@ -26,9 +26,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from spm_lib import calls, load_dataset, slippage
+from spm_lib import load_dataset
 from spm_lib.importers import import_export
 from spm_lib.pages import pipeline_review as review
+from spm_lib.pipeline import calls, slippage
 from spm_lib.sample import write_sample
 
 MIT_EXPORT = Path(__file__).resolve().parents[1] / "tests" / "data" / "salesforce-export-excel-mit"

@@ -7,8 +7,8 @@ expected bookings, 15 closed deals behind an industry rate), with the moves, the
 cost, the uplift, the CV of potential before and after, the smallest gain after cost of a move,
 the moves whose rate rests on the rep's overall rate (the prior) and those to a rep with no
 closed deal in the account's industry, the moves to a planted industry strength, and the
-seconds; then the quota backtest (`spm_lib.quotas.backtest`: four quarters, the predicted share
-of reps at quota P10-P90 against the actual).
+seconds; then the quota backtest (`spm_lib.planning.quotas.backtest`: four quarters, the predicted
+share of reps at quota P10-P90 against the actual).
 
 Usage: .venv/bin/python benchmarks/planning_seeds.py [--seeds 1 2 3 4 5]
 """
@@ -28,9 +28,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def one_seed(seed: int) -> str:
-    from spm_lib import load_dataset, quotas
+    from spm_lib import load_dataset
+    from spm_lib.planning import quotas
     from spm_lib.sample import write_sample
-    from spm_lib.territory import optimize_assignment
+    from spm_lib.territory.assignment import optimize_assignment
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_sample(Path(tmp) / "s", seed=seed)

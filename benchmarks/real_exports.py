@@ -22,7 +22,7 @@ import pandas as pd
 
 from spm_lib import load_dataset
 from spm_lib.importers import import_export
-from spm_lib.pipeline_review import pipeline_as_of
+from spm_lib.pipeline.as_of import pipeline_as_of
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
-"""The three smoothing fits of `spm_lib.forecast` (SES, damped Holt, Theta): statsmodels' own
-against `spm_lib.smoothing`'s closed form, on the sample's hierarchy series cut at every third
-month from 24 to 48 months (90 series, the sizes a forecast run fits). Usage:
+"""The three smoothing fits of `spm_lib.forecasting.models` (SES, damped Holt, Theta): statsmodels'
+own against `spm_lib.forecasting.smoothing`'s closed form, on the sample's hierarchy series cut at
+every third month from 24 to 48 months (90 series, the sizes a forecast run fits). Usage:
     .venv/bin/python benchmarks/smoothing_fits.py
 """
 
@@ -12,8 +12,9 @@ import warnings
 from statsmodels.tsa.forecasting.theta import ThetaModel
 from statsmodels.tsa.holtwinters import ExponentialSmoothing, SimpleExpSmoothing
 
-from spm_lib import load_dataset, smoothing
-from spm_lib.coherent import hierarchy_bookings
+from spm_lib import load_dataset
+from spm_lib.forecasting import smoothing
+from spm_lib.forecasting.coherent import hierarchy_bookings
 from spm_lib.sample import bundled_sample
 
 
@@ -35,7 +36,9 @@ def main() -> None:
     history, nodes, _ = hierarchy_bookings(load_dataset(bundled_sample()))
     series = [history[n.name].to_numpy(float)[:end] / 1e4
               for n in nodes for end in range(24, 49, 3)]  # fmt: skip
-    for name, fits in (("statsmodels", statsmodels_fits), ("spm_lib.smoothing", closed_form_fits)):
+    candidates = (("statsmodels", statsmodels_fits),
+                  ("spm_lib.forecasting.smoothing", closed_form_fits))  # fmt: skip
+    for name, fits in candidates:
         started = time.perf_counter()
         for x in series:
             fits(x)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from spm_lib import load_dataset
 from spm_lib.sample import write_sample
-from spm_lib.territory import optimize_assignment
+from spm_lib.territory.assignment import optimize_assignment
 
 
 def main() -> None:

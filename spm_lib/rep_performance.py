@@ -1,17 +1,17 @@
 """The rep scorecard, the at-risk list and the pipeline movement of a period.
 
-- scorecard: one row per rep: bookings (owner), status (:mod:`spm_lib.roster`), credited
-  bookings, quota and attainment (official, :mod:`spm_lib.attainment`; the owner-bookings
-  variant beside it as attainment_owner), won/lost with the win rate and its
-  shrunk value and 90% interval (trailing 12 months, see :mod:`spm_lib.ranking`), average deal,
-  cycle, pipeline created, coverage; team and region roll-ups come from :mod:`spm_lib.metrics`
-  with ``by="team"`` / ``by="region"``.
+- scorecard: one row per rep: bookings (owner), status (:mod:`spm_lib.measures.roster`), credited
+  bookings, quota and attainment (official, :mod:`spm_lib.compensation.attainment`; the
+  owner-bookings variant beside it as attainment_owner), won/lost with the win rate and its
+  shrunk value and 90% interval (trailing 12 months, see :mod:`spm_lib.measures.ranking`), average
+  deal, cycle, pipeline created, coverage; team and region roll-ups come from
+  :mod:`spm_lib.measures.metrics` with ``by="team"`` / ``by="region"``.
 - at risk (for the quarter after the period): the rep's expectation from the one pipeline run
-  of that quarter (:func:`spm_lib.pipeline.next_quarter`: open deals at their calibrated chance
-  to close won, plus the rep's share of deals not yet created) < quota; the expectations add up
-  to the forecasting report's pipeline forecast (:func:`outlook_reconciliation`).
-- pipeline movement: the whole open pipeline's roll-forward of :mod:`spm_lib.movement` (with
-  the CRM's history; else starting + created - won - lost + other changes = ending, in amount
+  of that quarter (:func:`spm_lib.pipeline.model.next_quarter`: open deals at their calibrated
+  chance to close won, plus the rep's share of deals not yet created) < quota; the expectations add
+  up to the forecasting report's pipeline forecast (:func:`outlook_reconciliation`).
+- pipeline movement: the whole open pipeline's roll-forward of :mod:`spm_lib.pipeline.movement`
+  (with the CRM's history; else starting + created - won - lost + other changes = ending, in amount
   and deals).
 """
 
@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib import attainment, metrics, movement, roster
+from spm_lib.compensation import attainment
 from spm_lib.dataset import Dataset
+from spm_lib.measures import metrics, roster
+from spm_lib.measures.ranking import win_rate_board
 from spm_lib.periods import Period
-from spm_lib.pipeline import next_quarter, rep_expectations
-from spm_lib.ranking import win_rate_board
+from spm_lib.pipeline import movement
+from spm_lib.pipeline.model import next_quarter, rep_expectations
 
 MOVEMENT_NEEDS_HISTORY = {
     "pulled in": "close-date history (when each deal's expected close date moved)",
@@ -49,8 +51,9 @@ def scorecard(
     ds: Dataset, period: Period, reps_attainment: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """One row per rep of the audience employed in the period (see module docstring for the
-    columns' definitions). ``reps_attainment`` reuses :func:`spm_lib.attainment.rep_attainment`
-    for the period (it replays the commission plans)."""
+    columns' definitions). ``reps_attainment`` reuses
+    :func:`spm_lib.compensation.attainment.rep_attainment` for the period (it replays the commission
+    plans)."""
     if reps_attainment is None:
         reps_attainment = attainment.rep_attainment(ds, period)
     att = reps_attainment[
@@ -80,10 +83,10 @@ AT_RISK_COLUMNS = ["rep_id", "name", "team", "status", "quarter", "quota", "pipe
 
 def at_risk(ds: Dataset, period: Period, run: tuple | None = None) -> pd.DataFrame:
     """Counted reps whose expected bookings for the quarter after ``period`` fall short of
-    their quota (official, :mod:`spm_lib.attainment`).
+    their quota (official, :mod:`spm_lib.compensation.attainment`).
 
     expected = open_expected + new_business from the one pipeline run of the quarter
-    (:func:`spm_lib.pipeline.next_quarter`, the run the forecasting and compensation reports
+    (:func:`spm_lib.pipeline.model.next_quarter`, the run the forecasting and compensation reports
     read): the rep's open deals at their calibrated chance to close won inside the quarter,
     plus the rep's share of deals not yet created. coverage = pipeline_due / quota;
     required_coverage = 1 / model_win_rate, the same win-rate basis (open_expected /
@@ -131,7 +134,7 @@ def pipeline_movement(ds: Dataset, period: Period) -> pd.DataFrame:
     """Open pipeline from the start to the end of the period, bucket by bucket.
 
     With ``opportunity_history``: the whole open pipeline's roll-forward of
-    :func:`spm_lib.movement.waterfall` (the pipeline-review report's, the same function):
+    :func:`spm_lib.pipeline.movement.waterfall` (the pipeline-review report's, the same function):
     starting pipeline, created, pulled in, increased, decreased, pushed out, won, lost,
     deleted, other, ending pipeline. Without it: starting pipeline, created, won, lost, other
     changes (the residual: reopened deals and data corrections), ending pipeline, then pulled
@@ -201,13 +204,13 @@ def headline(
 ) -> dict[str, float]:
     """The key figures for the audience: bookings (owner bookings: what the CRM reports),
     quota_attainment (official: credited bookings / quota over reps with a quota,
-    :mod:`spm_lib.attainment`), win_rate, reps_with_quota, reps_at_or_above_quota and
-    reps_at_or_above_quota_pct (counted reps, :func:`spm_lib.attainment.at_quota`) for the
-    period, the prior period and the same period last year (suffixes ``_prior``,
+    :mod:`spm_lib.compensation.attainment`), win_rate, reps_with_quota, reps_at_or_above_quota and
+    reps_at_or_above_quota_pct (counted reps, :func:`spm_lib.compensation.attainment.at_quota`) for
+    the period, the prior period and the same period last year (suffixes ``_prior``,
     ``_last_year``; for a period to date, their same days; NaN where the data does not cover
     that period whole, :meth:`~spm_lib.dataset.Dataset.covers`); ``closed`` deals behind the
     win rate. ``reps_attainment`` reuses
-    :func:`spm_lib.attainment.rep_attainment` for ``period``."""
+    :func:`spm_lib.compensation.attainment.rep_attainment` for ``period``."""
     out: dict[str, float] = {}
     for suffix, p in (("", period), ("_prior", period.previous()),
                       ("_last_year", period.same_period_last_year())):  # fmt: skip

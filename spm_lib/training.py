@@ -10,11 +10,11 @@ which module to assign, and whether past training worked.
   that stage for the entry's tenure band and training status (whether the rep had completed a
   module for the stage when the deal was created) over the stage's overall conversion, shrunk
   toward 1, averaged over the rep's entries. The rep's rate is shrunk with
-  a beta prior fitted to the peer group (:func:`spm_lib.ranking.fit_beta_prior`); P(below) is
-  the posterior probability that the rep's true conversion is below the benchmark. A gap is
+  a beta prior fitted to the peer group (:func:`spm_lib.measures.ranking.fit_beta_prior`); P(below)
+  is the posterior probability that the rep's true conversion is below the benchmark. A gap is
   flagged when P(below) >= ``threshold``, the shrunk rate is at least ``min_gap`` (relative)
   below the benchmark, the rep has at least ``min_entries`` decided entries and is counted at
-  the window's end (:mod:`spm_lib.roster`: a rep who has left is never flagged).
+  the window's end (:mod:`spm_lib.measures.roster`: a rep who has left is never flagged).
 - **Revenue at stake** = (benchmark - shrunk rate) x decided entries into the stage in the
   window x downstream conversion (share of deals passing the stage that are then won, company
   pooled) x the rep's average won deal (the segment's when the rep has none).
@@ -34,9 +34,9 @@ import pandas as pd
 from scipy import stats
 
 from spm_lib.dataset import Dataset
-from spm_lib.metrics import stage_outcomes
-from spm_lib.ranking import fit_beta_prior
-from spm_lib.roster import COUNTED, rep_status
+from spm_lib.measures.metrics import stage_outcomes
+from spm_lib.measures.ranking import fit_beta_prior
+from spm_lib.measures.roster import COUNTED, rep_status
 
 TENURE_BANDS = (0, 6, 12, 10_000)
 TENURE_LABELS = ("0-5 months", "6-11 months", "12+ months")

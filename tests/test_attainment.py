@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from spm_lib import attainment, compensation, load_dataset, rep_performance, roster
+from spm_lib import compensation, load_dataset, rep_performance
+from spm_lib.compensation import attainment
+from spm_lib.measures import roster
 from spm_lib.report.formats import format_percent
 
 PLAN = """
@@ -116,7 +118,7 @@ def test_rep_status_by_hand(make_dataset):
 
 
 def test_departed_reps_are_not_ranked(dataset):
-    from spm_lib.ranking import win_rate_board
+    from spm_lib.measures.ranking import win_rate_board
 
     ds, period = dataset()
     board = win_rate_board(ds, period, min_closed=1).set_index("rep_id")
@@ -125,7 +127,7 @@ def test_departed_reps_are_not_ranked(dataset):
 
 
 def test_no_one_is_ranked_below_the_minimum_of_closed_deals(dataset):
-    from spm_lib.ranking import win_rate_board
+    from spm_lib.measures.ranking import win_rate_board
 
     ds, period = dataset()
     board = win_rate_board(ds, period, min_closed=10**6).set_index("rep_id")

@@ -8,7 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from spm_lib import calls, load_dataset
+from spm_lib import load_dataset
+from spm_lib.pipeline import calls
 from spm_lib.sample import write_sample
 
 # R1 in 2025-Q2: W won on 04-03 (500); P in Commit, won on 05-15 (1000); Q in Best Case, in

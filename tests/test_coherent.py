@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.coherent import NO_REGION, coherent_forecast, hierarchy_bookings
+from spm_lib.forecasting.coherent import NO_REGION, coherent_forecast, hierarchy_bookings
 
 
 def _deals(rows):
@@ -95,7 +95,7 @@ def test_sample_forecast_is_coherent_within_a_cent(default_sample):
 
 def test_earlier_runs_see_no_future(default_sample):
     """A spike in the last month changes no forecast made before it, nor its calibration."""
-    from spm_lib.coherent import rolling_forecasts
+    from spm_lib.forecasting.coherent import rolling_forecasts
 
     ds = load_dataset(default_sample)
     end = ds.period("latest").end

@@ -8,9 +8,9 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from spm_lib import commission_rates as rates
 from spm_lib.exceptions import DataError
-from spm_lib.plans import Plan, Tier
+from spm_lib.measures.plans import Plan, Tier
+from spm_lib.planning import commission_rates as rates
 
 
 def _plan(cap_multiple=None) -> Plan:

@@ -15,17 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spm_lib import load_dataset
-from spm_lib.compensation import (
-    cost_of_sales,
-    credits,
-    headline,
-    quota_for,
-    split_cents,
-    statement_lines,
-    statements,
-)
+from spm_lib.compensation.crediting import credits, split_cents
+from spm_lib.compensation.quota_periods import quota_for
+from spm_lib.compensation.summaries import cost_of_sales, headline, statement_lines, statements
 from spm_lib.exceptions import DataError
-from spm_lib.plans import parse_plan, payout_curve, tier_portions
+from spm_lib.measures.plans import parse_plan, payout_curve, tier_portions
 from tests.compensation_cases import PLAN, QUOTAS, REPS, TIERS, D, dataset, deal  # noqa: F401
 
 

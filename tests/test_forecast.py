@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spm_lib.forecast import (
+from spm_lib.forecasting.models import (
     backtest,
     coverage_band,
     fit_arima011,

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spm_lib import forecasting, load_dataset
+from spm_lib import load_dataset
+from spm_lib.forecasting import outlook as forecasting
 from spm_lib.pages import forecasting as page
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib import metrics as m
+from spm_lib.measures import metrics as m
 from spm_lib.periods import parse_period
 
 Q1 = parse_period("2025-Q1")

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from spm_lib import load_dataset, metrics
-from spm_lib.movement import (
+from spm_lib import load_dataset
+from spm_lib.measures import metrics
+from spm_lib.pipeline.movement import (
     BUCKETS,
     bucket_amounts,
     bucket_deals,

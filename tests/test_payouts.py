@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.compensation import load_plans, statements
-from spm_lib.exceptions import DataError
-from spm_lib.payouts import (
+from spm_lib.compensation.payouts import (
     PIPELINE,
     RESAMPLED,
     alternative_plans,
@@ -19,6 +17,9 @@ from spm_lib.payouts import (
     payout_forecast,
     what_if,
 )
+from spm_lib.compensation.quota_periods import load_plans
+from spm_lib.compensation.summaries import statements
+from spm_lib.exceptions import DataError
 from tests.compensation_cases import dataset, deal
 
 
@@ -43,7 +44,7 @@ def test_forecasts_hold_the_actual_payout_of_past_quarters(ds):
 def test_per_rep_draws_add_up_to_the_pipeline_forecast(ds):
     draws = bookings_draws(ds, "2026-Q3", simulations=500)
     assert draws.draws.shape == (500, len(draws.rep_ids)) and (draws.draws >= 0).all()
-    from spm_lib.pipeline import pipeline_forecast
+    from spm_lib.pipeline.model import pipeline_forecast
 
     total = pipeline_forecast(ds, end="2026-12-31", as_of="2026-09-30", start="2026-09-30",
                               simulations=500, seed=0).totals  # fmt: skip

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.pipeline import (
+from spm_lib.pipeline.model import (
     Window,
     _rate_for,
     combine_forecasts,
@@ -127,7 +127,7 @@ def test_rates_are_slip_adjusted_from_the_history(default_sample):
 def test_stage_rates_on_thin_history_widen_the_band_and_are_named(small_sample, monkeypatch):
     """One rep's deals: few past deals per stage. Their rates are drawn, not fixed, so the
     band is wider than coin flips on fixed rates, and the forecast names those stages."""
-    from spm_lib import pipeline
+    from spm_lib.pipeline import model as pipeline
 
     ds = load_dataset(small_sample)
     opps = ds.opportunities
@@ -148,7 +148,7 @@ def test_stage_rates_on_thin_history_widen_the_band_and_are_named(small_sample, 
 def test_thin_stages_by_hand():
     """Stage A rests on 10 past deals (< 30): its rate 0.25 is drawn from Beta(0.25 x 30,
     0.75 x 30); stage B on 50 is fixed."""
-    from spm_lib.pipeline import _thin_stages
+    from spm_lib.pipeline.model import _thin_stages
 
     rates = pd.DataFrame({"stage": ["A", "A", "B"], "deals": [4, 6, 50]})
     deals = pd.DataFrame({"stage_then": ["A", "B", "A"], "win_probability": [0.2, 0.5, 0.3]})
@@ -158,7 +158,7 @@ def test_thin_stages_by_hand():
 
 
 def test_open_deals_are_those_the_history_replays(small_sample):
-    from spm_lib.pipeline_review import pipeline_as_of
+    from spm_lib.pipeline.as_of import pipeline_as_of
 
     ds = load_dataset(small_sample)
     day = pd.Timestamp(ds.period("latest").end) - pd.Timedelta(days=200)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.pipeline_review import FIELDS, pipeline_as_of, state_as_of
+from spm_lib.pipeline.as_of import FIELDS, pipeline_as_of, state_as_of
 
 
 def _replay(ds, day: pd.Timestamp, deals: set[str]) -> pd.DataFrame:

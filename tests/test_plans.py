@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from spm_lib.exceptions import DataError
-from spm_lib.plans import assign_plans, capped_curve, parse_plan, parse_plans, tier_portions
+from spm_lib.measures.plans import (
+    assign_plans,
+    capped_curve,
+    parse_plan,
+    parse_plans,
+    tier_portions,
+)
 
 TIERS = [{"from": 0, "to": 1, "multiplier": 1}, {"from": 1, "multiplier": 2}]
 
@@ -88,7 +94,7 @@ def test_assignment_by_column_and_overlap_is_an_error():
 def test_a_plan_in_another_currency_is_converted_with_the_datasets_rates():
     """A plan written in EUR for a USD dataset at 1.1 USD per EUR: its money keys (quota,
     cap amount, spifs) are in USD after loading; rates and multipliers are not money."""
-    from spm_lib.plans import in_currency
+    from spm_lib.measures.plans import in_currency
 
     plan = parse_plan("eu", {"base_rate": 0.1, "tiers": TIERS, "currency": "eur",
                              "quota": 10_000, "cap": {"amount": 5_000},
@@ -104,7 +110,7 @@ def test_a_plan_in_another_currency_is_converted_with_the_datasets_rates():
 
 def test_the_datasets_plans_are_loaded_in_its_currency(make_dataset):
     from spm_lib import load_dataset
-    from spm_lib.compensation import load_plans
+    from spm_lib.compensation.quota_periods import load_plans
 
     yaml = ("currency_rates: {EUR: 1.1}\ncommission_plans:\n  eu: {currency: EUR, quota: 10000, "
             "base_rate: 0.1, tiers: [{from: 0, multiplier: 1}]}\n")

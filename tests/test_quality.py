@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spm_lib import load_dataset
-from spm_lib.pages.data_quality import reading
-from spm_lib.quality import (
+from spm_lib.dataset.quality import (
     created_per_month,
     created_trend,
     deals_without_accounts,
@@ -15,6 +14,7 @@ from spm_lib.quality import (
     table_summary,
     warning_summary,
 )
+from spm_lib.pages.data_quality import reading
 from tests.conftest import OPPORTUNITIES
 
 

@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib import quotas as q
-from spm_lib.payouts import BookingsDraws, bookings_draws
+from spm_lib.compensation.payouts import BookingsDraws, bookings_draws
+from spm_lib.measures.roster import rep_status
 from spm_lib.periods import quarter_after
-from spm_lib.roster import rep_status
+from spm_lib.planning import quotas as q
 
 
 @pytest.fixture(scope="module")

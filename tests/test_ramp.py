@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.ramp import cohort_table, months_to_target, ramp_curve
+from spm_lib.measures.ramp import cohort_table, months_to_target, ramp_curve
 from spm_lib.sample import write_sample
 
 

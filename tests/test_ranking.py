@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spm_lib.ranking import fit_beta_prior, shrunk_rates
+from spm_lib.measures.ranking import fit_beta_prior, shrunk_rates
 
 
 def test_prior_fit_recovers_planted_parameters():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from spm_lib.reconcile import summing_matrix, wls
+from spm_lib.forecasting.reconcile import summing_matrix, wls
 
 
 def test_summing_matrix_rows_are_aggregates_then_bottom():

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from scipy.stats import mannwhitneyu
 
-from spm_lib import load_dataset, metrics
-from spm_lib.movement import period_movement, waterfall
+from spm_lib import load_dataset
+from spm_lib.measures import metrics
+from spm_lib.pipeline.movement import period_movement, waterfall
 from spm_lib.rep_performance import at_risk, headline, pipeline_movement, rollup, scorecard
 
 
@@ -94,8 +95,9 @@ def test_headline_and_rollups_agree(ds):
 def test_one_q4_outlook_adds_up_across_reports(ds):
     """Rep performance's per-rep expectations, compensation's payout forecast and the
     forecasting report's pipeline figure come from one run and add up to its total."""
-    from spm_lib import forecasting, payouts
-    from spm_lib.pipeline import next_quarter, rep_expectations
+    from spm_lib.compensation import payouts
+    from spm_lib.forecasting import outlook as forecasting
+    from spm_lib.pipeline.model import next_quarter, rep_expectations
     from spm_lib.rep_performance import outlook_reconciliation
 
     period = ds.period("latest")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.series import bookings_series, fiscal_quarter_freq
+from spm_lib.measures.series import bookings_series, fiscal_quarter_freq
 from tests.conftest import OPPORTUNITIES
 
 EXTRA = [

@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.sample import write_sample
-from spm_lib.slippage import (
+from spm_lib.pipeline.slippage import (
     changes_by_outcome,
     pushes,
     repeat_slippers,
     slipped_share,
     win_rate_by_pushes,
 )
+from spm_lib.sample import write_sample
 from tests.test_movement import hand_made  # noqa: F401  (a fixture)
 
 

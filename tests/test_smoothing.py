@@ -1,4 +1,4 @@
-"""spm_lib.smoothing against statsmodels' own fits and against the plain recursions."""
+"""spm_lib.forecasting.smoothing against statsmodels' own fits and against the plain recursions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from statsmodels.tsa.forecasting.theta import ThetaModel
 from statsmodels.tsa.holtwinters import ExponentialSmoothing, SimpleExpSmoothing
 
-from spm_lib import smoothing
+from spm_lib.forecasting import smoothing
 
 
 def _series() -> list[np.ndarray]:

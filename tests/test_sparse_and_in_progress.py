@@ -9,9 +9,11 @@ import shutil
 import pandas as pd
 import pytest
 
-from spm_lib import forecasting, load_dataset, metrics, rep_performance
-from spm_lib.pipeline import open_at
-from spm_lib.pipeline_review import pipeline_as_of
+from spm_lib import load_dataset, rep_performance
+from spm_lib.forecasting import outlook as forecasting
+from spm_lib.measures import metrics
+from spm_lib.pipeline.as_of import pipeline_as_of
+from spm_lib.pipeline.model import open_at
 from spm_lib.report.display import header_info
 
 

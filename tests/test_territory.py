@@ -11,17 +11,10 @@ import pytest
 
 from spm_lib import load_dataset
 from spm_lib.exceptions import InfeasibleAssignment
-from spm_lib.territory import (
-    account_potential,
-    account_segments,
-    active_reps,
-    balance,
-    optimize_assignment,
-    optimize_with_relaxation,
-    rep_profile,
-    rep_summary,
-    skill_factors,
-)
+from spm_lib.territory.assignment import optimize_assignment, optimize_with_relaxation
+from spm_lib.territory.books import active_reps, balance
+from spm_lib.territory.potential import account_potential, account_segments
+from spm_lib.territory.profile import rep_profile, rep_summary, skill_factors
 
 
 @pytest.fixture(scope="module")
@@ -261,7 +254,7 @@ def test_large_problems_are_solved_pool_by_pool_on_candidates_within_the_limits(
     reps spread over the pool. Every constraint still holds exactly, the split move limit adds
     up to the overall one, and the expected bookings stay within 3% of the joint model's (97.7%
     measured with these two-and-two candidates, 98.3% with whole pools)."""
-    import spm_lib.territory as territory
+    from spm_lib.territory import solver as territory
 
     monkeypatch.setattr(territory, "JOINT_MODEL_VARIABLES", 0)
     monkeypatch.setattr(territory, "POOL_MODEL_VARIABLES", 100)
@@ -332,7 +325,7 @@ def test_no_move_pays_when_the_cost_exceeds_every_gain(small_sample):
 def test_a_gain_the_solver_cannot_tell_from_its_gap_proposes_no_move(ds, monkeypatch):
     """Where the bound the solver proves lies further above the gain found than the gain
     itself, even at the tightest gap, the gain is noise: no move, and the result says so."""
-    import spm_lib.territory as territory
+    from spm_lib.territory import solver as territory
 
     solve = territory._solve
 

@@ -1,5 +1,5 @@
 """The compensation report's words and sections (notebook ``compensation``; figures from
-:mod:`spm_lib.compensation` and :mod:`spm_lib.payouts`)."""
+:mod:`spm_lib.compensation` and :mod:`spm_lib.compensation.payouts`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spm_lib import compensation, payouts, roster
+from spm_lib import compensation
+from spm_lib.compensation import payouts
+from spm_lib.compensation.payouts import PIPELINE, PayoutForecast, WhatIf
 from spm_lib.dataset import Dataset
+from spm_lib.measures import roster
 from spm_lib.pages.common import open_report
-from spm_lib.payouts import PIPELINE, PayoutForecast, WhatIf
 from spm_lib.periods import Period
 from spm_lib.report import format_currency, format_money, format_percent, plots
 from spm_lib.report.display import note, say, table

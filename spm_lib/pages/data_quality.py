@@ -1,12 +1,11 @@
 """The data-quality report's words and sections (notebook ``data_quality``; figures from
-:mod:`spm_lib.quality` and the dataset's reconciliation)."""
+:mod:`spm_lib.dataset.quality` and the dataset's reconciliation)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib import quality
-from spm_lib.dataset import Dataset
+from spm_lib.dataset import Dataset, quality
 from spm_lib.pages.common import open_report
 from spm_lib.report import format_change, format_percent, plots
 from spm_lib.report.display import say, table

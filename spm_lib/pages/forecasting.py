@@ -1,5 +1,5 @@
 """The forecasting report's words and sections (notebook ``forecasting``; figures from
-:mod:`spm_lib.forecasting`).
+:mod:`spm_lib.forecasting.outlook`).
 
 :func:`compute` makes the report's one forecast run and everything read from it; each other
 function shows one section of the page from that :class:`ForecastPage`.
@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from spm_lib import forecasting
 from spm_lib.dataset import Dataset
-from spm_lib.forecasting import ForecastRun, QuarterOutlook
+from spm_lib.forecasting import outlook as forecasting
+from spm_lib.forecasting.outlook import ForecastRun, QuarterOutlook
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
-from spm_lib.pipeline import MIN_STAGE_EVIDENCE
+from spm_lib.pipeline.model import MIN_STAGE_EVIDENCE
 from spm_lib.report import format_change, format_currency, format_percent, plots
 from spm_lib.report.display import escape_markdown, note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
@@ -232,7 +232,7 @@ def backtest_reading(table: pd.DataFrame, interval: float = 0.8) -> str:
     ``interval`` intervals held what they claim, in a few sentences. Names the series where it
     did not beat seasonal naive (the same quarter a year before, shown beside each forecast, is
     the better guide there), and those whose intervals missed: coverage more than
-    :data:`COVERAGE_TOLERANCE` from ``interval`` with a band (:func:`~spm_lib.forecast.
+    :data:`COVERAGE_TOLERANCE` from ``interval`` with a band (:func:`~spm_lib.forecasting.models.
     coverage_band`) that excludes it. A band that holds it is what a calibrated interval gives
     on a backtest of this size."""
     ours = table[table["model"] == "forecast"].set_index("series")

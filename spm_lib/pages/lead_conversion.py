@@ -9,15 +9,9 @@ import pandas as pd
 
 from spm_lib import leads
 from spm_lib.dataset import Dataset
-from spm_lib.leads import (
-    MIN_CONVERSIONS_FOR_THRESHOLD,
-    NONE,
-    SourceEffects,
-    factor_label,
-    has_leads,
-    is_converted,
-    is_open,
-)
+from spm_lib.leads.frame import NONE, has_leads, is_converted, is_open
+from spm_lib.leads.sources import SourceEffects, factor_label
+from spm_lib.leads.timing import MIN_CONVERSIONS_FOR_THRESHOLD
 from spm_lib.pages.common import load_audience
 from spm_lib.periods import Period, trailing_year
 from spm_lib.report import format_percent, header, plots

@@ -1,5 +1,6 @@
 """The pipeline-review report's words and sections (notebook ``pipeline_review``; figures from
-:mod:`spm_lib.movement`, :mod:`spm_lib.slippage` and :mod:`spm_lib.calls`)."""
+:mod:`spm_lib.pipeline.movement`, :mod:`spm_lib.pipeline.slippage` and
+:mod:`spm_lib.pipeline.calls`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from spm_lib import calls, movement, slippage
 from spm_lib.dataset import Dataset
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
+from spm_lib.pipeline import calls, movement, slippage
 from spm_lib.report import format_change, format_currency, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
@@ -95,10 +96,10 @@ def _commit_conversion(page: ReviewPage) -> float:
 
 def figures(page: ReviewPage) -> dict[str, float]:
     """The key figures' numbers (issue #19 item 6): ``pipeline_change_pct`` (open pipeline at
-    the end / at the start - 1), ``slipped_pct`` (:func:`spm_lib.slippage.slipped_share`),
+    the end / at the start - 1), ``slipped_pct`` (:func:`spm_lib.pipeline.slippage.slipped_share`),
     ``commit_conversion_pct``, ``call_bias_pct`` (the company's Commit call bias in the period,
-    :mod:`spm_lib.calls`), ``open_pipeline_start`` / ``_end`` and the ``flow_*`` that take one
-    to the other; ``slipped_deals`` and ``due_deals`` behind ``slipped_pct``."""
+    :mod:`spm_lib.pipeline.calls`), ``open_pipeline_start`` / ``_end`` and the ``flow_*`` that take
+    one to the other; ``slipped_deals`` and ``due_deals`` behind ``slipped_pct``."""
     f = _flows(page)
     start, end = f["open_pipeline_start"], f["open_pipeline_end"]
     slipped = slippage.slipped_share(page.ds, page.period, flows=page.flows).iloc[0] \

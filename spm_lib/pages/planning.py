@@ -1,5 +1,6 @@
 """The planning report's words and sections (notebook ``planning``; figures from
-:mod:`spm_lib.territory`, :mod:`spm_lib.quotas` and :mod:`spm_lib.commission_rates`)."""
+:mod:`spm_lib.territory`, :mod:`spm_lib.planning.quotas` and
+:mod:`spm_lib.planning.commission_rates`)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from spm_lib import commission_rates, compensation, quotas, territory
+from spm_lib import compensation, territory
+from spm_lib.compensation.payouts import BookingsDraws, bookings_draws
 from spm_lib.dataset import Dataset
 from spm_lib.exceptions import DataError, InfeasibleAssignment
+from spm_lib.measures.plans import Plan, assign_plans
 from spm_lib.pages.common import open_report
 from spm_lib.pages.territory_assignment import MOVE_FORMATS, MOVE_LABELS
-from spm_lib.payouts import BookingsDraws, bookings_draws
 from spm_lib.periods import Period
-from spm_lib.plans import Plan, assign_plans
+from spm_lib.planning import commission_rates, quotas
 from spm_lib.report import format_currency, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures

@@ -1,6 +1,6 @@
 """The rep-performance report's words and sections (notebook ``rep_performance``; figures from
-:mod:`spm_lib.rep_performance`, :mod:`spm_lib.metrics`, :mod:`spm_lib.ranking` and
-:mod:`spm_lib.ramp`)."""
+:mod:`spm_lib.rep_performance`, :mod:`spm_lib.measures.metrics`, :mod:`spm_lib.measures.ranking` and
+:mod:`spm_lib.measures.ramp`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from spm_lib import attainment, metrics, pipeline, ramp, ranking, rep_performance, roster
+from spm_lib import rep_performance
+from spm_lib.compensation import attainment
 from spm_lib.dataset import Dataset
+from spm_lib.measures import metrics, ramp, ranking, roster
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
+from spm_lib.pipeline import model as pipeline
 from spm_lib.report import format_change, format_currency, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures

@@ -11,7 +11,7 @@ from spm_lib.report import format_currency, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
-from spm_lib.territory import AssignmentResult
+from spm_lib.territory.assignment import AssignmentResult
 
 __all__ = ["MOVE_FORMATS", "MOVE_LABELS", "PER_REP_FORMATS", "balance", "compute",
            "key_figures", "model", "moves", "open_report", "reading"]  # fmt: skip

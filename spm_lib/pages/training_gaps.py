@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from spm_lib import roster, training
+from spm_lib import training
 from spm_lib.dataset import Dataset
+from spm_lib.measures import roster
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
 from spm_lib.report import format_change, plots

@@ -32,7 +32,7 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from spm_lib.dataset import load_dataset
-    from spm_lib.quality import quarantine_summary, warning_summary
+    from spm_lib.dataset.quality import quarantine_summary, warning_summary
 
     try:
         ds = load_dataset(args.dir, config=args.config)
@@ -62,8 +62,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _checked_plans(ds) -> dict:
     """The dataset's commission plans, parsed, in its currency and assigned to its reps, as
     the compensation report reads them: a plan error stops validate, not a scheduled run."""
-    from spm_lib.compensation import load_plans
-    from spm_lib.plans import assign_plans
+    from spm_lib.compensation.quota_periods import load_plans
+    from spm_lib.measures.plans import assign_plans
 
     plans = load_plans(ds)
     if plans:

@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spm_lib import load_dataset, metrics
+from spm_lib import load_dataset
 from spm_lib.dataset.currency import dated_factors
 from spm_lib.importers import import_export
-from spm_lib.movement import period_movement, waterfall
-from spm_lib.pipeline_review import pipeline_as_of
+from spm_lib.measures import metrics
+from spm_lib.pipeline.as_of import pipeline_as_of
+from spm_lib.pipeline.movement import period_movement, waterfall
 
 USERS = ["005A", "005B", "005C"]
 # Salesforce's convention: units of the currency per corporate (USD) unit
@@ -154,7 +155,7 @@ def test_a_dated_rate_is_the_one_in_force_on_the_day():
 
 
 def test_the_data_quality_summary_says_which_rate_converted_what(export, ds):
-    from spm_lib.quality import currency_summary
+    from spm_lib.dataset.quality import currency_summary
 
     found = currency_summary(ds).set_index(["table", "currency"])
     raw = pd.read_csv(export / "Opportunity.csv", dtype=str)

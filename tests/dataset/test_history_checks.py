@@ -8,9 +8,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from spm_lib import load_dataset, metrics
+from spm_lib import load_dataset
 from spm_lib.dataset.history_checks import contradictions
-from spm_lib.movement import period_movement, waterfall
+from spm_lib.measures import metrics
+from spm_lib.pipeline.movement import period_movement, waterfall
 
 
 def test_contradictions_by_hand():

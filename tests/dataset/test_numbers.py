@@ -74,7 +74,7 @@ def _eu(value: float) -> str:
 def test_a_european_export_reads_its_amounts(small_sample, tmp_path):
     """The attack run: "63.500,00" in a comma-separated file read as 63.5 (bookings 1,000x
     off, exit 0). Read by the column's own format, the bookings are the sample's."""
-    from spm_lib.metrics import bookings
+    from spm_lib.measures.metrics import bookings
     from spm_lib.periods import parse_period
 
     data = _european(small_sample, tmp_path / "eu", lambda a: a.map(_eu))

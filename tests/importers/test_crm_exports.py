@@ -11,7 +11,7 @@ import pytest
 from spm_lib import load_dataset
 from spm_lib.exceptions import DataError
 from spm_lib.importers import crm
-from spm_lib.metrics import bookings
+from spm_lib.measures.metrics import bookings
 from spm_lib.suite.cli import main
 from tests.conftest import spm
 from tests.importers import vendor_exports

@@ -6,7 +6,8 @@ import csv
 
 import pytest
 
-from spm_lib import load_dataset, metrics
+from spm_lib import load_dataset
+from spm_lib.measures import metrics
 from spm_lib.periods import parse_period
 from spm_lib.suite.cli import main
 from tests.conftest import MAVEN_RAW

@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spm_lib import load_dataset, metrics
+from spm_lib import load_dataset
 from spm_lib.importers import import_export
-from spm_lib.movement import period_movement, waterfall
-from spm_lib.pipeline_review import pipeline_as_of
+from spm_lib.measures import metrics
+from spm_lib.pipeline.as_of import pipeline_as_of
+from spm_lib.pipeline.movement import period_movement, waterfall
 from tests.conftest import TEST_DATA, spm
 
 RAW = TEST_DATA / "salesforce-export-excel-mit"

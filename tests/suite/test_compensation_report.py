@@ -9,7 +9,7 @@ import re
 from decimal import Decimal
 
 from spm_lib import load_dataset
-from spm_lib.compensation import statements
+from spm_lib.compensation.summaries import statements
 from spm_lib.suite.layout import audience_folder
 from tests.conftest import spm
 

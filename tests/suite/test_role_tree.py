@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from spm_lib import load_dataset
-from spm_lib.coherent import coherent_forecast
+from spm_lib.forecasting.coherent import coherent_forecast
 from tests.conftest import spm
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from spm_lib import load_dataset, metrics
+from spm_lib import load_dataset
 from spm_lib.importers import import_export
+from spm_lib.measures import metrics
 from tests.dataset.seeds import HS_SEEDS, duckdb_file, seed_frames, vendor_config
 
 

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from spm_lib import load_dataset, metrics
+from spm_lib import load_dataset
 from spm_lib.dataset.vendors.objects import key
 from spm_lib.importers import import_export
+from spm_lib.measures import metrics
 from tests.dataset import salesforce_export as sf
 
 

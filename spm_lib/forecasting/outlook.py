@@ -11,23 +11,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from spm_lib import coherent
 from spm_lib.dataset import Dataset
-from spm_lib.periods import Period, quarter_label
-from spm_lib.pipeline import (
-    PipelineForecast,
-    combine_forecasts,
-    next_quarter,
-    pipeline_forecast,
-)
-from spm_lib.series import bookings_series, period_freq
-from spm_lib.tracking import (
+from spm_lib.forecasting import coherent
+from spm_lib.forecasting.tracking import (
     HISTORY_COLUMNS,
     accuracy_summary,
     merge_history,
     read_history,
     score,
     write_history,
+)
+from spm_lib.measures.series import bookings_series, period_freq
+from spm_lib.periods import Period, quarter_label
+from spm_lib.pipeline.model import (
+    PipelineForecast,
+    combine_forecasts,
+    next_quarter,
+    pipeline_forecast,
 )
 
 TRACKED_LEVELS = ("company", "region")
@@ -54,8 +54,8 @@ def forecast_run(
     ds: Dataset, period: Period, interval: float = 0.8, horizon_months: int = 6,
     origins: int = BACKTEST_ORIGINS,
 ) -> ForecastRun:
-    """Coherent forecasts (:mod:`spm_lib.coherent`) from the end of ``period`` and from each
-    of the ``origins`` month ends before it: computed once, read by every table and chart."""
+    """Coherent forecasts (:mod:`spm_lib.forecasting.coherent`) from the end of ``period`` and from
+    each of the ``origins`` month ends before it: computed once, read by every table and chart."""
     history, runs = coherent.rolling_forecasts(
         ds, _origin(period), BACKTEST_HORIZON, origins, interval, live_horizon=horizon_months
     )
@@ -218,7 +218,7 @@ def accuracy_backtest(run: ForecastRun) -> pd.DataFrame:
     """Rolling-origin backtest (6 months ahead, from each month end of the run) of the coherent
     forecast and seasonal naive on the company's and each region's monthly bookings: one row
     per (series, model), plus ``ratio`` = the method's MASE / seasonal naive's; coverage with
-    its 90% band (``coverage_low``, ``coverage_high``: see :func:`spm_lib.forecast.
+    its 90% band (``coverage_low``, ``coverage_high``: see :func:`spm_lib.forecasting.models.
     coverage_band`)."""
     out = coherent.backtest(run.history, run.runs, horizon=BACKTEST_HORIZON)
     naive = out[out["model"] == "seasonal_naive"].set_index("series")["mase"]

@@ -23,8 +23,8 @@ import pandas as pd
 
 from spm_lib.dataset import LEAD_DEVELOPMENT_ROLES, NON_SELLER, Dataset
 from spm_lib.exceptions import DataError
+from spm_lib.measures.plans import parse_plans
 from spm_lib.periods import Period
-from spm_lib.plans import parse_plans
 
 DEFAULT_RAMP_MONTHS = 3
 COUNTED = ("active", "ramping")
@@ -32,8 +32,8 @@ COUNTED = ("active", "ramping")
 
 def ramp_shares(ds: Dataset) -> np.ndarray:
     """Share of full productivity by month of tenure (month 0 = the hire month): the longest
-    ``ramp`` of the dataset's commission plans (:func:`spm_lib.plans.parse_plans`), else linear
-    over :data:`DEFAULT_RAMP_MONTHS` (1/4, 2/4, 3/4). Plans that do not parse count as none
+    ``ramp`` of the dataset's commission plans (:func:`spm_lib.measures.plans.parse_plans`), else
+    linear over :data:`DEFAULT_RAMP_MONTHS` (1/4, 2/4, 3/4). Plans that do not parse count as none
     here; the compensation report names their error."""
     try:
         plans = parse_plans(ds.config.commission_plans or {})

@@ -4,8 +4,8 @@
   (``days_pushed`` = the days added, summed); pull-ins move it earlier. The first value of a
   deal is its creation state, not a change.
 - **Slipped share** of a period: of the open pipeline due in the period at its start (the
-  window pipeline of :mod:`spm_lib.movement`), the share that was pushed out of it by its end:
-  slipped_pct = pushed-out amount / starting amount (by value; ``slipped_deal_share`` by count,
+  window pipeline of :mod:`spm_lib.pipeline.movement`), the share that was pushed out of it by its
+  end: slipped_pct = pushed-out amount / starting amount (by value; ``slipped_deal_share`` by count,
   with its Wilson 90% interval and the deals behind it), by rep, stage or forecast category at
   the start.
 - **Win rate by pushes**: won / (won + lost) of the deals closed by a date, by the number of
@@ -23,10 +23,10 @@ import pandas as pd
 from scipy.stats import chi2
 from statsmodels.stats.proportion import proportion_confint
 
-from spm_lib import movement
 from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
-from spm_lib.pipeline_review import derived_from, history_states
+from spm_lib.pipeline import movement
+from spm_lib.pipeline.as_of import derived_from, history_states
 
 LEVEL = 0.90
 PUSH_BANDS = ("0", "1", "2", "3+")
@@ -135,7 +135,7 @@ def slipped_share(ds: Dataset, period: Period, by: str | None = None,
     per group (``by``: rep, team, region, stage or forecast_category at the start; None: the
     company): deals, slipped_deals, amount, slipped_amount, slipped_pct (by value),
     slipped_deal_share, lower, upper (Wilson 90% on the deal share). ``flows``: the period's
-    window flows of :func:`spm_lib.movement.period_movement`, when already computed."""
+    window flows of :func:`spm_lib.pipeline.movement.period_movement`, when already computed."""
     flows = movement.period_movement(ds, period, window=True) if flows is None else flows
     start = flows[flows["in_start"]].copy()
     start["slipped"] = start["exit"] == "pushed out"

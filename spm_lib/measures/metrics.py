@@ -350,8 +350,8 @@ AT_QUOTA = 1.0
 
 
 def at_quota(table: pd.DataFrame) -> dict[str, float]:
-    """Of the counted reps with a quota in ``table`` (:func:`spm_lib.attainment.rep_attainment`:
-    columns counted, quota, attainment):
+    """Of the counted reps with a quota in ``table``
+    (:func:`spm_lib.compensation.attainment.rep_attainment`: columns counted, quota, attainment):
     ``reps_with_quota``, ``reps_at_or_above_quota`` (attainment >= 1, unrounded) and
     ``reps_at_or_above_quota_pct`` (their share; NaN without any)."""
     counted = table[table["counted"] & (table["quota"] > 0)]

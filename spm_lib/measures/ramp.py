@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spm_lib.dataset import Dataset
-from spm_lib.series import bookings_series
+from spm_lib.measures.series import bookings_series
 
 TENURED_MONTHS = 18
 TARGET = 0.8

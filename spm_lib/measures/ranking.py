@@ -13,8 +13,8 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from spm_lib.dataset import Dataset
+from spm_lib.measures.roster import COUNTED, rep_status
 from spm_lib.periods import Period
-from spm_lib.roster import COUNTED, rep_status
 
 TRAILING_MONTHS = 12
 
@@ -73,7 +73,7 @@ def win_rate_board(
     """Reps ranked by shrunk win rate (count) over the ``months`` months to the period end.
 
     Columns: rank, rep_id, name, team, region, status, won, lost, raw_rate, shrunk_rate,
-    lower, upper. Only counted reps (:mod:`spm_lib.roster`: active or ramping) are ranked;
+    lower, upper. Only counted reps (:mod:`spm_lib.measures.roster`: active or ramping) are ranked;
     those who left by the period's end keep their rates (their deals inform the prior) and
     come after, without a rank. Counted reps with fewer than ``min_closed`` closed deals in
     the window are listed after the ranked ones, without a rank (their shrunk rate is mostly

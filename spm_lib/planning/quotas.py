@@ -1,7 +1,7 @@
 """Quotas from evidence for the next quarter, and the attainment they will produce.
 
 **Proposed quota** (:func:`propose_quotas`), per rep counted in the quarter (active or ramping
-at the report period's end, :func:`spm_lib.roster.rep_status`):
+at the report period's end, :func:`spm_lib.measures.roster.rep_status`):
 
     bottom_up_r = capacity_r x book_r
     quota_r     = target x bottom_up_r / sum of bottom_up
@@ -12,15 +12,16 @@ at the report period's end, :func:`spm_lib.roster.rep_status`):
   quarters / 4, and where that is nothing too, the median book of the reps (a new rep gets a
   new book);
 - ``capacity_r``: the share of full productivity the rep reaches in the middle of the quarter,
-  from the rep-performance report's ramp curve (:func:`spm_lib.ramp.ramp_curve`, smoothed,
-  capped at 1; 1 from :data:`spm_lib.ramp.TENURED_MONTHS` months on or without a hire date);
+  from the rep-performance report's ramp curve (:func:`spm_lib.measures.ramp.ramp_curve`, smoothed,
+  capped at 1; 1 from :data:`spm_lib.measures.ramp.TENURED_MONTHS` months on or without a hire
+  date);
 - ``target``: the top-down target (``planning.target`` of spm.yaml: an amount, or growth on the
   company's bookings of the same quarter a year before; without one, that quarter's bookings),
   so the quotas sum to it exactly.
 
 **Predicted attainment** (:func:`predicted_attainment`): the forecasting report's pipeline model
-simulates each rep's bookings in the quarter (:func:`spm_lib.payouts.bookings_draws`: owner
-bookings); attainment = simulated bookings / quota per rep and draw; per draw the share of the
+simulates each rep's bookings in the quarter (:func:`spm_lib.compensation.payouts.bookings_draws`:
+owner bookings); attainment = simulated bookings / quota per rep and draw; per draw the share of the
 reps at or above quota; its P10, P50 and P90 over the draws, and quantiles of the reps'
 attainment pooled over draws.
 
@@ -41,11 +42,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spm_lib import metrics, ramp, territory
+from spm_lib import territory
+from spm_lib.compensation.payouts import BookingsDraws, bookings_draws
 from spm_lib.dataset import Dataset
-from spm_lib.payouts import BookingsDraws, bookings_draws
+from spm_lib.measures import metrics, ramp
+from spm_lib.measures.roster import rep_status
 from spm_lib.periods import Period, period_containing, quarter_after
-from spm_lib.roster import rep_status
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 QUOTA_COLUMNS = ["rep_id", "name", "status", "tenure_months", "capacity", "book",

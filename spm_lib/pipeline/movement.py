@@ -1,7 +1,7 @@
 """How the open pipeline moved between two dates, deal by deal, reconciled to the cent.
 
 The pipeline on a date (end of day) is the deals created by then, not cancelled (deleted) by
-then, whose stage in force is open (:mod:`spm_lib.pipeline_review`); for a *window* (the deals
+then, whose stage in force is open (:mod:`spm_lib.pipeline.as_of`); for a *window* (the deals
 due in a period), also whose close date in force lies in the window. Between the start date
 ``d0`` and the end date ``d1`` each deal that was in the pipeline at either date, or that
 entered it and was won or lost by ``d1``, is given:
@@ -28,7 +28,7 @@ import pandas as pd
 
 from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
-from spm_lib.pipeline_review import FIELDS, exists_at, states_at
+from spm_lib.pipeline.as_of import FIELDS, exists_at, states_at
 
 BUCKETS = ["starting pipeline", "created", "pulled in", "increased", "decreased",
            "pushed out", "won", "lost", "deleted", "other", "ending pipeline"]  # fmt: skip

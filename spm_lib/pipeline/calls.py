@@ -19,14 +19,14 @@ their reps' calls.
 the Commit call:
 
 - bias = the geometric mean over periods of (mean call over the period's weeks / actual),
-  less 1 (actual: the owner's bookings, :func:`spm_lib.metrics.bookings`); below zero is
+  less 1 (actual: the owner's bookings, :func:`spm_lib.measures.metrics.bookings`); below zero is
   sandbagging, above optimism; its interval is a t interval over periods;
 - commit conversion = won amount / amount of the open Commit deals due in the period, pooled
   over its weeks (reconstructed calls only: a submission names no deals);
 - hit rate = share of periods whose week-1 call was within 10% of the actual (Wilson interval);
 - value added = |statistical error| - |call error| of the week-1 call, in shares of the actual,
   where the statistical forecast is the pipeline model's expectation for the owner made at the
-  period's start (:func:`spm_lib.pipeline.next_quarter`, the run the forecasting report's
+  period's start (:func:`spm_lib.pipeline.model.next_quarter`, the run the forecasting report's
   pipeline forecast reads): above zero, the call beat the model; over the last
   :data:`VALUE_PERIODS` quarters.
 
@@ -45,10 +45,11 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from spm_lib import metrics, pipeline
 from spm_lib.dataset import Dataset
+from spm_lib.measures import metrics
 from spm_lib.periods import Period
-from spm_lib.pipeline_review import states_at
+from spm_lib.pipeline import model as pipeline
+from spm_lib.pipeline.as_of import states_at
 
 CALL_COLUMNS = ["owner_id", "period", "week", "date", "category", "amount", "source"]
 CATEGORIES = ("Commit", "Best Case")
@@ -249,7 +250,7 @@ def actuals(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
 
 def statistical_forecasts(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
     """The pipeline model's expectation for each period made at its start (the run of
-    :func:`spm_lib.pipeline.next_quarter` as of the end of the quarter before, the one the
+    :func:`spm_lib.pipeline.model.next_quarter` as of the end of the quarter before, the one the
     forecasting report's pipeline forecast reads), per rep, manager (their reps' sum) and the
     company: owner_id, level, period, statistical."""
     boss = managers(ds)

@@ -7,20 +7,21 @@
   periods (the quotas table or the plan's own amount), ramped as the plan's ``ramp`` says.
   Without commission plans: credited bookings in the period / the quotas table's rows in it.
 - **attainment_owner** (variant, named): owner bookings (the deal's owner takes all of it, no
-  splits) / the quotas table's rows in the period (:func:`spm_lib.metrics.quota_attainment`).
+  splits) / the quotas table's rows in the period
+  (:func:`spm_lib.measures.metrics.quota_attainment`).
 
-A rep is at quota when attainment >= :data:`~spm_lib.metrics.AT_QUOTA` exactly (99.93% is not
-at quota); :func:`~spm_lib.metrics.at_quota` counts the counted reps (:mod:`spm_lib.roster`:
-active or ramping) with a quota, once, for every report.
+A rep is at quota when attainment >= :data:`~spm_lib.measures.metrics.AT_QUOTA` exactly (99.93% is
+not at quota); :func:`~spm_lib.measures.metrics.at_quota` counts the counted reps
+(:mod:`spm_lib.measures.roster`: active or ramping) with a quota, once, for every report.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib import metrics, roster
 from spm_lib.dataset import Dataset
-from spm_lib.metrics import AT_QUOTA, at_quota  # noqa: F401 - counted once, in metrics
+from spm_lib.measures import metrics, roster
+from spm_lib.measures.metrics import AT_QUOTA, at_quota  # noqa: F401 - counted once, in metrics
 from spm_lib.periods import Period
 
 COLUMNS = ["rep_id", "credited_bookings", "quota", "attainment", "owner_bookings",
@@ -28,13 +29,13 @@ COLUMNS = ["rep_id", "credited_bookings", "quota", "attainment", "owner_bookings
 
 
 def _from_statement(statement: pd.DataFrame) -> pd.DataFrame:
-    from spm_lib.compensation import attainment_table
+    from spm_lib.compensation.summaries import attainment_table
 
     return attainment_table(statement)[["rep_id", "credited_bookings", "quota", "attainment"]]
 
 
 def _without_plans(ds: Dataset, period: Period) -> pd.DataFrame:
-    from spm_lib.compensation import credits
+    from spm_lib.compensation.crediting import credits
 
     credit = credits(ds)
     inside = credit[period.mask(credit["close_date"])]
@@ -54,7 +55,7 @@ def rep_attainment(
     """One row per rep of the audience with a status in the period: the official attainment
     and the owner variant (see the module docstring), the rep's status and whether they are
     counted. ``statement`` reuses :func:`spm_lib.compensation.statements` for the period."""
-    from spm_lib.compensation import statements
+    from spm_lib.compensation.summaries import statements
 
     if statement is None and ds.config.commission_plans:
         statement = statements(ds, period)

@@ -10,8 +10,8 @@ Method, for a window from ``as_of`` (exclusive) to ``end`` (inclusive):
    ``win_rates`` smooths the rate of each (stage, age band) toward its stage's rate, and each
    stage's toward the overall rate, with a beta prior of :data:`PRIOR_WEIGHT` pseudo-deals.
    **Slip-adjusted** where the CRM's history records close-date pushes
-   (:mod:`spm_lib.slippage`): each deal's pushes by the snapshot put it in a band (0, 1, 2+),
-   and a band's factor is its deals' wins over what their (stage, age band) rates expect,
+   (:mod:`spm_lib.pipeline.slippage`): each deal's pushes by the snapshot put it in a band (0, 1,
+   2+), and a band's factor is its deals' wins over what their (stage, age band) rates expect,
    smoothed with :data:`PRIOR_WEIGHT` pseudo-wins ((won + w) / (expected + w)); a deal's rate
    is its cell's times its band's factor (capped at 1). Deals pushed often win less.
 2. **Open deals now** get the rate of their stage, age band and push band; a deal's CRM
@@ -40,9 +40,9 @@ import pandas as pd
 from scipy.stats import norm
 
 from spm_lib.dataset import Dataset
-from spm_lib.metrics import open_pipeline_at
+from spm_lib.measures.metrics import open_pipeline_at
 from spm_lib.periods import Period, quarter_after
-from spm_lib.slippage import pushes_by
+from spm_lib.pipeline.slippage import pushes_by
 
 AGE_BANDS = (0, 30, 90, 180, 365, 100_000)
 AGE_LABELS = ("0-30 d", "31-90 d", "91-180 d", "181-365 d", ">365 d")
@@ -65,7 +65,7 @@ def open_at(ds: Dataset, date: pd.Timestamp) -> pd.DataFrame:
     today when there is no stage history), age_days, age_band.
 
     With ``opportunity_history`` the open deals, their stage and amount are those the history
-    replays at the end of ``date`` (:func:`spm_lib.pipeline_review.pipeline_as_of`, as the
+    replays at the end of ``date`` (:func:`spm_lib.pipeline.as_of.pipeline_as_of`, as the
     pipeline review reads them); ``close_date`` and ``is_won`` stay the deal's outcome.
     """
     date = pd.Timestamp(date)
@@ -103,7 +103,7 @@ def _stage_entered(ds: Dataset, snap: pd.DataFrame, date: pd.Timestamp) -> pd.Se
 def _replayed_open(ds: Dataset, date: pd.Timestamp) -> pd.DataFrame:
     """The deals open at the end of ``date`` as the history replays them, with the deal's own
     created date and outcome beside the replayed stage and amount."""
-    from spm_lib.pipeline_review import pipeline_as_of
+    from spm_lib.pipeline.as_of import pipeline_as_of
 
     state = pipeline_as_of(ds, date)
     own = ds.opportunities.drop_duplicates("opportunity_id").set_index("opportunity_id")

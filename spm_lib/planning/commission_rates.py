@@ -1,19 +1,19 @@
 """Commission rates solved for a cost-of-sales target, on simulated bookings.
 
-Given a plan's shape (its tiers, accelerators and cap: :class:`spm_lib.plans.Plan`), the
+Given a plan's shape (its tiers, accelerators and cap: :class:`spm_lib.measures.plans.Plan`), the
 proposed quotas and simulated bookings per rep (draws x reps, the forecasting report's model),
 each draw's
 
     cost of sales = sum over reps of commission(bookings_r, quota_r) / sum of bookings_r
 
-where commission is the plan's capped tiered commission (:func:`spm_lib.plans.capped_curve`,
-in floats: this is a forecast, not a statement; SPIFs are left out). :func:`solve_rate` finds,
-with :func:`scipy.optimize.brentq`, the base rate (or, with ``solve="accelerator"``, the factor
-on the multipliers of the tiers above quota, the base rate kept) whose **median** cost of sales
-over the draws is the target. :func:`plan_outcome` describes a plan on the same draws: the
-P10-P50-P90 cost of sales and payout, the share of reps in each tier, target pay at quota (the
-commission of a rep at exactly 100%), and the marginal cost of one more point of attainment
-(the median over draws of the extra commission were every rep to book 1% of quota more).
+where commission is the plan's capped tiered commission
+(:func:`spm_lib.measures.plans.capped_curve`, in floats: this is a forecast, not a statement; SPIFs
+are left out). :func:`solve_rate` finds, with :func:`scipy.optimize.brentq`, the base rate (or, with
+``solve="accelerator"``, the factor on the multipliers of the tiers above quota, the base rate kept)
+whose **median** cost of sales over the draws is the target. :func:`plan_outcome` describes a plan
+on the same draws: the P10-P50-P90 cost of sales and payout, the share of reps in each tier, target
+pay at quota (the commission of a rep at exactly 100%), and the marginal cost of one more point of
+attainment (the median over draws of the extra commission were every rep to book 1% of quota more).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import optimize
 
 from spm_lib.exceptions import DataError
-from spm_lib.plans import Plan, Tier, capped_curve
+from spm_lib.measures.plans import Plan, Tier, capped_curve
 
 POINT = 0.01  # one point of attainment
 

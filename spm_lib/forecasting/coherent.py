@@ -8,10 +8,11 @@ full reps table, so SDRs' and departed reps' deals count too; a rep without one 
    is the ramp-weighted count of the series' reps employed each month, as known at the origin
    (departures and hires are level shifts a bookings series cannot foresee, but the reps table
    records them); productivity, bookings per unit of capacity, is forecast by
-   :func:`spm_lib.forecast.forecast`, regions and teams with the company's seasonal profile
-   (they share its calendar of quarter-end pushes, and their own indices are noisier), and
+   :func:`spm_lib.forecasting.models.forecast`, regions and teams with the company's seasonal
+   profile (they share its calendar of quarter-end pushes, and their own indices are noisier), and
    multiplied by the capacity ahead. Without hire dates, bookings are forecast directly.
-2. **Reconciliation**: WLS with variance scaling (:func:`spm_lib.reconcile.wls`) month by
+2. **Reconciliation**: WLS with variance scaling (:func:`spm_lib.forecasting.reconcile.wls`) month
+by
    month, so teams add up to their region and regions to the company exactly.
 3. **Quarters** are sums of reconciled months: a quarter's forecast keeps the monthly seasonal
    pattern and equals the sum of its months. Its interval comes from the base model's
@@ -32,10 +33,16 @@ import pandas as pd
 from scipy.stats import norm
 
 from spm_lib.dataset import Dataset
-from spm_lib.forecast import ACCURACY_COLUMNS, MIN_POINTS, accuracy, forecast, seasonal_naive
-from spm_lib.reconcile import summing_matrix, wls
-from spm_lib.roster import ramp_shares
-from spm_lib.series import COMPANY, bookings_series, period_freq
+from spm_lib.forecasting.models import (
+    ACCURACY_COLUMNS,
+    MIN_POINTS,
+    accuracy,
+    forecast,
+    seasonal_naive,
+)
+from spm_lib.forecasting.reconcile import summing_matrix, wls
+from spm_lib.measures.roster import ramp_shares
+from spm_lib.measures.series import COMPANY, bookings_series, period_freq
 
 NO_REGION = "(no region)"
 NO_TEAM = "(no team)"
@@ -136,7 +143,7 @@ def capacity(
     rep_bottom: dict[str, str], origin: pd.Period,
 ) -> pd.DataFrame:
     """Selling capacity per month and series as known at ``origin``: the sum over the selling
-    reps of employed x ramp share (:func:`spm_lib.roster.ramp_shares`). A departure dated
+    reps of employed x ramp share (:func:`spm_lib.measures.roster.ramp_shares`). A departure dated
     after ``origin`` and a hire after it are not known then: the rep counts as staying, the
     hire as absent."""
     reps = ds.reps
@@ -357,8 +364,8 @@ def rolling_forecasts(
 ) -> tuple[pd.DataFrame, list[CoherentForecast]]:
     """Coherent forecasts made at each of the last ``origins`` month ends whose next
     ``horizon_months`` months are known at ``as_of`` (each from the bookings before it, at
-    least :data:`~spm_lib.forecast.MIN_POINTS` months), each calibrated on the errors of the
-    runs before it that were known by then; the last run is the live forecast from ``as_of``,
+    least :data:`~spm_lib.forecasting.models.MIN_POINTS` months), each calibrated on the errors of
+    the runs before it that were known by then; the last run is the live forecast from ``as_of``,
     calibrated on them all, over ``live_horizon`` months (default ``horizon_months``).
     Returns (the full history table, the runs, oldest first)."""
     history, nodes, parents = hierarchy_bookings(ds, as_of)
@@ -383,7 +390,7 @@ def backtest(
 ) -> pd.DataFrame:
     """Scores of the coherent forecasts in ``runs`` and of seasonal naive from the same origins,
     per series of ``levels``: one row per (series, model) with the columns of
-    :func:`spm_lib.forecast.accuracy` (seasonal naive is the yardstick)."""
+    :func:`spm_lib.forecasting.models.accuracy` (seasonal naive is the yardstick)."""
     rows = []
     nodes = runs[0].nodes if runs else []
     last = history.index[-1] if len(history) else None

@@ -9,9 +9,9 @@
    and the models see the seasonally adjusted series.
 2. **Models** on the adjusted series: simple exponential smoothing, damped-trend Holt and the
    Theta method, as statsmodels defines them (``SimpleExpSmoothing``, ``ExponentialSmoothing``,
-   ``ThetaModel``) but fitted in closed form by :mod:`spm_lib.smoothing` (3.8-6.2x faster, a
-   sum of squares never above statsmodels' on the tested series), and ARIMA(0,1,1) with drift
-   (fitted by conditional least squares).
+   ``ThetaModel``) but fitted in closed form by :mod:`spm_lib.forecasting.smoothing` (3.8-6.2x
+   faster, a sum of squares never above statsmodels' on the tested series), and ARIMA(0,1,1) with
+   drift (fitted by conditional least squares).
 3. **Combination**: the mean of the four, re-seasonalised. The set was chosen by out-of-sample
    (rolling-origin) evaluation on the 1,428 monthly M3 series (``benchmarks/forecast_m3.py``):
    no single model beats Theta there, the equal-weight combination does on both sMAPE and
@@ -41,7 +41,7 @@ import pandas as pd
 from scipy import optimize
 from scipy.stats import norm
 
-from spm_lib import smoothing
+from spm_lib.forecasting import smoothing
 
 MIN_POINTS = 6
 # Multiplier on the ARIMA(0,1,1) interval half-width. The model-based 80% interval covers 69%

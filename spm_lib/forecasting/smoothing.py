@@ -1,6 +1,6 @@
 """Exponential smoothing fitted in closed form where it can be: SES, damped-trend Holt, Theta.
 
-The three models :func:`spm_lib.forecast.forecast` combines, as statsmodels defines them
+The three models :func:`spm_lib.forecasting.models.forecast` combines, as statsmodels defines them
 (``SimpleExpSmoothing``, ``ExponentialSmoothing(trend="add", damped_trend=True)`` and
 ``ThetaModel``, each ``initialization_method="estimated"`` where it has one), fitted 3.8-6.2x
 faster (4.7-6.2 ms against 23.5-29.2 ms for the three on a sample series over two runs of

@@ -1,14 +1,14 @@
 """Payouts ahead and under another plan: the next quarter's payout distribution, and what-ifs.
 
 - :func:`bookings_draws`: simulated bookings per rep for the quarter after a period. From the
-  forecasting report's pipeline model (:func:`spm_lib.pipeline.pipeline_forecast` with
+  forecasting report's pipeline model (:func:`spm_lib.pipeline.model.pipeline_forecast` with
   ``by_rep``: each open deal won or not at its calibrated probability, the common factor, and
   new business shared by rep) when the data has open pipeline and closed history; otherwise
   each rep's bookings are resampled from their last eight quarters (``method`` says which).
 - :func:`payout_forecast`: each draw through the rep's plan, in floats
-  (:func:`spm_lib.plans.capped_curve`; cent-exact statements are for paying, not forecasting):
-  payout = capped commission on (credit already in the quota period + the draw) minus that on
-  the credit already there, plus SPIFs at the rep's trailing SPIF-to-credit ratio. Credit
+  (:func:`spm_lib.measures.plans.capped_curve`; cent-exact statements are for paying, not
+  forecasting): payout = capped commission on (credit already in the quota period + the draw) minus
+  that on the credit already there, plus SPIFs at the rep's trailing SPIF-to-credit ratio. Credit
   splits and clawbacks are left out; a month plan is taken over the quarter as a whole; reps
   who left by the period's end are not paid (their expected bookings are reported).
 - :func:`alternative_plans` and :func:`what_if`: the same period and draws under other plans.
@@ -24,12 +24,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from spm_lib.compensation import credits, load_plans, quota_for, rows_by_rep, statements
+from spm_lib.compensation.crediting import credits, rows_by_rep
+from spm_lib.compensation.quota_periods import load_plans, quota_for
+from spm_lib.compensation.summaries import statements
 from spm_lib.dataset import Dataset
 from spm_lib.exceptions import DataError
+from spm_lib.measures.plans import PLAN_KEYS, Plan, assign_plans, capped_curve
 from spm_lib.periods import Period, period_containing, quarter_after
-from spm_lib.pipeline import NEXT_QUARTER_SIMULATIONS, next_quarter, summarise
-from spm_lib.plans import PLAN_KEYS, Plan, assign_plans, capped_curve
+from spm_lib.pipeline.model import NEXT_QUARTER_SIMULATIONS, next_quarter, summarise
 
 PIPELINE = "pipeline"
 RESAMPLED = "resampled"

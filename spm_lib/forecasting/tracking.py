@@ -6,7 +6,7 @@ with one row per forecast: ``made_at`` (the last complete quarter the forecast k
 (company, region, team), ``series`` (the group), ``target`` (the quarter forecast),
 ``horizon`` (quarters ahead), ``mean``, ``lower``, ``upper``, ``interval`` and ``source``
 (``run``, or ``backfill`` for forecasts recomputed as of earlier quarters from the data known
-then, :func:`spm_lib.forecasting.tracked_history`). A later forecast for the same (made_at,
+then, :func:`spm_lib.forecasting.outlook.tracked_history`). A later forecast for the same (made_at,
 level, series, target) replaces an earlier one.
 
 Scores per forecast with an actual: signed error = (F - A) / A, absolute percentage error
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spm_lib.spreadsheet import neutralise, restore
+from spm_lib.dataset.spreadsheet import neutralise, restore
 
 HISTORY_COLUMNS = ["made_at", "level", "series", "target", "horizon", "mean", "lower", "upper",
                    "interval", "source"]  # fmt: skip
