@@ -12,13 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from spm_lib.sample.simulate import (
-    DEFAULT_REPS,
-    DEFAULT_SEED,
-    DEFAULT_YEARS,
-    SAMPLE_FORMAT,
-    generate,
-)
+from spm_lib.sample.assumptions import DEFAULT_REPS, DEFAULT_SEED, DEFAULT_YEARS, SAMPLE_FORMAT
+from spm_lib.sample.simulate import generate
 
 
 def write_sample(
