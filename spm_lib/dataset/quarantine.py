@@ -17,7 +17,8 @@ import pandera.pandas as pa
 from spm_lib.dataset.config import Config
 from spm_lib.dataset.mapping import EXCLUDED
 from spm_lib.dataset.readers import ParseFailure
-from spm_lib.dataset.schema import TABLES, TableSpec, in_keys, row_checks, table_schema
+from spm_lib.dataset.row_checks import row_checks
+from spm_lib.dataset.schema import TABLES, TableSpec, in_keys, table_schema
 from spm_lib.exceptions import DataError
 
 

@@ -23,7 +23,6 @@ bool     ``bool``                     true/false, 1/0, yes/no
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -32,6 +31,7 @@ import pyarrow
 import pyarrow.compute as pc
 
 from spm_lib.dataset.config import Config
+from spm_lib.dataset.row_checks import row_checks
 
 DTYPES = {
     "id": "str",
@@ -293,172 +293,6 @@ LOAD_ORDER = [
     "leads",
     "forecast_calls",
 ]
-
-
-@dataclass(frozen=True)
-class RowCheck:
-    """A row-level check: ``code`` names it in the quarantine, ``column`` is the column shown."""
-
-    code: str
-    column: str
-    expected: str
-    test: Callable[[pd.DataFrame], pd.Series]
-    context: tuple[str, ...] = ()  # further columns quoted in the reason
-
-
-NON_NEGATIVE_AMOUNT = RowCheck(
-    "negative_amount", "amount", "amount >= 0", lambda d: d["amount"].isna() | d["amount"].ge(0)
-)
-FINITE_AMOUNT = RowCheck(
-    "infinite_amount",
-    "amount",
-    "a finite amount",
-    lambda d: d["amount"].isna() | d["amount"].abs().lt(float("inf")),
-)
-
-
-def _today():
-    import datetime as dt
-
-    return dt.date.today()
-
-
-def _known_stage(config: Config) -> RowCheck:
-    return RowCheck(
-        "unknown_stage",
-        "stage",
-        f"stage in the configured stages ({', '.join(config.stage_names)})",
-        lambda d: d["stage"].isna() | d["stage"].isin(config.stage_names),
-    )
-
-
-def row_checks(table: str, config: Config) -> list[RowCheck]:
-    """Value checks across columns, beyond types, nulls, keys and references."""
-    closed = set(config.won_stages) | set(config.lost_stages)
-    won = set(config.won_stages)
-    if table == "opportunities":
-        return [
-            NON_NEGATIVE_AMOUNT,
-            FINITE_AMOUNT,
-            _known_stage(config),
-            RowCheck(
-                "won_not_closed",
-                "is_won",
-                "is_won implies is_closed",
-                lambda d: ~(d["is_won"] & ~d["is_closed"]),
-                context=("is_closed",),
-            ),
-            RowCheck(
-                "closed_flag_disagrees_with_stage",
-                "is_closed",
-                "is_closed true exactly when the stage is a won or lost stage",
-                lambda d: (
-                    ~d["stage"].isin(config.stage_names)
-                    | (d["is_closed"] == d["stage"].isin(closed))
-                ),
-                context=("stage",),
-            ),
-            RowCheck(
-                "won_flag_disagrees_with_stage",
-                "is_won",
-                "is_won true exactly when the stage is a won stage",
-                lambda d: (
-                    ~d["stage"].isin(config.stage_names) | (d["is_won"] == d["stage"].isin(won))
-                ),
-                context=("stage",),
-            ),
-            RowCheck(
-                "closed_without_close_date",
-                "close_date",
-                "a close_date on every closed deal",
-                lambda d: ~d["is_closed"] | d["close_date"].notna(),
-            ),
-            RowCheck(
-                "created_in_future",
-                "created_date",
-                f"created_date on or before {_today()} (today)",
-                lambda d: d["created_date"].isna() | (d["created_date"] <= pd.Timestamp(_today())),
-            ),
-            RowCheck(
-                "cancelled_but_not_won",
-                "cancelled_date",
-                "cancelled_date only on won deals, on or after their close_date",
-                lambda d: (
-                    d["cancelled_date"].isna()
-                    | (
-                        d["is_won"]
-                        & (d["close_date"].isna() | (d["cancelled_date"] >= d["close_date"]))
-                    )
-                ),
-                context=("is_won", "close_date"),
-            ),
-        ]
-    if table == "currency_rates":
-        return [
-            RowCheck(
-                "rate_not_positive",
-                "rate",
-                "a positive rate (units of the dataset's currency per unit)",
-                lambda d: d["rate"].isna() | (d["rate"].gt(0) & d["rate"].lt(float("inf"))),
-            )
-        ]
-    if table == "opportunity_splits":
-        return [
-            RowCheck(
-                "share_out_of_range",
-                "share",
-                "0 < share <= 1",
-                lambda d: d["share"].isna() | (d["share"].gt(0) & d["share"].le(1)),
-            )
-        ]
-    if table == "reps":
-        return [
-            RowCheck(
-                "left_before_hired",
-                "end_date",
-                "end_date >= hire_date",
-                lambda d: (
-                    d["end_date"].isna() | d["hire_date"].isna() | (d["end_date"] >= d["hire_date"])
-                ),
-                context=("hire_date",),
-            )
-        ]
-    if table == "stage_history":
-        return [_known_stage(config)]
-    if table == "quotas":
-        return [NON_NEGATIVE_AMOUNT, FINITE_AMOUNT]
-    if table == "opportunity_history":
-        return [
-            RowCheck(
-                "unknown_stage",
-                "stage",
-                f"stage empty or in the configured stages ({', '.join(config.stage_names)})",
-                lambda d: d["stage"].isna() | d["stage"].isin(config.stage_names),
-            ),
-            NON_NEGATIVE_AMOUNT,
-            FINITE_AMOUNT,
-        ]
-    if table == "forecast_calls":
-        return [
-            RowCheck(
-                "unknown_period",
-                "period",
-                "a fiscal quarter such as 2026-Q3",
-                lambda d: d["period"].astype(str).str.fullmatch(r"\d{4}-Q[1-4]"),
-            ),
-            NON_NEGATIVE_AMOUNT,
-            FINITE_AMOUNT,
-        ]
-    if table == "accounts":
-        return [
-            RowCheck(
-                "negative_size",
-                "employees",
-                "employees >= 0 and annual_revenue >= 0",
-                lambda d: d["employees"].fillna(0).ge(0) & d["annual_revenue"].fillna(0).ge(0),
-            )
-        ]
-    return []
 
 
 def in_keys(values: pd.Series, keys: pd.Index) -> pd.Series:
