@@ -63,6 +63,8 @@ MOVED = {
     "payouts": "spm_lib.compensation.payouts",
     "quotas": "spm_lib.planning.quotas",
     "commission_rates": "spm_lib.planning.commission_rates",
+    # every CRM format in dataset/vendors
+    "importers.maven": "spm_lib.dataset.vendors.maven",
 }
 
 

@@ -223,13 +223,14 @@ def _vendor_tables(
     year), with every key that spm.yaml itself sets taking precedence, and the mapping rules of
     both (the adapter's exclusion of deleted rows and spm.yaml's ``where`` / ``exclude``)."""
     from spm_lib.dataset.config import parse_config
-    from spm_lib.dataset.vendors import VENDORS
+    from spm_lib.dataset.vendors import OBJECT_SOURCES
 
     name = str(config.source)
-    if name not in VENDORS:
-        raise DataError(f"spm.yaml: source is {name!r}; expected one of {', '.join(VENDORS)}",
-                        column="source", expected=" or ".join(VENDORS))  # fmt: skip
-    tables, found = VENDORS[name](frames)
+    if name not in OBJECT_SOURCES:
+        raise DataError(
+            f"spm.yaml: source is {name!r}; expected one of {', '.join(OBJECT_SOURCES)}",
+            column="source", expected=" or ".join(OBJECT_SOURCES))  # fmt: skip
+    tables, found = OBJECT_SOURCES[name](frames)
     user = {k: v for k, v in config.raw.items() if k not in ("database", "source")}
     merged = {**found, **user}
     rules = (found.get("mapping") or {}).get("tables") or {}

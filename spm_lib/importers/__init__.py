@@ -1,9 +1,10 @@
 """Importers behind ``spm import``: from real CRM export files to a canonical dataset folder.
 
-Each adapter turns export files into canonical tables plus the ``spm.yaml`` they need;
-:func:`write_dataset` writes them as a dataset folder that :func:`spm_lib.load_dataset` reads.
-Adapters rename and reshape; they never drop a row: rows the canonical model cannot use are left
-for the loader to quarantine with a reason.
+Each adapter (a vendor's ``files`` in the one registry of CRM formats,
+:data:`spm_lib.dataset.vendors.VENDORS`) turns export files into canonical tables plus the
+``spm.yaml`` they need; :func:`write_dataset` writes them as a dataset folder that
+:func:`spm_lib.load_dataset` reads. Adapters rename and reshape; they never drop a row: rows the
+canonical model cannot use are left for the loader to quarantine with a reason.
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from spm_lib.importers import crm, maven
+from spm_lib.dataset.vendors import VENDORS
 from spm_lib.importers.files import expand, prepare_out
 
 __all__ = ["ADAPTERS", "expand", "import_export", "write_dataset"]
 
 ADAPTERS: dict[str, Callable[[list[Path]], tuple[dict[str, pd.DataFrame], dict]]] = {
-    "salesforce": crm.salesforce,
-    "hubspot": crm.hubspot,
-    "maven": maven.convert,
+    name: vendor.files for name, vendor in VENDORS.items()
 }
 
 

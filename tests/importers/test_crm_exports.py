@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
+from spm_lib.dataset.vendors.hubspot_exports import hubspot_files
+from spm_lib.dataset.vendors.salesforce_reports import salesforce_files
 from spm_lib.exceptions import DataError
-from spm_lib.importers import crm
 from spm_lib.measures.metrics import bookings
 from spm_lib.suite.cli import main
 from tests.conftest import spm
@@ -85,9 +86,9 @@ def test_not_an_export_says_what_it_expected(tmp_path):
     path = tmp_path / "notes.csv"
     path.write_text("a,b\n1,2\n")
     with pytest.raises(DataError, match="not a Salesforce Opportunities report"):
-        crm.salesforce([path])
+        salesforce_files([path])
     with pytest.raises(DataError, match="no deals export"):
-        crm.hubspot([path])
+        hubspot_files([path])
 
 
 def test_a_currency_cell_that_is_not_a_code_never_becomes_the_dataset_currency(tmp_path):
@@ -103,7 +104,7 @@ def test_a_currency_cell_that_is_not_a_code_never_becomes_the_dataset_currency(t
     })  # fmt: skip
     path = tmp_path / "deals.csv"
     deals.to_csv(path, index=False)
-    tables, config = crm.hubspot([path])
+    tables, config = hubspot_files([path])
     assert config["currency"] == "EUR"
     out = tmp_path / "data"
     result = spm("import", "--from", "hubspot", str(path), "--out", str(out))

@@ -51,7 +51,6 @@ from spm_lib.dataset.vendors.objects import (
     column,
     days,
     deleted,
-    flag_text,
     flags,
     left_out,
     normalise,
@@ -60,21 +59,28 @@ from spm_lib.dataset.vendors.objects import (
     truthy,
 )
 from spm_lib.dataset.vendors.salesforce_files import Resolved, classify, group, summary
+from spm_lib.dataset.vendors.salesforce_history import (
+    field_history_rows,
+    history_rows,
+    versions_history,
+)
+from spm_lib.dataset.vendors.salesforce_records import (
+    UNASSIGNED,
+    accounts,
+    activities,
+    leads,
+    one,
+    quotas,
+    splits,
+)
 from spm_lib.dataset.vendors.salesforce_stages import stage_order, won_lost
 from spm_lib.dataset.vendors.salesforce_users import users_to_reps
 from spm_lib.exceptions import DataError
 
-UNASSIGNED = "unassigned"
-
-
-def _one(objects: dict[str, list[pd.DataFrame]], name: str) -> pd.DataFrame | None:
-    frames = objects.get(name)
-    return pd.concat(frames, ignore_index=True) if frames else None
-
 
 def _currencies(objects, notes: list[str]) -> tuple[str, dict[str, float], pd.DataFrame | None]:
     """Corporate currency, spm.yaml rates (corporate units per unit) and dated rates."""
-    types, dated = _one(objects, "CurrencyType"), _one(objects, "DatedConversionRate")
+    types, dated = one(objects, "CurrencyType"), one(objects, "DatedConversionRate")
     corporate, rates = "USD", {}
     if types is not None:
         types = types[~deleted(types)]
@@ -132,148 +138,6 @@ def _opportunities(o: pd.DataFrame, versions: bool, notes: list[str]) -> pd.Data
     return left_out(o, out)
 
 
-def _history_rows(h: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "opportunity_id": h["opportunityid"], "changed_at": stamps(column(h, "createddate")),
-        "stage": h["stagename"], "amount": column(h, "amount"),
-        "close_date": stamps(column(h, "closedate")),
-        "forecast_category": column(h, "forecastcategory", "forecastcategoryname"),
-        "probability": column(h, "probability"), "currency": column(h, "currencyisocode"),
-    })  # fmt: skip
-    return left_out(h, out)
-
-
-def _versions_history(v: pd.DataFrame) -> pd.DataFrame:
-    """History-mode versions of Opportunity: each version is the state from its start."""
-    out = pd.DataFrame({
-        "opportunity_id": v["id"], "changed_at": stamps(v["fivetranstart"]),
-        "stage": v["stagename"], "amount": column(v, "amount"),
-        "close_date": stamps(v["closedate"]),
-        "forecast_category": column(v, "forecastcategoryname", "forecastcategory"),
-        "probability": column(v, "probability"),
-    })  # fmt: skip
-    out["deleted"] = flag_text(deleted(v))
-    return out
-
-
-FIELD_COLUMNS = {"stagename": "stage", "amount": "amount", "closedate": "close_date",
-                 "forecastcategoryname": "forecast_category", "forecastcategory":
-                 "forecast_category", "probability": "probability"}  # fmt: skip
-
-
-def _field_history(f: pd.DataFrame, opps: pd.DataFrame) -> pd.DataFrame:
-    """OpportunityFieldHistory (one row per field change) as the state after each change: a
-    field's value at a change is its latest new value so far, else the old value of its first
-    later change, else the deal's current value."""
-    name = f["field"].astype("str").str.replace("_", "").str.casefold()
-    f = f[~deleted(f)].assign(field=name.map(FIELD_COLUMNS), at=stamps(column(f, "createddate")))
-    # "created" rows mark the deal's creation: the state then is a change of its own
-    f = f[f["field"].notna() | name.eq("created")]
-    current = opps.set_index("opportunity_id")
-    rows = []
-    for opp, changes in f.sort_values("at", kind="stable").groupby("opportunityid", sort=True):
-        for at in dict.fromkeys(changes["at"]):
-            state = {"opportunity_id": opp, "changed_at": at}
-            for name in dict.fromkeys(FIELD_COLUMNS.values()):
-                mine = changes[changes["field"] == name]
-                before = mine[mine["at"] <= at]
-                after = mine[mine["at"] > at]
-                if len(before):
-                    state[name] = before["newvalue"].iloc[-1]
-                elif len(after):
-                    state[name] = after["oldvalue"].iloc[0]
-                elif opp in current.index and name in current:
-                    state[name] = current.at[opp, name]
-            rows.append(state)
-    columns = ["opportunity_id", "changed_at", *dict.fromkeys(FIELD_COLUMNS.values())]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _leads(lead: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    owner = column(lead, "ownerid")
-    queue = owner.astype("str").str.startswith("00G", na=False)
-    if queue.any():
-        notes.append(f"{int(queue.sum())} leads are owned by a queue, not a user: no owner")
-    created = column(lead, "createddate")
-    if created.isna().all():
-        created = column(lead, "lastmodifieddate", "systemmodstamp")
-        notes.append("the Lead export has no CreatedDate: a lead's LastModifiedDate stands in "
-                     "for its creation (add CreatedDate to the export for lead timing)")
-    status = column(lead, "status").astype("str")
-    converted = truthy(column(lead, "isconverted"))
-    closed_out = status.str.contains(r"unqualified|disqualified|not converted|junk|closed",
-                                     case=False, na=False) & ~converted  # fmt: skip
-    out = pd.DataFrame({
-        "lead_id": lead["id"], "created_date": stamps(created),
-        "source": column(lead, "leadsource"), "owner_rep_id": owner.where(~queue, None),
-        "converted_date": stamps(column(lead, "converteddate")).where(converted, None),
-        "opportunity_id": column(lead, "convertedopportunityid").where(converted, None),
-        "segment": None,
-        "disqualified_date": stamps(column(lead, "lastmodifieddate")).where(closed_out, None),
-        "status": column(lead, "status"),
-    })  # fmt: skip
-    return left_out(lead, out)
-
-
-def _activities(tasks: pd.DataFrame | None, events: pd.DataFrame | None) -> pd.DataFrame | None:
-    frames = []
-    for frame, kind in ((tasks, "Task"), (events, "Event")):
-        if frame is None:
-            continue
-        when = (column(frame, "activitydate") if kind == "Task"
-                else column(frame, "activitydatetime", "startdatetime"))  # fmt: skip
-        when = when.where(when.notna(), column(frame, "createddate"))
-        what = column(frame, "whatid").astype("str")
-        out = pd.DataFrame({
-            "activity_id": frame["id"], "rep_id": column(frame, "ownerid"),
-            "date": stamps(when),
-            "type": column(frame, "tasksubtype", "type", "eventsubtype").fillna(kind),
-            "opportunity_id": what.where(what.str.startswith("006", na=False), None),
-        })  # fmt: skip
-        frames.append(left_out(frame, out))
-    return pd.concat(frames, ignore_index=True) if frames else None
-
-
-def _splits(s: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    s = s.assign(share=pd.to_numeric(column(s, "splitpercentage"), errors="coerce") / 100)
-    if "splittypeid" in s and s["splittypeid"].nunique() > 1:
-        live = s[~deleted(s)]
-        sums = live.groupby(["splittypeid", "opportunityid"])["share"].sum()
-        whole = (sums.sub(1).abs() < 1e-6).groupby(level=0).mean()
-        rows = live.groupby("splittypeid").size()
-        named = [t for t in whole.index if "revenue" in str(t).casefold()]
-        # Salesforce's Revenue split type must add up to 100%; overlays need not
-        kept = named[0] if named else max(whole.index, key=lambda t: (whole[t], rows[t]))
-        notes.append(f"OpportunitySplit: split type {kept} is the one whose shares add up to "
-                     f"100% per deal; {int((s['splittypeid'] != kept).sum())} rows of other "
-                     "split types (overlay credit) are not credits")  # fmt: skip
-        s = s[s["splittypeid"] == kept]
-    out = pd.DataFrame({"opportunity_id": s["opportunityid"], "rep_id": s["splitownerid"],
-                        "share": s["share"]})  # fmt: skip
-    return left_out(s, out)
-
-
-def _quotas(q: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    if "forecastingtypeid" in q and q["forecastingtypeid"].nunique() > 1:
-        kept = q["forecastingtypeid"].value_counts().index[0]
-        notes.append(f"ForecastingQuota: forecasting type {kept} (the commonest) gives quotas")
-        q = q[q["forecastingtypeid"] == kept]
-    out = pd.DataFrame({"rep_id": column(q, "quotaownerid"),
-                        "period_start": stamps(q["startdate"]),
-                        "amount": column(q, "quotaamount"),
-                        "currency": column(q, "currencyisocode")})  # fmt: skip
-    return left_out(q, out)
-
-
-def _accounts(a: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "account_id": a["id"], "name": column(a, "name"), "industry": column(a, "industry"),
-        "region": None, "employees": column(a, "numberofemployees"),
-        "annual_revenue": column(a, "annualrevenue"), "owner_rep_id": column(a, "ownerid"),
-    })  # fmt: skip
-    return left_out(a, out)
-
-
 OWNER_COLUMNS = [("opportunities", "rep_id"), ("opportunity_splits", "rep_id"),
                  ("quotas", "rep_id"), ("accounts", "owner_rep_id"), ("leads", "owner_rep_id"),
                  ("activities", "rep_id")]  # fmt: skip
@@ -295,7 +159,7 @@ def _owners(tables: dict[str, pd.DataFrame]) -> set[str]:
 
 
 def _fiscal_start(objects) -> int | None:
-    settings, periods = _one(objects, "FiscalYearSettings"), _one(objects, "Period")
+    settings, periods = one(objects, "FiscalYearSettings"), one(objects, "Period")
     if settings is not None:
         month = pd.to_numeric(settings["startmonth"], errors="coerce").dropna()
         if len(month):
@@ -339,114 +203,167 @@ def _files_used(found: list[Resolved], frames: dict[str, pd.DataFrame], current:
 
 def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict]:
     """Canonical tables and spm.yaml settings from Salesforce objects (see the module
-    docstring). ``frames`` maps a name (a file or table name) to the object's rows."""
+    docstring). ``frames`` maps a name (a file or table name) to the object's rows. Object by
+    object: the opportunities, currencies, history and stages, then the objects of
+    :data:`OBJECT_TABLES`, then users as reps; what was decided goes to ``imported_from``."""
     frames = {name: normalise(frame, name) for name, frame in frames.items()}
     found = classify(frames)
+    objects, seen = _objects(frames, found)
     notes: list[str] = []
+    o, from_versions = _opportunity_rows(objects, found)
+    tables: dict[str, pd.DataFrame] = {"opportunities": _opportunities(o, from_versions, notes)}
+    corporate, rates, dated = _currencies(objects, notes)
+    if dated is not None:
+        tables["currency_rates"] = dated
+    hist = _history(objects, tables["opportunities"], notes)
+    if hist is not None:
+        tables["opportunity_history"] = hist
+    stages, order_source = _stages(o, hist, objects)
+    for table, convert_object in OBJECT_TABLES.items():
+        frame = convert_object(objects, notes)
+        if frame is not None:
+            tables[table] = frame
+    tables["reps"], used, people = _reps(tables, objects, notes)
+    config = _settings(objects, corporate, rates, stages)
+    config.update(_exclusions(tables, notes))
+    config["imported_from"] = {
+        "source": "salesforce", "files": seen, "not_used": summary(found),
+        "stage_order": order_source,
+        **{k: used[k] for k in ("team", "region", "manager", "hierarchy", "non_sellers")
+           if k in used},
+        "people": people,
+        "notes": notes,
+    }  # fmt: skip
+    return tables, config
+
+
+def _objects(frames: dict[str, pd.DataFrame], found: list[Resolved]) -> tuple[dict, dict]:
+    """Frames grouped by object (a connector's history-mode copy only where the current rows
+    lack), and one line per file used (:func:`_files_used`)."""
     current_kinds = [r for r in found if r.kind and not _history_mode(r, frames)]
     history_mode = [r for r in found if r.kind and _history_mode(r, frames)]
     objects = {k: [f] for k, f in group(frames, current_kinds).items()}
     current = set(objects)
-    for kind, frame in group(frames, history_mode).items():  # used where current rows lack
+    for kind, frame in group(frames, history_mode).items():
         if kind not in objects:
             objects[kind] = [frame]
-    seen = _files_used(found, frames, current)
-    current = _one(objects, "Opportunity")
-    versions = _one(objects, "OpportunityVersions")
-    if current is None and versions is None:
+    return objects, _files_used(found, frames, current)
+
+
+def _opportunity_rows(objects: dict, found: list[Resolved]) -> tuple[pd.DataFrame, bool]:
+    """The Opportunity object, else a connector's history-mode versions of it (True)."""
+    current = one(objects, "Opportunity")
+    if current is not None:
+        return current, False
+    versions = one(objects, "OpportunityVersions")
+    if versions is None:
         raise DataError(
             "Salesforce: not a Salesforce Opportunities report (Opportunity ID, Stage, Amount, "
             "Close Date), and no Opportunity object by API name (Id, StageName, CloseDate) among "
             + ", ".join(f"{r.name} ({r.kind or r.how})" for r in found),
             table="opportunities", expected="Opportunity ID, Stage, Amount, Close Date",
         )
-    o = current if current is not None else versions
-    opps = _opportunities(o, current is None, notes)
-    tables: dict[str, pd.DataFrame] = {"opportunities": opps}
-    corporate, rates, dated = _currencies(objects, notes)
-    if dated is not None:
-        tables["currency_rates"] = dated
-    history = _one(objects, "OpportunityHistory")
-    field_history = _one(objects, "OpportunityFieldHistory")
+    return versions, True
+
+
+def _history(objects: dict, opps: pd.DataFrame, notes: list[str]) -> pd.DataFrame | None:
+    """opportunity_history from OpportunityHistory, else OpportunityFieldHistory, else the
+    connector's history-mode versions of Opportunity."""
+    history = one(objects, "OpportunityHistory")
+    field_history = one(objects, "OpportunityFieldHistory")
+    versions = one(objects, "OpportunityVersions")
     if history is not None:
-        hist = _history_rows(history)
-    elif field_history is not None:
-        hist = _field_history(field_history, opps)
+        return history_rows(history)
+    if field_history is not None:
         notes.append("opportunity_history rebuilt from OpportunityFieldHistory")
-    elif versions is not None:
-        hist = _versions_history(versions)
+        return field_history_rows(field_history, opps)
+    if versions is not None:
         notes.append("opportunity_history from the connector's history-mode versions")
-    else:
-        hist = None
-    if hist is not None:
-        tables["opportunity_history"] = hist
+        return versions_history(versions)
+    return None
+
+
+def _stages(o: pd.DataFrame, hist: pd.DataFrame | None, objects: dict) -> tuple[list, str]:
+    """spm.yaml's stage list (open stages in order, then won, then lost) and where the order
+    came from."""
     won, lost = won_lost(o)
     open_stages = [s for s in dict.fromkeys(o["stagename"].dropna()) if s not in won + lost]
     if hist is not None:
         open_stages += [s for s in dict.fromkeys(hist["stage"].dropna())
                         if s not in won + lost + open_stages]  # fmt: skip
     order_frame = None if hist is None else hist.assign(changed=hist["changed_at"])
+    history = one(objects, "OpportunityHistory")
     with_stages = [f for f in (o, history) if f is not None]
     ordered, order_source = stage_order(open_stages, with_stages, order_frame,
-                                         _one(objects, "OpportunityStage"))  # fmt: skip
-    users = _one(objects, "User")
-    accounts, leads = _one(objects, "Account"), _one(objects, "Lead")
-    activities = _activities(_one(objects, "Task"), _one(objects, "Event"))
-    if accounts is not None:
-        tables["accounts"] = _accounts(accounts)
-    if leads is not None:
-        tables["leads"] = _leads(leads, notes)
-    if activities is not None:
-        tables["activities"] = activities
-    splits = _one(objects, "OpportunitySplit")
-    if splits is not None:
-        tables["opportunity_splits"] = _splits(splits, notes)
-    quotas = _one(objects, "ForecastingQuota")
-    if quotas is not None:
-        tables["quotas"] = _quotas(quotas, notes)
-    used, people = {}, {}
+                                         one(objects, "OpportunityStage"))  # fmt: skip
+    stages = ordered + [{"name": s, "won": True} for s in won] + [
+        {"name": s, "lost": True} for s in lost]  # fmt: skip
+    return stages, order_source
+
+
+def _reps(tables: dict, objects: dict, notes: list[str]) -> tuple[pd.DataFrame, dict, dict]:
+    """Users as reps (:func:`users_to_reps`), else the owner ids found, named by id."""
+    users = one(objects, "User")
     if users is not None:
-        tables["reps"], used, people = users_to_reps(
-            users, objects, _sellers(tables), _owners(tables), notes)
-    else:
-        ids = sorted(_owners(tables))
-        tables["reps"] = pd.DataFrame({"rep_id": ids, "name": ids})
-        notes.append("no User object: reps are the owner ids found, named by id")
+        return users_to_reps(users, objects, _sellers(tables), _owners(tables), notes)
+    ids = sorted(_owners(tables))
+    notes.append("no User object: reps are the owner ids found, named by id")
+    return pd.DataFrame({"rep_id": ids, "name": ids}), {}, {}
+
+
+def _settings(objects: dict, corporate: str, rates: dict, stages: list) -> dict:
+    """spm.yaml's currency, rates, fiscal year start, time zone and stages."""
     config: dict = {"currency": corporate}
     if rates:
         config["currency_rates"] = rates
     start = _fiscal_start(objects)
     if start:
         config["fiscal_year_start_month"] = start
-    organisation = _one(objects, "Organization")
+    organisation = one(objects, "Organization")
     if organisation is not None and organisation["timezonesidkey"].notna().any():
         config["timezone"] = str(organisation["timezonesidkey"].dropna().iloc[0])
-    config["stages"] = ordered + [{"name": s, "won": True} for s in won] + [
-        {"name": s, "lost": True} for s in lost]  # fmt: skip
-    config["mapping"] = {"tables": {
+    config["stages"] = stages
+    return config
+
+
+def _exclusions(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict:
+    """spm.yaml's ``mapping`` that excludes rows deleted at the source and earlier
+    history-mode versions (quarantined and counted on load), with a note per table."""
+    flagged = {
         name: {"exclude": {flag: True for flag in ("deleted", "superseded")
                            if flag in frame and frame[flag].eq("true").any()}}
         for name, frame in tables.items()
         if any(f in frame and frame[f].eq("true").any() for f in ("deleted", "superseded"))
-    }}  # fmt: skip
-    if not config["mapping"]["tables"]:
-        del config["mapping"]
+    }  # fmt: skip
     for name, frame in tables.items():
-        deleted = int(frame["deleted"].eq("true").sum()) if "deleted" in frame else 0
-        if deleted:
-            notes.append(f"{name}: {deleted} rows deleted at the source, quarantined on load")
+        gone = int(frame["deleted"].eq("true").sum()) if "deleted" in frame else 0
+        if gone:
+            notes.append(f"{name}: {gone} rows deleted at the source, quarantined on load")
         old = int(frame["superseded"].eq("true").sum()) if "superseded" in frame else 0
         if old:
             notes.append(f"{name}: {old} earlier history-mode versions, quarantined on load")
-    config["imported_from"] = {
-        "source": "salesforce", "files": seen, "not_used": summary(found),
-        "stage_order": order_source,
-        **({"team": used["team"]} if "team" in used else {}),
-        **({"region": used["region"]} if "region" in used else {}),
-        **({"manager": used["manager"]} if "manager" in used else {}),
-        **({"hierarchy": used["hierarchy"]} if "hierarchy" in used else {}),
-        **({"non_sellers": used["non_sellers"]} if "non_sellers" in used else {}),
-        "people": people,
-        "notes": notes,
-    }  # fmt: skip
-    return tables, config
+    return {"mapping": {"tables": flagged}} if flagged else {}
+
+
+def _object(name: str, convert_one, with_notes: bool = True):
+    """A converter of one object to its canonical table (None when the object is absent)."""
+
+    def converted(objects: dict, notes: list[str]) -> pd.DataFrame | None:
+        frame = one(objects, name)
+        if frame is None:
+            return None
+        return convert_one(frame, notes) if with_notes else convert_one(frame)
+
+    return converted
+
+
+# the objects beyond opportunities, history and users: canonical table -> converter, in the
+# order the tables are written
+OBJECT_TABLES = {
+    "accounts": _object("Account", accounts, with_notes=False),
+    "leads": _object("Lead", leads),
+    "activities": lambda objects, notes: activities(one(objects, "Task"),
+                                                     one(objects, "Event")),
+    "opportunity_splits": _object("OpportunitySplit", splits),
+    "quotas": _object("ForecastingQuota", quotas),
+}  # fmt: skip
