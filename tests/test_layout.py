@@ -81,13 +81,57 @@ def test_no_private_name_crosses_a_module():
     assert not offenders, offenders
 
 
+# The top of spm_lib: the stages of a run, the question folders, the shared vocabulary. A new
+# analysis goes into the folder of its question; a new top-level name is a decision, made here.
+TOP_LEVEL = {
+    "dataset", "importers", "sample",  # data in
+    "measures", "pipeline", "territory", "leads", "training", "forecasting", "compensation",
+    "planning", "rep_performance",  # the questions
+    "pages", "report", "suite",  # words and display, inside a notebook, outside it
+    "exceptions", "periods",  # the shared vocabulary
+}  # fmt: skip
+# the order between question folders: a question imports only those of a lower level
+QUESTION_LEVEL = {
+    "measures": 0,
+    "pipeline": 1, "territory": 1, "leads": 1, "training": 1,
+    "forecasting": 2, "compensation": 2,
+    "planning": 3, "rep_performance": 3,
+}  # fmt: skip
+
+
+def _question(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in QUESTION_LEVEL else None
+
+
+def test_the_top_of_the_tree_is_the_allowed_list():
+    found = {p.stem if p.is_file() else p.name for p in ROOT.iterdir()
+             if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()}
+    assert found == TOP_LEVEL, (sorted(found - TOP_LEVEL), sorted(TOP_LEVEL - found))
+
+
+def test_questions_import_in_their_order():
+    """measures < pipeline, territory, leads, training < forecasting, compensation < planning,
+    rep_performance: a question folder imports its own modules and lower levels only."""
+    offenders = []
+    for module, targets in _edges(_imports()).items():
+        mine = _question(module)
+        for target in targets:
+            theirs = _question(target)
+            if mine and theirs and theirs != mine and (
+                    QUESTION_LEVEL[theirs] >= QUESTION_LEVEL[mine]):  # fmt: skip
+                offenders.append(f"{module} -> {target}")
+    assert not offenders, offenders
+
+
 def test_stages_point_one_way():
     """The dataset stage imports no analysis, report or suite module; the report layer (inside a
-    notebook) imports nothing of the suite (outside); the analyses import neither: a report's
-    words and display live in its page module (spm_lib.pages)."""
+    notebook) imports nothing of the suite (outside); the analyses import no report, page or
+    suite module (a report's words and display live in its page module, spm_lib.pages); the
+    suite imports no analysis (it reads what the pages and the manifests say)."""
     edges = _edges(_imports())
-    analysis = {m for m in edges if m.count(".") == 1 and (ROOT / f"{m[8:]}.py").exists()}
-    analysis -= {"spm_lib.exceptions", "spm_lib.periods"}  # the shared vocabulary
+    analysis = {m for m in edges if _question(m)}
+    assert len(analysis) > 30  # the rule below has something to hold
     for module, targets in edges.items():
         if module.startswith("spm_lib.dataset"):
             assert not {t for t in targets if t in analysis or t.startswith(
@@ -95,8 +139,23 @@ def test_stages_point_one_way():
         if module.startswith("spm_lib.report"):
             assert not {t for t in targets if t.startswith("spm_lib.suite")}, module
         if module in analysis:
-            assert not {t for t in targets if t.startswith(("spm_lib.report", "spm_lib.suite"))
-                        }, (module, targets)  # fmt: skip
+            assert not {t for t in targets if t.startswith(
+                ("spm_lib.report", "spm_lib.pages", "spm_lib.suite"))}, (module, targets)
+        if module.startswith("spm_lib.suite"):
+            assert not {t for t in targets if t in analysis}, (module, targets)  # fmt: skip
+
+
+def test_the_suite_names_no_report():
+    """Adding a report touches its notebook, page, analysis folder, tests and the table of
+    reports (spm_lib.pages.REPORTS), nothing in spm_lib/suite."""
+    from spm_lib.pages import REPORTS
+
+    named = []
+    for path in (ROOT / "suite").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in REPORTS:
+                named.append(f"{path.name}:{node.lineno} {node.value!r}")
+    assert len(REPORTS) >= 9 and not named, named
 
 
 def test_old_module_names_still_import_for_analysts():

@@ -11,8 +11,10 @@ import pandas as pd
 from spm_lib import compensation
 from spm_lib.compensation import payouts
 from spm_lib.compensation.payouts import PIPELINE, PayoutForecast, WhatIf
+from spm_lib.compensation.quota_periods import load_plans
 from spm_lib.dataset import Dataset
 from spm_lib.measures import roster
+from spm_lib.measures.plans import assign_plans
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
 from spm_lib.report import format_currency, format_money, format_percent, plots
@@ -20,8 +22,8 @@ from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_table
 
-__all__ = ["PayPage", "compute", "cost_of_sales", "forecast", "key_figures", "open_report",
-           "plans", "rep_pages", "statements", "what_if"]  # fmt: skip
+__all__ = ["PayPage", "checked_plans", "compute", "cost_of_sales", "forecast", "key_figures",
+           "open_report", "plans", "rep_pages", "statements", "what_if"]  # fmt: skip
 
 NO_PLANS = ("No commission_plans in spm.yaml: there is nothing to pay. See the README for the "
             "plan keys.")  # fmt: skip
@@ -260,3 +262,13 @@ def method_text(forecast: PayoutForecast) -> str:
             "here."
         )
     return text
+
+
+def checked_plans(ds: Dataset) -> dict:
+    """The dataset's commission plans, parsed, in its currency and assigned to its reps, as
+    this report reads them (``spm validate``: a plan error stops validate, not a scheduled
+    run)."""
+    plans = load_plans(ds)
+    if plans:
+        assign_plans(ds.reps, plans)
+    return plans

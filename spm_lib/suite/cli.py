@@ -36,7 +36,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     try:
         ds = load_dataset(args.dir, config=args.config)
-        plans = _checked_plans(ds)
+        from spm_lib.pages.compensation import checked_plans
+
+        plans = checked_plans(ds)
     except DataError as exc:
         print(f"FATAL: {exc}", file=sys.stderr)
         return 2
@@ -57,18 +59,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
               f"({int(recon['rows_warned'].sum()):,} rows):")
         print(warned.to_string(index=False, max_colwidth=110))
     return 0
-
-
-def _checked_plans(ds) -> dict:
-    """The dataset's commission plans, parsed, in its currency and assigned to its reps, as
-    the compensation report reads them: a plan error stops validate, not a scheduled run."""
-    from spm_lib.compensation.quota_periods import load_plans
-    from spm_lib.measures.plans import assign_plans
-
-    plans = load_plans(ds)
-    if plans:
-        assign_plans(ds.reps, plans)
-    return plans
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

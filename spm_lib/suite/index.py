@@ -1,12 +1,13 @@
 """The pages a run writes besides the reports: each audience's brief (``index.html`` of its pack)
 and the index of every period an output folder keeps.
 
-The brief is the page a leader reads first: the headline figures (:data:`HEADLINES`, as the
-reports recorded them) with their change on the period before and on the same period a year
-before, a trend of each over the last :data:`TREND_PERIODS` periods, both read from the
-manifests of the runs kept under ``--out`` (:mod:`spm_lib.suite.history`); then what changed
-and what to do (the lines reports record with :func:`spm_lib.report.record_action`, each
-linking its section), then the reports with their status.
+The brief is the page a leader reads first: the headline figures (those of the table of
+reports, :func:`spm_lib.pages.headline_figures`, as the reports recorded them) with their change
+on the period before and on the same period a year before, a trend of each over the last
+:data:`TREND_PERIODS` periods, both read from the manifests of the runs kept under ``--out``
+(:mod:`spm_lib.suite.history`); then what changed and what to do (the lines reports record with
+:func:`spm_lib.report.record_action`, each linking its section), then the reports with their
+status.
 """
 
 from __future__ import annotations
@@ -16,23 +17,12 @@ from pathlib import Path
 
 import jinja2
 
+from spm_lib.pages import headline_figures
 from spm_lib.report.formats import format_change, format_value
 from spm_lib.suite.history import comparison_periods, earlier_periods, periods_table
 from spm_lib.suite.output import write_atomically
 
 TEMPLATES = Path(__file__).parent / "templates"
-# (report, key figure): the brief's headline figures, in this order, where the run has them
-# (report, key figure, the trend's label when the figure's own names one period): the brief's
-# headline figures, in this order, where the run has them
-HEADLINES = (
-    ("rep_performance", "bookings", ""),
-    ("rep_performance", "quota_attainment", ""),
-    ("rep_performance", "win_rate", ""),
-    ("forecasting", "forecast_next_quarter", "The next quarter's forecast"),
-    ("lead_conversion", "lead_conversion_rate", "Lead conversion"),
-    ("compensation", "total_payout", ""),
-    ("training_gaps", "revenue_at_stake", "Revenue at stake in skill gaps"),
-)
 TREND_PERIODS = 8
 MAX_ACTIONS = 8
 
@@ -103,7 +93,8 @@ def headlines(manifest: dict, results: list[dict], history: list[dict],
     window = earlier_periods(manifest, TREND_PERIODS)
     compare = comparison_periods(manifest)
     rows = []
-    for report, figure, trend_label in HEADLINES:
+    for report, headline in headline_figures():
+        figure, trend_label = headline.figure, headline.trend_label
         result = by_name.get(report) or {}
         meta = (result.get("key_figure_labels") or {}).get(figure)
         if meta is None:
@@ -219,5 +210,5 @@ def write_periods_index(out: Path) -> Path:
     return path
 
 
-__all__ = ["HEADLINES", "actions", "change_text", "headlines", "index_html",
+__all__ = ["actions", "change_text", "headlines", "index_html",
            "periods_index_html", "sparkline", "write_index", "write_periods_index"]  # fmt: skip

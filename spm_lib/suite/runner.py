@@ -29,6 +29,7 @@ from spm_lib.dataset.database import refuse_written_secrets
 from spm_lib.dataset.segments import segment_of
 from spm_lib.dataset.snapshot import write_snapshot
 from spm_lib.exceptions import DataError, PeriodError
+from spm_lib.pages import expected_seconds, report_order
 from spm_lib.suite.executors import executor_for
 from spm_lib.suite.history import past_manifests, read_manifest
 from spm_lib.suite.index import write_index, write_periods_index
@@ -44,7 +45,6 @@ from spm_lib.suite.layout import (
 from spm_lib.suite.notebook import NotebookResult, NotebookTask, execute_one
 from spm_lib.suite.output import RunLock, copy_atomically, swap_in, write_atomically
 
-FIRST = ("data_quality",)  # shown first in the index: can the numbers be trusted?
 VERSIONED = (
     "spm-lib", "pandas", "numpy", "pandera", "statsmodels", "scipy", "matplotlib", "seaborn",
     "papermill", "nbconvert", "nbclient", "ipykernel",
@@ -62,7 +62,8 @@ def versions() -> dict[str, str]:
 
 
 def discover_notebooks(folder: Path, names: Sequence[str] | None = None) -> list[Path]:
-    """Report notebooks in ``folder`` (``data_quality`` first, then by name), or those named."""
+    """Report notebooks in ``folder`` (in :func:`~spm_lib.pages.report_order`), or those
+    named."""
     available = {p.stem: p for p in folder.glob("*.ipynb") if not p.name.startswith(".")}
     if not available:
         raise FileNotFoundError(
@@ -79,11 +80,6 @@ def discover_notebooks(folder: Path, names: Sequence[str] | None = None) -> list
             )
         return [available[n] for n in names]
     return [available[n] for n in sorted(available, key=report_order)]
-
-
-def report_order(name: str) -> tuple:
-    """The order of reports in a pack: :data:`FIRST`, then by name."""
-    return (name not in FIRST, FIRST.index(name) if name in FIRST else 0, name)
 
 
 def default_kernel() -> str:
@@ -412,15 +408,12 @@ def release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-# Started first when no earlier run says how long each takes: the longest on the sample.
-LONGEST = ("forecasting", "compensation", "rep_performance")
-
-
 def longest_first(tasks: Sequence[NotebookTask], out_dir: Path) -> list[NotebookTask]:
     """``tasks`` in the order to start them: longest first, so that with several jobs the run
     does not end on one long notebook (by the seconds of the last run of the period's packs in
-    ``out_dir``, else :data:`LONGEST` first). The pages and the manifest keep the discovery
-    order."""
+    ``out_dir``, else by each report's seconds on the sample in :data:`spm_lib.pages.REPORTS`).
+    A notebook the last run did not have starts first; the pages and the manifest keep the
+    discovery order."""
     seconds: dict[str, float] = {}
     for path in sorted(out_dir.glob("*/manifest.json")) + [out_dir / "manifest.json"]:
         with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
@@ -429,8 +422,7 @@ def longest_first(tasks: Sequence[NotebookTask], out_dir: Path) -> list[Notebook
                 seconds[n["name"]] = max(seconds.get(n["name"], 0.0), float(n["seconds"]))
     if seconds:
         return sorted(tasks, key=lambda t: -seconds.get(t.name, float("inf")))
-    rank = {name: i for i, name in enumerate(LONGEST)}
-    return sorted(tasks, key=lambda t: rank.get(t.name, len(LONGEST)))
+    return sorted(tasks, key=lambda t: -expected_seconds(t.name))
 
 
 def default_notebooks_dir() -> Path:
