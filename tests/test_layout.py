@@ -180,3 +180,47 @@ def test_a_report_kernel_imports_nothing_of_the_runner():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()  # fmt: skip
     assert len(pages) >= 7 and out == "[]", out
+
+
+def _readme_tree() -> dict[str, set[str]]:
+    """Folder (relative to spm_lib, "" for itself) -> the modules the README's layout tree lists
+    in it: a line ``name/`` opens a folder at its indent, ``x.py`` names belong to the nearest
+    folder line above with a smaller indent."""
+    import re
+
+    readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```text\n", 1)[1].split("```", 1)[0]
+    tree: dict[str, set[str]] = {}
+    open_folders: list[tuple[int, str]] = []  # (indent, path)
+    for line in block.splitlines():
+        indent = len(line) - len(line.lstrip())
+        folder = re.match(r"\s*([a-z_]+)/(\s|$)", line)
+        while open_folders and open_folders[-1][0] >= indent:
+            open_folders.pop()
+        if folder:
+            parent = open_folders[-1][1] if open_folders else None
+            if parent is None and folder[1] != "spm_lib":
+                continue  # notebooks/, tests/, ...: beside spm_lib
+            path = "" if parent is None else f"{parent}/{folder[1]}".lstrip("/")
+            open_folders.append((indent, path))
+            tree.setdefault(path, set())
+        elif open_folders:
+            tree[open_folders[-1][1]] |= set(re.findall(r"\b([a-z_]+)\.py\b", line))
+    return tree
+
+
+def test_the_readme_layout_is_the_tree():
+    """The README's layout section lists every folder of spm_lib and every module in it, and
+    nothing that is not there."""
+    actual = {}
+    for init in ROOT.rglob("__init__.py"):
+        folder = init.parent.relative_to(ROOT).as_posix()
+        actual["" if folder == "." else folder] = {
+            p.stem for p in init.parent.glob("*.py") if p.stem != "__init__"}
+    listed = _readme_tree()
+    assert set(listed) == set(actual), (sorted(set(actual) - set(listed)),
+                                        sorted(set(listed) - set(actual)))
+    stale = {f: (sorted(actual[f] - listed[f]), sorted(listed[f] - actual[f]))
+             for f in actual if actual[f] != listed[f]}  # fmt: skip
+    assert not stale, stale

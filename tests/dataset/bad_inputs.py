@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS, write_tables
+from tests.helpers import ACCOUNTS, OPPORTUNITIES, REPS, write_tables
 
 HISTORY = [
     {"opportunity_id": "O1", "changed_at": "2025-01-05 09:00:00", "stage": "Prospecting",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.helpers import SHARED_DATA
 
 SHARED = SHARED_DATA
 FALLBACK = Path("/work/shared/data")

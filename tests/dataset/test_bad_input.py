@@ -13,8 +13,8 @@ import pytest
 from spm_lib import load_dataset
 from spm_lib.exceptions import DataError
 from spm_lib.suite.cli import main
-from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS, spm, write_tables
 from tests.dataset.bad_inputs import MORE_CASES
+from tests.helpers import ACCOUNTS, OPPORTUNITIES, REPS, spm, write_tables
 
 
 def _opps(*changes: tuple[int, dict], extra: list[dict] | None = None) -> list[dict]:

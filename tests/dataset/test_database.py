@@ -12,7 +12,7 @@ import pytest
 from spm_lib import load_dataset
 from spm_lib.dataset.database import masked, secrets_of
 from spm_lib.exceptions import DataError
-from tests.conftest import spm
+from tests.helpers import spm
 
 
 def _frames(folder):

@@ -12,7 +12,7 @@ from spm_lib import load_dataset
 from spm_lib.dataset.encodings import file_encoding
 from spm_lib.dataset.readers import read_raw
 from spm_lib.exceptions import DataError
-from tests.conftest import spm
+from tests.helpers import spm
 
 HEADER = "rep_id,name\n"
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import DataError, load_dataset
-from tests.conftest import OPPORTUNITIES, REPS, spm
+from tests.helpers import OPPORTUNITIES, REPS, spm
 
 
 def _with(rows: list[dict], index: int, **changes: str) -> list[dict]:

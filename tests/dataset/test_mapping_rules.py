@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spm_lib import load_dataset
-from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS, write_tables
+from tests.helpers import ACCOUNTS, OPPORTUNITIES, REPS, write_tables
 
 USERS = pd.DataFrame({
     "User ID": ["U1", "U2", "U3", "U4"], "Full Name": ["Ann Lee", "Integration", "Bo Ek", "Cy"],

@@ -18,7 +18,7 @@ import pytest
 from spm_lib import leads, load_dataset
 from spm_lib.pages import lead_conversion as page
 from spm_lib.periods import parse_period
-from tests.conftest import ROOT, spm
+from tests.helpers import ROOT, spm
 
 CANDIDATES = [
     Path(os.environ["SPM_OLIST_DIR"]) if os.environ.get("SPM_OLIST_DIR") else None,

@@ -11,7 +11,7 @@ import pytest
 
 from spm_lib.dataset.vendors.objects import column, normalise, recognise
 from spm_lib.exceptions import DataError
-from tests.conftest import MAVEN_RAW, spm
+from tests.helpers import MAVEN_RAW, spm
 
 
 def _copy(sample, tmp_path):

@@ -12,7 +12,7 @@ from spm_lib import load_dataset
 from spm_lib.dataset.snapshot import SNAPSHOT_FILE, is_snapshot, read_snapshot, write_snapshot
 from spm_lib.exceptions import DataError
 from spm_lib.importers import import_export
-from tests.conftest import MAVEN_RAW, TEST_DATA
+from tests.helpers import MAVEN_RAW, TEST_DATA
 
 
 def _same(ds, back) -> None:

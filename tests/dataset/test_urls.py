@@ -17,7 +17,7 @@ from spm_lib.dataset.urls import (
     secrets_to_scrub,
 )
 from spm_lib.exceptions import DataError
-from tests.conftest import POSTGRES_ADMIN_PASSWORD, spm
+from tests.helpers import POSTGRES_ADMIN_PASSWORD, spm
 
 # (URL with a written credential, the credential as the attack run wrote it)
 WRITTEN = [

@@ -134,7 +134,7 @@ def test_warehouse_in_postgresql(postgres_url, tmp_path):
 def test_every_report_renders_on_the_seeds_where_nothing_is_usable(tmp_path):
     import json
 
-    from tests.conftest import spm
+    from tests.helpers import spm
 
     db = duckdb_file(tmp_path / "sf.duckdb", seed_frames(SF_SEEDS))
     folder = vendor_config(tmp_path / "ds", str(db), "salesforce")

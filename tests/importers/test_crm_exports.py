@@ -14,7 +14,7 @@ from spm_lib.dataset.vendors.salesforce_reports import salesforce_files
 from spm_lib.exceptions import DataError
 from spm_lib.measures.metrics import bookings
 from spm_lib.suite.cli import main
-from tests.conftest import spm
+from tests.helpers import spm
 from tests.importers import vendor_exports
 
 

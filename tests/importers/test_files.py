@@ -14,7 +14,7 @@ from spm_lib.dataset.readers import MAX_COLUMNS, read_raw
 from spm_lib.exceptions import DataError
 from spm_lib.importers import files as import_files
 from spm_lib.importers import import_export
-from tests.conftest import spm
+from tests.helpers import spm
 from tests.importers import vendor_exports
 
 

@@ -10,7 +10,7 @@ from spm_lib import load_dataset
 from spm_lib.measures import metrics
 from spm_lib.periods import parse_period
 from spm_lib.suite.cli import main
-from tests.conftest import MAVEN_RAW
+from tests.helpers import MAVEN_RAW
 
 RAW = MAVEN_RAW
 

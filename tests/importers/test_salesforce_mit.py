@@ -16,7 +16,7 @@ from spm_lib.importers import import_export
 from spm_lib.measures import metrics
 from spm_lib.pipeline.as_of import pipeline_as_of
 from spm_lib.pipeline.movement import period_movement, waterfall
-from tests.conftest import TEST_DATA, spm
+from tests.helpers import TEST_DATA, spm
 
 RAW = TEST_DATA / "salesforce-export-excel-mit"
 

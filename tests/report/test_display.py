@@ -73,7 +73,7 @@ def test_header_returns_the_report_context_and_money_follows_its_currency(monkey
     from spm_lib.report import display, format_currency, format_money
     from spm_lib.report.context import ReportContext, active
     from spm_lib.report.keyfigures import KeyFigure
-    from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS, write_tables
+    from tests.helpers import ACCOUNTS, OPPORTUNITIES, REPS, write_tables
 
     shown: list[dict] = []
     monkeypatch.setattr(display, "_display", shown.append)

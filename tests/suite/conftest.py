@@ -10,25 +10,11 @@ import pytest
 
 from spm_lib.report import read_tables
 from spm_lib.suite.cli import main
-from tests.conftest import MAVEN_RAW as RAW
-from tests.conftest import shared_folder, spm
+from tests.helpers import MAVEN_RAW as RAW
+from tests.helpers import rendered, shared_folder, spm
 
 # tiny notebooks the runner tests execute through `spm run`; not notebooks to check under nbval
 collect_ignore_glob = ["fixture_notebooks/*"]
-
-
-def rendered(tmp_path_factory, name: str, data: Path) -> tuple[Path, dict]:
-    """The whole suite run once a session on ``data`` into the shared folder ``name``
-    (:func:`tests.conftest.shared_folder`): (the output folder, the run's returncode, stdout
-    and stderr)."""
-
-    def build(out: Path) -> None:
-        result = spm("run", "--data", str(data), "--out", str(out), "--jobs", "2", "--quiet")
-        (out / "result.json").write_text(json.dumps({
-            "returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}))
-
-    out = shared_folder(tmp_path_factory, name, build)
-    return out, json.loads((out / "result.json").read_text())
 
 
 def _run(out: Path, result: dict) -> dict:
@@ -80,11 +66,3 @@ def by_manager(small_sample, tmp_path_factory) -> Path:
         assert result.returncode == 0, result.stdout + result.stderr
 
     return shared_folder(tmp_path_factory, "by-manager", build)
-
-
-def manager_folder(manager: str) -> str:
-    """The pack folder of ``manager``'s team in :func:`by_manager`."""
-    from spm_lib.dataset.segments import segment_of
-    from spm_lib.suite.layout import audience_folder
-
-    return audience_folder(segment_of([("manager", manager)]))

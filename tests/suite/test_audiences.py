@@ -14,8 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import spm
-from tests.suite.conftest import manager_folder
+from tests.helpers import manager_folder, spm
 
 
 def _names_of(sample: Path, manager: str | None) -> dict[str, set[str]]:

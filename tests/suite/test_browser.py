@@ -11,9 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import shared_folder, spm
+from tests.helpers import rendered, shared_folder, spm
 from tests.suite.browser import visit_all
-from tests.suite.conftest import rendered
 from tests.suite.payloads import (
     CURRENCY_PAYLOAD,
     CURRENCY_ROWS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from spm_lib.suite.cli import main
-from tests.conftest import OPPORTUNITIES
+from tests.helpers import OPPORTUNITIES
 
 
 def test_validate_prints_the_summary(make_dataset, capsys):

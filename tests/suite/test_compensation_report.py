@@ -11,7 +11,7 @@ from decimal import Decimal
 from spm_lib import load_dataset
 from spm_lib.compensation.summaries import statements
 from spm_lib.suite.layout import audience_folder
-from tests.conftest import spm
+from tests.helpers import spm
 
 
 def test_team_report_has_a_page_per_rep_and_exact_key_figures(default_sample, tmp_path):

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.conftest import MAVEN_RAW as RAW
+from tests.helpers import MAVEN_RAW as RAW
 
 CENT = 0.01
 

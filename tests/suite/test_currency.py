@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from tests.conftest import spm
+from tests.helpers import spm
 
 
 def test_a_eur_dataset_shows_no_dollar_in_any_report(small_sample, tmp_path):

@@ -9,7 +9,7 @@ import json
 
 import pandas as pd
 
-from tests.conftest import spm, write_tables
+from tests.helpers import spm, write_tables
 
 REPS = [{"rep_id": "R1", "name": "Solo Seller", "role": "AE"}]
 OPPS = [

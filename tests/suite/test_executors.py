@@ -13,7 +13,7 @@ from spm_lib.suite.executors.local import ForkedExecutor, KernelExecutor
 from spm_lib.suite.layout import audience_folder
 from spm_lib.suite.notebook import NotebookTask
 from spm_lib.suite.runner import longest_first, run_suite
-from tests.conftest import spm, write_notebook
+from tests.helpers import spm, write_notebook
 
 CHARTED = "data_quality,lead_conversion"  # two real reports, with charts and tables
 VARIES = {"started", "finished"}  # what differs between two runs of the same data

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from papermill.inspection import inspect_notebook
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 

@@ -18,7 +18,7 @@ from spm_lib.exceptions import OutputBusy
 from spm_lib.suite.cli import EXIT_BUSY
 from spm_lib.suite.layout import audience_folder, lock_file
 from spm_lib.suite.output import RunLock, swap_in
-from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS, ROOT, spm, write_notebook, write_tables
+from tests.helpers import ACCOUNTS, OPPORTUNITIES, REPS, ROOT, spm, write_notebook, write_tables
 
 
 def _figure(value: str) -> str:

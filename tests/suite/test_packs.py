@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import spm
+from tests.helpers import spm
 
 
 def _manifest(out):

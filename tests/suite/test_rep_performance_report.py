@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from tests.conftest import spm
+from tests.helpers import spm
 
 
 def test_maven_export_renders_without_quotas(maven_run):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from spm_lib import load_dataset
 from spm_lib.forecasting.coherent import coherent_forecast
-from tests.conftest import spm
+from tests.helpers import spm
 
 
 def _role_tree(small_sample, folder):

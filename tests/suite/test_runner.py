@@ -15,8 +15,7 @@ import pytest
 
 from spm_lib import leads, load_dataset
 from spm_lib.periods import trailing_year
-from tests.conftest import ACCOUNTS, OPPORTUNITIES, REPS, ROOT, spm
-from tests.suite.conftest import rendered
+from tests.helpers import ACCOUNTS, OPPORTUNITIES, REPS, ROOT, rendered, spm
 
 NOTEBOOKS = ROOT / "notebooks"
 REMOTE = re.compile(

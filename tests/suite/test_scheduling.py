@@ -17,8 +17,7 @@ import pytest
 import yaml
 
 from spm_lib.suite.cli import build_parser
-from tests.conftest import ROOT
-from tests.suite.conftest import manager_folder
+from tests.helpers import ROOT, manager_folder
 
 EXAMPLES = ROOT / "examples" / "scheduling"
 

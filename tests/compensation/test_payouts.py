@@ -20,7 +20,7 @@ from spm_lib.compensation.payouts import (
 from spm_lib.compensation.quota_periods import load_plans
 from spm_lib.compensation.summaries import statements
 from spm_lib.exceptions import DataError
-from tests.compensation_cases import dataset, deal
+from tests.compensation.cases import dataset, deal
 
 
 @pytest.fixture(scope="module")

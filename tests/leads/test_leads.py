@@ -14,7 +14,7 @@ import pytest
 from spm_lib import leads, load_dataset
 from spm_lib.pages import lead_conversion as page
 from spm_lib.periods import parse_period
-from tests.conftest import REPS
+from tests.helpers import REPS
 
 SDRS = [
     {"rep_id": "S1", "name": "Sue Dev", "team": "SDR", "region": "West", "role": "SDR"},

@@ -20,7 +20,7 @@ from spm_lib.compensation.quota_periods import quota_for
 from spm_lib.compensation.summaries import cost_of_sales, headline, statement_lines, statements
 from spm_lib.exceptions import DataError
 from spm_lib.measures.plans import parse_plan, payout_curve, tier_portions
-from tests.compensation_cases import PLAN, QUOTAS, REPS, TIERS, D, dataset, deal  # noqa: F401
+from tests.compensation.cases import PLAN, QUOTAS, REPS, TIERS, D, dataset, deal  # noqa: F401
 
 
 def rep_row(statement: pd.DataFrame, rep: str) -> pd.Series:
@@ -116,7 +116,7 @@ def test_a_split_deal(tmp_path):
 
 
 def test_split_shares_that_do_not_sum_to_one_are_quarantined_and_the_owner_credited(tmp_path):
-    from tests.conftest import write_tables
+    from tests.helpers import write_tables
 
     splits = [{"opportunity_id": "O1", "rep_id": "R1", "share": 0.5},
               {"opportunity_id": "O1", "rep_id": "R2", "share": 0.4},

@@ -7,7 +7,7 @@ import pytest
 
 from spm_lib import load_dataset
 from spm_lib.measures.series import bookings_series, fiscal_quarter_freq
-from tests.conftest import OPPORTUNITIES
+from tests.helpers import OPPORTUNITIES
 
 EXTRA = [
     {"opportunity_id": "O5", "rep_id": "R2", "account_id": "A2", "product": "Core",

@@ -18,7 +18,7 @@ from spm_lib.pipeline.slippage import (
     win_rate_by_pushes,
 )
 from spm_lib.sample import write_sample
-from tests.test_movement import hand_made  # noqa: F401  (a fixture)
+from tests.pipeline.test_movement import hand_made  # noqa: F401  (a fixture)
 
 
 def test_pushes_pull_ins_and_days_are_counted_from_the_history(make_dataset):

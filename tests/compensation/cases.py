@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from spm_lib import load_dataset
-from tests.conftest import write_tables
+from tests.helpers import write_tables
 
 D = Decimal
 TIERS = """

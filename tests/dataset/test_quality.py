@@ -15,7 +15,7 @@ from spm_lib.dataset.quality import (
     warning_summary,
 )
 from spm_lib.pages.data_quality import reading
-from tests.conftest import OPPORTUNITIES
+from tests.helpers import OPPORTUNITIES
 
 
 def test_table_summary_spans_and_reconciles(make_dataset):

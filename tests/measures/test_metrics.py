@@ -1,4 +1,4 @@
-"""Every metric against a small example computed by hand (tests/conftest.py's dataset, Q1 2025).
+"""Every metric against a small example computed by hand (tests/helpers.py's dataset, Q1 2025).
 
 Deals: O1 R1 won 1,000 (created 01-05, closed 02-10); O2 R1 lost 2,500.50 (closed 03-01);
 O3 R2 open 4,000 (due 04-30); O4 R3 won 9,000 (created 03-01, closed 03-20).

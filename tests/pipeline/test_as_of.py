@@ -69,7 +69,7 @@ def test_state_as_of_equals_a_replay_of_the_history_on_random_dates(small_sample
 def test_a_hand_made_history(make_dataset):
     """Three deals, computed by hand: a deal pushed and grown, one won later, one with no
     history, on three dates."""
-    from tests.conftest import ACCOUNTS, REPS
+    from tests.helpers import ACCOUNTS, REPS
 
     rep, other, account = REPS[0]["rep_id"], REPS[1]["rep_id"], ACCOUNTS[0]["account_id"]
     opps = [
