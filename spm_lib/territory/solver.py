@@ -259,6 +259,48 @@ def solve_group(
     reps spread over the pool; should that have no solution, the candidates double, up to the
     whole pool. ``time_limit`` is shared over the pools by their size; a solve that reaches it
     returns its best assignment so far."""
+    books = _books(acc, rep_ids, rep_group, account_group, limits)
+    parts, how, pool_pairs = _parts(account_group, rep_group, len(acc), len(rep_ids), limits,
+                                    label)  # fmt: skip
+    total_pairs = sum(pool_pairs.values())
+    chosen_rep = np.empty(len(acc), dtype=object)
+    restricted, gaps, noise = [], [], False
+    for name, (accounts, members, move_limit) in parts.items():
+        sub_pairs = sum(pool_pairs[g] for g in pd.unique(account_group[accounts]))
+        seconds = time_limit * sub_pairs / total_pairs
+        large = sub_pairs > POOL_MODEL_VARIABLES and len(parts) > 1
+        grid = rate_grid(rates, rep_ids[members], acc.iloc[accounts])
+        solved = _solve_part(name, books, grid, (accounts, members, move_limit),
+                             (account_group, rep_group), large, len(parts) > 1, seconds, mip_gap,
+                             limits)  # fmt: skip
+        pa, pr, chosen, gap, noisy, whole = solved
+        if large and not whole:
+            restricted.append(name)
+        noise |= noisy
+        gaps.append(gap)
+        chosen_rep[accounts[pa[chosen]]] = rep_ids[members[pr[chosen]]]
+    return chosen_rep, _described(how, len(parts), gaps, restricted), noise
+
+
+@dataclass
+class _Books:
+    """Per account and per rep, what every part of a solve reads (account order of ``acc``,
+    rep order of ``rep_ids``)."""
+
+    pot: np.ndarray  # account: potential
+    forced: np.ndarray  # account: its owner has left, it must move
+    owner_pos: np.ndarray  # account: its owner's rep position (-1 when gone)
+    base_rate: np.ndarray  # account: the rate its potential embodies
+    mean_pot: np.ndarray  # rep: the mean potential of its pool
+    caps: np.ndarray  # rep: accounts it may hold
+    band: np.ndarray | None  # rep: potential allowed either side of the pool mean
+    today_dev: np.ndarray  # rep: potential today / pool mean today - 1
+    pool_size: np.ndarray  # rep: the reps of its pool
+
+
+def _books(acc: pd.DataFrame, rep_ids: np.ndarray, rep_group: np.ndarray,
+           account_group: np.ndarray, limits: dict) -> _Books:  # fmt: skip
+    """The pools' means, each rep's books today and the limits they set."""
     tolerance, max_accounts = limits["balance_tolerance"], limits["max_accounts"]
     n_acc, n_rep = len(acc), len(rep_ids)
     pot = acc["potential"].to_numpy(float)
@@ -286,78 +328,89 @@ def solve_group(
             else np.maximum(tolerance * mean_pot, np.abs(today - mean_pot)))  # fmt: skip
     today_dev = np.where(mean_today > 0, today / np.where(mean_today > 0, mean_today, 1) - 1, 0)
     pool_size = group_reps.reindex(rep_group).to_numpy(float)
-    limit = math.floor(limits["max_moves_pct"] * n_acc)
-    base_rate = acc["base_rate"].to_numpy()
-    cost = limits["move_cost_pct"]
+    return _Books(pot, forced, owner_pos, acc["base_rate"].to_numpy(), mean_pot, caps, band,
+                  today_dev, pool_size)  # fmt: skip
 
+
+def _parts(account_group: np.ndarray, rep_group: np.ndarray, n_acc: int, n_rep: int,
+           limits: dict, label: str) -> tuple[dict, str, dict]:  # fmt: skip
+    """The models to solve: one for all pools, or one per pool with the move limit split over
+    the pools by their accounts (largest remainders); how, and the pairs of each pool."""
+    limit = math.floor(limits["max_moves_pct"] * n_acc)
+    group_reps = pd.Series(rep_group).value_counts()
     pools = {g: np.flatnonzero(account_group == g) for g in pd.unique(account_group)}
     pool_pairs = {g: len(idx) * int(group_reps[g]) for g, idx in pools.items()}
     if sum(pool_pairs.values()) <= JOINT_MODEL_VARIABLES:
         parts = {label: (np.arange(n_acc), np.arange(n_rep), limit)}
-        how = "one model for all pools"
-    else:
-        shares = {g: limits["max_moves_pct"] * len(idx) for g, idx in pools.items()}
-        budget = {g: math.floor(v) for g, v in shares.items()}
-        largest_remainders = sorted(shares, key=lambda g: budget[g] - shares[g])
-        for g in largest_remainders[: limit - sum(budget.values())]:
-            budget[g] += 1
-        parts = {f"{label}, pool {g}": (idx, np.flatnonzero(rep_group == g), budget[g])
-                 for g, idx in pools.items()}  # fmt: skip
-        how = "pool by pool (the move limit split over the pools by their accounts)"
-    total_pairs = sum(pool_pairs.values())
-    chosen_rep = np.empty(n_acc, dtype=object)
-    restricted, gaps, noise = [], [], False
-    for name, (accounts, members, move_limit) in parts.items():
-        sub_pairs = sum(pool_pairs[g] for g in pd.unique(account_group[accounts]))
-        seconds = time_limit * sub_pairs / total_pairs
-        local_owner = pd.Series(np.arange(len(members)), index=members).reindex(
-            owner_pos[accounts]).fillna(-1).to_numpy(int)  # fmt: skip
-        best, spread = (CANDIDATES_BEST, CANDIDATES_SPREAD) if sub_pairs > POOL_MODEL_VARIABLES \
-            and len(parts) > 1 else (None, None)  # fmt: skip
-        grid = rate_grid(rates, rep_ids[members], acc.iloc[accounts])
-        while True:
-            pa, pr = _pairs(account_group[accounts], rep_group[members], local_owner, grid, best,
-                            spread)  # fmt: skip
-            a_pos, r_pos = accounts[pa], members[pr]
-            keep = (r_pos == owner_pos[a_pos]) & ~forced[a_pos]
-            move = ~keep & ~forced[a_pos]
-            value = pot[a_pos] * (grid[pa, pr] / base_rate[a_pos] - 1) - cost * pot[a_pos] * move
-            pays = keep | forced[a_pos] | (value > 1e-9 * np.maximum(pot[a_pos], 1.0))
-            pa, pr, a_pos, r_pos = pa[pays], pr[pays], a_pos[pays], r_pos[pays]
-            keep, value = keep[pays], np.where(keep[pays], 0.0, value[pays])
-            model = _Model(pa, pr, move_limit,
-                           None if band is None else band[members],
-                           today_dev[members] if limits["no_worse_balance"] else None,
-                           float((today_dev[members] ** 2).sum()), pool_size[members],
-                           move[pays])  # fmt: skip
-            args = (pot[accounts], value, model, keep, mean_pot[members], caps[members],
-                    len(accounts), len(members), seconds, mip_gap)  # fmt: skip
-            whole = best is None or best + spread + 1 >= len(members)
-            chosen, gap, result = _solve_pool(args, len(parts) > 1)
-            status = result.status if result is not None else 0
-            if chosen is not None or status != 2 or whole:
-                break
-            best, spread = best * 2, spread * 2  # the candidates had no solution: widen them
-        if best is not None and not whole:
-            restricted.append(name)
-        if chosen is None:
-            _explain_infeasible(args, name, seconds, limits, result)
-        voluntary = value[chosen & model.voluntary].sum()
-        if voluntary > 0 and gap >= voluntary:  # the gain is within what the solver can tell
-            noise = True
-            stay = _solve(args[0], value, replace(model, move_limit=0), *args[3:])
-            if stay.x is not None:
-                chosen = stay.x[: len(pa)] > 0.5
-        gaps.append(gap / voluntary if voluntary > 0 else 0.0)
-        chosen_rep[accounts[pa[chosen]]] = rep_ids[members[pr[chosen]]]
-    if len(parts) > 1 and gaps:
+        return parts, "one model for all pools", pool_pairs
+    shares = {g: limits["max_moves_pct"] * len(idx) for g, idx in pools.items()}
+    budget = {g: math.floor(v) for g, v in shares.items()}
+    largest_remainders = sorted(shares, key=lambda g: budget[g] - shares[g])
+    for g in largest_remainders[: limit - sum(budget.values())]:
+        budget[g] += 1
+    parts = {f"{label}, pool {g}": (idx, np.flatnonzero(rep_group == g), budget[g])
+             for g, idx in pools.items()}  # fmt: skip
+    return parts, "pool by pool (the move limit split over the pools by their accounts)", pool_pairs
+
+
+def _solve_part(name: str, books: _Books, grid: np.ndarray, part: tuple, groups: tuple,
+                large: bool, several: bool, seconds: float, mip_gap: float, limits: dict
+                ) -> tuple:  # fmt: skip
+    """One model (``part``: its accounts, reps and move limit; ``groups``: the pool of each
+    account and rep): its pairs (the moves that pay, on candidate reps for a large pool, widened
+    while they have no solution), solved; a gain within the solver's tolerance proposes no
+    voluntary move. Returns (pa, pr, chosen, gap relative to the voluntary gain, noise, whole
+    pool considered)."""
+    (accounts, members, move_limit), (account_group, rep_group) = part, groups
+    pot, forced, owner_pos = books.pot, books.forced, books.owner_pos
+    local_owner = pd.Series(np.arange(len(members)), index=members).reindex(
+        owner_pos[accounts]).fillna(-1).to_numpy(int)  # fmt: skip
+    best, spread = (CANDIDATES_BEST, CANDIDATES_SPREAD) if large else (None, None)
+    cost = limits["move_cost_pct"]
+    while True:
+        pa, pr = _pairs(account_group[accounts], rep_group[members], local_owner, grid, best,
+                        spread)  # fmt: skip
+        a_pos, r_pos = accounts[pa], members[pr]
+        keep = (r_pos == owner_pos[a_pos]) & ~forced[a_pos]
+        move = ~keep & ~forced[a_pos]
+        value = pot[a_pos] * (grid[pa, pr] / books.base_rate[a_pos] - 1) - cost * pot[a_pos] * move
+        pays = keep | forced[a_pos] | (value > 1e-9 * np.maximum(pot[a_pos], 1.0))
+        pa, pr, a_pos, r_pos = pa[pays], pr[pays], a_pos[pays], r_pos[pays]
+        keep, value = keep[pays], np.where(keep[pays], 0.0, value[pays])
+        model = _Model(pa, pr, move_limit,
+                       None if books.band is None else books.band[members],
+                       books.today_dev[members] if limits["no_worse_balance"] else None,
+                       float((books.today_dev[members] ** 2).sum()), books.pool_size[members],
+                       move[pays])  # fmt: skip
+        args = (pot[accounts], value, model, keep, books.mean_pot[members], books.caps[members],
+                len(accounts), len(members), seconds, mip_gap)  # fmt: skip
+        whole = best is None or best + spread + 1 >= len(members)
+        chosen, gap, result = _solve_pool(args, several)
+        status = result.status if result is not None else 0
+        if chosen is not None or status != 2 or whole:
+            break
+        best, spread = best * 2, spread * 2  # the candidates had no solution: widen them
+    if chosen is None:
+        _explain_infeasible(args, name, seconds, limits, result)
+    noise = False
+    voluntary = value[chosen & model.voluntary].sum()
+    if voluntary > 0 and gap >= voluntary:  # the gain is within what the solver can tell
+        noise = True
+        stay = _solve(args[0], value, replace(model, move_limit=0), *args[3:])
+        if stay.x is not None:
+            chosen = stay.x[: len(pa)] > 0.5
+    return pa, pr, chosen, gap / voluntary if voluntary > 0 else 0.0, noise, whole
+
+
+def _described(how: str, n_parts: int, gaps: list[float], restricted: list[str]) -> str:
+    if n_parts > 1 and gaps:
         how += (f"; each pool's gain within {max(max(gaps), 0):.2%} of the best of the pairs it "
                 "considered (proven by its bound)")
     if restricted:
         how += (f"; in {len(restricted)} large pools each account considered its owner, the "
                 f"pool's {CANDIDATES_BEST} best reps in its industry and {CANDIDATES_SPREAD} "
                 "others spread over the pool")  # fmt: skip
-    return chosen_rep, how, noise
+    return how
 
 
 def _explain_infeasible(args: tuple, name: str, seconds: float, limits: dict, result) -> None:
