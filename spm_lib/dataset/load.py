@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -45,6 +45,7 @@ from spm_lib.dataset.quarantine import (
     without_rows,
 )
 from spm_lib.dataset.readers import check_columns, parse_table, read_raw
+from spm_lib.dataset.row_warnings import long_text_warnings, opportunity_warnings
 from spm_lib.dataset.schema import LOAD_ORDER, TABLES, TableSpec
 from spm_lib.dataset.snapshot import is_snapshot, read_snapshot
 from spm_lib.exceptions import DataError
@@ -288,129 +289,173 @@ def stage_entries(history: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates().reset_index(drop=True)
 
 
+@dataclass
+class _Loaded:
+    """What :func:`_build` has loaded so far, table by table in :data:`LOAD_ORDER`."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # kept rows, typed
+    rows_read: dict[str, int] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    records: list[dict] = field(default_factory=list)  # quarantined rows
+    quarantined_keys: dict[str, set[str]] = field(default_factory=dict)
+    positions: dict[str, pd.Index] = field(default_factory=dict)  # kept rows' positions read
+    keys_of: dict[str, pd.Series] = field(default_factory=dict)  # every key read, as text
+    early_warnings: list[pd.DataFrame] = field(default_factory=list)
+    long_cells: list[dict] = field(default_factory=list)
+
+
 def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> Dataset:
     """Type, check and quarantine each table of ``sources`` (see :func:`load_dataset`), then
     flag the odd-but-real rows (:mod:`spm_lib.dataset.row_warnings`)."""
-    from spm_lib.dataset.row_warnings import long_text_warnings, opportunity_warnings
-
-    folder = source
-    tables: dict[str, pd.DataFrame] = {}
-    rows_read: dict[str, int] = {}
-    files: dict[str, str] = {}
-    records: list[dict] = []
-    quarantined_keys: dict[str, set[str]] = {}
-    positions: dict[str, pd.Index] = {}
-    keys_of: dict[str, pd.Series] = {}
-    early_warnings = []
-    long_cells: list[dict] = []
+    loaded = _Loaded()
     for table in LOAD_ORDER:
-        spec = TABLES[table]
-        if table == "stage_history" and table not in sources and "opportunity_history" in tables:
-            derived = stage_entries(tables["opportunity_history"])
-            sources = {**sources, table: (derived, Path(f"{folder}#opportunity_history"), {})}
-        if table not in sources:
-            if spec.required:
-                raise DataError(
-                    f"{folder}: required table {table} is missing; expected {table}.csv, "
-                    f"{table}.xlsx or {table}.parquet with columns "
-                    f"{', '.join(spec.required_columns)}, or a file named in spm.yaml "
-                    f"mapping.tables.{table}.file",
-                    table=table,
-                    path=str(folder),
-                    expected=f"{table}.csv or {table}.parquet",
-                )
-            continue
-        raw, file, detected = sources[table]
-        check_columns(raw, spec, file)
-        _check_has_rows(raw, spec, file)
-        raw = raw.reset_index(drop=True)
-        excluded = excluded_records(raw)
-        options = mapping.table(table).options
-        if options.number_format is None and config.number_format:
-            options = replace(options, number_format=config.number_format)
-        typed, failures = parse_table(raw.drop(columns=[EXCLUDED], errors="ignore"), spec, file,
-                                      options, detected, config.timezone)  # fmt: skip
-        if excluded:
-            gone = [r["row"] - 1 for r in excluded]
-            failures = [without_rows(f, set(gone)) for f in failures]
-        if table == "reps":
-            typed = apply_levels(typed, config.hierarchy)
+        if table == "stage_history" and table not in sources and (
+                "opportunity_history" in loaded.tables):  # fmt: skip
+            derived = stage_entries(loaded.tables["opportunity_history"])
+            sources = {**sources, table: (derived, Path(f"{source}#opportunity_history"), {})}
+        if table in sources:
+            _load_table(loaded, table, sources[table], config, mapping)
+        elif TABLES[table].required:
+            _missing(table, source)
+    as_of = config.as_of or data_as_of(loaded.tables)
+    return Dataset(
+        tables=loaded.tables,
+        config=config,
+        quarantine=_quarantine_frame(loaded.records),
+        rows_read=loaded.rows_read,
+        source=source,
+        files=loaded.files,
+        fingerprint=fingerprint,
+        as_of=as_of,
+        warnings=_warnings(loaded, config, as_of),
+    )
+
+
+def _missing(table: str, folder: str) -> None:
+    spec = TABLES[table]
+    raise DataError(
+        f"{folder}: required table {table} is missing; expected {table}.csv, "
+        f"{table}.xlsx or {table}.parquet with columns "
+        f"{', '.join(spec.required_columns)}, or a file named in spm.yaml "
+        f"mapping.tables.{table}.file",
+        table=table,
+        path=str(folder),
+        expected=f"{table}.csv or {table}.parquet",
+    )
+
+
+def _load_table(loaded: _Loaded, table: str, read: tuple, config: Config, mapping) -> None:
+    """One table: typed, its rows quarantined with their reasons, the rest kept."""
+    spec = TABLES[table]
+    raw, file, detected = read
+    check_columns(raw, spec, file)
+    _check_has_rows(raw, spec, file)
+    raw = raw.reset_index(drop=True)
+    excluded = excluded_records(raw)
+    typed, failures = _typed(table, raw, file, detected, config, mapping)
+    if excluded:
+        gone = {r["row"] - 1 for r in excluded}
+        failures = [without_rows(f, gone) for f in failures]
+    keys = key_text(typed, spec)
+    typed, early = _early_records(loaded, table, typed, keys, excluded, config)
+    skip = sorted({r["row"] - 1 for r in early})
+    reference_keys = {ref.table: loaded.tables[ref.table][TABLES[ref.table].key[0]]
+                      for ref in spec.references if ref.table in loaded.tables}  # fmt: skip
+    failed = schema_failure_cases(table, typed.drop(index=skip), config, reference_keys)
+    table_records = early + quarantine_records(
+        table, typed, keys, failures, failed, config, loaded.quarantined_keys
+    )
+    for record in table_records:
+        record["table"], record["key"] = table, keys.iloc[record["row"] - 1]
+    bad_positions = sorted({r["row"] - 1 for r in table_records})
+    loaded.quarantined_keys[table] = set(keys.iloc[bad_positions].dropna())
+    spec_names = {c.name for c in spec.columns}
+    ordered = [c.name for c in spec.columns] + [c for c in typed.columns
+                                                if c not in spec_names]  # fmt: skip
+    kept = typed.drop(index=bad_positions)[ordered]
+    texts = spec.columns_of_kind("text") + [c for c in ordered if c not in spec_names]
+    kept, cut = long_text_warnings(table, kept, texts, keys)
+    loaded.long_cells.extend(cut)
+    loaded.positions[table] = kept.index
+    loaded.keys_of[table] = keys
+    loaded.tables[table] = kept.reset_index(drop=True)
+    loaded.rows_read[table] = len(raw)
+    loaded.files[table] = str(file)
+    loaded.records.extend(table_records)
+
+
+def _typed(table: str, raw: pd.DataFrame, file, detected, config: Config, mapping
+           ) -> tuple[pd.DataFrame, list]:  # fmt: skip
+    """The table parsed to its column types (:func:`parse_table`), with the reps' levels, and
+    the stages checked and deals' flags derived; and the cells that did not parse."""
+    spec = TABLES[table]
+    options = mapping.table(table).options
+    if options.number_format is None and config.number_format:
+        options = replace(options, number_format=config.number_format)
+    typed, failures = parse_table(raw.drop(columns=[EXCLUDED], errors="ignore"), spec, file,
+                                  options, detected, config.timezone)  # fmt: skip
+    if table == "reps":
+        typed = apply_levels(typed, config.hierarchy)
+    if table == "opportunities":
+        _check_stages(typed, config, file)
+        typed = _derive_flags(typed, config)
+    elif table in ("stage_history", "opportunity_history"):
+        _check_stages(typed, config, file, table)
+    return typed, failures
+
+
+def _early_records(loaded: _Loaded, table: str, typed: pd.DataFrame, keys: pd.Series,
+                   excluded: list[dict], config: Config
+                   ) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
+    """Rows quarantined before the schema checks: excluded by the mapping, a reference whose
+    case matches several keys, superseded copies, split shares, currencies (amounts converted
+    here); the table, converted."""
+    spec = TABLES[table]
+    keys_read = {ref.table: loaded.keys_of[ref.table] for ref in spec.references
+                 if ref.table in loaded.keys_of}  # fmt: skip
+    ambiguous = align_reference_case(typed, spec, keys_read)
+    early = excluded + ambiguous + superseded_copies(table, typed, keys)
+    if table == "opportunity_splits":
+        early += split_share_records(typed)
+    if table in MONEY_TABLES:
+        if table == "opportunity_history":
+            typed = deal_currencies(typed, loaded.tables["opportunities"])
+        currency_records, outliers = convert_currency(table, typed, config,
+                                                      loaded.tables.get("currency_rates"))
+        early += currency_records
         if table == "opportunities":
-            _check_stages(typed, config, file)
-            typed = _derive_flags(typed, config)
-        elif table in ("stage_history", "opportunity_history"):
-            _check_stages(typed, config, file, table)
-        keys = key_text(typed, spec)
-        reference_keys = {
-            ref.table: tables[ref.table][TABLES[ref.table].key[0]]
-            for ref in spec.references
-            if ref.table in tables
-        }
-        keys_read = {ref.table: keys_of[ref.table] for ref in spec.references
-                     if ref.table in keys_of}  # fmt: skip
-        ambiguous = align_reference_case(typed, spec, keys_read)
-        early = excluded + ambiguous + superseded_copies(table, typed, keys)
-        if table == "opportunity_splits":
-            early += split_share_records(typed)
-        if table in MONEY_TABLES:
-            if table == "opportunity_history":
-                typed = deal_currencies(typed, tables["opportunities"])
-            currency_records, outliers = convert_currency(table, typed, config,
-                                                          tables.get("currency_rates"))
-            early += currency_records
-            if table == "opportunities":
-                early_warnings.append(outliers)
-        skip = sorted({r["row"] - 1 for r in early})
-        failed = schema_failure_cases(table, typed.drop(index=skip), config, reference_keys)
-        table_records = early + quarantine_records(
-            table, typed, keys, failures, failed, config, quarantined_keys
-        )
-        for record in table_records:
-            record["table"], record["key"] = table, keys.iloc[record["row"] - 1]
-        bad_positions = sorted({r["row"] - 1 for r in table_records})
-        quarantined_keys[table] = set(keys.iloc[bad_positions].dropna())
-        spec_names = {c.name for c in spec.columns}
-        ordered = [c.name for c in spec.columns] + [c for c in typed.columns
-                                                    if c not in spec_names]  # fmt: skip
-        kept = typed.drop(index=bad_positions)[ordered]
-        texts = spec.columns_of_kind("text") + [c for c in ordered if c not in spec_names]
-        kept, cut = long_text_warnings(table, kept, texts, keys)
-        long_cells.extend(cut)
-        positions[table] = kept.index
-        keys_of[table] = keys
-        tables[table] = kept.reset_index(drop=True)
-        rows_read[table] = len(raw)
-        files[table] = str(file)
-        records.extend(table_records)
+            loaded.early_warnings.append(outliers)
+    return typed, early
+
+
+def _quarantine_frame(records: list[dict]) -> pd.DataFrame:
     quarantine = pd.DataFrame(records, columns=QUARANTINE_COLUMNS)
     if len(quarantine):
         quarantine = quarantine.astype({"row": "int64"}).sort_values(
             ["table", "row", "check"], kind="stable", ignore_index=True
         )
-    as_of = config.as_of or data_as_of(tables)
-    opps = tables["opportunities"].set_axis(positions["opportunities"])
-    found = [opportunity_warnings(opps, tables["reps"], as_of, config.currency)]
-    found += [w[w["pos"].isin(positions["opportunities"])] for w in early_warnings]
-    found += [contradiction_warnings(opps, tables.get("opportunity_history"))]
+    return quarantine
+
+
+def _warnings(loaded: _Loaded, config: Config, as_of) -> pd.DataFrame:
+    """Rows kept and counted as warnings: odd-but-real deals, currency outliers, history that
+    contradicts a deal, long text cut, rows dated after the as-of date."""
+    positions, keys_of = loaded.positions, loaded.keys_of
+    opps = loaded.tables["opportunities"].set_axis(positions["opportunities"])
+    found = [opportunity_warnings(opps, loaded.tables["reps"], as_of, config.currency)]
+    found += [w[w["pos"].isin(positions["opportunities"])] for w in loaded.early_warnings]
+    found += [contradiction_warnings(opps, loaded.tables.get("opportunity_history"))]
     warnings = pd.concat([w for w in found if len(w)] or [found[0]], ignore_index=True)
     warnings = warnings.assign(
         table="opportunities",
         row=warnings["pos"].astype("int64") + 1,
         key=keys_of["opportunities"].iloc[warnings["pos"].astype("int64")].to_numpy(),
     )[QUARANTINE_COLUMNS].sort_values(["row", "check"], kind="stable", ignore_index=True)
-    late = dated_after(tables, positions, keys_of, as_of, explicit=config.as_of is not None)
-    extra = [pd.DataFrame(long_cells, columns=QUARANTINE_COLUMNS)] if long_cells else []
+    late = dated_after(loaded.tables, positions, keys_of, as_of,
+                       explicit=config.as_of is not None)  # fmt: skip
+    cut = loaded.long_cells
+    extra = [pd.DataFrame(cut, columns=QUARANTINE_COLUMNS)] if cut else []
     extra += [late[QUARANTINE_COLUMNS]] if len(late) else []
     if extra:
         warnings = pd.concat([warnings, *extra], ignore_index=True)
-    return Dataset(
-        tables=tables,
-        config=config,
-        quarantine=quarantine,
-        rows_read=rows_read,
-        source=source,
-        files=files,
-        fingerprint=fingerprint,
-        as_of=as_of,
-        warnings=warnings,
-    )
+    return warnings
