@@ -43,6 +43,7 @@ import datetime as dt
 import difflib
 import re
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,101 +188,19 @@ def _parse_stage(item: Any, path: str) -> Stage:
 
 
 def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
-    """Build a Config from the mapping read from ``spm.yaml``; raise DataError when invalid."""
+    """Build a Config from the mapping read from ``spm.yaml``; raise DataError when invalid.
+    Each key is read by its parser in :func:`_settings` (in that order; a key that may be
+    empty is left unset when it is), and a key no parser knows is refused with the nearest
+    known key."""
     raw = dict(raw or {})
     kwargs: dict[str, Any] = {"raw": dict(raw)}
-    if "currency" in raw:
-        kwargs["currency"] = _currency_setting(raw.pop("currency"), path)
-    if "fiscal_year_start_month" in raw:
-        month = raw.pop("fiscal_year_start_month")
-        if not isinstance(month, int) or not 1 <= month <= 12:
-            raise DataError(
-                f"{path}: fiscal_year_start_month is {month!r}; expected an integer 1..12",
-                path=path,
-                column="fiscal_year_start_month",
-                expected="integer 1..12",
-            )
-        kwargs["fiscal_year_start_month"] = month
-    if raw.get("as_of") is not None:
-        as_of = raw.pop("as_of")
-        try:
-            kwargs["as_of"] = (
-                as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
-            )
-            if not dt.date(1900, 1, 1) <= kwargs["as_of"] <= dt.date(2200, 12, 31):
-                raise ValueError("out of range")
-        except ValueError as exc:
-            raise DataError(
-                f"{path}: as_of is {as_of!r}; expected a date YYYY-MM-DD between 1900 and 2200",
-                path=path,
-                column="as_of",
-                expected="YYYY-MM-DD",
-            ) from exc
-    else:
-        raw.pop("as_of", None)
-    if raw.get("timezone") is not None:
-        zone = str(raw.pop("timezone"))
-        try:
-            zoneinfo.ZoneInfo(zone)
-        except (ValueError, zoneinfo.ZoneInfoNotFoundError) as exc:
-            raise DataError(
-                f"{path}: timezone is {zone!r}; expected an IANA time zone such as "
-                "America/New_York or UTC",
-                path=path, column="timezone", expected="an IANA time zone",
-            ) from exc  # fmt: skip
-        kwargs["timezone"] = zone
-    else:
-        raw.pop("timezone", None)
-    if raw.get("number_format") is not None:
-        kwargs["number_format"] = _number_format(raw.pop("number_format"), path)
-    raw.pop("number_format", None)
-    if "stages" in raw:
-        items = raw.pop("stages")
-        if not isinstance(items, list) or not items:
-            raise DataError(
-                f"{path}: stages must be a non-empty list", path=path, expected="list of stages"
-            )
-        stages = tuple(_parse_stage(item, path) for item in items)
-        names = [s.name for s in stages]
-        if len(set(names)) != len(names):
-            raise DataError(f"{path}: stage names repeat: {names}", path=path)
-        folded = [n.strip().casefold() for n in names]
-        if len(set(folded)) != len(folded):  # the loader matches stages ignoring case
-            twins = sorted({n for n in names if folded.count(n.strip().casefold()) > 1})
-            raise DataError(f"{path}: stages {twins} differ only by case or spaces; the data's "
-                            "stages are matched ignoring them, so they would be one stage",
-                            path=path, column="stages",
-                            expected="distinct stage names")  # fmt: skip
-        if not any(s.won for s in stages) or not any(s.lost for s in stages):
-            raise DataError(
-                f"{path}: stages need at least one stage marked won: true and one lost: true",
-                path=path,
-                expected="a won stage and a lost stage",
-            )
-        kwargs["stages"] = stages
-    for key in ("training_catalogue", "commission_plans", "mapping", "database",
-                "imported_from"):  # fmt: skip
-        if key in raw:
-            value = raw.pop(key) or {}
-            if not isinstance(value, dict):
-                raise DataError(f"{path}: {key} must be a mapping", path=path, column=key)
-            kwargs[key] = value
-    if "currency_rates" in raw:
-        kwargs["currency_rates"] = _parse_rates(raw.pop("currency_rates"), path)
-    if "planning" in raw:
-        kwargs["planning"] = parse_planning(raw.pop("planning"), path)
-    if "hierarchy" in raw:
-        kwargs["hierarchy"] = parse_hierarchy(raw.pop("hierarchy"), path)
-    if "name" in raw:
-        named = raw.pop("name")
-        if not isinstance(named, str) or not named.strip():
-            raise DataError(f"{path}: name must be a text, e.g. name: Acme CRM", path=path,
-                            column="name", expected="a text")  # fmt: skip
-        kwargs["name"] = named.strip()[:80]
-    if raw.get("source") is not None:
-        kwargs["source"] = str(raw.pop("source")).strip().lower()
-    else:
-        raw.pop("source", None)
+    for key, parse in _settings().items():
+        if key not in raw:
+            continue
+        value = raw.pop(key)
+        if value is None and key in MAY_BE_EMPTY:
+            continue
+        kwargs[key] = parse(value, path)
     if raw:
         key = sorted(raw, key=str)[0]
         close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1, cutoff=0.5)
@@ -291,6 +210,111 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
             path=path, column=str(key), expected=" or ".join(KNOWN_KEYS),
         )  # fmt: skip
     return Config(**kwargs)
+
+
+MAY_BE_EMPTY = ("as_of", "timezone", "number_format", "source")  # empty: unset
+
+
+def _settings() -> dict[str, Callable[[Any, str], Any]]:
+    """spm.yaml key -> its parser (value, path) -> the Config field's value."""
+    return {
+        "currency": _currency_setting,
+        "fiscal_year_start_month": _fiscal_month,
+        "as_of": _as_of,
+        "timezone": _timezone,
+        "number_format": _number_format,
+        "stages": _stages,
+        **{key: _section(key) for key in ("training_catalogue", "commission_plans", "mapping",
+                                          "database", "imported_from")},
+        "currency_rates": _parse_rates,
+        "planning": parse_planning,
+        "hierarchy": parse_hierarchy,
+        "name": _name,
+        "source": lambda value, path: str(value).strip().lower(),
+    }  # fmt: skip
+
+
+def _fiscal_month(month: Any, path: str) -> int:
+    if not isinstance(month, int) or not 1 <= month <= 12:
+        raise DataError(
+            f"{path}: fiscal_year_start_month is {month!r}; expected an integer 1..12",
+            path=path,
+            column="fiscal_year_start_month",
+            expected="integer 1..12",
+        )
+    return month
+
+
+def _as_of(as_of: Any, path: str) -> dt.date:
+    try:
+        day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+        if not dt.date(1900, 1, 1) <= day <= dt.date(2200, 12, 31):
+            raise ValueError("out of range")
+    except ValueError as exc:
+        raise DataError(
+            f"{path}: as_of is {as_of!r}; expected a date YYYY-MM-DD between 1900 and 2200",
+            path=path,
+            column="as_of",
+            expected="YYYY-MM-DD",
+        ) from exc
+    return day
+
+
+def _timezone(value: Any, path: str) -> str:
+    zone = str(value)
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError) as exc:
+        raise DataError(
+            f"{path}: timezone is {zone!r}; expected an IANA time zone such as "
+            "America/New_York or UTC",
+            path=path, column="timezone", expected="an IANA time zone",
+        ) from exc  # fmt: skip
+    return zone
+
+
+def _stages(items: Any, path: str) -> tuple[Stage, ...]:
+    if not isinstance(items, list) or not items:
+        raise DataError(
+            f"{path}: stages must be a non-empty list", path=path, expected="list of stages"
+        )
+    stages = tuple(_parse_stage(item, path) for item in items)
+    names = [s.name for s in stages]
+    if len(set(names)) != len(names):
+        raise DataError(f"{path}: stage names repeat: {names}", path=path)
+    folded = [n.strip().casefold() for n in names]
+    if len(set(folded)) != len(folded):  # the loader matches stages ignoring case
+        twins = sorted({n for n in names if folded.count(n.strip().casefold()) > 1})
+        raise DataError(f"{path}: stages {twins} differ only by case or spaces; the data's "
+                        "stages are matched ignoring them, so they would be one stage",
+                        path=path, column="stages",
+                        expected="distinct stage names")  # fmt: skip
+    if not any(s.won for s in stages) or not any(s.lost for s in stages):
+        raise DataError(
+            f"{path}: stages need at least one stage marked won: true and one lost: true",
+            path=path,
+            expected="a won stage and a lost stage",
+        )
+    return stages
+
+
+def _section(key: str) -> Callable[[Any, str], dict]:
+    """A section that is a mapping (empty when left empty)."""
+
+    def parse(value: Any, path: str) -> dict:
+        value = value or {}
+        if not isinstance(value, dict):
+            raise DataError(f"{path}: {key} must be a mapping", path=path, column=key)
+        return value
+
+    return parse
+
+
+def _name(named: Any, path: str) -> str:
+    if not isinstance(named, str) or not named.strip():
+        raise DataError(f"{path}: name must be a text, e.g. name: Acme CRM", path=path,
+                        column="name", expected="a text")  # fmt: skip
+    return named.strip()[:80]
 
 
 KNOWN_KEYS = ("name", "currency", "fiscal_year_start_month", "as_of", "timezone",

@@ -195,83 +195,101 @@ class Dataset:
         if not segment or segment.strip().lower() in ("all", "none"):
             return self
         reps = self.tables["reps"]
-        mask = pd.Series(True, index=reps.index)
-        clauses: list[tuple[str, str]] = []
-        for column, value in clauses_of(segment):
-            if column not in reps.columns:
-                raise DataError(
-                    f"audience {segment!r}: reps has no column {column!r} "
-                    f"(columns: {', '.join(reps.columns)})",
-                    table="reps",
-                    column=column,
-                    expected="a column of reps",
-                )
-            mask &= reps[column].astype("str").str.strip() == value
-            clauses.append((column, value))
-        if not mask.any():
-            last = clauses[-1][0]
-            shown = ", ".join(sorted({str(v) for v in reps[last].dropna()})[:12])
-            raise DataError(
-                f"audience {segment!r} matches no rep in the reps table: its reports would all "
-                f"be empty (values of {last}: {shown or 'none'})",
-                table="reps", column=last, expected="a value some rep has",
-            )  # fmt: skip
-        tables = dict(self.tables)
-        tables["reps"] = reps[mask].reset_index(drop=True)
-        rep_ids = pd.Index(tables["reps"]["rep_id"])
-        for name, col in (
-            ("opportunities", "rep_id"),
-            ("quotas", "rep_id"),
-            ("activities", "rep_id"),
-            ("trainings", "rep_id"),
-            ("rep_skills", "rep_id"),
-        ):
-            if name in tables:
-                tables[name] = tables[name][tables[name][col].isin(rep_ids)].reset_index(drop=True)
-        if "forecast_calls" in tables:  # a rep's own calls, or their manager's
-            calls = tables["forecast_calls"]
-            bosses = tables["reps"].get("manager", pd.Series(dtype=object))
-            keep = calls["owner_id"].isin(rep_ids) | calls["owner_id"].isin(bosses)
-            tables["forecast_calls"] = calls[keep].reset_index(drop=True)
+        mask, clauses = _audience_mask(reps, segment)
+        tables = _audience_tables(dict(self.tables), reps[mask].reset_index(drop=True), clauses)
         opp_ids = pd.Index(tables["opportunities"]["opportunity_id"])
-        for name in ("stage_history", "opportunity_history"):
-            if name in tables:
-                frame = tables[name]
-                tables[name] = frame[frame["opportunity_id"].isin(opp_ids)].reset_index(drop=True)
-        if "accounts" in tables:
-            acc = tables["accounts"]
-            keep = acc["owner_rep_id"].isin(rep_ids) | acc["account_id"].isin(
-                tables["opportunities"]["account_id"]
-            )
-            tables["accounts"] = acc[keep].reset_index(drop=True)
-        if "leads" in tables:
-            # a lead belongs to the audience through its owner, its opportunity, or its own
-            # columns when the leads table has every column of the audience (segment=Enterprise)
-            leads = tables["leads"]
-            keep = leads["owner_rep_id"].isin(rep_ids) | leads["opportunity_id"].isin(opp_ids)
-            if all(column in leads for column, _ in clauses):
-                own = pd.Series(True, index=leads.index)
-                for column, value in clauses:
-                    own &= leads[column].astype("str").str.strip() == value
-                keep |= own
-            tables["leads"] = leads[keep].reset_index(drop=True)
-        quarantine = self.quarantine.copy()
-        quarantine[["key", "value"]] = pd.NA
-        quarantine["reason"] = (
-            quarantine["check"].str.replace("_", " ")
-            + " ("
-            + quarantine["column"].astype("str")
-            + "); details only in the whole-company report"
-        )
         # warnings are on opportunities (spm_lib.dataset.row_warnings): the audience's own deals
         warnings = self.warnings[self.warnings["key"].isin(opp_ids)].reset_index(drop=True)
         return replace(
             self,
             tables=tables,
-            quarantine=quarantine,
+            quarantine=_counts_only(self.quarantine),
             warnings=warnings,
             audience=segment.strip(),
             company=self.company or self,
         )
 
 
+def _audience_mask(reps: pd.DataFrame, segment: str) -> tuple[pd.Series, list[tuple[str, str]]]:
+    """The reps of the audience, and its clauses (column, value); a DataError when a column
+    is not the reps' or no rep matches."""
+    mask = pd.Series(True, index=reps.index)
+    clauses: list[tuple[str, str]] = []
+    for column, value in clauses_of(segment):
+        if column not in reps.columns:
+            raise DataError(
+                f"audience {segment!r}: reps has no column {column!r} "
+                f"(columns: {', '.join(reps.columns)})",
+                table="reps",
+                column=column,
+                expected="a column of reps",
+            )
+        mask &= reps[column].astype("str").str.strip() == value
+        clauses.append((column, value))
+    if not mask.any():
+        last = clauses[-1][0]
+        shown = ", ".join(sorted({str(v) for v in reps[last].dropna()})[:12])
+        raise DataError(
+            f"audience {segment!r} matches no rep in the reps table: its reports would all "
+            f"be empty (values of {last}: {shown or 'none'})",
+            table="reps", column=last, expected="a value some rep has",
+        )  # fmt: skip
+    return mask, clauses
+
+
+def _audience_tables(tables: dict[str, pd.DataFrame], reps: pd.DataFrame,
+                     clauses: list[tuple[str, str]]) -> dict[str, pd.DataFrame]:  # fmt: skip
+    """Every table restricted to the rows of the audience's ``reps``."""
+    tables["reps"] = reps
+    rep_ids = pd.Index(reps["rep_id"])
+    for name, col in (
+        ("opportunities", "rep_id"),
+        ("quotas", "rep_id"),
+        ("activities", "rep_id"),
+        ("trainings", "rep_id"),
+        ("rep_skills", "rep_id"),
+    ):
+        if name in tables:
+            tables[name] = tables[name][tables[name][col].isin(rep_ids)].reset_index(drop=True)
+    if "forecast_calls" in tables:  # a rep's own calls, or their manager's
+        calls = tables["forecast_calls"]
+        bosses = reps.get("manager", pd.Series(dtype=object))
+        keep = calls["owner_id"].isin(rep_ids) | calls["owner_id"].isin(bosses)
+        tables["forecast_calls"] = calls[keep].reset_index(drop=True)
+    opp_ids = pd.Index(tables["opportunities"]["opportunity_id"])
+    for name in ("stage_history", "opportunity_history"):
+        if name in tables:
+            frame = tables[name]
+            tables[name] = frame[frame["opportunity_id"].isin(opp_ids)].reset_index(drop=True)
+    if "accounts" in tables:
+        acc = tables["accounts"]
+        keep = acc["owner_rep_id"].isin(rep_ids) | acc["account_id"].isin(
+            tables["opportunities"]["account_id"]
+        )
+        tables["accounts"] = acc[keep].reset_index(drop=True)
+    if "leads" in tables:
+        # a lead belongs to the audience through its owner, its opportunity, or its own
+        # columns when the leads table has every column of the audience (segment=Enterprise)
+        leads = tables["leads"]
+        keep = leads["owner_rep_id"].isin(rep_ids) | leads["opportunity_id"].isin(opp_ids)
+        if all(column in leads for column, _ in clauses):
+            own = pd.Series(True, index=leads.index)
+            for column, value in clauses:
+                own &= leads[column].astype("str").str.strip() == value
+            keep |= own
+        tables["leads"] = leads[keep].reset_index(drop=True)
+    return tables
+
+
+def _counts_only(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """The quarantine by table and reason only: its rows may belong to people outside the
+    audience."""
+    quarantine = quarantine.copy()
+    quarantine[["key", "value"]] = pd.NA
+    quarantine["reason"] = (
+        quarantine["check"].str.replace("_", " ")
+        + " ("
+        + quarantine["column"].astype("str")
+        + "); details only in the whole-company report"
+    )
+    return quarantine
