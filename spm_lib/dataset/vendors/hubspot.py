@@ -107,81 +107,21 @@ def _history(props: pd.DataFrame | None, entries: pd.DataFrame | None,
 
 
 def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Canonical tables and spm.yaml settings from HubSpot objects (module docstring)."""
-    by_kind: dict[str, dict[str, pd.DataFrame]] = {}
-    seen = {}
-    for name, frame in frames.items():
-        frame = normalise(frame, name)
-        kind = recognise(frame)
-        seen[name] = kind or "not used"
-        if kind:
-            by_kind.setdefault(kind, {})[name] = frame
-    objects = {kind: concatenated("HubSpot", kind, named) for kind, named in by_kind.items()}
-    deal = objects.get("deal")
-    if deal is None:
-        raise DataError(
-            "HubSpot: no deals export (Record ID, Deal Stage) and no deal object (deal_id, "
-            "deal_pipeline_stage_id) among " + ", ".join(f"{n} ({k})" for n, k in seen.items()),
-            table="opportunities", expected="Record ID, Deal Stage",
-        )
+    """Canonical tables and spm.yaml settings from HubSpot objects (module docstring): the
+    objects recognised, the deals with their stages, the owners as reps, the history."""
+    objects, seen = _objects(frames)
+    deal = objects["deal"]
     notes: list[str] = []
     stage_of, open_stages, several = _stage_names(objects.get("deal_pipeline_stage"),
                                                   objects.get("deal_pipeline"))  # fmt: skip
-    stage_id = column(deal, "dealpipelinestageid", "propertydealstage")
-    stage = stage_id.map(stage_of).where(stage_id.notna(), None)
-    unresolved = stage_id.notna() & stage.isna()
-    if unresolved.any():
-        notes.append(f"{int(unresolved.sum())} deals have a stage id that no pipeline stage has")
-    if stage_id.isna().any():
-        notes.append(f"{int(stage_id.isna().sum())} deals have no stage: quarantined on load")
-    names = set(stage_of.values())
-    merged = pd.Series(False, index=deal.index)
-    if "merged_deal" in objects:
-        absorbed = set(objects["merged_deal"]["mergeddealid"].astype("str"))
-        merged = deal["dealid"].astype("str").isin(absorbed)
-        notes.append(f"{int(merged.sum())} deals were merged into another deal: excluded")
-    companies = objects.get("deal_company")
-    account = (deal["dealid"].map(companies.drop_duplicates("dealid").set_index("dealid")[
-        "companyid"]) if companies is not None else None)  # fmt: skip
-    opps = pd.DataFrame({
-        "opportunity_id": deal["dealid"], "rep_id": column(deal, "ownerid"),
-        "account_id": account, "product": column(deal, "propertydealtype"),
-        "created_date": stamps(column(deal, "propertycreatedate")),
-        "close_date": stamps(column(deal, "propertyclosedate")),
-        "stage": stage.where(stage.notna(), stage_id),
-        "amount": column(deal, "propertyamount"),
-        "is_closed": flag_text(stage.isin([WON, LOST])).where(stage.notna(), None),
-        "is_won": flag_text(stage.eq(WON)).where(stage.notna(), None),
-        "modified_date": stamps(column(deal, "propertyhslastmodifieddate")),
-        "deal_name": column(deal, "propertydealname"),
-        "pipeline": column(deal, "dealpipelineid"),
-        "deleted": flag_text(deleted(deal)), "merged": flag_text(merged),
-    })  # fmt: skip
-    tables = {"opportunities": opps}
-    owners = objects.get("owner")
-    if owners is not None:
-        name = (column(owners, "firstname").fillna("").astype("str") + " "
-                + column(owners, "lastname").fillna("").astype("str")).str.strip()
-        name = name.where(name.ne(""), column(owners, "email"))
-        kind = column(owners, "type").astype("str").str.upper()
-        person = kind.eq("PERSON") | column(owners, "type").isna()
-        tables["reps"] = pd.DataFrame({
-            "rep_id": owners["ownerid"], "name": name,
-            "role": pd.Series(None, index=owners.index).where(person, NON_SELLER),
-            "deleted": flag_text(deleted(owners)),
-        })  # fmt: skip
-        if (~person).any():
-            notes.append(f"{int((~person).sum())} owners are not people (queues, teams): "
-                         f"role {NON_SELLER}")
-    else:
-        ids = sorted(set(opps["rep_id"].dropna().astype("str")))
-        tables["reps"] = pd.DataFrame({"rep_id": ids, "name": ids})
-        notes.append("no owner object: reps are the owner ids found, named by id")
+    opps = _deals(deal, objects, stage_of, notes)
+    tables = {"opportunities": opps, "reps": _reps(objects.get("owner"), opps, notes)}
     history = _history(objects.get("deal_property_history"), objects.get("deal_stage"), stage_of)
     if history is not None:
         tables["opportunity_history"] = history
     # a deal's stage id that no pipeline stage names stays an open stage of its own (history
     # rows with such a stage are quarantined on load as unknown stages)
+    names = set(stage_of.values())
     extra = [s for s in dict.fromkeys(opps["stage"].dropna()) if s not in names | {WON, LOST}]
     config = {
         "currency": "USD",
@@ -201,3 +141,79 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
         notes.append(f"{len(extra)} stage values match no pipeline stage (obfuscated or "
                      "deleted stages); kept as open stages after the known ones")
     return tables, config
+
+
+def _objects(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Frames by the object each is (:func:`recognise`), and what each file was; a DataError
+    when there is no deal object."""
+    by_kind: dict[str, dict[str, pd.DataFrame]] = {}
+    seen = {}
+    for name, frame in frames.items():
+        frame = normalise(frame, name)
+        kind = recognise(frame)
+        seen[name] = kind or "not used"
+        if kind:
+            by_kind.setdefault(kind, {})[name] = frame
+    objects = {kind: concatenated("HubSpot", kind, named) for kind, named in by_kind.items()}
+    if objects.get("deal") is None:
+        raise DataError(
+            "HubSpot: no deals export (Record ID, Deal Stage) and no deal object (deal_id, "
+            "deal_pipeline_stage_id) among " + ", ".join(f"{n} ({k})" for n, k in seen.items()),
+            table="opportunities", expected="Record ID, Deal Stage",
+        )
+    return objects, seen
+
+
+def _deals(deal: pd.DataFrame, objects: dict, stage_of: dict, notes: list[str]) -> pd.DataFrame:
+    """The opportunities: stage names from the pipeline stages, merged deals flagged."""
+    stage_id = column(deal, "dealpipelinestageid", "propertydealstage")
+    stage = stage_id.map(stage_of).where(stage_id.notna(), None)
+    unresolved = stage_id.notna() & stage.isna()
+    if unresolved.any():
+        notes.append(f"{int(unresolved.sum())} deals have a stage id that no pipeline stage has")
+    if stage_id.isna().any():
+        notes.append(f"{int(stage_id.isna().sum())} deals have no stage: quarantined on load")
+    merged = pd.Series(False, index=deal.index)
+    if "merged_deal" in objects:
+        absorbed = set(objects["merged_deal"]["mergeddealid"].astype("str"))
+        merged = deal["dealid"].astype("str").isin(absorbed)
+        notes.append(f"{int(merged.sum())} deals were merged into another deal: excluded")
+    companies = objects.get("deal_company")
+    account = (deal["dealid"].map(companies.drop_duplicates("dealid").set_index("dealid")[
+        "companyid"]) if companies is not None else None)  # fmt: skip
+    return pd.DataFrame({
+        "opportunity_id": deal["dealid"], "rep_id": column(deal, "ownerid"),
+        "account_id": account, "product": column(deal, "propertydealtype"),
+        "created_date": stamps(column(deal, "propertycreatedate")),
+        "close_date": stamps(column(deal, "propertyclosedate")),
+        "stage": stage.where(stage.notna(), stage_id),
+        "amount": column(deal, "propertyamount"),
+        "is_closed": flag_text(stage.isin([WON, LOST])).where(stage.notna(), None),
+        "is_won": flag_text(stage.eq(WON)).where(stage.notna(), None),
+        "modified_date": stamps(column(deal, "propertyhslastmodifieddate")),
+        "deal_name": column(deal, "propertydealname"),
+        "pipeline": column(deal, "dealpipelineid"),
+        "deleted": flag_text(deleted(deal)), "merged": flag_text(merged),
+    })  # fmt: skip
+
+
+def _reps(owners: pd.DataFrame | None, opps: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Owners as reps (an owner that is not a person is a non-seller), else the owner ids
+    found, named by id."""
+    if owners is None:
+        ids = sorted(set(opps["rep_id"].dropna().astype("str")))
+        notes.append("no owner object: reps are the owner ids found, named by id")
+        return pd.DataFrame({"rep_id": ids, "name": ids})
+    name = (column(owners, "firstname").fillna("").astype("str") + " "
+            + column(owners, "lastname").fillna("").astype("str")).str.strip()
+    name = name.where(name.ne(""), column(owners, "email"))
+    kind = column(owners, "type").astype("str").str.upper()
+    person = kind.eq("PERSON") | column(owners, "type").isna()
+    if (~person).any():
+        notes.append(f"{int((~person).sum())} owners are not people (queues, teams): "
+                     f"role {NON_SELLER}")
+    return pd.DataFrame({
+        "rep_id": owners["ownerid"], "name": name,
+        "role": pd.Series(None, index=owners.index).where(person, NON_SELLER),
+        "deleted": flag_text(deleted(owners)),
+    })  # fmt: skip

@@ -52,8 +52,14 @@ def convert(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
     teams = _read(files, "sales_teams.csv")
     accounts = _read(files, "accounts.csv")
     products = _read(files, "products.csv")
+    tables = {"reps": _reps(teams), "opportunities": _opportunities(pipeline, products)}
+    if accounts is not None:
+        tables["accounts"] = _accounts(accounts, pipeline, teams)
+    return tables, _config(pipeline)
 
-    reps = pd.DataFrame(
+
+def _reps(teams: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "rep_id": teams["sales_agent"],
             "name": teams["sales_agent"],
@@ -65,13 +71,18 @@ def convert(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
             "end_date": pd.NA,
         }
     )
+
+
+def _opportunities(pipeline: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
+    """Deals; an open deal (no close value) at its product's list price, said in
+    ``amount_source``."""
     product = pipeline["product"].replace(PRODUCT_SPELLINGS)
     list_price = (
         product.map(products.set_index("product")["sales_price"]) if products is not None else None
     )
     has_value = pipeline["close_value"].notna()
     amount = pipeline["close_value"].where(has_value, list_price)
-    opportunities = pd.DataFrame(
+    return pd.DataFrame(
         {
             "opportunity_id": pipeline["opportunity_id"],
             "rep_id": pipeline["sales_agent"],
@@ -86,35 +97,42 @@ def convert(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
             ),
         }
     )
-    tables = {"reps": reps, "opportunities": opportunities}
-    if accounts is not None:
-        revenue = pd.to_numeric(accounts["revenue"], errors="coerce") * 1_000_000
-        # the export has no account owner: the agent with the most deals on the account owns it
-        # (ties to the first in name order), and the account sits in that agent's region
-        deals = pipeline.dropna(subset=["account"]).groupby(["account", "sales_agent"]).size()
-        deals = (
-            deals.rename("deals")
-            .reset_index()
-            .sort_values(["account", "deals", "sales_agent"], ascending=[True, False, True])
-        )
-        owner = deals.drop_duplicates("account").set_index("account")["sales_agent"]
-        owner_region = owner.map(teams.set_index("sales_agent")["regional_office"])
-        tables["accounts"] = pd.DataFrame(
-            {
-                "account_id": accounts["account"],
-                "name": accounts["account"],
-                "industry": accounts["sector"].replace(SECTOR_SPELLINGS),
-                "region": accounts["account"].map(owner_region),
-                "employees": accounts["employees"],
-                "annual_revenue": revenue.round(0),
-                "owner_rep_id": accounts["account"].map(owner),
-                "office_location": accounts["office_location"],
-                "year_established": accounts["year_established"],
-                "subsidiary_of": accounts["subsidiary_of"],
-            }
-        )
+
+
+def _accounts(accounts: pd.DataFrame, pipeline: pd.DataFrame, teams: pd.DataFrame
+              ) -> pd.DataFrame:  # fmt: skip
+    """Accounts. The export has no account owner: the agent with the most deals on the account
+    owns it (ties to the first in name order), and the account sits in that agent's region."""
+    revenue = pd.to_numeric(accounts["revenue"], errors="coerce") * 1_000_000
+    deals = pipeline.dropna(subset=["account"]).groupby(["account", "sales_agent"]).size()
+    deals = (
+        deals.rename("deals")
+        .reset_index()
+        .sort_values(["account", "deals", "sales_agent"], ascending=[True, False, True])
+    )
+    owner = deals.drop_duplicates("account").set_index("account")["sales_agent"]
+    owner_region = owner.map(teams.set_index("sales_agent")["regional_office"])
+    return pd.DataFrame(
+        {
+            "account_id": accounts["account"],
+            "name": accounts["account"],
+            "industry": accounts["sector"].replace(SECTOR_SPELLINGS),
+            "region": accounts["account"].map(owner_region),
+            "employees": accounts["employees"],
+            "annual_revenue": revenue.round(0),
+            "owner_rep_id": accounts["account"].map(owner),
+            "office_location": accounts["office_location"],
+            "year_established": accounts["year_established"],
+            "subsidiary_of": accounts["subsidiary_of"],
+        }
+    )
+
+
+def _config(pipeline: pd.DataFrame) -> dict:
+    """spm.yaml: USD, calendar fiscal year, the data's last date as the as-of date, Maven's
+    stages, and what the adapter decided."""
     dates = pd.concat([pipeline["engage_date"], pipeline["close_date"]]).dropna()
-    config = {
+    return {
         "currency": "USD",
         "fiscal_year_start_month": 1,
         "as_of": str(max(dates)) if len(dates) else None,
@@ -133,4 +151,3 @@ def convert(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
             ],
         },
     }
-    return tables, config

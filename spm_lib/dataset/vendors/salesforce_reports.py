@@ -57,6 +57,29 @@ def salesforce_files(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
         from spm_lib.dataset.vendors.salesforce import convert
 
         return convert(frames)
+    opportunities, history, users = _reports(paths, frames)
+    o = opportunities
+    amount, code = money(o["Amount"], first_column(o, "Amount Currency", "Opportunity Currency"))
+    won_names, lost_names = won_lost_names(o["Stage"])
+    if "Won" in o.columns:  # the Won / Closed flags say what the stage names may not
+        flags = o["Won"].astype("str").str.lower().isin(["1", "true", "yes"])
+        closed = first_column(o, "Closed").astype("str").str.lower().isin(["1", "true", "yes"])
+        won_names |= set(o.loc[flags, "Stage"].dropna())
+        lost_names |= set(o.loc[closed & ~flags, "Stage"].dropna())
+    opps = _opportunities(o, amount, code)
+    tables: dict[str, pd.DataFrame] = {"opportunities": opps, "reps": _reps(users, opps)}
+    found = list(o["Stage"].dropna())
+    if history is not None:
+        tables["stage_history"] = _stage_history(history)
+        found += list(tables["stage_history"]["stage"].dropna())
+    config = {"currency": commonest_currency(code),
+              "stages": stage_list(found, SALESFORCE_STAGES, won_names, lost_names)}  # fmt: skip
+    return tables, config
+
+
+def _reports(paths: list[Path], frames: dict[str, pd.DataFrame]) -> tuple:
+    """The Opportunities report, the Opportunity History and the Users export (None when
+    absent), each file told by its columns; a report exported in several files is one."""
     reports: dict[str, dict[str, pd.DataFrame]] = {"Opportunities": {}, "Opportunity History": {},
                                                    "Users": {}}  # fmt: skip
     for path in paths:
@@ -74,7 +97,6 @@ def salesforce_files(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
                 f"export (columns: {', '.join(frame.columns)})",
                 path=str(path), expected="an Opportunities report, Opportunity History or Users",
             )  # fmt: skip
-    # a report exported in several files (one per year, say) is one report
     opportunities, history, users = (concatenated("Salesforce", kind, named) if named else None
                                      for kind, named in reports.items())  # fmt: skip
     if opportunities is None:
@@ -83,15 +105,11 @@ def salesforce_files(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
             "Amount and Close Date columns)",
             table="opportunities", expected="Opportunity ID, Stage, Amount, Close Date",
         )
-    o = opportunities
-    amount, code = money(o["Amount"], first_column(o, "Amount Currency", "Opportunity Currency"))
-    won_names, lost_names = won_lost_names(o["Stage"])
-    if "Won" in o.columns:  # the Won / Closed flags say what the stage names may not
-        flags = o["Won"].astype("str").str.lower().isin(["1", "true", "yes"])
-        closed = first_column(o, "Closed").astype("str").str.lower().isin(["1", "true", "yes"])
-        won_names |= set(o.loc[flags, "Stage"].dropna())
-        lost_names |= set(o.loc[closed & ~flags, "Stage"].dropna())
-    opps = pd.DataFrame({
+    return opportunities, history, users
+
+
+def _opportunities(o: pd.DataFrame, amount: pd.Series, code: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame({
         "opportunity_id": o["Opportunity ID"],
         "rep_id": o["Opportunity Owner"] if "Opportunity Owner" in o else first_column(o, "Owner"),
         "account_id": first_column(o, "Account Name", "Account ID"),
@@ -108,34 +126,31 @@ def salesforce_files(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
         "probability": first_column(o, "Probability (%)"),
         "type": first_column(o, "Type"),
     })  # fmt: skip
-    tables: dict[str, pd.DataFrame] = {"opportunities": opps}
-    if users is not None:
-        u = users
-        tables["reps"] = pd.DataFrame({
-            "rep_id": u["Full Name"], "name": u["Full Name"],
-            "manager": first_column(u, "Manager"),
-            "team": first_column(u, "Department", "Team", "Role"),
-            "region": first_column(u, "Division", "Region"),
-            "role": first_column(u, "Role", "Profile"),
-            "hire_date": export_dates(first_column(u, "Start Date")),
-            "end_date": pd.NA,
-        })  # fmt: skip
-        known = set(u["Full Name"].dropna())
-        extra = reps_from_owners(opps["rep_id"])
-        tables["reps"] = pd.concat([tables["reps"], extra[~extra["rep_id"].isin(known)]])
-    else:
-        tables["reps"] = reps_from_owners(opps["rep_id"])
-    if history is not None:
-        h = history
-        tables["stage_history"] = pd.DataFrame({
-            "opportunity_id": h["Opportunity ID"],
-            "stage": h["To Stage"] if "To Stage" in h else h["Stage"],
-            "entered_date": export_dates(first_column(
-                h, "Last Modified", "Last Modified Date", "Edit Date", "Created Date")),
-        }).drop_duplicates()  # fmt: skip
-    found = list(o["Stage"].dropna())
-    if history is not None:
-        found += list(tables["stage_history"]["stage"].dropna())
-    config = {"currency": commonest_currency(code),
-              "stages": stage_list(found, SALESFORCE_STAGES, won_names, lost_names)}  # fmt: skip
-    return tables, config
+
+
+def _reps(users: pd.DataFrame | None, opps: pd.DataFrame) -> pd.DataFrame:
+    """The Users export as reps, plus owners it lacks; else the owners, named by name."""
+    if users is None:
+        return reps_from_owners(opps["rep_id"])
+    u = users
+    reps = pd.DataFrame({
+        "rep_id": u["Full Name"], "name": u["Full Name"],
+        "manager": first_column(u, "Manager"),
+        "team": first_column(u, "Department", "Team", "Role"),
+        "region": first_column(u, "Division", "Region"),
+        "role": first_column(u, "Role", "Profile"),
+        "hire_date": export_dates(first_column(u, "Start Date")),
+        "end_date": pd.NA,
+    })  # fmt: skip
+    known = set(u["Full Name"].dropna())
+    extra = reps_from_owners(opps["rep_id"])
+    return pd.concat([reps, extra[~extra["rep_id"].isin(known)]])
+
+
+def _stage_history(h: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "opportunity_id": h["Opportunity ID"],
+        "stage": h["To Stage"] if "To Stage" in h else h["Stage"],
+        "entered_date": export_dates(first_column(
+            h, "Last Modified", "Last Modified Date", "Edit Date", "Created Date")),
+    }).drop_duplicates()  # fmt: skip
