@@ -228,51 +228,16 @@ def coherent_forecast(
         empty = pd.DataFrame(columns=columns)
         return CoherentForecast(None, interval, empty, empty.copy(), history, {}, nodes)
     z = float(norm.ppf(0.5 + interval / 2))
-    names = [n.name for n in nodes]
-    bottom = next(iter(parents.values()))
-    S = summing_matrix(parents, bottom).loc[names].to_numpy()
-    months = pd.period_range(history.index[0], periods=len(history) + horizon_months,
-                             freq=history.index.freq)  # fmt: skip
-    rep_bottom = history.attrs.get("rep_bottom") or {}
-    cap = capacity(ds, months, nodes, parents, rep_bottom, history.index[-1]) if (
-        rep_bottom and ds.reps["hire_date"].notna().any()) else None
-    usable = cap is not None and bool((cap.iloc[: len(history)] > 0).all().all())
-    if usable:  # bookings = capacity x productivity: level shifts from hires and departures
-        past, ahead = cap.iloc[: len(history)], cap.iloc[len(history):]
-        history_used = history / past.to_numpy()
-    else:
-        history_used = history
-    company = history_used[COMPANY]
-    base, variance, covariances, methods = [], [], {}, {}
-    future = None
-    for node in nodes:
-        y = history_used[node.name]
-        fc = forecast(y, horizon_months, level=interval,
-                      profile=None if node.level == "company" else company)  # fmt: skip
-        if usable:
-            scale = ahead[node.name].to_numpy()
-            attrs = dict(fc.attrs)
-            fc = fc.mul(scale, axis=0)
-            attrs["covariance"] = (np.asarray(attrs["covariance"], float)
-                                   * np.outer(scale, scale)).tolist()  # fmt: skip
-            fc.attrs = attrs
-        future = fc.index
-        base.append(fc["mean"].to_numpy())
-        cov = np.asarray(fc.attrs["covariance"], float)
-        methods[node.name] = fc.attrs["method"] + ("; per unit of selling capacity"
-                                                   if usable else "")  # fmt: skip
-        covariances[node.name] = cov
-        variance.append(np.diag(cov))
-    base_arr, var_arr = np.array(base), np.array(variance)
-    reconciled = wls(base_arr, var_arr, S)
+    history_used, ahead, usable = _per_capacity(ds, history, horizon_months, nodes, parents)
+    future, base_arr, covariances, methods = _base_forecasts(history_used, nodes, horizon_months,
+                                                             interval, ahead)  # fmt: skip
+    methods = {k: m + ("; per unit of selling capacity" if usable else "")
+               for k, m in methods.items()}  # fmt: skip
+    var_arr = np.array([np.diag(covariances[n.name]) for n in nodes])
     non_negative = bool((history.to_numpy() >= 0).all())
-    if non_negative:
-        # clipping the bottom and re-adding keeps coherence
-        bottom_idx = [names.index(b) for b in bottom]
-        reconciled = S @ np.maximum(reconciled[bottom_idx], 0.0)
+    reconciled = _reconciled(base_arr, var_arr, nodes, parents, non_negative)
     rows, qrows = [], []
-    qfreq = period_freq(ds, "Q")
-    quarters = future.asfreq(qfreq)
+    quarters = future.asfreq(period_freq(ds, "Q"))
     scales = calibration.scale or {}
     for i, node in enumerate(nodes):
         by_step = scales.get(node.name, {})
@@ -284,20 +249,8 @@ def coherent_forecast(
             rows.append({"level": node.level, "series": node.name, "period": month, "step": j + 1,
                          "mean": mean, "lower": max(lo, 0.0) if non_negative else lo,
                          "upper": hi, "base": base_arr[i, j], "half": half[j]})  # fmt: skip
-        for quarter in quarters.unique():
-            inside = np.flatnonzero(quarters == quarter)
-            if len(inside) < 3:  # the horizon ends inside this quarter
-                continue
-            cov = covariances[node.name][np.ix_(inside, inside)]
-            q_half = z * float(np.sqrt(max(cov.sum(), 0.0)))
-            q_mean = float(reconciled[i, inside].sum())
-            c = float(c_all[inside].mean())
-            lo, hi = q_mean - c * q_half, q_mean + c * q_half
-            qrows.append({"level": node.level, "series": node.name, "period": quarter,
-                          "step": int(inside[-1]) + 1,
-                          "mean": q_mean, "lower": max(lo, 0.0) if non_negative else lo,
-                          "upper": hi, "base": float(base_arr[i, inside].sum()),
-                          "half": q_half})  # fmt: skip
+        qrows += _quarter_rows(node, i, quarters, covariances[node.name], reconciled, base_arr,
+                               c_all, z, non_negative)  # fmt: skip
     return CoherentForecast(
         origin=history.index[-1],
         interval=interval,
@@ -307,6 +260,84 @@ def coherent_forecast(
         methods=methods,
         nodes=nodes,
     )
+
+
+def _per_capacity(ds: Dataset, history: pd.DataFrame, horizon_months: int, nodes, parents
+                  ) -> tuple[pd.DataFrame, pd.DataFrame | None, bool]:  # fmt: skip
+    """Bookings per unit of selling capacity where every series has capacity in every month
+    (bookings = capacity x productivity: level shifts from hires and departures), with the
+    capacity ahead; else the bookings themselves."""
+    months = pd.period_range(history.index[0], periods=len(history) + horizon_months,
+                             freq=history.index.freq)  # fmt: skip
+    rep_bottom = history.attrs.get("rep_bottom") or {}
+    cap = capacity(ds, months, nodes, parents, rep_bottom, history.index[-1]) if (
+        rep_bottom and ds.reps["hire_date"].notna().any()) else None
+    if cap is None or not bool((cap.iloc[: len(history)] > 0).all().all()):
+        return history, None, False
+    past, ahead = cap.iloc[: len(history)], cap.iloc[len(history):]
+    return history / past.to_numpy(), ahead, True
+
+
+def _base_forecasts(history_used: pd.DataFrame, nodes, horizon_months: int, interval: float,
+                    ahead: pd.DataFrame | None) -> tuple:  # fmt: skip
+    """Each series forecast by itself (a team or region with the company's seasonal profile),
+    scaled back by the capacity ahead: (months ahead, base means, covariances, methods)."""
+    company = history_used[COMPANY]
+    base, covariances, methods = [], {}, {}
+    future = None
+    for node in nodes:
+        y = history_used[node.name]
+        fc = forecast(y, horizon_months, level=interval,
+                      profile=None if node.level == "company" else company)  # fmt: skip
+        if ahead is not None:
+            scale = ahead[node.name].to_numpy()
+            attrs = dict(fc.attrs)
+            fc = fc.mul(scale, axis=0)
+            attrs["covariance"] = (np.asarray(attrs["covariance"], float)
+                                   * np.outer(scale, scale)).tolist()  # fmt: skip
+            fc.attrs = attrs
+        future = fc.index
+        base.append(fc["mean"].to_numpy())
+        methods[node.name] = fc.attrs["method"]
+        covariances[node.name] = np.asarray(fc.attrs["covariance"], float)
+    return future, np.array(base), covariances, methods
+
+
+def _reconciled(base_arr: np.ndarray, var_arr: np.ndarray, nodes, parents, non_negative: bool
+                ) -> np.ndarray:  # fmt: skip
+    """WLS reconciliation; with non-negative history the bottom level is clipped at 0 and
+    summed again (which keeps coherence)."""
+    names = [n.name for n in nodes]
+    bottom = next(iter(parents.values()))
+    S = summing_matrix(parents, bottom).loc[names].to_numpy()
+    reconciled = wls(base_arr, var_arr, S)
+    if non_negative:
+        bottom_idx = [names.index(b) for b in bottom]
+        reconciled = S @ np.maximum(reconciled[bottom_idx], 0.0)
+    return reconciled
+
+
+def _quarter_rows(node, i: int, quarters, cov_all: np.ndarray, reconciled: np.ndarray,
+                  base_arr: np.ndarray, c_all: np.ndarray, z: float, non_negative: bool
+                  ) -> list[dict]:  # fmt: skip
+    """The quarters fully inside the horizon: sums of the months, the interval from the
+    months' covariance."""
+    rows = []
+    for quarter in quarters.unique():
+        inside = np.flatnonzero(quarters == quarter)
+        if len(inside) < 3:  # the horizon ends inside this quarter
+            continue
+        cov = cov_all[np.ix_(inside, inside)]
+        q_half = z * float(np.sqrt(max(cov.sum(), 0.0)))
+        q_mean = float(reconciled[i, inside].sum())
+        c = float(c_all[inside].mean())
+        lo, hi = q_mean - c * q_half, q_mean + c * q_half
+        rows.append({"level": node.level, "series": node.name, "period": quarter,
+                     "step": int(inside[-1]) + 1,
+                     "mean": q_mean, "lower": max(lo, 0.0) if non_negative else lo,
+                     "upper": hi, "base": float(base_arr[i, inside].sum()),
+                     "half": q_half})  # fmt: skip
+    return rows
 
 
 def learn_calibration(
