@@ -327,29 +327,68 @@ def pipeline_forecast(
     deals = open_at(ds, as_of)
     deals["win_probability"] = _rate_for(deals, rates) if len(rates) else 0.0
     deals["expected"] = deals["win_probability"] * deals["amount"]
-    history_rows = []
+    history = _window_history(windows, rates)
+    new_mean, new_sd = _new_business(history, _growth(ds, as_of))
+    ratios = (history["realised"] / history["expected"]).replace([np.inf, -np.inf], np.nan).dropna()
+    ratios = ratios.to_numpy() / ratios.mean() if len(ratios) else np.array([1.0])
+    rng = np.random.default_rng(seed)
+    thin, thin_column, beta = _thin_stages(deals, rates)
+    shares = new_business_shares(ds, as_of, length) if by_rep else None
+    rep_ids = (np.union1d(shares.index.to_numpy(dtype=object),
+                          deals["rep_id"].unique().astype(object))
+               if by_rep else None)  # fmt: skip
+    totals, rep_totals = _draws(rng, deals, ratios, (thin, thin_column, beta), simulations,
+                                rep_ids)  # fmt: skip
+    fresh = np.maximum(rng.normal(new_mean, new_sd, simulations), 0.0)
+    totals = totals + fresh
+    result = PipelineForecast(as_of, start, end, deals, rates, totals, new_mean, new_sd, history)
+    result.thin_stages = thin
+    if by_rep:
+        share = shares.reindex(rep_ids, fill_value=0.0).to_numpy()
+        if share.sum() > 0:
+            share = share / share.sum()
+        elif len(rep_ids):
+            share = np.full(len(rep_ids), 1 / len(rep_ids))
+        result.rep_new_mean = fresh.mean() * share
+        result.rep_ids, result.rep_totals = rep_ids, rep_totals + fresh[:, None] * share[None, :]
+    return result
+
+
+def _window_history(windows: list[Window], rates) -> pd.DataFrame:
+    """Per past window: the open pipeline's expected bookings at today's rates, what it
+    realised, and the won amount of deals created inside the window."""
+    rows = []
     for w in windows:
         expected = float((_rate_for(w.open_deals, rates) * w.open_deals["amount"]).sum())
         realised = float(w.open_deals.loc[w.open_deals["won_in_window"], "amount"].sum())
-        history_rows.append({"start": w.start, "expected": expected, "realised": realised,
-                             "new_won": w.new_won})  # fmt: skip
-    history = pd.DataFrame(history_rows, columns=["start", "expected", "realised", "new_won"])
-    recent_new = history["new_won"].head(4).to_numpy() * _growth(ds, as_of) ** (
+        rows.append({"start": w.start, "expected": expected, "realised": realised,
+                     "new_won": w.new_won})  # fmt: skip
+    return pd.DataFrame(rows, columns=["start", "expected", "realised", "new_won"])
+
+
+def _new_business(history: pd.DataFrame, growth: float) -> tuple[float, float]:
+    """Mean and spread of the bookings from deals not yet created: the last four windows'
+    new-deal wins, grown to today."""
+    recent_new = history["new_won"].head(4).to_numpy() * growth ** (
         np.arange(1, min(4, len(history)) + 1) * 3 / 12
     )
     new_mean = float(recent_new.mean()) if len(recent_new) else 0.0
     new_sd = float(recent_new.std(ddof=1)) if len(recent_new) > 1 else new_mean * 0.5
-    ratios = (history["realised"] / history["expected"]).replace([np.inf, -np.inf], np.nan).dropna()
-    ratios = ratios.to_numpy() / ratios.mean() if len(ratios) else np.array([1.0])
-    rng = np.random.default_rng(seed)
+    return new_mean, new_sd
+
+
+def _draws(rng: np.random.Generator, deals: pd.DataFrame, ratios: np.ndarray, thin_stages: tuple,
+           simulations: int, rep_ids: np.ndarray | None
+           ) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
+    """Simulated bookings of the open deals (each won at its chance, a thin stage's chance
+    drawn from its prior, scaled by a past window's realised / expected), in chunks of about
+    2M deal-draws; with ``rep_ids`` also per rep (simulations x reps)."""
+    thin, thin_column, beta = thin_stages
     p = deals["win_probability"].to_numpy()
-    thin, thin_column, beta = _thin_stages(deals, rates)
     amounts = deals["amount"].to_numpy()
     totals = np.empty(simulations)
-    if by_rep:
-        shares = new_business_shares(ds, as_of, length)
-        rep_ids = np.union1d(shares.index.to_numpy(dtype=object),
-                             deals["rep_id"].unique().astype(object))  # fmt: skip
+    rep_totals = None
+    if rep_ids is not None:
         column = pd.Index(rep_ids).get_indexer(deals["rep_id"])
         # a rep's total is the sum of their deals' columns: deals sorted by rep, summed by run
         # (a deals x reps weight matrix would cost deals x reps per draw: minutes at 1M deals)
@@ -369,22 +408,10 @@ def pipeline_forecast(
         wins = (rng.random((hi - lo, len(p))) < chance).astype(float)
         ratio = rng.choice(ratios, hi - lo)
         totals[lo:hi] = (wins @ amounts) * ratio
-        if by_rep and len(p):
+        if rep_ids is not None and len(p):
             by_deal = wins[:, order] * sorted_amounts
             rep_totals[lo:hi, present] = np.add.reduceat(by_deal, starts, axis=1) * ratio[:, None]
-    fresh = np.maximum(rng.normal(new_mean, new_sd, simulations), 0.0)
-    totals = totals + fresh
-    result = PipelineForecast(as_of, start, end, deals, rates, totals, new_mean, new_sd, history)
-    result.thin_stages = thin
-    if by_rep:
-        share = shares.reindex(rep_ids, fill_value=0.0).to_numpy()
-        if share.sum() > 0:
-            share = share / share.sum()
-        elif len(rep_ids):
-            share = np.full(len(rep_ids), 1 / len(rep_ids))
-        result.rep_new_mean = fresh.mean() * share
-        result.rep_ids, result.rep_totals = rep_ids, rep_totals + fresh[:, None] * share[None, :]
-    return result
+    return totals, rep_totals
 
 
 NEXT_QUARTER_SIMULATIONS = 20_000
