@@ -101,6 +101,27 @@ def skill_gaps(
     decided = inside[inside["decided"]].copy()
     if decided.empty:  # no stage decided in the window: nothing to compare
         return pd.DataFrame(columns=cols).astype({"flagged": bool, "revenue_at_stake": float})
+    decided = _with_segment_and_tenure(company, decided)
+    cells = _benchmarked_cells(decided)
+    cells["shrunk_rate"], cells["p_below"] = _shrunk(cells)
+    cells["raw_rate"] = cells["converted"] / cells["entered"]
+    cells["gap"] = cells["benchmark"] - cells["shrunk_rate"]
+    status = rep_status(company, end).set_index("rep_id")["status"]
+    cells["flagged"] = (
+        (cells["p_below"] >= threshold)
+        & (cells["gap"] >= min_gap * cells["benchmark"])
+        & (cells["entered"] >= min_entries)
+        & cells["rep_id"].map(status).isin(COUNTED)  # no training for someone who has left
+    )
+    cells["revenue_at_stake"] = _revenue_at_stake(company, cells, inside, start, end)
+    cells = cells[cells["rep_id"].isin(ds.reps["rep_id"])]
+    cells = cells.sort_values(["flagged", "revenue_at_stake"], ascending=False, ignore_index=True)
+    return cells[cols]
+
+
+def _with_segment_and_tenure(company: Dataset, decided: pd.DataFrame) -> pd.DataFrame:
+    """Each decided entry with its rep's segment and tenure band (and trained, where the rep
+    had completed the stage's module)."""
     reps = company.reps.set_index("rep_id")
     has_segment = "segment" in reps and reps["segment"].notna().any()
     decided["segment"] = decided["rep_id"].map(reps["segment"]) if has_segment else "All"
@@ -111,6 +132,12 @@ def skill_gaps(
     trained = _trained_for_stage(company, decided)
     decided["tenure"] = tenure + np.where(trained, " / trained", "")
 
+    return decided
+
+
+def _benchmarked_cells(decided: pd.DataFrame) -> pd.DataFrame:
+    """One row per (rep, segment, stage): entries, conversions, and the benchmark: the peers'
+    rate in the segment (the rep left out) x the rep's tenure factor."""
     cells = (
         decided.groupby(["rep_id", "segment", "stage"])
         .agg(entered=("converted", "size"), converted=("converted", "sum"))
@@ -120,7 +147,6 @@ def skill_gaps(
     cells = cells.join(seg, on=["segment", "stage"])
     others = (cells["seg_n"] - cells["entered"]).where(lambda s: s > 0)
     cells["peer_rate"] = (cells["seg_k"] - cells["converted"]) / others
-
     # tenure factor: conversion by (stage, tenure band) over the stage's, shrunk toward 1
     stage_rate = decided.groupby("stage")["converted"].mean()
     band = decided.groupby(["stage", "tenure"])["converted"].agg(["sum", "size"])
@@ -136,6 +162,12 @@ def skill_gaps(
     cells = cells.join(rep_factor, on=["rep_id", "stage"])
     cells["benchmark"] = (cells["peer_rate"] * cells["tenure_factor"]).clip(upper=0.999)
 
+    return cells
+
+
+def _shrunk(cells: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per (segment, stage), a beta prior fitted to the reps' rates: each rep's posterior
+    mean, and the posterior chance that the rep's rate is below the benchmark."""
     shrunk, p_below = [], []
     for (_segment, _stage), group in cells.groupby(["segment", "stage"], sort=False):
         a, b = fit_beta_prior(group["converted"].to_numpy(), group["entered"].to_numpy())
@@ -149,19 +181,7 @@ def skill_gaps(
         )
     cells["shrunk_rate"] = pd.concat(shrunk)
     cells["p_below"] = pd.concat(p_below)
-    cells["raw_rate"] = cells["converted"] / cells["entered"]
-    cells["gap"] = cells["benchmark"] - cells["shrunk_rate"]
-    status = rep_status(company, end).set_index("rep_id")["status"]
-    cells["flagged"] = (
-        (cells["p_below"] >= threshold)
-        & (cells["gap"] >= min_gap * cells["benchmark"])
-        & (cells["entered"] >= min_entries)
-        & cells["rep_id"].map(status).isin(COUNTED)  # no training for someone who has left
-    )
-    cells["revenue_at_stake"] = _revenue_at_stake(company, cells, inside, start, end)
-    cells = cells[cells["rep_id"].isin(ds.reps["rep_id"])]
-    cells = cells.sort_values(["flagged", "revenue_at_stake"], ascending=False, ignore_index=True)
-    return cells[cols]
+    return pd.concat(shrunk), pd.concat(p_below)
 
 
 def _revenue_at_stake(ds, cells, inside, start, end) -> pd.Series:
