@@ -46,7 +46,15 @@ def generate_history(
     """``opportunity_history`` of the sample (see the module docstring); ``end`` is the end
     date's day number; ``callers``: rep_id -> planted call bias (negative: sandbagging)."""
     rng = np.random.default_rng([seed, 17])
-    o = opportunities
+    events = _events(rng, opportunities, stage_history, end)
+    return _states(events, opportunities, callers)
+
+
+def _events(rng: np.random.Generator, o: pd.DataFrame, stage_history: pd.DataFrame, end: int
+            ) -> pd.DataFrame:  # fmt: skip
+    """Every change of every deal, in time order: its stage entries (at a time of day, the
+    first at creation), and close-date and amount changes strictly between creation and the
+    last day; ``t`` strictly increasing within a deal."""
     n = len(o)
     index = pd.Index(o["opportunity_id"])
     created = _days(o["created_date"])
@@ -54,7 +62,6 @@ def generate_history(
     closed = o["is_closed"].eq("true").to_numpy()
     won = o["is_won"].eq("true").to_numpy()
     last = np.where(closed, close, end)
-    amount = o["amount"].astype(float).to_numpy()
 
     # stage entries, at a time of day; the first at creation
     s_opp = index.get_indexer(stage_history["opportunity_id"])
@@ -97,6 +104,16 @@ def generate_history(
     k = events.groupby("opp").cumcount().to_numpy()
     events["t"] = (events["t"] - k).groupby(events["opp"]).cummax().to_numpy() + k
 
+    return events
+
+
+def _states(events: pd.DataFrame, o: pd.DataFrame, callers: dict[str, float] | None
+            ) -> pd.DataFrame:  # fmt: skip
+    """The deal as it stood after each change: stage, amount, close date (the final ones less
+    the changes still to come), forecast category (a planted caller's bias applied)."""
+    index = pd.Index(o["opportunity_id"])
+    close = _days(o["close_date"])
+    amount = o["amount"].astype(float).to_numpy()
     group = events["opp"]
     # close date after each event: the final one less the changes still to come
     later = events["delta"][::-1].groupby(group[::-1]).cumsum()[::-1] - events["delta"]

@@ -95,75 +95,10 @@ def generate_leads(
     end_day = day_number(end)
     from_month = np.datetime64(end, "M") - (LEAD_HISTORY_MONTHS - 1)
     from_day = int(from_month.astype("datetime64[D]").astype("int64"))
-    rep_info = reps.set_index("rep_id")
-    created = opportunities["created_date"].to_numpy().astype("datetime64[D]").astype("int64")
-    recent = created >= from_day - LEAD_LEAD_IN_DAYS  # leads of these may start in the window
-    ahead = created > end_day - FUTURE_WINDOW_DAYS
-    base = pd.concat(
-        [
-            opportunities[recent].assign(_day=created[recent], _future=False),
-            opportunities[ahead].assign(
-                _day=created[ahead] + FUTURE_WINDOW_DAYS, _future=True, opportunity_id=""
-            ),
-        ],
-        ignore_index=True,
-    )
-    segment = base["rep_id"].map(rep_info["segment"]).to_numpy()
-    region = base["rep_id"].map(rep_info["region"]).to_numpy()
-    source = base["lead_source"].to_numpy()
-    fixed = np.array([_logit(LEAD_CONVERSION[s]) for s in source]) + np.array(
-        [SEGMENT_LEAD_EFFECT[g] for g in segment]
-    )
-    effects = np.array([e for _, e in SDRS])
+    base = _lead_base(opportunities, from_day, end_day)
+    converted = _converted_leads(rng, base, reps.set_index("rep_id"), sdrs)
+    leads = _all_leads(rng, converted, from_day, end_day)
     sdr_ids = sdrs["rep_id"].to_numpy()
-    sdr_region = sdrs["region"].to_numpy()
-    # each opportunity's SDR, among its region's, in proportion to the SDR's conversion
-    owner = np.empty(len(base), dtype=int)
-    draw = rng.random(len(base))
-    for r in np.unique(region):
-        rows = np.nonzero(region == r)[0]
-        mine = np.nonzero(sdr_region == r)[0]
-        p = expit(fixed[rows, None] + effects[None, mine])
-        cum = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
-        owner[rows] = mine[np.minimum((draw[rows, None] > cum).sum(axis=1), len(mine) - 1)]
-    logit = fixed + effects[owner]
-    prob = expit(logit)
-    lag = _gamma_days(rng, np.array([LEAD_DAYS_TO_CONVERT[s] for s in source]))
-    lead_day = base["_day"].to_numpy() - lag
-    future = base["_future"].to_numpy()
-    converted = pd.DataFrame(
-        {
-            "day": lead_day,
-            "source": source,
-            "owner": owner,
-            "segment": segment,
-            "converted_day": np.where(future, -1, base["_day"].to_numpy()),
-            "opportunity_id": base["opportunity_id"].to_numpy(),
-            "prob": prob,
-            "will_convert": future,  # open at the end date, converting after it
-        }
-    )
-    # the unconverted leads that came with each converted one
-    failures = rng.negative_binomial(1, converted["prob"].to_numpy())
-    companions = converted.loc[converted.index.repeat(failures)].assign(
-        converted_day=-1, opportunity_id="", will_convert=False
-    )
-    companions["day"] += rng.integers(
-        -COMPANION_SPREAD_DAYS, COMPANION_SPREAD_DAYS + 1, len(companions)
-    )
-    # leads after the end date (future conversions and their companions) are not seen yet
-    leads = pd.concat([converted, companions], ignore_index=True)
-    leads = leads[leads["day"].between(from_day, end_day)].reset_index(drop=True)
-    # most leads that will never convert are closed out by their SDR; the rest stay open
-    disq_day = leads["day"].to_numpy() + _gamma_days(rng, np.full(len(leads), DISQUALIFY_MEAN_DAYS))
-    disqualified = (
-        (leads["converted_day"].to_numpy() < 0)
-        & ~leads["will_convert"].to_numpy(dtype=bool)
-        & (rng.random(len(leads)) < DISQUALIFIED_SHARE)
-        & (disq_day <= end_day)
-    )
-    leads = leads.assign(disq_day=np.where(disqualified, disq_day, -1))
-    leads = leads.sort_values(["day", "owner"], kind="stable").reset_index(drop=True)
     table = pd.DataFrame(
         {
             "lead_id": [f"L{i:07d}" for i in range(1, len(leads) + 1)],
@@ -179,6 +114,86 @@ def generate_leads(
     in_window = opportunities["opportunity_id"].isin(leads["opportunity_id"])
     return table, _truth(leads, opportunities[in_window], sdrs)
 
+
+
+def _lead_base(opportunities: pd.DataFrame, from_day: int, end_day: int) -> pd.DataFrame:
+    """The opportunities whose lead may start in the window, and those created soon after the
+    end date (their leads are open at the end, converting after it)."""
+    created = opportunities["created_date"].to_numpy().astype("datetime64[D]").astype("int64")
+    recent = created >= from_day - LEAD_LEAD_IN_DAYS  # leads of these may start in the window
+    ahead = created > end_day - FUTURE_WINDOW_DAYS
+    return pd.concat(
+        [
+            opportunities[recent].assign(_day=created[recent], _future=False),
+            opportunities[ahead].assign(
+                _day=created[ahead] + FUTURE_WINDOW_DAYS, _future=True, opportunity_id=""
+            ),
+        ],
+        ignore_index=True,
+    )
+
+
+def _converted_leads(rng: np.random.Generator, base: pd.DataFrame, rep_info: pd.DataFrame,
+                     sdrs: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    """The lead behind each opportunity: its SDR (among its region's, in proportion to the
+    SDR's conversion), its chance to convert, and its day (a gamma lag before the deal)."""
+    segment = base["rep_id"].map(rep_info["segment"]).to_numpy()
+    region = base["rep_id"].map(rep_info["region"]).to_numpy()
+    source = base["lead_source"].to_numpy()
+    fixed = np.array([_logit(LEAD_CONVERSION[s]) for s in source]) + np.array(
+        [SEGMENT_LEAD_EFFECT[g] for g in segment]
+    )
+    effects = np.array([e for _, e in SDRS])
+    sdr_region = sdrs["region"].to_numpy()
+    owner = np.empty(len(base), dtype=int)
+    draw = rng.random(len(base))
+    for r in np.unique(region):
+        rows = np.nonzero(region == r)[0]
+        mine = np.nonzero(sdr_region == r)[0]
+        p = expit(fixed[rows, None] + effects[None, mine])
+        cum = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+        owner[rows] = mine[np.minimum((draw[rows, None] > cum).sum(axis=1), len(mine) - 1)]
+    prob = expit(fixed + effects[owner])
+    lag = _gamma_days(rng, np.array([LEAD_DAYS_TO_CONVERT[s] for s in source]))
+    future = base["_future"].to_numpy()
+    return pd.DataFrame(
+        {
+            "day": base["_day"].to_numpy() - lag,
+            "source": source,
+            "owner": owner,
+            "segment": segment,
+            "converted_day": np.where(future, -1, base["_day"].to_numpy()),
+            "opportunity_id": base["opportunity_id"].to_numpy(),
+            "prob": prob,
+            "will_convert": future,  # open at the end date, converting after it
+        }
+    )
+
+
+def _all_leads(rng: np.random.Generator, converted: pd.DataFrame, from_day: int, end_day: int
+               ) -> pd.DataFrame:  # fmt: skip
+    """The converted leads with the unconverted ones that came with each, those inside the
+    window; most leads that will never convert are closed out by their SDR, the rest stay
+    open."""
+    failures = rng.negative_binomial(1, converted["prob"].to_numpy())
+    companions = converted.loc[converted.index.repeat(failures)].assign(
+        converted_day=-1, opportunity_id="", will_convert=False
+    )
+    companions["day"] += rng.integers(
+        -COMPANION_SPREAD_DAYS, COMPANION_SPREAD_DAYS + 1, len(companions)
+    )
+    # leads after the end date (future conversions and their companions) are not seen yet
+    leads = pd.concat([converted, companions], ignore_index=True)
+    leads = leads[leads["day"].between(from_day, end_day)].reset_index(drop=True)
+    disq_day = leads["day"].to_numpy() + _gamma_days(rng, np.full(len(leads), DISQUALIFY_MEAN_DAYS))
+    disqualified = (
+        (leads["converted_day"].to_numpy() < 0)
+        & ~leads["will_convert"].to_numpy(dtype=bool)
+        & (rng.random(len(leads)) < DISQUALIFIED_SHARE)
+        & (disq_day <= end_day)
+    )
+    leads = leads.assign(disq_day=np.where(disqualified, disq_day, -1))
+    return leads.sort_values(["day", "owner"], kind="stable").reset_index(drop=True)
 
 def _truth(leads: pd.DataFrame, opportunities: pd.DataFrame, sdrs: pd.DataFrame) -> dict:
     """What the simulation planted: per source and per SDR the log-odds effect and the expected
