@@ -26,7 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from spm_lib.dataset.as_of import data_as_of, dated_after
-from spm_lib.dataset.config import Config, load_config, load_config_file
+from spm_lib.dataset.config import Config
+from spm_lib.dataset.config_file import load_config, load_config_file
 from spm_lib.dataset.container import QUARANTINE_COLUMNS, Dataset
 from spm_lib.dataset.currency import MONEY_TABLES, deal_currencies
 from spm_lib.dataset.currency import convert as convert_currency

@@ -121,6 +121,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(f"FATAL: cannot write the reports to {args.out}: {exc}", file=sys.stderr)
         return 2
     bar.close()
+    return 1 if _summary(manifest, args.out) else 0
+
+
+
+def _summary(manifest: dict, out: str) -> int:
+    """A line per report of each pack, where its brief is and what failed; returns the
+    reports (and audiences) that failed."""
     failures = 0
     for pack in manifest["audiences"]:
         if pack["path"] is None:  # an audience that could not be built: the others rendered
@@ -147,8 +154,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                   f"kept in place; this run's pack is at {pack['path']}", file=sys.stderr)
         elif failed:
             print(f"  {failed} of {len(ran)} reports failed.", file=sys.stderr)
-    print(f"Every period: {Path(args.out).resolve() / 'index.html'}")
-    return 1 if failures else 0
+    print(f"Every period: {Path(out).resolve() / 'index.html'}")
+    return failures
 
 
 def _cmd_import(args: argparse.Namespace) -> int:

@@ -238,12 +238,49 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
         f"spm_lib {found_versions.get('spm-lib')} · data {name} · fingerprint "
         f"{company.fingerprint[:12]} · as of {company.as_of.isoformat()}"
     )
+    run_with = {"kernel": kernel, "footer": footer, "timeout": timeout,
+                "engine": runs_on.engine}  # fmt: skip
+    packs, tasks = _staged(narrowed, segments, paths, staging / label, out, snapshot, label,
+                           run_with)  # fmt: skip
+    del company, narrowed  # the notebooks read the snapshot: this process's copy can go
+    release_memory()
+    results: dict[tuple[str, str], NotebookResult] = {}
+    for result in runs_on.run(longest_first(tasks, out / label)):
+        results[(result.folder, result.name)] = result
+        if on_progress:
+            on_progress(result)
+    finished = _now()
+    summaries = []
+    first: dict | None = None
+    for stage_key, pack in packs.items():
+        ran = [results[(stage_key, p.stem)] for p in paths]
+        carried = _carried(out, label, pack, {r.name for r in ran})
+        ordered = ran + sorted(carried, key=lambda r: report_order(r.name))
+        run_facts = {"data": masked(str(data_path)), "data_name": name, "data_lineage": lineage,
+                     "versions": found_versions, "started": started, "finished": finished}
+        manifest = _manifest(label, resolved, pack, run_facts, ordered)
+        summary = _finish_pack(out, pack, manifest, ordered, ran)
+        summaries.append(summary)
+        if first is None:
+            first = manifest
+    shutil.rmtree(staging, ignore_errors=True)
+    _drop_unused_snapshots(out)
+    write_periods_index(out)
+    return {**first, "audiences": summaries + unbuilt}
+
+
+
+def _staged(narrowed: dict, segments: list[str], paths: list[Path], staging: Path, out: Path,
+            snapshot: Path, label: str, run_with: dict
+            ) -> tuple[dict, list[NotebookTask]]:  # fmt: skip
+    """Each audience's staging folder (with the state files its last pack kept) and the
+    notebook tasks that render into it."""
     packs: dict[str, dict] = {}
     tasks: list[NotebookTask] = []
     for seg in segments:
         ds = narrowed[seg]
         folder_name = audience_folder(seg)
-        stage = staging / label / folder_name
+        stage = staging / folder_name
         (stage / "executed").mkdir(parents=True, exist_ok=True)
         kept = state_dir(out, folder_name)
         for state_file in STATE_FILES:
@@ -261,50 +298,33 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
             "about": {"audience": ds.audience, "as_of": ds.as_of.isoformat(),
                       "fingerprint": ds.fingerprint, "currency": ds.config.currency},
         }  # fmt: skip
-        tasks += [NotebookTask(str(p), str(stage), parameters, kernel, footer, timeout,
-                               runs_on.engine) for p in paths]  # fmt: skip
-    del company, narrowed, ds  # the notebooks read the snapshot: this process's copy can go
-    release_memory()
-    results: dict[tuple[str, str], NotebookResult] = {}
-    for result in runs_on.run(longest_first(tasks, out / label)):
-        results[(result.folder, result.name)] = result
-        if on_progress:
-            on_progress(result)
-    finished = _now()
-    summaries = []
-    first: dict | None = None
-    for stage_key, pack in packs.items():
-        ran = [results[(stage_key, p.stem)] for p in paths]
-        carried = _carried(out, label, pack, {r.name for r in ran})
-        ordered = ran + sorted(carried, key=lambda r: report_order(r.name))
-        about = pack["about"]
-        manifest = {
-            "period": label,
-            "period_title": resolved.title,  # "2023-Q3 to date (day 63 of 92)" in progress
-            "period_start": resolved.start.isoformat(),
-            "period_end": resolved.last_day.isoformat(),  # a period to date: its as-of day
-            "audience": about["audience"],
-            "segment": pack["segment"],
-            "folder": pack["folder"],
-            "data": masked(str(data_path)),
-            "data_name": name,
-            "data_lineage": lineage,
-            "data_as_of": about["as_of"],
-            "data_fingerprint": about["fingerprint"],
-            "versions": found_versions,
-            "started": started,
-            "finished": finished,
-            "notebooks": [r.manifest_entry() for r in ordered],
-        }
-        summary = _finish_pack(out, pack, manifest, ordered, ran)
-        summaries.append(summary)
-        if first is None:
-            first = manifest
-    shutil.rmtree(staging, ignore_errors=True)
-    _drop_unused_snapshots(out)
-    write_periods_index(out)
-    return {**first, "audiences": summaries + unbuilt}
+        tasks += [NotebookTask(str(p), str(stage), parameters, run_with["kernel"],
+                               run_with["footer"], run_with["timeout"], run_with["engine"])
+                  for p in paths]  # fmt: skip
+    return packs, tasks
 
+
+def _manifest(label: str, resolved, pack: dict, run_facts: dict, ordered: list) -> dict:
+    """A pack's manifest: the period, the audience, the data, the versions, the notebooks."""
+    about = pack["about"]
+    return {
+        "period": label,
+        "period_title": resolved.title,  # "2023-Q3 to date (day 63 of 92)" in progress
+        "period_start": resolved.start.isoformat(),
+        "period_end": resolved.last_day.isoformat(),  # a period to date: its as-of day
+        "audience": about["audience"],
+        "segment": pack["segment"],
+        "folder": pack["folder"],
+        "data": run_facts["data"],
+        "data_name": run_facts["data_name"],
+        "data_lineage": run_facts["data_lineage"],
+        "data_as_of": about["as_of"],
+        "data_fingerprint": about["fingerprint"],
+        "versions": run_facts["versions"],
+        "started": run_facts["started"],
+        "finished": run_facts["finished"],
+        "notebooks": [r.manifest_entry() for r in ordered],
+    }
 
 def _narrowed(company, segments: list[str], alone: bool) -> tuple[dict, list[dict]]:
     """Each audience's dataset, and a summary of each that cannot be built. One asked for

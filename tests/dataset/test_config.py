@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from spm_lib.dataset.config import Config, load_config, parse_config
+from spm_lib.dataset.config import Config, parse_config
+from spm_lib.dataset.config_file import load_config
 from spm_lib.exceptions import DataError
 
 
