@@ -224,3 +224,20 @@ def test_the_readme_layout_is_the_tree():
     stale = {f: (sorted(actual[f] - listed[f]), sorted(listed[f] - actual[f]))
              for f in actual if actual[f] != listed[f]}  # fmt: skip
     assert not stale, stale
+
+
+def test_analyses_read_no_files_and_print_nothing():
+    """DataFrames in, DataFrames out: a question folder opens no file, prints nothing (the
+    forecast history file is the forecasting page's to read and write)."""
+    touching = {"open", "print", "read_csv", "to_csv", "read_parquet", "to_parquet",
+                "read_text", "write_text", "read_excel", "to_excel"}  # fmt: skip
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        if not _question(_module_name(path)):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", getattr(node.func, "id", None))
+                if name in touching:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    assert not offenders, offenders

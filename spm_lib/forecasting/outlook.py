@@ -7,7 +7,6 @@ the forecast origin) and returns plain values or DataFrames.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -17,9 +16,7 @@ from spm_lib.forecasting.tracking import (
     HISTORY_COLUMNS,
     accuracy_summary,
     merge_history,
-    read_history,
     score,
-    write_history,
 )
 from spm_lib.measures.series import bookings_series, period_freq
 from spm_lib.periods import Period, quarter_label
@@ -258,22 +255,18 @@ def _history_rows(run: coherent.CoherentForecast, source: str) -> pd.DataFrame:
 
 def tracked_history(
     run: ForecastRun,
-    history_path: str | Path | None = None,
+    stored: pd.DataFrame | None = None,
     backfill_quarters: int = 8,
 ) -> pd.DataFrame:
     """This run's coherent quarter forecasts (company and regions, one and two quarters
     ahead), the backfill (the run's own forecasts from earlier quarter ends, made from the
-    data known then) and the stored history (if any), merged; written back to
-    ``history_path`` when given."""
+    data known then) and the ``stored`` history (if any), merged (the page reads and writes the
+    file)."""
     quarter_ends = [r for r in run.runs[:-1] if r.origin is not None
                     and r.origin.month % 3 == run.live.origin.month % 3]  # fmt: skip
     frames = [_history_rows(r, "backfill") for r in quarter_ends[-backfill_quarters:]]
     frames.append(_history_rows(run.live, "run"))
-    stored = read_history(history_path) if history_path else None
-    history = merge_history(stored, *frames) if stored is not None else merge_history(*frames)
-    if history_path:
-        write_history(history_path, history)
-    return history
+    return merge_history(stored, *frames) if stored is not None else merge_history(*frames)
 
 
 def tracking_scores(

@@ -1,12 +1,13 @@
 """Forecast accuracy tracking: keep the forecasts each run makes, score them once actuals close.
 
-The history is a CSV (``forecast_history.csv`` in the report's output folder; ``spm run`` keeps one
-per audience, carried from each run of the audience to the next, see :mod:`spm_lib.suite.layout`)
-with one row per forecast: ``made_at`` (the last complete quarter the forecast knew), ``level``
-(company, region, team), ``series`` (the group), ``target`` (the quarter forecast),
-``horizon`` (quarters ahead), ``mean``, ``lower``, ``upper``, ``interval`` and ``source``
-(``run``, or ``backfill`` for forecasts recomputed as of earlier quarters from the data known
-then, :func:`spm_lib.forecasting.outlook.tracked_history`). A later forecast for the same (made_at,
+The history is a frame with one row per forecast: ``made_at`` (the last complete quarter the
+forecast knew), ``level`` (company, region, team), ``series`` (the group), ``target`` (the
+quarter forecast), ``horizon`` (quarters ahead), ``mean``, ``lower``, ``upper``, ``interval`` and
+``source`` (``run``, or ``backfill`` for forecasts recomputed as of earlier quarters from the
+data known then, :func:`spm_lib.forecasting.outlook.tracked_history`). The forecasting page keeps
+it as ``forecast_history.csv`` in the report's output folder (:mod:`spm_lib.pages.forecasting`;
+``spm run`` keeps one per audience, carried from each run of the audience to the next, see
+:mod:`spm_lib.suite.layout`). A later forecast for the same (made_at,
 level, series, target) replaces an earlier one.
 
 Scores per forecast with an actual: signed error = (F - A) / A, absolute percentage error
@@ -15,31 +16,14 @@ Scores per forecast with an actual: signed error = (F - A) / A, absolute percent
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-
-from spm_lib.dataset.spreadsheet import neutralise, restore
 
 HISTORY_COLUMNS = ["made_at", "level", "series", "target", "horizon", "mean", "lower", "upper",
                    "interval", "source"]  # fmt: skip
 KEY = ["made_at", "level", "series", "target"]
 TEXT_COLUMNS = ["level", "series"]  # names from the data: neutralised for spreadsheets
 HIT_TOLERANCE = 0.10
-
-
-def read_history(path: str | Path) -> pd.DataFrame:
-    """The stored history, or an empty one when the file does not exist."""
-    path = Path(path)
-    if not path.exists():
-        return pd.DataFrame(columns=HISTORY_COLUMNS)
-    frame = pd.read_csv(path, dtype={"made_at": str, "target": str, "series": str, "level": str})
-    missing = set(HISTORY_COLUMNS) - set(frame.columns)
-    if missing:
-        raise ValueError(f"{path}: not a forecast history (missing {sorted(missing)})")
-    return restore(frame[HISTORY_COLUMNS], TEXT_COLUMNS)
 
 
 def merge_history(*frames: pd.DataFrame) -> pd.DataFrame:
@@ -51,18 +35,6 @@ def merge_history(*frames: pd.DataFrame) -> pd.DataFrame:
     merged["_rank"] = (merged["source"] == "run").astype(int)
     merged = merged.sort_values("_rank", kind="stable").drop_duplicates(KEY, keep="last")
     return merged.drop(columns="_rank").sort_values(KEY, ignore_index=True)
-
-
-def write_history(path: str | Path, history: pd.DataFrame) -> Path:
-    """Write ``history`` to ``path`` atomically: through a temporary file renamed over it, so
-    that a run stopped while writing leaves the previous history whole."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    safe = neutralise(history[HISTORY_COLUMNS], TEXT_COLUMNS)  # a team named =HYPERLINK(...)
-    safe.to_csv(temporary, index=False, lineterminator="\n")
-    os.replace(temporary, path)
-    return path
 
 
 def score(history: pd.DataFrame, actuals: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -7,14 +7,17 @@ function shows one section of the page from that :class:`ForecastPage`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from spm_lib.dataset import Dataset
+from spm_lib.dataset.spreadsheet import neutralise, restore
 from spm_lib.forecasting import outlook as forecasting
 from spm_lib.forecasting.outlook import ForecastRun, QuarterOutlook
+from spm_lib.forecasting.tracking import HISTORY_COLUMNS, TEXT_COLUMNS
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
 from spm_lib.pipeline.model import MIN_STAGE_EVIDENCE
@@ -24,8 +27,8 @@ from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_table
 
 __all__ = ["ForecastPage", "accuracy", "backtest_reading", "by_group", "compute", "key_figures",
-           "method", "monthly_outlook", "open_report", "pipeline_outlook", "reading",
-           "track_record"]  # fmt: skip
+           "method", "monthly_outlook", "open_report", "pipeline_outlook", "read_history",
+           "reading", "track_record", "write_history"]  # fmt: skip
 
 INTERVAL_FORMATS = {"mean": "currency", "lower": "currency", "upper": "currency"}
 INTERVAL_LABELS = {"mean": "Forecast", "lower": "Interval, low", "upper": "Interval, high"}
@@ -57,7 +60,10 @@ def compute(
     audience's history there before the run and keeps the updated one after it."""
     run = forecasting.forecast_run(ds, period, interval, horizon_months)
     history_file = Path(out_dir) / "forecast_history.csv" if out_dir else None
-    history = forecasting.tracked_history(run, history_file)
+    stored = read_history(history_file) if history_file else None
+    history = forecasting.tracked_history(run, stored)
+    if history_file:
+        write_history(history_file, history)
     scored, tracking = forecasting.tracking_scores(ds, period, run, history)
     return ForecastPage(ds, period, interval, run, forecasting.quarter_outlook(ds, period, run),
                         scored, tracking, forecasting.accuracy_backtest(run))  # fmt: skip
@@ -273,3 +279,27 @@ def backtest_reading(table: pd.DataFrame, interval: float = 0.8) -> str:
                  f"points of {level} or its band holds {level}: the intervals are as wide as "
                  "the errors were.")  # fmt: skip
     return text
+
+
+def read_history(path: str | Path) -> pd.DataFrame:
+    """The stored history, or an empty one when the file does not exist."""
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    frame = pd.read_csv(path, dtype={"made_at": str, "target": str, "series": str, "level": str})
+    missing = set(HISTORY_COLUMNS) - set(frame.columns)
+    if missing:
+        raise ValueError(f"{path}: not a forecast history (missing {sorted(missing)})")
+    return restore(frame[HISTORY_COLUMNS], TEXT_COLUMNS)
+
+
+def write_history(path: str | Path, history: pd.DataFrame) -> Path:
+    """Write ``history`` to ``path`` atomically: through a temporary file renamed over it, so
+    that a run stopped while writing leaves the previous history whole."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    safe = neutralise(history[HISTORY_COLUMNS], TEXT_COLUMNS)  # a team named =HYPERLINK(...)
+    safe.to_csv(temporary, index=False, lineterminator="\n")
+    os.replace(temporary, path)
+    return path

@@ -74,13 +74,17 @@ def test_quarter_outlook_is_consistent(ds):
     assert "forecast for 2026-Q3" in page.reading(view)
 
 
-def test_history_file_is_written_and_reused(ds, run, tmp_path):
+def test_history_frames_are_merged_and_reused(ds, run, tmp_path):
+    """tracking takes and returns frames; the page writes the file and reads it back."""
+    from spm_lib.pages.forecasting import read_history, write_history
+
     path = tmp_path / "forecast_history.csv"
     period = ds.period("latest")
-    first = forecasting.tracked_history(run, path)
-    assert path.exists() and (first["source"] == "run").any()
+    first = forecasting.tracked_history(run)
+    assert not path.exists() and (first["source"] == "run").any()
     assert (first["source"] == "backfill").any()
-    second = forecasting.tracked_history(run, path)
+    write_history(path, first)
+    second = forecasting.tracked_history(run, read_history(path))
     assert len(second) == len(first)
     scored, summary = forecasting.tracking_scores(ds, period, run, second)
     assert set(summary["level"]) == {"company", "region"}

@@ -9,10 +9,9 @@ from spm_lib.forecasting.tracking import (
     HISTORY_COLUMNS,
     accuracy_summary,
     merge_history,
-    read_history,
     score,
-    write_history,
 )
+from spm_lib.pages.forecasting import read_history, write_history
 
 
 def row(made_at, target, mean, source="run", horizon=1, series="Company", level="company"):
@@ -47,7 +46,8 @@ def test_scores_by_hand():
 
 
 def test_names_that_a_spreadsheet_would_run_are_written_as_text_and_read_back(tmp_path):
-    from spm_lib.forecasting.tracking import HISTORY_COLUMNS, read_history, write_history
+    from spm_lib.forecasting.tracking import HISTORY_COLUMNS
+    from spm_lib.pages.forecasting import read_history, write_history
 
     names = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-West", "@SUM(A1)", "West", "'=kept"]
     history = pd.DataFrame({"made_at": "2026Q2", "level": "team", "series": names,
