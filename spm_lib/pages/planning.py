@@ -15,7 +15,7 @@ from spm_lib.dataset import Dataset
 from spm_lib.exceptions import DataError, InfeasibleAssignment
 from spm_lib.measures.plans import Plan, assign_plans
 from spm_lib.pages.common import open_report
-from spm_lib.pages.territory_assignment import MOVE_FORMATS, MOVE_LABELS
+from spm_lib.pages.territory_assignment import MOVE_FORMATS, MOVE_LABELS, move_reasons
 from spm_lib.periods import Period
 from spm_lib.planning import commission_rates, quotas
 from spm_lib.report import format_currency, format_percent, plots
@@ -206,8 +206,9 @@ def territory_section(page: PlanningPage) -> None:
         gain=format_currency(page.assignment.figures["net_gain"]),
         cost=f"{settings.get('move_cost_pct', 0):.0%}")  # fmt: skip
     if len(voluntary):
-        table(voluntary[["account", "industry", "potential", "from_name", "to_name", "net_gain",
-                         "evidence", "reason"]], MOVE_FORMATS, labels=MOVE_LABELS, max_rows=20,
+        shown = voluntary.assign(reason=move_reasons(voluntary))
+        table(shown[["account", "industry", "potential", "from_name", "to_name", "net_gain",
+                     "evidence", "reason"]], MOVE_FORMATS, labels=MOVE_LABELS, max_rows=20,
               caption="The 20 moves with the largest gain after cost")  # fmt: skip
 
 

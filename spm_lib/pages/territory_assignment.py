@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from spm_lib import territory
 from spm_lib.dataset import Dataset
 from spm_lib.pages.common import open_report
@@ -14,7 +16,7 @@ from spm_lib.report.keyfigures import record, record_action
 from spm_lib.territory.assignment import AssignmentResult
 
 __all__ = ["MOVE_FORMATS", "MOVE_LABELS", "PER_REP_FORMATS", "balance", "compute",
-           "key_figures", "model", "moves", "open_report", "reading"]  # fmt: skip
+           "key_figures", "model", "move_reasons", "moves", "open_report", "reading"]  # fmt: skip
 
 PER_REP_FORMATS = {
     "accounts_today": "count", "accounts_proposed": "count", "potential_today": "currency",
@@ -121,12 +123,14 @@ def moves(result: AssignmentResult | None) -> None:
                       weight=float(f["net_gain"]))  # fmt: skip
         columns = ["account", "industry", "potential", "from_name", "to_name", "net_gain",
                    "evidence", "reason"]  # fmt: skip
-        table(voluntary[columns], MOVE_FORMATS, max_rows=300, labels=MOVE_LABELS,
+        shown = voluntary.assign(reason=move_reasons(voluntary))
+        table(shown[columns], MOVE_FORMATS, max_rows=300, labels=MOVE_LABELS,
               caption="Proposed moves, the largest gain after cost first")  # fmt: skip
     else:
         note("No move pays for itself: only the accounts that must move are placed.")
     forced = result.moves[result.moves["forced"]]
     if len(forced):
+        forced = forced.assign(reason=move_reasons(forced))
         table(forced[["account", "industry", "potential", "from_name", "to_name", "reason"]],
               {"potential": "currency"}, max_rows=300, labels=MOVE_LABELS,
               caption="Accounts that must move (their owner has left or sells no more)")
@@ -173,3 +177,30 @@ def reading(result: AssignmentResult, balance_tolerance: float) -> str:
         f"stays within {balance_tolerance:.0%} of the pool's mean or no further than today, "
         f"{balance}."
     )
+
+
+def move_reasons(moves: pd.DataFrame) -> pd.Series:
+    """Why each account moves, in words: its ``reason_code`` and the evidence behind each rate
+    (the deals behind a rep's rate in the account's industry, or the overall rate used as the
+    prior)."""
+    from_name = moves["from_name"].where(moves["from_name"].notna(), moves["from_rep"])
+    to_name = moves["to_name"].where(moves["to_name"].notna(), moves["to_rep"])
+
+    def evidence(name, industry: str, rate: float, basis: str, closed: int) -> str:
+        if basis == "industry":
+            return f"{name} wins {rate:.0%} in {industry} ({closed} closed)"
+        return (f"{name}'s overall rate {rate:.0%} used as the prior ({closed} closed in "
+                f"{industry}, too few to rate alone)")  # fmt: skip
+
+    reasons = []
+    for row, old, new in zip(moves.itertuples(index=False), from_name, to_name, strict=True):
+        to_words = evidence(new, row.industry, row.to_rate, row.rate_basis, row.evidence)
+        if row.reason_code == "no_owner":
+            reasons.append(f"no owner yet; {to_words}")
+        elif row.reason_code == "owner_left":
+            reasons.append(f"{old} has left or is no selling rep; {to_words}")
+        else:
+            from_words = evidence(old, row.industry, row.from_rate, row.from_basis,
+                                  row.from_evidence)  # fmt: skip
+            reasons.append(f"{to_words}, against {from_words}")
+    return pd.Series(reasons, index=moves.index, dtype=object)

@@ -222,21 +222,17 @@ def _groups(region: pd.Series, segment: pd.Series | None, same_region: bool, by_
     return np.array([" / ".join(p) for p in zip(*parts, strict=True)])
 
 
-def _evidence(rep: str, industry: str, rate: float, basis: str, closed: int) -> str:
-    """The rate behind a move in words, with the deals behind it, or the prior it used."""
-    if basis == "industry":
-        return f"{rep} wins {rate:.0%} in {industry} ({closed} closed)"
-    return (f"{rep}'s overall rate {rate:.0%} used as the prior ({closed} closed in {industry}, "
-            "too few to rate alone)")  # fmt: skip
+# why an account moves (the page words it, with the evidence columns of the move)
+REASON_CODES = {
+    "no_owner": "the account has no owner yet",
+    "owner_left": "its owner has left or is no selling rep",
+    "better_rate": "the new rep's rate in its industry and segment beats its owner's",
+}
 
 
-def _reason(old_rep, new_rep, old_words: str, new_words: str, gone: bool) -> str:
-    """Why an account moves, in words, with the evidence behind each rate."""
-    if gone and (old_rep is None or pd.isna(old_rep)):
-        return f"no owner yet; {new_words}"
-    if gone:
-        return f"{old_rep} has left or is no selling rep; {new_words}"
-    return f"{new_words}, against {old_words}"
+def _reason_codes(owner: np.ndarray, forced: np.ndarray) -> np.ndarray:
+    no_owner = pd.isna(pd.Series(owner, dtype=object)).to_numpy()
+    return np.where(forced & no_owner, "no_owner", np.where(forced, "owner_left", "better_rate"))
 
 
 def _result(ds, acc, rates, reps, as_of, fit, profile, move_cost_pct: float = 0.0
@@ -259,20 +255,16 @@ def _result(ds, acc, rates, reps, as_of, fit, profile, move_cost_pct: float = 0.
     basis = cells["rate_basis"] if "rate_basis" in cells else pd.Series("industry", cells.index)
     moved = acc[moved_mask]
 
-    def words(reps_: np.ndarray, rates_: np.ndarray) -> list[str]:
+    def evidence(reps_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Closed deals behind each rep's rate in the account's cell, and its basis (industry,
+        or overall: the rep's overall rate as the prior)."""
         keys = pd.MultiIndex.from_arrays([reps_, industry[moved_mask], moved["segment"]])
         closed = cells["closed"].reindex(keys).fillna(0).astype(int).to_numpy()
-        how = basis.reindex(keys).fillna("overall").to_numpy()
-        return [_evidence(names.get(r, r), i, v, b, c) for r, i, v, b, c in zip(
-            reps_, industry[moved_mask], rates_, how, closed, strict=True)]  # fmt: skip
+        return closed, basis.reindex(keys).fillna("overall").to_numpy()
 
     old_rates = rates_for(rates, owner[moved_mask], moved)
     new_rates = new[moved_mask]
-    new_words = words(moved["to_rep"].to_numpy(), new_rates)
-    old_words = words(owner[moved_mask], old_rates)
-    reasons = [_reason(names.get(f, f), names.get(t, t), o, n, g) for f, t, o, n, g in zip(
-        owner[moved_mask], moved["to_rep"], old_words, new_words, forced[moved_mask],
-        strict=True)]  # fmt: skip
+    from_closed, from_basis = evidence(owner[moved_mask])
     keys = pd.MultiIndex.from_arrays([moved["to_rep"].to_numpy(), industry[moved_mask],
                                       moved["segment"]])  # fmt: skip
     gain = pot[moved_mask] * (new_rates / base[moved_mask] - 1)
@@ -288,7 +280,9 @@ def _result(ds, acc, rates, reps, as_of, fit, profile, move_cost_pct: float = 0.
          "forced": forced[moved_mask], "gain": gain, "cost": cost, "net_gain": gain - cost,
          "evidence": cells["closed"].reindex(keys).fillna(0).astype(int).to_numpy(),
          "rate_basis": basis.reindex(keys).fillna("overall").to_numpy(),
-         "reason": reasons}
+         "to_rate": new_rates, "from_rate": old_rates, "from_evidence": from_closed,
+         "from_basis": from_basis,
+         "reason_code": _reason_codes(owner[moved_mask], forced[moved_mask])}
     )  # fmt: skip
     moves = moves.sort_values(["forced", "net_gain"], ascending=[True, False],
                               kind="stable").reset_index(drop=True)  # fmt: skip

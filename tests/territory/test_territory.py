@@ -11,7 +11,12 @@ import pytest
 
 from spm_lib import load_dataset
 from spm_lib.exceptions import InfeasibleAssignment
-from spm_lib.territory.assignment import optimize_assignment, optimize_with_relaxation
+from spm_lib.pages.territory_assignment import move_reasons
+from spm_lib.territory.assignment import (
+    REASON_CODES,
+    optimize_assignment,
+    optimize_with_relaxation,
+)
 from spm_lib.territory.books import active_reps, balance
 from spm_lib.territory.potential import account_potential, account_segments
 from spm_lib.territory.profile import rep_profile, rep_summary, skill_factors
@@ -104,7 +109,9 @@ def test_balance_and_move_limit_hold_exactly(ds, result):
     _holds_balance(result)
     moved = (result.assignment["from_rep"] != result.assignment["to_rep"]).sum()
     assert 0 < moved <= np.floor(0.15 * len(result.assignment))
-    assert len(result.moves) == moved and result.moves["reason"].str.len().gt(0).all()
+    assert len(result.moves) == moved
+    assert result.moves["reason_code"].isin(REASON_CODES).all()
+    assert move_reasons(result.moves).str.len().gt(0).all()
     reps = ds.reps.set_index("rep_id")
     proposed = result.assignment
     # accounts stay in their region and segment
@@ -302,11 +309,13 @@ def test_every_move_pays_after_its_cost_and_rests_on_evidence_or_a_stated_prior(
             for side in ("from", "to")}  # fmt: skip
     rate = {side: cells["rate"].reindex(k).to_numpy() for side, k in keys.items()}
     net = moves["potential"] * (rate["to"] / rate["from"] - 1) - 0.05 * moves["potential"]
-    assert (net > 0).all(), moves.loc[~(net > 0), ["account", "reason"]]
+    assert (net > 0).all(), moves.loc[~(net > 0), ["account", "reason_code"]]
     assert net.to_numpy() == pytest.approx(moves["net_gain"].to_numpy())
     closed = cells["closed"].reindex(keys["to"]).to_numpy()
     thin = closed < 15
-    new_rep = moves["reason"].str.split(", against ").str[0]  # the evidence for the new rep
+    assert (moves["evidence"].to_numpy() == closed).all()
+    assert moves["to_rate"].to_numpy() == pytest.approx(rate["to"])
+    new_rep = move_reasons(moves).str.split(", against ").str[0]  # the evidence for the new rep
     assert new_rep[thin].str.contains("used as the prior").all()
     assert not new_rep[~thin].str.contains("used as the prior").any()
     unproven = closed == 0  # no closed deal in the industry: only with the prior stated
@@ -356,3 +365,24 @@ def test_reps_without_a_region_are_assigned_across_the_regions_of_the_accounts(
     result = optimize_assignment(ds, time_limit=20)
     assert "across regions" in result.problem.levels_note
     assert set(result.assignment["group"]) != {"(no region)"}  # pooled by segment, not region
+
+
+def test_a_move_is_a_code_and_its_evidence_and_the_page_words_it():
+    """The analysis returns the reason as a code with the rates and deals behind it; the page
+    words it (hand-made moves: each reason once, a rate on evidence and one on the prior)."""
+    moves = pd.DataFrame({
+        "account": ["A", "B", "C"], "industry": ["Retail", "Energy", "Retail"],
+        "from_rep": ["R1", None, "R9"], "from_name": ["Ann", None, None],
+        "to_rep": ["R2", "R2", "R3"], "to_name": ["Bo", "Bo", "Cy"],
+        "to_rate": [0.42, 0.3, 0.25], "rate_basis": ["industry", "overall", "industry"],
+        "evidence": [31, 4, 20], "from_rate": [0.2, np.nan, np.nan],
+        "from_basis": ["overall", "overall", "overall"], "from_evidence": [3, 0, 0],
+        "reason_code": ["better_rate", "no_owner", "owner_left"],
+    })  # fmt: skip
+    assert move_reasons(moves).tolist() == [
+        "Bo wins 42% in Retail (31 closed), against Ann's overall rate 20% used as the prior "
+        "(3 closed in Retail, too few to rate alone)",
+        "no owner yet; Bo's overall rate 30% used as the prior (4 closed in Energy, too few to "
+        "rate alone)",
+        "R9 has left or is no selling rep; Cy wins 25% in Retail (20 closed)",
+    ]
