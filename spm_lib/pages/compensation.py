@@ -21,6 +21,7 @@ from spm_lib.report import format_currency, format_money, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_table
+from spm_lib.report.section import Section, section
 
 __all__ = ["PayPage", "checked_plans", "compute", "cost_of_sales", "forecast", "key_figures",
            "open_report", "plans", "rep_pages", "statements", "what_if"]  # fmt: skip
@@ -54,7 +55,8 @@ def compute(ds: Dataset, period: Period) -> PayPage:
                    payouts.payout_forecast(ds, period, plans, draws))  # fmt: skip
 
 
-def key_figures(page: PayPage) -> None:
+@section
+def key_figures(page: PayPage) -> Section:
     """Total payout, cost of sales, reps at quota and the payout forecast; and the tables the
     suite checks itself by."""
     if page.statement is None:
@@ -82,7 +84,8 @@ def key_figures(page: PayPage) -> None:
     record_table("payout_bookings", fc.per_rep[["rep_id", "bookings_mean"]])
 
 
-def plans(page: PayPage) -> None:
+@section
+def plans(page: PayPage) -> Section:
     """Where the reps landed on their plans' payout curves, and the plans in words."""
     if page.statement is None:
         return
@@ -91,7 +94,8 @@ def plans(page: PayPage) -> None:
     table(compensation.plan_summary(page.plans), caption="Plans in spm.yaml")
 
 
-def statements(page: PayPage) -> None:
+@section
+def statements(page: PayPage) -> Section:
     """Every rep's statement, and what was withheld after a rep's end date."""
     statement = page.statement
     if statement is None:
@@ -107,7 +111,8 @@ def statements(page: PayPage) -> None:
               caption="Not paid after a rep's end date (each plan's pay_after_departure)")
 
 
-def cost_of_sales(page: PayPage) -> None:
+@section
+def cost_of_sales(page: PayPage) -> Section:
     """Payout over credited bookings by team and by region."""
     if page.statement is None:
         return
@@ -118,7 +123,8 @@ def cost_of_sales(page: PayPage) -> None:
               caption=f"Cost of sales by {by} (payout / credited bookings)")  # fmt: skip
 
 
-def rep_pages(page: PayPage) -> None:
+@section
+def rep_pages(page: PayPage) -> Section:
     """Each rep's lines, for a small audience; else the lines by kind."""
     statement, lines = page.statement, page.lines
     if statement is None:
@@ -140,7 +146,8 @@ def rep_pages(page: PayPage) -> None:
         table(mine.drop(columns=["rep_id", "plan"]), LINE_FORMATS, max_rows=500)
 
 
-def forecast(page: PayPage) -> None:
+@section
+def forecast(page: PayPage) -> Section:
     """The next quarter's payout distribution, how it was made, and per rep."""
     fc = page.forecast
     if fc is None:
@@ -157,7 +164,8 @@ def forecast(page: PayPage) -> None:
           caption=f"Per rep, {fc.quarter.label}", max_rows=200)
 
 
-def what_if(page: PayPage, alternative_plan: str) -> None:
+@section
+def what_if(page: PayPage, alternative_plan: str) -> Section:
     """The period and the next quarter under an alternative plan (``alternative_plan``)."""
     alternative = (payouts.alternative_plans(page.ds, alternative_plan)
                    if page.statement is not None else None)  # fmt: skip

@@ -11,6 +11,7 @@ from spm_lib.report import format_change, format_percent, plots
 from spm_lib.report.display import say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
+from spm_lib.report.section import Section, section
 
 # rows the figures leave out come first on the brief, whatever money other lines name
 QUARANTINE_WEIGHT = 1e15
@@ -26,7 +27,8 @@ def _rows(n: int) -> str:
     return f"{n:,} row" + ("" if n == 1 else "s")
 
 
-def key_figures(ds: Dataset) -> None:
+@section
+def key_figures(ds: Dataset) -> Section:
     """Rows read, used, quarantined and warned, summed over the tables."""
     summary = quality.table_summary(ds)
     show_key_figures(
@@ -40,7 +42,8 @@ def key_figures(ds: Dataset) -> None:
     )  # fmt: skip
 
 
-def tables(ds: Dataset) -> None:
+@section
+def tables(ds: Dataset) -> Section:
     """Per table: rows read = used + quarantined, and those used with a warning."""
     table(quality.table_summary(ds), COUNTS)
 
@@ -50,7 +53,8 @@ def _listing(frame: pd.DataFrame, caption: str) -> None:
           caption=f"{caption} (row = data row in the file, header excluded)", max_rows=50)
 
 
-def quarantined(ds: Dataset) -> None:
+@section
+def quarantined(ds: Dataset) -> Section:
     """The rows set aside, by reason and one by one."""
     reasons = quality.quarantine_summary(ds)
     if reasons.empty:
@@ -65,7 +69,8 @@ def quarantined(ds: Dataset) -> None:
                   weight=QUARANTINE_WEIGHT)  # fmt: skip
 
 
-def warned(ds: Dataset) -> None:
+@section
+def warned(ds: Dataset) -> Section:
     """The rows kept with a warning, by reason and one by one."""
     oddities = quality.warning_summary(ds)
     if oddities.empty:
@@ -75,7 +80,8 @@ def warned(ds: Dataset) -> None:
     _listing(ds.warnings, "Rows kept with a warning")
 
 
-def reps(ds: Dataset) -> None:
+@section
+def reps(ds: Dataset) -> Section:
     """Selling reps without any opportunity (people who do not sell are left out, and said so)."""
     idle = quality.reps_without_deals(ds)
     sellers = len(ds.reps)
@@ -91,7 +97,8 @@ def reps(ds: Dataset) -> None:
     table(idle)
 
 
-def accounts(ds: Dataset) -> None:
+@section
+def accounts(ds: Dataset) -> Section:
     """Opportunities without an account."""
     no_account = quality.deals_without_accounts(ds)
     deals = no_account.deals.sum()
@@ -100,7 +107,8 @@ def accounts(ds: Dataset) -> None:
     table(no_account, {"deals": "count", "amount": "currency"})
 
 
-def currencies(ds: Dataset) -> None:
+@section
+def currencies(ds: Dataset) -> Section:
     """Amounts held in other currencies, the rate each was converted with and by which date."""
     found = quality.currency_summary(ds)
     if found.empty:
@@ -114,7 +122,8 @@ def currencies(ds: Dataset) -> None:
           caption=f"Rows by the currency they were held in (amount in {ds.config.currency})")
 
 
-def creation_trend(ds: Dataset) -> None:
+@section
+def creation_trend(ds: Dataset) -> Section:
     """Opportunities created per month, and the recent months against the year before."""
     per_month = quality.created_per_month(ds)
     trend = quality.created_trend(per_month)

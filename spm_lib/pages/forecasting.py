@@ -25,6 +25,7 @@ from spm_lib.report import format_change, format_currency, format_percent, plots
 from spm_lib.report.display import escape_markdown, note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_table
+from spm_lib.report.section import Section, section
 
 __all__ = ["ForecastPage", "accuracy", "backtest_reading", "by_group", "compute", "key_figures",
            "method", "monthly_outlook", "open_report", "pipeline_outlook", "read_history",
@@ -69,7 +70,8 @@ def compute(
                         scored, tracking, forecasting.accuracy_backtest(run))  # fmt: skip
 
 
-def key_figures(page: ForecastPage) -> None:
+@section
+def key_figures(page: ForecastPage) -> Section:
     """The key figures, the reading, and the figures and tables the suite checks itself by."""
     view, pipeline, period = page.view, page.pipeline, page.period
     error = forecasting.last_quarter_error(page.scored, period)
@@ -114,7 +116,8 @@ def key_figures(page: ForecastPage) -> None:
     record_table("forecast_months", forecasting.forecast_table(page.run, "M"))
 
 
-def monthly_outlook(page: ForecastPage) -> None:
+@section
+def monthly_outlook(page: ForecastPage) -> Section:
     """The monthly fan chart and its table."""
     history, fan = forecasting.monthly_fan(page.run)
     title = (f"Monthly bookings: {format_currency(fan['mean'].sum())} expected over the next "
@@ -123,7 +126,8 @@ def monthly_outlook(page: ForecastPage) -> None:
     table(fan.rename_axis("month").reset_index(), INTERVAL_FORMATS, labels=INTERVAL_LABELS)
 
 
-def by_group(page: ForecastPage, level: str = "company") -> None:
+@section
+def by_group(page: ForecastPage, level: str = "company") -> Section:
     """Next quarter's forecast by ``level`` (the company page: by region and by team)."""
     for lvl in [level] if level != "company" else ["region", "team"]:
         table(
@@ -137,7 +141,8 @@ def by_group(page: ForecastPage, level: str = "company") -> None:
         )  # fmt: skip
 
 
-def accuracy(page: ForecastPage) -> None:
+@section
+def accuracy(page: ForecastPage) -> Section:
     """The backtest's reading and table."""
     say(backtest_reading(page.backtest, page.interval))
     pct = "percent"
@@ -149,7 +154,8 @@ def accuracy(page: ForecastPage) -> None:
                   "coverage_high": "Coverage band, high", "n": "Forecasts"})  # fmt: skip
 
 
-def pipeline_outlook(page: ForecastPage) -> None:
+@section
+def pipeline_outlook(page: ForecastPage) -> Section:
     """The pipeline forecast's distribution, the rates it used, and this quarter and the next."""
     view, q = page.view, page.pipeline
     plots.show(plots.distribution_chart(
@@ -184,7 +190,8 @@ def pipeline_outlook(page: ForecastPage) -> None:
                   "quarter)")  # fmt: skip
 
 
-def track_record(page: ForecastPage) -> None:
+@section
+def track_record(page: ForecastPage) -> Section:
     """Earlier forecasts against what happened."""
     scored = page.scored
     ahead = scored[(scored["level"] == "company") & (scored["horizon"] == 1)]
@@ -200,7 +207,8 @@ def track_record(page: ForecastPage) -> None:
                   "hit_rate": "Within 10%"})  # fmt: skip
 
 
-def method(page: ForecastPage) -> None:
+@section
+def method(page: ForecastPage) -> Section:
     """The method the quarter's forecast used, as the forecaster named it."""
     say("Method used for the quarter: {method}.", method=page.view.method)
 

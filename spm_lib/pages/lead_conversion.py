@@ -18,6 +18,7 @@ from spm_lib.report import format_percent, header, plots
 from spm_lib.report.display import escape_markdown, note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
+from spm_lib.report.section import Section, section
 
 NO_LEADS = ("This dataset has no leads: add a leads table (lead_id, created_date, source, "
             "owner_rep_id, converted_date, opportunity_id, segment) to see the funnel. See the "
@@ -64,7 +65,8 @@ def open_report(title: str, data: str, config: str, period: str, segment: str) -
                     no_effects)  # fmt: skip
 
 
-def key_figures(page: LeadPage) -> None:
+@section
+def key_figures(page: LeadPage) -> Section:
     """Leads, conversion so far, revenue per lead so far and speed, against the period before
     at the same age."""
     if page.frame is None:
@@ -99,7 +101,8 @@ def _funnel_table(frame: pd.DataFrame, **kwargs) -> None:
     table(frame, funnel_formats(frame), **{"labels": FUNNEL_LABELS, **kwargs})
 
 
-def by_source(page: LeadPage) -> None:
+@section
+def by_source(page: LeadPage) -> Section:
     """The funnel by source over the trailing year."""
     if page.frame is None:
         return
@@ -115,7 +118,8 @@ def by_source(page: LeadPage) -> None:
                   caption=f"By source, leads created in {page.window.label}")
 
 
-def source_effects(page: LeadPage) -> None:
+@section
+def source_effects(page: LeadPage) -> Section:
     """Conversion by source with the other factors held equal (a logistic regression)."""
     effects = page.effects
     if page.frame is None:
@@ -145,7 +149,8 @@ def source_effects(page: LeadPage) -> None:
               caption="The other factors of the same model")  # fmt: skip
 
 
-def speed(page: LeadPage) -> None:
+@section
+def speed(page: LeadPage) -> Section:
     """How fast leads convert, by source (Kaplan-Meier, censoring-aware)."""
     if page.frame is None:
         return
@@ -165,7 +170,8 @@ def speed(page: LeadPage) -> None:
         note(invalid_durations_note(left_out))  # fmt: skip
 
 
-def by_owner(page: LeadPage) -> None:
+@section
+def by_owner(page: LeadPage) -> Section:
     """The funnel by lead owner (SDR), where owners are recorded."""
     if page.frame is None:
         return
@@ -178,7 +184,8 @@ def by_owner(page: LeadPage) -> None:
                   max_rows=100)
 
 
-def by_segment_month_and_ae(page: LeadPage) -> None:
+@section
+def by_segment_month_and_ae(page: LeadPage) -> Section:
     """The funnel by segment, by month of arrival, and by the AE who took the leads over."""
     if page.frame is None:
         return
@@ -195,7 +202,8 @@ def by_segment_month_and_ae(page: LeadPage) -> None:
                   caption="By AE: leads taken over as opportunities and how many were won")
 
 
-def stalled(page: LeadPage) -> None:
+@section
+def stalled(page: LeadPage) -> Section:
     """Open leads older than their source's usual time to convert."""
     if page.frame is None:
         return

@@ -16,6 +16,7 @@ from spm_lib.report import format_change, format_currency, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_table
+from spm_lib.report.section import Section, section
 
 __all__ = ["ReviewPage", "calls_section", "compute", "deal_lists", "figures", "key_figures",
            "movement_by", "open_report", "past_periods", "slippage_section",
@@ -116,7 +117,8 @@ def figures(page: ReviewPage) -> dict[str, float]:
     }  # fmt: skip
 
 
-def key_figures(page: ReviewPage) -> None:
+@section
+def key_figures(page: ReviewPage) -> Section:
     """The key figures, the reading, and the roll-forward's identities as figures."""
     if not page.has_history:
         note("This dataset has no opportunity_history table (the CRM's field history of "
@@ -169,7 +171,8 @@ def _title(table: pd.DataFrame, what: str) -> str:
                    if biggest else "")
 
 
-def waterfalls(page: ReviewPage) -> None:
+@section
+def waterfalls(page: ReviewPage) -> Section:
     """The window's and the whole pipeline's roll-forward: chart and table."""
     if not page.has_history:
         return
@@ -190,7 +193,8 @@ def _window_title(table: pd.DataFrame, label: str) -> str:
             "pushed out")
 
 
-def movement_by(page: ReviewPage) -> None:
+@section
+def movement_by(page: ReviewPage) -> Section:
     """The whole pipeline's roll-forward by region, team and rep."""
     if not page.has_history:
         return
@@ -205,7 +209,8 @@ def movement_by(page: ReviewPage) -> None:
         table(groups, formats, caption=f"By {by}", max_rows=200)
 
 
-def deal_lists(page: ReviewPage) -> None:
+@section
+def deal_lists(page: ReviewPage) -> Section:
     """Each bucket's deals, the largest first (the full lists recorded in the notebook)."""
     if not page.has_history:
         return
@@ -221,7 +226,8 @@ def deal_lists(page: ReviewPage) -> None:
               max_rows=LISTED)
 
 
-def slippage_section(page: ReviewPage) -> None:
+@section
+def slippage_section(page: ReviewPage) -> Section:
     """The slipped share by rep, stage and category; repeat slippers; win rate by pushes."""
     if not page.has_history:
         return
@@ -269,7 +275,8 @@ def slippage_section(page: ReviewPage) -> None:
                                                      "close_date": "date"}, max_rows=LISTED)
 
 
-def calls_section(page: ReviewPage, level: str) -> None:
+@section
+def calls_section(page: ReviewPage, level: str) -> Section:
     """The call accuracy of every rep or manager (``level``)."""
     if not page.has_history:
         return

@@ -22,6 +22,7 @@ from spm_lib.report import format_currency, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_table
+from spm_lib.report.section import Section, section
 
 __all__ = ["PlanningPage", "compute", "key_figures", "open_report", "quota_backtest",
            "quota_section", "rates_section", "territory_section"]  # fmt: skip
@@ -130,7 +131,8 @@ def _rates(page: PlanningPage) -> None:
         page.accelerator = None
 
 
-def key_figures(page: PlanningPage) -> None:
+@section
+def key_figures(page: PlanningPage) -> Section:
     """Planned quota, reps at quota (P50), the solved base rate and its cost, territory moves."""
     q, p = page.quotas, page.predicted
     moves = page.assignment.figures["accounts_moved"] if page.assignment else None
@@ -175,7 +177,8 @@ def _reading(page: PlanningPage) -> str:
     return text + "."
 
 
-def territory_section(page: PlanningPage) -> None:
+@section
+def territory_section(page: PlanningPage) -> Section:
     """Gain after cost against the moves allowed, and the moves proposed at the limit set."""
     if page.assignment is None:
         note("No accounts, or no active rep, in this dataset: territories are not planned."
@@ -212,7 +215,8 @@ def territory_section(page: PlanningPage) -> None:
               caption="The 20 moves with the largest gain after cost")  # fmt: skip
 
 
-def quota_section(page: PlanningPage) -> None:
+@section
+def quota_section(page: PlanningPage) -> Section:
     """Each rep's proposed quota, and the attainment they will produce."""
     q, p = page.quotas, page.predicted
     if q is None:
@@ -248,7 +252,8 @@ def quota_section(page: PlanningPage) -> None:
                       "What quotas for next quarter?", weight=1.0)  # fmt: skip
 
 
-def quota_backtest(page: PlanningPage) -> None:
+@section
+def quota_backtest(page: PlanningPage) -> Section:
     """The same method on the last four quarters: predicted share at quota against actual."""
     if page.quotas is None:
         return
@@ -265,7 +270,8 @@ def quota_backtest(page: PlanningPage) -> None:
     record_table("quota_backtest", table_)
 
 
-def rates_section(page: PlanningPage) -> None:
+@section
+def rates_section(page: PlanningPage) -> Section:
     """The base rate that meets the cost target, against today's plans on the same draws."""
     target = page.settings.get("cost_of_sales_target")
     if target is None:

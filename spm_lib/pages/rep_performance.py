@@ -19,6 +19,7 @@ from spm_lib.report import format_change, format_currency, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_series, record_table
+from spm_lib.report.section import Section, section
 
 __all__ = ["RepPage", "at_risk", "compute", "key_figures", "leaderboard", "open_report",
            "outlook_reading", "pipeline_flow", "ramp_section", "reading", "rollups",
@@ -44,7 +45,8 @@ def compute(ds: Dataset, period: Period) -> RepPage:
                    rep_performance.at_risk(ds, period, next_quarter), reps)  # fmt: skip
 
 
-def key_figures(page: RepPage) -> None:
+@section
+def key_figures(page: RepPage) -> Section:
     """The key figures, the reading, who counts, and the figures the suite checks itself by."""
     f, period = page.figures, page.period
 
@@ -82,7 +84,8 @@ def key_figures(page: RepPage) -> None:
     say(roster.who_counts(status))
 
 
-def scorecard(page: RepPage) -> None:
+@section
+def scorecard(page: RepPage) -> Section:
     """One row per rep: bookings, attainment both ways, win rate with its interval, and more."""
     card = rep_performance.scorecard(page.ds, page.period, page.reps_attainment)
     if card["quota"].fillna(0).eq(0).all():
@@ -110,7 +113,8 @@ def _points(value: float) -> str:
     return f"{value * 100:+.1f} pts"
 
 
-def rollups(page: RepPage) -> None:
+@section
+def rollups(page: RepPage) -> Section:
     """By team and region, then the change by region on the period before and a year before."""
     ds, period, money = page.ds, page.period, "currency"
     for level in ("team", "region"):
@@ -141,7 +145,8 @@ def rollups(page: RepPage) -> None:
     )  # fmt: skip
 
 
-def leaderboard(page: RepPage) -> None:
+@section
+def leaderboard(page: RepPage) -> Section:
     """Shrunk win rates with their intervals (departed reps listed, not ranked)."""
     board = ranking.win_rate_board(page.ds, page.period)
     ranked = board[board["rank"].notna()]
@@ -163,7 +168,8 @@ def leaderboard(page: RepPage) -> None:
              "shrunk rate is mostly the team's).")  # fmt: skip
 
 
-def at_risk(page: RepPage) -> None:
+@section
+def at_risk(page: RepPage) -> Section:
     """How the per-rep expectations add up, and the reps expected to miss quota."""
     totals = rep_performance.outlook_reconciliation(page.ds, page.period, page.next_quarter)
     say(outlook_reading(totals))
@@ -188,7 +194,8 @@ def at_risk(page: RepPage) -> None:
           max_rows=200)  # fmt: skip
 
 
-def pipeline_flow(page: RepPage) -> None:
+@section
+def pipeline_flow(page: RepPage) -> Section:
     """The open pipeline's roll-forward over the period."""
     movement = rep_performance.pipeline_movement(page.ds, page.period)
     flow = movement.set_index("bucket")["amount"]
@@ -200,7 +207,8 @@ def pipeline_flow(page: RepPage) -> None:
     table(movement, {"amount": "currency", "deals": "count"})
 
 
-def stage_conversion(page: RepPage) -> None:
+@section
+def stage_conversion(page: RepPage) -> Section:
     """Stage-to-stage conversion by region."""
     conversion = metrics.stage_conversion(page.ds, page.period, "region")
     if conversion.empty:
@@ -210,7 +218,8 @@ def stage_conversion(page: RepPage) -> None:
                        "undecided": "count", "conversion": "percent"}, max_rows=200)
 
 
-def ramp_section(page: RepPage) -> None:
+@section
+def ramp_section(page: RepPage) -> Section:
     """How fast new hires reach tenured productivity."""
     ds = page.ds
     if ds.reps["hire_date"].isna().all():

@@ -13,6 +13,7 @@ from spm_lib.report import format_currency, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
+from spm_lib.report.section import Section, section
 from spm_lib.territory.assignment import AssignmentResult
 
 __all__ = ["MOVE_FORMATS", "MOVE_LABELS", "PER_REP_FORMATS", "balance", "compute",
@@ -50,7 +51,8 @@ def compute(
     return result
 
 
-def key_figures(result: AssignmentResult | None, balance_tolerance: float) -> None:
+@section
+def key_figures(result: AssignmentResult | None, balance_tolerance: float) -> Section:
     """Expected bookings uplift, accounts moved and the balance of potential, today and
     proposed."""
     if result is None:
@@ -73,7 +75,8 @@ def key_figures(result: AssignmentResult | None, balance_tolerance: float) -> No
     )  # fmt: skip
 
 
-def balance(result: AssignmentResult | None, ds: Dataset, balance_tolerance: float) -> None:
+@section
+def balance(result: AssignmentResult | None, ds: Dataset, balance_tolerance: float) -> Section:
     """Potential per rep today and proposed, against the pool's mean, and each rep's book."""
     if result is None:
         return
@@ -96,7 +99,8 @@ MOVE_LABELS = {"from_name": "From", "to_name": "To", "net_gain": "Gain after cos
                "evidence": "Deals behind the new rate"}  # fmt: skip
 
 
-def moves(result: AssignmentResult | None) -> None:
+@section
+def moves(result: AssignmentResult | None) -> Section:
     """The accounts that move, the largest gain after cost first, each with its reason and the
     deals behind the rate it rests on; then those that must move (their owner left)."""
     if result is None:
@@ -136,7 +140,8 @@ def moves(result: AssignmentResult | None) -> None:
               caption="Accounts that must move (their owner has left or sells no more)")
 
 
-def model(result: AssignmentResult | None, ds: Dataset) -> None:
+@section
+def model(result: AssignmentResult | None, ds: Dataset) -> Section:
     """How well potential predicts bookings, and what recorded skills add to win rates."""
     if result is None:
         return

@@ -17,6 +17,7 @@ from spm_lib.report.display import note, say, table
 from spm_lib.report.formats import format_currency
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
+from spm_lib.report.section import Section, section
 
 __all__ = ["GapPage", "assignments", "compute", "development_plans", "gap_table", "heatmap",
            "key_figures", "module_effects", "open_report"]  # fmt: skip
@@ -43,7 +44,8 @@ def compute(ds: Dataset, period: Period, window_months: int, threshold: float) -
     return GapPage(ds, period, threshold, gaps, training.training_effects(ds))
 
 
-def key_figures(page: GapPage) -> None:
+@section
+def key_figures(page: GapPage) -> Section:
     """Gaps flagged, reps affected and revenue at stake; and whom the report counts."""
     gaps, flagged = page.gaps, page.flagged
     if gaps.empty:
@@ -68,7 +70,8 @@ def _points(value: float) -> str:
     return f"{value * 100:.0f} pts"
 
 
-def gap_table(page: GapPage) -> None:
+@section
+def gap_table(page: GapPage) -> Section:
     """The flagged gaps, one row per rep and stage."""
     flagged = page.flagged
     if flagged.empty:
@@ -92,7 +95,8 @@ def gap_table(page: GapPage) -> None:
 HEATMAP_REPS = 60  # rows of the heatmap; beyond, the reps with the most and largest gaps
 
 
-def heatmap(page: GapPage) -> None:
+@section
+def heatmap(page: GapPage) -> Section:
     """Gaps by rep and stage, red where a rep converts below peers (the :data:`HEATMAP_REPS`
     reps with the most flagged and then the largest gaps, when there are more)."""
     gaps = page.gaps
@@ -114,7 +118,8 @@ def heatmap(page: GapPage) -> None:
              "then the largest gaps; the table above lists every flagged gap.")  # fmt: skip
 
 
-def assignments(page: GapPage) -> None:
+@section
+def assignments(page: GapPage) -> Section:
     """The module (or coaching) each flagged gap gets, and each manager's development plans."""
     ds = page.ds
     assigned = training.recommendations(ds, page.gaps, as_of=page.period.end,
@@ -131,7 +136,8 @@ def assignments(page: GapPage) -> None:
                   caption=f"Development plans, team of {manager}")
 
 
-def module_effects(page: GapPage) -> None:
+@section
+def module_effects(page: GapPage) -> Section:
     """Each module's measured effect on its stage's conversion, with its interval."""
     table(page.effects[["module", "stage", "trained_reps", "entries", "relative_effect",
                         "relative_lower", "relative_upper", "effect", "note"]],

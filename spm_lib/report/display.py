@@ -17,6 +17,7 @@ from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
 from spm_lib.report.context import ReportContext, activate, currency_of
 from spm_lib.report.formats import MISSING, format_value
+from spm_lib.report.section import emit
 
 REPORT_MIME = "application/vnd.spm.report+json"
 _table_ids = itertools.count(1)
@@ -29,9 +30,7 @@ def escape_markdown(text: object) -> str:
 
 
 def _display(bundle: dict) -> None:
-    from IPython.display import display
-
-    display(bundle, raw=True)
+    emit(bundle, raw=True)
 
 
 def header_info(title: str, dataset: Dataset, period: Period | str) -> dict:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from spm_lib.report.context import currency_of
 from spm_lib.report.formats import UNITS, format_change, format_value
+from spm_lib.report.section import emit
 
 if TYPE_CHECKING:  # the runner reads notebooks; a kernel never imports nbformat (1.7 s)
     import nbformat
@@ -73,12 +74,8 @@ def record(
     figure = KeyFigure(
         name, number, label or name.replace("_", " "), unit, change, change_label, detail
     )
-    try:
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - IPython ships with ipykernel
-        return figure
     payload = {"name": name, "value": number, "label": figure.label, "unit": unit}
-    display(
+    emit(
         {KEY_FIGURE_MIME: payload, "text/plain": f"{figure.label}: {figure.formatted()}"},
         raw=True,
     )
@@ -120,9 +117,9 @@ def key_figures_html(figures: list[KeyFigure], reading: str = "") -> str:
 
 def key_figures(*figures: KeyFigure, reading: str = "") -> None:
     """Show the key-figures block for ``figures`` with a one-line ``reading``."""
-    from IPython.display import HTML, display
+    from IPython.display import HTML
 
-    display(HTML(key_figures_html(list(figures), reading)))
+    emit(HTML(key_figures_html(list(figures), reading)))
 
 
 def read_key_figures(nb: nbformat.NotebookNode) -> dict[str, dict]:
@@ -153,11 +150,9 @@ def record_table(name: str, frame: pd.DataFrame) -> None:
     """Record ``frame`` as data in the executed notebook under ``name`` (not shown in the
     report): the suite's own consistency checks read it back with :func:`read_tables`. Numbers
     become floats, missing values null, anything else text."""
-    from IPython.display import display
-
     rows = [[_plain_cell(v) for v in row] for row in frame.itertuples(index=False)]
     payload = {"name": name, "columns": [str(c) for c in frame.columns], "rows": rows}
-    display({TABLE_MIME: payload, "text/plain": f"table {name}: {len(rows)} rows"}, raw=True)
+    emit({TABLE_MIME: payload, "text/plain": f"table {name}: {len(rows)} rows"}, raw=True)
 
 
 def read_tables(nb: nbformat.NotebookNode) -> dict[str, pd.DataFrame]:
@@ -195,10 +190,8 @@ def record_action(text: str, section: str, *, weight: float = 0.0) -> None:
     ``text`` says what is wrong and what to do, ``section`` is the heading (the ``##`` text)
     of the report's section that shows it, which the brief links; ``weight`` orders the
     lines of a run (largest first), e.g. the money at stake."""
-    from IPython.display import display
-
     payload = {"text": str(text), "section": str(section), "weight": _plain_number(weight) or 0}
-    display({ACTION_MIME: payload, "text/plain": f"action: {text}"}, raw=True)
+    emit({ACTION_MIME: payload, "text/plain": f"action: {text}"}, raw=True)
 
 
 def read_actions(nb: nbformat.NotebookNode) -> list[dict]:

@@ -20,6 +20,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from spm_lib.periods import quarter_label  # noqa: E402
 from spm_lib.report.formats import format_currency, format_percent  # noqa: E402
+from spm_lib.report.section import emit  # noqa: E402
 
 PALETTE = ["#1f5f8b", "#e07b39", "#3a9d5d", "#b8474f", "#7a5ea8", "#8c8c8c"]
 
@@ -88,10 +89,8 @@ def finding(fig: Figure) -> str:
 def show(fig: Figure | None = None) -> None:
     """Display ``fig`` (default: the current figure), its finding as the image's alt text
     (output metadata ``image/png.alt``, which the report template writes), and close it."""
-    from IPython.display import display
-
     fig = fig or plt.gcf()
-    display(fig, metadata={"image/png": {"alt": finding(fig)}})
+    emit(fig, metadata={"image/png": {"alt": finding(fig)}})
     plt.close(fig)
 
 
