@@ -130,3 +130,32 @@ def manager_folder(manager: str) -> str:
     from spm_lib.suite.layout import audience_folder
 
     return audience_folder(segment_of([("manager", manager)]))
+
+
+def page_sections(report: str, data: Path, out_dir: Path, period: str = "latest") -> dict:
+    """Run ``notebooks/<report>.ipynb`` cell by cell in this process, without a kernel, on
+    ``data``: {"<n> <section>": the text form of the section a cell returned}, in order."""
+    import ast
+
+    import nbformat
+
+    from spm_lib.report.section import Section
+
+    notebook = nbformat.read(ROOT / "notebooks" / f"{report}.ipynb", as_version=4)
+    namespace: dict = {}
+    shown: dict[str, str] = {}
+    for cell in (c for c in notebook.cells if c.cell_type == "code"):
+        if "parameters" in cell.metadata.get("tags", []):
+            exec(cell.source, namespace)  # noqa: S102 - the project's own notebook
+            namespace.update(data=str(data), period=period, out_dir=str(out_dir))
+            continue
+        tree = ast.parse(cell.source)
+        last = tree.body[-1] if tree.body else None
+        if not isinstance(last, ast.Expr):
+            exec(cell.source, namespace)  # noqa: S102
+            continue
+        exec(compile(ast.Module(tree.body[:-1], []), report, "exec"), namespace)  # noqa: S102
+        value = eval(compile(ast.Expression(last.value), report, "eval"), namespace)  # noqa: S307
+        if isinstance(value, Section):
+            shown[f"{len(shown) + 1:02d} {value.name}"] = str(value)
+    return shown

@@ -82,6 +82,8 @@ def section(function: Callable[..., None]) -> Callable[..., Section]:
 
 
 def _text_of(obj: Any, options: dict) -> str:
+    if isinstance(obj, dict) and "text/markdown" in obj:  # a sentence: its Markdown escapes off
+        return re.sub(r"\\(.)", r"\1", str(obj["text/markdown"]))
     if isinstance(obj, dict):
         return str(obj.get("text/plain", ""))
     alt = ((options.get("metadata") or {}).get("image/png") or {}).get("alt")
