@@ -9,9 +9,9 @@ Pipelines are kept apart: each open stage is named
 ``<pipeline>: <stage>`` when there are several pipelines (their funnels differ), won and lost
 stay common ("Closed Won", "Closed Lost"), and a ``pipeline`` column is kept.
 
-Both write ``spm.yaml`` with the stages found and the currency (the commonest one; others are
-kept per row for ``currency_rates``). Rows are never dropped: what the canonical model cannot
-use is left for the loader to quarantine with a reason.
+The import writes ``spm.yaml`` with the stages found and the currency (the commonest one;
+others are kept per row for ``currency_rates``). Rows are never dropped: what the canonical
+model cannot use is left for the loader to quarantine with a reason.
 """
 
 from __future__ import annotations

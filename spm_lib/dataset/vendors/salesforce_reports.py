@@ -16,9 +16,9 @@ Reps are identified by the owner's full name, as the reports export them. Stages
 as Salesforce's defaults, with any other open stage in the order of its first appearance;
 "Closed Won"-like stages (or the Won flag) are won, "Closed Lost"-like ones lost.
 
-Both write ``spm.yaml`` with the stages found and the currency (the commonest one; others are
-kept per row for ``currency_rates``). Rows are never dropped: what the canonical model cannot
-use is left for the loader to quarantine with a reason.
+The import writes ``spm.yaml`` with the stages found and the currency (the commonest one;
+others are kept per row for ``currency_rates``). Rows are never dropped: what the canonical
+model cannot use is left for the loader to quarantine with a reason.
 """
 
 from __future__ import annotations
