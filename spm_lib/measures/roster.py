@@ -81,28 +81,3 @@ def counted_ids(ds: Dataset, period: Period) -> set[str]:
     """The rep_ids counted in ``period`` (active or ramping)."""
     status = rep_status(ds, period)
     return set(status.loc[status["counted"], "rep_id"])
-
-
-def who_counts(status: pd.DataFrame) -> str:
-    """One sentence on whom a report counts, from :func:`rep_status`: "48 reps counted (42
-    active, 6 ramping); 3 who left by the period's end are not counted or ranked (their deals
-    stay in every total); 6 SDRs (...) not counted"."""
-    counts = status["status"].value_counts()
-
-    def n(name: str) -> int:
-        return int(counts.get(name, 0))
-
-    counted = n("active") + n("ramping")
-    text = f"{counted} reps counted ({n('active')} active, {n('ramping')} ramping)"
-    others = []
-    if n("departed"):
-        others.append(f"{n('departed')} who left by the period's end are not counted or "
-                      f"ranked (their deals stay in every total)")  # fmt: skip
-    if n("SDR"):
-        sdr = "SDR" if n("SDR") == 1 else "SDRs"
-        others.append(f"{n('SDR')} {sdr} (lead development, no bookings quota) not counted")
-    if n("non-seller"):
-        others.append(f"{n('non-seller')} non-selling users not counted")
-    if n("not yet hired"):
-        others.append(f"{n('not yet hired')} not yet hired")
-    return text + ("; " + "; ".join(others) if others else "") + "."

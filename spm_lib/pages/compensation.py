@@ -15,7 +15,7 @@ from spm_lib.compensation.quota_periods import load_plans
 from spm_lib.dataset import Dataset
 from spm_lib.measures import roster
 from spm_lib.measures.plans import assign_plans
-from spm_lib.pages.common import open_report
+from spm_lib.pages.common import open_report, who_counts
 from spm_lib.periods import Period
 from spm_lib.report import format_currency, format_money, format_percent, plots
 from spm_lib.report.display import note, say, table
@@ -100,7 +100,7 @@ def statements(page: PayPage) -> Section:
     statement = page.statement
     if statement is None:
         return
-    say(roster.who_counts(roster.rep_status(page.ds, page.period))
+    say(who_counts(roster.rep_status(page.ds, page.period))
         + " Everyone with a credit or a payout in the period has a statement.")
     table(statement.drop(columns=["team", "region"]), statement_formats(statement),
           caption="Statements: every amount is the sum of the lines behind it, exact to the cent",

@@ -12,7 +12,7 @@ from spm_lib import rep_performance
 from spm_lib.compensation import attainment
 from spm_lib.dataset import Dataset
 from spm_lib.measures import metrics, ramp, ranking, roster
-from spm_lib.pages.common import open_report
+from spm_lib.pages.common import open_report, who_counts
 from spm_lib.periods import Period
 from spm_lib.pipeline import model as pipeline
 from spm_lib.report import format_change, format_currency, format_percent, plots
@@ -81,7 +81,7 @@ def key_figures(page: RepPage) -> Section:
     trend = rep_performance.headline_trend(page.ds, period)
     for name in ("bookings", "quota_attainment", "win_rate"):
         record_series(name, trend, name)
-    say(roster.who_counts(status))
+    say(who_counts(status))
 
 
 @section

@@ -10,7 +10,7 @@ import pandas as pd
 from spm_lib import training
 from spm_lib.dataset import Dataset
 from spm_lib.measures import roster
-from spm_lib.pages.common import open_report
+from spm_lib.pages.common import open_report, who_counts
 from spm_lib.periods import Period
 from spm_lib.report import format_change, plots
 from spm_lib.report.display import note, say, table
@@ -62,7 +62,7 @@ def key_figures(page: GapPage) -> Section:
                  f"{page.threshold:.0%} likely and 20% below comparable peers)." if len(flagged)
                  else "No rep converts clearly below comparable peers at any stage."),
     )  # fmt: skip
-    say(roster.who_counts(roster.rep_status(page.ds, page.period))
+    say(who_counts(roster.rep_status(page.ds, page.period))
         + " Only counted reps are flagged; the benchmark uses everyone's deals.")
 
 

@@ -8,6 +8,7 @@ import pytest
 from spm_lib import compensation, load_dataset, rep_performance
 from spm_lib.compensation import attainment
 from spm_lib.measures import roster
+from spm_lib.pages.common import who_counts
 from spm_lib.report.formats import format_percent
 
 PLAN = """
@@ -112,7 +113,7 @@ def test_rep_status_by_hand(make_dataset):
     # no plans: ramp of 3 months; R2 hired in February is 1 month in at the end of March
     assert status.to_dict() == {"R1": "active", "R2": "ramping", "R3": "departed", "S1": "SDR",
                                 "N1": "not yet hired"}  # fmt: skip
-    text = roster.who_counts(roster.rep_status(ds, ds.period("2025-Q1")))
+    text = who_counts(roster.rep_status(ds, ds.period("2025-Q1")))
     assert text.startswith("2 reps counted (1 active, 1 ramping)")
     assert "1 SDR (lead development" in text and "1 who left" in text
 
