@@ -18,8 +18,8 @@ from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_table
 from spm_lib.report.section import Section, section
 
-__all__ = ["ReviewPage", "calls_section", "compute", "deal_lists", "figures", "key_figures",
-           "movement_by", "open_report", "past_periods", "slippage_section",
+__all__ = ["ReviewPage", "call_readings", "calls_section", "compute", "deal_lists", "figures",
+           "key_figures", "movement_by", "open_report", "past_periods", "slippage_section",
            "waterfalls"]  # fmt: skip
 
 FLOW_FIGURES = ("open_pipeline_start", "open_pipeline_end", "flow_created", "flow_increased",
@@ -309,4 +309,21 @@ def calls_section(page: ReviewPage, level: str) -> Section:
                   "hit_rate": "Hit rate (10%)", "value_added": "Value added",
                   "value_lower": "Value low", "value_upper": "Value high"},
           max_rows=200)  # fmt: skip
-    record_table(f"call_accuracy_{level}", acc)
+    record_table(f"call_accuracy_{level}", acc.assign(reading=call_readings(acc)))
+
+
+def call_readings(accuracy: pd.DataFrame) -> pd.Series:
+    """Each caller's flag (:func:`spm_lib.pipeline.calls.call_accuracy`) in words: how far
+    the calls sit from the actual or the company norm, or why there is no verdict."""
+
+    def reading(row) -> str:
+        if row.flag == "not enough periods":
+            return f"not enough periods ({row.periods} of {calls.MIN_PERIODS})"
+        if row.flag == "no clear bias":
+            return "no bias beyond noise"
+        sign = "below" if row.flag == "sandbagging" else "above"
+        return (f"calls {abs(row.bias - row.baseline) * 100:.0f}% {sign} the "
+                f"{'actual' if row.baseline == 0 else 'company norm'}")  # fmt: skip
+
+    return pd.Series([reading(r) for r in accuracy.itertuples(index=False)],
+                     index=accuracy.index, dtype=object)  # fmt: skip

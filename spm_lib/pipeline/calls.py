@@ -326,7 +326,7 @@ def _wilson(successes: int, trials: int, level: float) -> tuple[float, float]:
 ACCURACY_COLUMNS = ["owner_id", "level", "periods", "source", "bias", "bias_lower",
                     "bias_upper", "baseline", "flag", "conversion", "conversion_lower",
                     "conversion_upper", "hit_rate", "hit_lower", "hit_upper", "value_added",
-                    "value_lower", "value_upper", "reading"]  # fmt: skip
+                    "value_lower", "value_upper"]  # fmt: skip
 
 
 def call_accuracy(scores: pd.DataFrame, min_periods: int = MIN_PERIODS) -> pd.DataFrame:
@@ -378,7 +378,6 @@ def call_accuracy(scores: pd.DataFrame, min_periods: int = MIN_PERIODS) -> pd.Da
             row["flag"] = "sandbagging"
         else:
             row["flag"] = "no clear bias"
-        row["reading"] = _reading(row)
         rows.append(row)
     if not rows:
         return pd.DataFrame(columns=ACCURACY_COLUMNS)
@@ -387,16 +386,6 @@ def call_accuracy(scores: pd.DataFrame, min_periods: int = MIN_PERIODS) -> pd.Da
 
 def _clip(value: float) -> float:
     return value if np.isnan(value) else float(min(max(value, 0.0), 1.0))
-
-
-def _reading(row: dict) -> str:
-    if row["flag"] == "not enough periods":
-        return f"not enough periods ({row['periods']} of {MIN_PERIODS})"
-    if row["flag"] == "no clear bias":
-        return "no bias beyond noise"
-    sign = "below" if row["flag"] == "sandbagging" else "above"
-    return (f"calls {abs(row['bias'] - row['baseline']) * 100:.0f}% {sign} the "
-            f"{'actual' if row['baseline'] == 0 else 'company norm'}")
 
 
 __all__ = ["ACCURACY_COLUMNS", "CALL_COLUMNS", "CATEGORIES", "COMPANY", "FAMILY_LEVEL",
