@@ -213,24 +213,25 @@ def recommendations(
     skip_completed_months: int = 12,
     effects: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Assignments for flagged gaps: rep_id, name, stage, module, reason, revenue_at_stake.
+    """Assignments for flagged gaps: rep_id, name, stage, module, reason_code, the gap's
+    evidence (shrunk_rate, benchmark, entered), the module it concerns (``considered``) and its
+    measured effect (relative_effect, relative_lower, relative_upper), revenue_at_stake.
 
     Modules come from ``training_catalogue`` in ``spm.yaml`` (module -> ``stage`` it builds). A
-    module the rep completed within ``skip_completed_months`` before ``as_of`` is skipped and the
-    row says so (module ``coaching``), since the course did not close the gap. With
-    ``effects`` (:func:`training_effects`), a module whose measured interval excludes a useful
-    effect (upper bound of the relative effect below :data:`MIN_USEFUL_EFFECT`) is not
-    assigned either: the row says coaching and why.
+    module the rep completed within ``skip_completed_months`` before ``as_of`` is skipped
+    (module ``coaching``, reason_code ``completed_recently``), since the course did not close
+    the gap. With ``effects`` (:func:`training_effects`), a module whose measured interval
+    excludes a useful effect (upper bound of the relative effect below
+    :data:`MIN_USEFUL_EFFECT`) is not assigned either (``effect_ruled_out``); a stage no module
+    builds gets coaching (``no_module``); else the module is assigned (``assigned``). The page
+    words the reasons.
     """
-    measured = {}
+    ruled_out = {}
     if effects is not None and len(effects) and "relative_upper" in effects:
         for row in effects.dropna(subset=["relative_upper"]).itertuples(index=False):
             if row.relative_upper < MIN_USEFUL_EFFECT:
-                measured[row.module] = (
-                    f"{row.module}'s measured effect is {row.relative_effect:+.1%} (90% interval "
-                    f"{row.relative_lower:+.1%} to {row.relative_upper:+.1%}), which rules out a "
-                    f"useful gain of {MIN_USEFUL_EFFECT:.0%} or more, so coach instead"
-                )  # fmt: skip
+                ruled_out[row.module] = (row.relative_effect, row.relative_lower,
+                                         row.relative_upper)  # fmt: skip
     catalogue = ds.config.training_catalogue
     by_stage: dict[str, list[str]] = {}
     for module, spec in catalogue.items():
@@ -246,27 +247,31 @@ def recommendations(
             (trainings["completed_date"] > since) & (trainings["completed_date"] <= end)
         ]
         recent = set(zip(done["rep_id"], done["module"], strict=True))
-    names = ds.rep_names
+    none = (np.nan, np.nan, np.nan)
     rows = []
     for gap in gaps[gaps["flagged"]].itertuples(index=False):
-        base = (f"{gap.stage}: converts {gap.shrunk_rate:.0%} (shrunk) against a peer benchmark "
-                f"of {gap.benchmark:.0%} over {gap.entered} decided deals")  # fmt: skip
+        evidence = (gap.shrunk_rate, gap.benchmark, gap.entered)
         modules = by_stage.get(gap.stage, [])
         if not modules:
-            rows.append((gap.rep_id, gap.stage, "coaching", base + "; no module in the catalogue "
-                         "builds this stage", gap.revenue_at_stake))  # fmt: skip
+            rows.append((gap.rep_id, gap.stage, "coaching", "no_module", *evidence, None, *none,
+                         gap.revenue_at_stake))  # fmt: skip
         for module in modules:
             if (gap.rep_id, module) in recent:
-                reason = f"{base}; completed {module} recently, so coach rather than repeat it"
-                rows.append((gap.rep_id, gap.stage, "coaching", reason, gap.revenue_at_stake))
-            elif module in measured:
-                rows.append((gap.rep_id, gap.stage, "coaching", f"{base}; {measured[module]}",
-                             gap.revenue_at_stake))  # fmt: skip
+                code, shown, effect = "completed_recently", "coaching", none
+            elif module in ruled_out:
+                code, shown, effect = "effect_ruled_out", "coaching", ruled_out[module]
             else:
-                rows.append((gap.rep_id, gap.stage, module, base, gap.revenue_at_stake))
-    out = pd.DataFrame(rows, columns=["rep_id", "stage", "module", "reason", "revenue_at_stake"])
-    out.insert(1, "name", out["rep_id"].map(names))
+                code, shown, effect = "assigned", module, none
+            rows.append((gap.rep_id, gap.stage, shown, code, *evidence, module, *effect,
+                         gap.revenue_at_stake))  # fmt: skip
+    out = pd.DataFrame(rows, columns=RECOMMENDATION_COLUMNS)
+    out.insert(1, "name", out["rep_id"].map(ds.rep_names))
     return out.sort_values("revenue_at_stake", ascending=False, ignore_index=True)
+
+
+RECOMMENDATION_COLUMNS = ["rep_id", "stage", "module", "reason_code", "shrunk_rate", "benchmark",
+                          "entered", "considered", "relative_effect", "relative_lower",
+                          "relative_upper", "revenue_at_stake"]  # fmt: skip
 
 
 def _within_rep(values: np.ndarray, reps: np.ndarray, n_reps: int) -> np.ndarray:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.pages.training_gaps import development_plans
+from spm_lib.pages.training_gaps import development_plans, recommendation_reasons
 from spm_lib.sample import write_sample
 from spm_lib.training import (
     recommendations,
@@ -108,8 +108,11 @@ def test_a_module_that_cannot_help_is_not_assigned(default_sample):
     plan = recommendations(ds, gaps, effects=effects)
     mine = plan[plan["stage"] == stage]
     assert (mine["module"] != module).all()
-    assert mine["reason"].str.contains("rules out a useful gain").any()
-    assert mine["reason"].str.contains("-8.6% to +1.7%", regex=False).any()
+    assert mine["reason_code"].eq("effect_ruled_out").any()
+    assert (mine["considered"] == module).all() and mine["relative_upper"].eq(0.017).any()
+    reasons = recommendation_reasons(mine)  # the page's words
+    assert reasons.str.contains("rules out a useful gain").any()
+    assert reasons.str.contains("-8.6% to +1.7%", regex=False).any()
     helpful = effects.assign(relative_effect=0.2, relative_lower=0.1, relative_upper=0.3)
     assert (recommendations(ds, gaps, effects=helpful).query("stage == @stage")["module"]
             == module).any()  # fmt: skip

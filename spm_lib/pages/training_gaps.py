@@ -20,7 +20,7 @@ from spm_lib.report.keyfigures import record, record_action
 from spm_lib.report.section import Section, section
 
 __all__ = ["GapPage", "assignments", "compute", "development_plans", "gap_table", "heatmap",
-           "key_figures", "module_effects", "open_report"]  # fmt: skip
+           "key_figures", "module_effects", "open_report", "recommendation_reasons"]  # fmt: skip
 
 
 @dataclass
@@ -127,7 +127,9 @@ def assignments(page: GapPage) -> Section:
     if assigned.empty:
         note("No assignment: no gap is flagged.")
         return
-    table(assigned.drop(columns=["rep_id"]), {"revenue_at_stake": "currency"})
+    shown = assigned.assign(reason=recommendation_reasons(assigned))
+    table(shown[["name", "stage", "module", "reason", "revenue_at_stake"]],
+          {"revenue_at_stake": "currency"})
     plans = development_plans(ds, page.gaps, assigned)
     for manager, team in ds.reps.groupby("manager"):
         mine = plans[plans["rep_id"].isin(team["rep_id"])]
@@ -175,3 +177,23 @@ def development_plans(ds: Dataset, gaps: pd.DataFrame, assignments: pd.DataFrame
         )
     out = pd.DataFrame(rows, columns=["rep_id", "name", "revenue_at_stake", "plan"])
     return out.sort_values("revenue_at_stake", ascending=False, ignore_index=True)
+
+
+def recommendation_reasons(assigned: pd.DataFrame) -> pd.Series:
+    """Why each flagged gap gets its module or coaching, in words, from the reason code and
+    the evidence :func:`spm_lib.training.recommendations` returns."""
+    reasons = []
+    for row in assigned.itertuples(index=False):
+        base = (f"{row.stage}: converts {row.shrunk_rate:.0%} (shrunk) against a peer benchmark "
+                f"of {row.benchmark:.0%} over {row.entered} decided deals")  # fmt: skip
+        if row.reason_code == "no_module":
+            base += "; no module in the catalogue builds this stage"
+        elif row.reason_code == "completed_recently":
+            base += f"; completed {row.considered} recently, so coach rather than repeat it"
+        elif row.reason_code == "effect_ruled_out":
+            base += (f"; {row.considered}'s measured effect is {row.relative_effect:+.1%} (90% "
+                     f"interval {row.relative_lower:+.1%} to {row.relative_upper:+.1%}), which "
+                     f"rules out a useful gain of {training.MIN_USEFUL_EFFECT:.0%} or more, so "
+                     "coach instead")  # fmt: skip
+        reasons.append(base)
+    return pd.Series(reasons, index=assigned.index, dtype=object)
