@@ -80,11 +80,11 @@ class _OldPaths(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def create_module(self, spec):
         module = import_module(MOVED[spec.name.removeprefix("spm_lib.")])
-        self.home_spec = module.__spec__  # the import machinery overwrites it: put it back
+        spec.loader_state = module.__spec__  # the import machinery overwrites it: put it back
         return module
 
     def exec_module(self, module) -> None:
-        module.__spec__ = self.home_spec
+        module.__spec__ = module.__spec__.loader_state
 
 
 if not any(isinstance(finder, _OldPaths) for finder in sys.meta_path):

@@ -46,11 +46,6 @@ class Section:
     def _repr_html_(self) -> str:
         return "".join(_html_of(obj, options) for obj, options in self.parts)
 
-    def bundles(self, mime: str) -> list:
-        """The parts' payloads of one MIME type (``application/vnd.spm.table+json``, ...)."""
-        return [obj[mime] for obj, options in self.parts
-                if options.get("raw") and isinstance(obj, dict) and mime in obj]  # fmt: skip
-
 
 def emit(obj: Any, **options: Any) -> None:
     """Show ``obj`` (``IPython.display.display(obj, **options)``), or collect it into the
