@@ -25,14 +25,15 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
     team, region, plan, credited_bookings, quota, attainment, tier_1 .. tier_n (commission by
     tier), base_rate_no_quota (commission paid at the base rate for want of a quota),
     commission, spifs, clawbacks, cap_adjustment, after_departure (what the plan's
-    pay_after_departure withholds, negative), payout, note; ``status``
+    pay_after_departure withholds, negative), payout, pay_basis (``plan``; ``no_plan``: no plan
+    applies to the rep; ``no_quota``: paid at the base rate for want of a quota); ``status``
     (:mod:`spm_lib.measures.roster`) after the plan.
 
     credited_bookings = credits dated in the period (net of cancellations under a plan whose
     clawback reduces attainment); quota = the quota of the plan's quota periods overlapping the
     period; attainment = credit to the period's end in those quota periods / their quota (NaN
     without a quota). Money columns are Decimals; payout is the sum of the rep's lines
-    (:func:`statement_lines`). ``attrs["tiers"]`` maps tier columns to their labels.
+    (:func:`statement_lines`).
     """
     ds = dataset
     period = ds.period(period)
@@ -81,16 +82,15 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
         for kind, column in kinds:
             row[column] = mine.get(kind, ZERO)
         row["payout"] = mine.get("payout", ZERO)
-        row["note"] = _note(plan, quota, ("tier", NO_QUOTA_TIER) in mine)
+        row["pay_basis"] = _pay_basis(plan, quota, ("tier", NO_QUOTA_TIER) in mine)
         rows.append(row)
     columns = ["rep_id", "name", "team", "region", "plan", "credited_bookings", "quota",
                "attainment", *(f"tier_{i + 1}" for i in range(n_tiers)), "base_rate_no_quota",
                "commission", "spifs", "clawbacks", "cap_adjustment", "after_departure",
-               "payout", "note"]  # fmt: skip
+               "payout", "pay_basis"]  # fmt: skip
     out = pd.DataFrame(rows, columns=columns)  # no rep in scope: the columns, no rows
     status = rep_status(ds, period).set_index("rep_id")["status"] if len(out) else {}
     out.insert(5, "status", out["rep_id"].map(status).fillna("not in the reps table"))
-    out.attrs["tiers"] = {f"tier_{i + 1}": _tier_header(plans, i) for i in range(n_tiers)}
     return out
 
 
@@ -122,17 +122,12 @@ def _line_sums(lines: pd.DataFrame) -> dict[str, dict]:
     return sums
 
 
-def _note(plan: Plan | None, quota: Decimal | None, no_quota_lines: bool) -> str:
+def _pay_basis(plan: Plan | None, quota: Decimal | None, no_quota_lines: bool) -> str:
     if plan is None:
-        return "no plan applies to this rep"
+        return "no_plan"
     if no_quota_lines or not quota:
-        return "no quota: paid at the base rate"
-    return ""
-
-
-def _tier_header(plans: dict[str, Plan], i: int) -> str:
-    labels = {p.tiers[i].label for p in plans.values() if i < len(p.tiers)}
-    return labels.pop() if len(labels) == 1 else f"Tier {i + 1}"
+        return "no_quota"
+    return "plan"
 
 
 def cost_of_sales(statement: pd.DataFrame, by: str = "team") -> pd.DataFrame:

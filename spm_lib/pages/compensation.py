@@ -102,9 +102,9 @@ def statements(page: PayPage) -> Section:
         return
     say(who_counts(roster.rep_status(page.ds, page.period))
         + " Everyone with a credit or a payout in the period has a statement.")
-    table(statement.drop(columns=["team", "region"]), statement_formats(statement),
+    table(statement_shown(statement), statement_formats(statement),
           caption="Statements: every amount is the sum of the lines behind it, exact to the cent",
-          labels=statement.attrs["tiers"], max_rows=300)  # fmt: skip
+          labels=tier_labels(page.plans, statement), max_rows=300)  # fmt: skip
     withheld = compensation.withheld_after_departure(page.lines, statement)
     if len(withheld):
         table(withheld, {"lines": "count", "amount": "money"},
@@ -198,6 +198,31 @@ def statement_formats(statement: pd.DataFrame) -> dict[str, str]:
 
 LINE_FORMATS = {"deal_amount": "money", "credit": "money", "amount": "money", "share": "percent",
                 "rate": "percent", "date": "date"}  # fmt: skip
+PAY_BASIS_NOTES = {
+    "plan": "",
+    "no_plan": "no plan applies to this rep",
+    "no_quota": "no quota: paid at the base rate",
+}
+
+
+def statement_shown(statement: pd.DataFrame) -> pd.DataFrame:
+    """The statements as the page shows them: without team and region, the pay basis worded
+    in a ``note`` column (:data:`PAY_BASIS_NOTES`)."""
+    shown = statement.drop(columns=["team", "region"])
+    return shown.assign(note=shown.pop("pay_basis").map(PAY_BASIS_NOTES))
+
+
+def tier_labels(plans: dict, statement: pd.DataFrame) -> dict[str, str]:
+    """The header of each ``tier_i`` column: the tier's label where every plan names tier i
+    alike, else ``Tier i``."""
+    labels = {}
+    for column in (c for c in statement.columns if c.startswith("tier_")):
+        i = int(column.removeprefix("tier_")) - 1
+        named = {p.tiers[i].label for p in plans.values() if i < len(p.tiers)}
+        labels[column] = named.pop() if len(named) == 1 else f"Tier {i + 1}"
+    return labels
+
+
 STATEMENT_PAGES_MAX_REPS = 12  # an audience this small gets every rep's lines in the report
 
 

@@ -156,7 +156,7 @@ commission_plans:
 def test_zero_quota_pays_the_base_rate_or_stops(tmp_path):
     deals = [deal("O1", "R3", 10000, "2026-07-10")]
     row = rep_row(statements(dataset(tmp_path, deals), "2026-Q3"), "R3")  # R3 has no quota
-    assert row["payout"] == D("1000.00") and "no quota" in row["note"]
+    assert row["payout"] == D("1000.00") and row["pay_basis"] == "no_quota"
     assert np.isnan(row["attainment"])
     strict = PLAN.replace("clawback: {days: 30}", "clawback: {days: 30}\n    no_quota: error")
     with pytest.raises(DataError, match="rep R3 has no quota for 2026-Q3 under plan golden"):
@@ -186,7 +186,7 @@ def test_plan_assignment_by_reps_column_and_reps_without_a_plan(tmp_path):
     ds = dataset(tmp_path, [deal("O1", "R3", 5000, "2026-07-10")], yaml=plan)
     statement = statements(ds, "2026-Q3").set_index("rep_id")
     assert statement.loc["R3", "plan"] == "(none)" and statement.loc["R3", "payout"] == 0
-    assert "no plan" in statement.loc["R3", "note"]
+    assert statement.loc["R3", "pay_basis"] == "no_plan"
     assert statement.loc["R1", "plan"] == "golden"
 
 

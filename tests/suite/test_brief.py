@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from spm_lib.suite.history import comparison_periods, earlier_periods
-from spm_lib.suite.index import change_text, headlines, index_html
+from spm_lib.suite.index import headlines, index_html
 
 QUARTERS = [("2025-Q1", "2025-01-01", "2025-03-31"), ("2025-Q2", "2025-04-01", "2025-06-30"),
             ("2025-Q3", "2025-07-01", "2025-09-30"), ("2025-Q4", "2025-10-01", "2025-12-31"),
@@ -41,15 +39,6 @@ def test_comparison_periods_of_a_quarter_and_a_month():
                                          "year": ("2025-03-01", "2025-03-31")}
     assert earlier_periods(quarter, 3) == [
         ("2025-10-01", "2025-12-31"), ("2026-01-01", "2026-03-31"), ("2026-04-01", "2026-06-30")]
-
-
-@pytest.mark.parametrize("now, before, unit, text", [
-    (110.0, 100.0, "currency", "+10%"), (90.0, 100.0, "count", "-10.0%"),
-    (0.25, 0.20, "percent", "+5.0 pts"), (0.0, 0.0, "count", "unchanged"),
-    (5.0, 0.0, "count", "up from 0"), (5.0, None, "count", ""), (None, 1.0, "count", ""),
-])  # fmt: skip
-def test_change_text(now, before, unit, text):
-    assert change_text(now, before, unit) == text
 
 
 def test_changes_and_trend_read_kept_runs_before_the_recomputed_series():
