@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,17 @@ from spm_lib.leads.frame import created_in, has_leads, lead_frame
 from spm_lib.periods import Period, period_containing
 
 
-def lead_period(ds: Dataset, text: str | Period) -> tuple[Period, str]:
+@dataclass(frozen=True)
+class PeriodMoved:
+    """The report period differs from the one ``asked`` for: no lead was created in it, the
+    last on ``last_lead``; ``complete`` says whether the period used is a complete quarter."""
+
+    asked: Period
+    last_lead: dt.date
+    complete: bool
+
+
+def lead_period(ds: Dataset, text: str | Period) -> tuple[Period, PeriodMoved | None]:
     """The report period and, when it differs from the one asked for, why.
 
     A period in which no lead was created (the runner's ``latest`` is the data's latest
@@ -22,23 +33,16 @@ def lead_period(ds: Dataset, text: str | Period) -> tuple[Period, str]:
     """
     asked = text if isinstance(text, Period) else ds.period(text)
     if not has_leads(ds):
-        return asked, ""
+        return asked, None
     created = ds["leads"]["created_date"]
     if asked.mask(created).any():
-        return asked, ""
+        return asked, None
     last = created.max().date()
     fallback = period_containing(last, "quarter", ds.config.fiscal_year_start_month)
     complete = fallback.previous() if fallback.end > last else fallback
     if complete.mask(created).any():
-        return complete, (
-            f"No lead was created in {asked.label} (the last one came in on {last:%Y-%m-%d}): "
-            f"this report covers {complete.label}, the latest complete quarter of the leads."
-        )
-    return fallback, (
-        f"No lead was created in {asked.label} (the last one came in on {last:%Y-%m-%d}): "
-        f"this report covers {fallback.label}, the quarter of the latest leads, which is not "
-        "complete yet."
-    )
+        return complete, PeriodMoved(asked, last, complete=True)
+    return fallback, PeriodMoved(asked, last, complete=False)
 
 
 def period_figures(frame: pd.DataFrame, period: Period, as_of: dt.date) -> dict[str, float]:

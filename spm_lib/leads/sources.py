@@ -19,6 +19,35 @@ POOLED = "(pooled: fewer than 30 leads or no variation)"
 FACTORS = {"source": "source", "segment": "segment", "sdr": "owner_rep_id"}
 
 
+@dataclass(frozen=True)
+class Unusable:
+    """Why a factor (or the whole comparison) cannot go into the model: a code and its
+    evidence, worded by the lead-conversion page.
+
+    Codes: ``not_recorded`` (the column is empty); ``recorded_on_conversion`` (known on
+    ``share_converted`` of converted leads but ``share_others`` of the others);
+    ``single_value``; ``single_value_after_pooling`` (small levels pooled, one left);
+    ``no_mature_leads`` (no leads created by ``cutoff`` with both outcomes).
+    """
+
+    code: str
+    column: str
+    share_converted: float | None = None
+    share_others: float | None = None
+    cutoff: pd.Timestamp | None = None
+
+
+class SourcesNotCompared(DataError):
+    """The sources cannot be compared; ``reason`` (:class:`Unusable`) says why."""
+
+    def __init__(self, reason: Unusable, expected: str) -> None:
+        super().__init__(
+            f"cannot compare sources: {reason.code} ({reason.column})",
+            table="leads", column=reason.column, expected=expected,
+        )  # fmt: skip
+        self.reason = reason
+
+
 @dataclass
 class SourceEffects:
     """The logistic regression of conversion on source (and segment, SDR where usable).
@@ -26,12 +55,13 @@ class SourceEffects:
     ``table``: per source, leads, converted, odds_ratio with lower/upper (95%) against
     ``reference`` (log scale in log_odds_ratio), adjusted_rate with adjusted_lower/upper (the
     conversion if every lead had come from the source, other factors as they are), rank.
+    ``left_out``: the factors not in the model and why (:class:`Unusable`).
     """
 
     table: pd.DataFrame
     reference: str
     factors: list[str]
-    left_out: dict[str, str] = field(default_factory=dict)
+    left_out: dict[str, Unusable] = field(default_factory=dict)
     pooled: dict[str, list[str]] = field(default_factory=dict)
     leads_used: int = 0
     mature_days: int = 0
@@ -43,34 +73,26 @@ class SourceEffects:
         return self.table[~self.table["source"].isin([NONE, POOLED])]
 
     @property
-    def held_equal(self) -> str:
-        """The other factors of the model, as words (``segment and SDR``; empty: none)."""
-        return " and ".join(factor_label(f) for f in self.factors if f != "source")
+    def held_equal(self) -> list[str]:
+        """The model's factors other than the source (``segment``, ``sdr``)."""
+        return [f for f in self.factors if f != "source"]
 
 
-def factor_label(factor: str) -> str:
-    """How a model factor is named in a sentence (``sdr`` -> ``SDR``)."""
-    return "SDR" if factor == "sdr" else factor
-
-
-def usable_factor(frame: pd.DataFrame, factor: str) -> str | None:
+def usable_factor(frame: pd.DataFrame, factor: str) -> Unusable | None:
     """Why ``factor`` cannot go into the regression, or None when it can: it must be known for
     at least half of the converted and half of the unconverted leads (a field filled in only on
     conversion says who recorded conversions, not who converts)."""
     column = FACTORS[factor]
     known = frame[column] != NONE
     if not known.any():
-        return f"{column} is not recorded"
+        return Unusable("not_recorded", column)
     conv = frame["converted"]
-    share_conv = known[conv].mean() if conv.any() else 0.0
-    share_open = known[~conv].mean() if (~conv).any() else 0.0
+    share_conv = float(known[conv].mean()) if conv.any() else 0.0
+    share_open = float(known[~conv].mean()) if (~conv).any() else 0.0
     if share_conv < 0.5 or share_open < 0.5:
-        return (
-            f"{column} is recorded on {share_conv:.0%} of converted leads but {share_open:.0%} "
-            "of the others, so it would only tell which leads were converted"
-        )
+        return Unusable("recorded_on_conversion", column, share_conv, share_open)
     if frame.loc[known, column].nunique() < 2:
-        return f"{column} has a single value"
+        return Unusable("single_value", column)
     return None
 
 
@@ -105,40 +127,34 @@ def source_effects(
     """
     frame = lead_frame(ds) if frame is None else frame
     mature = maturity_days(frame)
-    data = frame[frame["created_date"] <= pd.Timestamp(ds.as_of) - pd.Timedelta(days=mature)]
+    cutoff = pd.Timestamp(ds.as_of) - pd.Timedelta(days=mature)
+    data = frame[frame["created_date"] <= cutoff]
     if data.empty or data["converted"].nunique() < 2:
-        raise DataError(
-            "no leads old enough with both converted and unconverted ones to compare sources",
-            table="leads",
-            column="converted_date",
-            expected="converted and unconverted leads created before "
-            f"{pd.Timestamp(ds.as_of) - pd.Timedelta(days=mature):%Y-%m-%d}",
+        raise SourcesNotCompared(
+            Unusable("no_mature_leads", "converted_date", cutoff=cutoff),
+            f"converted and unconverted leads created before {cutoff:%Y-%m-%d}",
         )
     y = data["converted"].astype(float)
     factors, left_out, pooled, levels = [], {}, {}, {}
     for factor, column in FACTORS.items():
         reason = usable_factor(data, factor)
         if reason is not None and factor == "source":
-            raise DataError(
-                f"cannot compare sources: {reason}", table="leads", column="source",
-                expected="a source on most leads",
-            )  # fmt: skip
+            raise SourcesNotCompared(reason, "a source on most leads")
         if reason is not None:
             left_out[factor] = reason
             continue
         values, small = _pool(data[column], data["converted"])
         if values.nunique() < 2:
-            left_out[factor] = f"{column} has one usable value after pooling small ones"
+            left_out[factor] = Unusable("single_value_after_pooling", column)
             continue
         factors.append(factor)
         levels[factor] = values
         if small:
             pooled[factor] = small
     if "source" not in levels:
-        raise DataError(
-            f"cannot compare sources: {left_out['source']}", table="leads", column="source",
-            expected="at least two sources with 30 leads and both outcomes",
-        )  # fmt: skip
+        raise SourcesNotCompared(
+            left_out["source"], "at least two sources with 30 leads and both outcomes"
+        )
     counts = levels["source"].value_counts()
     reference = str(counts.index[0])
     design, names = _design(levels, reference)
@@ -161,12 +177,14 @@ def source_effects(
     )
 
 
-def try_source_effects(ds: Dataset, frame: pd.DataFrame) -> tuple[SourceEffects | None, str]:
-    """:func:`source_effects`, or None and the reason the sources cannot be compared."""
+def try_source_effects(
+    ds: Dataset, frame: pd.DataFrame
+) -> tuple[SourceEffects | None, Unusable | None]:
+    """:func:`source_effects` and None, or None and why the sources cannot be compared."""
     try:
-        return source_effects(ds, frame), ""
-    except DataError as error:
-        return None, str(error)
+        return source_effects(ds, frame), None
+    except SourcesNotCompared as error:
+        return None, error.reason
 
 
 def _design(levels: dict[str, pd.Series], source_reference: str):

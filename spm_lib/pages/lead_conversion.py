@@ -9,8 +9,9 @@ import pandas as pd
 
 from spm_lib import leads
 from spm_lib.dataset import Dataset
+from spm_lib.leads.figures import PeriodMoved
 from spm_lib.leads.frame import NONE, has_leads, is_converted, is_open
-from spm_lib.leads.sources import SourceEffects, factor_label
+from spm_lib.leads.sources import SourceEffects, Unusable
 from spm_lib.leads.timing import MIN_CONVERSIONS_FOR_THRESHOLD
 from spm_lib.pages.common import load_audience
 from spm_lib.periods import Period, trailing_year
@@ -37,7 +38,7 @@ class LeadPage:
     window: Period | None
     money: bool
     effects: SourceEffects | None
-    no_effects: str
+    no_effects: Unusable | None
 
     @property
     def drop(self) -> list[str]:
@@ -51,12 +52,12 @@ def open_report(title: str, data: str, config: str, period: str, segment: str) -
     ds = load_audience(data, config, segment)
     resolved, moved = leads.lead_period(ds, period)
     header(title, ds, resolved)
-    for line in (moved, audience_caveat(ds)):
+    for line in (period_moved_text(moved, resolved), audience_caveat(ds)):
         if line:
             note(line)
     if not has_leads(ds):
         note(NO_LEADS)
-        return LeadPage(ds, resolved, None, None, None, False, None, "")
+        return LeadPage(ds, resolved, None, None, None, False, None, None)
     frame = leads.lead_frame(ds)
     window = trailing_year(resolved)
     recent = leads.created_in(frame, window)
@@ -125,7 +126,7 @@ def source_effects(page: LeadPage) -> Section:
     if page.frame is None:
         return
     if effects is None:
-        note(f"Sources are not compared: {page.no_effects}.")
+        note(f"Sources are not compared: {not_compared_text(page.no_effects)}.")
         return
     plots.show(plots.rate_interval_chart(
         effects.table, "source", "adjusted_rate", "adjusted_lower", "adjusted_upper",
@@ -177,7 +178,7 @@ def by_owner(page: LeadPage) -> Section:
         return
     reason = leads.usable_factor(page.recent, "sdr")
     if reason is not None:
-        note(f"Owners are not compared: {reason}.")
+        note(f"Owners are not compared: {unusable_text(reason)}.")
         return
     by_sdr = leads.named(leads.funnel(page.ds, "sdr", frame=page.recent), page.ds)
     _funnel_table(by_sdr.drop(columns=page.drop), caption="By lead owner (SDR)",
@@ -247,11 +248,56 @@ def reading(figures: pd.DataFrame, effects: SourceEffects | None, period: Period
             f"({best['adjusted_lower']:.0%}–{best['adjusted_upper']:.0%})"
         )
         if effects.held_equal:
-            text += f" with {effects.held_equal} held equal"
+            text += f" with {held_equal_text(effects)} held equal"
         if len(known) > 1 and known.iloc[1]["adjusted_upper"] >= best["adjusted_lower"]:
             text += f", though {known.iloc[1]['source']} is within the margin of error"
         text += "."
     return text
+
+
+def period_moved_text(moved: PeriodMoved | None, used: Period) -> str:
+    """Why the report covers another period than the one asked for (empty: it does not)."""
+    if moved is None:
+        return ""
+    why = ("the latest complete quarter of the leads." if moved.complete else
+           "the quarter of the latest leads, which is not complete yet.")  # fmt: skip
+    return (f"No lead was created in {moved.asked.label} (the last one came in on "
+            f"{moved.last_lead:%Y-%m-%d}): this report covers {used.label}, {why}")  # fmt: skip
+
+
+def factor_label(factor: str) -> str:
+    """How a model factor is named in a sentence (``sdr`` -> ``SDR``)."""
+    return "SDR" if factor == "sdr" else factor
+
+
+def held_equal_text(effects: SourceEffects) -> str:
+    """The model's other factors, as words (``segment and SDR``; empty: none)."""
+    return " and ".join(factor_label(f) for f in effects.held_equal)
+
+
+def unusable_text(reason: Unusable) -> str:
+    """Why a factor is not in the model, in words (:class:`spm_lib.leads.sources.Unusable`)."""
+    column = reason.column
+    if reason.code == "not_recorded":
+        return f"{column} is not recorded"
+    if reason.code == "recorded_on_conversion":
+        return (
+            f"{column} is recorded on {reason.share_converted:.0%} of converted leads but "
+            f"{reason.share_others:.0%} of the others, so it would only tell which leads were "
+            "converted"
+        )
+    if reason.code == "single_value":
+        return f"{column} has a single value"
+    if reason.code == "single_value_after_pooling":
+        return f"{column} has one usable value after pooling small ones"
+    return "no leads old enough with both converted and unconverted ones to compare sources"
+
+
+def not_compared_text(reason: Unusable) -> str:
+    """Why the sources are not compared at all."""
+    if reason.code == "no_mature_leads":
+        return unusable_text(reason)
+    return f"cannot compare sources: {unusable_text(reason)}"
 
 
 def effects_note(effects: SourceEffects) -> str:
@@ -259,7 +305,7 @@ def effects_note(effects: SourceEffects) -> str:
     held = ", ".join(factor_label(f) for f in effects.factors)
     text = f"Model of conversion on {held}, {effects.leads_used:,} leads."
     for factor, reason in effects.left_out.items():
-        text += f" Not in the model: {factor_label(factor)} ({reason})."
+        text += f" Not in the model: {factor_label(factor)} ({unusable_text(reason)})."
     for factor, small in effects.pooled.items():
         shown = ", ".join(escape_markdown(s) for s in small[:8]) + (
             f" and {len(small) - 8} more" if len(small) > 8 else "")
@@ -300,7 +346,8 @@ def effects_title(effects: SourceEffects) -> str:
     if effects.known.empty:
         return "Conversion by source"
     title = f"{effects.known['source'].iloc[0]} leads convert best"
-    return title + (f" with {effects.held_equal} held equal" if effects.held_equal else "")
+    held = held_equal_text(effects)
+    return title + (f" with {held} held equal" if held else "")
 
 
 FUNNEL_FORMATS = {

@@ -150,7 +150,7 @@ def key_figures(page: ReviewPage) -> Section:
 
 def _reading(page: ReviewPage, change: float, slipped: float, conversion: float,
              bias: float) -> str:
-    flags = page.accuracy[page.accuracy["flag"].isin(["sandbagging", "over-committing"])]
+    flags = page.accuracy[page.accuracy["flag"].isin(calls.BIASED)]
     text = (f"The open pipeline moved {format_change(change)} over {page.period.label}; "
             f"{format_percent(slipped)} of the pipeline due in it slipped out, and "
             f"{format_percent(conversion)} of the Commit amount closed won. ")  # fmt: skip
@@ -158,7 +158,7 @@ def _reading(page: ReviewPage, change: float, slipped: float, conversion: float,
         return text + "No rep's or manager's calls are biased beyond noise."
     return text + (f"{len(flags)} owners' calls are biased beyond noise "
                    f"({(flags['flag'] == 'sandbagging').sum()} sandbagging, "
-                   f"{(flags['flag'] == 'over-committing').sum()} over-committing).")
+                   f"{(flags['flag'] == 'over_committing').sum()} over-committing).")
 
 
 def _title(table: pd.DataFrame, what: str) -> str:
@@ -286,7 +286,10 @@ def calls_section(page: ReviewPage, level: str) -> Section:
         return
     if level == "rep":
         acc.insert(1, "name", acc["owner_id"].map(page.ds.rep_names).fillna(acc["owner_id"]))
-    flagged = acc[acc["flag"].isin(["sandbagging", "over-committing"])]
+    readings = call_readings(acc)
+    biased = acc["flag"].isin(calls.BIASED)
+    acc["flag"] = acc["flag"].map(FLAG_LABELS)
+    flagged = acc[biased]
     if len(flagged):
         names = ", ".join(f"{n} ({f})" for n, f in zip(
             flagged.get("name", flagged["owner_id"]), flagged["flag"], strict=True))
@@ -309,7 +312,15 @@ def calls_section(page: ReviewPage, level: str) -> Section:
                   "hit_rate": "Hit rate (10%)", "value_added": "Value added",
                   "value_lower": "Value low", "value_upper": "Value high"},
           max_rows=200)  # fmt: skip
-    record_table(f"call_accuracy_{level}", acc.assign(reading=call_readings(acc)))
+    record_table(f"call_accuracy_{level}", acc.assign(reading=readings))
+
+
+FLAG_LABELS = {
+    "sandbagging": "sandbagging",
+    "over_committing": "over-committing",
+    "no_clear_bias": "no clear bias",
+    "too_few_periods": "not enough periods",
+}  # a caller's flag (spm_lib.pipeline.calls.FLAGS) as the page shows it
 
 
 def call_readings(accuracy: pd.DataFrame) -> pd.Series:
@@ -317,9 +328,9 @@ def call_readings(accuracy: pd.DataFrame) -> pd.Series:
     the calls sit from the actual or the company norm, or why there is no verdict."""
 
     def reading(row) -> str:
-        if row.flag == "not enough periods":
+        if row.flag == "too_few_periods":
             return f"not enough periods ({row.periods} of {calls.MIN_PERIODS})"
-        if row.flag == "no clear bias":
+        if row.flag == "no_clear_bias":
             return "no bias beyond noise"
         sign = "below" if row.flag == "sandbagging" else "above"
         return (f"calls {abs(row.bias - row.baseline) * 100:.0f}% {sign} the "

@@ -15,7 +15,12 @@ from spm_lib.dataset import Dataset
 from spm_lib.exceptions import DataError, InfeasibleAssignment
 from spm_lib.measures.plans import Plan, assign_plans
 from spm_lib.pages.common import open_report
-from spm_lib.pages.territory_assignment import MOVE_FORMATS, MOVE_LABELS, move_reasons
+from spm_lib.pages.territory_assignment import (
+    MOVE_FORMATS,
+    MOVE_LABELS,
+    move_reasons,
+    relaxation_text,
+)
 from spm_lib.periods import Period
 from spm_lib.planning import commission_rates, quotas
 from spm_lib.report import format_currency, format_percent, plots
@@ -50,7 +55,8 @@ class PlanningPage:
     settings: dict
     assignment: territory.AssignmentResult | None = None
     curve: pd.DataFrame | None = None
-    relaxed: list[str] = field(default_factory=list)
+    relaxed: list[territory.Relaxation] = field(default_factory=list)
+    no_territory: str = ""  # why no assignment was found, even relaxed
     quotas: pd.DataFrame | None = None
     draws: BookingsDraws | None = None
     sims: np.ndarray | None = None  # the draws for the reps of ``quotas``, in their order
@@ -77,7 +83,7 @@ def compute(ds: Dataset, period: Period, max_moves_pct: float, curve_steps: tupl
             page.assignment, page.relaxed = territory.optimize_with_relaxation(
                 ds, max_moves_pct=max_moves_pct, as_of=period.end)
         except InfeasibleAssignment as exc:
-            page.relaxed = [str(exc)]
+            page.no_territory = str(exc)
         else:  # the curve under the limits the assignment was made with
             steps = tuple(s for s in curve_steps if s <= 1)
             page.curve = territory.move_curve(ds, steps=steps, as_of=period.end,
@@ -182,10 +188,10 @@ def territory_section(page: PlanningPage) -> Section:
     """Gain after cost against the moves allowed, and the moves proposed at the limit set."""
     if page.assignment is None:
         note("No accounts, or no active rep, in this dataset: territories are not planned."
-             if not page.relaxed else f"No territory plan: {page.relaxed[0]}")
+             if not page.no_territory else f"No territory plan: {page.no_territory}")
         return
     for step in page.relaxed:
-        note(f"The constraints as set have no solution; {step}.")
+        note(f"The constraints as set have no solution; {relaxation_text(step)}.")
     curve = page.curve
     best = curve.loc[curve["net_gain"].idxmax()]
     knee = curve[curve["net_gain"] >= 0.8 * best["net_gain"]].iloc[0]

@@ -14,10 +14,11 @@ from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
 from spm_lib.report.section import Section, section
-from spm_lib.territory.assignment import AssignmentResult
+from spm_lib.territory.assignment import AssignmentResult, RegionPooling, Relaxation
 
 __all__ = ["MOVE_FORMATS", "MOVE_LABELS", "PER_REP_FORMATS", "balance", "compute",
-           "key_figures", "model", "move_reasons", "moves", "open_report", "reading"]  # fmt: skip
+           "key_figures", "model", "move_reasons", "moves", "open_report", "pooling_text",
+           "reading", "relaxation_text"]  # fmt: skip
 
 PER_REP_FORMATS = {
     "accounts_today": "count", "accounts_proposed": "count", "potential_today": "currency",
@@ -45,10 +46,28 @@ def compute(
     result, relaxed = territory.optimize_with_relaxation(
         ds, max_moves_pct=max_moves_pct, balance_tolerance=balance_tolerance, as_of=period.end)
     for step in relaxed:
-        note(f"The constraints as set have no solution; {step}.")
-    if result.problem is not None and result.problem.levels_note:
-        note(f"Pools: {result.problem.levels_note}.")
+        note(f"The constraints as set have no solution; {relaxation_text(step)}.")
+    if result.problem is not None and result.problem.region_pooling is not None:
+        note(f"Pools: {pooling_text(result.problem.region_pooling)}.")
     return result
+
+
+def relaxation_text(step: Relaxation) -> str:
+    """A relaxed constraint in words, with the solver's reason."""
+    if step.constraint == "max_moves_pct":
+        return f"move limit raised to {step.value:.0%} ({step.reason})"
+    if step.constraint == "no_worse_balance":
+        return f"the proposal may be less balanced than today ({step.reason})"
+    return f"balance tolerance widened to {step.value:.0%} ({step.reason})"
+
+
+def pooling_text(pooling: RegionPooling) -> str:
+    """How the pools treat reps without a region, in words."""
+    if pooling.code == "no_region_level":
+        return ("the reps have no region (the hierarchy has no such level for them), so "
+                "accounts are assigned across regions")  # fmt: skip
+    return (f"{pooling.without_region} active reps have no region; {pooling.pooled} of them "
+            "are pooled with the region most of their accounts are in")  # fmt: skip
 
 
 @section

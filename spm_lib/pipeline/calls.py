@@ -323,6 +323,9 @@ def _wilson(successes: int, trials: int, level: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+FLAGS = ("sandbagging", "over_committing", "no_clear_bias", "too_few_periods")
+BIASED = ("sandbagging", "over_committing")  # the flags of a bias beyond noise
+
 ACCURACY_COLUMNS = ["owner_id", "level", "periods", "source", "bias", "bias_lower",
                     "bias_upper", "baseline", "flag", "conversion", "conversion_lower",
                     "conversion_upper", "hit_rate", "hit_lower", "hit_upper", "value_added",
@@ -332,8 +335,8 @@ ACCURACY_COLUMNS = ["owner_id", "level", "periods", "source", "bias", "bias_lowe
 def call_accuracy(scores: pd.DataFrame, min_periods: int = MIN_PERIODS) -> pd.DataFrame:
     """Per owner and level (:data:`ACCURACY_COLUMNS`): the figures of the module docstring
     over the owner's periods, each with its interval (simultaneous over the owners evaluated
-    at :data:`FAMILY_LEVEL`), and ``flag`` (sandbagging, over-committing, no clear bias, or not
-    enough periods: fewer than ``min_periods``).
+    at :data:`FAMILY_LEVEL`), and ``flag``, a code (:data:`FLAGS`): ``sandbagging``,
+    ``over_committing``, ``no_clear_bias``, or ``too_few_periods`` (fewer than ``min_periods``).
 
     bias = exp(mean over periods of log(mean call / actual)) - 1 (the geometric mean of the
     periods' ratios: a multiplicative bias, stable where an actual is small; a call of 0 counts
@@ -371,13 +374,13 @@ def call_accuracy(scores: pd.DataFrame, min_periods: int = MIN_PERIODS) -> pd.Da
                "hit_lower": hlo, "hit_upper": hhi, "value_added": value, "value_lower": vlo,
                "value_upper": vhi}  # fmt: skip
         if n < min_periods:
-            row["flag"] = "not enough periods"
+            row["flag"] = "too_few_periods"
         elif rlo > 0:
-            row["flag"] = "over-committing"
+            row["flag"] = "over_committing"
         elif rhi < 0:
             row["flag"] = "sandbagging"
         else:
-            row["flag"] = "no clear bias"
+            row["flag"] = "no_clear_bias"
         rows.append(row)
     if not rows:
         return pd.DataFrame(columns=ACCURACY_COLUMNS)
@@ -388,7 +391,7 @@ def _clip(value: float) -> float:
     return value if np.isnan(value) else float(min(max(value, 0.0), 1.0))
 
 
-__all__ = ["ACCURACY_COLUMNS", "CALL_COLUMNS", "CATEGORIES", "COMPANY", "FAMILY_LEVEL",
-           "HIT_TOLERANCE", "MIN_PERIODS", "VALUE_PERIODS", "actuals", "call_accuracy", "calls",
-           "managers", "period_scores", "reconstructed_calls", "statistical_forecasts",
-           "submitted_calls", "week_ends"]
+__all__ = ["ACCURACY_COLUMNS", "BIASED", "CALL_COLUMNS", "CATEGORIES", "COMPANY",
+           "FAMILY_LEVEL", "FLAGS", "HIT_TOLERANCE", "MIN_PERIODS", "VALUE_PERIODS", "actuals",
+           "call_accuracy", "calls", "managers", "period_scores", "reconstructed_calls",
+           "statistical_forecasts", "submitted_calls", "week_ends"]

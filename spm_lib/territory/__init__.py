@@ -43,6 +43,8 @@
 from spm_lib.territory.assignment import (
     MOVE_STEPS,
     AssignmentResult,
+    RegionPooling,
+    Relaxation,
     curve_row,
     move_curve,
     optimize_assignment,
@@ -85,6 +87,8 @@ from spm_lib.territory.solver import (
 
 __all__ = [
     "AssignmentResult",
+    "RegionPooling",
+    "Relaxation",
     "CANDIDATES_BEST",
     "CANDIDATES_SPREAD",
     "DEVIATION_BREAKS",

@@ -50,20 +50,41 @@ class _Problem:
     fit: dict
     profile: pd.DataFrame
     min_evidence: int
-    levels_note: str = ""  # a level the pools leave out because the reps lack it
+    region_pooling: RegionPooling | None = None  # how reps without a region were pooled
 
 
-def _pool_regions(reps: pd.DataFrame, acc: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+@dataclass(frozen=True)
+class RegionPooling:
+    """How the pools treat reps without a region: ``no_region_level`` (no rep has one, so
+    accounts are assigned across regions) or ``pooled_by_accounts`` (``without_region`` reps
+    lack one; ``pooled`` of them join the region most of their accounts are in)."""
+
+    code: str
+    without_region: int = 0
+    pooled: int = 0
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """A constraint relaxed because no assignment met it: ``constraint`` (max_moves_pct,
+    no_worse_balance or balance_tolerance), its new ``value`` and the solver's ``reason``."""
+
+    constraint: str
+    value: float | bool
+    reason: str
+
+
+def _pool_regions(reps: pd.DataFrame, acc: pd.DataFrame) -> tuple[pd.DataFrame, RegionPooling]:
     """Active reps without a region (above the region's level of the tree, or never given
-    one) are pooled with the region most of their own accounts are in; the words say so."""
+    one) are pooled with the region most of their own accounts are in."""
     owned = acc.dropna(subset=["region"]).groupby("owner_rep_id")["region"].agg(
         lambda r: r.value_counts().index[0])
     missing = reps["region"].isna()
     filled = reps["region"].fillna(reps["rep_id"].map(owned))
     pooled = int((missing & filled.notna()).sum())
-    words = (f"{int(missing.sum())} active reps have no region; {pooled} of them are pooled with "
-             "the region most of their accounts are in")  # fmt: skip
-    return reps.assign(region=filled), words
+    return reps.assign(region=filled), RegionPooling(
+        "pooled_by_accounts", int(missing.sum()), pooled
+    )
 
 
 def _problem(ds: Dataset, as_of, same_region: bool, same_segment: bool, min_evidence: int
@@ -78,13 +99,12 @@ def _problem(ds: Dataset, as_of, same_region: bool, same_segment: bool, min_evid
         raise InfeasibleAssignment("no active rep to assign accounts to")
     rep_region = ds.reps.set_index("rep_id")["region"]
     acc["region"] = acc["region"].fillna(acc["owner_rep_id"].map(rep_region))
-    levels_note = ""
+    pooling = None
     if same_region and not reps["region"].notna().any():  # a level only the accounts have
         same_region = False
-        levels_note = ("the reps have no region (the hierarchy has no such level for them), "
-                       "so accounts are assigned across regions")  # fmt: skip
+        pooling = RegionPooling("no_region_level", len(reps))
     elif same_region and reps["region"].isna().any():
-        reps, levels_note = _pool_regions(reps, acc)
+        reps, pooling = _pool_regions(reps, acc)
     acc["base_rate"] = base_rates(rates, acc, reps["rep_id"].to_numpy())
     by_segment = same_segment and "segment" in reps and reps["segment"].notna().any()
     account_group = _groups(acc["region"], acc["segment"], same_region, by_segment)
@@ -102,7 +122,7 @@ def _problem(ds: Dataset, as_of, same_region: bool, same_segment: bool, min_evid
         name for name, on in (("region", same_region), ("segment", by_segment)) if on
     )
     return _Problem(ds, as_of, acc, rates, reps, rep_group, account_group, label,
-                    potential.attrs["fit"], profile, min_evidence, levels_note)  # fmt: skip
+                    potential.attrs["fit"], profile, min_evidence, pooling)  # fmt: skip
 
 
 def _assign(problem: _Problem, limits: dict, time_limit: float, mip_gap: float
@@ -319,14 +339,14 @@ def optimize_with_relaxation(
     balance_tolerance: float = 0.2,
     as_of=None,
     max_steps: int = 6,
-) -> tuple[AssignmentResult, list[str]]:
+) -> tuple[AssignmentResult, list[Relaxation]]:
     """:func:`optimize_assignment`, relaxing the constraint it names when infeasible: the move
     limit doubles (up to all accounts), the no-worse-balance guard is dropped (accounts of reps
     who left must land somewhere, which can leave no assignment as balanced as today's books),
     the balance tolerance widens by 0.2 (up to 2.0). Returns the result and the relaxations
-    made, in words, for the report to state. An infeasibility that names nothing to relax (no
+    made, in order, for the report to state. An infeasibility that names nothing to relax (no
     active rep) is raised at once."""
-    relaxed: list[str] = []
+    relaxed: list[Relaxation] = []
     guard = True
     for _ in range(max_steps + 1):
         try:
@@ -340,16 +360,17 @@ def optimize_with_relaxation(
                 raise
             if "relax max_moves_pct" in message and max_moves_pct < 1:
                 max_moves_pct = min(1.0, max_moves_pct * 2)
-                relaxed.append(f"move limit raised to {max_moves_pct:.0%} ({message})")
+                relaxed.append(Relaxation("max_moves_pct", max_moves_pct, message))
             elif "relax no_worse_balance" in message and guard:
                 guard = False
-                relaxed.append(f"the proposal may be less balanced than today ({message})")
+                relaxed.append(Relaxation("no_worse_balance", False, message))
             elif balance_tolerance < 2:
                 balance_tolerance = round(balance_tolerance + 0.2, 2)
-                relaxed.append(f"balance tolerance widened to {balance_tolerance:.0%} ({message})")
+                relaxed.append(Relaxation("balance_tolerance", balance_tolerance, message))
             else:
                 raise
-    raise InfeasibleAssignment("no feasible assignment after relaxing: " + "; ".join(relaxed))
+    steps = "; ".join(f"{r.constraint} to {r.value} ({r.reason})" for r in relaxed)
+    raise InfeasibleAssignment("no feasible assignment after relaxing: " + steps)
 
 
 def per_rep_summary(result: AssignmentResult, ds: Dataset) -> pd.DataFrame:

@@ -89,14 +89,16 @@ def test_what_olist_cannot_say_is_said(olist):
     ds = load_dataset(olist)
     frame = leads.lead_frame(ds)
     # the SDR is only known on converted leads (it comes from the closed deals)
-    assert "100% of converted leads but 0%" in leads.usable_factor(frame, "sdr")
+    reason = leads.usable_factor(frame, "sdr")
+    assert "100% of converted leads but 0%" in page.unusable_text(reason)
     effects = leads.source_effects(ds, frame)
     assert effects.factors == ["source"] and set(effects.left_out) == {"segment", "sdr"}
     assert len(page.open_lead_caveats(frame)) == 2
     # the deal won before its lead's first contact is kept (a warning), so none is missing
     assert page.missing_opportunity_note(frame) == ""
-    period, note = leads.lead_period(ds, ds.period("latest"))
-    assert period.label == "2018-Q1" and "No lead was created in 2018-Q3" in note
+    period, moved = leads.lead_period(ds, ds.period("latest"))
+    assert period.label == "2018-Q1" and moved.asked.label == "2018-Q3" and moved.complete
+    assert "No lead was created in 2018-Q3" in page.period_moved_text(moved, period)
 
 
 def test_reports_render(olist, tmp_path):

@@ -187,7 +187,7 @@ def test_a_factor_recorded_only_on_conversions_is_left_out():
         }
     )
     reason = leads.usable_factor(frame, "sdr")
-    assert reason is not None and "100% of converted leads but 0%" in reason
+    assert reason == leads.Unusable("recorded_on_conversion", "owner_rep_id", 1.0, 0.0)
     frame["owner_rep_id"] = ["A", "B", "A", "B"]
     assert leads.usable_factor(frame, "sdr") is None
 
@@ -285,4 +285,4 @@ def test_the_curve_chart_keeps_one_colour_per_group():
 def test_sources_that_cannot_be_compared_say_why(small):
     effects, reason = leads.try_source_effects(small, leads.lead_frame(small))
     assert effects is None  # 8 leads: every source has fewer than 30
-    assert reason.startswith("cannot compare sources")
+    assert reason.code == "single_value_after_pooling" and reason.column == "source"

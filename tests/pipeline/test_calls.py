@@ -111,9 +111,9 @@ def _found(ds, truth):
         p = p.previous()
     every = calls.calls(ds, periods[::-1])
     accuracy = calls.call_accuracy(calls.period_scores(every, calls.actuals(ds, periods)))
-    reps = accuracy[(accuracy["level"] == "rep") & (accuracy["flag"] != "not enough periods")]
+    reps = accuracy[(accuracy["level"] == "rep") & (accuracy["flag"] != "too_few_periods")]
     reps = reps.set_index("owner_id")
-    flagged = reps[reps["flag"].isin(["sandbagging", "over-committing"])]
+    flagged = reps[reps["flag"].isin(["sandbagging", "over_committing"])]
     right = [r for r, f in flagged["flag"].items()
              if r in truth and (truth[r] < 0) == (f == "sandbagging")]  # fmt: skip
     planted = [r for r in truth if r in reps.index]

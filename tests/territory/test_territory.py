@@ -363,7 +363,7 @@ def test_reps_without_a_region_are_assigned_across_the_regions_of_the_accounts(
     ds = load_dataset(folder)
     assert ds["accounts"]["region"].notna().any() and ds.reps["region"].isna().all()
     result = optimize_assignment(ds, time_limit=20)
-    assert "across regions" in result.problem.levels_note
+    assert result.problem.region_pooling.code == "no_region_level"
     assert set(result.assignment["group"]) != {"(no region)"}  # pooled by segment, not region
 
 
