@@ -15,10 +15,11 @@ from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
 from spm_lib.report.section import Section, section
 from spm_lib.territory.assignment import AssignmentResult, RegionPooling, Relaxation
+from spm_lib.territory.solver import SolveMethod
 
 __all__ = ["MOVE_FORMATS", "MOVE_LABELS", "PER_REP_FORMATS", "balance", "compute",
            "key_figures", "model", "move_reasons", "moves", "open_report", "pooling_text",
-           "reading", "relaxation_text"]  # fmt: skip
+           "reading", "relaxation_text", "solve_method_text"]  # fmt: skip
 
 PER_REP_FORMATS = {
     "accounts_today": "count", "accounts_proposed": "count", "potential_today": "currency",
@@ -50,6 +51,21 @@ def compute(
     if result.problem is not None and result.problem.region_pooling is not None:
         note(f"Pools: {pooling_text(result.problem.region_pooling)}.")
     return result
+
+
+def solve_method_text(method: SolveMethod) -> str:
+    """How the assignment was solved, in words (:class:`spm_lib.territory.solver.SolveMethod`)."""
+    if not method.pool_by_pool:
+        return "one model for all pools"
+    how = "pool by pool (the move limit split over the pools by their accounts)"
+    if method.pool_gap is not None:
+        how += (f"; each pool's gain within {method.pool_gap:.2%} of the best of the pairs it "
+                "considered (proven by its bound)")  # fmt: skip
+    if method.restricted_pools:
+        how += (f"; in {method.restricted_pools} large pools each account considered its owner, "
+                f"the pool's {method.candidates_best} best reps in its industry and "
+                f"{method.candidates_spread} others spread over the pool")  # fmt: skip
+    return how
 
 
 def relaxation_text(step: Relaxation) -> str:
@@ -169,9 +185,9 @@ def model(result: AssignmentResult | None, ds: Dataset) -> Section:
         "bookings) correlates **{r}** with the accounts' bookings in the training year; the "
         "model explains {d} of the deviance.", r=f"{fit['correlation']:.2f}",
         d=f"{fit['deviance_explained']:.0%}")  # fmt: skip
-    if result.solved and not result.solved.startswith("one model"):
-        note(f"At this size the assignment was solved {result.solved}; each pool's share of the "
-             "move limit is its share of the accounts.")  # fmt: skip
+    if result.solved is not None and result.solved.pool_by_pool:
+        note(f"At this size the assignment was solved {solve_method_text(result.solved)}; each "
+             "pool's share of the move limit is its share of the accounts.")  # fmt: skip
     if not ds.has("rep_skills"):
         note("No rep_skills table: win rates come from history alone.")
         return

@@ -14,7 +14,7 @@ from spm_lib.territory.books import active_reps, balance
 from spm_lib.territory.potential import account_potential
 from spm_lib.territory.profile import rep_profile, rep_summary
 from spm_lib.territory.rates import base_rates, rates_for, rates_used
-from spm_lib.territory.solver import solve_group
+from spm_lib.territory.solver import SolveMethod, solve_group
 
 
 @dataclass
@@ -28,7 +28,7 @@ class AssignmentResult:
     after: pd.DataFrame  # balance after
     fit: dict  # the potential model's fit (see account_potential)
     profile: pd.DataFrame  # rep_profile: shrunk win rate and deal size per rep x industry x segment
-    solved: str = ""  # how the program was solved (one model, or pool by pool; candidates)
+    solved: SolveMethod | None = None  # how the program was solved (one model, or pool by pool)
     within_tolerance: bool = False  # a gain the solver could not tell from noise: no move made
     settings: dict | None = None  # the limits, move cost and evidence floor used
     problem: _Problem | None = field(default=None, repr=False)  # the inputs it was solved from

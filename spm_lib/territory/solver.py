@@ -19,6 +19,21 @@ CANDIDATES_BEST = 8  # the pool's reps with the best win rate in the account's i
 CANDIDATES_SPREAD = 8  # and reps spread evenly over the pool, so every rep can gain accounts
 
 
+@dataclass(frozen=True)
+class SolveMethod:
+    """How the assignment was solved: ``pool_by_pool`` (else one model for all pools); the
+    largest ``pool_gap``, each pool's gain against the best of the pairs it considered
+    (proven by its bound; pool by pool only); ``restricted_pools``, the large pools whose
+    accounts considered only candidates (their owner, the pool's ``candidates_best`` best reps
+    in the industry and ``candidates_spread`` others)."""
+
+    pool_by_pool: bool = False
+    pool_gap: float | None = None
+    restricted_pools: int = 0
+    candidates_best: int = 0
+    candidates_spread: int = 0
+
+
 @dataclass
 class _Model:
     """The pairs (account, rep) an assignment may use and the limits it must meet."""
@@ -242,7 +257,7 @@ def solve_group(
     time_limit: float,
     mip_gap: float,
     label: str,
-) -> tuple[np.ndarray, str, bool]:
+) -> tuple[np.ndarray, SolveMethod, bool]:
     """The MILP: an account may go to the reps of its pool (``rep_group == account_group``)
     where the move pays after its cost (module docstring); each rep's potential within the
     balance band; account counts capped; one move limit over all accounts; with
@@ -260,8 +275,7 @@ def solve_group(
     whole pool. ``time_limit`` is shared over the pools by their size; a solve that reaches it
     returns its best assignment so far."""
     books = _books(acc, rep_ids, rep_group, account_group, limits)
-    parts, how, pool_pairs = _parts(account_group, rep_group, len(acc), len(rep_ids), limits,
-                                    label)  # fmt: skip
+    parts, pool_pairs = _parts(account_group, rep_group, len(acc), len(rep_ids), limits, label)
     total_pairs = sum(pool_pairs.values())
     chosen_rep = np.empty(len(acc), dtype=object)
     restricted, gaps, noise = [], [], False
@@ -279,7 +293,10 @@ def solve_group(
         noise |= noisy
         gaps.append(gap)
         chosen_rep[accounts[pa[chosen]]] = rep_ids[members[pr[chosen]]]
-    return chosen_rep, _described(how, len(parts), gaps, restricted), noise
+    several = len(parts) > 1
+    method = SolveMethod(several, max(max(gaps), 0.0) if several and gaps else None,
+                         len(restricted), CANDIDATES_BEST, CANDIDATES_SPREAD)  # fmt: skip
+    return chosen_rep, method, noise
 
 
 @dataclass
@@ -333,16 +350,16 @@ def _books(acc: pd.DataFrame, rep_ids: np.ndarray, rep_group: np.ndarray,
 
 
 def _parts(account_group: np.ndarray, rep_group: np.ndarray, n_acc: int, n_rep: int,
-           limits: dict, label: str) -> tuple[dict, str, dict]:  # fmt: skip
+           limits: dict, label: str) -> tuple[dict, dict]:  # fmt: skip
     """The models to solve: one for all pools, or one per pool with the move limit split over
-    the pools by their accounts (largest remainders); how, and the pairs of each pool."""
+    the pools by their accounts (largest remainders); and the pairs of each pool."""
     limit = math.floor(limits["max_moves_pct"] * n_acc)
     group_reps = pd.Series(rep_group).value_counts()
     pools = {g: np.flatnonzero(account_group == g) for g in pd.unique(account_group)}
     pool_pairs = {g: len(idx) * int(group_reps[g]) for g, idx in pools.items()}
     if sum(pool_pairs.values()) <= JOINT_MODEL_VARIABLES:
         parts = {label: (np.arange(n_acc), np.arange(n_rep), limit)}
-        return parts, "one model for all pools", pool_pairs
+        return parts, pool_pairs
     shares = {g: limits["max_moves_pct"] * len(idx) for g, idx in pools.items()}
     budget = {g: math.floor(v) for g, v in shares.items()}
     largest_remainders = sorted(shares, key=lambda g: budget[g] - shares[g])
@@ -350,7 +367,7 @@ def _parts(account_group: np.ndarray, rep_group: np.ndarray, n_acc: int, n_rep: 
         budget[g] += 1
     parts = {f"{label}, pool {g}": (idx, np.flatnonzero(rep_group == g), budget[g])
              for g, idx in pools.items()}  # fmt: skip
-    return parts, "pool by pool (the move limit split over the pools by their accounts)", pool_pairs
+    return parts, pool_pairs
 
 
 def _solve_part(name: str, books: _Books, grid: np.ndarray, part: tuple, groups: tuple,
@@ -400,17 +417,6 @@ def _solve_part(name: str, books: _Books, grid: np.ndarray, part: tuple, groups:
         if stay.x is not None:
             chosen = stay.x[: len(pa)] > 0.5
     return pa, pr, chosen, gap / voluntary if voluntary > 0 else 0.0, noise, whole
-
-
-def _described(how: str, n_parts: int, gaps: list[float], restricted: list[str]) -> str:
-    if n_parts > 1 and gaps:
-        how += (f"; each pool's gain within {max(max(gaps), 0):.2%} of the best of the pairs it "
-                "considered (proven by its bound)")
-    if restricted:
-        how += (f"; in {len(restricted)} large pools each account considered its owner, the "
-                f"pool's {CANDIDATES_BEST} best reps in its industry and {CANDIDATES_SPREAD} "
-                "others spread over the pool")  # fmt: skip
-    return how
 
 
 def _explain_infeasible(args: tuple, name: str, seconds: float, limits: dict, result) -> None:

@@ -28,3 +28,17 @@ def test_relaxed_constraints_and_pools_in_words():
         "accounts are in")
     assert pooling_text(RegionPooling("no_region_level", 5)).endswith(
         "so accounts are assigned across regions")
+
+
+def test_how_the_assignment_was_solved_in_words():
+    from spm_lib.pages.territory_assignment import solve_method_text
+    from spm_lib.territory.solver import SolveMethod
+
+    assert solve_method_text(SolveMethod()) == "one model for all pools"
+    text = solve_method_text(SolveMethod(True, 0.0123, 2, 10, 5))
+    assert text == (
+        "pool by pool (the move limit split over the pools by their accounts); each pool's "
+        "gain within 1.23% of the best of the pairs it considered (proven by its bound); in 2 "
+        "large pools each account considered its owner, the pool's 10 best reps in its "
+        "industry and 5 others spread over the pool"
+    )
