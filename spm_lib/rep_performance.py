@@ -28,10 +28,10 @@ from spm_lib.pipeline import movement
 from spm_lib.pipeline.model import next_quarter, rep_expectations
 
 MOVEMENT_NEEDS_HISTORY = {
-    "pulled in": "close-date history (when each deal's expected close date moved)",
-    "pushed out": "close-date history (when each deal's expected close date moved)",
-    "amount changes": "amount history (each deal's amount over time)",
-}
+    "pulled in": "needs_close_date_history",
+    "pushed out": "needs_close_date_history",
+    "amount changes": "needs_amount_history",
+}  # the buckets only history can fill, and the code of what each needs
 
 
 def active_in(ds: Dataset, period: Period) -> pd.Series:
@@ -139,12 +139,13 @@ def pipeline_movement(ds: Dataset, period: Period) -> pd.DataFrame:
     deleted, other, ending pipeline. Without it: starting pipeline, created, won, lost, other
     changes (the residual: reopened deals and data corrections), ending pipeline, then pulled
     in / pushed out / amount changes with ``computable`` False and the reason. Columns:
-    bucket, amount, deals, computable, note.
+    bucket, amount, deals, computable, why (a code: empty; ``reopened_or_corrected`` for the
+    residual; ``needs_close_date_history`` or ``needs_amount_history``).
     """
     if ds.has("opportunity_history"):
         flows = movement.period_movement(ds, period, window=False)
         table = movement.waterfall(flows)
-        return table.assign(computable=True, note="")
+        return table.assign(computable=True, why="")
     start = pd.Timestamp(period.start) - pd.Timedelta(days=1)
     end = pd.Timestamp(period.end)
     opps = ds.opportunities
@@ -154,9 +155,9 @@ def pipeline_movement(ds: Dataset, period: Period) -> pd.DataFrame:
     closed = opps[opps["is_closed"] & period.mask(opps["close_date"])]
     won, lost = closed[closed["is_won"]], closed[~closed["is_won"]]
 
-    def row(bucket, frame, sign=1, note=""):
+    def row(bucket, frame, sign=1):
         return {"bucket": bucket, "amount": sign * float(frame["amount"].sum()),
-                "deals": sign * len(frame), "computable": True, "note": note}  # fmt: skip
+                "deals": sign * len(frame), "computable": True, "why": ""}  # fmt: skip
 
     rows = [row("starting pipeline", opening), row("created", created),
             row("won", won, -1), row("lost", lost, -1)]  # fmt: skip
@@ -164,11 +165,11 @@ def pipeline_movement(ds: Dataset, period: Period) -> pd.DataFrame:
     flow_deals = sum(r["deals"] for r in rows)
     rows.append({"bucket": "other changes", "amount": float(closing["amount"].sum()) - flow_amount,
                  "deals": len(closing) - flow_deals, "computable": True,
-                 "note": "reopened deals and corrections"})  # fmt: skip
+                 "why": "reopened_or_corrected"})  # fmt: skip
     rows.append(row("ending pipeline", closing))
     for bucket, needs in MOVEMENT_NEEDS_HISTORY.items():
         rows.append({"bucket": bucket, "amount": float("nan"), "deals": pd.NA,
-                     "computable": False, "note": f"needs {needs}"})  # fmt: skip
+                     "computable": False, "why": needs})  # fmt: skip
     return pd.DataFrame(rows)
 
 

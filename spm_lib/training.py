@@ -317,8 +317,9 @@ def training_effects(
     """Per catalogue module: the difference-in-differences effect of completing it on its stage's
     conversion (see module docstring; the regression is :func:`two_way_effect`). Columns:
     module, stage, trained_reps, entries, effect (points), lower, upper, baseline (trained reps'
-    conversion before), relative_effect, relative_lower, relative_upper, note ("not enough data"
-    where so)."""
+    conversion before), relative_effect, relative_lower, relative_upper, evidence (a code:
+    ``measured``; ``no_history`` without stage history, trainings or the module's stage;
+    ``too_little`` below ``min_trained_reps`` trained reps, ``min_entries`` entries or 3 reps)."""
     outcomes = stage_outcomes(ds)
     trainings = ds.get("trainings")
     rows = []
@@ -326,7 +327,7 @@ def training_effects(
         stage = spec.get("stage") if isinstance(spec, dict) else None
         row = {"module": module, "stage": stage, "trained_reps": 0, "entries": 0}
         if stage is None or outcomes.empty or trainings is None:
-            rows.append({**row, "note": "not enough data: no stage history or trainings"})
+            rows.append({**row, "evidence": "no_history"})
             continue
         done = trainings[trainings["module"] == module].groupby("rep_id")["completed_date"].min()
         data = outcomes.loc[
@@ -348,7 +349,7 @@ def training_effects(
             or len(data) < min_entries
             or data["rep_id"].nunique() < 3
         ):
-            rows.append({**row, "note": "not enough data"})
+            rows.append({**row, "evidence": "too_little"})
             continue
         effect, se = two_way_effect(converted, trained_after, data["rep_id"].to_numpy(), quarter)
         half = EFFECT_INTERVAL_WIDENING * stats.norm.ppf(0.5 + level / 2) * se
@@ -357,9 +358,9 @@ def training_effects(
         baseline = float(converted[before].mean()) if before.any() else float("nan")
         rows.append({**row, "effect": effect, "lower": lower, "upper": upper, "baseline": baseline,
                      "relative_effect": effect / baseline, "relative_lower": lower / baseline,
-                     "relative_upper": upper / baseline, "note": ""})  # fmt: skip
+                     "relative_upper": upper / baseline, "evidence": "measured"})  # fmt: skip
     cols = ["module", "stage", "trained_reps", "entries", "effect", "lower", "upper", "baseline",
-            "relative_effect", "relative_lower", "relative_upper", "note"]  # fmt: skip
+            "relative_effect", "relative_lower", "relative_upper", "evidence"]  # fmt: skip
     return pd.DataFrame(rows).reindex(columns=cols)
 
 

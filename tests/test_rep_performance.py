@@ -46,7 +46,7 @@ def test_pipeline_movement_without_history_says_what_it_needs(ds):
     assert flow == pytest.approx(move.loc["ending pipeline", "amount"])
     not_computable = move[~move["computable"].astype(bool)]
     assert set(not_computable.index) == {"pulled in", "pushed out", "amount changes"}
-    assert not_computable["note"].str.startswith("needs").all()
+    assert not_computable["why"].str.startswith("needs_").all()
 
 
 def test_scorecard_rows_are_reps_employed_in_the_period(ds):

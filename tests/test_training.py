@@ -136,7 +136,7 @@ def test_training_effects_report_not_enough_data(make_dataset):
     effects = training_effects(
         load_dataset(make_dataset(yaml="training_catalogue: {A: {stage: Proposal}}\n"))
     )
-    assert effects["note"].str.startswith("not enough data").all()
+    assert effects["evidence"].isin(["no_history", "too_little"]).all()
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -170,7 +170,7 @@ def test_training_effect_intervals_contain_the_planted_effects(default_sample):
     (on the trained deals that reached the stage), and null modules' intervals hold zero."""
     effects = training_effects(load_dataset(default_sample)).set_index("module")
     truth = json.loads((default_sample / "ground_truth.json").read_text())["training_effects"]
-    assert len(truth) == len(effects) and (effects["note"] == "").all()
+    assert len(truth) == len(effects) and (effects["evidence"] == "measured").all()
     for item in truth:
         row = effects.loc[item["module"]]
         planted = item["effective_relative_effect"]
@@ -227,7 +227,7 @@ def test_an_audience_in_which_nobody_took_a_module_has_no_effect_and_no_error(de
     effects = training_effects(ds.narrow(f"rep_id={untrained}"))
     assert len(effects) == len(ds.config.training_catalogue)
     assert (effects["trained_reps"] == 0).all() and effects["effect"].isna().all()
-    assert effects["note"].str.startswith("not enough data").all()
+    assert effects["evidence"].isin(["no_history", "too_little"]).all()
     # and the company, in which reps did take the modules, still gets effects
     whole = training_effects(ds)
     assert (whole["trained_reps"] > 0).any() and whole["effect"].notna().any()

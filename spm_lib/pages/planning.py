@@ -46,6 +46,22 @@ OUTCOME_ROWS = {"cost_of_sales_p10": ("Cost of sales P10", "percent"),
                 "marginal_point": ("One more point of attainment", "currency")}  # fmt: skip
 
 
+BOOK_BASIS_LABELS = {
+    "potential": "accounts' potential",
+    "trailing_bookings": "last four quarters' bookings",
+    "median_book": "median book",
+}  # where a rep's book comes from (spm_lib.planning.quotas.propose_quotas)
+
+
+def target_basis_text(basis: dict) -> str:
+    """How the quarter's target was set, in words (:func:`.quotas.target_amount`)."""
+    if basis["kind"] == "amount":
+        return "the amount set in planning.target"
+    if basis["kind"] == "growth":
+        return f"{basis['growth']:+.0%} on {basis['base_period']}'s bookings"
+    return f"{basis['base_period']}'s bookings (no planning.target: flat on last year)"
+
+
 @dataclass
 class PlanningPage:
     """What the planning page shows, computed once."""
@@ -94,7 +110,8 @@ def compute(ds: Dataset, period: Period, max_moves_pct: float, curve_steps: tupl
         page.no_quota = ("No rep is counted at the period's end: no quota to propose."
                          if counted.empty else
                          f"The target is {format_currency(counted.attrs['target'])} "
-                         f"({counted.attrs['target_basis']}): set planning.target in spm.yaml "
+                         f"({target_basis_text(counted.attrs['target_basis'])}): set "
+                         "planning.target in spm.yaml "
                          "to propose quotas.")  # fmt: skip
         return page
     page.draws = bookings_draws(ds, period)
@@ -230,7 +247,7 @@ def quota_section(page: PlanningPage) -> Section:
         return
     say("The quotas share the target ({basis}: **{target}**) by each rep's book (the potential "
         "of the accounts they own) times their capacity (the ramp curve at their tenure in the "
-        "middle of {quarter}).", basis=q.attrs["target_basis"],
+        "middle of {quarter}).", basis=target_basis_text(q.attrs["target_basis"]),
         target=format_currency(q.attrs["target"]), quarter=q.attrs["quarter"])  # fmt: skip
     if "factor" in q.attrs:
         gap = q["quota"].sum() - q.attrs["target"]
@@ -248,6 +265,7 @@ def quota_section(page: PlanningPage) -> Section:
                            for k, n in zip("abcde", (10, 25, 50, 75, 90), strict=True)})
     rows = q.merge(p["per_rep"].drop(columns="quota"), on="rep_id")
     record_table("quotas", rows[["rep_id", "quota", "probability"]])
+    rows["book_basis"] = rows["book_basis"].map(BOOK_BASIS_LABELS)
     table(rows[["name", "status", "tenure_months", "capacity", "book", "book_basis", "quota",
                 "bookings_p50", "attainment_p50", "probability"]].sort_values("quota",
           ascending=False), QUOTA_FORMATS, labels=QUOTA_LABELS, max_rows=200,

@@ -204,7 +204,23 @@ def pipeline_flow(page: RepPage) -> Section:
     title = (f"Open pipeline {format_change(end / start - 1)} over {label}" if start
              else f"Open pipeline over {label}")
     plots.show(plots.waterfall_chart(movement, title))
-    table(movement, {"amount": "currency", "deals": "count"})
+    table(movement_shown(movement), {"amount": "currency", "deals": "count"})
+
+
+MOVEMENT_NOTES = {
+    "": "",
+    "reopened_or_corrected": "reopened deals and corrections",
+    "needs_close_date_history": "needs close-date history (when each deal's expected close date "
+    "moved)",
+    "needs_amount_history": "needs amount history (each deal's amount over time)",
+}  # a roll-forward row's ``why`` (spm_lib.rep_performance.pipeline_movement) in words
+
+
+def movement_shown(movement: pd.DataFrame) -> pd.DataFrame:
+    """The roll-forward as the page shows it: ``why`` worded in a ``note`` column."""
+    shown = movement.drop(columns="why")
+    shown["note"] = movement["why"].map(MOVEMENT_NOTES)
+    return shown
 
 
 @section

@@ -138,11 +138,19 @@ def assignments(page: GapPage) -> Section:
                   caption=f"Development plans, team of {manager}")
 
 
+EVIDENCE_NOTES = {
+    "measured": "",
+    "no_history": "not enough data: no stage history or trainings",
+    "too_little": "not enough data",
+}  # a module effect's evidence (spm_lib.training.module_effects) in words
+
+
 @section
 def module_effects(page: GapPage) -> Section:
     """Each module's measured effect on its stage's conversion, with its interval."""
-    table(page.effects[["module", "stage", "trained_reps", "entries", "relative_effect",
-                        "relative_lower", "relative_upper", "effect", "note"]],
+    effects = page.effects.assign(note=page.effects["evidence"].map(EVIDENCE_NOTES))
+    table(effects[["module", "stage", "trained_reps", "entries", "relative_effect",
+                   "relative_lower", "relative_upper", "effect", "note"]],
           {"trained_reps": "count", "entries": "count", "relative_effect": format_change,
            "relative_lower": format_change, "relative_upper": format_change,
            "effect": lambda v: f"{v * 100:+.1f} pts"},

@@ -54,18 +54,18 @@ QUOTA_COLUMNS = ["rep_id", "name", "status", "tenure_months", "capacity", "book"
                  "book_basis", "bottom_up", "quota"]  # fmt: skip
 
 
-def target_amount(ds: Dataset, quarter: Period, target: dict | None) -> tuple[float, str]:
-    """The quarter's bookings target and how it was set: ``{"amount": x}`` as given,
-    ``{"growth": g}`` as (1 + g) x the company's bookings of the same quarter a year before,
-    None as those bookings (flat on last year)."""
+def target_amount(ds: Dataset, quarter: Period, target: dict | None) -> tuple[float, dict]:
+    """The quarter's bookings target and how it was set (``{"kind", "growth", "base_period"}``):
+    ``{"amount": x}`` as given (kind ``amount``), ``{"growth": g}`` as (1 + g) x the company's
+    bookings of the same quarter a year before (kind ``growth``), None as those bookings (kind
+    ``flat``)."""
     last_year = quarter.same_period_last_year()
     base = float(metrics.bookings(ds, last_year, by=None)["bookings"].sum())
     if target and "amount" in target:
-        return float(target["amount"]), "the amount set in planning.target"
+        return float(target["amount"]), {"kind": "amount", "growth": None, "base_period": None}
     growth = float(target["growth"]) if target and "growth" in target else 0.0
-    how = (f"{growth:+.0%} on {last_year.label}'s bookings" if target
-           else f"{last_year.label}'s bookings (no planning.target: flat on last year)")
-    return (1 + growth) * base, how
+    kind = "growth" if target else "flat"
+    return (1 + growth) * base, {"kind": kind, "growth": growth, "base_period": last_year.label}
 
 
 def capacity(ds: Dataset, quarter: Period, as_of: pd.Timestamp) -> pd.Series:
@@ -96,7 +96,9 @@ def propose_quotas(ds: Dataset, period: Period, target: dict | None = None,
                    as_of: pd.Timestamp | None = None, potential: pd.DataFrame | None = None
                    ) -> pd.DataFrame:  # fmt: skip
     """The proposed quotas of the quarter after ``period`` (module docstring): one row per
-    counted rep, :data:`QUOTA_COLUMNS`. ``attrs``: quarter (label), target, target_basis.
+    counted rep, :data:`QUOTA_COLUMNS`, ``book_basis`` a code (``potential``,
+    ``trailing_bookings``, ``median_book``). ``attrs``: quarter (label), target, target_basis
+    (:func:`target_amount`).
     ``as_of``: what is known (default ``period``'s end); ``potential``: the accounts'
     potential as of then, already computed (:func:`spm_lib.territory.account_potential`)."""
     as_of = pd.Timestamp(as_of if as_of is not None else period.end)
@@ -104,16 +106,16 @@ def propose_quotas(ds: Dataset, period: Period, target: dict | None = None,
     status = rep_status(ds, as_of)
     reps = status[status["counted"]].set_index("rep_id")
     book = pd.Series(np.nan, index=reps.index, dtype=float)
-    basis = pd.Series("median book", index=reps.index, dtype=object)
+    basis = pd.Series("median_book", index=reps.index, dtype=object)
     if ds.has("accounts") and len(ds["accounts"]):
         if potential is None:
             potential = territory.account_potential(ds, as_of)
         owned = potential.groupby("owner_rep_id")["potential"].sum() / 4
         book = owned.reindex(reps.index)
-        basis[book > 0] = "accounts' potential"
+        basis[book > 0] = "potential"
     trailing = _trailing_bookings(ds, as_of).reindex(reps.index)
     use = ~(book > 0) & (trailing > 0)
-    book[use], basis[use] = trailing[use], "last four quarters' bookings"
+    book[use], basis[use] = trailing[use], "trailing_bookings"
     median = float(book[book > 0].median()) if (book > 0).any() else 1.0
     book = book.where(book > 0, median)
     cap = capacity(ds, quarter, as_of).reindex(reps.index).fillna(1.0)

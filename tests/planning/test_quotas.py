@@ -94,3 +94,17 @@ def test_the_backtest_holds_the_actual_share_in_three_of_four_quarters(tmp_path,
         booked = won.groupby("rep_id")["amount"].sum().reindex(quotas["rep_id"]).fillna(0)
         reached = booked.to_numpy() >= quotas["quota"].to_numpy()
         assert row.actual_share == pytest.approx(reached.mean())
+
+
+def test_a_target_amount_is_kept_and_growth_applies_to_last_years_quarter(small_sample):
+    from spm_lib.measures import metrics
+    from spm_lib.planning.quotas import target_amount
+
+    ds = load_dataset(small_sample)
+    quarter = ds.period("2026-Q4")
+    assert target_amount(ds, quarter, {"amount": 5e6}) == (
+        5e6, {"kind": "amount", "growth": None, "base_period": None})
+    base = float(metrics.bookings(ds, ds.period("2025-Q4"), by=None)["bookings"].sum())
+    amount, basis = target_amount(ds, quarter, {"growth": 0.1})
+    assert amount == pytest.approx(1.1 * base) and basis["base_period"] == "2025-Q4"
+    assert target_amount(ds, quarter, None)[1]["kind"] == "flat"
