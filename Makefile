@@ -35,13 +35,14 @@ reports: $(STAMP) $(SAMPLE)/spm.yaml
 # shared fixtures, on one worker), each with one BLAS thread so they do not oversubscribe.
 TEST_JOBS ?= 2
 ## Lint, unit tests, end-to-end tests and every notebook under nbval.
-test: $(STAMP)
-	$(BIN)/ruff check spm_lib tests benchmarks notebooks
+test: lint
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
+## Ruff's lint rules, and its formatter's check (the code is as ruff format writes it).
 lint: $(STAMP)
-	$(BIN)/ruff check spm_lib tests benchmarks notebooks
+	$(BIN)/ruff check spm_lib tests benchmarks examples notebooks
+	$(BIN)/ruff format --check spm_lib tests benchmarks examples
 
 ## JupyterLab on the notebooks, with the project's kernel ("Python (spm)").
 lab: $(STAMP) $(SAMPLE)/spm.yaml

@@ -53,21 +53,27 @@ def main() -> None:
     table = pd.concat(frames).reset_index()
     print(table.pivot(index="series", columns="seed", values="ratio").round(3).to_string())
     print(table.pivot(index="series", columns="seed", values="coverage").round(3).to_string())
-    bands = table.assign(band=table["coverage_low"].map("{:.0%}".format) + "-"
-                         + table["coverage_high"].map("{:.0%}".format))  # fmt: skip
+    bands = table.assign(
+        band=table["coverage_low"].map("{:.0%}".format)
+        + "-"
+        + table["coverage_high"].map("{:.0%}".format)
+    )
     print(bands.pivot(index="series", columns="seed", values="band").to_string())
     band = (table["coverage_high"] - table["coverage_low"]).mean()
     holds = ((table["coverage_low"] <= 0.8) & (table["coverage_high"] >= 0.8)).mean()
     inside = table["coverage"].between(0.75, 0.85).mean()
     close_or_holds = ((table["coverage"] - 0.8).abs() <= 0.05) | (
-        (table["coverage_low"] <= 0.8) & (table["coverage_high"] >= 0.8))
-    print(f"worst ratio {table['ratio'].max():.3f}; ratio below 1 on "
-          f"{(table['ratio'] < 1).sum()} of {len(table)} series; coverage "
-          f"{table['coverage'].min():.1%} to {table['coverage'].max():.1%}, mean "
-          f"{table['coverage'].mean():.1%}, within 75-85% on {inside:.0%} of series; band width "
-          f"{band:.1%} on average, holding 80% on {holds:.0%} of series; within 5 points or "
-          f"band holding 80% on {close_or_holds.mean():.0%}; "
-          f"{table.groupby('seed')['seconds'].first().mean():.1f} s per run")  # fmt: skip
+        (table["coverage_low"] <= 0.8) & (table["coverage_high"] >= 0.8)
+    )
+    print(
+        f"worst ratio {table['ratio'].max():.3f}; ratio below 1 on "
+        f"{(table['ratio'] < 1).sum()} of {len(table)} series; coverage "
+        f"{table['coverage'].min():.1%} to {table['coverage'].max():.1%}, mean "
+        f"{table['coverage'].mean():.1%}, within 75-85% on {inside:.0%} of series; band width "
+        f"{band:.1%} on average, holding 80% on {holds:.0%} of series; within 5 points or "
+        f"band holding 80% on {close_or_holds.mean():.0%}; "
+        f"{table.groupby('seed')['seconds'].first().mean():.1f} s per run"
+    )
 
 
 if __name__ == "__main__":

@@ -56,8 +56,9 @@ def mase(a: np.ndarray, f: np.ndarray, x: np.ndarray, m: int) -> float:
 def _index(n: int, m: int):
     import pandas as pd
 
-    return pd.period_range("1990-01" if m == 12 else "1990Q1", periods=n, freq="M" if m == 12
-                           else "Q")  # fmt: skip
+    return pd.period_range(
+        "1990-01" if m == 12 else "1990Q1", periods=n, freq="M" if m == 12 else "Q"
+    )
 
 
 def _spm(x, h, m, which):
@@ -83,9 +84,14 @@ def _sm_ets(x, h, m):
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     seasonal = "mul" if (x > 0).all() and len(x) >= 2 * m else None
-    model = ExponentialSmoothing(x, trend="add", damped_trend=True, seasonal=seasonal,
-                                 seasonal_periods=m if seasonal else None,
-                                 initialization_method="estimated")  # fmt: skip
+    model = ExponentialSmoothing(
+        x,
+        trend="add",
+        damped_trend=True,
+        seasonal=seasonal,
+        seasonal_periods=m if seasonal else None,
+        initialization_method="estimated",
+    )
     f = np.asarray(model.fit().forecast(h), float)
     return f, None, None
 
@@ -106,7 +112,8 @@ def evaluate(job) -> tuple[float, float, float]:
             f, lo, hi = _spm(x, len(xx), m, method)
         else:
             f, lo, hi = {"sm_theta": _sm_theta, "sm_ets": _sm_ets, "autoets": _autoets}[method](
-                x, len(xx), m)
+                x, len(xx), m
+            )
     if not np.all(np.isfinite(f)):  # a failed fit: the naive forecast, as competitions score it
         f = np.full(len(xx), x[-1])
     cover = float(np.mean((xx >= lo) & (xx <= hi))) if lo is not None else float("nan")
@@ -115,8 +122,9 @@ def evaluate(job) -> tuple[float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--methods", nargs="+", default=["spm", "seasonal_naive", "sm_theta",
-                                                         "sm_ets"])  # fmt: skip
+    parser.add_argument(
+        "--methods", nargs="+", default=["spm", "seasonal_naive", "sm_theta", "sm_ets"]
+    )
     parser.add_argument("--collections", nargs="+", default=list(COLLECTIONS))
     parser.add_argument("--processes", type=int, default=2)
     args = parser.parse_args()
@@ -135,8 +143,11 @@ def main() -> None:
             seconds = time.perf_counter() - started
             cover = np.nanmean(scores[:, 2]) if np.isfinite(scores[:, 2]).any() else float("nan")
             cover_text = f"{cover:.1%}" if cover == cover else "–"
-            print(f"| {name} ({len(series)}) | {method} | {scores[:, 0].mean():.2f} | "
-                  f"{scores[:, 1].mean():.3f} | {cover_text} | {seconds:.1f} |", flush=True)
+            print(
+                f"| {name} ({len(series)}) | {method} | {scores[:, 0].mean():.2f} | "
+                f"{scores[:, 1].mean():.3f} | {cover_text} | {seconds:.1f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

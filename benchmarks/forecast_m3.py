@@ -54,12 +54,16 @@ def main() -> None:
     with Pool(args.processes) as pool:
         results = pool.map(evaluate, series, chunksize=8)
     seconds = time.perf_counter() - started
-    print(f"{args.dataset.upper()} monthly: {len(series)} series, {seconds:.1f} s on "
-          f"{args.processes} processes (both models)")  # fmt: skip
+    print(
+        f"{args.dataset.upper()} monthly: {len(series)} series, {seconds:.1f} s on "
+        f"{args.processes} processes (both models)"
+    )
     for name in ("forecast", "seasonal_naive"):
         values = np.array([r[name] for r in results])
-        print(f"  {name:15s} sMAPE {values[:, 0].mean():6.3f}  MASE {values[:, 1].mean():.4f}  "
-              f"80% coverage {values[:, 2].mean():.1%}")  # fmt: skip
+        print(
+            f"  {name:15s} sMAPE {values[:, 0].mean():6.3f}  MASE {values[:, 1].mean():.4f}  "
+            f"80% coverage {values[:, 2].mean():.1%}"
+        )
 
 
 if __name__ == "__main__":

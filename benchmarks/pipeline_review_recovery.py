@@ -42,21 +42,29 @@ def flag_recovery(ds, truth: dict[str, float]) -> dict[str, float]:
     accuracy = calls.call_accuracy(calls.period_scores(every, calls.actuals(ds, periods)))
     reps = accuracy[(accuracy["level"] == "rep") & (accuracy["flag"] != "not enough periods")]
     flagged = reps[reps["flag"].isin(["sandbagging", "over-committing"])]
-    right = sum(r in truth and (truth[r] < 0) == (f == "sandbagging")
-                for r, f in zip(flagged["owner_id"], flagged["flag"], strict=True))  # fmt: skip
+    right = sum(
+        r in truth and (truth[r] < 0) == (f == "sandbagging")
+        for r, f in zip(flagged["owner_id"], flagged["flag"], strict=True)
+    )
     planted = sum(r in set(reps["owner_id"]) for r in truth)
     clean = reps[~reps["owner_id"].isin(list(truth))]
     wrongly = clean["flag"].isin(["sandbagging", "over-committing"]).sum()
-    return {"flagged": len(flagged), "right": right, "planted": planted,
-            "precision": right / len(flagged) if len(flagged) else float("nan"),
-            "recall": right / planted if planted else float("nan"),
-            "false_rate": wrongly / len(clean) if len(clean) else float("nan")}  # fmt: skip
+    return {
+        "flagged": len(flagged),
+        "right": right,
+        "planted": planted,
+        "precision": right / len(flagged) if len(flagged) else float("nan"),
+        "recall": right / planted if planted else float("nan"),
+        "false_rate": wrongly / len(clean) if len(clean) else float("nan"),
+    }
 
 
 def _calls_line(label: str, r: dict[str, float]) -> str:
-    return (f"  calls ({label}): precision {r['precision']:.2f}, recall {r['recall']:.2f} "
-            f"({r['right']} right of {r['flagged']} flagged, {r['planted']} planted), "
-            f"reps without a planted bias flagged {r['false_rate']:.1%}")  # fmt: skip
+    return (
+        f"  calls ({label}): precision {r['precision']:.2f}, recall {r['recall']:.2f} "
+        f"({r['right']} right of {r['flagged']} flagged, {r['planted']} planted), "
+        f"reps without a planted bias flagged {r['false_rate']:.1%}"
+    )
 
 
 def seed_report(folder: Path) -> list[str]:
@@ -75,13 +83,21 @@ def seed_report(folder: Path) -> list[str]:
         expected = planted[outcome] * room[(deals["outcome"] == outcome).to_numpy()].mean()
         row = rates.loc[outcome]
         inside = "inside" if row["lower"] <= expected <= row["upper"] else "OUTSIDE"
-        lines.append(f"  close-date changes per {outcome} deal: planted {expected:.3f}, measured "
-                     f"{row['per_deal']:.3f} (90% {row['lower']:.3f}-{row['upper']:.3f}, "
-                     f"{inside}, {int(row['deals'])} deals)")  # fmt: skip
+        lines.append(
+            f"  close-date changes per {outcome} deal: planted {expected:.3f}, measured "
+            f"{row['per_deal']:.3f} (90% {row['lower']:.3f}-{row['upper']:.3f}, "
+            f"{inside}, {int(row['deals'])} deals)"
+        )
     table = slippage.win_rate_by_pushes(ds, deals)
-    lines.append("  win rate by pushes: " + ", ".join(
-        f"{p}: {w:.0%} ({lo:.0%}-{hi:.0%}, n={n})" for p, w, lo, hi, n in
-        table[["pushes", "win_rate", "lower", "upper", "deals"]].itertuples(index=False)))
+    lines.append(
+        "  win rate by pushes: "
+        + ", ".join(
+            f"{p}: {w:.0%} ({lo:.0%}-{hi:.0%}, n={n})"
+            for p, w, lo, hi, n in table[
+                ["pushes", "win_rate", "lower", "upper", "deals"]
+            ].itertuples(index=False)
+        )
+    )
     return lines
 
 
@@ -92,9 +108,14 @@ def export_figures(quarters: list[str]) -> list[str]:
         for quarter in quarters:
             page = review.compute(ds, ds.period(quarter))
             figures = review.figures(page)
-            lines.append(f"{quarter}: " + ", ".join(
-                f"{k} {v:.1%}" if k.endswith("_pct") else f"{k} {v:,.0f}"
-                for k, v in figures.items() if pd.notna(v)))
+            lines.append(
+                f"{quarter}: "
+                + ", ".join(
+                    f"{k} {v:.1%}" if k.endswith("_pct") else f"{k} {v:,.0f}"
+                    for k, v in figures.items()
+                    if pd.notna(v)
+                )
+            )
     return lines
 
 
@@ -107,8 +128,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for seed in (int(s) for s in args.seeds.split(",")):
-            folder = write_sample(Path(tmp) / f"s{seed}", seed=seed, reps=args.reps,
-                                  years=args.years)  # fmt: skip
+            folder = write_sample(
+                Path(tmp) / f"s{seed}", seed=seed, reps=args.reps, years=args.years
+            )
             print(f"seed {seed} ({args.reps} reps, {args.years} years):")
             print("\n".join(seed_report(folder)), flush=True)
     print("Salesforce demo export (tests/data/salesforce-export-excel-mit):")

@@ -43,8 +43,9 @@ def one_seed(seed: int) -> str:
         seconds = time.perf_counter() - started
         f = result.figures
         moves = result.moves[~result.moves["forced"]]
-        planted = sum((r, i) in strengths for r, i in zip(moves["to_rep"], moves["industry"],
-                                                           strict=True))  # fmt: skip
+        planted = sum(
+            (r, i) in strengths for r, i in zip(moves["to_rep"], moves["industry"], strict=True)
+        )
         prior = int((moves["rate_basis"] == "overall").sum())
         unproven = int((moves["evidence"] == 0).sum())
         period = ds.period("latest")
@@ -57,11 +58,14 @@ def one_seed(seed: int) -> str:
         f"after cost ${moves['net_gain'].min() if len(moves) else 0:,.0f}, {prior} on the prior "
         f"({unproven} to a rep with no closed deal in the industry), {planted} to a planted "
         f"strength; {seconds:.1f} s",
-        "  quota backtest: " + "; ".join(
+        "  quota backtest: "
+        + "; ".join(
             f"{r.quarter} {r.share_p10:.0%}-{r.share_p90:.0%} (P50 {r.share_p50:.0%}), actual "
             f"{r.actual_share:.0%}{'' if r.inside else ' OUTSIDE'}"
-            for r in table.itertuples()) + f" ({int(table['inside'].sum())} of {len(table)})",
-    ]  # fmt: skip
+            for r in table.itertuples()
+        )
+        + f" ({int(table['inside'].sum())} of {len(table)})",
+    ]
     return "\n".join(lines)
 
 

@@ -79,10 +79,13 @@ def main() -> None:
         started = time.perf_counter()
         with profiler:
             papermill.execute_notebook(
-                str(ROOT / "notebooks" / f"{args.notebook}.ipynb"), str(Path(tmp) / "out.ipynb"),
+                str(ROOT / "notebooks" / f"{args.notebook}.ipynb"),
+                str(Path(tmp) / "out.ipynb"),
                 parameters={"data": str(snapshot), "period": label, "out_dir": tmp},
-                engine_name=ENGINE_NAME, progress_bar=False, cwd=str(ROOT / "notebooks"),
-            )  # fmt: skip
+                engine_name=ENGINE_NAME,
+                progress_bar=False,
+                cwd=str(ROOT / "notebooks"),
+            )
         print(f"{args.notebook}: {time.perf_counter() - started:.1f} s executed")
         print("spm_lib functions by total time:")
         for seconds, function in project_times(profiler.last_session, args.top * 3):

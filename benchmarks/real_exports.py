@@ -38,8 +38,9 @@ def _warehouse(seeds: Path, prefix: str, vendor: str, folder: Path) -> Path:
     for path in sorted(seeds.glob("*.csv")):
         frame = pd.read_csv(path, dtype=str)
         con.register("frame", frame)
-        con.execute(f'CREATE TABLE "{re.sub(rf"^{prefix}|_data$", "", path.stem)}" AS '
-                    "SELECT * FROM frame")  # fmt: skip
+        con.execute(
+            f'CREATE TABLE "{re.sub(rf"^{prefix}|_data$", "", path.stem)}" AS SELECT * FROM frame'
+        )
         con.unregister("frame")
     con.close()
     (folder / "spm.yaml").write_text(f"source: {vendor}\ndatabase:\n  url: {db}\n")
@@ -64,8 +65,10 @@ def datasets(shared: Path, scratch: Path) -> dict[str, Path]:
         for path in olist.glob("*.csv"):
             (folder / path.name).symlink_to(path)
         out["olist-marketing-funnel"] = folder
-    for name, prefix, vendor in (("fivetran-salesforce-seeds", "sf_", "salesforce"),
-                                 ("fivetran-hubspot-seeds", "", "hubspot")):  # fmt: skip
+    for name, prefix, vendor in (
+        ("fivetran-salesforce-seeds", "sf_", "salesforce"),
+        ("fivetran-hubspot-seeds", "", "hubspot"),
+    ):
         if (shared / name).exists():
             out[name] = _warehouse(shared / name, prefix, vendor, scratch / name)
     return out
@@ -84,25 +87,42 @@ def describe(folder: Path) -> dict:
     else:
         open_ = ~opps["is_closed"] & (opps["created_date"] <= pd.Timestamp(ds.as_of))
         pipeline = opps.loc[open_, "amount"].sum()
-    return {"reps": len(ds.reps), "accounts": _rows(ds, "accounts"),
-            "activities": _rows(ds, "activities"),
-            "as_of": ds.as_of.isoformat(), "open_pipeline": float(pipeline),
-            "currency": ds.config.currency}  # fmt: skip
+    return {
+        "reps": len(ds.reps),
+        "accounts": _rows(ds, "accounts"),
+        "activities": _rows(ds, "activities"),
+        "as_of": ds.as_of.isoformat(),
+        "open_pipeline": float(pipeline),
+        "currency": ds.config.currency,
+    }
 
 
 def run(folder: Path, out: Path, jobs: int) -> dict:
     started = time.perf_counter()
-    command = [str(BIN / "spm"), "run", "--data", str(folder), "--out", str(out), "--jobs",
-               str(jobs), "--quiet"]  # fmt: skip
+    command = [
+        str(BIN / "spm"),
+        "run",
+        "--data",
+        str(folder),
+        "--out",
+        str(out),
+        "--jobs",
+        str(jobs),
+        "--quiet",
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     wall = time.perf_counter() - started
     manifests = list(out.glob("*/all/manifest.json"))
     if not manifests:
         return {"wall": wall, "error": done.stderr.strip()[-300:]}
     manifest = json.loads(manifests[0].read_text())
-    return {"wall": wall, "period": manifest["period"],
-            "reports": {n["name"]: (round(n["seconds"], 1), n["status"])
-                        for n in manifest["notebooks"]}}  # fmt: skip
+    return {
+        "wall": wall,
+        "period": manifest["period"],
+        "reports": {
+            n["name"]: (round(n["seconds"], 1), n["status"]) for n in manifest["notebooks"]
+        },
+    }
 
 
 def main() -> None:
@@ -115,14 +135,18 @@ def main() -> None:
             facts = describe(folder)
             result = run(folder, Path(tmp) / f"out-{name}", args.jobs)
             print(f"## {name}")
-            print(f"reps {facts['reps']}, accounts {facts['accounts']}, activities "
-                  f"{facts['activities']}, open pipeline {facts['open_pipeline']:,.0f} "
-                  f"{facts['currency']} at {facts['as_of']}")  # fmt: skip
+            print(
+                f"reps {facts['reps']}, accounts {facts['accounts']}, activities "
+                f"{facts['activities']}, open pipeline {facts['open_pipeline']:,.0f} "
+                f"{facts['currency']} at {facts['as_of']}"
+            )
             if "error" in result:
                 print(f"spm run failed ({result['wall']:.0f} s): {result['error']}")
                 continue
-            shown = ", ".join(f"{n} {s} s{'' if status == 'ok' else ' FAILED'}"
-                              for n, (s, status) in result["reports"].items())  # fmt: skip
+            shown = ", ".join(
+                f"{n} {s} s{'' if status == 'ok' else ' FAILED'}"
+                for n, (s, status) in result["reports"].items()
+            )
             print(f"period {result['period']}, {result['wall']:.0f} s wall: {shown}")
 
 

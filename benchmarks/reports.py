@@ -28,10 +28,20 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
             subprocess.run(
-                [str(spm), "run", "--data", str(data), "--out", tmp, "--jobs", str(args.jobs),
-                 "--quiet"],
-                check=True, capture_output=True,
-            )  # fmt: skip
+                [
+                    str(spm),
+                    "run",
+                    "--data",
+                    str(data),
+                    "--out",
+                    tmp,
+                    "--jobs",
+                    str(args.jobs),
+                    "--quiet",
+                ],
+                check=True,
+                capture_output=True,
+            )
             seconds = time.perf_counter() - started
             manifest = json.loads(next(Path(tmp).glob("*/all/manifest.json")).read_text())
             per = ", ".join(f"{n['name']} {n['seconds']:.1f} s" for n in manifest["notebooks"])

@@ -26,10 +26,19 @@ def main() -> None:
             out = Path(tmp) / "sample"
             started = time.perf_counter()
             subprocess.run(
-                [str(spm), "sample-data", "--out", str(out), "--reps", str(args.reps),
-                 "--years", str(args.years)],
-                check=True, capture_output=True,
-            )  # fmt: skip
+                [
+                    str(spm),
+                    "sample-data",
+                    "--out",
+                    str(out),
+                    "--reps",
+                    str(args.reps),
+                    "--years",
+                    str(args.years),
+                ],
+                check=True,
+                capture_output=True,
+            )
             seconds = time.perf_counter() - started
             rows = {p.stem: sum(1 for _ in p.open()) - 1 for p in sorted(out.glob("*.csv"))}
             print(f"run {run + 1}: {seconds:.1f} s for --reps {args.reps} --years {args.years}")

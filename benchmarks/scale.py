@@ -41,8 +41,19 @@ def sample(size: int, cache: Path) -> Path:
     reps = max(6, round(size / OPPORTUNITIES_PER_REP))
     folder = cache / f"reps{reps}"
     if not (folder / "spm.yaml").exists():
-        subprocess.run([str(BIN / "spm"), "sample-data", "--out", str(folder), "--reps",
-                        str(reps), "--years", "5"], check=True)  # fmt: skip
+        subprocess.run(
+            [
+                str(BIN / "spm"),
+                "sample-data",
+                "--out",
+                str(folder),
+                "--reps",
+                str(reps),
+                "--years",
+                "5",
+            ],
+            check=True,
+        )
     return folder
 
 
@@ -83,12 +94,24 @@ def main() -> None:
     args = parser.parse_args()
     for size in args.sizes:
         folder = sample(size, Path(args.cache))
-        out = subprocess.run([sys.executable, "-c", LOAD, str(folder)], check=True,
-                             capture_output=True, text=True).stdout.split()  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, "-c", LOAD, str(folder)], check=True, capture_output=True, text=True
+        ).stdout.split()
         load_s, rows, opps, load_mb = float(out[0]), int(out[1]), int(out[2]), float(out[3])
         with tempfile.TemporaryDirectory() as tmp:
-            command = [str(BIN / "spm"), "run", "--data", str(folder), "--out", tmp, "--jobs",
-                       str(args.jobs), "--timeout", str(args.timeout), "--quiet"]
+            command = [
+                str(BIN / "spm"),
+                "run",
+                "--data",
+                str(folder),
+                "--out",
+                tmp,
+                "--jobs",
+                str(args.jobs),
+                "--timeout",
+                str(args.timeout),
+                "--quiet",
+            ]
             if args.notebooks:
                 command += ["--notebooks", args.notebooks]
             started = time.perf_counter()
@@ -97,11 +120,16 @@ def main() -> None:
             process.communicate()
             wall, peak = time.perf_counter() - started, memory.stop()
             manifest = json.loads(next(Path(tmp).glob("*/all/manifest.json")).read_text())
-        per = ", ".join(f"{n['name']} {n['seconds']:.1f} s" + (
-            "" if n["status"] == "ok" else f" ({n['error']['exception']})")
-            for n in manifest["notebooks"])  # fmt: skip
-        print(f"{opps:,} opportunities ({rows:,} rows): load {load_s:.1f} s, {load_mb:,.0f} MB; "
-              f"suite {wall:.1f} s wall, peak {peak:.2f} GB; {per}", flush=True)
+        per = ", ".join(
+            f"{n['name']} {n['seconds']:.1f} s"
+            + ("" if n["status"] == "ok" else f" ({n['error']['exception']})")
+            for n in manifest["notebooks"]
+        )
+        print(
+            f"{opps:,} opportunities ({rows:,} rows): load {load_s:.1f} s, {load_mb:,.0f} MB; "
+            f"suite {wall:.1f} s wall, peak {peak:.2f} GB; {per}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,9 @@ def main() -> None:
     reps = max(60, max(args.counts))
     folder = Path(args.cache) / f"reps{reps}"
     if not (folder / "spm.yaml").exists():
-        subprocess.run([str(BIN / "spm"), "sample-data", "--out", str(folder), "--reps",
-                        str(reps)], check=True)  # fmt: skip
+        subprocess.run(
+            [str(BIN / "spm"), "sample-data", "--out", str(folder), "--reps", str(reps)], check=True
+        )
     rep_ids = pd.read_csv(folder / "reps.csv")["rep_id"].tolist()
     names = [n for n in args.notebooks.split(",") if n] or None
     for count in args.counts:
@@ -44,14 +45,25 @@ def main() -> None:
             started = time.perf_counter()
             failed: Counter[str] = Counter()
             for i, rep in enumerate(rep_ids[:count]):
-                manifest = run_suite(folder, out=Path(tmp) / str(i), jobs=args.jobs,
-                                     segment=f"rep_id={rep}", notebooks=names)  # fmt: skip
-                failed.update(f"{n['name']} ({n['error']['exception']})"
-                              for n in manifest["notebooks"] if n["status"] != "ok")  # fmt: skip
+                manifest = run_suite(
+                    folder,
+                    out=Path(tmp) / str(i),
+                    jobs=args.jobs,
+                    segment=f"rep_id={rep}",
+                    notebooks=names,
+                )
+                failed.update(
+                    f"{n['name']} ({n['error']['exception']})"
+                    for n in manifest["notebooks"]
+                    if n["status"] != "ok"
+                )
             wall = time.perf_counter() - started
         which = ", ".join(f"{name} x{k}" for name, k in failed.most_common())
-        print(f"{count} audiences: {wall:.1f} s wall, {wall / count:.1f} s an audience; "
-              f"{sum(failed.values())} reports failed{': ' + which if which else ''}", flush=True)
+        print(
+            f"{count} audiences: {wall:.1f} s wall, {wall / count:.1f} s an audience; "
+            f"{sum(failed.values())} reports failed{': ' + which if which else ''}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

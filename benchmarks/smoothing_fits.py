@@ -20,8 +20,9 @@ from spm_lib.sample import bundled_sample
 
 def statsmodels_fits(x) -> None:
     SimpleExpSmoothing(x, initialization_method="estimated").fit().forecast(6)
-    ExponentialSmoothing(x, trend="add", damped_trend=True,
-                         initialization_method="estimated").fit().forecast(6)  # fmt: skip
+    ExponentialSmoothing(
+        x, trend="add", damped_trend=True, initialization_method="estimated"
+    ).fit().forecast(6)
     ThetaModel(x, period=1, deseasonalize=False).fit().forecast(6)
 
 
@@ -34,10 +35,13 @@ def closed_form_fits(x) -> None:
 def main() -> None:
     warnings.simplefilter("ignore")
     history, nodes, _ = hierarchy_bookings(load_dataset(bundled_sample()))
-    series = [history[n.name].to_numpy(float)[:end] / 1e4
-              for n in nodes for end in range(24, 49, 3)]  # fmt: skip
-    candidates = (("statsmodels", statsmodels_fits),
-                  ("spm_lib.forecasting.smoothing", closed_form_fits))  # fmt: skip
+    series = [
+        history[n.name].to_numpy(float)[:end] / 1e4 for n in nodes for end in range(24, 49, 3)
+    ]
+    candidates = (
+        ("statsmodels", statsmodels_fits),
+        ("spm_lib.forecasting.smoothing", closed_form_fits),
+    )
     for name, fits in candidates:
         started = time.perf_counter()
         for x in series:

@@ -30,19 +30,54 @@ def plain(data: Path, period: str, out: Path) -> float:
     kernel = default_kernel()
     for notebook in discover_notebooks(default_notebooks_dir()):
         executed = out / f"{notebook.stem}.ipynb"
-        subprocess.run([str(BIN / "papermill"), str(notebook), str(executed), "-k", kernel,
-                        "-p", "data", str(data), "-p", "period", period, "-p", "out_dir",
-                        str(out), "--no-progress-bar", "--cwd", str(notebook.parent)],
-                       check=True, capture_output=True)  # fmt: skip
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                        str(executed)], check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                str(BIN / "papermill"),
+                str(notebook),
+                str(executed),
+                "-k",
+                kernel,
+                "-p",
+                "data",
+                str(data),
+                "-p",
+                "period",
+                period,
+                "-p",
+                "out_dir",
+                str(out),
+                "--no-progress-bar",
+                "--cwd",
+                str(notebook.parent),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+            check=True,
+            capture_output=True,
+        )
     return time.perf_counter() - started
 
 
 def spm_run(data: Path, out: Path, jobs: int) -> tuple[float, dict]:
     started = time.perf_counter()
-    subprocess.run([str(BIN / "spm"), "run", "--data", str(data), "--out", str(out), "--jobs",
-                    str(jobs), "--quiet"], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            str(BIN / "spm"),
+            "run",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--jobs",
+            str(jobs),
+            "--quiet",
+        ],
+        check=True,
+        capture_output=True,
+    )
     seconds = time.perf_counter() - started
     return seconds, json.loads(next(out.glob("*/all/manifest.json")).read_text())
 

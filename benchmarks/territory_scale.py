@@ -51,9 +51,11 @@ def _run(tmp: Path, reps: int, guards, clear_end_dates: bool, args) -> None:
         f = result.figures
         uplift, moved = f["expected_revenue_uplift_pct"], f["accounts_moved_pct"]
         cv = f"{f['potential_cv_before']:.3f} -> {f['potential_cv_after']:.3f}"
-        print(f"{len(ds['accounts']):,} accounts x {active} active reps{label}, no_worse_balance="
-              f"{guard}: {seconds:.1f} s; uplift {uplift:+.1%}, moved {moved:.1%}, "
-              f"potential CV {cv}")  # fmt: skip
+        print(
+            f"{len(ds['accounts']):,} accounts x {active} active reps{label}, no_worse_balance="
+            f"{guard}: {seconds:.1f} s; uplift {uplift:+.1%}, moved {moved:.1%}, "
+            f"potential CV {cv}"
+        )
 
 
 if __name__ == "__main__":

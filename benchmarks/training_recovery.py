@@ -45,10 +45,12 @@ def main() -> None:
             )
             totals[0] += inside
             totals[1] += len(truth["training_effects"])
-            print(f"seed {seed:>3}: precision {precision:.2f}  recall {hits / len(planted):.2f}  "
-                  f"({len(flagged)} flagged, {len(planted)} planted)  false flags "
-                  f"{clean['flagged'].mean():.1%} of clean pairs  training intervals "
-                  f"{inside}/{len(truth['training_effects'])}")  # fmt: skip
+            print(
+                f"seed {seed:>3}: precision {precision:.2f}  recall {hits / len(planted):.2f}  "
+                f"({len(flagged)} flagged, {len(planted)} planted)  false flags "
+                f"{clean['flagged'].mean():.1%} of clean pairs  training intervals "
+                f"{inside}/{len(truth['training_effects'])}"
+            )
     print(f"training-effect intervals holding the planted effect: {totals[0]}/{totals[1]}")
 
 

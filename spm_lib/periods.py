@@ -88,8 +88,9 @@ class Period:
         if days >= (whole.end - whole.start).days + 1:
             return whole
         end = whole.start + dt.timedelta(days=days - 1)
-        return Period(whole.start, end, whole.kind, whole.label, whole.fiscal_year_start_month,
-                      days)  # fmt: skip
+        return Period(
+            whole.start, end, whole.kind, whole.label, whole.fiscal_year_start_month, days
+        )
 
     def up_to(self, day: dt.date) -> Period:
         """The period in progress on ``day`` (day N of M), when ``day`` falls before its end.
@@ -132,8 +133,13 @@ class Period:
 def trailing_year(period: Period) -> Period:
     """The 12 months ending with ``period``'s last day (labelled by that day)."""
     start = (pd.Timestamp(period.end) - pd.DateOffset(years=1) + pd.Timedelta(days=1)).date()
-    return Period(start, period.end, "year", f"the 12 months to {period.end:%Y-%m-%d}",
-                  period.fiscal_year_start_month)  # fmt: skip
+    return Period(
+        start,
+        period.end,
+        "year",
+        f"the 12 months to {period.end:%Y-%m-%d}",
+        period.fiscal_year_start_month,
+    )
 
 
 def fiscal_year_of(date: dt.date, fiscal_year_start_month: int = 1) -> int:

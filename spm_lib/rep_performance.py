@@ -76,9 +76,21 @@ def scorecard(
     )
 
 
-AT_RISK_COLUMNS = ["rep_id", "name", "team", "status", "quarter", "quota", "pipeline_due",
-                   "open_expected", "new_business", "expected", "gap", "coverage",
-                   "required_coverage"]  # fmt: skip
+AT_RISK_COLUMNS = [
+    "rep_id",
+    "name",
+    "team",
+    "status",
+    "quarter",
+    "quota",
+    "pipeline_due",
+    "open_expected",
+    "new_business",
+    "expected",
+    "gap",
+    "coverage",
+    "required_coverage",
+]
 
 
 def at_risk(ds: Dataset, period: Period, run: tuple | None = None) -> pd.DataFrame:
@@ -156,20 +168,42 @@ def pipeline_movement(ds: Dataset, period: Period) -> pd.DataFrame:
     won, lost = closed[closed["is_won"]], closed[~closed["is_won"]]
 
     def row(bucket, frame, sign=1):
-        return {"bucket": bucket, "amount": sign * float(frame["amount"].sum()),
-                "deals": sign * len(frame), "computable": True, "why": ""}  # fmt: skip
+        return {
+            "bucket": bucket,
+            "amount": sign * float(frame["amount"].sum()),
+            "deals": sign * len(frame),
+            "computable": True,
+            "why": "",
+        }
 
-    rows = [row("starting pipeline", opening), row("created", created),
-            row("won", won, -1), row("lost", lost, -1)]  # fmt: skip
+    rows = [
+        row("starting pipeline", opening),
+        row("created", created),
+        row("won", won, -1),
+        row("lost", lost, -1),
+    ]
     flow_amount = sum(r["amount"] for r in rows)
     flow_deals = sum(r["deals"] for r in rows)
-    rows.append({"bucket": "other changes", "amount": float(closing["amount"].sum()) - flow_amount,
-                 "deals": len(closing) - flow_deals, "computable": True,
-                 "why": "reopened_or_corrected"})  # fmt: skip
+    rows.append(
+        {
+            "bucket": "other changes",
+            "amount": float(closing["amount"].sum()) - flow_amount,
+            "deals": len(closing) - flow_deals,
+            "computable": True,
+            "why": "reopened_or_corrected",
+        }
+    )
     rows.append(row("ending pipeline", closing))
     for bucket, needs in MOVEMENT_NEEDS_HISTORY.items():
-        rows.append({"bucket": bucket, "amount": float("nan"), "deals": pd.NA,
-                     "computable": False, "why": needs})  # fmt: skip
+        rows.append(
+            {
+                "bucket": bucket,
+                "amount": float("nan"),
+                "deals": pd.NA,
+                "computable": False,
+                "why": needs,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -196,8 +230,15 @@ def rollup(ds: Dataset, period: Period, by: str | None) -> pd.DataFrame:
     return out
 
 
-HEADLINE_NAMES = ("bookings", "quota_attainment", "win_rate", "closed", "reps_with_quota",
-                  "reps_at_or_above_quota", "reps_at_or_above_quota_pct")  # fmt: skip
+HEADLINE_NAMES = (
+    "bookings",
+    "quota_attainment",
+    "win_rate",
+    "closed",
+    "reps_with_quota",
+    "reps_at_or_above_quota",
+    "reps_at_or_above_quota_pct",
+)
 
 
 def headline(
@@ -213,16 +254,22 @@ def headline(
     win rate. ``reps_attainment`` reuses
     :func:`spm_lib.compensation.attainment.rep_attainment` for ``period``."""
     out: dict[str, float] = {}
-    for suffix, p in (("", period), ("_prior", period.previous()),
-                      ("_last_year", period.same_period_last_year())):  # fmt: skip
+    for suffix, p in (
+        ("", period),
+        ("_prior", period.previous()),
+        ("_last_year", period.same_period_last_year()),
+    ):
         if suffix and not ds.covers(p):  # no base for a comparison: NaN, never $0
             for name in HEADLINE_NAMES:
                 out[f"{name}{suffix}"] = float("nan")
             continue
         total = metrics.bookings(ds, p, None).iloc[0]
         wins = metrics.win_rate(ds, p, None).iloc[0]
-        reps = (reps_attainment if suffix == "" and reps_attainment is not None
-                else attainment.rep_attainment(ds, p))  # fmt: skip
+        reps = (
+            reps_attainment
+            if suffix == "" and reps_attainment is not None
+            else attainment.rep_attainment(ds, p)
+        )
         out[f"bookings{suffix}"] = float(total["bookings"])
         out[f"quota_attainment{suffix}"] = attainment.total_attainment(reps)
         out[f"win_rate{suffix}"] = float(wins["win_rate"])
@@ -231,8 +278,7 @@ def headline(
     return out
 
 
-TREND_COLUMNS = ["period", "period_start", "period_end", "bookings", "quota_attainment",
-                 "win_rate"]  # fmt: skip
+TREND_COLUMNS = ["period", "period_start", "period_end", "bookings", "quota_attainment", "win_rate"]
 
 
 def headline_trend(ds: Dataset, period: Period, periods: int = 8) -> pd.DataFrame:
@@ -246,11 +292,14 @@ def headline_trend(ds: Dataset, period: Period, periods: int = 8) -> pd.DataFram
     wanted = [period] + [p for p in earlier if ds.covers(p)]
     rows = []
     for p in sorted(wanted, key=lambda q: q.start):
-        rows.append({
-            "period": p.title, "period_start": p.start.isoformat(),
-            "period_end": p.last_day.isoformat(),
-            "bookings": float(metrics.bookings(ds, p, None).iloc[0]["bookings"]),
-            "quota_attainment": attainment.total_attainment(attainment.rep_attainment(ds, p)),
-            "win_rate": float(metrics.win_rate(ds, p, None).iloc[0]["win_rate"]),
-        })  # fmt: skip
+        rows.append(
+            {
+                "period": p.title,
+                "period_start": p.start.isoformat(),
+                "period_end": p.last_day.isoformat(),
+                "bookings": float(metrics.bookings(ds, p, None).iloc[0]["bookings"]),
+                "quota_attainment": attainment.total_attainment(attainment.rep_attainment(ds, p)),
+                "win_rate": float(metrics.win_rate(ds, p, None).iloc[0]["win_rate"]),
+            }
+        )
     return pd.DataFrame(rows, columns=TREND_COLUMNS)

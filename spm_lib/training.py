@@ -93,8 +93,19 @@ def skill_gaps(
     company = ds.company or ds
     start, end = _window(company, as_of, window_months)
     outcomes = stage_outcomes(company)
-    cols = ["rep_id", "stage", "entered", "converted", "raw_rate", "shrunk_rate", "benchmark",
-            "gap", "p_below", "flagged", "revenue_at_stake"]  # fmt: skip
+    cols = [
+        "rep_id",
+        "stage",
+        "entered",
+        "converted",
+        "raw_rate",
+        "shrunk_rate",
+        "benchmark",
+        "gap",
+        "p_below",
+        "flagged",
+        "revenue_at_stake",
+    ]
     if outcomes.empty:
         return pd.DataFrame(columns=cols).astype({"flagged": bool, "revenue_at_stake": float})
     inside = outcomes[(outcomes["entered_date"] > start) & (outcomes["entered_date"] <= end)]
@@ -230,8 +241,11 @@ def recommendations(
     if effects is not None and len(effects) and "relative_upper" in effects:
         for row in effects.dropna(subset=["relative_upper"]).itertuples(index=False):
             if row.relative_upper < MIN_USEFUL_EFFECT:
-                ruled_out[row.module] = (row.relative_effect, row.relative_lower,
-                                         row.relative_upper)  # fmt: skip
+                ruled_out[row.module] = (
+                    row.relative_effect,
+                    row.relative_lower,
+                    row.relative_upper,
+                )
     catalogue = ds.config.training_catalogue
     by_stage: dict[str, list[str]] = {}
     for module, spec in catalogue.items():
@@ -253,8 +267,18 @@ def recommendations(
         evidence = (gap.shrunk_rate, gap.benchmark, gap.entered)
         modules = by_stage.get(gap.stage, [])
         if not modules:
-            rows.append((gap.rep_id, gap.stage, "coaching", "no_module", *evidence, None, *none,
-                         gap.revenue_at_stake))  # fmt: skip
+            rows.append(
+                (
+                    gap.rep_id,
+                    gap.stage,
+                    "coaching",
+                    "no_module",
+                    *evidence,
+                    None,
+                    *none,
+                    gap.revenue_at_stake,
+                )
+            )
         for module in modules:
             if (gap.rep_id, module) in recent:
                 code, shown, effect = "completed_recently", "coaching", none
@@ -262,24 +286,48 @@ def recommendations(
                 code, shown, effect = "effect_ruled_out", "coaching", ruled_out[module]
             else:
                 code, shown, effect = "assigned", module, none
-            rows.append((gap.rep_id, gap.stage, shown, code, *evidence, module, *effect,
-                         gap.revenue_at_stake))  # fmt: skip
+            rows.append(
+                (
+                    gap.rep_id,
+                    gap.stage,
+                    shown,
+                    code,
+                    *evidence,
+                    module,
+                    *effect,
+                    gap.revenue_at_stake,
+                )
+            )
     out = pd.DataFrame(rows, columns=RECOMMENDATION_COLUMNS)
     out.insert(1, "name", out["rep_id"].map(ds.rep_names))
     return out.sort_values("revenue_at_stake", ascending=False, ignore_index=True)
 
 
-RECOMMENDATION_COLUMNS = ["rep_id", "stage", "module", "reason_code", "shrunk_rate", "benchmark",
-                          "entered", "considered", "relative_effect", "relative_lower",
-                          "relative_upper", "revenue_at_stake"]  # fmt: skip
+RECOMMENDATION_COLUMNS = [
+    "rep_id",
+    "stage",
+    "module",
+    "reason_code",
+    "shrunk_rate",
+    "benchmark",
+    "entered",
+    "considered",
+    "relative_effect",
+    "relative_lower",
+    "relative_upper",
+    "revenue_at_stake",
+]
 
 
 def _within_rep(values: np.ndarray, reps: np.ndarray, n_reps: int) -> np.ndarray:
     """``values`` (n x k) minus their rep's mean: the rep fixed effects absorbed."""
     counts = np.bincount(reps, minlength=n_reps).astype(float)
-    means = np.stack(
-        [np.bincount(reps, weights=column, minlength=n_reps) for column in values.T], axis=1
-    ) / counts[:, None]
+    means = (
+        np.stack(
+            [np.bincount(reps, weights=column, minlength=n_reps) for column in values.T], axis=1
+        )
+        / counts[:, None]
+    )
     return values - means[reps]
 
 
@@ -336,8 +384,7 @@ def training_effects(
         ]
         # a lookup, not Series.map: mapping through an empty datetime Series raises in pandas
         # (an audience in which nobody took the module)
-        completed = pd.Series(done.reindex(data["rep_id"].to_numpy()).to_numpy(),
-                              index=data.index)  # fmt: skip
+        completed = pd.Series(done.reindex(data["rep_id"].to_numpy()).to_numpy(), index=data.index)
         trained_after = (data["created_date"] >= completed).to_numpy()
         converted = data["converted"].to_numpy(dtype=float)
         entered = data["entered_date"].dt
@@ -356,15 +403,40 @@ def training_effects(
         lower, upper = effect - half, effect + half
         before = completed.notna().to_numpy() & ~trained_after
         baseline = float(converted[before].mean()) if before.any() else float("nan")
-        rows.append({**row, "effect": effect, "lower": lower, "upper": upper, "baseline": baseline,
-                     "relative_effect": effect / baseline, "relative_lower": lower / baseline,
-                     "relative_upper": upper / baseline, "evidence": "measured"})  # fmt: skip
-    cols = ["module", "stage", "trained_reps", "entries", "effect", "lower", "upper", "baseline",
-            "relative_effect", "relative_lower", "relative_upper", "evidence"]  # fmt: skip
+        rows.append(
+            {
+                **row,
+                "effect": effect,
+                "lower": lower,
+                "upper": upper,
+                "baseline": baseline,
+                "relative_effect": effect / baseline,
+                "relative_lower": lower / baseline,
+                "relative_upper": upper / baseline,
+                "evidence": "measured",
+            }
+        )
+    cols = [
+        "module",
+        "stage",
+        "trained_reps",
+        "entries",
+        "effect",
+        "lower",
+        "upper",
+        "baseline",
+        "relative_effect",
+        "relative_lower",
+        "relative_upper",
+        "evidence",
+    ]
     return pd.DataFrame(rows).reindex(columns=cols)
 
 
 __all__ = [
-    "recommendations", "skill_gaps", "stage_outcomes",
-    "training_effects", "two_way_effect",
-]  # fmt: skip
+    "recommendations",
+    "skill_gaps",
+    "stage_outcomes",
+    "training_effects",
+    "two_way_effect",
+]

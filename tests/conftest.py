@@ -43,8 +43,11 @@ def make_dataset(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture(scope="session")
 def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small generated sample (24 reps, 2 years), shared by the tests of a session."""
-    return shared_folder(tmp_path_factory, "small-sample",
-                         lambda folder: write_sample(folder, seed=7, reps=24, years=2))  # fmt: skip
+    return shared_folder(
+        tmp_path_factory,
+        "small-sample",
+        lambda folder: write_sample(folder, seed=7, reps=24, years=2),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -88,8 +91,9 @@ def postgres_url():
     password = "s3cret-for-tests"
 
     def run(*command: str) -> None:
-        result = subprocess.run([*as_user, *command], capture_output=True, text=True, timeout=120,
-                                check=False)  # fmt: skip
+        result = subprocess.run(
+            [*as_user, *command], capture_output=True, text=True, timeout=120, check=False
+        )
         if result.returncode:
             unavailable(f"{Path(command[0]).name} failed: {result.stderr.strip()[:300]}")
 
@@ -97,21 +101,45 @@ def postgres_url():
     pwfile.write_text(POSTGRES_ADMIN_PASSWORD + "\n")
     if as_user:
         shutil.chown(pwfile, "postgres", "postgres")
-    run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
-        "--auth-host=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8")  # fmt: skip
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(home / "log"), "-o",
-        f"-h 127.0.0.1 -p {port} -k {home}", "start")  # fmt: skip
+    run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        f"--pwfile={pwfile}",
+        "-E",
+        "UTF8",
+    )
+    run(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-w",
+        "-l",
+        str(home / "log"),
+        "-o",
+        f"-h 127.0.0.1 -p {port} -k {home}",
+        "start",
+    )
     try:
         import pg8000.native
 
-        admin = pg8000.native.Connection("postgres", host="127.0.0.1", port=port,
-                                         password=POSTGRES_ADMIN_PASSWORD)  # fmt: skip
+        admin = pg8000.native.Connection(
+            "postgres", host="127.0.0.1", port=port, password=POSTGRES_ADMIN_PASSWORD
+        )
         admin.run(f"CREATE ROLE spm LOGIN PASSWORD '{password}'")
         admin.run("CREATE DATABASE spm OWNER spm")
         admin.close()
         os.environ["SPM_TEST_PG_PASSWORD"] = password
         yield f"postgresql://spm:${{SPM_TEST_PG_PASSWORD}}@127.0.0.1:{port}/spm"
     finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-                       capture_output=True, timeout=120, check=False)  # fmt: skip
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
         shutil.rmtree(home, ignore_errors=True)

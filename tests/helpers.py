@@ -36,45 +36,123 @@ def write_notebook(folder: Path, name: str, *cells: str) -> Path:
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('data = ""\nconfig = ""\nperiod = "latest"\n'
-                                       'segment = ""\nout_dir = ""')  # fmt: skip
+    params = nbformat.v4.new_code_cell(
+        'data = ""\nconfig = ""\nperiod = "latest"\nsegment = ""\nout_dir = ""'
+    )
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}  # fmt: skip
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, folder / f"{name}.ipynb")
     return folder
 
 
 REPS = [
-    {"rep_id": "R1", "name": "Ann Lee", "manager": "Mo", "team": "West A", "region": "West",
-     "segment": "Commercial", "hire_date": "2024-01-15", "end_date": ""},
-    {"rep_id": "R2", "name": "Bob Ray", "manager": "Mo", "team": "West A", "region": "West",
-     "segment": "Commercial", "hire_date": "2024-03-01", "end_date": ""},
-    {"rep_id": "R3", "name": "Cy Dee", "manager": "Jo", "team": "East A", "region": "East",
-     "segment": "Enterprise", "hire_date": "2023-06-01", "end_date": "2025-06-30"},
-]  # fmt: skip
+    {
+        "rep_id": "R1",
+        "name": "Ann Lee",
+        "manager": "Mo",
+        "team": "West A",
+        "region": "West",
+        "segment": "Commercial",
+        "hire_date": "2024-01-15",
+        "end_date": "",
+    },
+    {
+        "rep_id": "R2",
+        "name": "Bob Ray",
+        "manager": "Mo",
+        "team": "West A",
+        "region": "West",
+        "segment": "Commercial",
+        "hire_date": "2024-03-01",
+        "end_date": "",
+    },
+    {
+        "rep_id": "R3",
+        "name": "Cy Dee",
+        "manager": "Jo",
+        "team": "East A",
+        "region": "East",
+        "segment": "Enterprise",
+        "hire_date": "2023-06-01",
+        "end_date": "2025-06-30",
+    },
+]
 OPPORTUNITIES = [
-    {"opportunity_id": "O1", "rep_id": "R1", "account_id": "A1", "product": "Core",
-     "created_date": "2025-01-05", "close_date": "2025-02-10", "stage": "Closed Won",
-     "amount": "1000", "is_closed": "true", "is_won": "true"},
-    {"opportunity_id": "O2", "rep_id": "R1", "account_id": "A2", "product": "Pro",
-     "created_date": "2025-01-10", "close_date": "2025-03-01", "stage": "Closed Lost",
-     "amount": "2500.50", "is_closed": "true", "is_won": "false"},
-    {"opportunity_id": "O3", "rep_id": "R2", "account_id": "", "product": "Core",
-     "created_date": "2025-02-01", "close_date": "2025-04-30", "stage": "Proposal",
-     "amount": "4000", "is_closed": "false", "is_won": "false"},
-    {"opportunity_id": "O4", "rep_id": "R3", "account_id": "A1", "product": "Suite",
-     "created_date": "2025-03-01", "close_date": "2025-03-20", "stage": "Closed Won",
-     "amount": "9000", "is_closed": "true", "is_won": "true"},
-]  # fmt: skip
+    {
+        "opportunity_id": "O1",
+        "rep_id": "R1",
+        "account_id": "A1",
+        "product": "Core",
+        "created_date": "2025-01-05",
+        "close_date": "2025-02-10",
+        "stage": "Closed Won",
+        "amount": "1000",
+        "is_closed": "true",
+        "is_won": "true",
+    },
+    {
+        "opportunity_id": "O2",
+        "rep_id": "R1",
+        "account_id": "A2",
+        "product": "Pro",
+        "created_date": "2025-01-10",
+        "close_date": "2025-03-01",
+        "stage": "Closed Lost",
+        "amount": "2500.50",
+        "is_closed": "true",
+        "is_won": "false",
+    },
+    {
+        "opportunity_id": "O3",
+        "rep_id": "R2",
+        "account_id": "",
+        "product": "Core",
+        "created_date": "2025-02-01",
+        "close_date": "2025-04-30",
+        "stage": "Proposal",
+        "amount": "4000",
+        "is_closed": "false",
+        "is_won": "false",
+    },
+    {
+        "opportunity_id": "O4",
+        "rep_id": "R3",
+        "account_id": "A1",
+        "product": "Suite",
+        "created_date": "2025-03-01",
+        "close_date": "2025-03-20",
+        "stage": "Closed Won",
+        "amount": "9000",
+        "is_closed": "true",
+        "is_won": "true",
+    },
+]
 ACCOUNTS = [
-    {"account_id": "A1", "name": "Acme", "industry": "Retail", "region": "West",
-     "employees": "120", "annual_revenue": "5000000", "owner_rep_id": "R1"},
-    {"account_id": "A2", "name": "Globex", "industry": "Energy", "region": "West",
-     "employees": "4000", "annual_revenue": "900000000", "owner_rep_id": "R2"},
-]  # fmt: skip
+    {
+        "account_id": "A1",
+        "name": "Acme",
+        "industry": "Retail",
+        "region": "West",
+        "employees": "120",
+        "annual_revenue": "5000000",
+        "owner_rep_id": "R1",
+    },
+    {
+        "account_id": "A2",
+        "name": "Globex",
+        "industry": "Energy",
+        "region": "West",
+        "employees": "4000",
+        "annual_revenue": "900000000",
+        "owner_rep_id": "R2",
+    },
+]
 
 
 def write_tables(
@@ -117,8 +195,11 @@ def rendered(tmp_path_factory, name: str, data: Path) -> tuple[Path, dict]:
 
     def build(out: Path) -> None:
         result = spm("run", "--data", str(data), "--out", str(out), "--jobs", "2", "--quiet")
-        (out / "result.json").write_text(json.dumps({
-            "returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}))
+        (out / "result.json").write_text(
+            json.dumps(
+                {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+            )
+        )
 
     out = shared_folder(tmp_path_factory, name, build)
     return out, json.loads((out / "result.json").read_text())

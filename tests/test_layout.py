@@ -22,8 +22,10 @@ def _imports() -> dict[str, set[tuple[str, tuple[str, ...]]]]:
         name = _module_name(path)
         found = graph.setdefault(name, set())
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(
-                "spm_lib"
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("spm_lib")
             ):
                 found.add((node.module, tuple(a.name for a in node.names)))
             elif isinstance(node, ast.Import):
@@ -58,7 +60,7 @@ def test_no_import_cycle_between_modules():
         stack.append(module)
         for target in sorted(edges.get(module, ())):
             if state.get(target) == 1:
-                cycle = stack[stack.index(target):] + [target]
+                cycle = stack[stack.index(target) :] + [target]
                 raise AssertionError("import cycle: " + " -> ".join(cycle))
             if target not in state:
                 visit(target)
@@ -84,19 +86,36 @@ def test_no_private_name_crosses_a_module():
 # The top of spm_lib: the stages of a run, the question folders, the shared vocabulary. A new
 # analysis goes into the folder of its question; a new top-level name is a decision, made here.
 TOP_LEVEL = {
-    "dataset", "importers", "sample",  # data in
-    "measures", "pipeline", "territory", "leads", "training", "forecasting", "compensation",
-    "planning", "rep_performance",  # the questions
-    "pages", "report", "suite",  # words and display, inside a notebook, outside it
-    "exceptions", "periods",  # the shared vocabulary
-}  # fmt: skip
+    "dataset",
+    "importers",
+    "sample",  # data in
+    "measures",
+    "pipeline",
+    "territory",
+    "leads",
+    "training",
+    "forecasting",
+    "compensation",
+    "planning",
+    "rep_performance",  # the questions
+    "pages",
+    "report",
+    "suite",  # words and display, inside a notebook, outside it
+    "exceptions",
+    "periods",  # the shared vocabulary
+}
 # the order between question folders: a question imports only those of a lower level
 QUESTION_LEVEL = {
     "measures": 0,
-    "pipeline": 1, "territory": 1, "leads": 1, "training": 1,
-    "forecasting": 2, "compensation": 2,
-    "planning": 3, "rep_performance": 3,
-}  # fmt: skip
+    "pipeline": 1,
+    "territory": 1,
+    "leads": 1,
+    "training": 1,
+    "forecasting": 2,
+    "compensation": 2,
+    "planning": 3,
+    "rep_performance": 3,
+}
 
 
 def _question(module: str) -> str | None:
@@ -105,8 +124,11 @@ def _question(module: str) -> str | None:
 
 
 def test_the_top_of_the_tree_is_the_allowed_list():
-    found = {p.stem if p.is_file() else p.name for p in ROOT.iterdir()
-             if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()}
+    found = {
+        p.stem if p.is_file() else p.name
+        for p in ROOT.iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()
+    }
     assert found == TOP_LEVEL, (sorted(found - TOP_LEVEL), sorted(TOP_LEVEL - found))
 
 
@@ -118,8 +140,12 @@ def test_questions_import_in_their_order():
         mine = _question(module)
         for target in targets:
             theirs = _question(target)
-            if mine and theirs and theirs != mine and (
-                    QUESTION_LEVEL[theirs] >= QUESTION_LEVEL[mine]):  # fmt: skip
+            if (
+                mine
+                and theirs
+                and theirs != mine
+                and (QUESTION_LEVEL[theirs] >= QUESTION_LEVEL[mine])
+            ):
                 offenders.append(f"{module} -> {target}")
     assert not offenders, offenders
 
@@ -134,15 +160,22 @@ def test_stages_point_one_way():
     assert len(analysis) > 30  # the rule below has something to hold
     for module, targets in edges.items():
         if module.startswith("spm_lib.dataset"):
-            assert not {t for t in targets if t in analysis or t.startswith(
-                ("spm_lib.report", "spm_lib.suite", "spm_lib.importers"))}, module
+            assert not {
+                t
+                for t in targets
+                if t in analysis
+                or t.startswith(("spm_lib.report", "spm_lib.suite", "spm_lib.importers"))
+            }, module
         if module.startswith("spm_lib.report"):
             assert not {t for t in targets if t.startswith("spm_lib.suite")}, module
         if module in analysis:
-            assert not {t for t in targets if t.startswith(
-                ("spm_lib.report", "spm_lib.pages", "spm_lib.suite"))}, (module, targets)
+            assert not {
+                t
+                for t in targets
+                if t.startswith(("spm_lib.report", "spm_lib.pages", "spm_lib.suite"))
+            }, (module, targets)
         if module.startswith("spm_lib.suite"):
-            assert not {t for t in targets if t in analysis}, (module, targets)  # fmt: skip
+            assert not {t for t in targets if t in analysis}, (module, targets)
 
 
 def test_the_suite_names_no_report():
@@ -192,8 +225,9 @@ def test_a_report_kernel_imports_nothing_of_the_runner():
         "; import sys; print(sorted(m for m in ('nbformat', 'jsonschema', 'papermill', "
         "'nbconvert') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert len(pages) >= 7 and out == "[]", out
 
 
@@ -232,20 +266,36 @@ def test_the_readme_layout_is_the_tree():
     for init in ROOT.rglob("__init__.py"):
         folder = init.parent.relative_to(ROOT).as_posix()
         actual["" if folder == "." else folder] = {
-            p.stem for p in init.parent.glob("*.py") if p.stem != "__init__"}
+            p.stem for p in init.parent.glob("*.py") if p.stem != "__init__"
+        }
     listed = _readme_tree()
-    assert set(listed) == set(actual), (sorted(set(actual) - set(listed)),
-                                        sorted(set(listed) - set(actual)))
-    stale = {f: (sorted(actual[f] - listed[f]), sorted(listed[f] - actual[f]))
-             for f in actual if actual[f] != listed[f]}  # fmt: skip
+    assert set(listed) == set(actual), (
+        sorted(set(actual) - set(listed)),
+        sorted(set(listed) - set(actual)),
+    )
+    stale = {
+        f: (sorted(actual[f] - listed[f]), sorted(listed[f] - actual[f]))
+        for f in actual
+        if actual[f] != listed[f]
+    }
     assert not stale, stale
 
 
 def test_analyses_read_no_files_and_print_nothing():
     """DataFrames in, DataFrames out: a question folder opens no file, prints nothing (the
     forecast history file is the forecasting page's to read and write)."""
-    touching = {"open", "print", "read_csv", "to_csv", "read_parquet", "to_parquet",
-                "read_text", "write_text", "read_excel", "to_excel"}  # fmt: skip
+    touching = {
+        "open",
+        "print",
+        "read_csv",
+        "to_csv",
+        "read_parquet",
+        "to_parquet",
+        "read_text",
+        "write_text",
+        "read_excel",
+        "to_excel",
+    }
     offenders = []
     for path in ROOT.rglob("*.py"):
         if not _question(_module_name(path)):

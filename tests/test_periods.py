@@ -93,13 +93,14 @@ def test_a_period_in_progress_is_to_date_and_compares_the_same_days():
     assert now.end == q3.end  # what the CRM dates ahead within the quarter still counts
     assert now.title == "2023-Q3 to date (day 63 of 92)" and now.label == "2023-Q3"
     before = now.previous()
-    assert (before.start, before.end, before.days) == (dt.date(2023, 4, 1), dt.date(2023, 6, 2),
-                                                       63)  # fmt: skip
+    assert (before.start, before.end, before.days) == (dt.date(2023, 4, 1), dt.date(2023, 6, 2), 63)
     year = now.same_period_last_year()
-    assert (year.start, year.end, year.last_day) == (dt.date(2022, 7, 1), dt.date(2022, 9, 1),
-                                                     dt.date(2022, 9, 1))  # fmt: skip
+    assert (year.start, year.end, year.last_day) == (
+        dt.date(2022, 7, 1),
+        dt.date(2022, 9, 1),
+        dt.date(2022, 9, 1),
+    )
     assert q3.up_to(dt.date(2023, 9, 30)) == q3  # its last day: the whole period
     assert q3.up_to(dt.date(2023, 10, 5)) == q3  # after it: as it is
     # a February has fewer days than the 30 it is compared on: the whole month
-    assert parse_period("2024-03").up_to(dt.date(2024, 3, 30)).previous() == parse_period(
-        "2024-02")
+    assert parse_period("2024-03").up_to(dt.date(2024, 3, 30)).previous() == parse_period("2024-02")

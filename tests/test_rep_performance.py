@@ -26,7 +26,8 @@ def test_pipeline_movement_is_the_pipeline_reviews_roll_forward(ds):
     assert move["computable"].all()
     inner = move.drop(["starting pipeline", "ending pipeline"])["amount"].sum()
     assert move.loc["starting pipeline", "amount"] + inner == pytest.approx(
-        move.loc["ending pipeline", "amount"], abs=0.005)
+        move.loc["ending pipeline", "amount"], abs=0.005
+    )
     opps = ds.opportunities
     won = opps[opps["is_won"] & period.mask(opps["close_date"])]["amount"].sum()
     assert move.loc["won", "amount"] == pytest.approx(-won)

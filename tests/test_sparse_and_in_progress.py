@@ -46,8 +46,9 @@ def test_the_pipeline_forecast_counts_the_open_deals_the_history_replays(small_s
     folder = tmp_path / "late-history"
     shutil.copytree(small_sample, folder)
     history = pd.read_csv(folder / "opportunity_history.csv", dtype=str)
-    history[history["changed_at"] >= "2024-11-15"].to_csv(folder / "opportunity_history.csv",
-                                                          index=False)  # fmt: skip
+    history[history["changed_at"] >= "2024-11-15"].to_csv(
+        folder / "opportunity_history.csv", index=False
+    )
     (folder / "stage_history.csv").unlink()  # derived from the history on load
     late = load_dataset(folder)
     for day in ("2024-09-30", "2024-12-31", "2025-06-30"):
@@ -68,9 +69,14 @@ def _as_it_stood(small_sample, folder, day: str):
     opps.loc[later, "cancelled_date"] = None
     opps.to_csv(folder / "opportunities.csv", index=False)
     keep = set(opps["opportunity_id"])
-    for name, column in (("opportunity_history", "changed_at"), ("stage_history", "entered_date"),
-                         ("activities", "date"), ("leads", "created_date"),
-                         ("forecast_calls", "submitted_at"), ("opportunity_splits", None)):
+    for name, column in (
+        ("opportunity_history", "changed_at"),
+        ("stage_history", "entered_date"),
+        ("activities", "date"),
+        ("leads", "created_date"),
+        ("forecast_calls", "submitted_at"),
+        ("opportunity_splits", None),
+    ):
         frame = pd.read_csv(folder / f"{name}.csv", dtype=str)
         if column is not None:
             frame = frame[frame[column].str[:10] <= day]
@@ -90,8 +96,10 @@ def test_a_period_in_progress_says_to_date_and_compares_the_same_days(small_samp
     mid = load_dataset(folder)
     period = mid.period("2026-Q3")
     assert period.to_date and period.title == "2026-Q3 to date (day 46 of 92)"
-    assert "2026-Q3 to date (day 46 of 92) (2026-07-01 to 2026-08-15)" in header_info(
-        "Rep performance", mid, period)["period_text"]  # fmt: skip
+    assert (
+        "2026-Q3 to date (day 46 of 92) (2026-07-01 to 2026-08-15)"
+        in header_info("Rep performance", mid, period)["period_text"]
+    )
     assert mid.period("latest").label == "2026-Q2"  # the last complete quarter
     figures = rep_performance.headline(mid, period)
     raw = pd.read_csv(small_sample / "opportunities.csv")

@@ -103,8 +103,16 @@ def test_a_module_that_cannot_help_is_not_assigned(default_sample):
     flagged = gaps[gaps["flagged"]]
     stage = flagged["stage"].iloc[0]
     module = next(m for m, spec in ds.config.training_catalogue.items() if spec["stage"] == stage)
-    effects = pd.DataFrame([{"module": module, "relative_effect": -0.034,
-                             "relative_lower": -0.086, "relative_upper": 0.017}])  # fmt: skip
+    effects = pd.DataFrame(
+        [
+            {
+                "module": module,
+                "relative_effect": -0.034,
+                "relative_lower": -0.086,
+                "relative_upper": 0.017,
+            }
+        ]
+    )
     plan = recommendations(ds, gaps, effects=effects)
     mine = plan[plan["stage"] == stage]
     assert (mine["module"] != module).all()
@@ -114,8 +122,9 @@ def test_a_module_that_cannot_help_is_not_assigned(default_sample):
     assert reasons.str.contains("rules out a useful gain").any()
     assert reasons.str.contains("-8.6% to +1.7%", regex=False).any()
     helpful = effects.assign(relative_effect=0.2, relative_lower=0.1, relative_upper=0.3)
-    assert (recommendations(ds, gaps, effects=helpful).query("stage == @stage")["module"]
-            == module).any()  # fmt: skip
+    assert (
+        recommendations(ds, gaps, effects=helpful).query("stage == @stage")["module"] == module
+    ).any()
 
 
 def test_stage_outcomes_by_hand(make_dataset):
@@ -154,8 +163,9 @@ def test_two_way_effect_equals_the_dummy_regression(seed):
     treated = (rng.random(n) < 0.3) & (np.char.str_len(rep.astype(str)) == 2)
     base = 0.3 + 0.02 * (quarter - 8084) / 12 + 0.1 * pd.factorize(rep)[0] / 25
     converted = (rng.random(n) < base + 0.15 * treated).astype(float)
-    data = pd.DataFrame({"y": converted, "t": treated.astype(float), "rep": rep,
-                         "q": quarter.astype(str)})  # fmt: skip
+    data = pd.DataFrame(
+        {"y": converted, "t": treated.astype(float), "rep": rep, "q": quarter.astype(str)}
+    )
     full = smf.ols("y ~ t + C(rep) + C(q)", data=data).fit(
         cov_type="cluster", cov_kwds={"groups": pd.factorize(data["rep"])[0]}
     )

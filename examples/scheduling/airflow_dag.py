@@ -19,14 +19,32 @@ from airflow.operators.bash import BashOperator
 
 SPM_HOME = os.environ.get("SPM_HOME", "/srv/spm")
 # relative periods: the run's own clock picks the quarter, so a backfill reruns the same DAG
-SPM_ARGS = ["run", "--data", "{{ var.value.get('spm_data', '/srv/crm-export') }}",
-            "--period", "last-quarter", "--segment-by", "region",
-            "--out", "{{ var.value.get('spm_out', '/srv/reports') }}", "--jobs", "2", "--quiet"]
-MAIL_ARGS = ["--out", "{{ var.value.get('spm_out', '/srv/reports') }}",
-             "--period", "latest", "--recipients",
-             "{{ var.value.get('spm_recipients', '/srv/spm/recipients.yaml') }}",
-             "--smtp", "{{ var.value.get('smtp_host', 'localhost:25') }}",
-             "--sender", "sales-ops@example.com"]
+SPM_ARGS = [
+    "run",
+    "--data",
+    "{{ var.value.get('spm_data', '/srv/crm-export') }}",
+    "--period",
+    "last-quarter",
+    "--segment-by",
+    "region",
+    "--out",
+    "{{ var.value.get('spm_out', '/srv/reports') }}",
+    "--jobs",
+    "2",
+    "--quiet",
+]
+MAIL_ARGS = [
+    "--out",
+    "{{ var.value.get('spm_out', '/srv/reports') }}",
+    "--period",
+    "latest",
+    "--recipients",
+    "{{ var.value.get('spm_recipients', '/srv/spm/recipients.yaml') }}",
+    "--smtp",
+    "{{ var.value.get('smtp_host', 'localhost:25') }}",
+    "--sender",
+    "sales-ops@example.com",
+]
 
 with DAG(
     dag_id="spm_quarterly_packs",

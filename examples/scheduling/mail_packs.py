@@ -67,16 +67,23 @@ def message_for(pack: Path, sender: str, to: list[str]) -> EmailMessage:
         subject += f" ({len(failed)} reports failed)"
     message = EmailMessage()
     message["Subject"], message["From"], message["To"] = subject, sender, ", ".join(to)
-    lines = [f"The sales performance pack for {audience}, {manifest['period']} "
-             f"({manifest['period_start']} to {manifest['period_end']}), data as of "
-             f"{manifest['data_as_of']}.", "",
-             "Open index.html in the attached folder for the brief and every report."]
+    lines = [
+        f"The sales performance pack for {audience}, {manifest['period']} "
+        f"({manifest['period_start']} to {manifest['period_end']}), data as of "
+        f"{manifest['data_as_of']}.",
+        "",
+        "Open index.html in the attached folder for the brief and every report.",
+    ]
     if failed:
         lines += ["", "These reports failed; the others rendered: " + ", ".join(failed)]
     message.set_content("\n".join(lines))
     message.add_alternative((pack / "index.html").read_text(encoding="utf-8"), subtype="html")
-    message.add_attachment(zipped(pack), maintype="application", subtype="zip",
-                           filename=f"{manifest['period']}-{pack.name}.zip")
+    message.add_attachment(
+        zipped(pack),
+        maintype="application",
+        subtype="zip",
+        filename=f"{manifest['period']}-{pack.name}.zip",
+    )
     return message
 
 
@@ -87,10 +94,18 @@ def tls_context(cafile: str | None = None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=cafile)
 
 
-def send_packs(out: Path, period: str, recipients: dict[str, list[str]], sender: str,
-               smtp: str, starttls: bool = False, user: str = "",
-               dry_run: bool = False, smtps: bool = False,
-               cafile: str | None = None) -> list[EmailMessage]:
+def send_packs(
+    out: Path,
+    period: str,
+    recipients: dict[str, list[str]],
+    sender: str,
+    smtp: str,
+    starttls: bool = False,
+    user: str = "",
+    dry_run: bool = False,
+    smtps: bool = False,
+    cafile: str | None = None,
+) -> list[EmailMessage]:
     """Send each audience of ``recipients`` its pack of ``period``; return the messages.
     ``starttls`` upgrades the connection, ``smtps`` connects over TLS (port 465); both verify
     the server's certificate (:func:`tls_context`)."""
@@ -109,8 +124,11 @@ def send_packs(out: Path, period: str, recipients: dict[str, list[str]], sender:
     host, _, port = smtp.partition(":")
     if user and not (starttls or smtps):
         raise SystemExit("--smtp-user sends a password: use --starttls or --smtps")
-    connect = (smtplib.SMTP_SSL(host, int(port or 465), timeout=60, context=tls_context(cafile))
-               if smtps else smtplib.SMTP(host, int(port or 25), timeout=60))
+    connect = (
+        smtplib.SMTP_SSL(host, int(port or 465), timeout=60, context=tls_context(cafile))
+        if smtps
+        else smtplib.SMTP(host, int(port or 25), timeout=60)
+    )
     with connect as server:
         if starttls and not smtps:
             server.starttls(context=tls_context(cafile))
@@ -135,8 +153,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="print, do not send")
     args = parser.parse_args(argv)
     recipients = yaml.safe_load(Path(args.recipients).read_text(encoding="utf-8")) or {}
-    sent = send_packs(Path(args.out), args.period, recipients, args.sender, args.smtp,
-                      args.starttls, args.smtp_user, args.dry_run, args.smtps, args.cafile)
+    sent = send_packs(
+        Path(args.out),
+        args.period,
+        recipients,
+        args.sender,
+        args.smtp,
+        args.starttls,
+        args.smtp_user,
+        args.dry_run,
+        args.smtps,
+        args.cafile,
+    )
     print(f"{len(sent)} packs {'to send' if args.dry_run else 'sent'}.")
     return 0
 

@@ -24,8 +24,17 @@ from spm_lib.measures import metrics, roster
 from spm_lib.measures.metrics import AT_QUOTA, at_quota  # noqa: F401 - counted once, in metrics
 from spm_lib.periods import Period
 
-COLUMNS = ["rep_id", "credited_bookings", "quota", "attainment", "owner_bookings",
-           "owner_quota", "attainment_owner", "status", "counted"]  # fmt: skip
+COLUMNS = [
+    "rep_id",
+    "credited_bookings",
+    "quota",
+    "attainment",
+    "owner_bookings",
+    "owner_quota",
+    "attainment_owner",
+    "status",
+    "counted",
+]
 
 
 def _from_statement(statement: pd.DataFrame) -> pd.DataFrame:
@@ -59,15 +68,24 @@ def rep_attainment(
 
     if statement is None and ds.config.commission_plans:
         statement = statements(ds, period)
-    official = _from_statement(statement) if statement is not None and len(statement) else (
-        _without_plans(ds, period)
+    official = (
+        _from_statement(statement)
+        if statement is not None and len(statement)
+        else (_without_plans(ds, period))
     )
     owner = metrics.quota_attainment(ds, period, "rep").rename(
-        columns={"bookings": "owner_bookings", "quota": "owner_quota",
-                 "attainment": "attainment_owner"})  # fmt: skip
+        columns={
+            "bookings": "owner_bookings",
+            "quota": "owner_quota",
+            "attainment": "attainment_owner",
+        }
+    )
     status = roster.rep_status(ds, period)[["rep_id", "status", "counted"]]
-    out = official.merge(owner[["rep_id", "owner_bookings", "owner_quota", "attainment_owner"]],
-                         on="rep_id", how="outer")  # fmt: skip
+    out = official.merge(
+        owner[["rep_id", "owner_bookings", "owner_quota", "attainment_owner"]],
+        on="rep_id",
+        how="outer",
+    )
     out = out.merge(status, on="rep_id", how="left")
     out["status"] = out["status"].fillna("not in the reps table")
     out["counted"] = out["counted"].fillna(False).astype(bool)
@@ -81,4 +99,3 @@ def total_attainment(table: pd.DataFrame) -> float:
     with_quota = table[table["quota"] > 0]
     quota = float(with_quota["quota"].sum())
     return float(with_quota["credited_bookings"].sum()) / quota if quota else float("nan")
-

@@ -41,8 +41,16 @@ def credits(ds: Dataset) -> pd.DataFrame:
     return once_per(ds.opportunities, f"credits {id(splits)}", lambda: _credits(ds))
 
 
-CREDIT_COLUMNS = ["opportunity_id", "rep_id", "close_date", "cancelled_date", "product",
-                  "deal_amount", "share", "credit"]  # fmt: skip
+CREDIT_COLUMNS = [
+    "opportunity_id",
+    "rep_id",
+    "close_date",
+    "cancelled_date",
+    "product",
+    "deal_amount",
+    "share",
+    "credit",
+]
 
 
 def _credits(ds: Dataset) -> pd.DataFrame:
@@ -70,9 +78,19 @@ def _credits(ds: Dataset) -> pd.DataFrame:
     one = Decimal(1)
     rows = []
     for deal, owner, closed, cancelled, product, amount in zip(
-        *(won[c].tolist() for c in ("opportunity_id", "rep_id", "close_date", "cancelled_date",
-                                    "product", "amount")), strict=True,
-    ):  # fmt: skip
+        *(
+            won[c].tolist()
+            for c in (
+                "opportunity_id",
+                "rep_id",
+                "close_date",
+                "cancelled_date",
+                "product",
+                "amount",
+            )
+        ),
+        strict=True,
+    ):
         cents = to_cents(amount if pd.notna(amount) else 0)  # no amount: no credit
         group = by_deal.get(deal)
         if group is None:  # the whole amount to the owner
@@ -80,13 +98,13 @@ def _credits(ds: Dataset) -> pd.DataFrame:
             continue
         reps, raw = group
         shares = [Decimal(repr(float(s))) for s in raw]
-        for rep, share, credit in zip(reps, shares, split_cents(cents, shares),
-                                      strict=True):  # fmt: skip
+        for rep, share, credit in zip(reps, shares, split_cents(cents, shares), strict=True):
             rows.append((deal, rep, closed, cancelled, product, cents, share, credit))
     return pd.DataFrame(rows, columns=CREDIT_COLUMNS)
 
 
 def rows_by_rep(table: pd.DataFrame) -> dict:
     """``table``'s rows grouped by rep_id, in their order (once per table object)."""
-    return once_per(table, "by_rep", lambda: {
-        rep: rows for rep, rows in table.groupby("rep_id", sort=False)})  # fmt: skip
+    return once_per(
+        table, "by_rep", lambda: {rep: rows for rep, rows in table.groupby("rep_id", sort=False)}
+    )

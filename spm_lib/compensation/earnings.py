@@ -23,9 +23,21 @@ from spm_lib.periods import Period, period_containing
 
 NO_QUOTA_TIER = "no quota: base rate"
 LINE_COLUMNS = [
-    "rep_id", "plan", "quota_period", "date", "opportunity_id", "product", "kind", "deal_amount",
-    "share", "credit", "tier", "rate", "amount", "note",
-]  # fmt: skip
+    "rep_id",
+    "plan",
+    "quota_period",
+    "date",
+    "opportunity_id",
+    "product",
+    "kind",
+    "deal_amount",
+    "share",
+    "credit",
+    "tier",
+    "rate",
+    "amount",
+    "note",
+]
 
 
 def _events(plan: Plan, rows: list, qp: Period) -> list[tuple]:
@@ -36,8 +48,7 @@ def _events(plan: Plan, rows: list, qp: Period) -> list[tuple]:
     for r in rows:
         if qp.contains(r.close_date):
             events.append((r.close_date.date(), 0, r, r.credit))
-        if (plan.clawback_reduces_attainment and _clawed(plan, r)
-                and qp.contains(r.cancelled_date)):  # fmt: skip
+        if plan.clawback_reduces_attainment and _clawed(plan, r) and qp.contains(r.cancelled_date):
             events.append((r.cancelled_date.date(), 1, r, -r.credit))
     return sorted(events, key=lambda e: (e[0], e[1], e[2].opportunity_id))
 
@@ -59,24 +70,38 @@ def _quota_period_lines(
         raise DataError(
             f"rep {rep_id} has no quota for {qp.label} under plan {plan.name}; add it to the "
             "quotas table or set no_quota: base_rate in the plan",
-            table="quotas", rows=[rep_id], expected=f"a positive quota for {qp.label}",
-        )  # fmt: skip
+            table="quotas",
+            rows=[rep_id],
+            expected=f"a positive quota for {qp.label}",
+        )
     effective = quota if quota is not None else ZERO
     lines: list[dict] = []
     cumulative = ZERO
     for day, kind, r, credit in _events(plan, rows, qp):
-        base = {"rep_id": rep_id, "plan": plan.name, "quota_period": qp.label, "date": day,
-                "opportunity_id": r.opportunity_id, "product": r.product,
-                "deal_amount": r.deal_amount, "share": r.share}  # fmt: skip
+        base = {
+            "rep_id": rep_id,
+            "plan": plan.name,
+            "quota_period": qp.label,
+            "date": day,
+            "opportunity_id": r.opportunity_id,
+            "product": r.product,
+            "deal_amount": r.deal_amount,
+            "share": r.share,
+        }
         note = "" if kind == 0 else f"cancelled {day}: negative credit"
         for tier, portion in tier_portions(plan, cumulative, credit, effective):
             rate = rate_of(plan, tier)
-            lines.append(base | {
-                "kind": "commission", "credit": portion,
-                "tier": plan.tiers[tier].label if tier >= 0 else NO_QUOTA_TIER,
-                "rate": rate, "amount": (portion * rate).quantize(CENT, ROUND_HALF_UP),
-                "note": note,
-            })  # fmt: skip
+            lines.append(
+                base
+                | {
+                    "kind": "commission",
+                    "credit": portion,
+                    "tier": plan.tiers[tier].label if tier >= 0 else NO_QUOTA_TIER,
+                    "rate": rate,
+                    "amount": (portion * rate).quantize(CENT, ROUND_HALF_UP),
+                    "note": note,
+                }
+            )
         cumulative += credit
         spif = plan.spifs.get(str(r.product)) if r.product is not None else None
         if spif:
@@ -112,14 +137,22 @@ def _after_departure(
         if plan is None or end is None or pd.isna(end) or plan.pay_after_departure == "all":
             continue
         end_day = end.date()
-        withheld = (line["date"] > end_day if plan.pay_after_departure == "through_end_date"
-                    else end_day < period.end)  # fmt: skip
+        withheld = (
+            line["date"] > end_day
+            if plan.pay_after_departure == "through_end_date"
+            else end_day < period.end
+        )
         if withheld:
-            out.append(line | {
-                "kind": "departure", "credit": ZERO, "amount": -line["amount"],
-                "note": f"not paid: the rep left on {end_day} (pay_after_departure: "
-                        f"{plan.pay_after_departure}); {line['kind']} of {line['date']}",
-            })  # fmt: skip
+            out.append(
+                line
+                | {
+                    "kind": "departure",
+                    "credit": ZERO,
+                    "amount": -line["amount"],
+                    "note": f"not paid: the rep left on {end_day} (pay_after_departure: "
+                    f"{plan.pay_after_departure}); {line['kind']} of {line['date']}",
+                }
+            )
     return out
 
 
@@ -210,27 +243,56 @@ def _ledger(ds: Dataset, period: Period, plans: dict[str, Plan], credit: pd.Data
                     earned_to - earned_before
                 )
                 if adjustment:
-                    lines.append({"rep_id": rep, "plan": plan.name, "quota_period": qp.label,
-                                  "date": min(period.end, qp.end), "opportunity_id": None,
-                                  "product": None, "kind": "cap", "deal_amount": None,
-                                  "share": None, "credit": ZERO, "tier": "", "rate": None,
-                                  "amount": adjustment,
-                                  "note": f"cap {cap} on commission in {qp.label}"})  # fmt: skip
+                    lines.append(
+                        {
+                            "rep_id": rep,
+                            "plan": plan.name,
+                            "quota_period": qp.label,
+                            "date": min(period.end, qp.end),
+                            "opportunity_id": None,
+                            "product": None,
+                            "kind": "cap",
+                            "deal_amount": None,
+                            "share": None,
+                            "credit": ZERO,
+                            "tier": "",
+                            "rate": None,
+                            "amount": adjustment,
+                            "note": f"cap {cap} on commission in {qp.label}",
+                        }
+                    )
             credit_to = sum((x["credit"] for x in upto if x["kind"] == "commission"), ZERO)
-            periods_rows.append({"rep_id": rep, "plan": plan.name, "quota_period": qp.label,
-                                 "quota": quota, "credit_to_date": credit_to,
-                                 "earned_before": earned_before, "earned_to_date": earned_to,
-                                 "cap": cap})  # fmt: skip
-        lines += _clawbacks(ds, plan, rep, period, records.get(rep, ()), quota_period_lines,
-                            ledgers)  # fmt: skip
+            periods_rows.append(
+                {
+                    "rep_id": rep,
+                    "plan": plan.name,
+                    "quota_period": qp.label,
+                    "quota": quota,
+                    "credit_to_date": credit_to,
+                    "earned_before": earned_before,
+                    "earned_to_date": earned_to,
+                    "cap": cap,
+                }
+            )
+        lines += _clawbacks(
+            ds, plan, rep, period, records.get(rep, ()), quota_period_lines, ledgers
+        )
     lines += _after_departure(ds, period, plans, lines)
     frame = pd.DataFrame(lines, columns=LINE_COLUMNS)
     frame = frame.sort_values(["rep_id", "date", "kind"], kind="stable").reset_index(drop=True)
     quota_frame = pd.DataFrame(
         periods_rows,
-        columns=["rep_id", "plan", "quota_period", "quota", "credit_to_date", "earned_before",
-                 "earned_to_date", "cap"],
-    )  # fmt: skip
+        columns=[
+            "rep_id",
+            "plan",
+            "quota_period",
+            "quota",
+            "credit_to_date",
+            "earned_before",
+            "earned_to_date",
+            "cap",
+        ],
+    )
     return frame, quota_frame
 
 
@@ -269,16 +331,20 @@ def _clawbacks(ds, plan, rep, period, records, quota_period_lines, ledgers) -> l
             continue
         if not _clawed(plan, r):
             continue
-        qp = period_containing(r.close_date.date(), plan.quota_period,
-                               ds.config.fiscal_year_start_month)  # fmt: skip
-        original = [x for x in quota_period_lines(plan, rep, qp)
-                    if x["opportunity_id"] == r.opportunity_id]  # fmt: skip
+        qp = period_containing(
+            r.close_date.date(), plan.quota_period, ds.config.fiscal_year_start_month
+        )
+        original = [
+            x for x in quota_period_lines(plan, rep, qp) if x["opportunity_id"] == r.opportunity_id
+        ]
         commission = sum((x["amount"] for x in original if x["kind"] == "commission"), ZERO)
         spif = sum((x["amount"] for x in original if x["kind"] == "spif"), ZERO)
         quota = ledgers[(rep, plan.name, qp.label)][1]
         cap = plan.cap(quota if quota is not None else ZERO)
-        earned = sum((x["amount"] for x in quota_period_lines(plan, rep, qp)
-                      if x["kind"] == "commission"), ZERO)  # fmt: skip
+        earned = sum(
+            (x["amount"] for x in quota_period_lines(plan, rep, qp) if x["kind"] == "commission"),
+            ZERO,
+        )
         if cap is not None and earned > cap > 0:
             commission = (commission * cap / earned).quantize(CENT, ROUND_HALF_UP)
         days = (r.cancelled_date - r.close_date).days
@@ -309,8 +375,9 @@ def withheld_after_departure(lines: pd.DataFrame, statement: pd.DataFrame) -> pd
     gone = lines[lines["kind"] == "departure"]
     if gone.empty:
         return pd.DataFrame(columns=["rep_id", "name", "lines", "amount"])
-    out = gone.groupby("rep_id").agg(lines=("amount", "size"),
-                                     amount=("amount", lambda a: -sum(a, ZERO)))  # fmt: skip
+    out = gone.groupby("rep_id").agg(
+        lines=("amount", "size"), amount=("amount", lambda a: -sum(a, ZERO))
+    )
     names = statement.set_index("rep_id")["name"]
     out.insert(0, "name", names.reindex(out.index))
     return out.reset_index()

@@ -72,11 +72,15 @@ def _resampled(ds, quarter, as_of, simulations, seed) -> BookingsDraws:
     quarters = [quarter.shift(-k) for k in range(2, 10)]
     opps = ds.opportunities
     won = opps[opps["is_won"]]
-    table = np.array([
-        [won.loc[(won["rep_id"] == rep) & q.mask(won["close_date"]), "amount"].sum()
-         for q in quarters]
-        for rep in active
-    ]).reshape(len(active), len(quarters))  # fmt: skip
+    table = np.array(
+        [
+            [
+                won.loc[(won["rep_id"] == rep) & q.mask(won["close_date"]), "amount"].sum()
+                for q in quarters
+            ]
+            for rep in active
+        ]
+    ).reshape(len(active), len(quarters))
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(quarters), (simulations, len(active)))
     draws = table[np.arange(len(active))[None, :], pick] if len(active) else pick * 0.0
@@ -149,8 +153,10 @@ def _quarter_position(ds, plan: Plan, rep, quarter: Period, credit) -> tuple[flo
     qp = period_containing(quarter.start, plan.quota_period, fsm)
     quota = quota_for(ds, plan, rep, qp)
     mine = rows_by_rep(credit).get(rep, credit.iloc[0:0])
-    mine = mine[(mine["close_date"] >= pd.Timestamp(qp.start))
-                & (mine["close_date"] < pd.Timestamp(quarter.start))]  # fmt: skip
+    mine = mine[
+        (mine["close_date"] >= pd.Timestamp(qp.start))
+        & (mine["close_date"] < pd.Timestamp(quarter.start))
+    ]
     return float(quota or 0.0), float(sum(mine["credit"], Decimal(0)))
 
 
@@ -162,16 +168,19 @@ def _spif_ratios(
     if not any(p.spifs for p in plans.values()):
         return {}
     end = pd.Timestamp(period.end)
-    year = credit[(credit["close_date"] > end - pd.DateOffset(years=1))
-                  & (credit["close_date"] <= end)]  # fmt: skip
+    year = credit[
+        (credit["close_date"] > end - pd.DateOffset(years=1)) & (credit["close_date"] <= end)
+    ]
     out = {}
     for rep, rows in year.groupby("rep_id"):
         plan = plans.get(assigned.get(rep)) if isinstance(assigned.get(rep), str) else None
         booked = float(sum(rows["credit"], Decimal(0)))
         if plan is None or not booked:
             continue
-        spif = sum(float(plan.spifs.get(str(p), 0)) * float(s)
-                   for p, s in zip(rows["product"], rows["share"], strict=True))  # fmt: skip
+        spif = sum(
+            float(plan.spifs.get(str(p), 0)) * float(s)
+            for p, s in zip(rows["product"], rows["share"], strict=True)
+        )
         out[rep] = spif / booked
     return out
 
@@ -191,20 +200,26 @@ def alternative_plans(ds: Dataset, alternative: str | dict | None) -> dict[str, 
     try:
         spec: Any = yaml.safe_load(alternative) if isinstance(alternative, str) else alternative
     except yaml.YAMLError as exc:
-        raise DataError(f"alternative_plan is not valid YAML: {exc}",
-                        column="alternative_plan", expected="YAML") from exc  # fmt: skip
+        raise DataError(
+            f"alternative_plan is not valid YAML: {exc}", column="alternative_plan", expected="YAML"
+        ) from exc
     if isinstance(spec, str):
         if spec not in raw_plans:
             raise DataError(
                 f"alternative_plan {spec!r} is not a plan in spm.yaml "
                 f"({', '.join(raw_plans) or 'none'})",
-                column="alternative_plan", expected="a plan name, plan keys or plans by name",
-            )  # fmt: skip
-        return load_plans(ds, {spec: {k: v for k, v in raw_plans[spec].items()
-                                      if k != "applies_to"}})  # fmt: skip
+                column="alternative_plan",
+                expected="a plan name, plan keys or plans by name",
+            )
+        return load_plans(
+            ds, {spec: {k: v for k, v in raw_plans[spec].items() if k != "applies_to"}}
+        )
     if not isinstance(spec, dict) or not spec:
-        raise DataError(f"alternative_plan {alternative!r}: expected a mapping or a plan name",
-                        column="alternative_plan", expected="YAML mapping")  # fmt: skip
+        raise DataError(
+            f"alternative_plan {alternative!r}: expected a mapping or a plan name",
+            column="alternative_plan",
+            expected="YAML mapping",
+        )
     if set(spec) <= PLAN_KEYS:
         return load_plans(ds, {name: dict(raw) | spec for name, raw in raw_plans.items()})
     return load_plans(ds, spec)
@@ -240,15 +255,17 @@ def what_if(
         alt[["rep_id", "payout"]], on="rep_id", how="outer", suffixes=("_current", "_alternative")
     )
     for column in ("payout_current", "payout_alternative"):
-        per_rep[column] = per_rep[column].apply(lambda v: v if isinstance(v, Decimal) else
-                                                Decimal("0.00"))  # fmt: skip
+        per_rep[column] = per_rep[column].apply(
+            lambda v: v if isinstance(v, Decimal) else Decimal("0.00")
+        )
     per_rep["change"] = per_rep["payout_alternative"] - per_rep["payout_current"]
     booked = float(sum(now["credited_bookings"], Decimal(0)))
     total_now = float(sum(per_rep["payout_current"], Decimal(0)))
     total_alt = float(sum(per_rep["payout_alternative"], Decimal(0)))
     draws = draws or bookings_draws(ds, period)
-    forecast_now = (current[1] if current is not None
-                    else payout_forecast(ds, period, current_plans, draws))  # fmt: skip
+    forecast_now = (
+        current[1] if current is not None else payout_forecast(ds, period, current_plans, draws)
+    )
     summary = {
         "payout_current": total_now,
         "payout_alternative": total_alt,

@@ -46,8 +46,9 @@ def _quota_rows(quotas: pd.DataFrame) -> dict[str, list[tuple[int, float]]]:
         start = quotas["period_start"]
         months = (start.dt.year * 12 + start.dt.month - 1).tolist()
         out: dict[str, list[tuple[int, float]]] = {}
-        for rep, month, amount in zip(quotas["rep_id"].tolist(), months,
-                                      quotas["amount"].tolist(), strict=True):  # fmt: skip
+        for rep, month, amount in zip(
+            quotas["rep_id"].tolist(), months, quotas["amount"].tolist(), strict=True
+        ):
             if month == month:  # a row without a start (NaN) covers no month
                 out.setdefault(rep, []).append((int(month), amount))
         return out

@@ -47,8 +47,7 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
     n_tiers = max((len(p.tiers) for p in plans.values()), default=0)
     sums = _line_sums(lines)
     booked_by: dict[str, Decimal] = {}
-    for rep, value in zip(in_period["rep_id"].tolist(), in_period["credit"].tolist(),
-                          strict=True):  # fmt: skip
+    for rep, value in zip(in_period["rep_id"].tolist(), in_period["credit"].tolist(), strict=True):
         booked_by[rep] = booked_by.get(rep, ZERO) + value
     quota_by: dict[str, list] = {}
     columns = ("rep_id", "quota", "credit_to_date")
@@ -67,27 +66,50 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
         quota = sum(quotas, ZERO) if quotas else None
         credit_to = sum((c for _, c in qps), ZERO)
         row = {
-            "rep_id": rep, "name": reps["name"].get(rep), "team": reps["team"].get(rep),
-            "region": reps["region"].get(rep), "plan": plan_name if plan else "(none)",
-            "credited_bookings": booked, "quota": quota,
+            "rep_id": rep,
+            "name": reps["name"].get(rep),
+            "team": reps["team"].get(rep),
+            "region": reps["region"].get(rep),
+            "plan": plan_name if plan else "(none)",
+            "credited_bookings": booked,
+            "quota": quota,
             "attainment": float(credit_to / quota) if quota else float("nan"),
-        }  # fmt: skip
+        }
         for i in range(n_tiers):
             label = plan.tiers[i].label if plan is not None and i < len(plan.tiers) else None
             row[f"tier_{i + 1}"] = mine.get(("tier", label), ZERO)
         row["base_rate_no_quota"] = mine.get(("tier", NO_QUOTA_TIER), ZERO)
         row["commission"] = mine.get("commission", ZERO)
-        kinds = (("spif", "spifs"), ("clawback", "clawbacks"), ("cap", "cap_adjustment"),
-                 ("departure", "after_departure"))  # fmt: skip
+        kinds = (
+            ("spif", "spifs"),
+            ("clawback", "clawbacks"),
+            ("cap", "cap_adjustment"),
+            ("departure", "after_departure"),
+        )
         for kind, column in kinds:
             row[column] = mine.get(kind, ZERO)
         row["payout"] = mine.get("payout", ZERO)
         row["pay_basis"] = _pay_basis(plan, quota, ("tier", NO_QUOTA_TIER) in mine)
         rows.append(row)
-    columns = ["rep_id", "name", "team", "region", "plan", "credited_bookings", "quota",
-               "attainment", *(f"tier_{i + 1}" for i in range(n_tiers)), "base_rate_no_quota",
-               "commission", "spifs", "clawbacks", "cap_adjustment", "after_departure",
-               "payout", "pay_basis"]  # fmt: skip
+    columns = [
+        "rep_id",
+        "name",
+        "team",
+        "region",
+        "plan",
+        "credited_bookings",
+        "quota",
+        "attainment",
+        *(f"tier_{i + 1}" for i in range(n_tiers)),
+        "base_rate_no_quota",
+        "commission",
+        "spifs",
+        "clawbacks",
+        "cap_adjustment",
+        "after_departure",
+        "payout",
+        "pay_basis",
+    ]
     out = pd.DataFrame(rows, columns=columns)  # no rep in scope: the columns, no rows
     status = rep_status(ds, period).set_index("rep_id")["status"] if len(out) else {}
     out.insert(5, "status", out["rep_id"].map(status).fillna("not in the reps table"))
@@ -110,8 +132,9 @@ def _line_sums(lines: pd.DataFrame) -> dict[str, dict]:
     Decimal sums are exact, so they do not depend on the order of the lines."""
     sums: dict[str, dict] = {}
     columns = ("rep_id", "kind", "tier", "amount", "credit", "note")
-    for rep, kind, tier, amount, credit, note in zip(*(lines[c].tolist() for c in columns),
-                                                     strict=True):  # fmt: skip
+    for rep, kind, tier, amount, credit, note in zip(
+        *(lines[c].tolist() for c in columns), strict=True
+    ):
         mine = sums.setdefault(rep, {})
         mine["payout"] = mine.get("payout", ZERO) + amount
         keys = [kind] if kind != "commission" else ["commission", ("tier", tier)]
@@ -134,17 +157,21 @@ def cost_of_sales(statement: pd.DataFrame, by: str = "team") -> pd.DataFrame:
     """Per ``by`` (a statements column: team, region, plan) and in total: payout,
     credited_bookings and cost_of_sales = payout / credited_bookings (NaN without bookings)."""
     grouped = statement.groupby(by, dropna=False)
-    out = pd.DataFrame({
-        "payout": grouped["payout"].apply(lambda s: sum(s, ZERO)),
-        "credited_bookings": grouped["credited_bookings"].apply(lambda s: sum(s, ZERO)),
-        "reps": grouped.size(),
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "payout": grouped["payout"].apply(lambda s: sum(s, ZERO)),
+            "credited_bookings": grouped["credited_bookings"].apply(lambda s: sum(s, ZERO)),
+            "reps": grouped.size(),
+        }
+    )
     total = pd.DataFrame(
-        {"payout": [sum(statement["payout"], ZERO)],
-         "credited_bookings": [sum(statement["credited_bookings"], ZERO)],
-         "reps": [len(statement)]},
+        {
+            "payout": [sum(statement["payout"], ZERO)],
+            "credited_bookings": [sum(statement["credited_bookings"], ZERO)],
+            "reps": [len(statement)],
+        },
         index=pd.Index(["Total"], name=by),
-    )  # fmt: skip
+    )
     out = pd.concat([out, total])
     out["cost_of_sales"] = [
         float(p / b) if b else float("nan")
@@ -183,10 +210,19 @@ def plan_curves(
             if r.quota is not None and not pd.isna(r.quota) and r.quota > 0:
                 paid = float(r.commission + r.cap_adjustment)
                 share = paid / (float(plan.base_rate) * float(r.quota))
-                point_rows.append({"plan": name, "rep_id": r.rep_id, "attainment": r.attainment,
-                                   "pay_share": share})  # fmt: skip
-    curves = pd.concat(curve_rows) if curve_rows else pd.DataFrame(
-        columns=["plan", "attainment", "pay_share"])  # fmt: skip
+                point_rows.append(
+                    {
+                        "plan": name,
+                        "rep_id": r.rep_id,
+                        "attainment": r.attainment,
+                        "pay_share": share,
+                    }
+                )
+    curves = (
+        pd.concat(curve_rows)
+        if curve_rows
+        else pd.DataFrame(columns=["plan", "attainment", "pay_share"])
+    )
     points = pd.DataFrame(point_rows, columns=["plan", "rep_id", "attainment", "pay_share"])
     return curves, points
 
@@ -198,8 +234,11 @@ def headline(statement: pd.DataFrame) -> dict[str, float]:
     performance shows too)."""
     payout = float(sum(statement["payout"], ZERO))
     booked = float(sum(statement["credited_bookings"], ZERO))
-    table = attainment_table(statement) if len(statement) else pd.DataFrame(
-        columns=["status", "quota", "attainment"])
+    table = (
+        attainment_table(statement)
+        if len(statement)
+        else pd.DataFrame(columns=["status", "quota", "attainment"])
+    )
     reps = at_quota(table.assign(counted=table["status"].isin(COUNTED)))
     return {
         "total_payout": payout,
@@ -218,21 +257,26 @@ def plan_summary(plans: dict[str, Plan]) -> pd.DataFrame:
     for plan in plans.values():
         cap = [f"{plan.cap_multiple:g}x target pay"] if plan.cap_multiple is not None else []
         cap += [f"{plan.cap_amount:,.2f}"] if plan.cap_amount is not None else []
-        rows.append({
-            "plan": plan.name,
-            "applies_to": "; ".join(f"{k} in {', '.join(v)}" for k, v in plan.applies_to.items())
-            or "everyone",
-            "quota_period": plan.quota_period,
-            "base_rate": f"{float(plan.base_rate):.2%}",
-            "tiers": "; ".join(t.label for t in plan.tiers)
-            + (" (decelerates)" if plan.decelerates else ""),
-            "cap": " or ".join(cap) or "none",
-            "spifs": ", ".join(f"{p}: {a:,.2f}" for p, a in plan.spifs.items()) or "none",
-            "clawback": f"within {plan.clawback_days} days"
-            + (", reduces attainment" if plan.clawback_reduces_attainment else "")
-            if plan.clawback_days is not None else "none",
-            "ramp": ", ".join(f"{float(r):.0%}" for r in plan.ramp) or "none",
-        })  # fmt: skip
+        rows.append(
+            {
+                "plan": plan.name,
+                "applies_to": "; ".join(
+                    f"{k} in {', '.join(v)}" for k, v in plan.applies_to.items()
+                )
+                or "everyone",
+                "quota_period": plan.quota_period,
+                "base_rate": f"{float(plan.base_rate):.2%}",
+                "tiers": "; ".join(t.label for t in plan.tiers)
+                + (" (decelerates)" if plan.decelerates else ""),
+                "cap": " or ".join(cap) or "none",
+                "spifs": ", ".join(f"{p}: {a:,.2f}" for p, a in plan.spifs.items()) or "none",
+                "clawback": f"within {plan.clawback_days} days"
+                + (", reduces attainment" if plan.clawback_reduces_attainment else "")
+                if plan.clawback_days is not None
+                else "none",
+                "ramp": ", ".join(f"{float(r):.0%}" for r in plan.ramp) or "none",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -249,8 +293,10 @@ def line_summary(lines: pd.DataFrame) -> pd.DataFrame:
     """Lines and amount per kind (and tier for commission), with the total."""
     label = lines["kind"].where(lines["kind"] != "commission", "commission " + lines["tier"])
     grouped = lines.groupby(label, sort=True)
-    out = pd.DataFrame({"lines": grouped.size(),
-                        "amount": grouped["amount"].apply(lambda s: sum(s, ZERO))})  # fmt: skip
-    total = pd.DataFrame({"lines": [len(lines)], "amount": [sum(lines["amount"], ZERO)]},
-                         index=["total"])  # fmt: skip
+    out = pd.DataFrame(
+        {"lines": grouped.size(), "amount": grouped["amount"].apply(lambda s: sum(s, ZERO))}
+    )
+    total = pd.DataFrame(
+        {"lines": [len(lines)], "amount": [sum(lines["amount"], ZERO)]}, index=["total"]
+    )
     return pd.concat([out, total]).rename_axis("kind").reset_index()

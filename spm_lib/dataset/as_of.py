@@ -30,9 +30,13 @@ DATED: dict[str, tuple[str, ...]] = {
 
 def data_as_of(tables: dict[str, pd.DataFrame], today: dt.date | None = None) -> dt.date:
     """The as-of date of ``tables`` (module docstring); ``today`` when they hold no date."""
-    found = [pd.to_datetime(tables[name][column]).dropna().dt.normalize()
-             for name, columns in DATED.items() if name in tables
-             for column in columns if column in tables[name]]  # fmt: skip
+    found = [
+        pd.to_datetime(tables[name][column]).dropna().dt.normalize()
+        for name, columns in DATED.items()
+        if name in tables
+        for column in columns
+        if column in tables[name]
+    ]
     days = sorted(set(pd.concat(found)) if found else set())
     gap = pd.Timedelta(days=MAX_GAP_DAYS)
     while len(days) > 1 and days[-1] - days[-2] > gap:
@@ -63,11 +67,16 @@ def dated_after(
             for i in late[late].index:
                 pos = int(positions[name][i])
                 day = f"{pd.Timestamp(frame[column][i]):%Y-%m-%d}"
-                rows.append({
-                    "table": name, "row": pos + 1, "key": keys[name].iloc[pos],
-                    "column": column, "check": "dated_after_as_of", "value": day,
-                    "reason": f"{column} {day} is after the as-of date {as_of} ({how}): the "
-                              "row is kept and counted, and the as-of date is not moved by it",
-                })  # fmt: skip
-    return pd.DataFrame(rows, columns=["table", "row", "key", "column", "check", "value",
-                                       "reason"])  # fmt: skip
+                rows.append(
+                    {
+                        "table": name,
+                        "row": pos + 1,
+                        "key": keys[name].iloc[pos],
+                        "column": column,
+                        "check": "dated_after_as_of",
+                        "value": day,
+                        "reason": f"{column} {day} is after the as-of date {as_of} ({how}): the "
+                        "row is kept and counted, and the as-of date is not moved by it",
+                    }
+                )
+    return pd.DataFrame(rows, columns=["table", "row", "key", "column", "check", "value", "reason"])

@@ -66,8 +66,12 @@ def _number_format(value: object, path: str | None) -> str:
     try:
         number_format(str(value))
     except ValueError as exc:
-        raise DataError(f"{path}: {exc}", path=path, column="number_format",
-                        expected="1,234.56 or 1.234,56 (or 1 234,56)") from None  # fmt: skip
+        raise DataError(
+            f"{path}: {exc}",
+            path=path,
+            column="number_format",
+            expected="1,234.56 or 1.234,56 (or 1 234,56)",
+        ) from None
     return str(value).strip().replace("\u00a0", " ")
 
 
@@ -80,9 +84,12 @@ def _currency_setting(value: object, path: str | None) -> str:
         raise DataError(
             f"{path}: currency is {str(value)[:40]!r}; expected an ISO 4217 code such as USD or "
             f"EUR (three letters), or {COUNT_UNIT} when deals carry no amounts",
-            path=path, column="currency", expected="three letters (ISO 4217) or deals",
-        )  # fmt: skip
+            path=path,
+            column="currency",
+            expected="three letters (ISO 4217) or deals",
+        )
     return code
+
 
 DEFAULT_STAGES: list[dict[str, Any]] = [
     {"name": "Prospecting"},
@@ -169,13 +176,19 @@ def _parse_stage(item: Any, path: str) -> Stage:
                 raise DataError(
                     f"{path}: stage {item['name']!r} has {flag}: {value!r}; expected true or "
                     "false without quotes",
-                    path=path, column=f"stages.{flag}", expected="true or false",
-                )  # fmt: skip
+                    path=path,
+                    column=f"stages.{flag}",
+                    expected="true or false",
+                )
             flags[flag] = value
         if flags["won"] and flags["lost"]:
-            raise DataError(f"{path}: stage {item['name']!r} is marked both won and lost; "
-                            "a closed stage is one of them", path=path,
-                            column="stages", expected="won or lost, not both")  # fmt: skip
+            raise DataError(
+                f"{path}: stage {item['name']!r} is marked both won and lost; "
+                "a closed stage is one of them",
+                path=path,
+                column="stages",
+                expected="won or lost, not both",
+            )
         return Stage(name=item["name"], **flags)
     raise DataError(
         f"{path}: stages must be a list of names or {{name, won, lost}} mappings; got {item!r}",
@@ -204,8 +217,10 @@ def parse_config(raw: dict[str, Any] | None, path: str = "spm.yaml") -> Config:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise DataError(
             f"{path}: unknown key {key!r}{hint}. Known keys: {', '.join(KNOWN_KEYS)}",
-            path=path, column=str(key), expected=" or ".join(KNOWN_KEYS),
-        )  # fmt: skip
+            path=path,
+            column=str(key),
+            expected=" or ".join(KNOWN_KEYS),
+        )
     return Config(**kwargs)
 
 
@@ -221,14 +236,22 @@ def _settings() -> dict[str, Callable[[Any, str], Any]]:
         "timezone": _timezone,
         "number_format": _number_format,
         "stages": _stages,
-        **{key: _section(key) for key in ("training_catalogue", "commission_plans", "mapping",
-                                          "database", "imported_from")},
+        **{
+            key: _section(key)
+            for key in (
+                "training_catalogue",
+                "commission_plans",
+                "mapping",
+                "database",
+                "imported_from",
+            )
+        },
         "currency_rates": _parse_rates,
         "planning": parse_planning,
         "hierarchy": parse_hierarchy,
         "name": _name,
         "source": lambda value, path: str(value).strip().lower(),
-    }  # fmt: skip
+    }
 
 
 def _fiscal_month(month: Any, path: str) -> int:
@@ -265,8 +288,10 @@ def _timezone(value: Any, path: str) -> str:
         raise DataError(
             f"{path}: timezone is {zone!r}; expected an IANA time zone such as "
             "America/New_York or UTC",
-            path=path, column="timezone", expected="an IANA time zone",
-        ) from exc  # fmt: skip
+            path=path,
+            column="timezone",
+            expected="an IANA time zone",
+        ) from exc
     return zone
 
 
@@ -282,10 +307,13 @@ def _stages(items: Any, path: str) -> tuple[Stage, ...]:
     folded = [n.strip().casefold() for n in names]
     if len(set(folded)) != len(folded):  # the loader matches stages ignoring case
         twins = sorted({n for n in names if folded.count(n.strip().casefold()) > 1})
-        raise DataError(f"{path}: stages {twins} differ only by case or spaces; the data's "
-                        "stages are matched ignoring them, so they would be one stage",
-                        path=path, column="stages",
-                        expected="distinct stage names")  # fmt: skip
+        raise DataError(
+            f"{path}: stages {twins} differ only by case or spaces; the data's "
+            "stages are matched ignoring them, so they would be one stage",
+            path=path,
+            column="stages",
+            expected="distinct stage names",
+        )
     if not any(s.won for s in stages) or not any(s.lost for s in stages):
         raise DataError(
             f"{path}: stages need at least one stage marked won: true and one lost: true",
@@ -309,15 +337,33 @@ def _section(key: str) -> Callable[[Any, str], dict]:
 
 def _name(named: Any, path: str) -> str:
     if not isinstance(named, str) or not named.strip():
-        raise DataError(f"{path}: name must be a text, e.g. name: Acme CRM", path=path,
-                        column="name", expected="a text")  # fmt: skip
+        raise DataError(
+            f"{path}: name must be a text, e.g. name: Acme CRM",
+            path=path,
+            column="name",
+            expected="a text",
+        )
     return named.strip()[:80]
 
 
-KNOWN_KEYS = ("name", "currency", "fiscal_year_start_month", "as_of", "timezone",
-              "number_format", "stages",
-              "training_catalogue", "commission_plans", "mapping", "currency_rates",
-              "database", "source", "imported_from", "planning", "hierarchy")  # fmt: skip
+KNOWN_KEYS = (
+    "name",
+    "currency",
+    "fiscal_year_start_month",
+    "as_of",
+    "timezone",
+    "number_format",
+    "stages",
+    "training_catalogue",
+    "commission_plans",
+    "mapping",
+    "currency_rates",
+    "database",
+    "source",
+    "imported_from",
+    "planning",
+    "hierarchy",
+)
 PLANNING_KEYS = ("target", "cost_of_sales_target", "reps_at_quota_target")
 
 
@@ -325,15 +371,22 @@ def parse_hierarchy(value: object, path: str = "spm.yaml") -> dict[str, int]:
     """``hierarchy``: which level of the reps' ``role_path`` (1 = the top role) is the region
     and which the team, e.g. ``{region: 2, team: 3}``; either may be left out."""
     if not isinstance(value, dict) or set(value) - {"region", "team"}:
-        raise DataError(f"{path}: hierarchy must be a mapping such as {{region: 2, team: 3}} "
-                        "(levels of the role tree, 1 = the top role)", path=path,
-                        column="hierarchy", expected="{region: level, team: level}")  # fmt: skip
+        raise DataError(
+            f"{path}: hierarchy must be a mapping such as {{region: 2, team: 3}} "
+            "(levels of the role tree, 1 = the top role)",
+            path=path,
+            column="hierarchy",
+            expected="{region: level, team: level}",
+        )
     out = {}
     for key, level in value.items():
         if not isinstance(level, int) or isinstance(level, bool) or level < 1:
-            raise DataError(f"{path}: hierarchy.{key} is {level!r}; expected a level 1, 2, ...",
-                            path=path, column=f"hierarchy.{key}",
-                            expected="a positive integer")  # fmt: skip
+            raise DataError(
+                f"{path}: hierarchy.{key} is {level!r}; expected a level 1, 2, ...",
+                path=path,
+                column=f"hierarchy.{key}",
+                expected="a positive integer",
+            )
         out[str(key)] = level
     return out
 
@@ -353,13 +406,21 @@ def parse_planning(value: object, path: str | None = "spm.yaml") -> dict[str, An
     if value is None:
         value = {}
     if not isinstance(value, dict):
-        raise DataError(f"{path}: planning must be a mapping such as {{target: {{growth: 0.08}}, "
-                        "cost_of_sales_target: 0.08}", path=path, column="planning")  # fmt: skip
+        raise DataError(
+            f"{path}: planning must be a mapping such as {{target: {{growth: 0.08}}, "
+            "cost_of_sales_target: 0.08}",
+            path=path,
+            column="planning",
+        )
     unknown = sorted(set(value) - set(PLANNING_KEYS), key=str)
     if unknown:
-        raise DataError(f"{path}: planning has unknown key {unknown[0]!r}; known keys: "
-                        f"{', '.join(PLANNING_KEYS)}", path=path,
-                        column=f"planning.{unknown[0]}", expected=" or ".join(PLANNING_KEYS))
+        raise DataError(
+            f"{path}: planning has unknown key {unknown[0]!r}; known keys: "
+            f"{', '.join(PLANNING_KEYS)}",
+            path=path,
+            column=f"planning.{unknown[0]}",
+            expected=" or ".join(PLANNING_KEYS),
+        )
 
     def number(key: str, raw: object, low: float, high: float, what: str) -> float:
         try:
@@ -367,26 +428,45 @@ def parse_planning(value: object, path: str | None = "spm.yaml") -> dict[str, An
         except (TypeError, ValueError):
             out = float("nan")
         if not low <= out <= high or out in (float("inf"), float("-inf")):
-            raise DataError(f"{path}: {key} is {raw!r}; expected {what}", path=path,
-                            column=key, expected=what)  # fmt: skip
+            raise DataError(
+                f"{path}: {key} is {raw!r}; expected {what}", path=path, column=key, expected=what
+            )
         return out
 
     target = value.get("target")
     if isinstance(target, dict):
         if set(target) != {"growth"}:
-            raise DataError(f"{path}: planning.target is {target!r}; expected an amount or "
-                            "{growth: 0.08}", path=path, column="planning.target",
-                            expected="an amount or {growth: fraction}")  # fmt: skip
-        target = {"growth": number("planning.target.growth", target["growth"], -0.99, 100.0,
-                                   "a fraction above -1 (0.08 for 8% growth)")}  # fmt: skip
+            raise DataError(
+                f"{path}: planning.target is {target!r}; expected an amount or {{growth: 0.08}}",
+                path=path,
+                column="planning.target",
+                expected="an amount or {growth: fraction}",
+            )
+        target = {
+            "growth": number(
+                "planning.target.growth",
+                target["growth"],
+                -0.99,
+                100.0,
+                "a fraction above -1 (0.08 for 8% growth)",
+            )
+        }
     elif target is not None:
-        target = {"amount": number("planning.target", target, 0.0, 1e15,
-                                   "a positive amount, or {growth: 0.08}")}  # fmt: skip
+        target = {
+            "amount": number(
+                "planning.target", target, 0.0, 1e15, "a positive amount, or {growth: 0.08}"
+            )
+        }
     out: dict[str, Any] = {"target": target}
     for key in ("cost_of_sales_target", "reps_at_quota_target"):
         raw = value.get(key)
-        out[key] = None if raw is None else number(
-            f"planning.{key}", raw, 0.0, 1.0, "a fraction between 0 and 1 (0.08 for 8%)")
+        out[key] = (
+            None
+            if raw is None
+            else number(
+                f"planning.{key}", raw, 0.0, 1.0, "a fraction between 0 and 1 (0.08 for 8%)"
+            )
+        )
     return out
 
 
@@ -395,8 +475,11 @@ def _parse_rates(value: object, path: str | None) -> dict[str, float]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise DataError(f"{path}: currency_rates must be a mapping such as {{EUR: 1.08}}",
-                        path=path, column="currency_rates")  # fmt: skip
+        raise DataError(
+            f"{path}: currency_rates must be a mapping such as {{EUR: 1.08}}",
+            path=path,
+            column="currency_rates",
+        )
     rates = {}
     for code, rate in value.items():
         try:
@@ -406,14 +489,18 @@ def _parse_rates(value: object, path: str | None) -> dict[str, float]:
         if not number > 0 or number == float("inf"):
             raise DataError(
                 f"{path}: currency_rates.{code} is {rate!r}; expected a positive number",
-                path=path, column=f"currency_rates.{code}", expected="a positive number",
-            )  # fmt: skip
+                path=path,
+                column=f"currency_rates.{code}",
+                expected="a positive number",
+            )
         iso = currency_code(code)
         if iso is None:
             raise DataError(
                 f"{path}: currency_rates has the key {str(code)[:40]!r}; expected ISO 4217 codes "
                 "such as EUR (three letters)",
-                path=path, column="currency_rates", expected="three-letter currency codes",
-            )  # fmt: skip
+                path=path,
+                column="currency_rates",
+                expected="three-letter currency codes",
+            )
         rates[iso] = number
     return rates

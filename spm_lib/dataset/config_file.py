@@ -30,18 +30,24 @@ def _check_bounded(path: Path, text: str) -> None:
     2 min 21 s and 3.1 GB)."""
     size = len(text.encode("utf-8"))
     if size > MAX_CONFIG_BYTES:
-        raise DataError(f"{path}: the configuration is {size:,} bytes; expected at most "
-                        f"{MAX_CONFIG_BYTES:,}", path=str(path),
-                        expected=f"at most {MAX_CONFIG_BYTES:,} bytes")  # fmt: skip
+        raise DataError(
+            f"{path}: the configuration is {size:,} bytes; expected at most {MAX_CONFIG_BYTES:,}",
+            path=str(path),
+            expected=f"at most {MAX_CONFIG_BYTES:,} bytes",
+        )
+
     def refuse(what: str) -> DataError:
-        return DataError(f"{path}: {what}; write the settings out instead of nesting YAML "
-                         "references (*name)", path=str(path),
-                         expected=f"at most {MAX_CONFIG_ALIASES} aliases and "
-                                  f"{MAX_CONFIG_NODES:,} values once expanded")  # fmt: skip
+        return DataError(
+            f"{path}: {what}; write the settings out instead of nesting YAML references (*name)",
+            path=str(path),
+            expected=f"at most {MAX_CONFIG_ALIASES} aliases and "
+            f"{MAX_CONFIG_NODES:,} values once expanded",
+        )
 
     try:
-        aliases = sum(isinstance(e, yaml.AliasEvent)
-                      for e in yaml.parse(text, Loader=yaml.SafeLoader))  # fmt: skip
+        aliases = sum(
+            isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)
+        )
         if aliases > MAX_CONFIG_ALIASES:
             raise refuse(f"{aliases} YAML aliases")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -67,8 +73,10 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int])
     if isinstance(node, yaml.SequenceNode):
         size = 1 + sum(_expanded_size(child, sizes, open_nodes) for child in node.value)
     elif isinstance(node, yaml.MappingNode):
-        size = 1 + sum(_expanded_size(k, sizes, open_nodes) + _expanded_size(v, sizes, open_nodes)
-                       for k, v in node.value)  # fmt: skip
+        size = 1 + sum(
+            _expanded_size(k, sizes, open_nodes) + _expanded_size(v, sizes, open_nodes)
+            for k, v in node.value
+        )
     else:
         size = 1
     open_nodes.discard(key)
@@ -80,16 +88,19 @@ def load_config_file(path: Path) -> Config:
     """Read one ``spm.yaml`` (it must exist; bounded in size and aliases)."""
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path}: no such configuration file", path=str(path),
-                        expected="an spm.yaml file")  # fmt: skip
+        raise DataError(
+            f"{path}: no such configuration file", path=str(path), expected="an spm.yaml file"
+        )
     try:
         text = path.read_text(encoding="utf-8")
         _check_bounded(path, text)
         raw = yaml.safe_load(text)
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: the configuration is not UTF-8 text (byte {exc.start}); "
-                        "expected a YAML file", path=str(path),
-                        expected="spm.yaml as UTF-8 text") from None  # fmt: skip
+        raise DataError(
+            f"{path}: the configuration is not UTF-8 text (byte {exc.start}); expected a YAML file",
+            path=str(path),
+            expected="spm.yaml as UTF-8 text",
+        ) from None
     except (OSError, yaml.YAMLError) as exc:
         raise DataError(f"{path}: cannot read the configuration: {exc}", path=str(path)) from exc
     if raw is not None and not isinstance(raw, dict):

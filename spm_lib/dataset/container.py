@@ -147,17 +147,22 @@ class Dataset:
             raise DataError(
                 "period 'latest': no usable opportunity (the table is empty or every row is "
                 "quarantined; `spm validate` lists why): pass a period with --period",
-                table="opportunities", expected="at least one usable opportunity",
-            )  # fmt: skip
+                table="opportunities",
+                expected="at least one usable opportunity",
+            )
         if before.empty:
             quarters = sorted({self.period_of(d).label for d in opps["created_date"].dropna()})
-            shown = ", ".join(quarters[:3] + (["..."] if len(quarters) > 6 else [])
-                              + quarters[-3:] if len(quarters) > 6 else quarters)
+            shown = ", ".join(
+                quarters[:3] + (["..."] if len(quarters) > 6 else []) + quarters[-3:]
+                if len(quarters) > 6
+                else quarters
+            )
             raise DataError(
                 f"period 'latest': no deal closed by {latest.end} (the data's as-of date is "
                 f"{self.as_of}); deals were created in {shown or 'no period'}: pass one of "
-                "them with --period", expected="a period in which deals closed",
-            )  # fmt: skip
+                "them with --period",
+                expected="a period in which deals closed",
+            )
         last = before.max().date()
         return latest if last >= latest.start else self.period_of(last)
 
@@ -232,13 +237,16 @@ def _audience_mask(reps: pd.DataFrame, segment: str) -> tuple[pd.Series, list[tu
         raise DataError(
             f"audience {segment!r} matches no rep in the reps table: its reports would all "
             f"be empty (values of {last}: {shown or 'none'})",
-            table="reps", column=last, expected="a value some rep has",
-        )  # fmt: skip
+            table="reps",
+            column=last,
+            expected="a value some rep has",
+        )
     return mask, clauses
 
 
-def _audience_tables(tables: dict[str, pd.DataFrame], reps: pd.DataFrame,
-                     clauses: list[tuple[str, str]]) -> dict[str, pd.DataFrame]:  # fmt: skip
+def _audience_tables(
+    tables: dict[str, pd.DataFrame], reps: pd.DataFrame, clauses: list[tuple[str, str]]
+) -> dict[str, pd.DataFrame]:
     """Every table restricted to the rows of the audience's ``reps``."""
     tables["reps"] = reps
     rep_ids = pd.Index(reps["rep_id"])

@@ -51,7 +51,8 @@ def dated_factors(codes: pd.Series, dates: pd.Series, dated: pd.DataFrame | None
     if dated is None or dated.empty:
         return out
     rates = dated.assign(code=dated["currency"].str.upper().str.strip()).dropna(
-        subset=["start_date", "rate"])
+        subset=["start_date", "rate"]
+    )
     for code, mine in rates.sort_values("start_date").groupby("code"):
         rows = codes.eq(code) & dates.notna()
         if not rows.any():
@@ -87,14 +88,29 @@ def convert(
     known = other & factor.notna()
     typed["amount_original"] = typed["amount"]
     typed.loc[known, "amount"] = typed.loc[known, "amount"] * factor[known]
-    records = [{"row": int(pos) + 1, "column": "currency", "check": "currency_without_rate",
-                "value": code[pos], "reason": f"amount in {code[pos]}, which has no rate to "
-                f"{config.currency} (spm.yaml currency_rates: "
-                f"{', '.join(sorted(config.currency_rates)) or 'none given'}; no dated rate "
-                "covers the row's date)"} for pos in typed.index[other & ~known]]  # fmt: skip
-    records += [{"row": int(pos) + 1, "column": "currency", "check": "invalid_currency",
-                 "value": typed["currency"][pos], "reason": "the currency is not a three-letter "
-                 "ISO 4217 code (such as USD or EUR)"} for pos in typed.index[invalid]]  # fmt: skip
+    records = [
+        {
+            "row": int(pos) + 1,
+            "column": "currency",
+            "check": "currency_without_rate",
+            "value": code[pos],
+            "reason": f"amount in {code[pos]}, which has no rate to "
+            f"{config.currency} (spm.yaml currency_rates: "
+            f"{', '.join(sorted(config.currency_rates)) or 'none given'}; no dated rate "
+            "covers the row's date)",
+        }
+        for pos in typed.index[other & ~known]
+    ]
+    records += [
+        {
+            "row": int(pos) + 1,
+            "column": "currency",
+            "check": "invalid_currency",
+            "value": typed["currency"][pos],
+            "reason": "the currency is not a three-letter ISO 4217 code (such as USD or EUR)",
+        }
+        for pos in typed.index[invalid]
+    ]
     if table != "opportunities":
         return records, none
     used = {c: float(factor[known & code.eq(c)].median()) for c in code[known].unique()}

@@ -34,8 +34,14 @@ from spm_lib.dataset.urls import (
 )
 from spm_lib.exceptions import DataError
 
-__all__ = ["SECRET_PARAMETERS", "masked", "password_of", "read_tables", "refuse_written_secrets",
-           "secrets_of"]  # fmt: skip
+__all__ = [
+    "SECRET_PARAMETERS",
+    "masked",
+    "password_of",
+    "read_tables",
+    "refuse_written_secrets",
+    "secrets_of",
+]
 
 FILE_SUFFIXES = {".duckdb": "duckdb", ".db": "sqlite", ".sqlite": "sqlite", ".sqlite3": "sqlite"}
 
@@ -53,8 +59,11 @@ def _kind(target: str) -> tuple[str, object]:
     if "://" not in target:
         kind = FILE_SUFFIXES[path.suffix.lower()]
         if not path.exists():
-            raise DataError(f"{path}: no such database file", path=str(path),
-                            expected="an existing DuckDB or SQLite file")  # fmt: skip
+            raise DataError(
+                f"{path}: no such database file",
+                path=str(path),
+                expected="an existing DuckDB or SQLite file",
+            )
         return ("duckdb", str(path)) if kind == "duckdb" else ("sqlalchemy", f"sqlite:///{path}")
     scheme, rest = target.split("://", 1)
     if scheme == "duckdb":
@@ -81,14 +90,21 @@ def read_tables(
 
             con = duckdb.connect(connectable, read_only=True)
             sql_listing = "SELECT table_name FROM information_schema.tables"
-            listed = [r[0] for r in (
-                con.execute(sql_listing + " WHERE table_schema = ?", [schema]) if schema
-                else con.execute(sql_listing)).fetchall()]  # fmt: skip
+            listed = [
+                r[0]
+                for r in (
+                    con.execute(sql_listing + " WHERE table_schema = ?", [schema])
+                    if schema
+                    else con.execute(sql_listing)
+                ).fetchall()
+            ]
 
             def run(sql: str) -> pd.DataFrame:
                 if len(con.extract_statements(sql)) != 1:
-                    raise DataError(f"database {shown}: {sql[:80]!r} is not one statement",
-                                    expected="one SELECT per table")  # fmt: skip
+                    raise DataError(
+                        f"database {shown}: {sql[:80]!r} is not one statement",
+                        expected="one SELECT per table",
+                    )
                 return con.execute(sql).df()
 
             catalog = con.execute("SELECT current_database()").fetchall()[0][0]
@@ -128,9 +144,11 @@ def read_tables(
         raise
     except Exception as exc:  # driver errors: shown without the password
         message = scrubbed(str(exc), secrets)
-        raise DataError(f"database {shown}: {type(exc).__name__}: {message.splitlines()[0]}",
-                        path=shown, expected="a reachable database holding the "
-                        "canonical tables") from None  # fmt: skip
+        raise DataError(
+            f"database {shown}: {type(exc).__name__}: {message.splitlines()[0]}",
+            path=shown,
+            expected="a reachable database holding the canonical tables",
+        ) from None
     digest = hashlib.sha256()
     for name in sorted(frames):
         digest.update(name.encode())
@@ -143,8 +161,10 @@ def quoted(name: str) -> str:
     control character is refused. A table's name is data: it never becomes SQL."""
     text = str(name)
     if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        raise DataError(f"database identifier {text[:60]!r} holds a control character",
-                        expected="a table or schema name without control characters")
+        raise DataError(
+            f"database identifier {text[:60]!r} holds a control character",
+            expected="a table or schema name without control characters",
+        )
     return '"' + text.replace('"', '""') + '"'
 
 
@@ -157,8 +177,10 @@ def one_statement(sql: str, shown: str) -> None:
         elif char in "'\"":
             quote = char
         elif char == ";":
-            raise DataError(f"database {shown}: {sql[:80]!r} is not one statement",
-                            expected="one SELECT per table")  # fmt: skip
+            raise DataError(
+                f"database {shown}: {sql[:80]!r} is not one statement",
+                expected="one SELECT per table",
+            )
 
 
 def _read_only(url):
@@ -167,8 +189,7 @@ def _read_only(url):
 
     url = make_url(url)
     if url.drivername.startswith("sqlite") and url.database and url.query.get("mode") != "ro":
-        return url.set(database=f"file:{url.database}", query={**url.query, "mode": "ro",
-                                                                "uri": "true"})  # fmt: skip
+        return url.set(
+            database=f"file:{url.database}", query={**url.query, "mode": "ro", "uri": "true"}
+        )
     return url
-
-

@@ -21,9 +21,13 @@ from pathlib import Path
 
 from spm_lib.exceptions import DataError
 
-BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-        (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _PROBE = 4096
 # a character beyond ASCII that UTF-8 decoded (not one of surrogateescape's stand-ins)
 _DECODED_UTF8 = re.compile("[\u0080-\udc7f\udd00-\U0010ffff]")
@@ -69,25 +73,35 @@ def _strict(data: bytes, encoding: str, path: Path, table: str, what: str) -> No
     try:
         data.decode(encoding)
     except LookupError:
-        raise DataError(f"{path}: {what} is no encoding Python knows", table=table,
-                        path=str(path), expected="an encoding such as utf-8 or cp1252") from None
+        raise DataError(
+            f"{path}: {what} is no encoding Python knows",
+            table=table,
+            path=str(path),
+            expected="an encoding such as utf-8 or cp1252",
+        ) from None
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DataError(
-            f"{path}: line {line}, byte {exc.start}: {data[exc.start:exc.end]!r} cannot be "
+            f"{path}: line {line}, byte {exc.start}: {data[exc.start : exc.end]!r} cannot be "
             f"decoded with {what}",
-            table=table, path=str(path), rows=[line], expected=f"text in {encoding}",
-        ) from None  # fmt: skip
+            table=table,
+            path=str(path),
+            rows=[line],
+            expected=f"text in {encoding}",
+        ) from None
 
 
 def _mixed(data: bytes, first_bad: int, path: Path, table: str) -> DataError:
     line = data.count(b"\n", 0, first_bad) + 1
     start = data.rfind(b"\n", 0, first_bad) + 1
-    shown = data[start:first_bad + 12].decode("utf-8", errors="replace").strip()
+    shown = data[start : first_bad + 12].decode("utf-8", errors="replace").strip()
     return DataError(
-        f"{path}: line {line}, byte {first_bad}: {data[first_bad:first_bad + 1]!r} is not "
+        f"{path}: line {line}, byte {first_bad}: {data[first_bad : first_bad + 1]!r} is not "
         f"UTF-8, but the file holds UTF-8 text elsewhere (near {shown[:60]!r}); a file has one "
         "encoding, so it is not read in another one. Re-export it as UTF-8, or set its "
         "encoding in spm.yaml (mapping: {encoding: cp1252})",
-        table=table, path=str(path), rows=[line], expected="one encoding for the whole file",
-    )  # fmt: skip
+        table=table,
+        path=str(path),
+        rows=[line],
+        expected="one encoding for the whole file",
+    )

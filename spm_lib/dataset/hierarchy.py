@@ -36,7 +36,8 @@ def apply_levels(reps: pd.DataFrame, levels: dict[str, int]) -> pd.DataFrame:
     parts = parts.where(reps["role_path"].notna())
     out = reps.copy()
     for column, level in levels.items():
-        value = parts.map(lambda p, n=level: p[n - 1] if isinstance(p, list) and len(p) >= n
-                          else None)  # fmt: skip
+        value = parts.map(
+            lambda p, n=level: p[n - 1] if isinstance(p, list) and len(p) >= n else None
+        )
         out[column] = value.astype("object").where(value.notna(), None)
     return out

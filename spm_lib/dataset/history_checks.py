@@ -42,22 +42,27 @@ def contradictions(opps: pd.DataFrame, history: pd.DataFrame | None) -> pd.DataF
     for column in [c for c in COMPARED if c in last]:
         theirs, ours = last[column], own[column]
         if column == "amount":
-            differ = ~np.isclose(theirs.astype(float), ours.astype(float), rtol=1e-9,
-                                 atol=0.005, equal_nan=True)  # fmt: skip
+            differ = ~np.isclose(
+                theirs.astype(float), ours.astype(float), rtol=1e-9, atol=0.005, equal_nan=True
+            )
             differ = pd.Series(differ, index=last.index) & closed
         elif column == "close_date":
             differ = theirs.notna() & (theirs != ours) & closed
         else:
             differ = theirs.notna() & (theirs != ours)
         for deal in last.index[(differ & found).to_numpy()]:
-            rows.append({"opportunity_id": deal, "column": column,
-                         "history_value": theirs[deal], "deal_value": ours[deal]})  # fmt: skip
+            rows.append(
+                {
+                    "opportunity_id": deal,
+                    "column": column,
+                    "history_value": theirs[deal],
+                    "deal_value": ours[deal],
+                }
+            )
     return pd.DataFrame(rows, columns=columns)
 
 
-def reconciled_history(
-    history: pd.DataFrame, opps: pd.DataFrame, as_of: dt.date
-) -> pd.DataFrame:
+def reconciled_history(history: pd.DataFrame, opps: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """``history`` in which each contradicting deal's rows after its close date (closed) or
     the as-of date (open) are dropped and one row with the deal's own values is added then."""
     wrong = contradictions(opps, history)["opportunity_id"].unique()
@@ -68,8 +73,13 @@ def reconciled_history(
     at = pd.to_datetime(at).astype(history["changed_at"].dtype)
     after = history["opportunity_id"].map(at)
     kept = history[~(history["opportunity_id"].isin(wrong) & (history["changed_at"] > after))]
-    closing = pd.DataFrame({"opportunity_id": wrong, "changed_at": at.to_numpy(),
-                            **{f: own[f].to_numpy() for f in FIELDS if f in own}})  # fmt: skip
+    closing = pd.DataFrame(
+        {
+            "opportunity_id": wrong,
+            "changed_at": at.to_numpy(),
+            **{f: own[f].to_numpy() for f in FIELDS if f in own},
+        }
+    )
     closing = closing.astype({c: kept[c].dtype for c in closing.columns if c in kept})
     return pd.concat([kept, closing], ignore_index=True)
 
@@ -80,13 +90,19 @@ def contradiction_warnings(opps: pd.DataFrame, history: pd.DataFrame | None) -> 
     found = contradictions(opps, history)
     pos = pd.Series(opps.index, index=opps["opportunity_id"])
     pos = pos[~pos.index.duplicated()]
-    rows = [{"pos": int(pos[r.opportunity_id]), "column": r.column,
-             "check": "history_contradicts_deal", "value": _text(r.history_value),
-             "reason": f"the deal's history ends with {r.column} {_text(r.history_value)}, the "
-                       f"deal has {_text(r.deal_value)}: counted as a warning; the reports "
-                       "use the deal's own values, in force from its close (or the as-of "
-                       "date)"}
-            for r in found.itertuples(index=False)]  # fmt: skip
+    rows = [
+        {
+            "pos": int(pos[r.opportunity_id]),
+            "column": r.column,
+            "check": "history_contradicts_deal",
+            "value": _text(r.history_value),
+            "reason": f"the deal's history ends with {r.column} {_text(r.history_value)}, the "
+            f"deal has {_text(r.deal_value)}: counted as a warning; the reports "
+            "use the deal's own values, in force from its close (or the as-of "
+            "date)",
+        }
+        for r in found.itertuples(index=False)
+    ]
     return pd.DataFrame(rows, columns=["pos", "column", "check", "value", "reason"])
 
 

@@ -102,8 +102,10 @@ def _check_has_rows(raw: pd.DataFrame, spec: TableSpec, path: Path) -> None:
     if spec.required and raw.empty:
         raise DataError(
             f"{path}: table {spec.name} has a header but no rows; expected at least one row",
-            table=spec.name, path=str(path), expected="at least one data row",
-        )  # fmt: skip
+            table=spec.name,
+            path=str(path),
+            expected="at least one data row",
+        )
 
 
 def _check_stages(
@@ -124,16 +126,21 @@ def _check_stages(
     lines = []
     for name, count in unknown.items():
         guess = difflib.get_close_matches(name, config.stage_names, n=1, cutoff=0.3)
-        lines.append(f"  {name!r} ({count} rows) -> mapping line: {name!r}: "
-                     f"{guess[0] if guess else '<one of the stages>'}")  # fmt: skip
+        lines.append(
+            f"  {name!r} ({count} rows) -> mapping line: {name!r}: "
+            f"{guess[0] if guess else '<one of the stages>'}"
+        )
     raise DataError(
         f"{path}: {len(unknown)} stages of table opportunities are not in the configured stages "
         f"({', '.join(config.stage_names)}):\n" + "\n".join(lines) + "\nAdd the lines under "
         "spm.yaml mapping: {tables: {opportunities: {values: {stage: {...}}}}}, or add the "
         "stages to spm.yaml stages",
-        table="opportunities", path=str(path), column="stage", rows=list(unknown.index),
+        table="opportunities",
+        path=str(path),
+        column="stage",
+        rows=list(unknown.index),
         expected="stages in the configured list",
-    )  # fmt: skip
+    )
 
 
 def load_dataset(path: str | Path, config: str | Path | None = None) -> Dataset:
@@ -160,9 +167,12 @@ def load_dataset(path: str | Path, config: str | Path | None = None) -> Dataset:
     folder = Path(path)
     if is_snapshot(folder):  # a run's validated tables (spm run): read, not loaded again
         if config:
-            raise DataError(f"{folder}: a run snapshot carries the configuration it was loaded "
-                            "with; load the original data to use another spm.yaml",
-                            path=str(folder), expected="no config for a snapshot")  # fmt: skip
+            raise DataError(
+                f"{folder}: a run snapshot carries the configuration it was loaded "
+                "with; load the original data to use another spm.yaml",
+                path=str(folder),
+                expected="no config for a snapshot",
+            )
         return read_snapshot(folder)
     if not folder.is_dir():
         raise DataError(
@@ -177,9 +187,11 @@ def load_dataset(path: str | Path, config: str | Path | None = None) -> Dataset:
     if database:
         if not isinstance(database, dict) or "url" not in database:
             raise DataError(
-                "spm.yaml: database needs a url", path=str(config_file), column="database.url",
+                "spm.yaml: database needs a url",
+                path=str(config_file),
+                column="database.url",
                 expected="database: {url: ..., tables: ...}",
-            )  # fmt: skip
+            )
         return _load_database(str(database["url"]), settings, config_file)
     mapping = parse_mapping(settings.mapping)
     before = _stats(folder)
@@ -213,8 +225,9 @@ def _check_unchanged(paths: list[Path], before: dict[Path, tuple[int, int]]) -> 
                 raise DataError(
                     f"{path}: the file changed while it was being read (an export still being "
                     "written?); run again once it is complete",
-                    path=str(path), expected="files that do not change during the load",
-                )  # fmt: skip
+                    path=str(path),
+                    expected="files that do not change during the load",
+                )
 
 
 def _vendor_tables(
@@ -231,7 +244,9 @@ def _vendor_tables(
     if name not in OBJECT_SOURCES:
         raise DataError(
             f"spm.yaml: source is {name!r}; expected one of {', '.join(OBJECT_SOURCES)}",
-            column="source", expected=" or ".join(OBJECT_SOURCES))  # fmt: skip
+            column="source",
+            expected=" or ".join(OBJECT_SOURCES),
+        )
     tables, found = OBJECT_SOURCES[name](frames)
     user = {k: v for k, v in config.raw.items() if k not in ("database", "source")}
     merged = {**found, **user}
@@ -254,8 +269,9 @@ def _load_database(url: str, config: Config, config_file: Path | None) -> Datase
     queries = {str(k): str(v) for k, v in (database.get("tables") or {}).items()}
     vendor = config.source
     vendor = vendor if isinstance(vendor, str) else None  # an importer's notes are a mapping
-    frames, digest = read_tables(url, queries, None if vendor else LOAD_ORDER,
-                                 database.get("schema"))  # fmt: skip
+    frames, digest = read_tables(
+        url, queries, None if vendor else LOAD_ORDER, database.get("schema")
+    )
     if vendor:
         frames, config = _vendor_tables(frames, config)
     mapping = parse_mapping(config.mapping)
@@ -264,8 +280,11 @@ def _load_database(url: str, config: Config, config_file: Path | None) -> Datase
     sources = {t: (f, Path(f"{shown}#{t}"), {}) for t, f in raw.items()}
     for table in LOAD_ORDER:
         if mapping.table(table).from_ids:
-            sources[table] = (ids_table(table, mapping.table(table), raw),
-                              Path(f"{shown}#{table}"), {})  # fmt: skip
+            sources[table] = (
+                ids_table(table, mapping.table(table), raw),
+                Path(f"{shown}#{table}"),
+                {},
+            )
     if config_file is not None and config_file.exists():
         digest = hashlib.sha256((digest + fingerprint_files([config_file])).encode()).hexdigest()
     return _build(sources, config, mapping, shown, digest)
@@ -282,11 +301,13 @@ def stage_entries(history: pd.DataFrame) -> pd.DataFrame:
     stage = frame.groupby("opportunity_id", sort=False)["stage"].ffill()
     previous = stage.groupby(frame["opportunity_id"], sort=False).shift()
     entered = stage.notna() & (stage != previous)
-    out = pd.DataFrame({
-        "opportunity_id": frame.loc[entered, "opportunity_id"],
-        "stage": stage[entered],
-        "entered_date": frame.loc[entered, "changed_at"].dt.normalize(),
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "opportunity_id": frame.loc[entered, "opportunity_id"],
+            "stage": stage[entered],
+            "entered_date": frame.loc[entered, "changed_at"].dt.normalize(),
+        }
+    )
     return out.drop_duplicates().reset_index(drop=True)
 
 
@@ -310,8 +331,11 @@ def _build(sources, config: Config, mapping, source: str, fingerprint: str) -> D
     flag the odd-but-real rows (:mod:`spm_lib.dataset.row_warnings`)."""
     loaded = _Loaded()
     for table in LOAD_ORDER:
-        if table == "stage_history" and table not in sources and (
-                "opportunity_history" in loaded.tables):  # fmt: skip
+        if (
+            table == "stage_history"
+            and table not in sources
+            and ("opportunity_history" in loaded.tables)
+        ):
             derived = stage_entries(loaded.tables["opportunity_history"])
             sources = {**sources, table: (derived, Path(f"{source}#opportunity_history"), {})}
         if table in sources:
@@ -360,8 +384,11 @@ def _load_table(loaded: _Loaded, table: str, read: tuple, config: Config, mappin
     keys = key_text(typed, spec)
     typed, early = _early_records(loaded, table, typed, keys, excluded, config)
     skip = sorted({r["row"] - 1 for r in early})
-    reference_keys = {ref.table: loaded.tables[ref.table][TABLES[ref.table].key[0]]
-                      for ref in spec.references if ref.table in loaded.tables}  # fmt: skip
+    reference_keys = {
+        ref.table: loaded.tables[ref.table][TABLES[ref.table].key[0]]
+        for ref in spec.references
+        if ref.table in loaded.tables
+    }
     failed = schema_failure_cases(table, typed.drop(index=skip), config, reference_keys)
     table_records = early + quarantine_records(
         table, typed, keys, failures, failed, config, loaded.quarantined_keys
@@ -371,8 +398,7 @@ def _load_table(loaded: _Loaded, table: str, read: tuple, config: Config, mappin
     bad_positions = sorted({r["row"] - 1 for r in table_records})
     loaded.quarantined_keys[table] = set(keys.iloc[bad_positions].dropna())
     spec_names = {c.name for c in spec.columns}
-    ordered = [c.name for c in spec.columns] + [c for c in typed.columns
-                                                if c not in spec_names]  # fmt: skip
+    ordered = [c.name for c in spec.columns] + [c for c in typed.columns if c not in spec_names]
     kept = typed.drop(index=bad_positions)[ordered]
     texts = spec.columns_of_kind("text") + [c for c in ordered if c not in spec_names]
     kept, cut = long_text_warnings(table, kept, texts, keys)
@@ -385,16 +411,23 @@ def _load_table(loaded: _Loaded, table: str, read: tuple, config: Config, mappin
     loaded.records.extend(table_records)
 
 
-def _typed(table: str, raw: pd.DataFrame, file, detected, config: Config, mapping
-           ) -> tuple[pd.DataFrame, list]:  # fmt: skip
+def _typed(
+    table: str, raw: pd.DataFrame, file, detected, config: Config, mapping
+) -> tuple[pd.DataFrame, list]:
     """The table parsed to its column types (:func:`parse_table`), with the reps' levels, and
     the stages checked and deals' flags derived; and the cells that did not parse."""
     spec = TABLES[table]
     options = mapping.table(table).options
     if options.number_format is None and config.number_format:
         options = replace(options, number_format=config.number_format)
-    typed, failures = parse_table(raw.drop(columns=[EXCLUDED], errors="ignore"), spec, file,
-                                  options, detected, config.timezone)  # fmt: skip
+    typed, failures = parse_table(
+        raw.drop(columns=[EXCLUDED], errors="ignore"),
+        spec,
+        file,
+        options,
+        detected,
+        config.timezone,
+    )
     if table == "reps":
         typed = apply_levels(typed, config.hierarchy)
     if table == "opportunities":
@@ -405,15 +438,23 @@ def _typed(table: str, raw: pd.DataFrame, file, detected, config: Config, mappin
     return typed, failures
 
 
-def _early_records(loaded: _Loaded, table: str, typed: pd.DataFrame, keys: pd.Series,
-                   excluded: list[dict], config: Config
-                   ) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
+def _early_records(
+    loaded: _Loaded,
+    table: str,
+    typed: pd.DataFrame,
+    keys: pd.Series,
+    excluded: list[dict],
+    config: Config,
+) -> tuple[pd.DataFrame, list[dict]]:
     """Rows quarantined before the schema checks: excluded by the mapping, a reference whose
     case matches several keys, superseded copies, split shares, currencies (amounts converted
     here); the table, converted."""
     spec = TABLES[table]
-    keys_read = {ref.table: loaded.keys_of[ref.table] for ref in spec.references
-                 if ref.table in loaded.keys_of}  # fmt: skip
+    keys_read = {
+        ref.table: loaded.keys_of[ref.table]
+        for ref in spec.references
+        if ref.table in loaded.keys_of
+    }
     ambiguous = align_reference_case(typed, spec, keys_read)
     early = excluded + ambiguous + superseded_copies(table, typed, keys)
     if table == "opportunity_splits":
@@ -421,8 +462,9 @@ def _early_records(loaded: _Loaded, table: str, typed: pd.DataFrame, keys: pd.Se
     if table in MONEY_TABLES:
         if table == "opportunity_history":
             typed = deal_currencies(typed, loaded.tables["opportunities"])
-        currency_records, outliers = convert_currency(table, typed, config,
-                                                      loaded.tables.get("currency_rates"))
+        currency_records, outliers = convert_currency(
+            table, typed, config, loaded.tables.get("currency_rates")
+        )
         early += currency_records
         if table == "opportunities":
             loaded.early_warnings.append(outliers)
@@ -452,8 +494,7 @@ def _warnings(loaded: _Loaded, config: Config, as_of) -> pd.DataFrame:
         row=warnings["pos"].astype("int64") + 1,
         key=keys_of["opportunities"].iloc[warnings["pos"].astype("int64")].to_numpy(),
     )[QUARANTINE_COLUMNS].sort_values(["row", "check"], kind="stable", ignore_index=True)
-    late = dated_after(loaded.tables, positions, keys_of, as_of,
-                       explicit=config.as_of is not None)  # fmt: skip
+    late = dated_after(loaded.tables, positions, keys_of, as_of, explicit=config.as_of is not None)
     cut = loaded.long_cells
     extra = [pd.DataFrame(cut, columns=QUARANTINE_COLUMNS)] if cut else []
     extra += [late[QUARANTINE_COLUMNS]] if len(late) else []

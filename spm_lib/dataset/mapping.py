@@ -52,7 +52,7 @@ EXCLUDED = "_spm_excluded"
 EXPLAINED = {
     "deleted": "deleted in the CRM (IsDeleted or the connector's _fivetran_deleted)",
     "superseded": "an earlier version of the record (the connector's history mode, "
-                  "_fivetran_active false); the current version is used",
+    "_fivetran_active false); the current version is used",
 }
 
 
@@ -79,8 +79,12 @@ class Mapping:
 
 
 def _error(key: str, message: str, expected: str) -> DataError:
-    return DataError(f"spm.yaml: mapping.{key}: {message}; expected {expected}",
-                     path="spm.yaml", column=f"mapping.{key}", expected=expected)  # fmt: skip
+    return DataError(
+        f"spm.yaml: mapping.{key}: {message}; expected {expected}",
+        path="spm.yaml",
+        column=f"mapping.{key}",
+        expected=expected,
+    )
 
 
 def _options(raw: dict, base: ReadOptions, where: str) -> ReadOptions:
@@ -88,8 +92,9 @@ def _options(raw: dict, base: ReadOptions, where: str) -> ReadOptions:
     for key, value in values.items():
         if key != "sheet" and not isinstance(value, str):
             raise _error(f"{where}{key}", f"{value!r}", "text")
-    return ReadOptions(**{f.name: values.get(f.name, getattr(base, f.name))
-                          for f in fields(ReadOptions)})  # fmt: skip
+    return ReadOptions(
+        **{f.name: values.get(f.name, getattr(base, f.name)) for f in fields(ReadOptions)}
+    )
 
 
 def parse_mapping(raw: dict | None) -> Mapping:
@@ -107,15 +112,17 @@ def parse_mapping(raw: dict | None) -> Mapping:
             raise _error(f"tables.{name}", f"{spec!r}", "a mapping")
         bad = set(spec) - TABLE_KEYS
         if bad:
-            raise _error(f"tables.{name}.{sorted(bad)[0]}", "unknown key",
-                         f"one of {sorted(TABLE_KEYS)}")  # fmt: skip
+            raise _error(
+                f"tables.{name}.{sorted(bad)[0]}", "unknown key", f"one of {sorted(TABLE_KEYS)}"
+            )
         columns = spec.get("columns") or {}
         known = {c.name for c in TABLES[name].columns}
         columns = {
             column: {("on" if k is True else k): v for k, v in source.items()}  # YAML 1.1: on
-            if isinstance(source, dict) else source
+            if isinstance(source, dict)
+            else source
             for column, source in columns.items()
-        }  # fmt: skip
+        }
         for column, source in columns.items():
             where = f"tables.{name}.columns.{column}"
             if column not in known:
@@ -125,8 +132,11 @@ def parse_mapping(raw: dict | None) -> Mapping:
             if isinstance(source, dict) and not (
                 set(source) == {"value"} or {"lookup", "on", "take"} <= set(source)
             ):
-                raise _error(where, f"{source!r}", "their column name, {value: X} or "
-                             "{lookup: table, on: column, take: column}")  # fmt: skip
+                raise _error(
+                    where,
+                    f"{source!r}",
+                    "their column name, {value: X} or {lookup: table, on: column, take: column}",
+                )
         from_ids = spec.get("from_ids") or {}
         if isinstance(from_ids, list):
             from_ids = {item: {} for item in from_ids}
@@ -145,10 +155,12 @@ def parse_mapping(raw: dict | None) -> Mapping:
             file=spec.get("file"),
             options=_options(spec, base, f"tables.{name}."),
             columns=dict(columns),
-            values={k: {str(a): b for a, b in (v or {}).items()}
-                    for k, v in (spec.get("values") or {}).items()},
+            values={
+                k: {str(a): b for a, b in (v or {}).items()}
+                for k, v in (spec.get("values") or {}).items()
+            },
             from_ids={str(k): dict(v or {}) for k, v in from_ids.items()},
-        )  # fmt: skip
+        )
     return Mapping(tables=tables, options=base)
 
 
@@ -168,8 +180,10 @@ def apply_mapping(
                 raise DataError(
                     f"mapping of table {name}: column {column} comes from {source!r}, which the "
                     f"file does not have (columns: {', '.join(map(str, frame.columns))})",
-                    table=name, column=str(source), expected=f"a column {source!r}",
-                )  # fmt: skip
+                    table=name,
+                    column=str(source),
+                    expected=f"a column {source!r}",
+                )
             out[column] = frame[source]
     for column, table in mapping.values.items():
         if column in out:
@@ -209,17 +223,25 @@ def _excluded(name: str, frame: pd.DataFrame, out: pd.DataFrame, mapping: TableM
                 raise DataError(
                     f"mapping of table {name}: {key} names column {column!r}, which the file "
                     f"does not have (columns: {', '.join(map(str, frame.columns))})",
-                    table=name, column=column, expected=f"a column {column!r}",
-                )  # fmt: skip
+                    table=name,
+                    column=column,
+                    expected=f"a column {column!r}",
+                )
             hit = _matches(cells, values)
             shown = " or ".join(repr(v) for v in values)
             out_rows = ~hit if key == "where" else hit
             if column in EXPLAINED and key == "exclude":
                 text = pd.Series(EXPLAINED[column], index=frame.index)
             else:
-                text = (f"{column} is " + cells.astype("str").where(cells.notna(), "empty")
-                        + (f"; spm.yaml keeps only {column} = {shown}" if key == "where"
-                           else f"; spm.yaml excludes {column} = {shown}"))  # fmt: skip
+                text = (
+                    f"{column} is "
+                    + cells.astype("str").where(cells.notna(), "empty")
+                    + (
+                        f"; spm.yaml keeps only {column} = {shown}"
+                        if key == "where"
+                        else f"; spm.yaml excludes {column} = {shown}"
+                    )
+                )
             reason = reason.where(reason.notna() | ~out_rows, text)
     return reason
 
@@ -229,17 +251,27 @@ def _lookup(name, column, frame, spec, raw) -> pd.Series:
     if other is None:
         raise DataError(
             f"mapping of table {name}: column {column} looks up table {spec['lookup']}, which is "
-            "not in the dataset", table=name, column=column, expected="a table to look up",
-        )  # fmt: skip
+            "not in the dataset",
+            table=name,
+            column=column,
+            expected="a table to look up",
+        )
     this_on, other_on = (spec["on"] if isinstance(spec["on"], list) else [spec["on"]] * 2)[:2]
     for table, frame_, col in ((name, frame, this_on), (spec["lookup"], other, other_on)):
         if col not in frame_.columns:
-            raise DataError(f"mapping of table {name}: lookup column {col!r} is not in {table}",
-                            table=table, column=col, expected=f"a column {col!r}")  # fmt: skip
+            raise DataError(
+                f"mapping of table {name}: lookup column {col!r} is not in {table}",
+                table=table,
+                column=col,
+                expected=f"a column {col!r}",
+            )
     if spec["take"] not in other.columns:
-        raise DataError(f"mapping of table {name}: {spec['take']!r} is not in {spec['lookup']}",
-                        table=spec["lookup"], column=spec["take"],
-                        expected=f"a column {spec['take']!r}")  # fmt: skip
+        raise DataError(
+            f"mapping of table {name}: {spec['take']!r} is not in {spec['lookup']}",
+            table=spec["lookup"],
+            column=spec["take"],
+            expected=f"a column {spec['take']!r}",
+        )
     table = other.dropna(subset=[other_on]).drop_duplicates(other_on)
     values = pd.Series(table[spec["take"]].to_numpy(), index=table[other_on].to_numpy())
     return frame[this_on].map(values)
@@ -273,13 +305,18 @@ def ids_table(name: str, mapping: TableMapping, mapped: dict[str, pd.DataFrame])
         table, column = source.split(".", 1)
         frame = mapped.get(table)
         if frame is None or column not in frame.columns:
-            raise DataError(f"mapping of table {name}: from_ids names {source}, which the "
-                            "dataset does not have", table=table, column=column,
-                            expected="<table>.<canonical column>")  # fmt: skip
+            raise DataError(
+                f"mapping of table {name}: from_ids names {source}, which the "
+                "dataset does not have",
+                table=table,
+                column=column,
+                expected="<table>.<canonical column>",
+            )
         for value in frame[column].dropna().astype("str").str.strip():
             if value and value not in rows:
                 rows[value] = {key: value, "name": value} | {
-                    k: None if v is None else str(v) for k, v in constants.items()}
+                    k: None if v is None else str(v) for k, v in constants.items()
+                }
     columns = [key, "name", *sorted({k for r in rows.values() for k in r} - {key, "name"})]
     return pd.DataFrame(list(rows.values()), columns=columns)
 
@@ -291,7 +328,9 @@ def table_path(folder: Path, name: str, mapping: TableMapping) -> Path | None:
         if not path.exists():
             raise DataError(
                 f"{path}: the file that spm.yaml maps to table {name} does not exist",
-                table=name, path=str(path), expected="an existing file",
-            )  # fmt: skip
+                table=name,
+                path=str(path),
+                expected="an existing file",
+            )
         return path
     return find_table_file(folder, name)

@@ -27,8 +27,13 @@ import re
 import pandas as pd
 
 POINT, COMMA = ".", ","  # the decimal mark of each format
-FORMATS = {"1,234.56": (".", ","), "1.234,56": (",", "."), "1 234,56": (",", " "),
-           "1 234.56": (".", " "), "1'234.56": (".", "'")}  # fmt: skip
+FORMATS = {
+    "1,234.56": (".", ","),
+    "1.234,56": (",", "."),
+    "1 234,56": (",", " "),
+    "1 234.56": (".", " "),
+    "1'234.56": (".", "'"),
+}
 _SPACES = " \u00a0\u202f'"  # digit groups in either format
 _AROUND = re.compile(r"^\s*(?:[A-Z]{3}\s*)?[$€£¥]?\s*|\s*(?:[$€£¥]|[A-Z]{3})?\s*$")
 
@@ -38,8 +43,10 @@ def number_format(value: str) -> tuple[str, str]:
     mark, thousands separator); ValueError for anything else."""
     text = str(value).strip().replace("\u00a0", " ")
     if text not in FORMATS:
-        raise ValueError(f"number_format is {str(value)[:20]!r}; expected one of "
-                         f"{', '.join(repr(f) for f in FORMATS)}")  # fmt: skip
+        raise ValueError(
+            f"number_format is {str(value)[:20]!r}; expected one of "
+            f"{', '.join(repr(f) for f in FORMATS)}"
+        )
     return FORMATS[text]
 
 

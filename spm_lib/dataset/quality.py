@@ -133,8 +133,11 @@ def currency_summary(ds: Dataset) -> pd.DataFrame:
         dated = dated_factors(code, rate_dates(table, frame), ds.get("currency_rates"))
         rule = pd.Series("one rate", index=frame.index).where(dated.isna(), "dated")
         rule = rule.where(code.ne(home), "none")
-        parts.append(pd.DataFrame({"table": table, "currency": code, "rule": rule,
-                                   "amount": frame["amount"]}))  # fmt: skip
+        parts.append(
+            pd.DataFrame(
+                {"table": table, "currency": code, "rule": rule, "amount": frame["amount"]}
+            )
+        )
     if not parts or all(p["currency"].eq(home).all() for p in parts):
         return pd.DataFrame(columns=columns)
     rows = pd.concat(parts, ignore_index=True)

@@ -162,13 +162,17 @@ def align_reference_case(
             typed.loc[single[single].index, ref.column] = found[single].str[0].astype("str")
         for pos in count[count.gt(1)].index:
             value, matches = column[pos], found[pos]
-            records.append({
-                "row": int(pos) + 1, "column": ref.column, "check": f"ambiguous_{ref.column}",
-                "value": value,
-                "reason": f"{ref.column} {value!r} matches no {ref.table} key exactly and "
-                          f"{len(matches)} when case is ignored ({', '.join(map(repr, matches))});"
-                          " ids that differ by case are different records",
-            })  # fmt: skip
+            records.append(
+                {
+                    "row": int(pos) + 1,
+                    "column": ref.column,
+                    "check": f"ambiguous_{ref.column}",
+                    "value": value,
+                    "reason": f"{ref.column} {value!r} matches no {ref.table} key exactly and "
+                    f"{len(matches)} when case is ignored ({', '.join(map(repr, matches))});"
+                    " ids that differ by case are different records",
+                }
+            )
     return records
 
 
@@ -180,12 +184,22 @@ def split_share_records(typed: pd.DataFrame) -> list[dict]:
     sums = rows.groupby("opportunity_id")["share"].sum()
     bad = sums[(sums - 1).abs() > 1e-9]
     out = []
-    for pos, deal, share in rows.loc[rows["opportunity_id"].isin(bad.index),
-                                     ["opportunity_id", "share"]].itertuples():  # fmt: skip
-        reason = (f"the shares of {deal} sum to {bad[deal]:g}, not 1: its split rows are left "
-                  "out and its owner is credited the whole deal")  # fmt: skip
-        out.append({"row": int(pos) + 1, "column": "share", "check": "split_shares_sum",
-                    "value": f"{share:g}", "reason": reason})  # fmt: skip
+    for pos, deal, share in rows.loc[
+        rows["opportunity_id"].isin(bad.index), ["opportunity_id", "share"]
+    ].itertuples():
+        reason = (
+            f"the shares of {deal} sum to {bad[deal]:g}, not 1: its split rows are left "
+            "out and its owner is credited the whole deal"
+        )
+        out.append(
+            {
+                "row": int(pos) + 1,
+                "column": "share",
+                "check": "split_shares_sum",
+                "value": f"{share:g}",
+                "reason": reason,
+            }
+        )
     return out
 
 
@@ -206,11 +220,17 @@ def superseded_copies(table: str, typed: pd.DataFrame, keys: pd.Series) -> list[
             continue
         kept = group["modified"].idxmax()
         for pos, modified in group.drop(index=kept)["modified"].items():
-            out.append({"row": int(pos) + 1, "column": "modified_date", "check": "superseded_copy",
-                        "value": f"{modified:%Y-%m-%d %H:%M}",
-                        "reason": f"an older copy of {key!r} (modified {modified:%Y-%m-%d %H:%M});"
-                                  f" the copy in row {kept + 1} modified {latest:%Y-%m-%d %H:%M}"
-                                  " is kept"})  # fmt: skip
+            out.append(
+                {
+                    "row": int(pos) + 1,
+                    "column": "modified_date",
+                    "check": "superseded_copy",
+                    "value": f"{modified:%Y-%m-%d %H:%M}",
+                    "reason": f"an older copy of {key!r} (modified {modified:%Y-%m-%d %H:%M});"
+                    f" the copy in row {kept + 1} modified {latest:%Y-%m-%d %H:%M}"
+                    " is kept",
+                }
+            )
     return out
 
 
@@ -231,13 +251,23 @@ def excluded_records(raw: pd.DataFrame) -> list[dict]:
     if EXCLUDED not in raw:
         return []
     reasons = raw[EXCLUDED]
-    return [{"row": int(pos) + 1, "column": "", "check": "excluded", "value": "",
-             "reason": f"left out by the mapping: {reason}"}
-            for pos, reason in reasons[reasons.notna()].items()]  # fmt: skip
+    return [
+        {
+            "row": int(pos) + 1,
+            "column": "",
+            "check": "excluded",
+            "value": "",
+            "reason": f"left out by the mapping: {reason}",
+        }
+        for pos, reason in reasons[reasons.notna()].items()
+    ]
 
 
 def without_rows(failure: ParseFailure, rows: set[int]) -> ParseFailure:
     """A parse failure minus the rows already left out by the mapping."""
     keep = [i for i, p in enumerate(failure.positions) if p not in rows]
-    return replace(failure, positions=[failure.positions[i] for i in keep],
-                   values=[failure.values[i] for i in keep])  # fmt: skip
+    return replace(
+        failure,
+        positions=[failure.positions[i] for i in keep],
+        values=[failure.values[i] for i in keep],
+    )

@@ -40,6 +40,7 @@ class ReadOptions:
     thousands: str | None = None  # None: the other of "," and "."
     number_format: str | None = None  # "1,234.56", "1.234,56", ...: every number column
 
+
 @dataclass
 class ParseFailure:
     """Rows (by position) where ``column`` did not parse, with their raw values."""
@@ -86,8 +87,10 @@ def _sniff_separator(path: Path, encoding: str, table: str) -> tuple[str, str]:
         raise DataError(
             f"{path}: the header of table {table} has more than {MAX_COLUMNS:,} columns or "
             f"{MAX_HEADER_CHARS:,} characters; a CRM export has a few hundred columns at most",
-            table=table, path=str(path), expected=f"at most {MAX_COLUMNS:,} columns",
-        )  # fmt: skip
+            table=table,
+            path=str(path),
+            expected=f"at most {MAX_COLUMNS:,} columns",
+        )
     return (best if counts[best] else ","), header
 
 
@@ -113,14 +116,26 @@ def read_raw(
             frame = pd.read_parquet(path)
         elif path.name.endswith(".xlsx"):
             sheet = options.sheet if options.sheet is not None else 0
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False,
-                                  na_values=[""], engine="openpyxl")  # fmt: skip
+            frame = pd.read_excel(
+                path,
+                sheet_name=sheet,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                engine="openpyxl",
+            )
         else:
             encoding = file_encoding(path, table, options.encoding)
             sniffed, header = _sniff_separator(path, encoding, table)  # caps the header too
             separator = options.separator or sniffed
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                                encoding=encoding, sep=separator)  # fmt: skip
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                encoding=encoding,
+                sep=separator,
+            )
             detected = {"encoding": encoding, "separator": separator, "header": header}
     except DataError:
         raise
@@ -128,8 +143,10 @@ def read_raw(
         raise DataError(
             f"{path}: cannot read table {table}: the file is named .xlsx but is not an Excel "
             "workbook (a CSV saved with the wrong name?); rename it to .csv or export it again",
-            table=table, path=str(path), expected="an .xlsx workbook",
-        ) from None  # fmt: skip
+            table=table,
+            path=str(path),
+            expected="an .xlsx workbook",
+        ) from None
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, KeyError) as exc:
         raise DataError(
             f"{path}: cannot read table {table}: {type(exc).__name__}: {exc}",
@@ -160,8 +177,11 @@ def _refuse_repeated_columns(frame: pd.DataFrame, path: Path, table: str, detect
             raise DataError(
                 f"{path}: table {table} has two columns named {name!r}; which one holds the "
                 "data would be a guess. Remove or rename one",
-                table=table, path=str(path), column=name, expected="one column per name",
-            )  # fmt: skip
+                table=table,
+                path=str(path),
+                column=name,
+                expected="one column per name",
+            )
         seen.add(name)
 
 
@@ -289,8 +309,13 @@ EXPECTED = {
 
 def _ambiguous(column: str, ambiguous: pd.Series, raw: pd.Series) -> ParseFailure:
     positions = [int(i) for i in ambiguous.to_numpy().nonzero()[0]]
-    return ParseFailure(column, "unparseable_number", EXPECTED["ambiguous"], positions,
-                        [str(v) for v in raw[ambiguous].tolist()])  # fmt: skip
+    return ParseFailure(
+        column,
+        "unparseable_number",
+        EXPECTED["ambiguous"],
+        positions,
+        [str(v) for v in raw[ambiguous].tolist()],
+    )
 
 
 def parse_table(

@@ -76,8 +76,7 @@ def _opportunity_checks(config: Config) -> list[RowCheck]:
             "is_closed",
             "is_closed true exactly when the stage is a won or lost stage",
             lambda d: (
-                ~d["stage"].isin(config.stage_names)
-                | (d["is_closed"] == d["stage"].isin(closed))
+                ~d["stage"].isin(config.stage_names) | (d["is_closed"] == d["stage"].isin(closed))
             ),
             context=("stage",),
         ),
@@ -85,9 +84,7 @@ def _opportunity_checks(config: Config) -> list[RowCheck]:
             "won_flag_disagrees_with_stage",
             "is_won",
             "is_won true exactly when the stage is a won stage",
-            lambda d: (
-                ~d["stage"].isin(config.stage_names) | (d["is_won"] == d["stage"].isin(won))
-            ),
+            lambda d: ~d["stage"].isin(config.stage_names) | (d["is_won"] == d["stage"].isin(won)),
             context=("stage",),
         ),
         RowCheck(

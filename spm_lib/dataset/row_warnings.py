@@ -58,29 +58,74 @@ def opportunity_warnings(
     amount, won, closed = opps["amount"], opps["is_won"], opps["is_closed"]
     status = np.where(won, "won", np.where(closed, "lost", "open"))
     status = pd.Series(status, index=opps.index)
-    out += _records(opps, won & amount.eq(0), "amount", "won_with_zero_amount", lambda r: (
-        (p, "0", "won with amount 0: counted as a win, with no bookings") for p in r.index))
-    out += _records(opps, amount.isna(), "amount", "no_amount", lambda r: (
-        (p, "", f"no amount: counted as {status[p]}, with no amount") for p in r.index))
+    out += _records(
+        opps,
+        won & amount.eq(0),
+        "amount",
+        "won_with_zero_amount",
+        lambda r: (
+            (p, "0", "won with amount 0: counted as a win, with no bookings") for p in r.index
+        ),
+    )
+    out += _records(
+        opps,
+        amount.isna(),
+        "amount",
+        "no_amount",
+        lambda r: ((p, "", f"no amount: counted as {status[p]}, with no amount") for p in r.index),
+    )
     before = closed & opps["close_date"].lt(opps["created_date"])
-    out += _records(opps, before, "close_date", "closed_before_created", lambda r: (
-        (p, _day(c), f"closed {_day(c)}, before it was created ({_day(k)}): counted in bookings "
-                     "and win rates, left out of cycle times")
-        for p, c, k in zip(r.index, r["close_date"], r["created_date"], strict=True)))
+    out += _records(
+        opps,
+        before,
+        "close_date",
+        "closed_before_created",
+        lambda r: (
+            (
+                p,
+                _day(c),
+                f"closed {_day(c)}, before it was created ({_day(k)}): counted in bookings "
+                "and win rates, left out of cycle times",
+            )
+            for p, c, k in zip(r.index, r["close_date"], r["created_date"], strict=True)
+        ),
+    )
     after = closed & opps["close_date"].gt(pd.Timestamp(as_of))
-    out += _records(opps, after, "close_date", "closed_after_as_of", lambda r: (
-        (p, _day(c), f"closed {_day(c)}, after the data's as-of date {as_of}: counted in the "
-                     "period of its close date")
-        for p, c in zip(r.index, r["close_date"], strict=True)))
+    out += _records(
+        opps,
+        after,
+        "close_date",
+        "closed_after_as_of",
+        lambda r: (
+            (
+                p,
+                _day(c),
+                f"closed {_day(c)}, after the data's as-of date {as_of}: counted in the "
+                "period of its close date",
+            )
+            for p, c in zip(r.index, r["close_date"], strict=True)
+        ),
+    )
     if reps is not None and "end_date" in reps and reps["end_date"].notna().any():
         ends = reps.drop_duplicates("rep_id").set_index("rep_id")["end_date"]
         end = opps["rep_id"].map(ends)
         moment = opps["close_date"].where(closed, pd.Timestamp(as_of))
         late = end.notna() & (moment.gt(end) | opps["created_date"].gt(end))
-        out += _records(opps, late, "rep_id", "owned_after_rep_left", lambda r: (
-            (p, rep, f"owned by {rep}, who left on {_day(end[p])}; the deal "
-                     + (f"closed {_day(c)}" if closed[p] else f"is still open on {as_of}"))
-            for p, rep, c in zip(r.index, r["rep_id"], r["close_date"], strict=True)))
+        out += _records(
+            opps,
+            late,
+            "rep_id",
+            "owned_after_rep_left",
+            lambda r: (
+                (
+                    p,
+                    rep,
+                    f"owned by {rep}, who left on {_day(end[p])}; the deal "
+                    + (f"closed {_day(c)}" if closed[p] else f"is still open on {as_of}"),
+                )
+                for p, rep, c in zip(r.index, r["rep_id"], r["close_date"], strict=True)
+            ),
+        )
     return pd.DataFrame(out, columns=WARNING_FIELDS)
 
 
@@ -107,21 +152,30 @@ def converted_outliers(
         if 1 / OUTLIER_FACTOR <= ratio <= OUTLIER_FACTOR:
             continue
         for pos, value in rows.items():
-            out.append({"pos": int(pos), "column": "currency", "check": "converted_amount_outlier",
-                        "value": code, "reason": (
-                            f"converted from {code} at {rate:g} {currency} per {code}: "
-                            f"{value:,.0f} {currency}; the median {code} deal converts to "
-                            f"{float(rows.median()):,.0f} against {reference:,.0f} for "
-                            f"{currency} deals; is the rate the wrong way round "
-                            f"(1/{rate:g} = {1 / rate:.6g})?")})  # fmt: skip
+            out.append(
+                {
+                    "pos": int(pos),
+                    "column": "currency",
+                    "check": "converted_amount_outlier",
+                    "value": code,
+                    "reason": (
+                        f"converted from {code} at {rate:g} {currency} per {code}: "
+                        f"{value:,.0f} {currency}; the median {code} deal converts to "
+                        f"{float(rows.median()):,.0f} against {reference:,.0f} for "
+                        f"{currency} deals; is the rate the wrong way round "
+                        f"(1/{rate:g} = {1 / rate:.6g})?"
+                    ),
+                }
+            )
     return pd.DataFrame(out, columns=WARNING_FIELDS)
 
 
 MAX_CELL_CHARS = 500  # longer text is cut for display; a name is never this long
 
 
-def long_text_warnings(table: str, frame: pd.DataFrame, text_columns: list[str],
-                       keys: pd.Series) -> tuple[pd.DataFrame, list[dict]]:  # fmt: skip
+def long_text_warnings(
+    table: str, frame: pd.DataFrame, text_columns: list[str], keys: pd.Series
+) -> tuple[pd.DataFrame, list[dict]]:
     """``frame`` (indexed by row position in its file) with every text cell longer than
     :data:`MAX_CELL_CHARS` cut to that length plus "…", and a warning record per cell cut
     (``text_too_long``): such a cell is odd but the row is real, and a 10^6-character name
@@ -142,10 +196,15 @@ def long_text_warnings(table: str, frame: pd.DataFrame, text_columns: list[str],
             out = frame.copy()
         out.loc[long, column] = [v[:MAX_CELL_CHARS] + "…" for v in values[long]]
         for position, length in lengths[long].items():
-            records.append({
-                "table": table, "row": int(position) + 1, "key": keys.iloc[position],
-                "column": column, "check": "text_too_long",
-                "value": values[position][:60] + "…",
-                "reason": f"{length:,} characters: cut to {MAX_CELL_CHARS} for display",
-            })  # fmt: skip
+            records.append(
+                {
+                    "table": table,
+                    "row": int(position) + 1,
+                    "key": keys.iloc[position],
+                    "column": column,
+                    "check": "text_too_long",
+                    "value": values[position][:60] + "…",
+                    "reason": f"{length:,} characters: cut to {MAX_CELL_CHARS} for display",
+                }
+            )
     return out, records

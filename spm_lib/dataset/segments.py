@@ -37,7 +37,10 @@ def clauses_of(segment: str) -> list[tuple[str, str]]:
     for clause in clauses:
         column, sep, value = clause.partition("=")
         if not sep or not column.strip():
-            raise DataError(f"audience {segment!r}: expected column=value, e.g. region=West",
-                            table="reps", expected="column=value")  # fmt: skip
+            raise DataError(
+                f"audience {segment!r}: expected column=value, e.g. region=West",
+                table="reps",
+                expected="column=value",
+            )
         out.append((column.strip(), value.strip()))
     return out

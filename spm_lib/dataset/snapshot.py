@@ -66,11 +66,18 @@ def write_snapshot(dataset: Dataset, folder: str | Path) -> Path:
         frame.to_parquet(folder / f"{name}.parquet", index=False)
     _as_text(ds.quarantine).to_parquet(folder / "quarantine.parquet", index=False)
     _as_text(ds.warnings).to_parquet(folder / "warnings.parquet", index=False)
-    (folder / "spm.yaml").write_text(yaml.safe_dump(_without_credentials(ds.config.raw),
-                                                    sort_keys=False), encoding="utf-8")
-    meta = {"format": SNAPSHOT_FORMAT, "source": ds.source, "fingerprint": ds.fingerprint,
-            "as_of": ds.as_of.isoformat(), "rows_read": ds.rows_read, "files": ds.files,
-            "tables": list(ds.tables)}  # fmt: skip
+    (folder / "spm.yaml").write_text(
+        yaml.safe_dump(_without_credentials(ds.config.raw), sort_keys=False), encoding="utf-8"
+    )
+    meta = {
+        "format": SNAPSHOT_FORMAT,
+        "source": ds.source,
+        "fingerprint": ds.fingerprint,
+        "as_of": ds.as_of.isoformat(),
+        "rows_read": ds.rows_read,
+        "files": ds.files,
+        "tables": list(ds.tables),
+    }
     (folder / SNAPSHOT_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return folder
 
@@ -120,9 +127,10 @@ def read_snapshot(folder: str | Path) -> Dataset:
     if meta.get("format") != SNAPSHOT_FORMAT:
         raise DataError(
             f"{folder}: a run snapshot of format {meta.get('format')}; this version reads "
-            f"format {SNAPSHOT_FORMAT}: load the original data instead", path=str(folder),
+            f"format {SNAPSHOT_FORMAT}: load the original data instead",
+            path=str(folder),
             expected=f"snapshot format {SNAPSHOT_FORMAT}",
-        )  # fmt: skip
+        )
     raw = yaml.safe_load((folder / "spm.yaml").read_text(encoding="utf-8")) or {}
     return Dataset(
         tables=SnapshotTables(folder, meta["tables"]),

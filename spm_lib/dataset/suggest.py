@@ -29,9 +29,13 @@ def suggest_mapping(table: str, found: list[str]) -> str:
             continue
         guess = next((lowered[s] for s in SYNONYMS.get(column, []) if s in lowered), None)
         if guess is None:
-            close = difflib.get_close_matches(column.replace("_", " "), list(lowered), n=1,
-                                              cutoff=0.5)  # fmt: skip
+            close = difflib.get_close_matches(
+                column.replace("_", " "), list(lowered), n=1, cutoff=0.5
+            )
             guess = lowered[close[0]] if close else None
-        lines.append(f"        {column}: {guess!r}" if guess else
-                     f"        {column}: ???   # one of the columns above")  # fmt: skip
+        lines.append(
+            f"        {column}: {guess!r}"
+            if guess
+            else f"        {column}: ???   # one of the columns above"
+        )
     return "\n".join(lines)

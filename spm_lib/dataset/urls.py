@@ -20,9 +20,23 @@ from urllib.parse import quote, quote_plus
 from spm_lib.exceptions import DataError
 
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-SECRET_PARAMETERS = ("password", "passwd", "pwd", "pass", "sslpassword", "secret", "token",
-                     "access_token", "api_key", "apikey", "access_key", "secret_key",
-                     "client_secret", "auth", "key")  # fmt: skip
+SECRET_PARAMETERS = (
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "sslpassword",
+    "secret",
+    "token",
+    "access_token",
+    "api_key",
+    "apikey",
+    "access_key",
+    "secret_key",
+    "client_secret",
+    "auth",
+    "key",
+)
 _SECRET_WORDS = ("password", "passwd", "secret", "token", "apikey", "api_key", "credential")
 MASK = "***"
 
@@ -43,8 +57,7 @@ def parsed(url: str):
         return make_url(str(url))
     except Exception as exc:  # ArgumentError, or ValueError for a port that is no number
         raise DataError(
-            f"database URL {_masked_unparsed(str(url))} cannot be read: "
-            f"{type(exc).__name__}",
+            f"database URL {_masked_unparsed(str(url))} cannot be read: {type(exc).__name__}",
             expected="scheme://user:${PASSWORD}@host:port/database with a numeric port",
         ) from None
 
@@ -59,8 +72,9 @@ def secrets_of(url: str) -> list[str]:
     if "://" not in str(url):
         return []
     parts = parsed(url)
-    found = [parts.password] + [v for k, vs in parts.query.items() if is_secret_key(k)
-                                for v in _values(vs)]  # fmt: skip
+    found = [parts.password] + [
+        v for k, vs in parts.query.items() if is_secret_key(k) for v in _values(vs)
+    ]
     return [str(s) for s in found if s]
 
 
@@ -80,8 +94,9 @@ def refuse_written_secrets(url: str, where: str = "") -> None:
             "postgresql://user:${PGPASSWORD}@host/db or ?password=${PGPASSWORD}; run outputs "
             "keep the data reference, so a password written in the URL would be stored with "
             "them",
-            path=masked(url), expected="${NAME} instead of the password",
-        )  # fmt: skip
+            path=masked(url),
+            expected="${NAME} instead of the password",
+        )
 
 
 def expand(text: str, shown: str) -> str:
@@ -90,8 +105,10 @@ def expand(text: str, shown: str) -> str:
     def value(match: re.Match) -> str:
         name = match.group(1)
         if name not in os.environ:
-            raise DataError(f"database URL {shown}: environment variable {name} is not set",
-                            expected=f"the environment variable {name}")  # fmt: skip
+            raise DataError(
+                f"database URL {shown}: environment variable {name} is not set",
+                expected=f"the environment variable {name}",
+            )
         return os.environ[name]
 
     return VARIABLE.sub(value, text)
@@ -107,11 +124,17 @@ def connect_url(url: str):
     def filled(value):
         return None if value is None else expand(str(value), shown)
 
-    query = {k: tuple(filled(v) for v in vs) if isinstance(vs, tuple) else filled(vs)
-             for k, vs in parts.query.items()}  # fmt: skip
-    parts = parts.set(username=filled(parts.username), password=filled(parts.password),
-                      host=filled(parts.host), database=filled(parts.database),
-                      query=query)  # fmt: skip
+    query = {
+        k: tuple(filled(v) for v in vs) if isinstance(vs, tuple) else filled(vs)
+        for k, vs in parts.query.items()
+    }
+    parts = parts.set(
+        username=filled(parts.username),
+        password=filled(parts.password),
+        host=filled(parts.host),
+        database=filled(parts.database),
+        query=query,
+    )
     if parts.drivername in ("postgres", "postgresql"):
         parts = parts.set(drivername="postgresql+pg8000")
     pgpassword = os.environ.get("PGPASSWORD")
@@ -123,10 +146,12 @@ def connect_url(url: str):
 def secrets_to_scrub(url) -> list[str]:
     """The credentials of a connect URL as a driver might print them: as given, and
     URL-encoded (``quote`` and ``quote_plus``)."""
-    values = [url.password] + [v for k, vs in url.query.items() if is_secret_key(k)
-                               for v in _values(vs)]  # fmt: skip
-    forms = {form for v in values if v for form in (str(v), quote(str(v), safe=""),
-                                                    quote_plus(str(v)))}  # fmt: skip
+    values = [url.password] + [
+        v for k, vs in url.query.items() if is_secret_key(k) for v in _values(vs)
+    ]
+    forms = {
+        form for v in values if v for form in (str(v), quote(str(v), safe=""), quote_plus(str(v)))
+    }
     return sorted(forms, key=len, reverse=True)
 
 
@@ -150,14 +175,20 @@ def masked(url: str) -> str:
         return _masked_unparsed(text)
     auth = ""
     if parts.username is not None or parts.password is not None:
-        auth = quote(parts.username or "", safe="${}") + (
-            f":{MASK}" if parts.password is not None else "") + "@"
+        auth = (
+            quote(parts.username or "", safe="${}")
+            + (f":{MASK}" if parts.password is not None else "")
+            + "@"
+        )
     host = parts.host or ""
     host = f"[{host}]" if ":" in host else host
     port = f":{parts.port}" if parts.port is not None else ""
     database = f"/{parts.database}" if parts.database is not None else ""
-    pairs = [f"{k}={MASK if is_secret_key(k) else v}" for k, vs in parts.query.items()
-             for v in _values(vs)]  # fmt: skip
+    pairs = [
+        f"{k}={MASK if is_secret_key(k) else v}"
+        for k, vs in parts.query.items()
+        for v in _values(vs)
+    ]
     query = "?" + "&".join(pairs) if pairs else ""
     return f"{parts.drivername}://{auth}{host}{port}{database}{query}"
 

@@ -72,20 +72,22 @@ def hierarchy_bookings(
     reps = ds["reps"].set_index("rep_id")
     region = won["rep_id"].map(reps["region"]).fillna(NO_REGION).astype(str)
     has_team = "team" in reps and reps["team"].notna().any()
-    team = (won["rep_id"].map(reps["team"]) if has_team else pd.Series(np.nan, index=won.index))
+    team = won["rep_id"].map(reps["team"]) if has_team else pd.Series(np.nan, index=won.index)
     team = team.fillna(NO_TEAM).astype(str)
     all_region = reps["region"].fillna(NO_REGION).astype(str)
-    all_team = reps["team"].fillna(NO_TEAM).astype(str) if has_team else all_region.map(
-        lambda _: NO_TEAM
+    all_team = (
+        reps["team"].fillna(NO_TEAM).astype(str) if has_team else all_region.map(lambda _: NO_TEAM)
     )
-    pairs = sorted(set(zip(all_region, all_team, strict=True)) | set(zip(region, team,
-                                                                         strict=True)))
+    pairs = sorted(
+        set(zip(all_region, all_team, strict=True)) | set(zip(region, team, strict=True))
+    )
     regions = sorted({r for r, _ in pairs})
     team_names = [t for _, t in pairs]
     # a series is keyed by its place: a team is named alone only when no other team, no
     # region and not the company has its name (role trees often name a team like its region)
     unique_teams = len(set(team_names)) == len(team_names) and not (
-        set(team_names) & (set(regions) | {COMPANY}))
+        set(team_names) & (set(regions) | {COMPANY})
+    )
 
     def bottom_name(r: str, t: str) -> str:
         return t if unique_teams else f"{r} / {t}"
@@ -97,8 +99,8 @@ def hierarchy_bookings(
         members = {r: [bottom_name(r, t) for rr, t in pairs if rr == r] for r in regions}
     else:
         keys, bottom, members = list(region), regions, {}
-    table = won.groupby([month, pd.Index(keys, name="node")])["amount"].sum().unstack(
-        fill_value=0.0
+    table = (
+        won.groupby([month, pd.Index(keys, name="node")])["amount"].sum().unstack(fill_value=0.0)
     )
     table = table.reindex(index=index, columns=bottom, fill_value=0.0).astype(float)
     booked = [b for b in bottom if table[b].abs().sum() > 0]  # a team that never booked adds 0
@@ -139,8 +141,12 @@ class SharedMapping(dict):
 
 
 def capacity(
-    ds: Dataset, months: pd.PeriodIndex, nodes: list[Node], parents: dict[str, list[str]],
-    rep_bottom: dict[str, str], origin: pd.Period,
+    ds: Dataset,
+    months: pd.PeriodIndex,
+    nodes: list[Node],
+    parents: dict[str, list[str]],
+    rep_bottom: dict[str, str],
+    origin: pd.Period,
 ) -> pd.DataFrame:
     """Selling capacity per month and series as known at ``origin``: the sum over the selling
     reps of employed x ramp share (:func:`spm_lib.measures.roster.ramp_shares`). A departure dated
@@ -160,8 +166,12 @@ def capacity(
     employed = (tenure >= 0) & (np.asarray(month_no, float)[None, :] <= end_no[:, None])
     share = np.where(tenure < len(ramp), ramp[np.clip(tenure, 0, len(ramp) - 1).astype(int)], 1.0)
     weight = employed * share * known[:, None]
-    bottom = pd.DataFrame(weight.T, index=months, columns=reps["rep_id"].to_numpy()).T.groupby(
-        reps["rep_id"].map(rep_bottom).to_numpy()).sum().T
+    bottom = (
+        pd.DataFrame(weight.T, index=months, columns=reps["rep_id"].to_numpy())
+        .T.groupby(reps["rep_id"].map(rep_bottom).to_numpy())
+        .sum()
+        .T
+    )
     out = pd.DataFrame(index=months)
     for node in nodes:
         members = parents.get(node.name, [node.name])
@@ -229,10 +239,12 @@ def coherent_forecast(
         return CoherentForecast(None, interval, empty, empty.copy(), history, {}, nodes)
     z = float(norm.ppf(0.5 + interval / 2))
     history_used, ahead, usable = _per_capacity(ds, history, horizon_months, nodes, parents)
-    future, base_arr, covariances, methods = _base_forecasts(history_used, nodes, horizon_months,
-                                                             interval, ahead)  # fmt: skip
-    methods = {k: m + ("; per unit of selling capacity" if usable else "")
-               for k, m in methods.items()}  # fmt: skip
+    future, base_arr, covariances, methods = _base_forecasts(
+        history_used, nodes, horizon_months, interval, ahead
+    )
+    methods = {
+        k: m + ("; per unit of selling capacity" if usable else "") for k, m in methods.items()
+    }
     var_arr = np.array([np.diag(covariances[n.name]) for n in nodes])
     non_negative = bool((history.to_numpy() >= 0).all())
     reconciled = _reconciled(base_arr, var_arr, nodes, parents, non_negative)
@@ -246,11 +258,22 @@ def coherent_forecast(
         for j, month in enumerate(future):
             mean = reconciled[i, j]
             lo, hi = mean - c_all[j] * half[j], mean + c_all[j] * half[j]
-            rows.append({"level": node.level, "series": node.name, "period": month, "step": j + 1,
-                         "mean": mean, "lower": max(lo, 0.0) if non_negative else lo,
-                         "upper": hi, "base": base_arr[i, j], "half": half[j]})  # fmt: skip
-        qrows += _quarter_rows(node, i, quarters, covariances[node.name], reconciled, base_arr,
-                               c_all, z, non_negative)  # fmt: skip
+            rows.append(
+                {
+                    "level": node.level,
+                    "series": node.name,
+                    "period": month,
+                    "step": j + 1,
+                    "mean": mean,
+                    "lower": max(lo, 0.0) if non_negative else lo,
+                    "upper": hi,
+                    "base": base_arr[i, j],
+                    "half": half[j],
+                }
+            )
+        qrows += _quarter_rows(
+            node, i, quarters, covariances[node.name], reconciled, base_arr, c_all, z, non_negative
+        )
     return CoherentForecast(
         origin=history.index[-1],
         interval=interval,
@@ -262,24 +285,34 @@ def coherent_forecast(
     )
 
 
-def _per_capacity(ds: Dataset, history: pd.DataFrame, horizon_months: int, nodes, parents
-                  ) -> tuple[pd.DataFrame, pd.DataFrame | None, bool]:  # fmt: skip
+def _per_capacity(
+    ds: Dataset, history: pd.DataFrame, horizon_months: int, nodes, parents
+) -> tuple[pd.DataFrame, pd.DataFrame | None, bool]:
     """Bookings per unit of selling capacity where every series has capacity in every month
     (bookings = capacity x productivity: level shifts from hires and departures), with the
     capacity ahead; else the bookings themselves."""
-    months = pd.period_range(history.index[0], periods=len(history) + horizon_months,
-                             freq=history.index.freq)  # fmt: skip
+    months = pd.period_range(
+        history.index[0], periods=len(history) + horizon_months, freq=history.index.freq
+    )
     rep_bottom = history.attrs.get("rep_bottom") or {}
-    cap = capacity(ds, months, nodes, parents, rep_bottom, history.index[-1]) if (
-        rep_bottom and ds.reps["hire_date"].notna().any()) else None
+    cap = (
+        capacity(ds, months, nodes, parents, rep_bottom, history.index[-1])
+        if (rep_bottom and ds.reps["hire_date"].notna().any())
+        else None
+    )
     if cap is None or not bool((cap.iloc[: len(history)] > 0).all().all()):
         return history, None, False
-    past, ahead = cap.iloc[: len(history)], cap.iloc[len(history):]
+    past, ahead = cap.iloc[: len(history)], cap.iloc[len(history) :]
     return history / past.to_numpy(), ahead, True
 
 
-def _base_forecasts(history_used: pd.DataFrame, nodes, horizon_months: int, interval: float,
-                    ahead: pd.DataFrame | None) -> tuple:  # fmt: skip
+def _base_forecasts(
+    history_used: pd.DataFrame,
+    nodes,
+    horizon_months: int,
+    interval: float,
+    ahead: pd.DataFrame | None,
+) -> tuple:
     """Each series forecast by itself (a team or region with the company's seasonal profile),
     scaled back by the capacity ahead: (months ahead, base means, covariances, methods)."""
     company = history_used[COMPANY]
@@ -287,14 +320,16 @@ def _base_forecasts(history_used: pd.DataFrame, nodes, horizon_months: int, inte
     future = None
     for node in nodes:
         y = history_used[node.name]
-        fc = forecast(y, horizon_months, level=interval,
-                      profile=None if node.level == "company" else company)  # fmt: skip
+        fc = forecast(
+            y, horizon_months, level=interval, profile=None if node.level == "company" else company
+        )
         if ahead is not None:
             scale = ahead[node.name].to_numpy()
             attrs = dict(fc.attrs)
             fc = fc.mul(scale, axis=0)
-            attrs["covariance"] = (np.asarray(attrs["covariance"], float)
-                                   * np.outer(scale, scale)).tolist()  # fmt: skip
+            attrs["covariance"] = (
+                np.asarray(attrs["covariance"], float) * np.outer(scale, scale)
+            ).tolist()
             fc.attrs = attrs
         future = fc.index
         base.append(fc["mean"].to_numpy())
@@ -303,8 +338,9 @@ def _base_forecasts(history_used: pd.DataFrame, nodes, horizon_months: int, inte
     return future, np.array(base), covariances, methods
 
 
-def _reconciled(base_arr: np.ndarray, var_arr: np.ndarray, nodes, parents, non_negative: bool
-                ) -> np.ndarray:  # fmt: skip
+def _reconciled(
+    base_arr: np.ndarray, var_arr: np.ndarray, nodes, parents, non_negative: bool
+) -> np.ndarray:
     """WLS reconciliation; with non-negative history the bottom level is clipped at 0 and
     summed again (which keeps coherence)."""
     names = [n.name for n in nodes]
@@ -317,9 +353,17 @@ def _reconciled(base_arr: np.ndarray, var_arr: np.ndarray, nodes, parents, non_n
     return reconciled
 
 
-def _quarter_rows(node, i: int, quarters, cov_all: np.ndarray, reconciled: np.ndarray,
-                  base_arr: np.ndarray, c_all: np.ndarray, z: float, non_negative: bool
-                  ) -> list[dict]:  # fmt: skip
+def _quarter_rows(
+    node,
+    i: int,
+    quarters,
+    cov_all: np.ndarray,
+    reconciled: np.ndarray,
+    base_arr: np.ndarray,
+    c_all: np.ndarray,
+    z: float,
+    non_negative: bool,
+) -> list[dict]:
     """The quarters fully inside the horizon: sums of the months, the interval from the
     months' covariance."""
     rows = []
@@ -332,11 +376,19 @@ def _quarter_rows(node, i: int, quarters, cov_all: np.ndarray, reconciled: np.nd
         q_mean = float(reconciled[i, inside].sum())
         c = float(c_all[inside].mean())
         lo, hi = q_mean - c * q_half, q_mean + c * q_half
-        rows.append({"level": node.level, "series": node.name, "period": quarter,
-                     "step": int(inside[-1]) + 1,
-                     "mean": q_mean, "lower": max(lo, 0.0) if non_negative else lo,
-                     "upper": hi, "base": float(base_arr[i, inside].sum()),
-                     "half": q_half})  # fmt: skip
+        rows.append(
+            {
+                "level": node.level,
+                "series": node.name,
+                "period": quarter,
+                "step": int(inside[-1]) + 1,
+                "mean": q_mean,
+                "lower": max(lo, 0.0) if non_negative else lo,
+                "upper": hi,
+                "base": float(base_arr[i, inside].sum()),
+                "half": q_half,
+            }
+        )
     return rows
 
 
@@ -365,9 +417,11 @@ def learn_calibration(
     q_level = min(interval + QUANTILE_MARGIN, 0.99)
     # per forecast step: the series' own errors at that step, else every series' at that step,
     # else the series' own over all steps, else 1 (the model's interval as it is)
-    pooled_step = {key: float(g["ratio"].quantile(q_level))
-                   for key, g in known.groupby(["level", "step"])
-                   if len(g) >= MIN_SCORED}  # fmt: skip
+    pooled_step = {
+        key: float(g["ratio"].quantile(q_level))
+        for key, g in known.groupby(["level", "step"])
+        if len(g) >= MIN_SCORED
+    }
     by_series = known.groupby("series")["ratio"]
     series_q, series_n = by_series.quantile(q_level), by_series.size()
     by_step = known.groupby(["series", "step"])["ratio"]
@@ -378,9 +432,11 @@ def learn_calibration(
         overall = float(series_q[name]) if series_n.get(name, 0) >= MIN_SCORED else 1.0
         steps = {0: overall}
         for step in range(1, last_step + 1):
-            steps[step] = (float(step_q[(name, step)])
-                           if step_n.get((name, step), 0) >= MIN_SCORED_STEP
-                           else pooled_step.get((level, step), overall))  # fmt: skip
+            steps[step] = (
+                float(step_q[(name, step)])
+                if step_n.get((name, step), 0) >= MIN_SCORED_STEP
+                else pooled_step.get((level, step), overall)
+            )
         scale[name] = steps
     return Calibration(scale)
 
@@ -407,9 +463,15 @@ def rolling_forecasts(
         known = history.iloc[:origin]
         learnt = learn_calibration(history, runs, known.index[-1], interval)
         h = horizon_months if origin < n else max(live_horizon or 0, horizon_months)
-        runs.append(coherent_forecast(ds, horizon_months=h, interval=interval,
-                                      table=(known, nodes, parents),
-                                      calibration=learnt))  # fmt: skip
+        runs.append(
+            coherent_forecast(
+                ds,
+                horizon_months=h,
+                interval=interval,
+                table=(known, nodes, parents),
+                calibration=learnt,
+            )
+        )
     return history, runs
 
 
@@ -434,11 +496,25 @@ def backtest(
             fc = run.series(node.name).iloc[:horizon]
             train = run.history[node.name]
             actual = history[node.name].reindex(fc.index).to_numpy(float)
-            ours.append((train.to_numpy(float), actual, fc["mean"].to_numpy(),
-                         fc["lower"].to_numpy(), fc["upper"].to_numpy()))  # fmt: skip
+            ours.append(
+                (
+                    train.to_numpy(float),
+                    actual,
+                    fc["mean"].to_numpy(),
+                    fc["lower"].to_numpy(),
+                    fc["upper"].to_numpy(),
+                )
+            )
             sn = seasonal_naive(train, len(fc), level=run.interval)
-            naive.append((train.to_numpy(float), actual, sn["mean"].to_numpy(),
-                          sn["lower"].to_numpy(), sn["upper"].to_numpy()))  # fmt: skip
+            naive.append(
+                (
+                    train.to_numpy(float),
+                    actual,
+                    sn["mean"].to_numpy(),
+                    sn["lower"].to_numpy(),
+                    sn["upper"].to_numpy(),
+                )
+            )
         for name, pieces in (("forecast", ours), ("seasonal_naive", naive)):
             row = accuracy(name, pieces, 12)
             if row is not None:

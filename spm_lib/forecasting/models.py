@@ -424,12 +424,12 @@ def coverage_band(
     starts = rng.integers(0, k - block + 1, size=(draws, -(-k // block)))
     rows = (starts[:, :, None] + np.arange(block)).reshape(draws, -1)[:, :k]
     drawn = np.nanmean(grid[rows], axis=(1, 2))
-    return (float(np.quantile(drawn, (1 - level) / 2)),
-            float(np.quantile(drawn, (1 + level) / 2)))  # fmt: skip
+    return (float(np.quantile(drawn, (1 - level) / 2)), float(np.quantile(drawn, (1 + level) / 2)))
 
 
 def accuracy(
-    name: str, pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    name: str,
+    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
     m: int,
 ) -> dict | None:
     """One model's scores over rolling-origin ``pieces`` (train, actual, mean, lower, upper),
@@ -459,8 +459,17 @@ def accuracy(
     }
 
 
-ACCURACY_COLUMNS = ["model", "mase", "smape", "wape", "bias", "coverage", "coverage_low",
-                    "coverage_high", "n"]  # fmt: skip
+ACCURACY_COLUMNS = [
+    "model",
+    "mase",
+    "smape",
+    "wape",
+    "bias",
+    "coverage",
+    "coverage_low",
+    "coverage_high",
+    "n",
+]
 
 
 def backtest(
@@ -489,8 +498,15 @@ def backtest(
         for origin in range(first, n - horizon + 1):
             train, test = values.iloc[:origin], values.iloc[origin : origin + horizon]
             fc = model(train, len(test), level=level)
-            pieces.append((train.to_numpy(), test.to_numpy(), fc["mean"].to_numpy(),
-                           fc["lower"].to_numpy(), fc["upper"].to_numpy()))  # fmt: skip
+            pieces.append(
+                (
+                    train.to_numpy(),
+                    test.to_numpy(),
+                    fc["mean"].to_numpy(),
+                    fc["lower"].to_numpy(),
+                    fc["upper"].to_numpy(),
+                )
+            )
         row = accuracy(name, pieces, m)
         if row is not None:
             rows.append(row)

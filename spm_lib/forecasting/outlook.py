@@ -48,7 +48,10 @@ class ForecastRun:
 
 
 def forecast_run(
-    ds: Dataset, period: Period, interval: float = 0.8, horizon_months: int = 6,
+    ds: Dataset,
+    period: Period,
+    interval: float = 0.8,
+    horizon_months: int = 6,
     origins: int = BACKTEST_ORIGINS,
 ) -> ForecastRun:
     """Coherent forecasts (:mod:`spm_lib.forecasting.coherent`) from the end of ``period`` and from
@@ -129,10 +132,12 @@ def quarter_outlook(ds: Dataset, period: Period, run: ForecastRun) -> QuarterOut
     live = run.live
     quarters = live.series(coherent.COMPANY, "Q")
     nan = float("nan")
-    target = quarters.index[0] if len(quarters) else pd.Period(
-        _origin(period), period_freq(ds, "Q")) + 1
-    row = quarters.iloc[0] if len(quarters) else pd.Series({"mean": nan, "lower": nan,
-                                                             "upper": nan})  # fmt: skip
+    target = (
+        quarters.index[0] if len(quarters) else pd.Period(_origin(period), period_freq(ds, "Q")) + 1
+    )
+    row = (
+        quarters.iloc[0] if len(quarters) else pd.Series({"mean": nan, "lower": nan, "upper": nan})
+    )
     same_q = float(quarter_totals(ds, run)[coherent.COMPANY].get(target - 4, nan))
     if not covered(ds, target - 4):  # the data's first, partial quarter is no base
         same_q = nan
@@ -201,9 +206,12 @@ def group_forecasts(ds: Dataset, level: str, run: ForecastRun) -> pd.DataFrame:
     first = q["period"].min() if len(q) else None
     rows = q[(q["level"] == level) & (q["period"] == first)].copy()
     by_quarter = quarter_totals(ds, run)
-    rows["last_year"] = [float(by_quarter[s].get(first - 4, float("nan")))
-                         if s in by_quarter and covered(ds, first - 4) else float("nan")
-                         for s in rows["series"]]  # fmt: skip
+    rows["last_year"] = [
+        float(by_quarter[s].get(first - 4, float("nan")))
+        if s in by_quarter and covered(ds, first - 4)
+        else float("nan")
+        for s in rows["series"]
+    ]
     rows["change"] = rows["mean"] / rows["last_year"].where(rows["last_year"] > 0) - 1
     rows["target"] = rows["period"].map(quarter_label)
     return rows[["series", "target", "mean", "lower", "upper", "last_year", "change"]].reset_index(
@@ -220,8 +228,21 @@ def accuracy_backtest(run: ForecastRun) -> pd.DataFrame:
     out = coherent.backtest(run.history, run.runs, horizon=BACKTEST_HORIZON)
     naive = out[out["model"] == "seasonal_naive"].set_index("series")["mase"]
     out["ratio"] = out["mase"] / out["series"].map(naive)
-    return out[["series", "model", "mase", "ratio", "smape", "wape", "bias", "coverage",
-                "coverage_low", "coverage_high", "n"]]  # fmt: skip
+    return out[
+        [
+            "series",
+            "model",
+            "mase",
+            "ratio",
+            "smape",
+            "wape",
+            "bias",
+            "coverage",
+            "coverage_low",
+            "coverage_high",
+            "n",
+        ]
+    ]
 
 
 def backtest_summary(table: pd.DataFrame) -> dict[str, float]:
@@ -245,12 +266,20 @@ def _history_rows(run: coherent.CoherentForecast, source: str) -> pd.DataFrame:
     if q.empty:
         return pd.DataFrame(columns=HISTORY_COLUMNS)
     made_at = run.origin.asfreq(q["period"].iloc[0].freq)
-    return pd.DataFrame({
-        "made_at": str(made_at), "level": q["level"], "series": q["series"].astype(str),
-        "target": q["period"].astype(str), "horizon": [(p - made_at).n for p in q["period"]],
-        "mean": q["mean"], "lower": q["lower"], "upper": q["upper"],
-        "interval": run.interval, "source": source,
-    })[HISTORY_COLUMNS]  # fmt: skip
+    return pd.DataFrame(
+        {
+            "made_at": str(made_at),
+            "level": q["level"],
+            "series": q["series"].astype(str),
+            "target": q["period"].astype(str),
+            "horizon": [(p - made_at).n for p in q["period"]],
+            "mean": q["mean"],
+            "lower": q["lower"],
+            "upper": q["upper"],
+            "interval": run.interval,
+            "source": source,
+        }
+    )[HISTORY_COLUMNS]
 
 
 def tracked_history(
@@ -262,8 +291,11 @@ def tracked_history(
     ahead), the backfill (the run's own forecasts from earlier quarter ends, made from the
     data known then) and the ``stored`` history (if any), merged (the page reads and writes the
     file)."""
-    quarter_ends = [r for r in run.runs[:-1] if r.origin is not None
-                    and r.origin.month % 3 == run.live.origin.month % 3]  # fmt: skip
+    quarter_ends = [
+        r
+        for r in run.runs[:-1]
+        if r.origin is not None and r.origin.month % 3 == run.live.origin.month % 3
+    ]
     frames = [_history_rows(r, "backfill") for r in quarter_ends[-backfill_quarters:]]
     frames.append(_history_rows(run.live, "run"))
     return merge_history(stored, *frames) if stored is not None else merge_history(*frames)
@@ -276,16 +308,21 @@ def tracking_scores(
     (the quarters the run's history closes)."""
     by_quarter = quarter_totals(ds, run).loc[: pd.Period(_origin(period), period_freq(ds, "Q"))]
     levels = {node.name: node.level for node in run.live.nodes}
-    actuals = {level: by_quarter[[c for c in by_quarter if levels.get(c) == level]]
-               for level in TRACKED_LEVELS}  # fmt: skip
+    actuals = {
+        level: by_quarter[[c for c in by_quarter if levels.get(c) == level]]
+        for level in TRACKED_LEVELS
+    }
     scored = score(history, actuals)
     return scored, accuracy_summary(scored)
 
 
 def last_quarter_error(scored: pd.DataFrame, period: Period) -> float:
     """Signed error (F - A) / A of the company forecast of ``period`` made one quarter ahead."""
-    rows = scored[(scored["level"] == "company") & (scored["horizon"] == 1)
-                  & (scored["target"].map(quarter_label) == period.label)]  # fmt: skip
+    rows = scored[
+        (scored["level"] == "company")
+        & (scored["horizon"] == 1)
+        & (scored["target"].map(quarter_label) == period.label)
+    ]
     return float(rows["error_pct"].iloc[-1]) if len(rows) else float("nan")
 
 
@@ -309,7 +346,14 @@ def pipeline_quarters(ds: Dataset, as_of: pd.Timestamp | None = None) -> pd.Data
             "amount",
         ].sum()
         q = result.quantiles()
-        rows.append({"quarter": quarter_label(quarter), "booked_to_date": float(booked),
-                     "p10": booked + q["p10"], "p50": booked + q["p50"], "p90": booked + q["p90"],
-                     "open_deals": int((result.deals["win_probability"] > 0).sum())})  # fmt: skip
+        rows.append(
+            {
+                "quarter": quarter_label(quarter),
+                "booked_to_date": float(booked),
+                "p10": booked + q["p10"],
+                "p50": booked + q["p50"],
+                "p90": booked + q["p90"],
+                "open_deals": int((result.deals["win_probability"] > 0).sum()),
+            }
+        )
     return pd.DataFrame(rows)

@@ -29,8 +29,9 @@ def summing_matrix(parents: dict[str, list[str]], bottom: list[str]) -> pd.DataF
     for name, members in parents.items():
         unknown = set(members) - set(bottom)
         if unknown:
-            raise ValueError(f"aggregate {name!r} sums series that are not bottom series: "
-                             f"{sorted(unknown)}")  # fmt: skip
+            raise ValueError(
+                f"aggregate {name!r} sums series that are not bottom series: {sorted(unknown)}"
+            )
         rows[name] = [1.0 if b in members else 0.0 for b in bottom]
     for b in bottom:
         if b in rows:
@@ -47,8 +48,10 @@ def wls(base: np.ndarray, variance: np.ndarray, summing: np.ndarray) -> np.ndarr
     variance = np.asarray(variance, float)
     S = np.asarray(summing, float)
     if base.shape != variance.shape or base.shape[0] != S.shape[0]:
-        raise ValueError(f"base {base.shape}, variance {variance.shape} and summing matrix "
-                         f"{S.shape} do not match")  # fmt: skip
+        raise ValueError(
+            f"base {base.shape}, variance {variance.shape} and summing matrix "
+            f"{S.shape} do not match"
+        )
     out = np.empty_like(base)
     for step in range(base.shape[1]):
         v = variance[:, step].copy()

@@ -75,8 +75,9 @@ def _best_alpha(objective) -> float:
     values = [objective(a) for a in _ALPHA_GRID]
     i = int(np.argmin(values))
     lo, hi = _ALPHA_GRID[max(i - 1, 0)], _ALPHA_GRID[min(i + 1, len(_ALPHA_GRID) - 1)]
-    found = optimize.minimize_scalar(objective, bounds=(lo, hi), method="bounded",
-                                     options={"xatol": 1e-7})  # fmt: skip
+    found = optimize.minimize_scalar(
+        objective, bounds=(lo, hi), method="bounded", options={"xatol": 1e-7}
+    )
     return float(found.x) if found.fun <= values[i] else float(_ALPHA_GRID[i])
 
 
@@ -132,8 +133,9 @@ def _holt_sse(y: np.ndarray, params, impulse: np.ndarray) -> tuple[float, float,
     return float(e @ e), l0, b0
 
 
-_HOLT_GRID = list(itertools.product((0.1, 0.3, 0.5, 0.7, 0.9), (0.01, 0.1, 0.4, 0.9),
-                                    (0.85, 0.95, 0.99)))  # fmt: skip
+_HOLT_GRID = list(
+    itertools.product((0.1, 0.3, 0.5, 0.7, 0.9), (0.01, 0.1, 0.4, 0.9), (0.85, 0.95, 0.99))
+)
 _HOLT_BOUNDS = [(EPS, 1 - EPS), (0.0, 1.0), PHI_BOUNDS]
 
 
@@ -156,8 +158,9 @@ def damped_fit(y: np.ndarray) -> dict:
     starts = [scored[0], next(s for s in scored if s[1][2] != best_phi)]
     value, params = scored[0][0], np.array(scored[0][1])
     for _, start in starts:
-        found = optimize.minimize(objective, np.array(start), method="L-BFGS-B",
-                                  bounds=_HOLT_BOUNDS)  # fmt: skip
+        found = optimize.minimize(
+            objective, np.array(start), method="L-BFGS-B", bounds=_HOLT_BOUNDS
+        )
         if found.fun < value:
             value, params = float(found.fun), found.x
     sse, level, trend = _holt_sse(y, params, impulse)
@@ -167,8 +170,16 @@ def damped_fit(y: np.ndarray) -> dict:
     for value in y:
         error = value - (level + phi * trend)
         level, trend = level + phi * trend + alpha * error, phi * trend + alpha * beta * error
-    return {"alpha": alpha, "beta": beta, "phi": phi, "initial_level": initial[0],
-            "initial_trend": initial[1], "level": level, "trend": trend, "sse": sse}
+    return {
+        "alpha": alpha,
+        "beta": beta,
+        "phi": phi,
+        "initial_level": initial[0],
+        "initial_trend": initial[1],
+        "level": level,
+        "trend": trend,
+        "sse": sse,
+    }
 
 
 def damped(y: np.ndarray, h: int) -> np.ndarray:

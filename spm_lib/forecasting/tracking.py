@@ -19,8 +19,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-HISTORY_COLUMNS = ["made_at", "level", "series", "target", "horizon", "mean", "lower", "upper",
-                   "interval", "source"]  # fmt: skip
+HISTORY_COLUMNS = [
+    "made_at",
+    "level",
+    "series",
+    "target",
+    "horizon",
+    "mean",
+    "lower",
+    "upper",
+    "interval",
+    "source",
+]
 KEY = ["made_at", "level", "series", "target"]
 TEXT_COLUMNS = ["level", "series"]  # names from the data: neutralised for spreadsheets
 HIT_TOLERANCE = 0.10
@@ -67,8 +77,9 @@ def accuracy_summary(scored: pd.DataFrame) -> pd.DataFrame:
     """By level and horizon: forecasts scored, mean signed error, MAPE, hit rate (within 10%),
     interval coverage."""
     if scored.empty:
-        return pd.DataFrame(columns=["level", "horizon", "forecasts", "bias", "mape", "hit_rate",
-                                     "coverage"])  # fmt: skip
+        return pd.DataFrame(
+            columns=["level", "horizon", "forecasts", "bias", "mape", "hit_rate", "coverage"]
+        )
     grouped = scored.groupby(["level", "horizon"])
     out = grouped.agg(
         forecasts=("ape", "size"),

@@ -35,8 +35,9 @@ def expand(paths: list[str | Path], scratch: Path | None = None) -> list[Path]:
     files: dict[Path, str] = {}  # file -> where it came from, as the user gave it
     for path in map(Path, paths):
         if path.is_dir():
-            files.update({p: str(p) for p in sorted(path.iterdir())
-                          if p.suffix.lower() in READABLE})  # fmt: skip
+            files.update(
+                {p: str(p) for p in sorted(path.iterdir()) if p.suffix.lower() in READABLE}
+            )
         elif path.suffix.lower() == ".zip":
             if scratch is None:
                 raise ValueError(f"{path}: a .zip needs a folder to unpack into")
@@ -55,7 +56,8 @@ def _refuse_repeated_names(files: dict[Path, str]) -> None:
             raise ValueError(
                 f"two files named {path.name}: {seen[name]} and {origin}; an import tells files "
                 "apart by name, so one would hide the other. Rename one (for a report exported "
-                "in parts: Opportunities 2024.csv, Opportunities 2025.csv)")
+                "in parts: Opportunities 2024.csv, Opportunities 2025.csv)"
+            )
         seen[name] = origin
 
 
@@ -63,8 +65,11 @@ def _unzip(archive_path: Path, target: Path) -> dict[Path, str]:
     """The zip's CSV and .xlsx members streamed into ``target`` (module docstring's caps)."""
     out: dict[Path, str] = {}
     with zipfile.ZipFile(archive_path) as archive:
-        members = [m for m in archive.infolist()
-                   if m.filename.lower().endswith(READABLE) and not m.is_dir()]  # fmt: skip
+        members = [
+            m
+            for m in archive.infolist()
+            if m.filename.lower().endswith(READABLE) and not m.is_dir()
+        ]
         declared = sum(m.file_size for m in members)
         if declared > MAX_UNPACKED_BYTES:
             raise ValueError(_too_big(archive_path, declared))
@@ -77,7 +82,8 @@ def _unzip(archive_path: Path, target: Path) -> dict[Path, str]:
                 raise ValueError(
                     f"{archive_path}: the zip holds {names[name.casefold()]} and "
                     f"{member.filename}, two files named {name}; unpacked, one would overwrite "
-                    "the other. Import them from separate folders with distinct names")
+                    "the other. Import them from separate folders with distinct names"
+                )
             names[name.casefold()] = member.filename
             written += _stream(archive, member, target / name, archive_path, written)
             out[target / name] = f"{archive_path}:{member.filename}"
@@ -98,19 +104,23 @@ def _stream(archive, member, destination: Path, archive_path: Path, written: int
                 raise ValueError(
                     f"{archive_path}:{member.filename} unpacks to more than {MAX_RATIO} times "
                     f"its packed size ({member.compress_size:,} bytes): a CSV export does not "
-                    "compress that far, so it is refused as a zip bomb")
+                    "compress that far, so it is refused as a zip bomb"
+                )
             if rows > MAX_ROWS:
                 raise ValueError(
                     f"{archive_path}:{member.filename} has more than {MAX_ROWS:,} rows, the cap "
-                    "per file (raise it with SPM_MAX_ROWS)")
+                    "per file (raise it with SPM_MAX_ROWS)"
+                )
             sink.write(chunk)
     return size
 
 
 def _too_big(archive_path: Path, size: int) -> str:
-    return (f"{archive_path} unpacks to more than {MAX_UNPACKED_BYTES // 2**20:,} MB "
-            f"({size // 2**20:,} MB or more), the cap on what an import unpacks (raise it with "
-            "SPM_MAX_UNPACKED_MB)")  # fmt: skip
+    return (
+        f"{archive_path} unpacks to more than {MAX_UNPACKED_BYTES // 2**20:,} MB "
+        f"({size // 2**20:,} MB or more), the cap on what an import unpacks (raise it with "
+        "SPM_MAX_UNPACKED_MB)"
+    )
 
 
 def prepare_out(out: Path, force: bool = False) -> Path:
@@ -124,13 +134,15 @@ def prepare_out(out: Path, force: bool = False) -> Path:
         raise ValueError(
             f"--out {out} is not empty ({len(entries)} entries, such as {entries[0].name}); an "
             "import writes into a new or empty folder so that no table of an earlier import "
-            "stays beside it. Give a new folder, or --force to empty this one")
+            "stays beside it. Give a new folder, or --force to empty this one"
+        )
     if entries:
         foreign = [e for e in entries if not _written_by_import(e)]
         if foreign:
             raise ValueError(
                 f"--out {out} holds {foreign[0].name}, which an import does not write; --force "
-                "empties only a folder of an earlier import. Give a new folder")
+                "empties only a folder of an earlier import. Give a new folder"
+            )
         for entry in entries:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     out.mkdir(parents=True, exist_ok=True)

@@ -84,8 +84,9 @@ def lead_frame(ds: Dataset) -> pd.DataFrame:
             "converted_date": conv_date.where(converted),
             "opportunity_id": opp,
             "opportunity_found": found,
-            "rep_id": _audience_only(ds, pd.Series(lookup["rep_id"].to_numpy(),
-                                                   index=leads.index).fillna(NONE)),
+            "rep_id": _audience_only(
+                ds, pd.Series(lookup["rep_id"].to_numpy(), index=leads.index).fillna(NONE)
+            ),
             "won": won,
             "lost": closed & ~won,
             "won_date": won_date,

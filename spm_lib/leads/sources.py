@@ -43,8 +43,10 @@ class SourcesNotCompared(DataError):
     def __init__(self, reason: Unusable, expected: str) -> None:
         super().__init__(
             f"cannot compare sources: {reason.code} ({reason.column})",
-            table="leads", column=reason.column, expected=expected,
-        )  # fmt: skip
+            table="leads",
+            column=reason.column,
+            expected=expected,
+        )
         self.reason = reason
 
 

@@ -143,8 +143,15 @@ def speed(
                 "median_days_to_won": conditional_median(w, horizon) if len(w) else np.nan,
             }
         )
-    columns = [column, "leads", "converted", "converted_30d", "converted_90d",
-               "median_days_to_convert", "median_days_to_won"]  # fmt: skip
+    columns = [
+        column,
+        "leads",
+        "converted",
+        "converted_30d",
+        "converted_90d",
+        "median_days_to_convert",
+        "median_days_to_won",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -176,8 +183,9 @@ def stalled_leads(
     age = (pd.Timestamp(ds.as_of) - open_["created_date"]).dt.days
     limit = open_["source"].map(thresholds).astype(float)
     stalled = open_.assign(age_days=age, threshold_days=limit)[age > limit]
-    out = stalled[["lead_id", "owner_rep_id", "source", "created_date", "age_days",
-                   "threshold_days"]]  # fmt: skip
+    out = stalled[
+        ["lead_id", "owner_rep_id", "source", "created_date", "age_days", "threshold_days"]
+    ]
     overdue = out["age_days"] - out["threshold_days"]
     out = out.assign(_overdue=overdue).sort_values(["owner_rep_id", "_overdue", "lead_id"])
     return named(out.drop(columns="_overdue").reset_index(drop=True), ds)

@@ -147,8 +147,9 @@ def sales_cycle(ds: Dataset, period: Period, by: str | None = "rep") -> pd.DataF
     won = closed[closed["is_won"] & (closed["close_date"] >= closed["created_date"])]
     column = group_column(by)
     days = won.assign(days=(won["close_date"] - won["created_date"]).dt.days)
-    out = days.groupby(column)["days"].agg(won_deals="size", cycle_median_days="median",
-                                           cycle_mean_days="mean")  # fmt: skip
+    out = days.groupby(column)["days"].agg(
+        won_deals="size", cycle_median_days="median", cycle_mean_days="mean"
+    )
     out = out.reindex(_groups(ds, by).union(out.index))
     out["won_deals"] = out["won_deals"].fillna(0).astype(int)
     return out.rename_axis(column).reset_index()
@@ -159,8 +160,9 @@ def pipeline_created(ds: Dataset, period: Period, by: str | None = "rep") -> pd.
     opps = ds.opportunities
     created = _with_groups(opps[_in(opps["created_date"], period)], ds, by)
     column = group_column(by)
-    out = created.groupby(column).agg(created_deals=("amount", "size"),
-                                      pipeline_created=("amount", "sum"))  # fmt: skip
+    out = created.groupby(column).agg(
+        created_deals=("amount", "size"), pipeline_created=("amount", "sum")
+    )
     out = out.reindex(_groups(ds, by).union(out.index), fill_value=0)
     return (
         out.astype({"created_deals": int, "pipeline_created": float})
@@ -239,8 +241,15 @@ def activity_rates(ds: Dataset, period: Period, by: str | None = "rep") -> pd.Da
     index = _groups(ds, by)
     acts = ds.get("activities")
     if acts is None:
-        return pd.DataFrame({column: index, "activities": np.nan, "active_reps": np.nan,
-                             "per_rep": np.nan, "per_won_deal": np.nan})  # fmt: skip
+        return pd.DataFrame(
+            {
+                column: index,
+                "activities": np.nan,
+                "active_reps": np.nan,
+                "per_rep": np.nan,
+                "per_won_deal": np.nan,
+            }
+        )
     in_period = _with_groups(acts[_in(acts["date"], period)], ds, by)
     opps = ds.opportunities
     touched = pd.concat(
@@ -269,8 +278,18 @@ def stage_outcomes(ds: Dataset) -> pd.DataFrame:
 
     Computed once per stage-history table (a copy is returned: callers may add columns)."""
     history = ds.get("stage_history")
-    cols = ["opportunity_id", "rep_id", "stage", "stage_rank", "entered_date", "created_date",
-            "converted", "lost", "decided", "won"]  # fmt: skip
+    cols = [
+        "opportunity_id",
+        "rep_id",
+        "stage",
+        "stage_rank",
+        "entered_date",
+        "created_date",
+        "converted",
+        "lost",
+        "decided",
+        "won",
+    ]
     if history is None or history.empty:
         return pd.DataFrame(columns=cols)
     key = f"stage_outcomes {id(ds.opportunities)} {ds.config.stage_names} {ds.config.open_stages}"
@@ -333,8 +352,10 @@ def with_changes(
     column = group_column(by)
     now = metric(ds, period, by)
     out = now
-    for suffix, other in (("prior", period.previous()), ("last_year",
-                                                         period.same_period_last_year())):
+    for suffix, other in (
+        ("prior", period.previous()),
+        ("last_year", period.same_period_last_year()),
+    ):
         base = metric(ds, other, by)[[column, value]].rename(columns={value: f"{value}_{suffix}"})
         if not ds.covers(other):  # the data covers it in part: no base for a change
             base[f"{value}_{suffix}"] = float("nan")
@@ -357,5 +378,8 @@ def at_quota(table: pd.DataFrame) -> dict[str, float]:
     counted = table[table["counted"] & (table["quota"] > 0)]
     at = int((counted["attainment"] >= AT_QUOTA).sum())
     n = len(counted)
-    return {"reps_with_quota": n, "reps_at_or_above_quota": at,
-            "reps_at_or_above_quota_pct": at / n if n else float("nan")}  # fmt: skip
+    return {
+        "reps_with_quota": n,
+        "reps_at_or_above_quota": at,
+        "reps_at_or_above_quota_pct": at / n if n else float("nan"),
+    }

@@ -44,9 +44,20 @@ from spm_lib.exceptions import DataError
 CENT = Decimal("0.01")
 PERIODS = ("month", "quarter", "year")
 PLAN_KEYS = {
-    "applies_to", "quota_period", "quota", "ramp", "base_rate", "tiers", "cap", "spifs",
-    "clawback", "no_quota", "description", "pay_after_departure", "currency",
-}  # fmt: skip
+    "applies_to",
+    "quota_period",
+    "quota",
+    "ramp",
+    "base_rate",
+    "tiers",
+    "cap",
+    "spifs",
+    "clawback",
+    "no_quota",
+    "description",
+    "pay_after_departure",
+    "currency",
+}
 AFTER_DEPARTURE = ("none", "through_end_date", "all")
 
 
@@ -219,9 +230,11 @@ def _tiers(name: str, raw: Any) -> tuple[Tier, ...]:
     for i, (a, b) in enumerate(zip(tiers, tiers[1:], strict=False)):
         if a.upper is None or a.upper != b.lower:
             raise _error(
-                name, f"tiers[{i + 1}].from", f"{b.lower} does not continue tier {i} "
-                f"(to {a.upper})", "contiguous tiers: each from equals the previous to",
-            )  # fmt: skip
+                name,
+                f"tiers[{i + 1}].from",
+                f"{b.lower} does not continue tier {i} (to {a.upper})",
+                "contiguous tiers: each from equals the previous to",
+            )
     return tuple(tiers)
 
 
@@ -233,8 +246,12 @@ def parse_plan(name: str, raw: Any) -> Plan:
     if unknown:
         raise _error(name, sorted(unknown)[0], "unknown key", f"one of {sorted(PLAN_KEYS)}")
     if "base_rate" not in raw or "tiers" not in raw:
-        raise _error(name, "base_rate" if "base_rate" not in raw else "tiers", "missing",
-                     "base_rate and tiers")  # fmt: skip
+        raise _error(
+            name,
+            "base_rate" if "base_rate" not in raw else "tiers",
+            "missing",
+            "base_rate and tiers",
+        )
     period = raw.get("quota_period", "quarter")
     if period not in PERIODS:
         raise _error(name, "quota_period", f"{period!r}", "month, quarter or year")
@@ -280,19 +297,22 @@ def parse_plan(name: str, raw: Any) -> Plan:
         quota_amount=quota_amount,
         ramp=ramp,
         applies_to=applies_to,
-        cap_amount=to_cents(_decimal(name, "cap.amount", cap["amount"])) if "amount" in cap
+        cap_amount=to_cents(_decimal(name, "cap.amount", cap["amount"]))
+        if "amount" in cap
         else None,
         cap_multiple=_decimal(name, "cap.multiple_of_target_pay", cap["multiple_of_target_pay"])
-        if "multiple_of_target_pay" in cap else None,
-        spifs={str(s["product"]): to_cents(_decimal(name, "spifs.amount", s["amount"]))
-               for s in spifs_raw},
-        clawback_days=int(_decimal(name, "clawback.days", clawback["days"])) if clawback
+        if "multiple_of_target_pay" in cap
         else None,
+        spifs={
+            str(s["product"]): to_cents(_decimal(name, "spifs.amount", s["amount"]))
+            for s in spifs_raw
+        },
+        clawback_days=int(_decimal(name, "clawback.days", clawback["days"])) if clawback else None,
         clawback_reduces_attainment=bool(clawback.get("reduce_attainment", False)),
         no_quota=no_quota,
         pay_after_departure=after,
         currency=str(raw["currency"]).strip().upper() if raw.get("currency") else None,
-    )  # fmt: skip
+    )
 
 
 def in_currency(plan: Plan, currency: str, rates: dict[str, float]) -> Plan:
@@ -304,17 +324,25 @@ def in_currency(plan: Plan, currency: str, rates: dict[str, float]) -> Plan:
         return plan
     code = plan.currency.upper()
     if code not in rates:
-        raise _error(plan.name, "currency", f"{code} has no rate to {currency} (spm.yaml "
-                     f"currency_rates: {', '.join(sorted(rates)) or 'none given'})",
-                     f"a rate for {code} in currency_rates")  # fmt: skip
+        raise _error(
+            plan.name,
+            "currency",
+            f"{code} has no rate to {currency} (spm.yaml "
+            f"currency_rates: {', '.join(sorted(rates)) or 'none given'})",
+            f"a rate for {code} in currency_rates",
+        )
     rate = Decimal(str(rates[code]))
 
     def money(value: Decimal | None) -> Decimal | None:
         return None if value is None else to_cents(value * rate)
 
-    return replace(plan, currency=currency, quota_amount=money(plan.quota_amount),
-                   cap_amount=money(plan.cap_amount),
-                   spifs={k: money(v) for k, v in plan.spifs.items()})  # fmt: skip
+    return replace(
+        plan,
+        currency=currency,
+        quota_amount=money(plan.quota_amount),
+        cap_amount=money(plan.cap_amount),
+        spifs={k: money(v) for k, v in plan.spifs.items()},
+    )
 
 
 def parse_plans(raw: dict[str, Any]) -> dict[str, Plan]:
@@ -332,9 +360,11 @@ def assign_plans(reps: pd.DataFrame, plans: dict[str, Plan]) -> pd.Series:
             raise DataError(
                 f"spm.yaml: rep {rep['rep_id']} matches plans {', '.join(matching)}; make "
                 "applies_to exclusive",
-                path="spm.yaml", table="reps", rows=[rep["rep_id"]],
+                path="spm.yaml",
+                table="reps",
+                rows=[rep["rep_id"]],
                 expected="each rep in at most one plan",
-            )  # fmt: skip
+            )
         if matching:
             names[rep["rep_id"]] = matching[0]
     return names

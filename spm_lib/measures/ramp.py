@@ -31,9 +31,7 @@ def rep_month_productivity(ds: Dataset, as_of: pd.Timestamp | None = None) -> pd
     hired = pd.Series(hire.reindex(long["rep_id"]).to_numpy(), index=long.index)
     long = long[hired.notna()].copy()
     hired = hired[long.index]
-    long["months_since_hire"] = (
-        long["month"].astype("int64") - hired.astype("int64")
-    ).astype(int)
+    long["months_since_hire"] = (long["month"].astype("int64") - hired.astype("int64")).astype(int)
     segment = reps["segment"] if "segment" in reps and reps["segment"].notna().any() else None
     long["segment"] = long["rep_id"].map(segment) if segment is not None else "All"
     tenured = long[long["months_since_hire"] >= TENURED_MONTHS]
@@ -59,8 +57,9 @@ def ramp_curve(
     first_month = rows["month"].min()
     hired_inside = ds.reps.loc[ds.reps["hire_date"].dt.to_period("M") >= first_month, "rep_id"]
     new = rows[rows["rep_id"].isin(hired_inside) & (rows["months_since_hire"] <= max_months)]
-    curve = new.groupby("months_since_hire").agg(reps=("rep_id", "nunique"),
-                                                 productivity=("productivity", "mean"))  # fmt: skip
+    curve = new.groupby("months_since_hire").agg(
+        reps=("rep_id", "nunique"), productivity=("productivity", "mean")
+    )
     if tenured_level and tenured_level == tenured_level:
         curve["productivity"] = curve["productivity"] / tenured_level
     curve = curve.reindex(range(max_months + 1))
@@ -82,8 +81,9 @@ def cohort_table(ds: Dataset, bands: tuple[int, ...] = (0, 3, 6, 9, 12, 18, 24))
     labels = [f"{lo}-{hi - 1}" for lo, hi in zip(bands[:-1], bands[1:], strict=True)]
     rows = rows[rows["months_since_hire"] < bands[-1]].copy()
     rows["band"] = pd.cut(rows["months_since_hire"], bands, right=False, labels=labels)
-    table = rows.pivot_table(index="cohort", columns="band", values="productivity",
-                             aggfunc="mean", observed=False)  # fmt: skip
+    table = rows.pivot_table(
+        index="cohort", columns="band", values="productivity", aggfunc="mean", observed=False
+    )
     table.columns = [f"months {c}" for c in table.columns]
     table.insert(0, "reps", rows.groupby("cohort")["rep_id"].nunique())
     return table.rename_axis("hire_year").reset_index()

@@ -38,8 +38,12 @@ def fit_beta_prior(won: np.ndarray, trials: np.ndarray) -> tuple[float, float]:
         return -float(np.sum(special.betaln(won + a, trials - won + b) - special.betaln(a, b)))
 
     start = np.log([max(pooled * 10, 1e-3), max((1 - pooled) * 10, 1e-3)])
-    result = optimize.minimize(negative_log_likelihood, start, method="Nelder-Mead",
-                               options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 2000})  # fmt: skip
+    result = optimize.minimize(
+        negative_log_likelihood,
+        start,
+        method="Nelder-Mead",
+        options={"xatol": 1e-6, "fatol": 1e-8, "maxiter": 2000},
+    )
     a, b = np.exp(result.x)
     if not result.success or not np.isfinite([a, b]).all():
         return fallback
@@ -67,7 +71,10 @@ MIN_CLOSED_TO_RANK = 5  # closed deals in the window below which a rep is listed
 
 
 def win_rate_board(
-    ds: Dataset, period: Period, months: int = TRAILING_MONTHS, level: float = 0.9,
+    ds: Dataset,
+    period: Period,
+    months: int = TRAILING_MONTHS,
+    level: float = 0.9,
     min_closed: int = MIN_CLOSED_TO_RANK,
 ) -> pd.DataFrame:
     """Reps ranked by shrunk win rate (count) over the ``months`` months to the period end.
@@ -100,6 +107,18 @@ def win_rate_board(
     ranks = np.arange(1, len(board) + 1, dtype=float)
     board["rank"] = pd.array(np.where(board["_ranked"], ranks, np.nan), dtype="Int64")
     board = board.drop(columns=["_ranked", "_counted"]).rename_axis("rep_id").reset_index()
-    cols = ["rank", "rep_id", "name", "team", "region", "status", "won", "lost", "raw_rate",
-            "shrunk_rate", "lower", "upper"]  # fmt: skip
+    cols = [
+        "rank",
+        "rep_id",
+        "name",
+        "team",
+        "region",
+        "status",
+        "won",
+        "lost",
+        "raw_rate",
+        "shrunk_rate",
+        "lower",
+        "upper",
+    ]
     return board[[c for c in cols if c in board]]

@@ -59,8 +59,10 @@ def rep_status(
     people = ds["reps"]
     ramp = ramp if ramp is not None else ramp_months(ds)
     end = pd.Timestamp(period.end if isinstance(period, Period) else period)
-    role = people["role"].fillna("").str.upper() if "role" in people else pd.Series(
-        "", index=people.index
+    role = (
+        people["role"].fillna("").str.upper()
+        if "role" in people
+        else pd.Series("", index=people.index)
     )
     hire, left = people["hire_date"], people["end_date"]
     tenure = (end.year - hire.dt.year) * 12 + (end.month - hire.dt.month)
@@ -70,8 +72,9 @@ def rep_status(
     status[hire.notna() & (hire > end)] = "not yet hired"
     status[role == NON_SELLER.upper()] = "non-seller"
     status[role.isin(LEAD_DEVELOPMENT_ROLES)] = "SDR"
-    columns = [c for c in ("rep_id", "name", "team", "region", "hire_date", "end_date")
-               if c in people]  # fmt: skip
+    columns = [
+        c for c in ("rep_id", "name", "team", "region", "hire_date", "end_date") if c in people
+    ]
     out = people[columns].assign(status=status.to_numpy())
     out["counted"] = out["status"].isin(COUNTED)
     return out.reset_index(drop=True)

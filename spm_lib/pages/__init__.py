@@ -37,19 +37,35 @@ REPORTS: dict[str, Report] = {
     for report in (
         Report("data_quality", first=True, seconds=1.2),  # can the numbers be trusted?
         Report("compensation", seconds=6.4, headlines=(Headline("total_payout", 6),)),
-        Report("forecasting", seconds=19.6, headlines=(
-            Headline("forecast_next_quarter", 4, "The next quarter's forecast"),)),
-        Report("lead_conversion", seconds=1.8, headlines=(
-            Headline("lead_conversion_rate", 5, "Lead conversion"),)),
+        Report(
+            "forecasting",
+            seconds=19.6,
+            headlines=(Headline("forecast_next_quarter", 4, "The next quarter's forecast"),),
+        ),
+        Report(
+            "lead_conversion",
+            seconds=1.8,
+            headlines=(Headline("lead_conversion_rate", 5, "Lead conversion"),),
+        ),
         Report("pipeline_review", seconds=24.6),
         Report("planning", seconds=31.3),
-        Report("rep_performance", seconds=10.8, headlines=(
-            Headline("bookings", 1), Headline("quota_attainment", 2), Headline("win_rate", 3))),
+        Report(
+            "rep_performance",
+            seconds=10.8,
+            headlines=(
+                Headline("bookings", 1),
+                Headline("quota_attainment", 2),
+                Headline("win_rate", 3),
+            ),
+        ),
         Report("territory_assignment", seconds=6.4),
-        Report("training_gaps", seconds=1.9, headlines=(
-            Headline("revenue_at_stake", 7, "Revenue at stake in skill gaps"),)),
+        Report(
+            "training_gaps",
+            seconds=1.9,
+            headlines=(Headline("revenue_at_stake", 7, "Revenue at stake in skill gaps"),),
+        ),
     )
-}  # fmt: skip
+}
 
 
 def report_order(name: str) -> tuple:

@@ -43,8 +43,9 @@ def sparkline(values: list[float], width: int = 132, height: int = 34) -> str:
     low, high = min(values), max(values)
     span = (high - low) or 1.0
     step = (width - 4) / max(1, len(values) - 1)
-    points = [(2 + i * step, height - 2 - (v - low) / span * (height - 4))
-              for i, v in enumerate(values)]  # fmt: skip
+    points = [
+        (2 + i * step, height - 2 - (v - low) / span * (height - 4)) for i, v in enumerate(values)
+    ]
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
 
 
@@ -53,10 +54,15 @@ def trend_finding(label: str, points: list[Point], unit: str | None, currency: s
     (first_period, first, _), (last_period, last, _) = points[0], points[-1]
     direction = "rose" if last > first else "fell" if last < first else "held"
     recomputed = sum(not reported for _, _, reported in points)
-    source = (f"; {recomputed} of {len(points)} recomputed from this run's data, no run of "
-              "them kept" if recomputed else "")  # fmt: skip
-    return (f"{label} {direction} from {format_value(first, unit, currency)} in {first_period} "
-            f"to {format_value(last, unit, currency)} in {last_period}{source}")  # fmt: skip
+    source = (
+        f"; {recomputed} of {len(points)} recomputed from this run's data, no run of them kept"
+        if recomputed
+        else ""
+    )
+    return (
+        f"{label} {direction} from {format_value(first, unit, currency)} in {first_period} "
+        f"to {format_value(last, unit, currency)} in {last_period}{source}"
+    )
 
 
 def _past_value(kept: dict, recomputed: dict, report: str, figure: str, dates) -> Point | None:
@@ -70,8 +76,14 @@ def _past_value(kept: dict, recomputed: dict, report: str, figure: str, dates) -
     return (row["period"], float(row["value"]), False)
 
 
-def headlines(manifest: dict, results: list[dict], kept: dict, window: list, compare: dict,
-              currency: str = "USD") -> list[dict]:  # fmt: skip
+def headlines(
+    manifest: dict,
+    results: list[dict],
+    kept: dict,
+    window: list,
+    compare: dict,
+    currency: str = "USD",
+) -> list[dict]:
     """The brief's headline figures: ``{label, value, prior, year, trend, finding}``.
 
     ``kept`` maps (start, end) to the manifest of a kept run of that period; ``window`` the
@@ -90,26 +102,38 @@ def headlines(manifest: dict, results: list[dict], kept: dict, window: list, com
             continue
         value, unit = meta.get("value"), meta.get("unit")
         label = meta.get("label") or figure
-        recomputed = {(row["period_start"], row["period_end"]): row
-                      for row in (result.get("series") or {}).get(figure, [])}  # fmt: skip
+        recomputed = {
+            (row["period_start"], row["period_end"]): row
+            for row in (result.get("series") or {}).get(figure, [])
+        }
         changes = {}
         for key, dates in compare.items():
             before = _past_value(kept, recomputed, report, figure, dates)
             changes[key] = change_text(value, before[1] if before else None, unit)
             changes[f"{key}_period"] = before[0] if before else ""
-        points = [p for dates in window[:-1]
-                  if (p := _past_value(kept, recomputed, report, figure, dates))]  # fmt: skip
+        points = [
+            p
+            for dates in window[:-1]
+            if (p := _past_value(kept, recomputed, report, figure, dates))
+        ]
         if value is not None:
             points.append((manifest["period"], float(value), True))
-        rows.append({
-            "name": figure, "report": report, "label": label,
-            "value": format_value(value, unit, currency),
-            "prior": changes["prior"], "prior_period": changes["prior_period"],
-            "year": changes["year"], "year_period": changes["year_period"],
-            "trend": sparkline([v for _, v, _ in points]) if len(points) >= 2 else "",
-            "finding": trend_finding(headline.trend_label or label, points, unit, currency)
-                       if len(points) >= 2 else "",
-        })  # fmt: skip
+        rows.append(
+            {
+                "name": figure,
+                "report": report,
+                "label": label,
+                "value": format_value(value, unit, currency),
+                "prior": changes["prior"],
+                "prior_period": changes["prior_period"],
+                "year": changes["year"],
+                "year_period": changes["year_period"],
+                "trend": sparkline([v for _, v, _ in points]) if len(points) >= 2 else "",
+                "finding": trend_finding(headline.trend_label or label, points, unit, currency)
+                if len(points) >= 2
+                else "",
+            }
+        )
     return rows
 
 
@@ -153,8 +177,10 @@ def run_summary(results: list[dict]) -> str:
     )
     if len(ran) < len(results):
         kept = len(results) - len(ran)
-        summary += (f" {kept} {'report was' if kept == 1 else 'reports were'} not part of "
-                    "this run and kept from an earlier one, as marked.")  # fmt: skip
+        summary += (
+            f" {kept} {'report was' if kept == 1 else 'reports were'} not part of "
+            "this run and kept from an earlier one, as marked."
+        )
     return summary
 
 

@@ -44,8 +44,10 @@ def who_counts(status: pd.DataFrame) -> str:
     text = f"{counted} reps counted ({n('active')} active, {n('ramping')} ramping)"
     others = []
     if n("departed"):
-        others.append(f"{n('departed')} who left by the period's end are not counted or "
-                      f"ranked (their deals stay in every total)")  # fmt: skip
+        others.append(
+            f"{n('departed')} who left by the period's end are not counted or "
+            f"ranked (their deals stay in every total)"
+        )
     if n("SDR"):
         sdr = "SDR" if n("SDR") == 1 else "SDRs"
         others.append(f"{n('SDR')} {sdr} (lead development, no bookings quota) not counted")

@@ -23,11 +23,23 @@ from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_table
 from spm_lib.report.section import Section, section
 
-__all__ = ["PayPage", "checked_plans", "compute", "cost_of_sales", "forecast", "key_figures",
-           "open_report", "plans", "rep_pages", "statements", "what_if"]  # fmt: skip
+__all__ = [
+    "PayPage",
+    "checked_plans",
+    "compute",
+    "cost_of_sales",
+    "forecast",
+    "key_figures",
+    "open_report",
+    "plans",
+    "rep_pages",
+    "statements",
+    "what_if",
+]
 
-NO_PLANS = ("No commission_plans in spm.yaml: there is nothing to pay. See the README for the "
-            "plan keys.")  # fmt: skip
+NO_PLANS = (
+    "No commission_plans in spm.yaml: there is nothing to pay. See the README for the plan keys."
+)
 
 
 @dataclass
@@ -50,9 +62,15 @@ def compute(ds: Dataset, period: Period) -> PayPage:
         note(NO_PLANS)
         return PayPage(ds, period, plans)
     draws = payouts.bookings_draws(ds, period)
-    return PayPage(ds, period, plans, compensation.statements(ds, period, plans),
-                   compensation.statement_lines(ds, period, plans), draws,
-                   payouts.payout_forecast(ds, period, plans, draws))  # fmt: skip
+    return PayPage(
+        ds,
+        period,
+        plans,
+        compensation.statements(ds, period, plans),
+        compensation.statement_lines(ds, period, plans),
+        draws,
+        payouts.payout_forecast(ds, period, plans, draws),
+    )
 
 
 @section
@@ -64,20 +82,41 @@ def key_figures(page: PayPage) -> Section:
     h, q, fc = compensation.headline(page.statement), page.forecast.quantiles(), page.forecast
     money = format_currency
     show_key_figures(
-        record("total_payout", h["total_payout"], label="Total payout", unit="currency",
-               detail=f"{h['reps_paid']} reps paid"),
-        record("cost_of_sales_pct", h["cost_of_sales_pct"], label="Cost of sales",
-               unit="percent", detail=f"on {money(h['credited_bookings'])} credited bookings"),
-        record("reps_above_quota", h["reps_above_quota"], label="Reps at or above quota",
-               unit="count", detail=f"of {h['reps_with_quota']} counted reps with a quota"),
-        record("payout_forecast_p50", q["p50"], label=f"Payout forecast {fc.quarter.label}",
-               unit="currency", detail=f"80% interval {money(q['p10'])}–{money(q['p90'])}"),
-        reading=(f"The plans pay {money(h['total_payout'])} for {page.period.label}, "
-                 f"{h['cost_of_sales_pct']:.1%} of credited bookings; {h['reps_above_quota']} "
-                 f"of {h['reps_with_quota']} reps reached quota."),
-    )  # fmt: skip
-    record("credited_bookings", h["credited_bookings"], label="Credited bookings",
-           unit="currency")
+        record(
+            "total_payout",
+            h["total_payout"],
+            label="Total payout",
+            unit="currency",
+            detail=f"{h['reps_paid']} reps paid",
+        ),
+        record(
+            "cost_of_sales_pct",
+            h["cost_of_sales_pct"],
+            label="Cost of sales",
+            unit="percent",
+            detail=f"on {money(h['credited_bookings'])} credited bookings",
+        ),
+        record(
+            "reps_above_quota",
+            h["reps_above_quota"],
+            label="Reps at or above quota",
+            unit="count",
+            detail=f"of {h['reps_with_quota']} counted reps with a quota",
+        ),
+        record(
+            "payout_forecast_p50",
+            q["p50"],
+            label=f"Payout forecast {fc.quarter.label}",
+            unit="currency",
+            detail=f"80% interval {money(q['p10'])}–{money(q['p90'])}",
+        ),
+        reading=(
+            f"The plans pay {money(h['total_payout'])} for {page.period.label}, "
+            f"{h['cost_of_sales_pct']:.1%} of credited bookings; {h['reps_above_quota']} "
+            f"of {h['reps_with_quota']} reps reached quota."
+        ),
+    )
+    record("credited_bookings", h["credited_bookings"], label="Credited bookings", unit="currency")
     counted = int(roster.rep_status(page.ds, page.period)["counted"].sum())
     record("reps_counted", counted, label="Reps counted", unit="count")
     record_table("attainment", compensation.attainment_table(page.statement))
@@ -100,15 +139,24 @@ def statements(page: PayPage) -> Section:
     statement = page.statement
     if statement is None:
         return
-    say(who_counts(roster.rep_status(page.ds, page.period))
-        + " Everyone with a credit or a payout in the period has a statement.")
-    table(statement_shown(statement), statement_formats(statement),
-          caption="Statements: every amount is the sum of the lines behind it, exact to the cent",
-          labels=tier_labels(page.plans, statement), max_rows=300)  # fmt: skip
+    say(
+        who_counts(roster.rep_status(page.ds, page.period))
+        + " Everyone with a credit or a payout in the period has a statement."
+    )
+    table(
+        statement_shown(statement),
+        statement_formats(statement),
+        caption="Statements: every amount is the sum of the lines behind it, exact to the cent",
+        labels=tier_labels(page.plans, statement),
+        max_rows=300,
+    )
     withheld = compensation.withheld_after_departure(page.lines, statement)
     if len(withheld):
-        table(withheld, {"lines": "count", "amount": "money"},
-              caption="Not paid after a rep's end date (each plan's pay_after_departure)")
+        table(
+            withheld,
+            {"lines": "count", "amount": "money"},
+            caption="Not paid after a rep's end date (each plan's pay_after_departure)",
+        )
 
 
 @section
@@ -117,10 +165,16 @@ def cost_of_sales(page: PayPage) -> Section:
     if page.statement is None:
         return
     for by in ("team", "region"):
-        table(compensation.cost_of_sales(page.statement, by),
-              {"payout": "money", "credited_bookings": "money", "cost_of_sales": "percent",
-               "reps": "count"},
-              caption=f"Cost of sales by {by} (payout / credited bookings)")  # fmt: skip
+        table(
+            compensation.cost_of_sales(page.statement, by),
+            {
+                "payout": "money",
+                "credited_bookings": "money",
+                "cost_of_sales": "percent",
+                "reps": "count",
+            },
+            caption=f"Cost of sales by {by} (payout / credited bookings)",
+        )
 
 
 @section
@@ -130,18 +184,29 @@ def rep_pages(page: PayPage) -> Section:
     if statement is None:
         return
     if len(statement) > STATEMENT_PAGES_MAX_REPS:
-        note(f"{len(statement)} reps: render this report for one team or rep (segment, e.g. "
-             f"team={statement['team'].iloc[0]}) for a statement page per rep, every line of "
-             "every deal.")  # fmt: skip
-        table(compensation.line_summary(lines), {"amount": "money", "lines": "count"},
-              caption="All lines by kind: commission per tier portion, SPIFs, clawbacks, cap "
-                      "adjustments")  # fmt: skip
+        note(
+            f"{len(statement)} reps: render this report for one team or rep (segment, e.g. "
+            f"team={statement['team'].iloc[0]}) for a statement page per rep, every line of "
+            "every deal."
+        )
+        table(
+            compensation.line_summary(lines),
+            {"amount": "money", "lines": "count"},
+            caption="All lines by kind: commission per tier portion, SPIFs, clawbacks, cap "
+            "adjustments",
+        )
         return
     for rep in statement.itertuples(index=False):
-        say("**{name}** ({rep}), plan {plan}: payout **{payout}** on {credit} credited, "
-            "attainment {att}.", name=rep.name, rep=rep.rep_id, plan=rep.plan,
-            payout=format_money(rep.payout), credit=format_money(rep.credited_bookings),
-            att=format_percent(rep.attainment))  # fmt: skip
+        say(
+            "**{name}** ({rep}), plan {plan}: payout **{payout}** on {credit} credited, "
+            "attainment {att}.",
+            name=rep.name,
+            rep=rep.rep_id,
+            plan=rep.plan,
+            payout=format_money(rep.payout),
+            credit=format_money(rep.credited_bookings),
+            att=format_percent(rep.attainment),
+        )
         mine = lines[lines["rep_id"] == rep.rep_id]
         table(mine.drop(columns=["rep_id", "plan"]), LINE_FORMATS, max_rows=500)
 
@@ -153,41 +218,78 @@ def forecast(page: PayPage) -> Section:
     if fc is None:
         return
     q, money = fc.quantiles(), format_currency
-    plots.show(plots.distribution_chart(
-        fc.totals, {"P10": q["p10"], "P50": q["p50"], "P90": q["p90"]},
-        f"{fc.quarter.label} payout: {money(q['p50'])} median, {money(q['p10'])}–"
-        f"{money(q['p90'])} in 4 of 5 outcomes", "Total payout"))  # fmt: skip
+    plots.show(
+        plots.distribution_chart(
+            fc.totals,
+            {"P10": q["p10"], "P50": q["p50"], "P90": q["p90"]},
+            f"{fc.quarter.label} payout: {money(q['p50'])} median, {money(q['p10'])}–"
+            f"{money(q['p90'])} in 4 of 5 outcomes",
+            "Total payout",
+        )
+    )
     say(method_text(fc))
     m = "currency"
-    table(fc.per_rep.sort_values("payout_p50", ascending=False),
-          {"quota": m, "bookings_p50": m, "payout_p10": m, "payout_p50": m, "payout_p90": m},
-          caption=f"Per rep, {fc.quarter.label}", max_rows=200)
+    table(
+        fc.per_rep.sort_values("payout_p50", ascending=False),
+        {"quota": m, "bookings_p50": m, "payout_p10": m, "payout_p50": m, "payout_p90": m},
+        caption=f"Per rep, {fc.quarter.label}",
+        max_rows=200,
+    )
 
 
 @section
 def what_if(page: PayPage, alternative_plan: str) -> Section:
     """The period and the next quarter under an alternative plan (``alternative_plan``)."""
-    alternative = (payouts.alternative_plans(page.ds, alternative_plan)
-                   if page.statement is not None else None)  # fmt: skip
+    alternative = (
+        payouts.alternative_plans(page.ds, alternative_plan) if page.statement is not None else None
+    )
     if alternative is None:
         note("No alternative plan given (parameter alternative_plan).")
         return
-    result = payouts.what_if(page.ds, page.period, alternative, page.plans, page.draws,
-                             current=(page.statement, page.forecast))  # fmt: skip
+    result = payouts.what_if(
+        page.ds,
+        page.period,
+        alternative,
+        page.plans,
+        page.draws,
+        current=(page.statement, page.forecast),
+    )
     quarter = page.forecast.quarter.label
     say(what_if_reading(result, quarter))
-    plots.show(plots.overlaid_distributions_chart(
-        {"Current plans": result.forecast_current.totals,
-         "Alternative": result.forecast_alternative.totals},
-        what_if_title(result, quarter), "Total payout"))  # fmt: skip
-    table(result.per_rep, {"credited_bookings": "money", "payout_current": "money",
-                           "payout_alternative": "money", "change": "money"},
-          caption=f"{page.period.label} payout per rep under each plan, largest cut first",
-          max_rows=300)  # fmt: skip
+    plots.show(
+        plots.overlaid_distributions_chart(
+            {
+                "Current plans": result.forecast_current.totals,
+                "Alternative": result.forecast_alternative.totals,
+            },
+            what_if_title(result, quarter),
+            "Total payout",
+        )
+    )
+    table(
+        result.per_rep,
+        {
+            "credited_bookings": "money",
+            "payout_current": "money",
+            "payout_alternative": "money",
+            "change": "money",
+        },
+        caption=f"{page.period.label} payout per rep under each plan, largest cut first",
+        max_rows=300,
+    )
 
 
-MONEY_COLUMNS = ["credited_bookings", "quota", "base_rate_no_quota", "commission", "spifs",
-                 "clawbacks", "cap_adjustment", "after_departure", "payout"]  # fmt: skip
+MONEY_COLUMNS = [
+    "credited_bookings",
+    "quota",
+    "base_rate_no_quota",
+    "commission",
+    "spifs",
+    "clawbacks",
+    "cap_adjustment",
+    "after_departure",
+    "payout",
+]
 
 
 def statement_formats(statement: pd.DataFrame) -> dict[str, str]:
@@ -196,8 +298,14 @@ def statement_formats(statement: pd.DataFrame) -> dict[str, str]:
     return {c: "money" for c in money} | {"attainment": "percent"}
 
 
-LINE_FORMATS = {"deal_amount": "money", "credit": "money", "amount": "money", "share": "percent",
-                "rate": "percent", "date": "date"}  # fmt: skip
+LINE_FORMATS = {
+    "deal_amount": "money",
+    "credit": "money",
+    "amount": "money",
+    "share": "percent",
+    "rate": "percent",
+    "date": "date",
+}
 PAY_BASIS_NOTES = {
     "plan": "",
     "no_plan": "no plan applies to this rep",
@@ -246,19 +354,26 @@ def what_if_reading(result: WhatIf, quarter: str) -> str:
     if s["payout_current"] > 0:
         paid = f"would have paid {abs(s['payout_change_pct']):.1%} {direction} this period"
     elif s["payout_alternative"] > 0:
-        paid = (f"would have paid {format_currency(s['payout_alternative'])} this period, "
-                "where the current plans pay nothing")  # fmt: skip
+        paid = (
+            f"would have paid {format_currency(s['payout_alternative'])} this period, "
+            "where the current plans pay nothing"
+        )
     else:
         paid = "would have paid nothing this period, as the current plans do"
-    cost = (f" (cost of sales {s['cost_of_sales_alternative']:.1%} against "
-            f"{s['cost_of_sales_current']:.1%})"
-            if np.isfinite(s["cost_of_sales_current"]) else "")  # fmt: skip
+    cost = (
+        f" (cost of sales {s['cost_of_sales_alternative']:.1%} against "
+        f"{s['cost_of_sales_current']:.1%})"
+        if np.isfinite(s["cost_of_sales_current"])
+        else ""
+    )
     if now["p50"] > 0:
         ahead = f"its median payout is {alt['p50'] / now['p50'] - 1:+.1%} against the current plans"
     else:
-        ahead = (f"its median payout is {format_currency(alt['p50'])}, where the current plans' "
-                 "median is "
-                 "nothing")  # fmt: skip
+        ahead = (
+            f"its median payout is {format_currency(alt['p50'])}, where the current plans' "
+            "median is "
+            "nothing"
+        )
     return (
         f"The alternative {paid}{cost}: {_reps(s['reps_earning_more'])} earn more, "
         f"{s['reps_earning_less']} less, {s['reps_unchanged']} the same. For {quarter} {ahead}."
@@ -271,9 +386,11 @@ def what_if_title(result: WhatIf, quarter: str) -> str:
     alt = result.forecast_alternative.quantiles()["p50"]
     if now > 0:
         return f"{quarter} median payout {alt / now - 1:+.1%} under the alternative"
-    return (f"{quarter} median payout {format_currency(alt)} under the alternative, nothing "
-            "under the "
-            "current plans")
+    return (
+        f"{quarter} median payout {format_currency(alt)} under the alternative, nothing "
+        "under the "
+        "current plans"
+    )
 
 
 def method_text(forecast: PayoutForecast) -> str:

@@ -16,11 +16,25 @@ from spm_lib.report.section import Section, section
 # rows the figures leave out come first on the brief, whatever money other lines name
 QUARANTINE_WEIGHT = 1e15
 
-__all__ = ["accounts", "creation_trend", "currencies", "key_figures", "open_report", "quarantined",
-           "reading", "reps", "tables", "warned"]  # fmt: skip
+__all__ = [
+    "accounts",
+    "creation_trend",
+    "currencies",
+    "key_figures",
+    "open_report",
+    "quarantined",
+    "reading",
+    "reps",
+    "tables",
+    "warned",
+]
 
-COUNTS = {"rows_read": "count", "rows_used": "count", "rows_quarantined": "count",
-          "rows_warned": "count"}  # fmt: skip
+COUNTS = {
+    "rows_read": "count",
+    "rows_used": "count",
+    "rows_quarantined": "count",
+    "rows_warned": "count",
+}
 
 
 def _rows(n: int) -> str:
@@ -34,12 +48,20 @@ def key_figures(ds: Dataset) -> Section:
     show_key_figures(
         record("rows_read", summary["rows_read"].sum(), label="Rows read", unit="count"),
         record("rows_used", summary["rows_used"].sum(), label="Rows used", unit="count"),
-        record("rows_quarantined", summary["rows_quarantined"].sum(), label="Rows quarantined",
-               unit="count"),
-        record("rows_warned", summary["rows_warned"].sum(), label="Rows used with a warning",
-               unit="count"),
+        record(
+            "rows_quarantined",
+            summary["rows_quarantined"].sum(),
+            label="Rows quarantined",
+            unit="count",
+        ),
+        record(
+            "rows_warned",
+            summary["rows_warned"].sum(),
+            label="Rows used with a warning",
+            unit="count",
+        ),
         reading=reading(summary),
-    )  # fmt: skip
+    )
 
 
 @section
@@ -49,8 +71,11 @@ def tables(ds: Dataset) -> Section:
 
 
 def _listing(frame: pd.DataFrame, caption: str) -> None:
-    table(frame[["table", "row", "key", "reason"]],
-          caption=f"{caption} (row = data row in the file, header excluded)", max_rows=50)
+    table(
+        frame[["table", "row", "key", "reason"]],
+        caption=f"{caption} (row = data row in the file, header excluded)",
+        max_rows=50,
+    )
 
 
 @section
@@ -63,10 +88,12 @@ def quarantined(ds: Dataset) -> Section:
     table(reasons, {"rows": "count"}, caption="Quarantined rows by table and reason")
     _listing(ds.quarantine, "Quarantined rows")
     first = reasons.sort_values("rows", ascending=False).iloc[0]
-    record_action(f"{int(reasons['rows'].sum()):,} rows were set aside and count in no figure "
-                  f"(most: {int(first['rows']):,} in {first['table']}): fix them in the CRM.",
-                  "Which rows were set aside, and why?",
-                  weight=QUARANTINE_WEIGHT)  # fmt: skip
+    record_action(
+        f"{int(reasons['rows'].sum()):,} rows were set aside and count in no figure "
+        f"(most: {int(first['rows']):,} in {first['table']}): fix them in the CRM.",
+        "Which rows were set aside, and why?",
+        weight=QUARANTINE_WEIGHT,
+    )
 
 
 @section
@@ -86,14 +113,23 @@ def reps(ds: Dataset) -> Section:
     idle = quality.reps_without_deals(ds)
     sellers = len(ds.reps)
     others = len(ds["reps"]) - sellers
-    aside = (f" ({others} people in lead development or non-selling roles own leads or records, "
-             "not deals, and are left out)" if others else "")  # fmt: skip
+    aside = (
+        f" ({others} people in lead development or non-selling roles own leads or records, "
+        "not deals, and are left out)"
+        if others
+        else ""
+    )
     if idle.empty:
-        say("Every one of the {n} selling reps has at least one opportunity" + aside + ".",
-            n=sellers)
+        say(
+            "Every one of the {n} selling reps has at least one opportunity" + aside + ".",
+            n=sellers,
+        )
         return
-    say("**{n}** of {total} selling reps have no opportunity at all" + aside + ".", n=len(idle),
-        total=sellers)
+    say(
+        "**{n}** of {total} selling reps have no opportunity at all" + aside + ".",
+        n=len(idle),
+        total=sellers,
+    )
     table(idle)
 
 
@@ -102,8 +138,11 @@ def accounts(ds: Dataset) -> Section:
     """Opportunities without an account."""
     no_account = quality.deals_without_accounts(ds)
     deals = no_account.deals.sum()
-    say("**{n}** opportunities ({share}) have no account.", n=f"{deals:,}",
-        share=format_percent(deals / max(len(ds.opportunities), 1)))
+    say(
+        "**{n}** opportunities ({share}) have no account.",
+        n=f"{deals:,}",
+        share=format_percent(deals / max(len(ds.opportunities), 1)),
+    )
     table(no_account, {"deals": "count", "amount": "currency"})
 
 
@@ -114,12 +153,18 @@ def currencies(ds: Dataset) -> Section:
     if found.empty:
         say("Every amount is in {currency}: nothing was converted.", currency=ds.config.currency)
         return
-    say("Every amount is shown in {currency}. An amount held in another currency is converted "
+    say(
+        "Every amount is shown in {currency}. An amount held in another currency is converted "
         "at the dated rate in force on its row's date (a deal's close date; a history row's "
         "close date after that change; a quota's period start; a forecast call's submission), "
-        "else at the one rate spm.yaml gives its currency.", currency=ds.config.currency)
-    table(found, {"rows": "count", "amount": "currency"},
-          caption=f"Rows by the currency they were held in (amount in {ds.config.currency})")
+        "else at the one rate spm.yaml gives its currency.",
+        currency=ds.config.currency,
+    )
+    table(
+        found,
+        {"rows": "count", "amount": "currency"},
+        caption=f"Rows by the currency they were held in (amount in {ds.config.currency})",
+    )
 
 
 @section
@@ -127,10 +172,19 @@ def creation_trend(ds: Dataset) -> Section:
     """Opportunities created per month, and the recent months against the year before."""
     per_month = quality.created_per_month(ds)
     trend = quality.created_trend(per_month)
-    title = (f"Opportunities created per month: {trend['recent_mean']:,.0f} a month lately, "
-             f"{format_change(trend['change'])} on the year before")  # fmt: skip
-    plots.show(plots.count_line_chart(per_month["month"], per_month["created"], title,
-                                      "Month created", "Opportunities created (count)"))
+    title = (
+        f"Opportunities created per month: {trend['recent_mean']:,.0f} a month lately, "
+        f"{format_change(trend['change'])} on the year before"
+    )
+    plots.show(
+        plots.count_line_chart(
+            per_month["month"],
+            per_month["created"],
+            title,
+            "Month created",
+            "Opportunities created (count)",
+        )
+    )
 
 
 def reading(summary: pd.DataFrame) -> str:
@@ -145,13 +199,21 @@ def reading(summary: pd.DataFrame) -> str:
         else f"Rows do not add up: {read:,} read, {used:,} used, {quarantined:,} quarantined."
     )
     warned = int(summary["rows_warned"].sum()) if "rows_warned" in summary else 0
-    tail = (f" {_rows(warned)} used {'carries' if warned == 1 else 'carry'} a warning (odd but "
-            "real, counted in every figure)." if warned else "")  # fmt: skip
+    tail = (
+        f" {_rows(warned)} used {'carries' if warned == 1 else 'carry'} a warning (odd but "
+        "real, counted in every figure)."
+        if warned
+        else ""
+    )
     if not quarantined:
         return head + " No row had to be set aside." + tail
     worst = summary.assign(share=summary["rows_quarantined"] / summary["rows_read"].clip(lower=1))
     worst = worst.sort_values("rows_quarantined", ascending=False).iloc[0]
-    return head + (
-        f" Most set-aside rows are in {worst['table']} "
-        f"({_rows(int(worst['rows_quarantined']))}, {worst['share']:.1%} of the table)."
-    ) + tail
+    return (
+        head
+        + (
+            f" Most set-aside rows are in {worst['table']} "
+            f"({_rows(int(worst['rows_quarantined']))}, {worst['share']:.1%} of the table)."
+        )
+        + tail
+    )

@@ -27,9 +27,22 @@ from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_table
 from spm_lib.report.section import Section, section
 
-__all__ = ["ForecastPage", "accuracy", "backtest_reading", "by_group", "compute", "key_figures",
-           "method", "monthly_outlook", "open_report", "pipeline_outlook", "read_history",
-           "reading", "track_record", "write_history"]  # fmt: skip
+__all__ = [
+    "ForecastPage",
+    "accuracy",
+    "backtest_reading",
+    "by_group",
+    "compute",
+    "key_figures",
+    "method",
+    "monthly_outlook",
+    "open_report",
+    "pipeline_outlook",
+    "read_history",
+    "reading",
+    "track_record",
+    "write_history",
+]
 
 INTERVAL_FORMATS = {"mean": "currency", "lower": "currency", "upper": "currency"}
 INTERVAL_LABELS = {"mean": "Forecast", "lower": "Interval, low", "upper": "Interval, high"}
@@ -66,8 +79,16 @@ def compute(
     if history_file:
         write_history(history_file, history)
     scored, tracking = forecasting.tracking_scores(ds, period, run, history)
-    return ForecastPage(ds, period, interval, run, forecasting.quarter_outlook(ds, period, run),
-                        scored, tracking, forecasting.accuracy_backtest(run))  # fmt: skip
+    return ForecastPage(
+        ds,
+        period,
+        interval,
+        run,
+        forecasting.quarter_outlook(ds, period, run),
+        scored,
+        tracking,
+        forecasting.accuracy_backtest(run),
+    )
 
 
 @section
@@ -76,41 +97,68 @@ def key_figures(page: ForecastPage) -> Section:
     view, pipeline, period = page.view, page.pipeline, page.period
     error = forecasting.last_quarter_error(page.scored, period)
     show_key_figures(
-        record("forecast_next_quarter", view.forecast_mean, label=f"Forecast for "
-               f"{view.target_label}", unit="currency", change=view.change_on_last_year,
-               change_label="on the same quarter a year before",
-               detail=f"{page.interval:.0%} interval {format_currency(view.forecast_lower)}–"
-                      f"{format_currency(view.forecast_upper)}"),
-        record("pipeline_forecast_p50", pipeline["p50"], label="Pipeline forecast (P50)",
-               unit="currency"),
+        record(
+            "forecast_next_quarter",
+            view.forecast_mean,
+            label=f"Forecast for {view.target_label}",
+            unit="currency",
+            change=view.change_on_last_year,
+            change_label="on the same quarter a year before",
+            detail=f"{page.interval:.0%} interval {format_currency(view.forecast_lower)}–"
+            f"{format_currency(view.forecast_upper)}",
+        ),
+        record(
+            "pipeline_forecast_p50",
+            pipeline["p50"],
+            label="Pipeline forecast (P50)",
+            unit="currency",
+        ),
         record("forecast_share_of_quota", view.share_of_quota, label="Of quota", unit="percent"),
-        record("last_quarter_forecast_error", error, label=f"Error of the {period.label} "
-               "forecast", unit="percent", detail="above the actual" if error > 0 else
-               "below the actual" if error < 0 else ""),
+        record(
+            "last_quarter_forecast_error",
+            error,
+            label=f"Error of the {period.label} forecast",
+            unit="percent",
+            detail="above the actual" if error > 0 else "below the actual" if error < 0 else "",
+        ),
         reading=reading(view),
-    )  # fmt: skip
+    )
     if view.quota and view.forecast_mean < view.quota:
-        record_action(f"The forecast for {view.target_label} is "
-                      f"{format_percent(view.share_of_quota)} of quota, "
-                      f"{format_currency(view.quota - view.forecast_mean)} short: plan the "
-                      "pipeline to close the gap.", "Where will next quarter's bookings come from?",
-                      weight=float(view.quota - view.forecast_mean))  # fmt: skip
+        record_action(
+            f"The forecast for {view.target_label} is "
+            f"{format_percent(view.share_of_quota)} of quota, "
+            f"{format_currency(view.quota - view.forecast_mean)} short: plan the "
+            "pipeline to close the gap.",
+            "Where will next quarter's bookings come from?",
+            weight=float(view.quota - view.forecast_mean),
+        )
     sums = forecasting.coherence(page.run)
     checks = forecasting.backtest_summary(page.backtest)
     for name, value, label, unit in (
         ("forecast_next_quarter_lower", view.forecast_lower, "Forecast interval, low", "currency"),
-        ("forecast_next_quarter_upper", view.forecast_upper, "Forecast interval, high",
-         "currency"),
-        ("forecast_next_quarter_sum_of_months", sums["sum_of_months"],
-         "Sum of the monthly forecasts", "currency"),
-        ("forecast_next_quarter_sum_of_regions", sums["sum_of_regions"],
-         "Sum of the regions' forecasts", "currency"),
-        ("backtest_worst_mase_ratio", checks["worst_mase_ratio"],
-         "Worst MASE against seasonal naive", "number"),
+        ("forecast_next_quarter_upper", view.forecast_upper, "Forecast interval, high", "currency"),
+        (
+            "forecast_next_quarter_sum_of_months",
+            sums["sum_of_months"],
+            "Sum of the monthly forecasts",
+            "currency",
+        ),
+        (
+            "forecast_next_quarter_sum_of_regions",
+            sums["sum_of_regions"],
+            "Sum of the regions' forecasts",
+            "currency",
+        ),
+        (
+            "backtest_worst_mase_ratio",
+            checks["worst_mase_ratio"],
+            "Worst MASE against seasonal naive",
+            "number",
+        ),
         ("backtest_coverage_min", checks["coverage_min"], "Lowest interval coverage", "percent"),
         ("backtest_coverage_max", checks["coverage_max"], "Highest interval coverage", "percent"),
         ("pipeline_forecast_mean", pipeline["mean"], "Pipeline forecast (mean)", "currency"),
-    ):  # fmt: skip
+    ):
         record(name, value, label=label, unit=unit)
     record_table("forecast_quarters", forecasting.forecast_table(page.run, "Q"))
     record_table("forecast_months", forecasting.forecast_table(page.run, "M"))
@@ -120,8 +168,10 @@ def key_figures(page: ForecastPage) -> Section:
 def monthly_outlook(page: ForecastPage) -> Section:
     """The monthly fan chart and its table."""
     history, fan = forecasting.monthly_fan(page.run)
-    title = (f"Monthly bookings: {format_currency(fan['mean'].sum())} expected over the next "
-             f"{len(fan)} months")  # fmt: skip
+    title = (
+        f"Monthly bookings: {format_currency(fan['mean'].sum())} expected over the next "
+        f"{len(fan)} months"
+    )
     plots.show(plots.fan_chart(history, fan, title, "Bookings per month", page.interval))
     table(fan.rename_axis("month").reset_index(), INTERVAL_FORMATS, labels=INTERVAL_LABELS)
 
@@ -133,12 +183,15 @@ def by_group(page: ForecastPage, level: str = "company") -> Section:
         table(
             forecasting.group_forecasts(page.ds, lvl, page.run),
             {**INTERVAL_FORMATS, "last_year": "currency", "change": format_change},
-            labels={"series": lvl.capitalize(), **INTERVAL_LABELS,
-                    "last_year": "Same quarter a year before",
-                    "change": "Change on a year before"},
+            labels={
+                "series": lvl.capitalize(),
+                **INTERVAL_LABELS,
+                "last_year": "Same quarter a year before",
+                "change": "Change on a year before",
+            },
             caption=f"Next-quarter forecast by {lvl}: the {lvl}s add up to the company's "
-                    f"{format_currency(page.view.forecast_mean)}",
-        )  # fmt: skip
+            f"{format_currency(page.view.forecast_mean)}",
+        )
 
 
 @section
@@ -146,48 +199,76 @@ def accuracy(page: ForecastPage) -> Section:
     """The backtest's reading and table."""
     say(backtest_reading(page.backtest, page.interval))
     pct = "percent"
-    table(page.backtest, {"mase": "number", "ratio": "number", "smape": "number", "wape": pct,
-                          "bias": pct, "coverage": pct, "coverage_low": pct,
-                          "coverage_high": pct, "n": "count"},
-          labels={"mase": "MASE", "ratio": "MASE / seasonal naive's", "smape": "sMAPE",
-                  "wape": "WAPE", "coverage_low": "Coverage band, low",
-                  "coverage_high": "Coverage band, high", "n": "Forecasts"})  # fmt: skip
+    table(
+        page.backtest,
+        {
+            "mase": "number",
+            "ratio": "number",
+            "smape": "number",
+            "wape": pct,
+            "bias": pct,
+            "coverage": pct,
+            "coverage_low": pct,
+            "coverage_high": pct,
+            "n": "count",
+        },
+        labels={
+            "mase": "MASE",
+            "ratio": "MASE / seasonal naive's",
+            "smape": "sMAPE",
+            "wape": "WAPE",
+            "coverage_low": "Coverage band, low",
+            "coverage_high": "Coverage band, high",
+            "n": "Forecasts",
+        },
+    )
 
 
 @section
 def pipeline_outlook(page: ForecastPage) -> Section:
     """The pipeline forecast's distribution, the rates it used, and this quarter and the next."""
     view, q = page.view, page.pipeline
-    plots.show(plots.distribution_chart(
-        view.pipeline.totals, {"P10": q["p10"], "P50": q["p50"], "P90": q["p90"]},
-        f"Pipeline forecast for {view.target_label}: {format_currency(q['p50'])} at the median",
-        "Bookings in the quarter",
-    ))  # fmt: skip
-    table(view.pipeline.rates, {"deals": "count", "won": "count", "raw_rate": "percent",
-                                "rate": "percent"},
-          labels={"raw_rate": "Observed", "rate": "Rate used (smoothed)",
-                  "won": "Won in window"},
-          caption="Chance to close won inside the window, by stage and age at the snapshot")
+    plots.show(
+        plots.distribution_chart(
+            view.pipeline.totals,
+            {"P10": q["p10"], "P50": q["p50"], "P90": q["p90"]},
+            f"Pipeline forecast for {view.target_label}: {format_currency(q['p50'])} at the median",
+            "Bookings in the quarter",
+        )
+    )
+    table(
+        view.pipeline.rates,
+        {"deals": "count", "won": "count", "raw_rate": "percent", "rate": "percent"},
+        labels={"raw_rate": "Observed", "rate": "Rate used (smoothed)", "won": "Won in window"},
+        caption="Chance to close won inside the window, by stage and age at the snapshot",
+    )
     thin = view.pipeline.thin_stages or {}
     if thin:
-        say("The rates of {stages} rest on fewer than {n} past deals each, too few to fix them: "
+        say(
+            "The rates of {stages} rest on fewer than {n} past deals each, too few to fix them: "
             "each simulation draws them from what those deals allow, so the band carries that "
-            "uncertainty.", n=MIN_STAGE_EVIDENCE,
-            stages=", ".join(f"{stage} ({count} past deals)" for stage, count in thin.items()))
+            "uncertainty.",
+            n=MIN_STAGE_EVIDENCE,
+            stages=", ".join(f"{stage} ({count} past deals)" for stage, count in thin.items()),
+        )
     factors = view.pipeline.rates.attrs.get("push_factor")
     if factors:
-        say("Rates are slip-adjusted from the CRM's history, as the pipeline review measures "
+        say(
+            "Rates are slip-adjusted from the CRM's history, as the pipeline review measures "
             "pushes: a deal whose close date was pushed once wins {one} times as often as its "
             "stage and age predict, one pushed twice or more {two} times, one never pushed "
-            "{zero} times.", one=f"{factors['1']:.2f}", two=f"{factors['2+']:.2f}",
-            zero=f"{factors['0']:.2f}")  # fmt: skip
+            "{zero} times.",
+            one=f"{factors['1']:.2f}",
+            two=f"{factors['2+']:.2f}",
+            zero=f"{factors['0']:.2f}",
+        )
     money = "currency"
-    table(forecasting.pipeline_quarters(page.ds, page.period.end),
-          {"booked_to_date": money, "p10": money, "p50": money, "p90": money,
-           "open_deals": "count"},
-          labels={"booked_to_date": "Booked so far", "p10": "P10", "p50": "P50", "p90": "P90"},
-          caption="Pipeline forecast for the current quarter and the next (totals for the "
-                  "quarter)")  # fmt: skip
+    table(
+        forecasting.pipeline_quarters(page.ds, page.period.end),
+        {"booked_to_date": money, "p10": money, "p50": money, "p90": money, "open_deals": "count"},
+        labels={"booked_to_date": "Booked so far", "p10": "P10", "p50": "P50", "p90": "P90"},
+        caption="Pipeline forecast for the current quarter and the next (totals for the quarter)",
+    )
 
 
 @section
@@ -198,13 +279,24 @@ def track_record(page: ForecastPage) -> Section:
     if ahead.empty:
         note("No earlier forecast can be scored yet.")
     else:
-        plots.show(plots.forecast_vs_actual_chart(
-            ahead, f"Company forecasts one quarter ahead: {ahead['hit'].mean():.0%} within 10% "
-                   "of the actual"))  # fmt: skip
-    table(page.tracking, {"forecasts": "count", "bias": "percent", "mape": "percent",
-                          "hit_rate": "percent", "coverage": "percent"},
-          labels={"bias": "Mean signed error", "mape": "Mean abs. % error",
-                  "hit_rate": "Within 10%"})  # fmt: skip
+        plots.show(
+            plots.forecast_vs_actual_chart(
+                ahead,
+                f"Company forecasts one quarter ahead: {ahead['hit'].mean():.0%} within 10% "
+                "of the actual",
+            )
+        )
+    table(
+        page.tracking,
+        {
+            "forecasts": "count",
+            "bias": "percent",
+            "mape": "percent",
+            "hit_rate": "percent",
+            "coverage": "percent",
+        },
+        labels={"bias": "Mean signed error", "mape": "Mean abs. % error", "hit_rate": "Within 10%"},
+    )
 
 
 @section
@@ -267,10 +359,12 @@ def backtest_reading(table: pd.DataFrame, interval: float = 0.8) -> str:
     losing = [s for s in ours.index if s != "Company" and ours.at[s, "ratio"] >= 1]
     if losing:
         names = ", ".join(escape_markdown(n) for n in losing)
-        text += (f" On {names} it did not beat seasonal naive (the same month a year before), "
-                 f"the better method there on this data: the series is too noisy for a model "
-                 f"to add to last year's figure, so read its forecast beside the same quarter a "
-                 f"year before.")  # fmt: skip
+        text += (
+            f" On {names} it did not beat seasonal naive (the same month a year before), "
+            f"the better method there on this data: the series is too noisy for a model "
+            f"to add to last year's figure, so read its forecast beside the same quarter a "
+            f"year before."
+        )
     else:
         text += " It beat seasonal naive on every region too."
     off = (ours["coverage"] - interval).abs() > COVERAGE_TOLERANCE
@@ -280,12 +374,16 @@ def backtest_reading(table: pd.DataFrame, interval: float = 0.8) -> str:
         for names, word in ((narrow, "narrow"), (wide, "wide")):
             if names:
                 shown = ", ".join(escape_markdown(n) for n in names)
-                text += (f" The intervals of {shown} were too {word}: the band of "
-                         f"their coverage excludes {level}.")  # fmt: skip
+                text += (
+                    f" The intervals of {shown} were too {word}: the band of "
+                    f"their coverage excludes {level}."
+                )
     else:
-        text += (f" On every series the coverage is within {COVERAGE_TOLERANCE * 100:.0f} "
-                 f"points of {level} or its band holds {level}: the intervals are as wide as "
-                 "the errors were.")  # fmt: skip
+        text += (
+            f" On every series the coverage is within {COVERAGE_TOLERANCE * 100:.0f} "
+            f"points of {level} or its band holds {level}: the intervals are as wide as "
+            "the errors were."
+        )
     return text
 
 

@@ -21,9 +21,11 @@ from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
 from spm_lib.report.section import Section, section
 
-NO_LEADS = ("This dataset has no leads: add a leads table (lead_id, created_date, source, "
-            "owner_rep_id, converted_date, opportunity_id, segment) to see the funnel. See the "
-            "README.")  # fmt: skip
+NO_LEADS = (
+    "This dataset has no leads: add a leads table (lead_id, created_date, source, "
+    "owner_rep_id, converted_date, opportunity_id, segment) to see the funnel. See the "
+    "README."
+)
 
 
 @dataclass
@@ -62,8 +64,7 @@ def open_report(title: str, data: str, config: str, period: str, segment: str) -
     window = trailing_year(resolved)
     recent = leads.created_in(frame, window)
     effects, no_effects = leads.try_source_effects(ds, recent)
-    return LeadPage(ds, resolved, frame, recent, window, leads.has_amounts(ds), effects,
-                    no_effects)  # fmt: skip
+    return LeadPage(ds, resolved, frame, recent, window, leads.has_amounts(ds), effects, no_effects)
 
 
 @section
@@ -76,26 +77,47 @@ def key_figures(page: LeadPage) -> Section:
     f, before, money = figures.set_index("figure"), figures.attrs["previous_period"], page.money
     same_age = f"vs {before} at the same age"
     show_key_figures(
-        record("leads", f.at["leads", "value"], label="Leads", unit="count",
-               change=f.at["leads", "change"], change_label=f"vs {before}"),
-        record("lead_conversion_rate", f.at["lead_conversion_rate", "value"],
-               label="Converted so far", unit="percent",
-               change=f.at["lead_conversion_rate", "change"], change_label=same_age,
-               detail=f"{figures.attrs['converted']:,} opportunities; "
-                      f"{format_percent(f.at['lead_conversion_rate', 'previous'])} for {before} "
-                      "at the same age"),
-        record("revenue_per_lead", f.at["revenue_per_lead", "value"] if money else None,
-               label="Revenue per lead so far", unit="currency",
-               change=f.at["revenue_per_lead", "change"] if money else None,
-               change_label=same_age,
-               detail="won so far by leads of the period: an immature cohort, compared at the "
-                      "same age" if money else "no amounts in this data"),
-        record("median_days_to_convert", f.at["median_days_to_convert", "value"],
-               label="Median days to convert", unit="days",
-               change=f.at["median_days_to_convert", "change"], change_label=f"vs {before}",
-               detail="of the leads converted in the period"),
+        record(
+            "leads",
+            f.at["leads", "value"],
+            label="Leads",
+            unit="count",
+            change=f.at["leads", "change"],
+            change_label=f"vs {before}",
+        ),
+        record(
+            "lead_conversion_rate",
+            f.at["lead_conversion_rate", "value"],
+            label="Converted so far",
+            unit="percent",
+            change=f.at["lead_conversion_rate", "change"],
+            change_label=same_age,
+            detail=f"{figures.attrs['converted']:,} opportunities; "
+            f"{format_percent(f.at['lead_conversion_rate', 'previous'])} for {before} "
+            "at the same age",
+        ),
+        record(
+            "revenue_per_lead",
+            f.at["revenue_per_lead", "value"] if money else None,
+            label="Revenue per lead so far",
+            unit="currency",
+            change=f.at["revenue_per_lead", "change"] if money else None,
+            change_label=same_age,
+            detail="won so far by leads of the period: an immature cohort, compared at the same age"
+            if money
+            else "no amounts in this data",
+        ),
+        record(
+            "median_days_to_convert",
+            f.at["median_days_to_convert", "value"],
+            label="Median days to convert",
+            unit="days",
+            change=f.at["median_days_to_convert", "change"],
+            change_label=f"vs {before}",
+            detail="of the leads converted in the period",
+        ),
         reading=reading(figures, page.effects, page.period),
-    )  # fmt: skip
+    )
 
 
 def _funnel_table(frame: pd.DataFrame, **kwargs) -> None:
@@ -108,15 +130,19 @@ def by_source(page: LeadPage) -> Section:
     if page.frame is None:
         return
     if not page.money:
-        note("This data has no deal amounts (currency: deals), so revenue is not shown; won "
-             "counts deals.")  # fmt: skip
+        note(
+            "This data has no deal amounts (currency: deals), so revenue is not shown; won "
+            "counts deals."
+        )
     missing = missing_opportunity_note(page.recent)
     if missing:
         note(missing)
     funnel = leads.funnel(page.ds, "source", frame=page.recent).sort_values(
-        "revenue_per_lead" if page.money else "conversion_rate", ascending=False)
-    _funnel_table(funnel.drop(columns=page.drop),
-                  caption=f"By source, leads created in {page.window.label}")
+        "revenue_per_lead" if page.money else "conversion_rate", ascending=False
+    )
+    _funnel_table(
+        funnel.drop(columns=page.drop), caption=f"By source, leads created in {page.window.label}"
+    )
 
 
 @section
@@ -128,26 +154,60 @@ def source_effects(page: LeadPage) -> Section:
     if effects is None:
         note(f"Sources are not compared: {not_compared_text(page.no_effects)}.")
         return
-    plots.show(plots.rate_interval_chart(
-        effects.table, "source", "adjusted_rate", "adjusted_lower", "adjusted_upper",
-        effects_title(effects), "Adjusted conversion (95% interval)"))  # fmt: skip
+    plots.show(
+        plots.rate_interval_chart(
+            effects.table,
+            "source",
+            "adjusted_rate",
+            "adjusted_lower",
+            "adjusted_upper",
+            effects_title(effects),
+            "Adjusted conversion (95% interval)",
+        )
+    )
     pct = "percent"
-    table(effects.table.drop(columns=["log_odds_ratio", "rank"]),
-          {"leads": "count", "converted": "count", "odds_ratio": "ratio", "lower": "ratio",
-           "upper": "ratio", "adjusted_rate": pct, "adjusted_lower": pct, "adjusted_upper": pct},
-          labels={"odds_ratio": f"Odds vs {effects.reference}", "lower": "95% low",
-                  "upper": "95% high", "adjusted_rate": "Adjusted conversion",
-                  "adjusted_lower": "95% low ", "adjusted_upper": "95% high "},
-          caption=f"{effects.leads_used:,} leads created at least {effects.mature_days} days "
-                  "before the data's date")  # fmt: skip
+    table(
+        effects.table.drop(columns=["log_odds_ratio", "rank"]),
+        {
+            "leads": "count",
+            "converted": "count",
+            "odds_ratio": "ratio",
+            "lower": "ratio",
+            "upper": "ratio",
+            "adjusted_rate": pct,
+            "adjusted_lower": pct,
+            "adjusted_upper": pct,
+        },
+        labels={
+            "odds_ratio": f"Odds vs {effects.reference}",
+            "lower": "95% low",
+            "upper": "95% high",
+            "adjusted_rate": "Adjusted conversion",
+            "adjusted_lower": "95% low ",
+            "adjusted_upper": "95% high ",
+        },
+        caption=f"{effects.leads_used:,} leads created at least {effects.mature_days} days "
+        "before the data's date",
+    )
     say(effects_note(effects))
     if len(effects.others):
-        table(named_levels(effects.others, page.ds),
-              {"leads": "count", "conversion_rate": pct, "odds_ratio": "ratio",
-               "lower": "ratio", "upper": "ratio"},
-              labels={"odds_ratio": "Odds vs reference", "lower": "95% low",
-                      "upper": "95% high", "conversion_rate": "Raw conversion"},
-              caption="The other factors of the same model")  # fmt: skip
+        table(
+            named_levels(effects.others, page.ds),
+            {
+                "leads": "count",
+                "conversion_rate": pct,
+                "odds_ratio": "ratio",
+                "lower": "ratio",
+                "upper": "ratio",
+            },
+            labels={
+                "odds_ratio": "Odds vs reference",
+                "lower": "95% low",
+                "upper": "95% high",
+                "conversion_rate": "Raw conversion",
+            },
+            caption="The other factors of the same model",
+        )
 
 
 @section
@@ -157,18 +217,32 @@ def speed(page: LeadPage) -> Section:
         return
     curves = leads.conversion_curves(page.ds, "source", frame=page.recent)
     fast = leads.speed(page.ds, "source", frame=page.recent)
-    plots.show(plots.conversion_curve_chart(curves, "source", speed_title(fast),
-                                            "Days since the lead came in"))  # fmt: skip
-    table(fast, {"leads": "count", "converted": "count", "converted_30d": "percent",
-                 "converted_90d": "percent", "median_days_to_convert": "days",
-                 "median_days_to_won": "days"},
-          labels={"converted_30d": "Converted in 30 days", "converted_90d": "Converted in 90 days",
-                  "median_days_to_convert": "Median days to opportunity",
-                  "median_days_to_won": "Median days to won"},
-          caption="Medians among the leads that convert (win) within a year, censoring-aware")
+    plots.show(
+        plots.conversion_curve_chart(
+            curves, "source", speed_title(fast), "Days since the lead came in"
+        )
+    )
+    table(
+        fast,
+        {
+            "leads": "count",
+            "converted": "count",
+            "converted_30d": "percent",
+            "converted_90d": "percent",
+            "median_days_to_convert": "days",
+            "median_days_to_won": "days",
+        },
+        labels={
+            "converted_30d": "Converted in 30 days",
+            "converted_90d": "Converted in 90 days",
+            "median_days_to_convert": "Median days to opportunity",
+            "median_days_to_won": "Median days to won",
+        },
+        caption="Medians among the leads that convert (win) within a year, censoring-aware",
+    )
     left_out = leads.invalid_durations(page.recent)
     if left_out:
-        note(invalid_durations_note(left_out))  # fmt: skip
+        note(invalid_durations_note(left_out))
 
 
 @section
@@ -181,8 +255,7 @@ def by_owner(page: LeadPage) -> Section:
         note(f"Owners are not compared: {unusable_text(reason)}.")
         return
     by_sdr = leads.named(leads.funnel(page.ds, "sdr", frame=page.recent), page.ds)
-    _funnel_table(by_sdr.drop(columns=page.drop), caption="By lead owner (SDR)",
-                  max_rows=100)
+    _funnel_table(by_sdr.drop(columns=page.drop), caption="By lead owner (SDR)", max_rows=100)
 
 
 @section
@@ -192,15 +265,23 @@ def by_segment_month_and_ae(page: LeadPage) -> Section:
         return
     ds, recent, drop = page.ds, page.recent, page.drop
     if leads.usable_factor(recent, "segment") is None:
-        _funnel_table(leads.funnel(ds, "segment", frame=recent).drop(columns=drop),
-                      caption="By segment")
-    _funnel_table(leads.funnel(ds, "cohort", frame=recent).drop(columns=drop),
-                  caption="By the month the leads came in (recent months are still converting)")
+        _funnel_table(
+            leads.funnel(ds, "segment", frame=recent).drop(columns=drop), caption="By segment"
+        )
+    _funnel_table(
+        leads.funnel(ds, "cohort", frame=recent).drop(columns=drop),
+        caption="By the month the leads came in (recent months are still converting)",
+    )
     by_ae = leads.named(leads.funnel(ds, "ae", frame=recent), ds, "rep_id")
     by_ae = by_ae.sort_values("won", ascending=False).drop(
-        columns=drop + ["converted", "conversion_rate", "lower", "upper"])
-    _funnel_table(by_ae, labels={**FUNNEL_LABELS, "leads": "Leads taken"}, max_rows=25,
-                  caption="By AE: leads taken over as opportunities and how many were won")
+        columns=drop + ["converted", "conversion_rate", "lower", "upper"]
+    )
+    _funnel_table(
+        by_ae,
+        labels={**FUNNEL_LABELS, "leads": "Leads taken"},
+        max_rows=25,
+        caption="By AE: leads taken over as opportunities and how many were won",
+    )
 
 
 @section
@@ -213,16 +294,32 @@ def stalled(page: LeadPage) -> Section:
     for line in open_lead_caveats(frame):
         note(line)
     if len(stuck):
-        record_action(f"{len(stuck):,} open leads are older than their source's usual time to "
-                      "convert: follow them up or close them.", "Which leads are stalling?")
-    table(leads.stalled_by_owner(page.ds, stuck, frame),
-          {"open_leads": "count", "stalled": "count", "stalled_share": "percent",
-           "oldest_days": "days"},
-          caption=f"{len(stuck):,} stalled leads by owner")  # fmt: skip
-    table(leads.stall_thresholds(frame), {"conversions": "count", "threshold_days": "days"},
-          caption="Stalled after (days), by source")
-    table(stuck, {"age_days": "days", "threshold_days": "days", "created_date": "date"},
-          max_rows=60, caption="Stalled leads")
+        record_action(
+            f"{len(stuck):,} open leads are older than their source's usual time to "
+            "convert: follow them up or close them.",
+            "Which leads are stalling?",
+        )
+    table(
+        leads.stalled_by_owner(page.ds, stuck, frame),
+        {
+            "open_leads": "count",
+            "stalled": "count",
+            "stalled_share": "percent",
+            "oldest_days": "days",
+        },
+        caption=f"{len(stuck):,} stalled leads by owner",
+    )
+    table(
+        leads.stall_thresholds(frame),
+        {"conversions": "count", "threshold_days": "days"},
+        caption="Stalled after (days), by source",
+    )
+    table(
+        stuck,
+        {"age_days": "days", "threshold_days": "days", "created_date": "date"},
+        max_rows=60,
+        caption="Stalled leads",
+    )
 
 
 def reading(figures: pd.DataFrame, effects: SourceEffects | None, period: Period) -> str:
@@ -259,10 +356,15 @@ def period_moved_text(moved: PeriodMoved | None, used: Period) -> str:
     """Why the report covers another period than the one asked for (empty: it does not)."""
     if moved is None:
         return ""
-    why = ("the latest complete quarter of the leads." if moved.complete else
-           "the quarter of the latest leads, which is not complete yet.")  # fmt: skip
-    return (f"No lead was created in {moved.asked.label} (the last one came in on "
-            f"{moved.last_lead:%Y-%m-%d}): this report covers {used.label}, {why}")  # fmt: skip
+    why = (
+        "the latest complete quarter of the leads."
+        if moved.complete
+        else "the quarter of the latest leads, which is not complete yet."
+    )
+    return (
+        f"No lead was created in {moved.asked.label} (the last one came in on "
+        f"{moved.last_lead:%Y-%m-%d}): this report covers {used.label}, {why}"
+    )
 
 
 def factor_label(factor: str) -> str:
@@ -308,7 +410,8 @@ def effects_note(effects: SourceEffects) -> str:
         text += f" Not in the model: {factor_label(factor)} ({unusable_text(reason)})."
     for factor, small in effects.pooled.items():
         shown = ", ".join(escape_markdown(s) for s in small[:8]) + (
-            f" and {len(small) - 8} more" if len(small) > 8 else "")
+            f" and {len(small) - 8} more" if len(small) > 8 else ""
+        )
         text += f" Pooled {factor_label(factor)} levels: {shown}."
     return text
 

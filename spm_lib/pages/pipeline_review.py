@@ -18,12 +18,31 @@ from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_table
 from spm_lib.report.section import Section, section
 
-__all__ = ["ReviewPage", "call_readings", "calls_section", "compute", "deal_lists", "figures",
-           "key_figures", "movement_by", "open_report", "past_periods", "slippage_section",
-           "waterfalls"]  # fmt: skip
+__all__ = [
+    "ReviewPage",
+    "call_readings",
+    "calls_section",
+    "compute",
+    "deal_lists",
+    "figures",
+    "key_figures",
+    "movement_by",
+    "open_report",
+    "past_periods",
+    "slippage_section",
+    "waterfalls",
+]
 
-FLOW_FIGURES = ("open_pipeline_start", "open_pipeline_end", "flow_created", "flow_increased",
-                "flow_decreased", "flow_won", "flow_lost", "flow_other")  # fmt: skip
+FLOW_FIGURES = (
+    "open_pipeline_start",
+    "open_pipeline_end",
+    "flow_created",
+    "flow_increased",
+    "flow_decreased",
+    "flow_won",
+    "flow_lost",
+    "flow_other",
+)
 LISTED = 10  # deals per bucket in the report; the executed notebook records them all
 MONEY, PCT = "currency", "percent"
 
@@ -60,24 +79,34 @@ def compute(ds: Dataset, period: Period) -> ReviewPage:
     periods = past_periods(ds, period)
     rebuilt = calls.reconstructed_calls(ds, periods)
     every = calls.calls(ds, periods, rebuilt)
-    model = calls.statistical_forecasts(ds, periods[-calls.VALUE_PERIODS:])
+    model = calls.statistical_forecasts(ds, periods[-calls.VALUE_PERIODS :])
     scores = calls.period_scores(every, calls.actuals(ds, periods), model)
     return ReviewPage(
-        ds, period, True,
+        ds,
+        period,
+        True,
         flows=movement.period_movement(ds, period, window=True),
         whole=movement.period_movement(ds, period, window=False),
         deals=slippage.pushes(ds, until=pd.Timestamp(period.end)),
-        scores=scores, accuracy=calls.call_accuracy(scores), rebuilt=rebuilt,
-    )  # fmt: skip
+        scores=scores,
+        accuracy=calls.call_accuracy(scores),
+        rebuilt=rebuilt,
+    )
 
 
 def _flows(page: ReviewPage) -> dict[str, float]:
     table = movement.waterfall(page.whole).set_index("bucket")["amount"]
     other = table[["pulled in", "pushed out", "deleted", "other"]].sum()
-    return {"open_pipeline_start": table["starting pipeline"],
-            "open_pipeline_end": table["ending pipeline"], "flow_created": table["created"],
-            "flow_increased": table["increased"], "flow_decreased": table["decreased"],
-            "flow_won": table["won"], "flow_lost": table["lost"], "flow_other": other}  # fmt: skip
+    return {
+        "open_pipeline_start": table["starting pipeline"],
+        "open_pipeline_end": table["ending pipeline"],
+        "flow_created": table["created"],
+        "flow_increased": table["increased"],
+        "flow_decreased": table["decreased"],
+        "flow_won": table["won"],
+        "flow_lost": table["lost"],
+        "flow_other": other,
+    }
 
 
 def _company_period(page: ReviewPage) -> pd.Series | None:
@@ -103,8 +132,11 @@ def figures(page: ReviewPage) -> dict[str, float]:
     one to the other; ``slipped_deals`` and ``due_deals`` behind ``slipped_pct``."""
     f = _flows(page)
     start, end = f["open_pipeline_start"], f["open_pipeline_end"]
-    slipped = slippage.slipped_share(page.ds, page.period, flows=page.flows).iloc[0] \
-        if page.flows["in_start"].any() else None
+    slipped = (
+        slippage.slipped_share(page.ds, page.period, flows=page.flows).iloc[0]
+        if page.flows["in_start"].any()
+        else None
+    )
     company = _company_period(page)
     return {
         "pipeline_change_pct": end / start - 1 if start else float("nan"),
@@ -114,51 +146,84 @@ def figures(page: ReviewPage) -> dict[str, float]:
         "commit_conversion_pct": _commit_conversion(page),
         "call_bias_pct": float(company["bias"]) if company is not None else float("nan"),
         **f,
-    }  # fmt: skip
+    }
 
 
 @section
 def key_figures(page: ReviewPage) -> Section:
     """The key figures, the reading, and the roll-forward's identities as figures."""
     if not page.has_history:
-        note("This dataset has no opportunity_history table (the CRM's field history of "
-             "stage, amount, close date and forecast category): the pipeline review needs it. "
-             "Export it (Salesforce OpportunityHistory, HubSpot deal property history) beside "
-             "the opportunities.")  # fmt: skip
+        note(
+            "This dataset has no opportunity_history table (the CRM's field history of "
+            "stage, amount, close date and forecast category): the pipeline review needs it. "
+            "Export it (Salesforce OpportunityHistory, HubSpot deal property history) beside "
+            "the opportunities."
+        )
         return
     n = figures(page)
     start, end = n["open_pipeline_start"], n["open_pipeline_end"]
     label = page.period.label
     show_key_figures(
-        record("pipeline_change_pct", n["pipeline_change_pct"], label="Open pipeline change",
-               unit="percent",
-               detail=f"{format_currency(start)} to {format_currency(end)} over {label}"),
-        record("slipped_pct", n["slipped_pct"], label="Pipeline due that slipped",
-               unit="percent",
-               detail=(f"{n['slipped_deals']} of {n['due_deals']} deals due in {label} at its "
-                       "start" if n["due_deals"] else "")),
-        record("commit_conversion_pct", n["commit_conversion_pct"], label="Commit conversion",
-               unit="percent", detail="share of the Commit amount due that closed won"),
-        record("call_bias_pct", n["call_bias_pct"], label="Company call bias", unit="percent",
-               detail="mean weekly Commit call against bookings (below zero: under-called)"),
-        reading=_reading(page, n["pipeline_change_pct"], n["slipped_pct"],
-                         n["commit_conversion_pct"], n["call_bias_pct"]),
-    )  # fmt: skip
+        record(
+            "pipeline_change_pct",
+            n["pipeline_change_pct"],
+            label="Open pipeline change",
+            unit="percent",
+            detail=f"{format_currency(start)} to {format_currency(end)} over {label}",
+        ),
+        record(
+            "slipped_pct",
+            n["slipped_pct"],
+            label="Pipeline due that slipped",
+            unit="percent",
+            detail=(
+                f"{n['slipped_deals']} of {n['due_deals']} deals due in {label} at its start"
+                if n["due_deals"]
+                else ""
+            ),
+        ),
+        record(
+            "commit_conversion_pct",
+            n["commit_conversion_pct"],
+            label="Commit conversion",
+            unit="percent",
+            detail="share of the Commit amount due that closed won",
+        ),
+        record(
+            "call_bias_pct",
+            n["call_bias_pct"],
+            label="Company call bias",
+            unit="percent",
+            detail="mean weekly Commit call against bookings (below zero: under-called)",
+        ),
+        reading=_reading(
+            page,
+            n["pipeline_change_pct"],
+            n["slipped_pct"],
+            n["commit_conversion_pct"],
+            n["call_bias_pct"],
+        ),
+    )
     for name in FLOW_FIGURES:
         record(name, n[name], label=name.replace("_", " ").capitalize(), unit="currency")
 
 
-def _reading(page: ReviewPage, change: float, slipped: float, conversion: float,
-             bias: float) -> str:
+def _reading(
+    page: ReviewPage, change: float, slipped: float, conversion: float, bias: float
+) -> str:
     flags = page.accuracy[page.accuracy["flag"].isin(calls.BIASED)]
-    text = (f"The open pipeline moved {format_change(change)} over {page.period.label}; "
-            f"{format_percent(slipped)} of the pipeline due in it slipped out, and "
-            f"{format_percent(conversion)} of the Commit amount closed won. ")  # fmt: skip
+    text = (
+        f"The open pipeline moved {format_change(change)} over {page.period.label}; "
+        f"{format_percent(slipped)} of the pipeline due in it slipped out, and "
+        f"{format_percent(conversion)} of the Commit amount closed won. "
+    )
     if flags.empty:
         return text + "No rep's or manager's calls are biased beyond noise."
-    return text + (f"{len(flags)} owners' calls are biased beyond noise "
-                   f"({(flags['flag'] == 'sandbagging').sum()} sandbagging, "
-                   f"{(flags['flag'] == 'over_committing').sum()} over-committing).")
+    return text + (
+        f"{len(flags)} owners' calls are biased beyond noise "
+        f"({(flags['flag'] == 'sandbagging').sum()} sandbagging, "
+        f"{(flags['flag'] == 'over_committing').sum()} over-committing)."
+    )
 
 
 def _title(table: pd.DataFrame, what: str) -> str:
@@ -166,9 +231,10 @@ def _title(table: pd.DataFrame, what: str) -> str:
     start, end = t["starting pipeline"], t["ending pipeline"]
     inner = t.drop(["starting pipeline", "ending pipeline"])
     biggest = inner.abs().idxmax() if inner.abs().sum() else None
-    head = (f"{what} {format_change(end / start - 1)}" if start else what)
-    return head + (f"; the largest flow: {biggest} {format_currency(inner[biggest])}"
-                   if biggest else "")
+    head = f"{what} {format_change(end / start - 1)}" if start else what
+    return head + (
+        f"; the largest flow: {biggest} {format_currency(inner[biggest])}" if biggest else ""
+    )
 
 
 @section
@@ -177,8 +243,10 @@ def waterfalls(page: ReviewPage) -> Section:
     if not page.has_history:
         return
     label = page.period.label
-    for flows, what in ((page.whole, f"Open pipeline over {label}"),
-                        (page.flows, f"Pipeline due in {label}")):  # fmt: skip
+    for flows, what in (
+        (page.whole, f"Open pipeline over {label}"),
+        (page.flows, f"Pipeline due in {label}"),
+    ):
         wf = movement.waterfall(flows)
         title = _title(wf, what) if flows is page.whole else _window_title(wf, label)
         plots.show(plots.waterfall_chart(wf.assign(computable=True), title))
@@ -187,10 +255,12 @@ def waterfalls(page: ReviewPage) -> Section:
 
 def _window_title(table: pd.DataFrame, label: str) -> str:
     t = table.set_index("bucket")["amount"]
-    return (f"Of {format_currency(t['starting pipeline'])} due in {label} at its start and "
-            f"{format_currency(t['created'] + t['pulled in'])} added, "
-            f"{format_currency(-t['won'])} was won and {format_currency(-t['pushed out'])} "
-            "pushed out")
+    return (
+        f"Of {format_currency(t['starting pipeline'])} due in {label} at its start and "
+        f"{format_currency(t['created'] + t['pulled in'])} added, "
+        f"{format_currency(-t['won'])} was won and {format_currency(-t['pushed out'])} "
+        "pushed out"
+    )
 
 
 @section
@@ -214,16 +284,30 @@ def deal_lists(page: ReviewPage) -> Section:
     """Each bucket's deals, the largest first (the full lists recorded in the notebook)."""
     if not page.has_history:
         return
-    for bucket in ("created", "pulled in", "increased", "decreased", "pushed out", "won",
-                   "lost", "deleted", "other"):  # fmt: skip
+    for bucket in (
+        "created",
+        "pulled in",
+        "increased",
+        "decreased",
+        "pushed out",
+        "won",
+        "lost",
+        "deleted",
+        "other",
+    ):
         deals = movement.bucket_deals(page.flows, bucket, page.ds)
         record_table(f"deals_{bucket.replace(' ', '_')}", deals)
         if deals.empty:
             continue
-        caption = (f"{bucket.capitalize()}: {len(deals):,} deals, "
-                   f"{format_currency(deals['amount'].sum())}")  # fmt: skip
-        table(deals.drop(columns="opportunity_id"), {"amount": MONEY}, caption=caption,
-              max_rows=LISTED)
+        caption = (
+            f"{bucket.capitalize()}: {len(deals):,} deals, {format_currency(deals['amount'].sum())}"
+        )
+        table(
+            deals.drop(columns="opportunity_id"),
+            {"amount": MONEY},
+            caption=caption,
+            max_rows=LISTED,
+        )
 
 
 @section
@@ -235,44 +319,88 @@ def slippage_section(page: ReviewPage) -> Section:
     if not page.flows["in_start"].any():
         note(f"No open deal was due in {period.label} at its start.")
     else:
-        formats = {"deals": "count", "slipped_deals": "count", "amount": MONEY,
-                   "slipped_amount": MONEY, "slipped_pct": PCT, "slipped_deal_share": PCT,
-                   "lower": PCT, "upper": PCT}  # fmt: skip
-        labels = {"slipped_pct": "Slipped (value)", "slipped_deal_share": "Slipped (deals)",
-                  "lower": "90% low", "upper": "90% high"}
+        formats = {
+            "deals": "count",
+            "slipped_deals": "count",
+            "amount": MONEY,
+            "slipped_amount": MONEY,
+            "slipped_pct": PCT,
+            "slipped_deal_share": PCT,
+            "lower": PCT,
+            "upper": PCT,
+        }
+        labels = {
+            "slipped_pct": "Slipped (value)",
+            "slipped_deal_share": "Slipped (deals)",
+            "lower": "90% low",
+            "upper": "90% high",
+        }
         for by in ("stage", "forecast_category", "rep"):
             share = slippage.slipped_share(ds, period, by, flows=page.flows)
             if by == "rep":
                 share.insert(1, "name", share["rep"].map(ds.rep_names).fillna(share["rep"]))
                 share = share.drop(columns="rep")
-            table(share, formats, caption=f"Slipped out of {period.label}, by {by}",
-                  labels=labels, max_rows=200)
+            table(
+                share,
+                formats,
+                caption=f"Slipped out of {period.label}, by {by}",
+                labels=labels,
+                max_rows=200,
+            )
     by_pushes = slippage.win_rate_by_pushes(ds, page.deals)
     title = "Win rate by close-date pushes"
     if by_pushes["deals"].iloc[0] and by_pushes["deals"].iloc[-1]:
-        title = (f"Deals pushed 3+ times win {format_percent(by_pushes['win_rate'].iloc[-1])}, "
-                 f"against {format_percent(by_pushes['win_rate'].iloc[0])} never pushed")
-    plots.show(plots.rate_interval_chart(by_pushes.assign(label=by_pushes["pushes"] + " pushes"),
-                                         "label", "win_rate", "lower", "upper", title,
-                                         "Win rate (won / closed)",
-                                         legend="Win rate, 90% interval"))  # fmt: skip
-    table(by_pushes, {"won": "count", "lost": "count", "deals": "count", "win_rate": PCT,
-                      "lower": PCT, "upper": PCT},
-          labels={"lower": "90% low", "upper": "90% high"}, caption=title)  # fmt: skip
+        title = (
+            f"Deals pushed 3+ times win {format_percent(by_pushes['win_rate'].iloc[-1])}, "
+            f"against {format_percent(by_pushes['win_rate'].iloc[0])} never pushed"
+        )
+    plots.show(
+        plots.rate_interval_chart(
+            by_pushes.assign(label=by_pushes["pushes"] + " pushes"),
+            "label",
+            "win_rate",
+            "lower",
+            "upper",
+            title,
+            "Win rate (won / closed)",
+            legend="Win rate, 90% interval",
+        )
+    )
+    table(
+        by_pushes,
+        {
+            "won": "count",
+            "lost": "count",
+            "deals": "count",
+            "win_rate": PCT,
+            "lower": PCT,
+            "upper": PCT,
+        },
+        labels={"lower": "90% low", "upper": "90% high"},
+        caption=title,
+    )
     slippers = slippage.repeat_slippers(ds, page.deals)
     record_table("repeat_slippers", slippers)
     if slippers.empty:
         note("No open deal has been pushed three times or more.")
         return
-    say("**{n}** open deals ({amount}) have been pushed three times or more; the largest:",
-        n=len(slippers), amount=format_currency(slippers["amount"].sum()))
-    record_action(f"{len(slippers)} open deals ({format_currency(slippers['amount'].sum())}) "
-                  "have been pushed three times or more: requalify them before they are "
-                  "called.", "Which deals keep slipping?",
-                  weight=float(slippers["amount"].sum()))  # fmt: skip
-    table(slippers.drop(columns="opportunity_id"), {"amount": MONEY, "pushes": "count",
-                                                     "days_pushed": "count",
-                                                     "close_date": "date"}, max_rows=LISTED)
+    say(
+        "**{n}** open deals ({amount}) have been pushed three times or more; the largest:",
+        n=len(slippers),
+        amount=format_currency(slippers["amount"].sum()),
+    )
+    record_action(
+        f"{len(slippers)} open deals ({format_currency(slippers['amount'].sum())}) "
+        "have been pushed three times or more: requalify them before they are "
+        "called.",
+        "Which deals keep slipping?",
+        weight=float(slippers["amount"].sum()),
+    )
+    table(
+        slippers.drop(columns="opportunity_id"),
+        {"amount": MONEY, "pushes": "count", "days_pushed": "count", "close_date": "date"},
+        max_rows=LISTED,
+    )
 
 
 @section
@@ -291,27 +419,61 @@ def calls_section(page: ReviewPage, level: str) -> Section:
     acc["flag"] = acc["flag"].map(FLAG_LABELS)
     flagged = acc[biased]
     if len(flagged):
-        names = ", ".join(f"{n} ({f})" for n, f in zip(
-            flagged.get("name", flagged["owner_id"]), flagged["flag"], strict=True))
+        names = ", ".join(
+            f"{n} ({f})"
+            for n, f in zip(flagged.get("name", flagged["owner_id"]), flagged["flag"], strict=True)
+        )
         say("Biased beyond noise: {names}.", names=names)
-        record_action(f"{len(flagged)} {level}s' calls are biased beyond noise ({names}): "
-                      "read their commits with that in mind.", "Whose calls can you trust?",
-                      weight=float(len(flagged)))  # fmt: skip
+        record_action(
+            f"{len(flagged)} {level}s' calls are biased beyond noise ({names}): "
+            "read their commits with that in mind.",
+            "Whose calls can you trust?",
+            weight=float(len(flagged)),
+        )
     else:
         say("No {level}'s calls are biased beyond noise.", level=level)
     pct = PCT
     columns = [c for c in ("name", "owner_id") if c in acc.columns][:1] + [
-        "periods", "source", "bias", "bias_lower", "bias_upper", "baseline", "flag",
-        "conversion", "hit_rate", "value_added", "value_lower", "value_upper"]
-    table(acc[columns].sort_values("bias"),
-          {"periods": "count", "bias": pct, "bias_lower": pct, "bias_upper": pct,
-           "baseline": pct, "conversion": pct, "hit_rate": pct, "value_added": pct,
-           "value_lower": pct, "value_upper": pct},
-          labels={"owner_id": "Manager", "bias_lower": "Bias low", "bias_upper": "Bias high",
-                  "baseline": "Against", "conversion": "Commit conversion",
-                  "hit_rate": "Hit rate (10%)", "value_added": "Value added",
-                  "value_lower": "Value low", "value_upper": "Value high"},
-          max_rows=200)  # fmt: skip
+        "periods",
+        "source",
+        "bias",
+        "bias_lower",
+        "bias_upper",
+        "baseline",
+        "flag",
+        "conversion",
+        "hit_rate",
+        "value_added",
+        "value_lower",
+        "value_upper",
+    ]
+    table(
+        acc[columns].sort_values("bias"),
+        {
+            "periods": "count",
+            "bias": pct,
+            "bias_lower": pct,
+            "bias_upper": pct,
+            "baseline": pct,
+            "conversion": pct,
+            "hit_rate": pct,
+            "value_added": pct,
+            "value_lower": pct,
+            "value_upper": pct,
+        },
+        labels={
+            "owner_id": "Manager",
+            "bias_lower": "Bias low",
+            "bias_upper": "Bias high",
+            "baseline": "Against",
+            "conversion": "Commit conversion",
+            "hit_rate": "Hit rate (10%)",
+            "value_added": "Value added",
+            "value_lower": "Value low",
+            "value_upper": "Value high",
+        },
+        max_rows=200,
+    )
     record_table(f"call_accuracy_{level}", acc.assign(reading=readings))
 
 
@@ -333,8 +495,11 @@ def call_readings(accuracy: pd.DataFrame) -> pd.Series:
         if row.flag == "no_clear_bias":
             return "no bias beyond noise"
         sign = "below" if row.flag == "sandbagging" else "above"
-        return (f"calls {abs(row.bias - row.baseline) * 100:.0f}% {sign} the "
-                f"{'actual' if row.baseline == 0 else 'company norm'}")  # fmt: skip
+        return (
+            f"calls {abs(row.bias - row.baseline) * 100:.0f}% {sign} the "
+            f"{'actual' if row.baseline == 0 else 'company norm'}"
+        )
 
-    return pd.Series([reading(r) for r in accuracy.itertuples(index=False)],
-                     index=accuracy.index, dtype=object)  # fmt: skip
+    return pd.Series(
+        [reading(r) for r in accuracy.itertuples(index=False)], index=accuracy.index, dtype=object
+    )

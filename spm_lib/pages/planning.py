@@ -29,21 +29,41 @@ from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_table
 from spm_lib.report.section import Section, section
 
-__all__ = ["PlanningPage", "compute", "key_figures", "open_report", "quota_backtest",
-           "quota_section", "rates_section", "territory_section"]  # fmt: skip
+__all__ = [
+    "PlanningPage",
+    "compute",
+    "key_figures",
+    "open_report",
+    "quota_backtest",
+    "quota_section",
+    "rates_section",
+    "territory_section",
+]
 
-QUOTA_FORMATS = {"tenure_months": "number", "capacity": "percent", "book": "currency",
-                 "quota": "currency", "probability": "percent", "attainment_p50": "percent",
-                 "bookings_p50": "currency"}  # fmt: skip
-QUOTA_LABELS = {"book": "Book a quarter", "probability": "Chance of quota",
-                "attainment_p50": "Attainment P50", "bookings_p50": "Bookings P50",
-                "book_basis": "Book from"}  # fmt: skip
-OUTCOME_ROWS = {"cost_of_sales_p10": ("Cost of sales P10", "percent"),
-                "cost_of_sales_p50": ("Cost of sales P50", "percent"),
-                "cost_of_sales_p90": ("Cost of sales P90", "percent"),
-                "payout_p50": ("Commission P50", "currency"),
-                "target_pay": ("Target pay at quota", "currency"),
-                "marginal_point": ("One more point of attainment", "currency")}  # fmt: skip
+QUOTA_FORMATS = {
+    "tenure_months": "number",
+    "capacity": "percent",
+    "book": "currency",
+    "quota": "currency",
+    "probability": "percent",
+    "attainment_p50": "percent",
+    "bookings_p50": "currency",
+}
+QUOTA_LABELS = {
+    "book": "Book a quarter",
+    "probability": "Chance of quota",
+    "attainment_p50": "Attainment P50",
+    "bookings_p50": "Bookings P50",
+    "book_basis": "Book from",
+}
+OUTCOME_ROWS = {
+    "cost_of_sales_p10": ("Cost of sales P10", "percent"),
+    "cost_of_sales_p50": ("Cost of sales P50", "percent"),
+    "cost_of_sales_p90": ("Cost of sales P90", "percent"),
+    "payout_p50": ("Commission P50", "currency"),
+    "target_pay": ("Target pay at quota", "currency"),
+    "marginal_point": ("One more point of attainment", "currency"),
+}
 
 
 BOOK_BASIS_LABELS = {
@@ -87,37 +107,44 @@ class PlanningPage:
     accelerator: float | None = None  # the factor on accelerators meeting the target instead
 
 
-def compute(ds: Dataset, period: Period, max_moves_pct: float, curve_steps: tuple[float, ...]
-            ) -> PlanningPage:  # fmt: skip
+def compute(
+    ds: Dataset, period: Period, max_moves_pct: float, curve_steps: tuple[float, ...]
+) -> PlanningPage:
     """Territory moves (and the curve of gain against moves allowed), next quarter's quotas
     and their predicted attainment, and the base rate solved for the cost target."""
     settings = ds.config.planning or {}
     page = PlanningPage(ds, period, settings)
-    if ds.has("accounts") and len(ds["accounts"]) and not territory.active_reps(
-            ds, period.end).empty:  # fmt: skip
+    if (
+        ds.has("accounts")
+        and len(ds["accounts"])
+        and not territory.active_reps(ds, period.end).empty
+    ):
         try:
             page.assignment, page.relaxed = territory.optimize_with_relaxation(
-                ds, max_moves_pct=max_moves_pct, as_of=period.end)
+                ds, max_moves_pct=max_moves_pct, as_of=period.end
+            )
         except InfeasibleAssignment as exc:
             page.no_territory = str(exc)
         else:  # the curve under the limits the assignment was made with
             steps = tuple(s for s in curve_steps if s <= 1)
-            page.curve = territory.move_curve(ds, steps=steps, as_of=period.end,
-                                              solved=page.assignment)  # fmt: skip
+            page.curve = territory.move_curve(
+                ds, steps=steps, as_of=period.end, solved=page.assignment
+            )
     known = page.assignment.problem.acc if page.assignment is not None else None
     counted = quotas.propose_quotas(ds, period, settings.get("target"), potential=known)
     if counted.empty or not counted.attrs["target"] > 0:
-        page.no_quota = ("No rep is counted at the period's end: no quota to propose."
-                         if counted.empty else
-                         f"The target is {format_currency(counted.attrs['target'])} "
-                         f"({target_basis_text(counted.attrs['target_basis'])}): set "
-                         "planning.target in spm.yaml "
-                         "to propose quotas.")  # fmt: skip
+        page.no_quota = (
+            "No rep is counted at the period's end: no quota to propose."
+            if counted.empty
+            else f"The target is {format_currency(counted.attrs['target'])} "
+            f"({target_basis_text(counted.attrs['target_basis'])}): set "
+            "planning.target in spm.yaml "
+            "to propose quotas."
+        )
         return page
     page.draws = bookings_draws(ds, period)
     share = settings.get("reps_at_quota_target")
-    page.quotas = (quotas.solve_share_at_quota(page.draws, counted, share)[0] if share
-                   else counted)  # fmt: skip
+    page.quotas = quotas.solve_share_at_quota(page.draws, counted, share)[0] if share else counted
     page.sims = quotas.aligned_draws(page.draws, page.quotas)[0]
     page.predicted = quotas.predicted_attainment(page.draws, page.quotas)
     page.backtest = quotas.backtest(ds, period, settings.get("target"))
@@ -146,10 +173,12 @@ def _rates(page: PlanningPage) -> None:
         page.rate_error = str(exc)
         return
     page.solved = commission_rates.plan_outcome(
-        commission_rates.with_rates(page.shape, page.solved_rate), sims, quota)
+        commission_rates.with_rates(page.shape, page.solved_rate), sims, quota
+    )
     try:  # the other lever: today's base rate, accelerators above quota scaled
-        page.accelerator = commission_rates.solve_rate(page.shape, sims, quota, target,
-                                                       solve="accelerator")  # fmt: skip
+        page.accelerator = commission_rates.solve_rate(
+            page.shape, sims, quota, target, solve="accelerator"
+        )
     except DataError:
         page.accelerator = None
 
@@ -162,41 +191,81 @@ def key_figures(page: PlanningPage) -> Section:
     target = page.settings.get("cost_of_sales_target")
     label = q.attrs["quarter"] if q is not None else ""
     show_key_figures(
-        record("planned_quota_total", q["quota"].sum() if q is not None else None,
-               label=f"Planned quota {label}", unit="currency",
-               detail=(f"{len(q)} reps; target {format_currency(q.attrs['target'])}"
-                       if q is not None else "")),
-        record("reps_at_quota_p50_pct", p["share_p50"] if p else None,
-               label="Reps at quota (P50)", unit="percent",
-               detail=(f"80% interval {format_percent(p['share_p10'])}–"
-                       f"{format_percent(p['share_p90'])}" if p else "")),
-        record("solved_base_rate", page.solved_rate, label="Solved base rate", unit="percent",
-               detail=(f"plan {page.shape.name!r}, today "
-                       f"{format_percent(float(page.shape.base_rate))}"
-                       if page.shape is not None else "")),
-        record("cost_of_sales_p50_pct", page.solved["cost_of_sales_p50"] if page.solved
-               else None, label="Cost of sales (P50)", unit="percent",
-               detail=(f"target {format_percent(target)}; P10–P90 "
-                       f"{format_percent(page.solved['cost_of_sales_p10'])}–"
-                       f"{format_percent(page.solved['cost_of_sales_p90'])}"
-                       if page.solved else "")),
-        record("territory_moves", moves, label="Territory moves", unit="count",
-               detail=(f"{format_currency(page.assignment.figures['net_gain'])} a year after "
-                       "their cost" if page.assignment else "")),
+        record(
+            "planned_quota_total",
+            q["quota"].sum() if q is not None else None,
+            label=f"Planned quota {label}",
+            unit="currency",
+            detail=(
+                f"{len(q)} reps; target {format_currency(q.attrs['target'])}"
+                if q is not None
+                else ""
+            ),
+        ),
+        record(
+            "reps_at_quota_p50_pct",
+            p["share_p50"] if p else None,
+            label="Reps at quota (P50)",
+            unit="percent",
+            detail=(
+                f"80% interval {format_percent(p['share_p10'])}–{format_percent(p['share_p90'])}"
+                if p
+                else ""
+            ),
+        ),
+        record(
+            "solved_base_rate",
+            page.solved_rate,
+            label="Solved base rate",
+            unit="percent",
+            detail=(
+                f"plan {page.shape.name!r}, today {format_percent(float(page.shape.base_rate))}"
+                if page.shape is not None
+                else ""
+            ),
+        ),
+        record(
+            "cost_of_sales_p50_pct",
+            page.solved["cost_of_sales_p50"] if page.solved else None,
+            label="Cost of sales (P50)",
+            unit="percent",
+            detail=(
+                f"target {format_percent(target)}; P10–P90 "
+                f"{format_percent(page.solved['cost_of_sales_p10'])}–"
+                f"{format_percent(page.solved['cost_of_sales_p90'])}"
+                if page.solved
+                else ""
+            ),
+        ),
+        record(
+            "territory_moves",
+            moves,
+            label="Territory moves",
+            unit="count",
+            detail=(
+                f"{format_currency(page.assignment.figures['net_gain'])} a year after their cost"
+                if page.assignment
+                else ""
+            ),
+        ),
         reading=_reading(page),
-    )  # fmt: skip
+    )
 
 
 def _reading(page: PlanningPage) -> str:
     q, p = page.quotas, page.predicted
     if q is None:
         return page.no_quota
-    text = (f"Quotas summing to {format_currency(q['quota'].sum())} for {q.attrs['quarter']} put "
-            f"a median {format_percent(p['share_p50'])} of the {len(q)} reps at quota (80% "
-            f"interval {format_percent(p['share_p10'])}–{format_percent(p['share_p90'])})")
+    text = (
+        f"Quotas summing to {format_currency(q['quota'].sum())} for {q.attrs['quarter']} put "
+        f"a median {format_percent(p['share_p50'])} of the {len(q)} reps at quota (80% "
+        f"interval {format_percent(p['share_p10'])}–{format_percent(p['share_p90'])})"
+    )
     if page.solved_rate is not None:
-        text += (f"; a base rate of {page.solved_rate:.2%} on plan {page.shape.name!r} costs "
-                 f"{format_percent(page.solved['cost_of_sales_p50'])} of bookings at the median")
+        text += (
+            f"; a base rate of {page.solved_rate:.2%} on plan {page.shape.name!r} costs "
+            f"{format_percent(page.solved['cost_of_sales_p50'])} of bookings at the median"
+        )
     return text + "."
 
 
@@ -204,38 +273,74 @@ def _reading(page: PlanningPage) -> str:
 def territory_section(page: PlanningPage) -> Section:
     """Gain after cost against the moves allowed, and the moves proposed at the limit set."""
     if page.assignment is None:
-        note("No accounts, or no active rep, in this dataset: territories are not planned."
-             if not page.no_territory else f"No territory plan: {page.no_territory}")
+        note(
+            "No accounts, or no active rep, in this dataset: territories are not planned."
+            if not page.no_territory
+            else f"No territory plan: {page.no_territory}"
+        )
         return
     for step in page.relaxed:
         note(f"The constraints as set have no solution; {relaxation_text(step)}.")
     curve = page.curve
     best = curve.loc[curve["net_gain"].idxmax()]
     knee = curve[curve["net_gain"] >= 0.8 * best["net_gain"]].iloc[0]
-    title = (f"{knee['max_moves_pct']:.0%} of accounts moved give "
-             f"{knee['net_gain'] / best['net_gain']:.0%} of the gain of "
-             f"{best['max_moves_pct']:.0%}" if best["net_gain"] > 0
-             else "No move pays for itself at any limit")  # fmt: skip
+    title = (
+        f"{knee['max_moves_pct']:.0%} of accounts moved give "
+        f"{knee['net_gain'] / best['net_gain']:.0%} of the gain of "
+        f"{best['max_moves_pct']:.0%}"
+        if best["net_gain"] > 0
+        else "No move pays for itself at any limit"
+    )
     plots.show(plots.move_curve_chart(curve, title))
-    table(curve, {"max_moves_pct": "percent", "accounts_moved": "count", "net_gain": "currency",
-                  "uplift_pct": "percent", "potential_cv_after": "number"},
-          labels={"max_moves_pct": "Moves allowed", "net_gain": "Gain after cost a year",
-                  "uplift_pct": "Uplift", "potential_cv_after": "CV of potential"},
-          caption="Gain after the cost of moving, by the share of accounts allowed to move")
+    table(
+        curve,
+        {
+            "max_moves_pct": "percent",
+            "accounts_moved": "count",
+            "net_gain": "currency",
+            "uplift_pct": "percent",
+            "potential_cv_after": "number",
+        },
+        labels={
+            "max_moves_pct": "Moves allowed",
+            "net_gain": "Gain after cost a year",
+            "uplift_pct": "Uplift",
+            "potential_cv_after": "CV of potential",
+        },
+        caption="Gain after the cost of moving, by the share of accounts allowed to move",
+    )
     moves = page.assignment.moves
     voluntary = moves[~moves["forced"]]
     settings = page.assignment.settings or {}
-    say("At the limit set ({limit} of accounts), **{n}** moves add **{gain}** of expected "
+    say(
+        "At the limit set ({limit} of accounts), **{n}** moves add **{gain}** of expected "
         "bookings a year after their cost ({cost} of each account's expected bookings); the "
         "territory report shows the same moves with every rep's book.",
-        limit=f"{settings.get('max_moves_pct', 0):.0%}", n=len(voluntary),
+        limit=f"{settings.get('max_moves_pct', 0):.0%}",
+        n=len(voluntary),
         gain=format_currency(page.assignment.figures["net_gain"]),
-        cost=f"{settings.get('move_cost_pct', 0):.0%}")  # fmt: skip
+        cost=f"{settings.get('move_cost_pct', 0):.0%}",
+    )
     if len(voluntary):
         shown = voluntary.assign(reason=move_reasons(voluntary))
-        table(shown[["account", "industry", "potential", "from_name", "to_name", "net_gain",
-                     "evidence", "reason"]], MOVE_FORMATS, labels=MOVE_LABELS, max_rows=20,
-              caption="The 20 moves with the largest gain after cost")  # fmt: skip
+        table(
+            shown[
+                [
+                    "account",
+                    "industry",
+                    "potential",
+                    "from_name",
+                    "to_name",
+                    "net_gain",
+                    "evidence",
+                    "reason",
+                ]
+            ],
+            MOVE_FORMATS,
+            labels=MOVE_LABELS,
+            max_rows=20,
+            caption="The 20 moves with the largest gain after cost",
+        )
 
 
 @section
@@ -245,35 +350,70 @@ def quota_section(page: PlanningPage) -> Section:
     if q is None:
         note(page.no_quota)
         return
-    say("The quotas share the target ({basis}: **{target}**) by each rep's book (the potential "
+    say(
+        "The quotas share the target ({basis}: **{target}**) by each rep's book (the potential "
         "of the accounts they own) times their capacity (the ramp curve at their tenure in the "
-        "middle of {quarter}).", basis=target_basis_text(q.attrs["target_basis"]),
-        target=format_currency(q.attrs["target"]), quarter=q.attrs["quarter"])  # fmt: skip
+        "middle of {quarter}).",
+        basis=target_basis_text(q.attrs["target_basis"]),
+        target=format_currency(q.attrs["target"]),
+        quarter=q.attrs["quarter"],
+    )
     if "factor" in q.attrs:
         gap = q["quota"].sum() - q.attrs["target"]
-        say("Solved for **{share}** of reps at quota (planning.reps_at_quota_target): the quotas "
+        say(
+            "Solved for **{share}** of reps at quota (planning.reps_at_quota_target): the quotas "
             "are {factor} of the target's shares and sum to {total}, {gap} against the target.",
             share=format_percent(page.settings["reps_at_quota_target"]),
-            factor=f"{q.attrs['factor']:.3f}x", total=format_currency(q["quota"].sum()),
-            gap=format_currency(gap))  # fmt: skip
+            factor=f"{q.attrs['factor']:.3f}x",
+            total=format_currency(q["quota"].sum()),
+            gap=format_currency(gap),
+        )
     shares = p["shares"]
-    plots.show(plots.share_at_quota_chart(
-        shares, f"A median {format_percent(p['share_p50'])} of reps would reach these quotas "
-        f"(80% interval {format_percent(p['share_p10'])}–{format_percent(p['share_p90'])})"))
-    say("Attainment across reps and simulations: P10 **{a}**, P25 {b}, median **{c}**, P75 {d}, "
-        "P90 **{e}**.", **{k: format_percent(p[f"attainment_p{n}"])
-                           for k, n in zip("abcde", (10, 25, 50, 75, 90), strict=True)})
+    plots.show(
+        plots.share_at_quota_chart(
+            shares,
+            f"A median {format_percent(p['share_p50'])} of reps would reach these quotas "
+            f"(80% interval {format_percent(p['share_p10'])}–{format_percent(p['share_p90'])})",
+        )
+    )
+    say(
+        "Attainment across reps and simulations: P10 **{a}**, P25 {b}, median **{c}**, P75 {d}, "
+        "P90 **{e}**.",
+        **{
+            k: format_percent(p[f"attainment_p{n}"])
+            for k, n in zip("abcde", (10, 25, 50, 75, 90), strict=True)
+        },
+    )
     rows = q.merge(p["per_rep"].drop(columns="quota"), on="rep_id")
     record_table("quotas", rows[["rep_id", "quota", "probability"]])
     rows["book_basis"] = rows["book_basis"].map(BOOK_BASIS_LABELS)
-    table(rows[["name", "status", "tenure_months", "capacity", "book", "book_basis", "quota",
-                "bookings_p50", "attainment_p50", "probability"]].sort_values("quota",
-          ascending=False), QUOTA_FORMATS, labels=QUOTA_LABELS, max_rows=200,
-          caption=f"Proposed quotas for {q.attrs['quarter']}, the largest first")  # fmt: skip
+    table(
+        rows[
+            [
+                "name",
+                "status",
+                "tenure_months",
+                "capacity",
+                "book",
+                "book_basis",
+                "quota",
+                "bookings_p50",
+                "attainment_p50",
+                "probability",
+            ]
+        ].sort_values("quota", ascending=False),
+        QUOTA_FORMATS,
+        labels=QUOTA_LABELS,
+        max_rows=200,
+        caption=f"Proposed quotas for {q.attrs['quarter']}, the largest first",
+    )
     if p["share_p50"] < 0.5:
-        record_action(f"The proposed quotas would put only {format_percent(p['share_p50'])} of "
-                      "reps at quota: set planning.reps_at_quota_target, or lower the target.",
-                      "What quotas for next quarter?", weight=1.0)  # fmt: skip
+        record_action(
+            f"The proposed quotas would put only {format_percent(p['share_p50'])} of "
+            "reps at quota: set planning.reps_at_quota_target, or lower the target.",
+            "What quotas for next quarter?",
+            weight=1.0,
+        )
 
 
 @section
@@ -283,14 +423,30 @@ def quota_backtest(page: PlanningPage) -> Section:
         return
     table_ = page.backtest
     inside = int(table_["inside"].sum())
-    say("In **{inside} of {n}** past quarters the share of reps who reached quotas set this way "
-        "lay inside the predicted 80% interval.", inside=inside, n=len(table_))
-    table(table_, {"target": "currency", "share_p10": "percent", "share_p50": "percent",
-                   "share_p90": "percent", "actual_share": "percent", "reps": "count"},
-          labels={"share_p10": "Predicted P10", "share_p50": "Predicted P50",
-                  "share_p90": "Predicted P90", "actual_share": "Actual"},
-          caption="Quotas set at each quarter's start: the share at quota predicted and "
-                  "reached")  # fmt: skip
+    say(
+        "In **{inside} of {n}** past quarters the share of reps who reached quotas set this way "
+        "lay inside the predicted 80% interval.",
+        inside=inside,
+        n=len(table_),
+    )
+    table(
+        table_,
+        {
+            "target": "currency",
+            "share_p10": "percent",
+            "share_p50": "percent",
+            "share_p90": "percent",
+            "actual_share": "percent",
+            "reps": "count",
+        },
+        labels={
+            "share_p10": "Predicted P10",
+            "share_p50": "Predicted P50",
+            "share_p90": "Predicted P90",
+            "actual_share": "Actual",
+        },
+        caption="Quotas set at each quarter's start: the share at quota predicted and reached",
+    )
     record_table("quota_backtest", table_)
 
 
@@ -307,27 +463,48 @@ def rates_section(page: PlanningPage) -> Section:
     if page.rate_error:
         note(page.rate_error)
         return
-    say("On plan **{plan}**'s shape (its tiers, accelerators and cap), a base rate of "
+    say(
+        "On plan **{plan}**'s shape (its tiers, accelerators and cap), a base rate of "
         "**{rate}** costs {target} of bookings at the median of the simulated quarter, against "
-        "{today} under today's plans on the same quotas and draws.", plan=page.shape.name,
-        rate=f"{page.solved_rate:.2%}", target=format_percent(target),
-        today=format_percent(page.today["cost_of_sales_p50"]))  # fmt: skip
-    rows = pd.DataFrame([{"plan": "today's plans", **page.today},
-                         {"plan": f"{page.shape.name} at {page.solved_rate:.2%}", **page.solved}])
-    table(rows[["plan", *OUTCOME_ROWS]], {k: unit for k, (_, unit) in OUTCOME_ROWS.items()},
-          labels={k: label for k, (label, _) in OUTCOME_ROWS.items()},
-          caption="Today's plans and the solved rate on the same simulated quarter")
+        "{today} under today's plans on the same quotas and draws.",
+        plan=page.shape.name,
+        rate=f"{page.solved_rate:.2%}",
+        target=format_percent(target),
+        today=format_percent(page.today["cost_of_sales_p50"]),
+    )
+    rows = pd.DataFrame(
+        [
+            {"plan": "today's plans", **page.today},
+            {"plan": f"{page.shape.name} at {page.solved_rate:.2%}", **page.solved},
+        ]
+    )
+    table(
+        rows[["plan", *OUTCOME_ROWS]],
+        {k: unit for k, (_, unit) in OUTCOME_ROWS.items()},
+        labels={k: label for k, (label, _) in OUTCOME_ROWS.items()},
+        caption="Today's plans and the solved rate on the same simulated quarter",
+    )
     above = [t for t in page.shape.tiers if t.lower >= 1]
     if page.accelerator is not None and above:
-        say("The other lever: keeping the base rate at {rate}, the accelerators above quota "
+        say(
+            "The other lever: keeping the base rate at {rate}, the accelerators above quota "
             "({tiers}) times **{factor}** meet the same target.",
             rate=format_percent(float(page.shape.base_rate)),
-            tiers=", ".join(t.label for t in above), factor=f"{page.accelerator:.2f}")
+            tiers=", ".join(t.label for t in above),
+            factor=f"{page.accelerator:.2f}",
+        )
     elif above:
-        say("The accelerators alone cannot meet the target at today's base rate of {rate} (no "
+        say(
+            "The accelerators alone cannot meet the target at today's base rate of {rate} (no "
             "factor from 0 to 20 on them does).",
-            rate=format_percent(float(page.shape.base_rate)))  # fmt: skip
-    tiers = commission_rates.tier_shares(page.shape, page.sims,
-                                         page.quotas["quota"].to_numpy(float))  # fmt: skip
-    table(tiers.rename_axis("tier").reset_index(), {"share": "percent"},
-          labels={"share": "Share of reps"}, caption="Where reps would land in the tiers")
+            rate=format_percent(float(page.shape.base_rate)),
+        )
+    tiers = commission_rates.tier_shares(
+        page.shape, page.sims, page.quotas["quota"].to_numpy(float)
+    )
+    table(
+        tiers.rename_axis("tier").reset_index(),
+        {"share": "percent"},
+        labels={"share": "Share of reps"},
+        caption="Where reps would land in the tiers",
+    )

@@ -21,9 +21,21 @@ from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action, record_series, record_table
 from spm_lib.report.section import Section, section
 
-__all__ = ["RepPage", "at_risk", "compute", "key_figures", "leaderboard", "open_report",
-           "outlook_reading", "pipeline_flow", "ramp_section", "reading", "rollups",
-           "scorecard", "stage_conversion"]  # fmt: skip
+__all__ = [
+    "RepPage",
+    "at_risk",
+    "compute",
+    "key_figures",
+    "leaderboard",
+    "open_report",
+    "outlook_reading",
+    "pipeline_flow",
+    "ramp_section",
+    "reading",
+    "rollups",
+    "scorecard",
+    "stage_conversion",
+]
 
 
 @dataclass
@@ -41,8 +53,14 @@ class RepPage:
 def compute(ds: Dataset, period: Period) -> RepPage:
     next_quarter = pipeline.next_quarter(ds, period)
     reps = attainment.rep_attainment(ds, period)
-    return RepPage(ds, period, rep_performance.headline(ds, period, reps), next_quarter,
-                   rep_performance.at_risk(ds, period, next_quarter), reps)  # fmt: skip
+    return RepPage(
+        ds,
+        period,
+        rep_performance.headline(ds, period, reps),
+        next_quarter,
+        rep_performance.at_risk(ds, period, next_quarter),
+        reps,
+    )
 
 
 @section
@@ -55,26 +73,50 @@ def key_figures(page: RepPage) -> Section:
         return f[name] / before - 1 if before and before == before else None
 
     before = period.previous()
-    words = (f"the same {period.days} days of {before.label}" if period.to_date
-             else "the period before")  # fmt: skip
+    words = (
+        f"the same {period.days} days of {before.label}" if period.to_date else "the period before"
+    )
 
     show_key_figures(
-        record("bookings", f["bookings"], label="Bookings", unit="currency",
-               change=change("bookings"), change_label=f"on {words}"),
-        record("quota_attainment", f["quota_attainment"], label="Quota attainment",
-               unit="percent",
-               detail=f"{format_percent(f['quota_attainment_prior'])} {words}"),
-        record("win_rate", f["win_rate"], label="Win rate (won / closed)", unit="percent",
-               detail=f"{int(f['closed']):,} closed deals; "
-                      f"{format_percent(f['win_rate_prior'])} {words}"),
-        record("reps_at_or_above_quota_pct", f["reps_at_or_above_quota_pct"],
-               label="Reps at or above quota", unit="percent",
-               detail=f"{int(f['reps_at_or_above_quota'])} of {int(f['reps_with_quota'])} "
-                      "counted reps with a quota"),
+        record(
+            "bookings",
+            f["bookings"],
+            label="Bookings",
+            unit="currency",
+            change=change("bookings"),
+            change_label=f"on {words}",
+        ),
+        record(
+            "quota_attainment",
+            f["quota_attainment"],
+            label="Quota attainment",
+            unit="percent",
+            detail=f"{format_percent(f['quota_attainment_prior'])} {words}",
+        ),
+        record(
+            "win_rate",
+            f["win_rate"],
+            label="Win rate (won / closed)",
+            unit="percent",
+            detail=f"{int(f['closed']):,} closed deals; "
+            f"{format_percent(f['win_rate_prior'])} {words}",
+        ),
+        record(
+            "reps_at_or_above_quota_pct",
+            f["reps_at_or_above_quota_pct"],
+            label="Reps at or above quota",
+            unit="percent",
+            detail=f"{int(f['reps_at_or_above_quota'])} of {int(f['reps_with_quota'])} "
+            "counted reps with a quota",
+        ),
         reading=reading(f, period, len(page.risk)),
-    )  # fmt: skip
-    record("reps_at_or_above_quota", f["reps_at_or_above_quota"],
-           label="Reps at or above quota", unit="count")  # fmt: skip
+    )
+    record(
+        "reps_at_or_above_quota",
+        f["reps_at_or_above_quota"],
+        label="Reps at or above quota",
+        unit="count",
+    )
     status = roster.rep_status(page.ds, period)
     record("reps_counted", int(status["counted"].sum()), label="Reps counted", unit="count")
     record_table("rep_expectations", pipeline.rep_expectations(page.next_quarter[1]))
@@ -92,21 +134,57 @@ def scorecard(page: RepPage) -> Section:
         note("No quotas in this dataset: attainment and coverage are not shown.")
     money, pct = "currency", "percent"
     table(
-        card[["name", "team", "status", "bookings", "credited_bookings", "quota", "attainment",
-              "attainment_owner", "won", "lost", "shrunk_rate", "lower", "upper",
-              "average_deal", "cycle_median_days", "coverage"]],
-        {"bookings": money, "credited_bookings": money, "quota": money, "attainment": pct,
-         "attainment_owner": pct, "won": "count", "lost": "count", "shrunk_rate": pct,
-         "lower": pct, "upper": pct, "average_deal": money, "cycle_median_days": "number",
-         "coverage": "ratio"},
-        labels={"bookings": "Bookings (owner)", "credited_bookings": "Credited (splits)",
-                "attainment": "Attainment", "attainment_owner": "On owner bookings",
-                "shrunk_rate": "Win rate (shrunk)", "lower": "90% low", "upper": "90% high",
-                "cycle_median_days": "Cycle (days)", "average_deal": "Avg deal"},
+        card[
+            [
+                "name",
+                "team",
+                "status",
+                "bookings",
+                "credited_bookings",
+                "quota",
+                "attainment",
+                "attainment_owner",
+                "won",
+                "lost",
+                "shrunk_rate",
+                "lower",
+                "upper",
+                "average_deal",
+                "cycle_median_days",
+                "coverage",
+            ]
+        ],
+        {
+            "bookings": money,
+            "credited_bookings": money,
+            "quota": money,
+            "attainment": pct,
+            "attainment_owner": pct,
+            "won": "count",
+            "lost": "count",
+            "shrunk_rate": pct,
+            "lower": pct,
+            "upper": pct,
+            "average_deal": money,
+            "cycle_median_days": "number",
+            "coverage": "ratio",
+        },
+        labels={
+            "bookings": "Bookings (owner)",
+            "credited_bookings": "Credited (splits)",
+            "attainment": "Attainment",
+            "attainment_owner": "On owner bookings",
+            "shrunk_rate": "Win rate (shrunk)",
+            "lower": "90% low",
+            "upper": "90% high",
+            "cycle_median_days": "Cycle (days)",
+            "average_deal": "Avg deal",
+        },
         max_rows=200,
-    )  # fmt: skip
-    record_table("attainment", card[["rep_id", "status", "credited_bookings", "quota",
-                                     "attainment"]])  # fmt: skip
+    )
+    record_table(
+        "attainment", card[["rep_id", "status", "credited_bookings", "quota", "attainment"]]
+    )
 
 
 def _points(value: float) -> str:
@@ -120,29 +198,61 @@ def rollups(page: RepPage) -> Section:
     for level in ("team", "region"):
         table(
             rep_performance.rollup(ds, period, level),
-            {"bookings": money, "quota": money, "attainment": "percent", "won": "count",
-             "closed": "count", "win_rate": "percent", "average_deal": money,
-             "cycle_median_days": "number", "pipeline_created": money, "coverage": "ratio",
-             "required_coverage": "ratio", "velocity_per_day": money,
-             "activities_per_rep": "number"},
-            labels={"cycle_median_days": "Cycle (median days)",
-                    "velocity_per_day": "Velocity per day"},
+            {
+                "bookings": money,
+                "quota": money,
+                "attainment": "percent",
+                "won": "count",
+                "closed": "count",
+                "win_rate": "percent",
+                "average_deal": money,
+                "cycle_median_days": "number",
+                "pipeline_created": money,
+                "coverage": "ratio",
+                "required_coverage": "ratio",
+                "velocity_per_day": money,
+                "activities_per_rep": "number",
+            },
+            labels={
+                "cycle_median_days": "Cycle (median days)",
+                "velocity_per_day": "Velocity per day",
+            },
             caption=f"By {level}",
-        )  # fmt: skip
+        )
     changes = metrics.with_changes(metrics.bookings, ds, period, "bookings", "region").merge(
         metrics.with_changes(metrics.win_rate, ds, period, "win_rate", "region", points=True),
-        on="region")  # fmt: skip
+        on="region",
+    )
     table(
-        changes[["region", "bookings", "change_prior_x", "change_last_year_x", "win_rate",
-                 "closed", "change_prior_y", "change_last_year_y"]],
-        {"bookings": money, "change_prior_x": format_change,
-         "change_last_year_x": format_change, "win_rate": "percent", "closed": "count",
-         "change_prior_y": _points, "change_last_year_y": _points},
-        labels={"change_prior_x": "vs period before", "change_last_year_x": "vs a year earlier",
-                "change_prior_y": "Win rate vs period before",
-                "change_last_year_y": "Win rate vs a year earlier"},
+        changes[
+            [
+                "region",
+                "bookings",
+                "change_prior_x",
+                "change_last_year_x",
+                "win_rate",
+                "closed",
+                "change_prior_y",
+                "change_last_year_y",
+            ]
+        ],
+        {
+            "bookings": money,
+            "change_prior_x": format_change,
+            "change_last_year_x": format_change,
+            "win_rate": "percent",
+            "closed": "count",
+            "change_prior_y": _points,
+            "change_last_year_y": _points,
+        },
+        labels={
+            "change_prior_x": "vs period before",
+            "change_last_year_x": "vs a year earlier",
+            "change_prior_y": "Win rate vs period before",
+            "change_last_year_y": "Win rate vs a year earlier",
+        },
         caption="Change by region",
-    )  # fmt: skip
+    )
 
 
 @section
@@ -152,20 +262,37 @@ def leaderboard(page: RepPage) -> Section:
     ranked = board[board["rank"].notna()]
     shown = ranked.head(10) if len(ranked) > 20 else ranked
     if len(shown):
-        plots.show(plots.interval_chart(
-            shown, f"Highest shrunk win rates, trailing 12 months to {page.period.end}"))
+        plots.show(
+            plots.interval_chart(
+                shown, f"Highest shrunk win rates, trailing 12 months to {page.period.end}"
+            )
+        )
     pct = "percent"
-    table(board.drop(columns=["rep_id"]),
-          {"won": "count", "lost": "count", "raw_rate": pct, "shrunk_rate": pct, "lower": pct,
-           "upper": pct},
-          labels={"raw_rate": "Raw", "shrunk_rate": "Shrunk", "lower": "90% low",
-                  "upper": "90% high"},
-          max_rows=200)  # fmt: skip
+    table(
+        board.drop(columns=["rep_id"]),
+        {
+            "won": "count",
+            "lost": "count",
+            "raw_rate": pct,
+            "shrunk_rate": pct,
+            "lower": pct,
+            "upper": pct,
+        },
+        labels={
+            "raw_rate": "Raw",
+            "shrunk_rate": "Shrunk",
+            "lower": "90% low",
+            "upper": "90% high",
+        },
+        max_rows=200,
+    )
     unranked = int((board["rank"].isna() & board["status"].isin(roster.COUNTED)).sum())
     if unranked:
-        note(f"{unranked} counted reps closed fewer than {ranking.MIN_CLOSED_TO_RANK} deals in "
-             "the 12 months: they are listed after the ranked reps, without a rank (their "
-             "shrunk rate is mostly the team's).")  # fmt: skip
+        note(
+            f"{unranked} counted reps closed fewer than {ranking.MIN_CLOSED_TO_RANK} deals in "
+            "the 12 months: they are listed after the ranked reps, without a rank (their "
+            "shrunk rate is mostly the team's)."
+        )
 
 
 @section
@@ -177,21 +304,40 @@ def at_risk(page: RepPage) -> Section:
     if risk.empty:
         note("No rep is at risk, or there are no quotas to measure against.")
         return
-    say("**{n}** reps are at risk for {q}, {gap} short of their quotas in total.", n=len(risk),
-        q=totals["quarter"], gap=format_currency(risk["gap"].sum()))
+    say(
+        "**{n}** reps are at risk for {q}, {gap} short of their quotas in total.",
+        n=len(risk),
+        q=totals["quarter"],
+        gap=format_currency(risk["gap"].sum()),
+    )
     largest = ", ".join(str(n) for n in risk.sort_values("gap", ascending=False)["name"][:3])
-    record_action(f"{len(risk)} reps are at risk for {totals['quarter']}, "
-                  f"{format_currency(risk['gap'].sum())} short of quota (largest gaps: "
-                  f"{largest}): review their pipeline with their managers.",
-                  "Who is at risk next quarter?", weight=float(risk["gap"].sum()))  # fmt: skip
+    record_action(
+        f"{len(risk)} reps are at risk for {totals['quarter']}, "
+        f"{format_currency(risk['gap'].sum())} short of quota (largest gaps: "
+        f"{largest}): review their pipeline with their managers.",
+        "Who is at risk next quarter?",
+        weight=float(risk["gap"].sum()),
+    )
     money = "currency"
-    table(risk.drop(columns=["rep_id", "quarter"]),
-          {"quota": money, "pipeline_due": money, "open_expected": money,
-           "new_business": money, "expected": money, "gap": money, "coverage": "ratio",
-           "required_coverage": "ratio"},
-          labels={"open_expected": "From open deals", "new_business": "Not yet created",
-                  "pipeline_due": "Open pipeline due"},
-          max_rows=200)  # fmt: skip
+    table(
+        risk.drop(columns=["rep_id", "quarter"]),
+        {
+            "quota": money,
+            "pipeline_due": money,
+            "open_expected": money,
+            "new_business": money,
+            "expected": money,
+            "gap": money,
+            "coverage": "ratio",
+            "required_coverage": "ratio",
+        },
+        labels={
+            "open_expected": "From open deals",
+            "new_business": "Not yet created",
+            "pipeline_due": "Open pipeline due",
+        },
+        max_rows=200,
+    )
 
 
 @section
@@ -201,8 +347,11 @@ def pipeline_flow(page: RepPage) -> Section:
     flow = movement.set_index("bucket")["amount"]
     label = page.period.label
     start, end = flow["starting pipeline"], flow["ending pipeline"]
-    title = (f"Open pipeline {format_change(end / start - 1)} over {label}" if start
-             else f"Open pipeline over {label}")
+    title = (
+        f"Open pipeline {format_change(end / start - 1)} over {label}"
+        if start
+        else f"Open pipeline over {label}"
+    )
     plots.show(plots.waterfall_chart(movement, title))
     table(movement_shown(movement), {"amount": "currency", "deals": "count"})
 
@@ -230,8 +379,17 @@ def stage_conversion(page: RepPage) -> Section:
     if conversion.empty:
         note("No stage history in this dataset: stage-to-stage conversion cannot be computed.")
         return
-    table(conversion, {"entered": "count", "converted": "count", "lost": "count",
-                       "undecided": "count", "conversion": "percent"}, max_rows=200)
+    table(
+        conversion,
+        {
+            "entered": "count",
+            "converted": "count",
+            "lost": "count",
+            "undecided": "count",
+            "conversion": "percent",
+        },
+        max_rows=200,
+    )
 
 
 @section
@@ -243,13 +401,18 @@ def ramp_section(page: RepPage) -> Section:
         return
     curve = ramp.ramp_curve(ds, as_of=page.period.end)
     months = ramp.months_to_target(curve)
-    title = (f"New hires reach 80% of tenured productivity in month {months:.0f}"
-             if months == months
-             else "New hires have not reached 80% of tenured productivity in the data")
+    title = (
+        f"New hires reach 80% of tenured productivity in month {months:.0f}"
+        if months == months
+        else "New hires have not reached 80% of tenured productivity in the data"
+    )
     plots.show(plots.ramp_chart(curve, title))
     cohorts = ramp.cohort_table(ds)
-    table(cohorts, {"reps": "count"} | {c: "percent" for c in cohorts.columns[2:]},
-          caption="Productivity by hire year and months since hire")
+    table(
+        cohorts,
+        {"reps": "count"} | {c: "percent" for c in cohorts.columns[2:]},
+        caption="Productivity by hire year and months since hire",
+    )
 
 
 def outlook_reading(totals: dict) -> str:
@@ -274,8 +437,11 @@ def outlook_reading(totals: dict) -> str:
 
 def reading(figures: dict[str, float], period: Period, at_risk_count: int | None) -> str:
     """One line on the key figures."""
-    against = (f"on the same {period.days} days of {period.previous().label}" if period.to_date
-               else "on the quarter before")  # fmt: skip
+    against = (
+        f"on the same {period.days} days of {period.previous().label}"
+        if period.to_date
+        else "on the quarter before"
+    )
 
     def change(name: str) -> str:
         now, before = figures[name], figures[f"{name}_prior"]

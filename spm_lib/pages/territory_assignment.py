@@ -17,18 +17,37 @@ from spm_lib.report.section import Section, section
 from spm_lib.territory.assignment import AssignmentResult, RegionPooling, Relaxation
 from spm_lib.territory.solver import SolveMethod
 
-__all__ = ["MOVE_FORMATS", "MOVE_LABELS", "PER_REP_FORMATS", "balance", "compute",
-           "key_figures", "model", "move_reasons", "moves", "open_report", "pooling_text",
-           "reading", "relaxation_text", "solve_method_text"]  # fmt: skip
+__all__ = [
+    "MOVE_FORMATS",
+    "MOVE_LABELS",
+    "PER_REP_FORMATS",
+    "balance",
+    "compute",
+    "key_figures",
+    "model",
+    "move_reasons",
+    "moves",
+    "open_report",
+    "pooling_text",
+    "reading",
+    "relaxation_text",
+    "solve_method_text",
+]
 
 PER_REP_FORMATS = {
-    "accounts_today": "count", "accounts_proposed": "count", "potential_today": "currency",
-    "potential_proposed": "currency", "open_pipeline_proposed": "currency",
-    "tenure_months": "count", "closed": "count", "win_rate": "percent", "deal_size": "currency",
-    "strongest_win_rate": "percent", "strongest_closed": "count",
+    "accounts_today": "count",
+    "accounts_proposed": "count",
+    "potential_today": "currency",
+    "potential_proposed": "currency",
+    "open_pipeline_proposed": "currency",
+    "tenure_months": "count",
+    "closed": "count",
+    "win_rate": "percent",
+    "deal_size": "currency",
+    "strongest_win_rate": "percent",
+    "strongest_closed": "count",
     "strongest_skill_level": "count",
-}  # fmt: skip
-
+}
 
 
 def compute(
@@ -37,15 +56,20 @@ def compute(
     """The proposed assignment (constraints relaxed step by step if they have no solution, each
     step noted), or None without usable accounts or without an active rep."""
     if not ds.has("accounts") or ds["accounts"].empty:
-        note("No usable accounts in this dataset (no accounts table, or every row quarantined): "
-             "territories cannot be analysed.")  # fmt: skip
+        note(
+            "No usable accounts in this dataset (no accounts table, or every row quarantined): "
+            "territories cannot be analysed."
+        )
         return None
     if territory.active_reps(ds, period.end).empty:
-        note(f"No rep of this audience is active at the end of {period.label} (everyone in it "
-             "has left): there is no one to assign accounts to.")  # fmt: skip
+        note(
+            f"No rep of this audience is active at the end of {period.label} (everyone in it "
+            "has left): there is no one to assign accounts to."
+        )
         return None
     result, relaxed = territory.optimize_with_relaxation(
-        ds, max_moves_pct=max_moves_pct, balance_tolerance=balance_tolerance, as_of=period.end)
+        ds, max_moves_pct=max_moves_pct, balance_tolerance=balance_tolerance, as_of=period.end
+    )
     for step in relaxed:
         note(f"The constraints as set have no solution; {relaxation_text(step)}.")
     if result.problem is not None and result.problem.region_pooling is not None:
@@ -59,12 +83,16 @@ def solve_method_text(method: SolveMethod) -> str:
         return "one model for all pools"
     how = "pool by pool (the move limit split over the pools by their accounts)"
     if method.pool_gap is not None:
-        how += (f"; each pool's gain within {method.pool_gap:.2%} of the best of the pairs it "
-                "considered (proven by its bound)")  # fmt: skip
+        how += (
+            f"; each pool's gain within {method.pool_gap:.2%} of the best of the pairs it "
+            "considered (proven by its bound)"
+        )
     if method.restricted_pools:
-        how += (f"; in {method.restricted_pools} large pools each account considered its owner, "
-                f"the pool's {method.candidates_best} best reps in its industry and "
-                f"{method.candidates_spread} others spread over the pool")  # fmt: skip
+        how += (
+            f"; in {method.restricted_pools} large pools each account considered its owner, "
+            f"the pool's {method.candidates_best} best reps in its industry and "
+            f"{method.candidates_spread} others spread over the pool"
+        )
     return how
 
 
@@ -80,10 +108,14 @@ def relaxation_text(step: Relaxation) -> str:
 def pooling_text(pooling: RegionPooling) -> str:
     """How the pools treat reps without a region, in words."""
     if pooling.code == "no_region_level":
-        return ("the reps have no region (the hierarchy has no such level for them), so "
-                "accounts are assigned across regions")  # fmt: skip
-    return (f"{pooling.without_region} active reps have no region; {pooling.pooled} of them "
-            "are pooled with the region most of their accounts are in")  # fmt: skip
+        return (
+            "the reps have no region (the hierarchy has no such level for them), so "
+            "accounts are assigned across regions"
+        )
+    return (
+        f"{pooling.without_region} active reps have no region; {pooling.pooled} of them "
+        "are pooled with the region most of their accounts are in"
+    )
 
 
 @section
@@ -95,19 +127,35 @@ def key_figures(result: AssignmentResult | None, balance_tolerance: float) -> Se
     f = result.figures
     forced = f", plus {int(f['forced_moves'])} of reps who left" if f["forced_moves"] else ""
     show_key_figures(
-        record("expected_revenue_uplift_pct", f["expected_revenue_uplift_pct"],
-               label="Expected bookings uplift", unit="percent",
-               detail=f"{format_currency(f['expected_revenue_before'])} to "
-                      f"{format_currency(f['expected_revenue_after'])} a year"),
-        record("accounts_moved_pct", f["accounts_moved_pct"], label="Accounts moved",
-               unit="percent",
-               detail=f"{int(f['accounts_moved'])} of {len(result.assignment)} accounts{forced}"),
-        record("potential_cv_before", f["potential_cv_before"], label="Potential CV today",
-               unit="number"),
-        record("potential_cv_after", f["potential_cv_after"], label="Potential CV proposed",
-               unit="number"),
+        record(
+            "expected_revenue_uplift_pct",
+            f["expected_revenue_uplift_pct"],
+            label="Expected bookings uplift",
+            unit="percent",
+            detail=f"{format_currency(f['expected_revenue_before'])} to "
+            f"{format_currency(f['expected_revenue_after'])} a year",
+        ),
+        record(
+            "accounts_moved_pct",
+            f["accounts_moved_pct"],
+            label="Accounts moved",
+            unit="percent",
+            detail=f"{int(f['accounts_moved'])} of {len(result.assignment)} accounts{forced}",
+        ),
+        record(
+            "potential_cv_before",
+            f["potential_cv_before"],
+            label="Potential CV today",
+            unit="number",
+        ),
+        record(
+            "potential_cv_after",
+            f["potential_cv_after"],
+            label="Potential CV proposed",
+            unit="number",
+        ),
         reading=reading(result, balance_tolerance),
-    )  # fmt: skip
+    )
 
 
 @section
@@ -116,22 +164,39 @@ def balance(result: AssignmentResult | None, ds: Dataset, balance_tolerance: flo
     if result is None:
         return
     f = result.figures
-    plots.show(plots.balance_chart(
-        result.before, result.after, balance_tolerance,
-        f"Proposed: each rep within {balance_tolerance:.0%} of the pool's mean or no further "
-        f"than today (CV {f['potential_cv_before']:.3f} today, "
-        f"{f['potential_cv_after']:.3f} proposed)"))
-    say("Gini of potential across reps (relative to their pool's mean, 0 = equal): **{b}** "
-        "today, **{a}** proposed; {n} reps in {p} pools.", b=f"{f['gini_before']:.3f}",
-        a=f"{f['gini_after']:.3f}", n=len(result.after), p=result.after["pool"].nunique())
-    table(territory.per_rep_summary(result, ds), PER_REP_FORMATS,
-          caption="Per rep: book today and proposed, and the record behind the proposal",
-          max_rows=200)  # fmt: skip
+    plots.show(
+        plots.balance_chart(
+            result.before,
+            result.after,
+            balance_tolerance,
+            f"Proposed: each rep within {balance_tolerance:.0%} of the pool's mean or no further "
+            f"than today (CV {f['potential_cv_before']:.3f} today, "
+            f"{f['potential_cv_after']:.3f} proposed)",
+        )
+    )
+    say(
+        "Gini of potential across reps (relative to their pool's mean, 0 = equal): **{b}** "
+        "today, **{a}** proposed; {n} reps in {p} pools.",
+        b=f"{f['gini_before']:.3f}",
+        a=f"{f['gini_after']:.3f}",
+        n=len(result.after),
+        p=result.after["pool"].nunique(),
+    )
+    table(
+        territory.per_rep_summary(result, ds),
+        PER_REP_FORMATS,
+        caption="Per rep: book today and proposed, and the record behind the proposal",
+        max_rows=200,
+    )
 
 
 MOVE_FORMATS = {"potential": "currency", "net_gain": "currency", "evidence": "count"}
-MOVE_LABELS = {"from_name": "From", "to_name": "To", "net_gain": "Gain after cost a year",
-               "evidence": "Deals behind the new rate"}  # fmt: skip
+MOVE_LABELS = {
+    "from_name": "From",
+    "to_name": "To",
+    "net_gain": "Gain after cost a year",
+    "evidence": "Deals behind the new rate",
+}
 
 
 @section
@@ -142,37 +207,62 @@ def moves(result: AssignmentResult | None) -> Section:
         return
     settings = result.settings or {}
     cost, floor = settings.get("move_cost_pct", 0.0), settings.get("min_evidence", 0)
-    say("A move must gain at least **{c}** of the account's expected bookings (the cost of a "
+    say(
+        "A move must gain at least **{c}** of the account's expected bookings (the cost of a "
         "hand-over), and a rep's rate in an industry counts only with at least {n} closed deals "
         "there (else the rep's overall rate is the prior, and the reason says so).",
-        c=f"{cost:.0%}", n=floor)  # fmt: skip
+        c=f"{cost:.0%}",
+        n=floor,
+    )
     if result.within_tolerance:
-        note("The best gain found is within the solver's tolerance (the bound it can prove lies "
-             "further above it than the gain itself, at the tightest gap tried): no move is "
-             "proposed.")  # fmt: skip
+        note(
+            "The best gain found is within the solver's tolerance (the bound it can prove lies "
+            "further above it than the gain itself, at the tightest gap tried): no move is "
+            "proposed."
+        )
     if result.moves.empty:
         note("No move pays for itself: today's assignment stays.")
         return
     f = result.figures
     voluntary = result.moves[~result.moves["forced"]]
     if len(voluntary):
-        record_action(f"Moving {len(voluntary):,} accounts is expected to add "
-                      f"{format_currency(f['net_gain'])} of bookings a year after the cost of "
-                      "the moves: review the proposed moves.", "Which accounts move, and why?",
-                      weight=float(f["net_gain"]))  # fmt: skip
-        columns = ["account", "industry", "potential", "from_name", "to_name", "net_gain",
-                   "evidence", "reason"]  # fmt: skip
+        record_action(
+            f"Moving {len(voluntary):,} accounts is expected to add "
+            f"{format_currency(f['net_gain'])} of bookings a year after the cost of "
+            "the moves: review the proposed moves.",
+            "Which accounts move, and why?",
+            weight=float(f["net_gain"]),
+        )
+        columns = [
+            "account",
+            "industry",
+            "potential",
+            "from_name",
+            "to_name",
+            "net_gain",
+            "evidence",
+            "reason",
+        ]
         shown = voluntary.assign(reason=move_reasons(voluntary))
-        table(shown[columns], MOVE_FORMATS, max_rows=300, labels=MOVE_LABELS,
-              caption="Proposed moves, the largest gain after cost first")  # fmt: skip
+        table(
+            shown[columns],
+            MOVE_FORMATS,
+            max_rows=300,
+            labels=MOVE_LABELS,
+            caption="Proposed moves, the largest gain after cost first",
+        )
     else:
         note("No move pays for itself: only the accounts that must move are placed.")
     forced = result.moves[result.moves["forced"]]
     if len(forced):
         forced = forced.assign(reason=move_reasons(forced))
-        table(forced[["account", "industry", "potential", "from_name", "to_name", "reason"]],
-              {"potential": "currency"}, max_rows=300, labels=MOVE_LABELS,
-              caption="Accounts that must move (their owner has left or sells no more)")
+        table(
+            forced[["account", "industry", "potential", "from_name", "to_name", "reason"]],
+            {"potential": "currency"},
+            max_rows=300,
+            labels=MOVE_LABELS,
+            caption="Accounts that must move (their owner has left or sells no more)",
+        )
 
 
 @section
@@ -181,23 +271,33 @@ def model(result: AssignmentResult | None, ds: Dataset) -> Section:
     if result is None:
         return
     fit = result.fit
-    say("Potential (next year's bookings from employees, revenue, industry and last year's "
+    say(
+        "Potential (next year's bookings from employees, revenue, industry and last year's "
         "bookings) correlates **{r}** with the accounts' bookings in the training year; the "
-        "model explains {d} of the deviance.", r=f"{fit['correlation']:.2f}",
-        d=f"{fit['deviance_explained']:.0%}")  # fmt: skip
+        "model explains {d} of the deviance.",
+        r=f"{fit['correlation']:.2f}",
+        d=f"{fit['deviance_explained']:.0%}",
+    )
     if result.solved is not None and result.solved.pool_by_pool:
-        note(f"At this size the assignment was solved {solve_method_text(result.solved)}; each "
-             "pool's share of the move limit is its share of the accounts.")  # fmt: skip
+        note(
+            f"At this size the assignment was solved {solve_method_text(result.solved)}; each "
+            "pool's share of the move limit is its share of the accounts."
+        )
     if not ds.has("rep_skills"):
         note("No rep_skills table: win rates come from history alone.")
         return
     skills = territory.skill_table(result.profile)
-    say("Recorded skill levels move a rep's expected win rate by a factor of {lo} to {hi} "
+    say(
+        "Recorded skill levels move a rep's expected win rate by a factor of {lo} to {hi} "
         "(1 = no effect), as much as history shows they predict.",
-        lo=f"{skills['factor'].min():.2f}", hi=f"{skills['factor'].max():.2f}")
-    table(skills, {"factor": "number", "closed": "count", "won": "count"},
-          caption="Wins against those expected at the rep's overall rate, by recorded skill "
-                  "level")  # fmt: skip
+        lo=f"{skills['factor'].min():.2f}",
+        hi=f"{skills['factor'].max():.2f}",
+    )
+    table(
+        skills,
+        {"factor": "number", "closed": "count", "won": "count"},
+        caption="Wins against those expected at the rep's overall rate, by recorded skill level",
+    )
 
 
 def reading(result: AssignmentResult, balance_tolerance: float) -> str:
@@ -229,8 +329,10 @@ def move_reasons(moves: pd.DataFrame) -> pd.Series:
     def evidence(name, industry: str, rate: float, basis: str, closed: int) -> str:
         if basis == "industry":
             return f"{name} wins {rate:.0%} in {industry} ({closed} closed)"
-        return (f"{name}'s overall rate {rate:.0%} used as the prior ({closed} closed in "
-                f"{industry}, too few to rate alone)")  # fmt: skip
+        return (
+            f"{name}'s overall rate {rate:.0%} used as the prior ({closed} closed in "
+            f"{industry}, too few to rate alone)"
+        )
 
     reasons = []
     for row, old, new in zip(moves.itertuples(index=False), from_name, to_name, strict=True):
@@ -240,7 +342,8 @@ def move_reasons(moves: pd.DataFrame) -> pd.Series:
         elif row.reason_code == "owner_left":
             reasons.append(f"{old} has left or is no selling rep; {to_words}")
         else:
-            from_words = evidence(old, row.industry, row.from_rate, row.from_basis,
-                                  row.from_evidence)  # fmt: skip
+            from_words = evidence(
+                old, row.industry, row.from_rate, row.from_basis, row.from_evidence
+            )
             reasons.append(f"{to_words}, against {from_words}")
     return pd.Series(reasons, index=moves.index, dtype=object)

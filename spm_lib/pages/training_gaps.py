@@ -19,8 +19,18 @@ from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
 from spm_lib.report.section import Section, section
 
-__all__ = ["GapPage", "assignments", "compute", "development_plans", "gap_table", "heatmap",
-           "key_figures", "module_effects", "open_report", "recommendation_reasons"]  # fmt: skip
+__all__ = [
+    "GapPage",
+    "assignments",
+    "compute",
+    "development_plans",
+    "gap_table",
+    "heatmap",
+    "key_figures",
+    "module_effects",
+    "open_report",
+    "recommendation_reasons",
+]
 
 
 @dataclass
@@ -39,8 +49,9 @@ class GapPage:
 
 
 def compute(ds: Dataset, period: Period, window_months: int, threshold: float) -> GapPage:
-    gaps = training.skill_gaps(ds, as_of=period.end, window_months=window_months,
-                               threshold=threshold)  # fmt: skip
+    gaps = training.skill_gaps(
+        ds, as_of=period.end, window_months=window_months, threshold=threshold
+    )
     return GapPage(ds, period, threshold, gaps, training.training_effects(ds))
 
 
@@ -49,21 +60,37 @@ def key_figures(page: GapPage) -> Section:
     """Gaps flagged, reps affected and revenue at stake; and whom the report counts."""
     gaps, flagged = page.gaps, page.flagged
     if gaps.empty:
-        note("No stage history in this dataset: stage conversion, and so skill gaps, cannot be "
-             "computed.")  # fmt: skip
+        note(
+            "No stage history in this dataset: stage conversion, and so skill gaps, cannot be "
+            "computed."
+        )
     reps = flagged["rep_id"].nunique()
     show_key_figures(
-        record("gaps_flagged", len(flagged), label="Skill gaps flagged", unit="count",
-               detail=f"of {len(gaps):,} rep-stage pairs measured"),
+        record(
+            "gaps_flagged",
+            len(flagged),
+            label="Skill gaps flagged",
+            unit="count",
+            detail=f"of {len(gaps):,} rep-stage pairs measured",
+        ),
         record("reps_affected", reps, label="Reps affected", unit="count"),
-        record("revenue_at_stake", flagged["revenue_at_stake"].sum(),
-               label="Revenue at stake a year", unit="currency"),
-        reading=(f"{len(flagged)} gaps across {reps} reps are real beyond noise (at least "
-                 f"{page.threshold:.0%} likely and 20% below comparable peers)." if len(flagged)
-                 else "No rep converts clearly below comparable peers at any stage."),
-    )  # fmt: skip
-    say(who_counts(roster.rep_status(page.ds, page.period))
-        + " Only counted reps are flagged; the benchmark uses everyone's deals.")
+        record(
+            "revenue_at_stake",
+            flagged["revenue_at_stake"].sum(),
+            label="Revenue at stake a year",
+            unit="currency",
+        ),
+        reading=(
+            f"{len(flagged)} gaps across {reps} reps are real beyond noise (at least "
+            f"{page.threshold:.0%} likely and 20% below comparable peers)."
+            if len(flagged)
+            else "No rep converts clearly below comparable peers at any stage."
+        ),
+    )
+    say(
+        who_counts(roster.rep_status(page.ds, page.period))
+        + " Only counted reps are flagged; the benchmark uses everyone's deals."
+    )
 
 
 def _points(value: float) -> str:
@@ -79,17 +106,42 @@ def gap_table(page: GapPage) -> Section:
         return
     shown = flagged.assign(name=flagged["rep_id"].map(page.ds.rep_names))
     top = shown.sort_values("revenue_at_stake", ascending=False).iloc[0]
-    record_action(f"{len(flagged)} skill gaps are flagged across {flagged['rep_id'].nunique()} "
-                  f"reps, {format_currency(flagged['revenue_at_stake'].sum())} of revenue a year "
-                  f"at stake (largest: {top['name']} at {top['stage']}): assign the training "
-                  "the report proposes.", "Which gaps cost the most?",
-                  weight=float(flagged["revenue_at_stake"].sum()))  # fmt: skip
+    record_action(
+        f"{len(flagged)} skill gaps are flagged across {flagged['rep_id'].nunique()} "
+        f"reps, {format_currency(flagged['revenue_at_stake'].sum())} of revenue a year "
+        f"at stake (largest: {top['name']} at {top['stage']}): assign the training "
+        "the report proposes.",
+        "Which gaps cost the most?",
+        weight=float(flagged["revenue_at_stake"].sum()),
+    )
     pct = "percent"
-    table(shown[["name", "stage", "entered", "converted", "raw_rate", "shrunk_rate",
-                 "benchmark", "gap", "p_below", "revenue_at_stake"]],
-          {"entered": "count", "converted": "count", "raw_rate": pct, "shrunk_rate": pct,
-           "benchmark": pct, "gap": _points, "p_below": pct, "revenue_at_stake": "currency"},
-          labels={"raw_rate": "Raw", "shrunk_rate": "Shrunk", "p_below": "P(below)"})  # fmt: skip
+    table(
+        shown[
+            [
+                "name",
+                "stage",
+                "entered",
+                "converted",
+                "raw_rate",
+                "shrunk_rate",
+                "benchmark",
+                "gap",
+                "p_below",
+                "revenue_at_stake",
+            ]
+        ],
+        {
+            "entered": "count",
+            "converted": "count",
+            "raw_rate": pct,
+            "shrunk_rate": pct,
+            "benchmark": pct,
+            "gap": _points,
+            "p_below": pct,
+            "revenue_at_stake": "currency",
+        },
+        labels={"raw_rate": "Raw", "shrunk_rate": "Shrunk", "p_below": "P(below)"},
+    )
 
 
 HEATMAP_REPS = 60  # rows of the heatmap; beyond, the reps with the most and largest gaps
@@ -106,36 +158,48 @@ def heatmap(page: GapPage) -> Section:
         shown = order.sort_values(["flagged", "gap"], ascending=False).index[:HEATMAP_REPS]
         gaps = gaps[gaps["rep_id"].isin(shown)]
     heat = gaps.assign(name=gaps["rep_id"].map(page.ds.rep_names)).pivot_table(
-        index="name", columns="stage", values="gap", aggfunc="first")
+        index="name", columns="stage", values="gap", aggfunc="first"
+    )
     heat = heat.reindex(columns=[s for s in page.ds.config.open_stages if s in heat.columns])
     if heat.empty:
         return
     heat = heat.rename_axis(index="Rep", columns="Stage")
-    plots.show(plots.gap_heatmap(heat, "Gaps below peers (red) concentrate in a few reps and "
-                                 "stages", "Benchmark - shrunk rate"))  # fmt: skip
+    plots.show(
+        plots.gap_heatmap(
+            heat,
+            "Gaps below peers (red) concentrate in a few reps and stages",
+            "Benchmark - shrunk rate",
+        )
+    )
     if reps > HEATMAP_REPS:
-        note(f"The heatmap shows the {HEATMAP_REPS} reps of {reps:,} with the most flagged and "
-             "then the largest gaps; the table above lists every flagged gap.")  # fmt: skip
+        note(
+            f"The heatmap shows the {HEATMAP_REPS} reps of {reps:,} with the most flagged and "
+            "then the largest gaps; the table above lists every flagged gap."
+        )
 
 
 @section
 def assignments(page: GapPage) -> Section:
     """The module (or coaching) each flagged gap gets, and each manager's development plans."""
     ds = page.ds
-    assigned = training.recommendations(ds, page.gaps, as_of=page.period.end,
-                                        effects=page.effects)  # fmt: skip
+    assigned = training.recommendations(ds, page.gaps, as_of=page.period.end, effects=page.effects)
     if assigned.empty:
         note("No assignment: no gap is flagged.")
         return
     shown = assigned.assign(reason=recommendation_reasons(assigned))
-    table(shown[["name", "stage", "module", "reason", "revenue_at_stake"]],
-          {"revenue_at_stake": "currency"})
+    table(
+        shown[["name", "stage", "module", "reason", "revenue_at_stake"]],
+        {"revenue_at_stake": "currency"},
+    )
     plans = development_plans(ds, page.gaps, assigned)
     for manager, team in ds.reps.groupby("manager"):
         mine = plans[plans["rep_id"].isin(team["rep_id"])]
         if len(mine):
-            table(mine[["name", "revenue_at_stake", "plan"]], {"revenue_at_stake": "currency"},
-                  caption=f"Development plans, team of {manager}")
+            table(
+                mine[["name", "revenue_at_stake", "plan"]],
+                {"revenue_at_stake": "currency"},
+                caption=f"Development plans, team of {manager}",
+            )
 
 
 EVIDENCE_NOTES = {
@@ -149,13 +213,35 @@ EVIDENCE_NOTES = {
 def module_effects(page: GapPage) -> Section:
     """Each module's measured effect on its stage's conversion, with its interval."""
     effects = page.effects.assign(note=page.effects["evidence"].map(EVIDENCE_NOTES))
-    table(effects[["module", "stage", "trained_reps", "entries", "relative_effect",
-                   "relative_lower", "relative_upper", "effect", "note"]],
-          {"trained_reps": "count", "entries": "count", "relative_effect": format_change,
-           "relative_lower": format_change, "relative_upper": format_change,
-           "effect": lambda v: f"{v * 100:+.1f} pts"},
-          labels={"relative_effect": "Effect on conversion", "relative_lower": "90% low",
-                  "relative_upper": "90% high", "effect": "In points"})  # fmt: skip
+    table(
+        effects[
+            [
+                "module",
+                "stage",
+                "trained_reps",
+                "entries",
+                "relative_effect",
+                "relative_lower",
+                "relative_upper",
+                "effect",
+                "note",
+            ]
+        ],
+        {
+            "trained_reps": "count",
+            "entries": "count",
+            "relative_effect": format_change,
+            "relative_lower": format_change,
+            "relative_upper": format_change,
+            "effect": lambda v: f"{v * 100:+.1f} pts",
+        },
+        labels={
+            "relative_effect": "Effect on conversion",
+            "relative_lower": "90% low",
+            "relative_upper": "90% high",
+            "effect": "In points",
+        },
+    )
 
 
 def development_plans(ds: Dataset, gaps: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
@@ -192,16 +278,20 @@ def recommendation_reasons(assigned: pd.DataFrame) -> pd.Series:
     the evidence :func:`spm_lib.training.recommendations` returns."""
     reasons = []
     for row in assigned.itertuples(index=False):
-        base = (f"{row.stage}: converts {row.shrunk_rate:.0%} (shrunk) against a peer benchmark "
-                f"of {row.benchmark:.0%} over {row.entered} decided deals")  # fmt: skip
+        base = (
+            f"{row.stage}: converts {row.shrunk_rate:.0%} (shrunk) against a peer benchmark "
+            f"of {row.benchmark:.0%} over {row.entered} decided deals"
+        )
         if row.reason_code == "no_module":
             base += "; no module in the catalogue builds this stage"
         elif row.reason_code == "completed_recently":
             base += f"; completed {row.considered} recently, so coach rather than repeat it"
         elif row.reason_code == "effect_ruled_out":
-            base += (f"; {row.considered}'s measured effect is {row.relative_effect:+.1%} (90% "
-                     f"interval {row.relative_lower:+.1%} to {row.relative_upper:+.1%}), which "
-                     f"rules out a useful gain of {training.MIN_USEFUL_EFFECT:.0%} or more, so "
-                     "coach instead")  # fmt: skip
+            base += (
+                f"; {row.considered}'s measured effect is {row.relative_effect:+.1%} (90% "
+                f"interval {row.relative_lower:+.1%} to {row.relative_upper:+.1%}), which "
+                f"rules out a useful gain of {training.MIN_USEFUL_EFFECT:.0%} or more, so "
+                "coach instead"
+            )
         reasons.append(base)
     return pd.Series(reasons, index=assigned.index, dtype=object)

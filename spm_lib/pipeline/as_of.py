@@ -78,13 +78,17 @@ def history_states(ds: Dataset) -> pd.DataFrame | None:
     history = ds.get("opportunity_history")
     if history is None or not len(history):
         return None
-    return derived_from(_STATES, history, lambda h: _history_states(
-        reconciled_history(h, ds.opportunities, ds.as_of)))
+    return derived_from(
+        _STATES,
+        history,
+        lambda h: _history_states(reconciled_history(h, ds.opportunities, ds.as_of)),
+    )
 
 
 def _history_states(history: pd.DataFrame) -> pd.DataFrame:
-    ordered = history.sort_values(["opportunity_id", "changed_at"], kind="stable",
-                                  ignore_index=True)  # fmt: skip
+    ordered = history.sort_values(
+        ["opportunity_id", "changed_at"], kind="stable", ignore_index=True
+    )
     grouped = ordered.groupby("opportunity_id", sort=False)[FIELDS]
     filled = grouped.ffill().fillna(grouped.transform("first"))
     return pd.concat([ordered[["opportunity_id", "changed_at"]], filled], axis=1)
@@ -108,17 +112,28 @@ def states_at(ds: Dataset, grid: pd.DataFrame) -> pd.DataFrame:
     out["_at"] = at.astype(states["changed_at"].dtype)
     left = out.sort_values("_at", kind="stable")
     right = states.rename(columns={f: f"_{f}" for f in FIELDS}).sort_values(
-        "changed_at", kind="stable")
-    merged = pd.merge_asof(left, right, left_on="_at", right_on="changed_at",
-                           by="opportunity_id", allow_exact_matches=False)  # fmt: skip
+        "changed_at", kind="stable"
+    )
+    merged = pd.merge_asof(
+        left,
+        right,
+        left_on="_at",
+        right_on="changed_at",
+        by="opportunity_id",
+        allow_exact_matches=False,
+    )
     merged = merged.sort_values("_row").reset_index(drop=True)
     first = states.groupby("opportunity_id", sort=False)[FIELDS].first()
     # before the first history row, a closed deal whose close date has passed is as it stands
     ids = merged["opportunity_id"]
-    settled = (merged["changed_at"].isna()
-               & own["is_closed"].reindex(ids).fillna(False).to_numpy(bool)
-               & (own["close_date"].reindex(ids).to_numpy() <= merged["_at"].to_numpy()
-                  - np.timedelta64(1, "D")))  # fmt: skip
+    settled = (
+        merged["changed_at"].isna()
+        & own["is_closed"].reindex(ids).fillna(False).to_numpy(bool)
+        & (
+            own["close_date"].reindex(ids).to_numpy()
+            <= merged["_at"].to_numpy() - np.timedelta64(1, "D")
+        )
+    )
     first = first.reindex(ids)
     first.loc[settled.to_numpy(), :] = np.nan
     first.index = merged.index
@@ -138,5 +153,13 @@ def pipeline_as_of(ds: Dataset, date: dt.date | pd.Timestamp) -> pd.DataFrame:
     return state[~state["stage"].isin(closed)].reset_index(drop=True)
 
 
-__all__ = ["FIELDS", "STATE_COLUMNS", "derived_from", "exists_at", "history_states",
-           "pipeline_as_of", "state_as_of", "states_at"]
+__all__ = [
+    "FIELDS",
+    "STATE_COLUMNS",
+    "derived_from",
+    "exists_at",
+    "history_states",
+    "pipeline_as_of",
+    "state_as_of",
+    "states_at",
+]

@@ -90,8 +90,10 @@ def reconstructed_calls(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
         cancel = "cancelled_date" in opps.columns
         deals = opps.loc[alive, columns + (["cancelled_date"] if cancel else [])]
         grid = deals.loc[deals.index.repeat(len(days))].assign(
-            date=np.tile(days.to_numpy(), len(deals)), week=np.tile(np.arange(1, len(days) + 1),
-                                                                    len(deals)), _period=k)
+            date=np.tile(days.to_numpy(), len(deals)),
+            week=np.tile(np.arange(1, len(days) + 1), len(deals)),
+            _period=k,
+        )
         keep = grid["created_date"] <= grid["date"]
         if cancel:  # a deal cancelled by then is in no call
             keep &= ~(grid["cancelled_date"] <= grid["date"])
@@ -116,35 +118,48 @@ def reconstructed_calls(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
         won_deals = opps[opps["is_won"] & (opps["close_date"] >= lo) & (opps["close_date"] <= hi)]
         state = state.assign(
             won=state["opportunity_id"].isin(won_deals["opportunity_id"]),
-            amount=state["amount"].astype(float).fillna(0.0))  # fmt: skip
+            amount=state["amount"].astype(float).fillna(0.0),
+        )
         commit = state[state["forecast_category"].eq("Commit")]
         best = state[state["forecast_category"].isin(CATEGORIES)]
-        index = pd.MultiIndex.from_product([sorted(ds.reps["rep_id"]), range(1, len(days) + 1)],
-                                           names=["owner_id", "week"])  # fmt: skip
-        won_by = pd.DataFrame({
-            "owner_id": np.repeat(won_deals["rep_id"].to_numpy(), len(days)),
-            "week": np.tile(np.arange(1, len(days) + 1), len(won_deals)),
-            "amount": np.repeat(won_deals["amount"].fillna(0.0).to_numpy(), len(days)),
-            "close": np.repeat(won_deals["close_date"].to_numpy(), len(days)),
-        })  # fmt: skip
+        index = pd.MultiIndex.from_product(
+            [sorted(ds.reps["rep_id"]), range(1, len(days) + 1)], names=["owner_id", "week"]
+        )
+        won_by = pd.DataFrame(
+            {
+                "owner_id": np.repeat(won_deals["rep_id"].to_numpy(), len(days)),
+                "week": np.tile(np.arange(1, len(days) + 1), len(won_deals)),
+                "amount": np.repeat(won_deals["amount"].fillna(0.0).to_numpy(), len(days)),
+                "close": np.repeat(won_deals["close_date"].to_numpy(), len(days)),
+            }
+        )
         won_by = won_by[won_by["close"] <= days.to_numpy()[won_by["week"] - 1]]
         closed = won_by.groupby(["owner_id", "week"])["amount"].sum().reindex(index, fill_value=0)
         c_open = commit.groupby(["rep_id", "week"])["amount"].sum()
         c_won = commit[commit["won"]].groupby(["rep_id", "week"])["amount"].sum()
         b_open = best.groupby(["rep_id", "week"])["amount"].sum()
-        table = pd.DataFrame({
-            "closed": closed,
-            "commit_open": c_open.rename_axis(["owner_id", "week"]).reindex(index, fill_value=0),
-            "commit_won": c_won.rename_axis(["owner_id", "week"]).reindex(index, fill_value=0),
-            "best_open": b_open.rename_axis(["owner_id", "week"]).reindex(index, fill_value=0),
-        }).reset_index()  # fmt: skip
+        table = pd.DataFrame(
+            {
+                "closed": closed,
+                "commit_open": c_open.rename_axis(["owner_id", "week"]).reindex(
+                    index, fill_value=0
+                ),
+                "commit_won": c_won.rename_axis(["owner_id", "week"]).reindex(index, fill_value=0),
+                "best_open": b_open.rename_axis(["owner_id", "week"]).reindex(index, fill_value=0),
+            }
+        ).reset_index()
         table["date"] = days.to_numpy()[table["week"] - 1]
         table["period"] = period.label
         table["source"] = "history"
         rows.append(table.assign(category="Commit", amount=table["closed"] + table["commit_open"]))
-        rows.append(table.assign(category="Best Case",
-                                 amount=table["closed"] + table["best_open"],
-                                 commit_open=np.nan, commit_won=np.nan))  # fmt: skip
+        rows.append(
+            table.assign(
+                category="Best Case",
+                amount=table["closed"] + table["best_open"],
+                commit_open=np.nan,
+                commit_won=np.nan,
+            )
+        )
     if not rows:
         return pd.DataFrame(columns=[*CALL_COLUMNS, "commit_open", "commit_won"])
     out = pd.concat(rows, ignore_index=True)
@@ -167,10 +182,14 @@ def submitted_calls(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
         weeks = pd.DataFrame({"date": days, "week": np.arange(1, len(days) + 1)})
         grid = mine[["owner_id", "category"]].drop_duplicates().merge(weeks, how="cross")
         grid["_at"] = (grid["date"] + pd.Timedelta(days=1)).astype(mine["submitted_at"].dtype)
-        merged = pd.merge_asof(grid.sort_values("_at", kind="stable"),
-                               mine[["owner_id", "category", "submitted_at", "amount"]],
-                               left_on="_at", right_on="submitted_at",
-                               by=["owner_id", "category"], allow_exact_matches=False)
+        merged = pd.merge_asof(
+            grid.sort_values("_at", kind="stable"),
+            mine[["owner_id", "category", "submitted_at", "amount"]],
+            left_on="_at",
+            right_on="submitted_at",
+            by=["owner_id", "category"],
+            allow_exact_matches=False,
+        )
         merged = merged[merged["amount"].notna()]
         rows.append(merged.assign(period=period.label, source="submitted")[CALL_COLUMNS])
     if not rows:
@@ -186,9 +205,7 @@ def managers(ds: Dataset) -> pd.Series:
     return reps.set_index("rep_id")["manager"].dropna()
 
 
-def calls(
-    ds: Dataset, periods: list[Period], rebuilt: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def calls(ds: Dataset, periods: list[Period], rebuilt: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every owner's weekly calls (:data:`CALL_COLUMNS` plus ``level``: rep, manager, or
     company): submissions where an owner has them for a period, else the reconstruction; a
     manager's, their own submission, else the sum of their reps' calls; the company's
@@ -217,10 +234,15 @@ def calls(
 def _rolled_up(frame: pd.DataFrame) -> pd.DataFrame:
     """The sum of the calls of ``frame`` per (owner_id, period, week, category)."""
     frame = frame.dropna(subset=["owner_id"]).astype(
-        {"amount": float, "commit_open": float, "commit_won": float})
+        {"amount": float, "commit_open": float, "commit_won": float}
+    )
     return frame.groupby(["owner_id", "period", "week", "category"], as_index=False).agg(
-        date=("date", "first"), amount=("amount", "sum"), commit_open=("commit_open", "sum"),
-        commit_won=("commit_won", "sum"), source=("source", _joined))  # fmt: skip
+        date=("date", "first"),
+        amount=("amount", "sum"),
+        commit_open=("commit_open", "sum"),
+        commit_won=("commit_won", "sum"),
+        source=("source", _joined),
+    )
 
 
 def _joined(values: pd.Series) -> str:
@@ -234,15 +256,39 @@ def actuals(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
     boss = managers(ds)
     for period in periods:
         b = metrics.bookings(ds, period, "rep")[["rep_id", "bookings"]]
-        rows.append(pd.DataFrame({"owner_id": b["rep_id"], "level": "rep",
-                                  "period": period.label, "actual": b["bookings"]}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "owner_id": b["rep_id"],
+                    "level": "rep",
+                    "period": period.label,
+                    "actual": b["bookings"],
+                }
+            )
+        )
         team = b.assign(owner_id=b["rep_id"].map(boss)).dropna(subset=["owner_id"])
         team = team.groupby("owner_id", as_index=False)["bookings"].sum()
-        rows.append(pd.DataFrame({"owner_id": team["owner_id"], "level": "manager",
-                                  "period": period.label, "actual": team["bookings"]}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "owner_id": team["owner_id"],
+                    "level": "manager",
+                    "period": period.label,
+                    "actual": team["bookings"],
+                }
+            )
+        )
         total = metrics.bookings(ds, period, None).iloc[0]["bookings"]
-        rows.append(pd.DataFrame({"owner_id": [COMPANY], "level": "company",
-                                  "period": period.label, "actual": [total]}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "owner_id": [COMPANY],
+                    "level": "company",
+                    "period": period.label,
+                    "actual": [total],
+                }
+            )
+        )
     if not rows:
         return pd.DataFrame(columns=["owner_id", "level", "period", "actual"])
     return pd.concat(rows, ignore_index=True)
@@ -260,13 +306,14 @@ def statistical_forecasts(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
         expect = pipeline.rep_expectations(run)
         if expect.empty:
             continue
-        reps = pd.DataFrame({"owner_id": expect["rep_id"], "level": "rep",
-                             "statistical": expect["expected"]})  # fmt: skip
+        reps = pd.DataFrame(
+            {"owner_id": expect["rep_id"], "level": "rep", "statistical": expect["expected"]}
+        )
         team = reps.assign(owner_id=reps["owner_id"].map(boss)).dropna(subset=["owner_id"])
-        team = team.groupby("owner_id", as_index=False)["statistical"].sum().assign(
-            level="manager")
-        company = pd.DataFrame({"owner_id": [COMPANY], "level": "company",
-                                "statistical": [float(run.totals.mean())]})  # fmt: skip
+        team = team.groupby("owner_id", as_index=False)["statistical"].sum().assign(level="manager")
+        company = pd.DataFrame(
+            {"owner_id": [COMPANY], "level": "company", "statistical": [float(run.totals.mean())]}
+        )
         rows.append(pd.concat([reps, team, company]).assign(period=period.label))
     if not rows:
         return pd.DataFrame(columns=["owner_id", "level", "period", "statistical"])
@@ -282,14 +329,19 @@ def period_scores(
     statistical (the model's expectation made at the period's start, when given: columns
     owner_id, level, period, statistical), value_added, source."""
     commit = call_table[call_table["category"] == "Commit"].astype(
-        {"amount": float, "commit_open": float, "commit_won": float})
+        {"amount": float, "commit_open": float, "commit_won": float}
+    )
     key = ["owner_id", "level", "period"]
     g = commit.sort_values("week").groupby(key)
-    out = pd.DataFrame({
-        "mean_call": g["amount"].mean(), "call_week1": g["amount"].first(),
-        "commit_open": g["commit_open"].sum(min_count=1),
-        "commit_won": g["commit_won"].sum(min_count=1), "source": g["source"].first(),
-    }).reset_index()  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "mean_call": g["amount"].mean(),
+            "call_week1": g["amount"].first(),
+            "commit_open": g["commit_open"].sum(min_count=1),
+            "commit_won": g["commit_won"].sum(min_count=1),
+            "source": g["source"].first(),
+        }
+    ).reset_index()
     out = out.merge(actual, on=key, how="inner")
     out = out[out["actual"] > 0].copy()
     out["bias"] = out["mean_call"] / out["actual"] - 1
@@ -326,10 +378,26 @@ def _wilson(successes: int, trials: int, level: float) -> tuple[float, float]:
 FLAGS = ("sandbagging", "over_committing", "no_clear_bias", "too_few_periods")
 BIASED = ("sandbagging", "over_committing")  # the flags of a bias beyond noise
 
-ACCURACY_COLUMNS = ["owner_id", "level", "periods", "source", "bias", "bias_lower",
-                    "bias_upper", "baseline", "flag", "conversion", "conversion_lower",
-                    "conversion_upper", "hit_rate", "hit_lower", "hit_upper", "value_added",
-                    "value_lower", "value_upper"]  # fmt: skip
+ACCURACY_COLUMNS = [
+    "owner_id",
+    "level",
+    "periods",
+    "source",
+    "bias",
+    "bias_lower",
+    "bias_upper",
+    "baseline",
+    "flag",
+    "conversion",
+    "conversion_lower",
+    "conversion_upper",
+    "hit_rate",
+    "hit_lower",
+    "hit_upper",
+    "value_added",
+    "value_lower",
+    "value_upper",
+]
 
 
 def call_accuracy(scores: pd.DataFrame, min_periods: int = MIN_PERIODS) -> pd.DataFrame:
@@ -346,8 +414,9 @@ def call_accuracy(scores: pd.DataFrame, min_periods: int = MIN_PERIODS) -> pd.Da
     """
     rows = []
     scores = scores.copy()
-    scores["log_ratio"] = np.log(np.maximum(scores["mean_call"], 0.01 * scores["actual"])
-                                 / scores["actual"])  # fmt: skip
+    scores["log_ratio"] = np.log(
+        np.maximum(scores["mean_call"], 0.01 * scores["actual"]) / scores["actual"]
+    )
     rebuilt = ~scores["source"].eq("submitted")
     norm = scores[rebuilt].groupby("level")["log_ratio"].mean()
     scores["baseline"] = np.where(rebuilt, scores["level"].map(norm).fillna(0.0), 0.0)
@@ -357,8 +426,11 @@ def call_accuracy(scores: pd.DataFrame, min_periods: int = MIN_PERIODS) -> pd.Da
         n = len(s)
         level = 1 - (1 - FAMILY_LEVEL) / max(int(families.get(lvl, 1)), 1)
         sources = set(s["source"])
-        source = "submitted" if sources == {"submitted"} else (
-            "history" if "submitted" not in sources else "both")  # fmt: skip
+        source = (
+            "submitted"
+            if sources == {"submitted"}
+            else ("history" if "submitted" not in sources else "both")
+        )
         mean, lo, hi, _ = _t_interval(s["log_ratio"], level)
         _, rlo, rhi, _ = _t_interval(s["log_ratio"] - s["baseline"], level)
         bias, lo, hi = np.expm1(mean), np.expm1(lo), np.expm1(hi)
@@ -367,12 +439,25 @@ def call_accuracy(scores: pd.DataFrame, min_periods: int = MIN_PERIODS) -> pd.Da
         value, vlo, vhi, _ = _t_interval(s["value_added"], level)
         hits = int(s["hit"].sum())
         hlo, hhi = _wilson(hits, n, level)
-        row = {"owner_id": owner, "level": lvl, "periods": n, "source": source,
-               "bias": bias, "bias_lower": lo, "bias_upper": hi, "baseline": baseline,
-               "conversion": conv, "conversion_lower": _clip(clo),
-               "conversion_upper": _clip(chi), "hit_rate": hits / n if n else np.nan,
-               "hit_lower": hlo, "hit_upper": hhi, "value_added": value, "value_lower": vlo,
-               "value_upper": vhi}  # fmt: skip
+        row = {
+            "owner_id": owner,
+            "level": lvl,
+            "periods": n,
+            "source": source,
+            "bias": bias,
+            "bias_lower": lo,
+            "bias_upper": hi,
+            "baseline": baseline,
+            "conversion": conv,
+            "conversion_lower": _clip(clo),
+            "conversion_upper": _clip(chi),
+            "hit_rate": hits / n if n else np.nan,
+            "hit_lower": hlo,
+            "hit_upper": hhi,
+            "value_added": value,
+            "value_lower": vlo,
+            "value_upper": vhi,
+        }
         if n < min_periods:
             row["flag"] = "too_few_periods"
         elif rlo > 0:
@@ -391,7 +476,24 @@ def _clip(value: float) -> float:
     return value if np.isnan(value) else float(min(max(value, 0.0), 1.0))
 
 
-__all__ = ["ACCURACY_COLUMNS", "BIASED", "CALL_COLUMNS", "CATEGORIES", "COMPANY",
-           "FAMILY_LEVEL", "FLAGS", "HIT_TOLERANCE", "MIN_PERIODS", "VALUE_PERIODS", "actuals",
-           "call_accuracy", "calls", "managers", "period_scores", "reconstructed_calls",
-           "statistical_forecasts", "submitted_calls", "week_ends"]
+__all__ = [
+    "ACCURACY_COLUMNS",
+    "BIASED",
+    "CALL_COLUMNS",
+    "CATEGORIES",
+    "COMPANY",
+    "FAMILY_LEVEL",
+    "FLAGS",
+    "HIT_TOLERANCE",
+    "MIN_PERIODS",
+    "VALUE_PERIODS",
+    "actuals",
+    "call_accuracy",
+    "calls",
+    "managers",
+    "period_scores",
+    "reconstructed_calls",
+    "statistical_forecasts",
+    "submitted_calls",
+    "week_ends",
+]

@@ -82,8 +82,19 @@ def open_at(ds: Dataset, date: pd.Timestamp) -> pd.DataFrame:
     snap["age_band"] = _age_band(snap["age_days"])
     pushed = pushes_by(ds, date) if ds.has("opportunity_history") else pd.Series(dtype=int)
     snap["pushes_then"] = snap["opportunity_id"].map(pushed).fillna(0).astype(int).to_numpy()
-    cols = ["opportunity_id", "rep_id", "amount", "created_date", "close_date", "is_closed",
-            "is_won", "stage_then", "age_days", "age_band", "pushes_then"]  # fmt: skip
+    cols = [
+        "opportunity_id",
+        "rep_id",
+        "amount",
+        "created_date",
+        "close_date",
+        "is_closed",
+        "is_won",
+        "stage_then",
+        "age_days",
+        "age_band",
+        "pushes_then",
+    ]
     # a deal with no amount (a warning of the loader) is in the pipeline for $0
     return snap[cols].assign(amount=snap["amount"].fillna(0.0)).reset_index(drop=True)
 
@@ -94,8 +105,9 @@ def _stage_entered(ds: Dataset, snap: pd.DataFrame, date: pd.Timestamp) -> pd.Se
     history = ds.get("stage_history")
     if history is None or not len(history):
         return pd.Series(np.where(~snap["is_closed"], snap["stage"], None), index=snap.index)
-    seen = history[(history["entered_date"] <= date)
-                   & history["opportunity_id"].isin(snap["opportunity_id"])]  # fmt: skip
+    seen = history[
+        (history["entered_date"] <= date) & history["opportunity_id"].isin(snap["opportunity_id"])
+    ]
     last = seen.sort_values("entered_date", kind="stable").groupby("opportunity_id")["stage"].last()
     return snap["opportunity_id"].map(last)
 
@@ -108,15 +120,19 @@ def _replayed_open(ds: Dataset, date: pd.Timestamp) -> pd.DataFrame:
     state = pipeline_as_of(ds, date)
     own = ds.opportunities.drop_duplicates("opportunity_id").set_index("opportunity_id")
     ids = state["opportunity_id"]
-    return pd.DataFrame({
-        "opportunity_id": ids.to_numpy(), "rep_id": state["rep_id"].to_numpy(),
-        "amount": state["amount"].to_numpy(),
-        "created_date": own["created_date"].reindex(ids).to_numpy(),
-        "close_date": own["close_date"].reindex(ids).to_numpy(),
-        "is_closed": own["is_closed"].reindex(ids).to_numpy(),
-        "is_won": own["is_won"].reindex(ids).to_numpy(),
-        "stage": state["stage"].to_numpy(), "stage_then": state["stage"].to_numpy(),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "opportunity_id": ids.to_numpy(),
+            "rep_id": state["rep_id"].to_numpy(),
+            "amount": state["amount"].to_numpy(),
+            "created_date": own["created_date"].reindex(ids).to_numpy(),
+            "close_date": own["close_date"].reindex(ids).to_numpy(),
+            "is_closed": own["is_closed"].reindex(ids).to_numpy(),
+            "is_won": own["is_won"].reindex(ids).to_numpy(),
+            "stage": state["stage"].to_numpy(),
+            "stage_then": state["stage"].to_numpy(),
+        }
+    )
 
 
 @dataclass
@@ -212,8 +228,9 @@ def push_factors(deals: pd.DataFrame, rates: pd.DataFrame) -> dict[str, float]:
         return {}
     expected = _rate_for(deals, rates, adjust=False)
     band = _push_band(deals["pushes_then"])
-    frame = pd.DataFrame({"band": band, "won": deals["won_in_window"].to_numpy(float),
-                          "expected": expected})  # fmt: skip
+    frame = pd.DataFrame(
+        {"band": band, "won": deals["won_in_window"].to_numpy(float), "expected": expected}
+    )
     g = frame.groupby("band")[["won", "expected"]].sum()
     factor = (g["won"] + PRIOR_WEIGHT) / (g["expected"] + PRIOR_WEIGHT)
     return {b: float(factor.get(b, 1.0)) for b in PUSH_BANDS}
@@ -225,8 +242,9 @@ def _rate_for(deals: pd.DataFrame, rates: pd.DataFrame, adjust: bool = True) -> 
     table = rates.set_index(["stage", "age_band"])["rate"]
     stage_rate = rates.attrs.get("stage_rate", {})
     overall = float(rates.attrs.get("overall_rate", 0.0))
-    keys = pd.MultiIndex.from_arrays([deals["stage_then"].astype(object),
-                                      deals["age_band"].astype(object)])  # fmt: skip
+    keys = pd.MultiIndex.from_arrays(
+        [deals["stage_then"].astype(object), deals["age_band"].astype(object)]
+    )
     found = table.reindex(keys).to_numpy(dtype=float)
     fallback = deals["stage_then"].astype(object).map(stage_rate).astype(float).fillna(overall)
     rate = np.where(np.isnan(found), fallback.to_numpy(dtype=float), found)
@@ -334,11 +352,12 @@ def pipeline_forecast(
     rng = np.random.default_rng(seed)
     thin, thin_column, beta = _thin_stages(deals, rates)
     shares = new_business_shares(ds, as_of, length) if by_rep else None
-    rep_ids = (np.union1d(shares.index.to_numpy(dtype=object),
-                          deals["rep_id"].unique().astype(object))
-               if by_rep else None)  # fmt: skip
-    totals, rep_totals = _draws(rng, deals, ratios, (thin, thin_column, beta), simulations,
-                                rep_ids)  # fmt: skip
+    rep_ids = (
+        np.union1d(shares.index.to_numpy(dtype=object), deals["rep_id"].unique().astype(object))
+        if by_rep
+        else None
+    )
+    totals, rep_totals = _draws(rng, deals, ratios, (thin, thin_column, beta), simulations, rep_ids)
     fresh = np.maximum(rng.normal(new_mean, new_sd, simulations), 0.0)
     totals = totals + fresh
     result = PipelineForecast(as_of, start, end, deals, rates, totals, new_mean, new_sd, history)
@@ -361,8 +380,9 @@ def _window_history(windows: list[Window], rates) -> pd.DataFrame:
     for w in windows:
         expected = float((_rate_for(w.open_deals, rates) * w.open_deals["amount"]).sum())
         realised = float(w.open_deals.loc[w.open_deals["won_in_window"], "amount"].sum())
-        rows.append({"start": w.start, "expected": expected, "realised": realised,
-                     "new_won": w.new_won})  # fmt: skip
+        rows.append(
+            {"start": w.start, "expected": expected, "realised": realised, "new_won": w.new_won}
+        )
     return pd.DataFrame(rows, columns=["start", "expected", "realised", "new_won"])
 
 
@@ -377,9 +397,14 @@ def _new_business(history: pd.DataFrame, growth: float) -> tuple[float, float]:
     return new_mean, new_sd
 
 
-def _draws(rng: np.random.Generator, deals: pd.DataFrame, ratios: np.ndarray, thin_stages: tuple,
-           simulations: int, rep_ids: np.ndarray | None
-           ) -> tuple[np.ndarray, np.ndarray | None]:  # fmt: skip
+def _draws(
+    rng: np.random.Generator,
+    deals: pd.DataFrame,
+    ratios: np.ndarray,
+    thin_stages: tuple,
+    simulations: int,
+    rep_ids: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Simulated bookings of the open deals (each won at its chance, a thin stage's chance
     drawn from its prior, scaled by a past window's realised / expected), in chunks of about
     2M deal-draws; with ``rep_ids`` also per rep (simulations x reps)."""
@@ -403,7 +428,8 @@ def _draws(rng: np.random.Generator, deals: pd.DataFrame, ratios: np.ndarray, th
         if thin:
             factors = np.ones((hi - lo, len(thin) + 1))
             factors[:, 1:] = rng.beta(beta[0], beta[1], (hi - lo, len(thin))) / (
-                beta[0] / (beta[0] + beta[1]))
+                beta[0] / (beta[0] + beta[1])
+            )
             chance = np.minimum(p[None, :] * factors[:, thin_column], 1.0)
         wins = (rng.random((hi - lo, len(p))) < chance).astype(float)
         ratio = rng.choice(ratios, hi - lo)
@@ -427,10 +453,14 @@ def next_quarter(
     share of deals not yet created) sum to its total."""
     quarter = quarter_after(period)
     run = pipeline_forecast(
-        ds, end=pd.Timestamp(quarter.end), as_of=pd.Timestamp(period.end),
-        start=pd.Timestamp(quarter.start) - pd.Timedelta(days=1), simulations=simulations,
-        seed=seed, by_rep=True,
-    )  # fmt: skip
+        ds,
+        end=pd.Timestamp(quarter.end),
+        as_of=pd.Timestamp(period.end),
+        start=pd.Timestamp(quarter.start) - pd.Timedelta(days=1),
+        simulations=simulations,
+        seed=seed,
+        by_rep=True,
+    )
     return quarter, run
 
 
@@ -440,8 +470,14 @@ def rep_expectations(run: PipelineForecast) -> pd.DataFrame:
     pipeline_due (open amount due in the window), model_win_rate (open_expected /
     pipeline_due: the win-rate basis of the forecast). The expected column sums to the run's
     mean total."""
-    columns = ["rep_id", "open_expected", "new_business", "expected", "pipeline_due",
-               "model_win_rate"]  # fmt: skip
+    columns = [
+        "rep_id",
+        "open_expected",
+        "new_business",
+        "expected",
+        "pipeline_due",
+        "model_win_rate",
+    ]
     if run.rep_ids is None:
         return pd.DataFrame(columns=columns)
     expected = run.rep_totals.mean(axis=0)
@@ -449,8 +485,14 @@ def rep_expectations(run: PipelineForecast) -> pd.DataFrame:
     in_window = deals[(deals["close_date"] > run.start) & (deals["close_date"] <= run.end)]
     due = in_window.groupby("rep_id")["amount"].sum()
     new = run.rep_new_mean
-    out = pd.DataFrame({"rep_id": run.rep_ids, "open_expected": expected - new,
-                        "new_business": new, "expected": expected})  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "rep_id": run.rep_ids,
+            "open_expected": expected - new,
+            "new_business": new,
+            "expected": expected,
+        }
+    )
     out["pipeline_due"] = out["rep_id"].map(due).fillna(0.0).to_numpy()
     due_amount = out["pipeline_due"].where(out["pipeline_due"] > 0)
     out["model_win_rate"] = out["open_expected"] / due_amount
@@ -462,9 +504,12 @@ def new_business_shares(ds: Dataset, as_of: pd.Timestamp, length_days: int) -> p
     ``as_of``, of deals created and won within ``length_days`` (business that is not yet in
     the pipeline at a window's start)."""
     opps = ds.opportunities
-    won = opps[opps["is_won"] & (opps["close_date"] > as_of - pd.Timedelta(days=365))
-               & (opps["close_date"] <= as_of)
-               & ((opps["close_date"] - opps["created_date"]).dt.days <= length_days)]  # fmt: skip
+    won = opps[
+        opps["is_won"]
+        & (opps["close_date"] > as_of - pd.Timedelta(days=365))
+        & (opps["close_date"] <= as_of)
+        & ((opps["close_date"] - opps["created_date"]).dt.days <= length_days)
+    ]
     reps = ds.reps
     active = reps.loc[reps["end_date"].isna() | (reps["end_date"] > as_of), "rep_id"]
     amounts = won.groupby("rep_id")["amount"].sum().reindex(active, fill_value=0.0)
@@ -472,9 +517,14 @@ def new_business_shares(ds: Dataset, as_of: pd.Timestamp, length_days: int) -> p
 
 
 def combine_forecasts(
-    ts_mean: float, ts_lower: float, ts_upper: float, level: float,
-    pipe_p10: float, pipe_p50: float, pipe_p90: float,
-) -> dict[str, float]:  # fmt: skip
+    ts_mean: float,
+    ts_lower: float,
+    ts_upper: float,
+    level: float,
+    pipe_p10: float,
+    pipe_p50: float,
+    pipe_p90: float,
+) -> dict[str, float]:
     """Precision-weighted blend of the time-series and pipeline forecasts of one period.
 
     Each forecast's spread is read from its interval as a normal sd (time series: its ``level``

@@ -30,16 +30,54 @@ from spm_lib.dataset import Dataset
 from spm_lib.periods import Period
 from spm_lib.pipeline.as_of import FIELDS, exists_at, states_at
 
-BUCKETS = ["starting pipeline", "created", "pulled in", "increased", "decreased",
-           "pushed out", "won", "lost", "deleted", "other", "ending pipeline"]  # fmt: skip
+BUCKETS = [
+    "starting pipeline",
+    "created",
+    "pulled in",
+    "increased",
+    "decreased",
+    "pushed out",
+    "won",
+    "lost",
+    "deleted",
+    "other",
+    "ending pipeline",
+]
 ENTRIES = ["created", "pulled in", "other"]
 EXITS = ["pushed out", "won", "lost", "deleted", "other"]
-SIGN = {"created": 1, "pulled in": 1, "increased": 1, "decreased": -1, "pushed out": -1,
-        "won": -1, "lost": -1, "deleted": -1}  # fmt: skip
-FLOW_COLUMNS = ["opportunity_id", "rep_id", "in_start", "in_end", "entry", "entry_reason",
-                "exit", "exit_reason", "start_amount", "entry_amount", "change", "exit_amount",
-                "end_amount", "stage_from", "stage_to", "close_from", "close_to",
-                "amount_from", "amount_to", "category_from", "category_to"]  # fmt: skip
+SIGN = {
+    "created": 1,
+    "pulled in": 1,
+    "increased": 1,
+    "decreased": -1,
+    "pushed out": -1,
+    "won": -1,
+    "lost": -1,
+    "deleted": -1,
+}
+FLOW_COLUMNS = [
+    "opportunity_id",
+    "rep_id",
+    "in_start",
+    "in_end",
+    "entry",
+    "entry_reason",
+    "exit",
+    "exit_reason",
+    "start_amount",
+    "entry_amount",
+    "change",
+    "exit_amount",
+    "end_amount",
+    "stage_from",
+    "stage_to",
+    "close_from",
+    "close_to",
+    "amount_from",
+    "amount_to",
+    "category_from",
+    "category_to",
+]
 
 
 def _states(ds: Dataset, day: pd.Timestamp) -> pd.DataFrame:
@@ -61,8 +99,9 @@ def deal_flows(
     d0, d1 = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     opps = ds.opportunities.set_index("opportunity_id")
     a, b = _states(ds, d0), _states(ds, d1)
-    first = states_at(ds, pd.DataFrame({"opportunity_id": opps.index,
-                                        "date": opps["created_date"].to_numpy()}))  # fmt: skip
+    first = states_at(
+        ds, pd.DataFrame({"opportunity_id": opps.index, "date": opps["created_date"].to_numpy()})
+    )
     first_amount = pd.Series(first["amount"].to_numpy(), index=opps.index)
 
     def due(state: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -82,8 +121,11 @@ def deal_flows(
     lost_b = b["stage"].isin(ds.config.lost_stages) & created
     closed_a = a["exists"] & ~a["open"]
     decided = (won_b | lost_b) & ~closed_a & (in_b | (window is None)) & ~p0
-    created_after = ~a["exists"] & ~(opps["created_date"] <= d0) & ~(
-        opps["is_closed"] & (opps["close_date"] <= d0))
+    created_after = (
+        ~a["exists"]
+        & ~(opps["created_date"] <= d0)
+        & ~(opps["is_closed"] & (opps["close_date"] <= d0))
+    )
     keep = p0 | p1 | (decided & (created_after | (a["open"] & ~p0)))
     idx = keep[keep].index
 
@@ -91,35 +133,56 @@ def deal_flows(
         conditions = [m.reindex(idx).fillna(False).to_numpy(bool) for m, _ in mask_values]
         return pd.Series(np.select(conditions, [v for _, v in mask_values], default), index=idx)
 
-    entry_reason = pick([(p0, ""), (created_after, "created"), (a["open"] & after_a, "pulled in"),
-                         (closed_a, "reopened"), (~a["exists"], "undeleted"),
-                         (a["open"] & before_a, "past due at the start")],
-                        "other")  # fmt: skip
-    exit_reason = pick([(p1, ""), (won_b, "won"), (lost_b, "lost"), (~b["exists"], "deleted"),
-                        (b["open"] & after_b, "pushed out"),
-                        (b["open"] & before_b, "re-dated before the window")],
-                       "other")  # fmt: skip
+    entry_reason = pick(
+        [
+            (p0, ""),
+            (created_after, "created"),
+            (a["open"] & after_a, "pulled in"),
+            (closed_a, "reopened"),
+            (~a["exists"], "undeleted"),
+            (a["open"] & before_a, "past due at the start"),
+        ],
+        "other",
+    )
+    exit_reason = pick(
+        [
+            (p1, ""),
+            (won_b, "won"),
+            (lost_b, "lost"),
+            (~b["exists"], "deleted"),
+            (b["open"] & after_b, "pushed out"),
+            (b["open"] & before_b, "re-dated before the window"),
+        ],
+        "other",
+    )
     amount_a = a["amount"].reindex(idx).astype(float).fillna(0.0)
     amount_b = b["amount"].reindex(idx).astype(float).fillna(0.0)
-    entry_amount = amount_a.where(~created_after.reindex(idx),
-                                  first_amount.reindex(idx).astype(float).fillna(0.0))
-    out = pd.DataFrame({
-        "opportunity_id": idx,
-        "rep_id": opps["rep_id"].reindex(idx).to_numpy(),
-        "in_start": p0.reindex(idx).to_numpy(bool),
-        "in_end": p1.reindex(idx).to_numpy(bool),
-        "entry_reason": entry_reason.to_numpy(),
-        "exit_reason": exit_reason.to_numpy(),
-        "entry_amount": entry_amount.to_numpy(),
-        "exit_amount": amount_b.to_numpy(),
-    })  # fmt: skip
+    entry_amount = amount_a.where(
+        ~created_after.reindex(idx), first_amount.reindex(idx).astype(float).fillna(0.0)
+    )
+    out = pd.DataFrame(
+        {
+            "opportunity_id": idx,
+            "rep_id": opps["rep_id"].reindex(idx).to_numpy(),
+            "in_start": p0.reindex(idx).to_numpy(bool),
+            "in_end": p1.reindex(idx).to_numpy(bool),
+            "entry_reason": entry_reason.to_numpy(),
+            "exit_reason": exit_reason.to_numpy(),
+            "entry_amount": entry_amount.to_numpy(),
+            "exit_amount": amount_b.to_numpy(),
+        }
+    )
     out["entry"] = out["entry_reason"].where(out["entry_reason"].isin(["", *ENTRIES]), "other")
     out["exit"] = out["exit_reason"].where(out["exit_reason"].isin(["", *EXITS]), "other")
     out["start_amount"] = np.where(out["in_start"], out["entry_amount"], 0.0)
     out["end_amount"] = np.where(out["in_end"], out["exit_amount"], 0.0)
     out["change"] = out["exit_amount"] - out["entry_amount"]
-    for field, name in (("stage", "stage"), ("close_date", "close"), ("amount", "amount"),
-                        ("forecast_category", "category")):  # fmt: skip
+    for field, name in (
+        ("stage", "stage"),
+        ("close_date", "close"),
+        ("amount", "amount"),
+        ("forecast_category", "category"),
+    ):
         out[f"{name}_from"] = a[field].reindex(idx).to_numpy()
         out[f"{name}_to"] = b[field].reindex(idx).to_numpy()
     return out[FLOW_COLUMNS]
@@ -155,8 +218,13 @@ def waterfall(flows: pd.DataFrame) -> pd.DataFrame:
         deals[bucket] = int((flows["entry"] == bucket).sum())
     for bucket in EXITS:
         deals[bucket] = deals.get(bucket, 0) + int((flows["exit"] == bucket).sum())
-    return pd.DataFrame({"bucket": BUCKETS, "amount": [float(amounts[b].sum()) for b in BUCKETS],
-                         "deals": [deals[b] for b in BUCKETS]})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "bucket": BUCKETS,
+            "amount": [float(amounts[b].sum()) for b in BUCKETS],
+            "deals": [deals[b] for b in BUCKETS],
+        }
+    )
 
 
 def waterfall_by(ds: Dataset, flows: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -185,8 +253,9 @@ def bucket_deals(flows: pd.DataFrame, bucket: str, ds: Dataset | None = None) ->
     rows["owner"] = rows["rep_id"]
     rows["name"] = rows["opportunity_id"]
     if ds is not None:
-        rows["owner"] = rows["rep_id"].map(ds.reps.set_index("rep_id")["name"]).fillna(
-            rows["rep_id"])
+        rows["owner"] = (
+            rows["rep_id"].map(ds.reps.set_index("rep_id")["name"]).fillna(rows["rep_id"])
+        )
         opps = ds.opportunities.set_index("opportunity_id")
         if ds.has("accounts") and "name" in ds["accounts"] and "account_id" in opps:
             account = opps["account_id"].map(ds["accounts"].set_index("account_id")["name"])
@@ -199,14 +268,11 @@ def bucket_deals(flows: pd.DataFrame, bucket: str, ds: Dataset | None = None) ->
 
 def _describe(rows: pd.DataFrame, side: str) -> pd.Series:
     close = pd.to_datetime(rows[f"close_{side}"]).dt.strftime("%Y-%m-%d").fillna("-")
-    amount = rows[f"amount_{side}"].astype(float).map(
-        lambda v: "-" if pd.isna(v) else f"{v:,.0f}")
+    amount = rows[f"amount_{side}"].astype(float).map(lambda v: "-" if pd.isna(v) else f"{v:,.0f}")
     return rows[f"stage_{side}"].astype(str).str.cat([close, amount], sep=", ")
 
 
-def period_movement(
-    ds: Dataset, period: Period, window: bool = True
-) -> pd.DataFrame:
+def period_movement(ds: Dataset, period: Period, window: bool = True) -> pd.DataFrame:
     """:func:`deal_flows` from the day before ``period`` starts to its last day (or the
     dataset's as-of date, if earlier); ``window``: the deals due in the period, else the whole
     open pipeline."""
@@ -215,5 +281,16 @@ def period_movement(
     return deal_flows(ds, start, end, period if window else None)
 
 
-__all__ = ["BUCKETS", "ENTRIES", "EXITS", "FIELDS", "FLOW_COLUMNS", "bucket_amounts",
-           "bucket_deals", "deal_flows", "period_movement", "waterfall", "waterfall_by"]
+__all__ = [
+    "BUCKETS",
+    "ENTRIES",
+    "EXITS",
+    "FIELDS",
+    "FLOW_COLUMNS",
+    "bucket_amounts",
+    "bucket_deals",
+    "deal_flows",
+    "period_movement",
+    "waterfall",
+    "waterfall_by",
+]

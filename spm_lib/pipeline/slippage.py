@@ -49,8 +49,10 @@ def pushes_by(ds: Dataset, date: pd.Timestamp) -> pd.Series:
     """opportunity_id -> close-date pushes written by the end of ``date`` (deals with one or
     more; others have none)."""
     moves = close_date_moves(ds)
-    moves = moves[(moves["days"] > 0)
-                  & (moves["changed_at"] < pd.Timestamp(date).normalize() + pd.Timedelta(days=1))]
+    moves = moves[
+        (moves["days"] > 0)
+        & (moves["changed_at"] < pd.Timestamp(date).normalize() + pd.Timedelta(days=1))
+    ]
     return moves.groupby("opportunity_id").size()
 
 
@@ -71,8 +73,9 @@ def pushes(ds: Dataset, until: pd.Timestamp | None = None) -> pd.DataFrame:
     moves = close_date_moves(ds)
     if until is not None:
         moves = moves[moves["changed_at"] < pd.Timestamp(until).normalize() + pd.Timedelta(days=1)]
-    g = moves.assign(push=moves["days"] > 0, pull=moves["days"] < 0,
-                     pushed=moves["days"].clip(lower=0)).groupby("opportunity_id")  # fmt: skip
+    g = moves.assign(
+        push=moves["days"] > 0, pull=moves["days"] < 0, pushed=moves["days"].clip(lower=0)
+    ).groupby("opportunity_id")
     opps = ds.opportunities.set_index("opportunity_id")
     out = pd.DataFrame({"rep_id": opps["rep_id"], "amount": opps["amount"]})
     out["pushes"] = g["push"].sum().reindex(out.index, fill_value=0).astype(int)
@@ -104,10 +107,14 @@ def win_rate_by_pushes(ds: Dataset, deals: pd.DataFrame | None = None) -> pd.Dat
     deals = pushes(ds) if deals is None else deals
     closed = deals[deals["outcome"] != "open"]
     band = push_band(closed["pushes"])
-    g = closed.assign(band=band, won=closed["outcome"].eq("won"),
-                      lost=closed["outcome"].eq("lost")).groupby("band")  # fmt: skip
-    out = pd.DataFrame({"won": g["won"].sum(), "lost": g["lost"].sum()}).reindex(
-        list(PUSH_BANDS), fill_value=0).astype(int)  # fmt: skip
+    g = closed.assign(
+        band=band, won=closed["outcome"].eq("won"), lost=closed["outcome"].eq("lost")
+    ).groupby("band")
+    out = (
+        pd.DataFrame({"won": g["won"].sum(), "lost": g["lost"].sum()})
+        .reindex(list(PUSH_BANDS), fill_value=0)
+        .astype(int)
+    )
     out["deals"] = out["won"] + out["lost"]
     out["win_rate"] = out["won"] / out["deals"].where(out["deals"] > 0)
     out["lower"], out["upper"] = _wilson(out["won"], out["deals"])
@@ -129,8 +136,9 @@ def changes_by_outcome(deals: pd.DataFrame) -> pd.DataFrame:
     return out.rename_axis("outcome").reset_index()
 
 
-def slipped_share(ds: Dataset, period: Period, by: str | None = None,
-                  flows: pd.DataFrame | None = None) -> pd.DataFrame:
+def slipped_share(
+    ds: Dataset, period: Period, by: str | None = None, flows: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The pipeline due in ``period`` at its start and the part pushed out of it by its end,
     per group (``by``: rep, team, region, stage or forecast_category at the start; None: the
     company): deals, slipped_deals, amount, slipped_amount, slipped_pct (by value),
@@ -152,9 +160,14 @@ def slipped_share(ds: Dataset, period: Period, by: str | None = None,
         key = start["rep_id"].map(ds.reps.set_index("rep_id")[by]).fillna("(no rep)")
     column = by or "group"
     g = start.groupby(key.to_numpy())
-    out = pd.DataFrame({"deals": g.size(), "slipped_deals": g["slipped"].sum(),
-                        "amount": g["start_amount"].sum(),
-                        "slipped_amount": g["slipped_amount"].sum()})  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "deals": g.size(),
+            "slipped_deals": g["slipped"].sum(),
+            "amount": g["start_amount"].sum(),
+            "slipped_amount": g["slipped_amount"].sum(),
+        }
+    )
     out["slipped_pct"] = out["slipped_amount"] / out["amount"].where(out["amount"] > 0)
     out["slipped_deal_share"] = out["slipped_deals"] / out["deals"]
     out["lower"], out["upper"] = _wilson(out["slipped_deals"], out["deals"])
@@ -162,8 +175,9 @@ def slipped_share(ds: Dataset, period: Period, by: str | None = None,
     return out.sort_values("amount", ascending=False, ignore_index=True)
 
 
-def repeat_slippers(ds: Dataset, deals: pd.DataFrame | None = None, minimum: int = 3,
-                    open_only: bool = True) -> pd.DataFrame:
+def repeat_slippers(
+    ds: Dataset, deals: pd.DataFrame | None = None, minimum: int = 3, open_only: bool = True
+) -> pd.DataFrame:
     """Deals pushed ``minimum`` or more times (open ones by default), the largest first:
     opportunity_id, owner, stage, close_date, amount, pushes, days_pushed."""
     deals = pushes(ds) if deals is None else deals
@@ -172,14 +186,25 @@ def repeat_slippers(ds: Dataset, deals: pd.DataFrame | None = None, minimum: int
         rows = rows[rows["outcome"] == "open"]
     opps = ds.opportunities.set_index("opportunity_id")
     names = ds.reps.set_index("rep_id")["name"]
-    rows = rows.assign(owner=names.reindex(rows["rep_id"]).fillna(rows["rep_id"]).to_numpy(),
-                       stage=opps["stage"].reindex(rows["opportunity_id"]).to_numpy(),
-                       close_date=opps["close_date"].reindex(rows["opportunity_id"]).to_numpy())
-    columns = ["opportunity_id", "owner", "stage", "close_date", "amount", "pushes",
-               "days_pushed"]
+    rows = rows.assign(
+        owner=names.reindex(rows["rep_id"]).fillna(rows["rep_id"]).to_numpy(),
+        stage=opps["stage"].reindex(rows["opportunity_id"]).to_numpy(),
+        close_date=opps["close_date"].reindex(rows["opportunity_id"]).to_numpy(),
+    )
+    columns = ["opportunity_id", "owner", "stage", "close_date", "amount", "pushes", "days_pushed"]
     return rows.sort_values("amount", ascending=False)[columns].reset_index(drop=True)
 
 
-__all__ = ["LEVEL", "MOVE_COLUMNS", "PUSH_BANDS", "changes_by_outcome", "close_date_moves",
-           "push_band", "pushes", "pushes_by", "repeat_slippers", "slipped_share",
-           "win_rate_by_pushes"]
+__all__ = [
+    "LEVEL",
+    "MOVE_COLUMNS",
+    "PUSH_BANDS",
+    "changes_by_outcome",
+    "close_date_moves",
+    "push_band",
+    "pushes",
+    "pushes_by",
+    "repeat_slippers",
+    "slipped_share",
+    "win_rate_by_pushes",
+]

@@ -36,9 +36,10 @@ def with_rates(plan: Plan, base_rate: float | None = None, accelerator: float = 
     times ``accelerator``."""
     tiers = tuple(
         Tier(t.lower, t.upper, t.multiplier * Decimal(str(accelerator)))
-        if t.lower >= 1 and accelerator != 1.0 else t
+        if t.lower >= 1 and accelerator != 1.0
+        else t
         for t in plan.tiers
-    )  # fmt: skip
+    )
     rate = plan.base_rate if base_rate is None else Decimal(str(base_rate))
     return replace(plan, base_rate=rate, tiers=tiers)
 
@@ -67,8 +68,9 @@ def cost_of_sales(plans: Plan | list[Plan], sims: np.ndarray, quota: np.ndarray)
     return _share(_commission(_per_rep(plans, sims), sims, quota).sum(axis=1), sims)
 
 
-def solve_rate(plan: Plan, sims: np.ndarray, quota: np.ndarray, target: float,
-               solve: str = "base_rate") -> float:
+def solve_rate(
+    plan: Plan, sims: np.ndarray, quota: np.ndarray, target: float, solve: str = "base_rate"
+) -> float:
     """The base rate (``solve="base_rate"``) or accelerator factor (``"accelerator"``) at
     which the median cost of sales over the draws equals ``target`` (module docstring).
     Raises DataError when no rate in [0, 1] (factor in [0, 20]) reaches it."""
@@ -76,8 +78,11 @@ def solve_rate(plan: Plan, sims: np.ndarray, quota: np.ndarray, target: float,
         raise ValueError(f"solve must be base_rate or accelerator; got {solve!r}")
 
     def shaped(x: float) -> Plan:
-        return with_rates(plan, base_rate=x) if solve == "base_rate" else with_rates(
-            plan, accelerator=x)
+        return (
+            with_rates(plan, base_rate=x)
+            if solve == "base_rate"
+            else with_rates(plan, accelerator=x)
+        )
 
     def gap(x: float) -> float:
         return float(np.nanmedian(cost_of_sales(shaped(x), sims, quota))) - target
@@ -86,8 +91,10 @@ def solve_rate(plan: Plan, sims: np.ndarray, quota: np.ndarray, target: float,
     if gap(0.0) > 0 or gap(high) < 0:
         raise DataError(
             f"no {solve.replace('_', ' ')} between 0 and {high:g} gives a median cost of sales "
-            f"of {target:.1%} under plan {plan.name!r}", column="planning.cost_of_sales_target",
-            expected=f"a target between {gap(0.0) + target:.1%} and {gap(high) + target:.1%}")
+            f"of {target:.1%} under plan {plan.name!r}",
+            column="planning.cost_of_sales_target",
+            expected=f"a target between {gap(0.0) + target:.1%} and {gap(high) + target:.1%}",
+        )
     return float(optimize.brentq(gap, 0.0, high, xtol=1e-10))
 
 
@@ -103,8 +110,7 @@ def tier_shares(plan: Plan, sims: np.ndarray, quota: np.ndarray) -> pd.Series:
     return pd.Series(counts / total if total else counts, index=labels, name="share")
 
 
-def plan_outcome(plans: Plan | list[Plan], sims: np.ndarray, quota: np.ndarray
-                 ) -> dict[str, float]:  # fmt: skip
+def plan_outcome(plans: Plan | list[Plan], sims: np.ndarray, quota: np.ndarray) -> dict[str, float]:
     """A plan (or a plan per rep) on the draws: cost_of_sales_p10/p50/p90, payout_p10/p50/p90,
     target_pay (total commission were every rep exactly at quota), marginal_point (median extra
     commission of every rep booking 1% of quota more)."""

@@ -50,8 +50,17 @@ from spm_lib.measures.roster import rep_status
 from spm_lib.periods import Period, period_containing, quarter_after
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
-QUOTA_COLUMNS = ["rep_id", "name", "status", "tenure_months", "capacity", "book",
-                 "book_basis", "bottom_up", "quota"]  # fmt: skip
+QUOTA_COLUMNS = [
+    "rep_id",
+    "name",
+    "status",
+    "tenure_months",
+    "capacity",
+    "book",
+    "book_basis",
+    "bottom_up",
+    "quota",
+]
 
 
 def target_amount(ds: Dataset, quarter: Period, target: dict | None) -> tuple[float, dict]:
@@ -72,29 +81,40 @@ def capacity(ds: Dataset, quarter: Period, as_of: pd.Timestamp) -> pd.Series:
     """Per rep of the reps table: share of full productivity in the middle of ``quarter``
     (module docstring), from the ramp curve of the data known at ``as_of``."""
     reps = ds.reps.set_index("rep_id")
-    middle = pd.Timestamp(quarter.start) + (pd.Timestamp(quarter.end) - pd.Timestamp(
-        quarter.start)) / 2  # fmt: skip
+    middle = (
+        pd.Timestamp(quarter.start) + (pd.Timestamp(quarter.end) - pd.Timestamp(quarter.start)) / 2
+    )
     hire = reps["hire_date"]
     months = (middle.year - hire.dt.year) * 12 + (middle.month - hire.dt.month)
     curve = ramp.ramp_curve(ds, max_months=ramp.TENURED_MONTHS, as_of=as_of)
     smoothed = curve.set_index("months_since_hire")["smoothed"].clip(upper=1.0)
     smoothed = smoothed.where(smoothed > 0).interpolate(limit_direction="both").fillna(1.0)
-    shares = months.clip(lower=0).map(lambda m: 1.0 if pd.isna(m) or m >= ramp.TENURED_MONTHS
-                                      else float(smoothed.get(int(m), 1.0)))  # fmt: skip
+    shares = months.clip(lower=0).map(
+        lambda m: (
+            1.0 if pd.isna(m) or m >= ramp.TENURED_MONTHS else float(smoothed.get(int(m), 1.0))
+        )
+    )
     return shares.astype(float).rename("capacity")
 
 
 def _trailing_bookings(ds: Dataset, as_of: pd.Timestamp) -> pd.Series:
     """Each rep's won amount over the four quarters to ``as_of``, per quarter."""
     opps = ds.opportunities
-    won = opps[opps["is_won"] & (opps["close_date"] > as_of - pd.DateOffset(years=1))
-               & (opps["close_date"] <= as_of)]  # fmt: skip
+    won = opps[
+        opps["is_won"]
+        & (opps["close_date"] > as_of - pd.DateOffset(years=1))
+        & (opps["close_date"] <= as_of)
+    ]
     return won.groupby("rep_id")["amount"].sum() / 4
 
 
-def propose_quotas(ds: Dataset, period: Period, target: dict | None = None,
-                   as_of: pd.Timestamp | None = None, potential: pd.DataFrame | None = None
-                   ) -> pd.DataFrame:  # fmt: skip
+def propose_quotas(
+    ds: Dataset,
+    period: Period,
+    target: dict | None = None,
+    as_of: pd.Timestamp | None = None,
+    potential: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The proposed quotas of the quarter after ``period`` (module docstring): one row per
     counted rep, :data:`QUOTA_COLUMNS`, ``book_basis`` a code (``potential``,
     ``trailing_bookings``, ``median_book``). ``attrs``: quarter (label), target, target_basis
@@ -122,14 +142,19 @@ def propose_quotas(ds: Dataset, period: Period, target: dict | None = None,
     amount, how = target_amount(ds, quarter, target)
     bottom_up = cap * book
     total = float(bottom_up.sum())
-    out = pd.DataFrame({
-        "rep_id": reps.index, "name": reps["name"].to_numpy() if "name" in reps else reps.index,
-        "status": reps["status"].to_numpy(),
-        "tenure_months": ((as_of - reps["hire_date"]).dt.days / 30.4375).round(1).to_numpy(),
-        "capacity": cap.to_numpy(), "book": book.to_numpy(), "book_basis": basis.to_numpy(),
-        "bottom_up": bottom_up.to_numpy(),
-        "quota": (amount * bottom_up / total).to_numpy() if total > 0 else 0.0,
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "rep_id": reps.index,
+            "name": reps["name"].to_numpy() if "name" in reps else reps.index,
+            "status": reps["status"].to_numpy(),
+            "tenure_months": ((as_of - reps["hire_date"]).dt.days / 30.4375).round(1).to_numpy(),
+            "capacity": cap.to_numpy(),
+            "book": book.to_numpy(),
+            "book_basis": basis.to_numpy(),
+            "bottom_up": bottom_up.to_numpy(),
+            "quota": (amount * bottom_up / total).to_numpy() if total > 0 else 0.0,
+        }
+    )
     out.attrs.update(quarter=quarter.label, target=amount, target_basis=how)
     return out[QUOTA_COLUMNS]
 
@@ -158,23 +183,30 @@ def predicted_attainment(draws: BookingsDraws, quotas: pd.DataFrame) -> dict[str
     sims, quota = aligned_draws(draws, quotas)
     shares = share_at_quota(sims, quota)
     attainment = sims / np.where(quota > 0, quota, np.nan)[None, :]
-    out: dict[str, object] = {f"share_p{int(q * 100)}": float(np.quantile(shares, q))
-                              for q in (0.1, 0.5, 0.9)}  # fmt: skip
+    out: dict[str, object] = {
+        f"share_p{int(q * 100)}": float(np.quantile(shares, q)) for q in (0.1, 0.5, 0.9)
+    }
     pooled = attainment[np.isfinite(attainment)]
     for q in QUANTILES:
-        out[f"attainment_p{int(q * 100)}"] = float(np.quantile(pooled, q)) if len(pooled) \
-            else float("nan")  # fmt: skip
-    out["per_rep"] = pd.DataFrame({
-        "rep_id": quotas["rep_id"].to_numpy(), "quota": quota,
-        "bookings_p50": np.median(sims, axis=0), "attainment_p50": np.median(attainment, axis=0),
-        "probability": (sims >= quota[None, :] - 1e-9).mean(axis=0),
-    })  # fmt: skip
+        out[f"attainment_p{int(q * 100)}"] = (
+            float(np.quantile(pooled, q)) if len(pooled) else float("nan")
+        )
+    out["per_rep"] = pd.DataFrame(
+        {
+            "rep_id": quotas["rep_id"].to_numpy(),
+            "quota": quota,
+            "bookings_p50": np.median(sims, axis=0),
+            "attainment_p50": np.median(attainment, axis=0),
+            "probability": (sims >= quota[None, :] - 1e-9).mean(axis=0),
+        }
+    )
     out["shares"] = shares
     return out
 
 
-def solve_share_at_quota(draws: BookingsDraws, quotas: pd.DataFrame, share: float
-                         ) -> tuple[pd.DataFrame, float]:  # fmt: skip
+def solve_share_at_quota(
+    draws: BookingsDraws, quotas: pd.DataFrame, share: float
+) -> tuple[pd.DataFrame, float]:
     """Quotas scaled by the one factor k whose median share of reps at quota is ``share``
     (module docstring); returns (the scaled quotas, k)."""
     sims, quota = aligned_draws(draws, quotas)
@@ -202,12 +234,18 @@ def actual_share_at_quota(ds: Dataset, quotas: pd.DataFrame, quarter: Period) ->
     """The share of ``quotas``' reps whose owner bookings in ``quarter`` reached their quota."""
     won = metrics.bookings(ds, quarter).set_index("rep_id")["bookings"]
     booked = won.reindex(quotas["rep_id"]).fillna(0.0).to_numpy()
-    return float((booked >= quotas["quota"].to_numpy() - 1e-9).mean()) if len(quotas) else \
-        float("nan")  # fmt: skip
+    return (
+        float((booked >= quotas["quota"].to_numpy() - 1e-9).mean()) if len(quotas) else float("nan")
+    )
 
 
-def backtest(ds: Dataset, period: Period, target: dict | None = None, quarters: int = 4,
-             simulations: int = 2000) -> pd.DataFrame:
+def backtest(
+    ds: Dataset,
+    period: Period,
+    target: dict | None = None,
+    quarters: int = 4,
+    simulations: int = 2000,
+) -> pd.DataFrame:
     """For each of the ``quarters`` quarters up to the one holding ``period``'s end: the
     quotas set from what was known the day before it began, the predicted share at quota
     (P10, P50, P90) and the actual share; ``inside`` when P10 <= actual <= P90. An amount
@@ -225,11 +263,19 @@ def backtest(ds: Dataset, period: Period, target: dict | None = None, quarters: 
         quotas = propose_quotas(ds, before, target)
         draws = bookings_draws(ds, before, simulations=simulations)
         predicted = predicted_attainment(draws, quotas)
-        rows.append({"quarter": quarter.label, "reps": len(quotas),
-                     "target": quotas.attrs["target"], "share_p10": predicted["share_p10"],
-                     "share_p50": predicted["share_p50"], "share_p90": predicted["share_p90"],
-                     "actual_share": actual_share_at_quota(ds, quotas, quarter)})  # fmt: skip
+        rows.append(
+            {
+                "quarter": quarter.label,
+                "reps": len(quotas),
+                "target": quotas.attrs["target"],
+                "share_p10": predicted["share_p10"],
+                "share_p50": predicted["share_p50"],
+                "share_p90": predicted["share_p90"],
+                "actual_share": actual_share_at_quota(ds, quotas, quarter),
+            }
+        )
     out = pd.DataFrame(rows)
     out["inside"] = (out["share_p10"] <= out["actual_share"]) & (
-        out["actual_share"] <= out["share_p90"])
+        out["actual_share"] <= out["share_p90"]
+    )
     return out

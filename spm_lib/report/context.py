@@ -34,12 +34,17 @@ class ReportContext:
     @classmethod
     def of(cls, dataset: Dataset, period: Period | None = None) -> ReportContext:
         """The context of ``dataset`` (already narrowed to its audience) for ``period``."""
-        return cls(currency=dataset.config.currency, period=period,
-                   audience=dataset.audience, as_of=dataset.as_of)  # fmt: skip
+        return cls(
+            currency=dataset.config.currency,
+            period=period,
+            audience=dataset.audience,
+            as_of=dataset.as_of,
+        )
 
 
 _ACTIVE: ContextVar[ReportContext] = ContextVar(
-    "spm_report_context", default=ReportContext()  # noqa: B039 - frozen: never mutated
+    "spm_report_context",
+    default=ReportContext(),  # noqa: B039 - frozen: never mutated
 )
 
 

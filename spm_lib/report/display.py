@@ -139,8 +139,11 @@ def table_html(
     labels = dict(labels or {})
     headers = [labels.get(c, pretty_label(str(c))) for c in shown.columns]
     # a caption for every table: the one given, else (for screen readers only) its columns
-    told = html.escape(caption) if caption else html.escape(
-        "Table of " + ", ".join(headers[:6]) + (", …" if len(headers) > 6 else ""))
+    told = (
+        html.escape(caption)
+        if caption
+        else html.escape("Table of " + ", ".join(headers[:6]) + (", …" if len(headers) > 6 else ""))
+    )
     styler = Styler(shown, uuid=uid, cell_ids=False, caption=told)
     formatters = {c: _column_formatter(shown[c], formats.get(c), currency) for c in shown.columns}
     styler = styler.format(formatters, escape=None, na_rep=MISSING)  # escaped by formatters

@@ -180,9 +180,11 @@ def record_series(name: str, frame: pd.DataFrame, column: str = "value") -> None
 def read_series(nb: nbformat.NotebookNode) -> dict[str, list[dict]]:
     """``{name: [{period, period_start, period_end, value}]}`` recorded with
     :func:`record_series`."""
-    return {name[len(SERIES_PREFIX):]: frame.to_dict("records")
-            for name, frame in read_tables(nb).items()
-            if name.startswith(SERIES_PREFIX)}  # fmt: skip
+    return {
+        name[len(SERIES_PREFIX) :]: frame.to_dict("records")
+        for name, frame in read_tables(nb).items()
+        if name.startswith(SERIES_PREFIX)
+    }
 
 
 def record_action(text: str, section: str, *, weight: float = 0.0) -> None:

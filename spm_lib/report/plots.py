@@ -62,9 +62,7 @@ def finish(ax: Axes, title: str, xlabel: str, ylabel: str, yunit: str | None = N
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if yunit == "currency":
-        ax.yaxis.set_major_formatter(
-            FuncFormatter(lambda v, _: format_currency(v))
-        )
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_currency(v)))
     elif yunit == "percent":
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
     ax.figure.tight_layout()
@@ -81,8 +79,11 @@ def finding(fig: Figure) -> str:
     found = next((t.strip() for t in texts if t and t.strip()), "")
     if found:
         return found
-    labels = [f"{ax.get_ylabel()} by {ax.get_xlabel()}" for ax in fig.axes[:1]
-              if ax.get_xlabel() or ax.get_ylabel()]  # fmt: skip
+    labels = [
+        f"{ax.get_ylabel()} by {ax.get_xlabel()}"
+        for ax in fig.axes[:1]
+        if ax.get_xlabel() or ax.get_ylabel()
+    ]
     return labels[0] if labels else "Chart"
 
 
@@ -106,8 +107,14 @@ def fan_chart(
     ax.plot(_x(history.index), history.to_numpy(), color=PALETTE[0], label="Actual")
     x = _x(forecast.index)
     ax.plot(x, forecast["mean"], color=PALETTE[1], linestyle="--", label="Forecast")
-    ax.fill_between(x, forecast["lower"], forecast["upper"], color=PALETTE[1], alpha=0.25,
-                    label=f"{interval:.0%} interval")  # fmt: skip
+    ax.fill_between(
+        x,
+        forecast["lower"],
+        forecast["upper"],
+        color=PALETTE[1],
+        alpha=0.25,
+        label=f"{interval:.0%} interval",
+    )
     ax.legend(loc="upper left")
     finish(ax, title, "Month", ylabel, yunit="currency")
     return fig
@@ -121,8 +128,9 @@ def distribution_chart(
     ax.hist(totals, bins=60, color=PALETTE[0], alpha=0.8)
     styles = ["--", "-", "--", ":"]
     for (label, value), style in zip(marks.items(), styles, strict=False):
-        ax.axvline(value, color=PALETTE[1], linestyle=style, label=f"{label}: "
-                   f"{format_currency(value)}")  # fmt: skip
+        ax.axvline(
+            value, color=PALETTE[1], linestyle=style, label=f"{label}: {format_currency(value)}"
+        )
     ax.legend(loc="upper right")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_currency(v)))
     finish(ax, title, xlabel, "Simulations (count)")
@@ -134,8 +142,15 @@ def forecast_vs_actual_chart(scored: pd.DataFrame, title: str) -> Figure:
     fig, ax = new_figure()
     rows = scored.sort_values("target")
     x = np.arange(len(rows))
-    ax.errorbar(x, rows["mean"], yerr=[rows["mean"] - rows["lower"], rows["upper"] - rows["mean"]],
-                fmt="o", color=PALETTE[1], capsize=4, label="Forecast and interval")  # fmt: skip
+    ax.errorbar(
+        x,
+        rows["mean"],
+        yerr=[rows["mean"] - rows["lower"], rows["upper"] - rows["mean"]],
+        fmt="o",
+        color=PALETTE[1],
+        capsize=4,
+        label="Forecast and interval",
+    )
     ax.plot(x, rows["actual"], "s", color=PALETTE[0], label="Actual")
     ax.set_xticks(x, [quarter_label(t) for t in rows["target"]])
     ax.legend(loc="upper left")
@@ -175,8 +190,13 @@ def interval_chart(board: pd.DataFrame, title: str, label: str = "name") -> Figu
         legend="Shrunk win rate, 90% interval",
     )
     ax = fig.axes[0]
-    ax.plot(board["raw_rate"].iloc[::-1].to_numpy(), np.arange(len(board)), "x",
-            color=PALETTE[1], label="Raw win rate")  # fmt: skip
+    ax.plot(
+        board["raw_rate"].iloc[::-1].to_numpy(),
+        np.arange(len(board)),
+        "x",
+        color=PALETTE[1],
+        label="Raw win rate",
+    )
     ax.legend(loc="lower right")
     return fig
 
@@ -184,8 +204,14 @@ def interval_chart(board: pd.DataFrame, title: str, label: str = "name") -> Figu
 def ramp_chart(curve: pd.DataFrame, title: str) -> Figure:
     """Productivity by months since hire, with the 80% line."""
     fig, ax = new_figure()
-    ax.plot(curve["months_since_hire"], curve["productivity"], "o", color=PALETTE[0],
-            alpha=0.5, label="Mean productivity")  # fmt: skip
+    ax.plot(
+        curve["months_since_hire"],
+        curve["productivity"],
+        "o",
+        color=PALETTE[0],
+        alpha=0.5,
+        label="Mean productivity",
+    )
     ax.plot(curve["months_since_hire"], curve["smoothed"], color=PALETTE[0], label="3-month mean")
     ax.axhline(0.8, color=PALETTE[1], linestyle="--", label="80% of tenured")
     ax.legend(loc="lower right")
@@ -201,20 +227,29 @@ def balance_chart(
     with the tolerance band shaded."""
     merged = (
         before[["rep_id", "share_of_pool_mean"]]
-        .merge(after[["rep_id", "share_of_pool_mean"]], on="rep_id", suffixes=("_before", "_after"),
-               how="outer")
+        .merge(
+            after[["rep_id", "share_of_pool_mean"]],
+            on="rep_id",
+            suffixes=("_before", "_after"),
+            how="outer",
+        )
         .fillna(0.0)
         .sort_values("share_of_pool_mean_before")
-    )  # fmt: skip
+    )
     fig, ax = new_figure(9, 4)
     x = np.arange(len(merged))
-    ax.axhspan(1 - tolerance, 1 + tolerance, color=PALETTE[2], alpha=0.12,
-               label=f"Tolerance (±{tolerance:.0%})")  # fmt: skip
+    ax.axhspan(
+        1 - tolerance,
+        1 + tolerance,
+        color=PALETTE[2],
+        alpha=0.12,
+        label=f"Tolerance (±{tolerance:.0%})",
+    )
     ax.axhline(1.0, color="0.4", linewidth=0.8)
-    ax.bar(x - 0.2, merged["share_of_pool_mean_before"], width=0.4, color=PALETTE[5],
-           label="Today")  # fmt: skip
-    ax.bar(x + 0.2, merged["share_of_pool_mean_after"], width=0.4, color=PALETTE[0],
-           label="Proposed")  # fmt: skip
+    ax.bar(x - 0.2, merged["share_of_pool_mean_before"], width=0.4, color=PALETTE[5], label="Today")
+    ax.bar(
+        x + 0.2, merged["share_of_pool_mean_after"], width=0.4, color=PALETTE[0], label="Proposed"
+    )
     ax.set_xticks(x, merged["rep_id"].tolist(), rotation=90, fontsize=7)
     ax.legend(loc="upper left")
     finish(ax, title, "Rep", "Potential, share of the pool's mean", yunit="percent")
@@ -230,13 +265,24 @@ def payout_curve_chart(curves: pd.DataFrame, points: pd.DataFrame, title: str) -
         color = PALETTE[i % len(PALETTE)]
         ax.plot(curve["attainment"], curve["pay_share"], color=color, label=f"{plan} plan")
         mine = points[points["plan"] == plan]
-        ax.scatter(mine["attainment"], mine["pay_share"], color=color, s=18, alpha=0.7,
-                   label=f"{plan} reps ({len(mine)})")  # fmt: skip
+        ax.scatter(
+            mine["attainment"],
+            mine["pay_share"],
+            color=color,
+            s=18,
+            alpha=0.7,
+            label=f"{plan} reps ({len(mine)})",
+        )
     ax.axvline(1.0, color="0.5", linewidth=0.8, linestyle=":")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
     ax.legend(loc="upper left")
-    finish(ax, title, "Attainment (credited bookings / quota)", "Commission, share of target pay",
-           yunit="percent")  # fmt: skip
+    finish(
+        ax,
+        title,
+        "Attainment (credited bookings / quota)",
+        "Commission, share of target pay",
+        yunit="percent",
+    )
     return fig
 
 
@@ -248,8 +294,13 @@ def overlaid_distributions_chart(samples: dict[str, np.ndarray], title: str, xla
     for i, (label, draws) in enumerate(samples.items()):
         color = PALETTE[i % len(PALETTE)]
         median = float(np.median(draws))
-        ax.hist(draws, bins=edges, color=color, alpha=0.5,
-                label=f"{label} (median {format_currency(median)})")  # fmt: skip
+        ax.hist(
+            draws,
+            bins=edges,
+            color=color,
+            alpha=0.5,
+            label=f"{label} (median {format_currency(median)})",
+        )
         ax.axvline(median, color=color, linestyle="--")
     ax.legend(loc="upper right")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_currency(v)))
@@ -268,8 +319,9 @@ def conversion_curve_chart(curves: pd.DataFrame, group: str, title: str, xlabel:
     for i, (key, rows) in enumerate(curves.groupby(group, sort=True)):
         color = PALETTE[i % len(PALETTE)]
         ax.step(rows["days"], rows["converted_share"], where="post", color=color, label=str(key))
-        ax.fill_between(rows["days"], rows["lower"], rows["upper"], step="post", color=color,
-                        alpha=0.12)  # fmt: skip
+        ax.fill_between(
+            rows["days"], rows["lower"], rows["upper"], step="post", color=color, alpha=0.12
+        )
         changes = rows.loc[rows["converted_share"].diff().fillna(0) != 0, "days"]
         last_change = max(last_change, float(changes.max()) if len(changes) else 0.0)
         last_day = max(last_day, float(rows["days"].max()))
@@ -295,8 +347,15 @@ def rate_interval_chart(
     rows = rows.iloc[::-1].reset_index(drop=True)
     fig, ax = new_figure(9, max(3.0, 0.3 * len(rows) + 1))
     y = np.arange(len(rows))
-    ax.errorbar(rows[rate], y, xerr=[rows[rate] - rows[lower], rows[upper] - rows[rate]],
-                fmt="o", color=PALETTE[0], capsize=3, label=legend)  # fmt: skip
+    ax.errorbar(
+        rows[rate],
+        y,
+        xerr=[rows[rate] - rows[lower], rows[upper] - rows[rate]],
+        fmt="o",
+        color=PALETTE[0],
+        capsize=3,
+        label=legend,
+    )
     ax.set_yticks(y, rows[label].astype(str).tolist())
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
     finish(ax, title, xlabel, "")
@@ -324,10 +383,10 @@ def move_curve_chart(curve: pd.DataFrame, title: str) -> Figure:
     accounts allowed to move (``curve``: :func:`spm_lib.territory.move_curve`)."""
     fig, ax = new_figure()
     ax.plot(curve["max_moves_pct"] * 100, curve["net_gain"], marker="o")
-    for x, y, n in zip(curve["max_moves_pct"] * 100, curve["net_gain"], curve["accounts_moved"],
-                       strict=True):  # fmt: skip
-        ax.annotate(f"{n:,} moves", (x, y), textcoords="offset points", xytext=(4, -12),
-                    fontsize=8)  # fmt: skip
+    for x, y, n in zip(
+        curve["max_moves_pct"] * 100, curve["net_gain"], curve["accounts_moved"], strict=True
+    ):
+        ax.annotate(f"{n:,} moves", (x, y), textcoords="offset points", xytext=(4, -12), fontsize=8)
     finish(ax, title, "Accounts allowed to move (%)", "Gain after cost a year", yunit="currency")
     return fig
 
@@ -336,8 +395,11 @@ def share_at_quota_chart(shares: np.ndarray, title: str) -> Figure:
     """How often each share of reps at quota comes up over the simulated quarters."""
     fig, ax = new_figure()
     values, counts = np.unique(np.round(shares, 6), return_counts=True)
-    ax.bar(values, counts / counts.sum(), width=0.8 * (np.diff(values).min() if len(values) > 1
-                                                       else 0.05))  # fmt: skip
+    ax.bar(
+        values,
+        counts / counts.sum(),
+        width=0.8 * (np.diff(values).min() if len(values) > 1 else 0.05),
+    )
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v)))
     finish(ax, title, "Share of reps at or above quota", "Share of simulations", yunit="percent")
     return fig

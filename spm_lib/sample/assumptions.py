@@ -175,4 +175,3 @@ ACCOUNT_WORDS = [
     "Sterling",
 ]
 ACCOUNT_SUFFIX = ["Inc", "Group", "LLC", "Partners", "& Co", "Holdings", "Systems", "Labs"]
-

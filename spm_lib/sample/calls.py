@@ -30,8 +30,9 @@ def pick_callers(seed: int, reps: pd.DataFrame, end_date: dt.date) -> dict[str, 
     rng = np.random.default_rng([seed, 23])
     end = pd.Timestamp(end_date)
     hire = pd.to_datetime(reps["hire_date"])
-    eligible = reps[(reps["role"] == "AE") & reps["end_date"].eq("")
-                    & (hire <= end - pd.Timedelta(days=730))]["rep_id"].to_numpy()  # fmt: skip
+    eligible = reps[
+        (reps["role"] == "AE") & reps["end_date"].eq("") & (hire <= end - pd.Timedelta(days=730))
+    ]["rep_id"].to_numpy()
     n = min(max(2, round(SHARE * len(reps))), len(eligible) // 3)
     chosen = rng.permutation(eligible)[: 2 * n]
     low = rng.uniform(*SANDBAG, n)
@@ -41,8 +42,12 @@ def pick_callers(seed: int, reps: pd.DataFrame, end_date: dt.date) -> dict[str, 
 
 
 def generate_calls(
-    seed: int, opportunities: pd.DataFrame, reps: pd.DataFrame, callers: dict[str, float],
-    start_date: dt.date, end_date: dt.date,
+    seed: int,
+    opportunities: pd.DataFrame,
+    reps: pd.DataFrame,
+    callers: dict[str, float],
+    start_date: dt.date,
+    end_date: dt.date,
 ) -> pd.DataFrame:
     """``forecast_calls`` of the sample (module docstring): owner_id, period, category, amount,
     submitted_at."""
@@ -50,8 +55,9 @@ def generate_calls(
     o = opportunities[opportunities["is_won"].eq("true")]
     close = pd.to_datetime(o["close_date"])
     quarters = pd.period_range(pd.Timestamp(start_date), pd.Timestamp(end_date), freq="Q")
-    quarters = [q for q in quarters if q.start_time.date() >= start_date
-                and q.end_time.date() <= end_date]  # fmt: skip
+    quarters = [
+        q for q in quarters if q.start_time.date() >= start_date and q.end_time.date() <= end_date
+    ]
     aes = reps[reps["role"] == "AE"]
     hire = pd.to_datetime(aes["hire_date"])
     leave = pd.to_datetime(aes["end_date"].replace("", None))
@@ -78,9 +84,17 @@ def generate_calls(
             hour = rng.integers(9 * 3600, 17 * 3600, len(weeks))
             at = (weeks + pd.to_timedelta(hour, unit="s")).strftime("%Y-%m-%d %H:%M:%S")
             for category, amount in (("Commit", commit), ("Best Case", best)):
-                rows.append(pd.DataFrame({"owner_id": rep_id, "period": label,
-                                          "category": category, "amount": amount.astype("int64"),
-                                          "submitted_at": at}))  # fmt: skip
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "owner_id": rep_id,
+                            "period": label,
+                            "category": category,
+                            "amount": amount.astype("int64"),
+                            "submitted_at": at,
+                        }
+                    )
+                )
     if not rows:
         return pd.DataFrame(columns=["owner_id", "period", "category", "amount", "submitted_at"])
     return pd.concat(rows, ignore_index=True)

@@ -49,8 +49,9 @@ def cut_off(company: Company, deals: Deals) -> CutOff:
     return CutOff(sel, ids, deals.close[sel] <= company.end, reached)
 
 
-def opportunities_table(rng: np.random.Generator, company: Company, deals: Deals, cut: CutOff
-                   ) -> pd.DataFrame:  # fmt: skip
+def opportunities_table(
+    rng: np.random.Generator, company: Company, deals: Deals, cut: CutOff
+) -> pd.DataFrame:
     """The opportunities table as the CRM shows it at the end date: open deals in the stage
     they reached, with an optimistic CRM close date never before the day after the end."""
     sel, is_closed, end = cut.sel, cut.is_closed, company.end
@@ -115,8 +116,9 @@ def stage_history_table(deals: Deals, cut: CutOff) -> pd.DataFrame:
     )
 
 
-def activities_table(rng: np.random.Generator, company: Company, deals: Deals, cut: CutOff
-                ) -> pd.DataFrame:  # fmt: skip
+def activities_table(
+    rng: np.random.Generator, company: Company, deals: Deals, cut: CutOff
+) -> pd.DataFrame:
     """Activities on each opportunity between its creation and its close (or the end date):
     Poisson(1 x stages visited)."""
     sel = cut.sel

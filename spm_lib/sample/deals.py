@@ -94,8 +94,7 @@ def simulate_deals(rng: np.random.Generator, company: Company) -> Deals:
     amount = np.maximum(
         100, (PRODUCT_PRICE[product] * size * noise * LEAD_SOURCE_SIZE[source]).round(-2)
     )
-    return Deals(opp_rep, created, account, company.acc_industry[account], source, product,
-                 amount)  # fmt: skip
+    return Deals(opp_rep, created, account, company.acc_industry[account], source, product, amount)
 
 
 def simulate_outcomes(rng: np.random.Generator, company: Company, deals: Deals) -> None:
@@ -150,8 +149,9 @@ def _stage_passes(rng: np.random.Generator, company: Company, deals: Deals) -> N
     deals.won = passed.all(axis=1)
 
 
-def _quarter_end_pull(rng: np.random.Generator, won_close: np.ndarray, last_entry: np.ndarray
-                      ) -> np.ndarray:  # fmt: skip
+def _quarter_end_pull(
+    rng: np.random.Generator, won_close: np.ndarray, last_entry: np.ndarray
+) -> np.ndarray:
     """Won deals due early in a quarter close at the end of the one before (never before they
     entered their last stage)."""
     n = len(won_close)

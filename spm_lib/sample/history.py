@@ -27,11 +27,24 @@ from spm_lib.sample.daynums import date_strings
 PUSHES = {"won": 0.5, "lost": 1.1, "open": 0.8}
 PULL_IN_SHARE = 0.15
 AMOUNT_CHANGES = 0.4
-PROBABILITY = {"Prospecting": 10, "Qualification": 20, "Discovery": 40, "Proposal": 60,
-               "Negotiation": 80, "Closed Won": 100, "Closed Lost": 0}  # fmt: skip
-CATEGORY = {"Prospecting": "Pipeline", "Qualification": "Pipeline", "Discovery": "Best Case",
-            "Proposal": "Best Case", "Negotiation": "Commit", "Closed Won": "Closed",
-            "Closed Lost": "Omitted"}  # fmt: skip
+PROBABILITY = {
+    "Prospecting": 10,
+    "Qualification": 20,
+    "Discovery": 40,
+    "Proposal": 60,
+    "Negotiation": 80,
+    "Closed Won": 100,
+    "Closed Lost": 0,
+}
+CATEGORY = {
+    "Prospecting": "Pipeline",
+    "Qualification": "Pipeline",
+    "Discovery": "Best Case",
+    "Proposal": "Best Case",
+    "Negotiation": "Commit",
+    "Closed Won": "Closed",
+    "Closed Lost": "Omitted",
+}
 STAGE, CLOSE, AMOUNT = 0, 1, 2
 
 
@@ -40,7 +53,10 @@ def _days(text: pd.Series) -> np.ndarray:
 
 
 def generate_history(
-    seed: int, opportunities: pd.DataFrame, stage_history: pd.DataFrame, end: int,
+    seed: int,
+    opportunities: pd.DataFrame,
+    stage_history: pd.DataFrame,
+    end: int,
     callers: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """``opportunity_history`` of the sample (see the module docstring); ``end`` is the end
@@ -50,8 +66,9 @@ def generate_history(
     return _states(events, opportunities, callers)
 
 
-def _events(rng: np.random.Generator, o: pd.DataFrame, stage_history: pd.DataFrame, end: int
-            ) -> pd.DataFrame:  # fmt: skip
+def _events(
+    rng: np.random.Generator, o: pd.DataFrame, stage_history: pd.DataFrame, end: int
+) -> pd.DataFrame:
     """Every change of every deal, in time order: its stage entries (at a time of day, the
     first at creation), and close-date and amount changes strictly between creation and the
     last day; ``t`` strictly increasing within a deal."""
@@ -84,15 +101,22 @@ def _events(rng: np.random.Generator, o: pd.DataFrame, stage_history: pd.DataFra
     c_delta = np.where(push, rng.integers(14, 61, len(c_opp)), -rng.integers(7, 31, len(c_opp)))
     a_factor = np.exp(rng.normal(0.0, 0.2, len(a_opp)))
 
-    events = pd.DataFrame({
-        "opp": np.concatenate([s_opp, c_opp, a_opp]),
-        "day": np.concatenate([s_day, c_day, a_day]),
-        "kind": np.concatenate([np.full(len(s_opp), STAGE), np.full(len(c_opp), CLOSE),
-                                np.full(len(a_opp), AMOUNT)]),
-        "stage": np.concatenate([s_stage, np.full(len(c_opp) + len(a_opp), None)]),
-        "delta": np.concatenate([np.zeros(len(s_opp)), c_delta, np.zeros(len(a_opp))]),
-        "factor": np.concatenate([np.ones(len(s_opp) + len(c_opp)), a_factor]),
-    })  # fmt: skip
+    events = pd.DataFrame(
+        {
+            "opp": np.concatenate([s_opp, c_opp, a_opp]),
+            "day": np.concatenate([s_day, c_day, a_day]),
+            "kind": np.concatenate(
+                [
+                    np.full(len(s_opp), STAGE),
+                    np.full(len(c_opp), CLOSE),
+                    np.full(len(a_opp), AMOUNT),
+                ]
+            ),
+            "stage": np.concatenate([s_stage, np.full(len(c_opp) + len(a_opp), None)]),
+            "delta": np.concatenate([np.zeros(len(s_opp)), c_delta, np.zeros(len(a_opp))]),
+            "factor": np.concatenate([np.ones(len(s_opp) + len(c_opp)), a_factor]),
+        }
+    )
     # stage entries of one day keep their order (an hour each); other changes anywhere in it
     is_stage = events["kind"].eq(STAGE).to_numpy()
     same_day = events[is_stage].groupby(["opp", "day"]).cumcount().to_numpy()
@@ -107,8 +131,9 @@ def _events(rng: np.random.Generator, o: pd.DataFrame, stage_history: pd.DataFra
     return events
 
 
-def _states(events: pd.DataFrame, o: pd.DataFrame, callers: dict[str, float] | None
-            ) -> pd.DataFrame:  # fmt: skip
+def _states(
+    events: pd.DataFrame, o: pd.DataFrame, callers: dict[str, float] | None
+) -> pd.DataFrame:
     """The deal as it stood after each change: stage, amount, close date (the final ones less
     the changes still to come), forecast category (a planted caller's bias applied)."""
     index = pd.Index(o["opportunity_id"])
@@ -129,15 +154,18 @@ def _states(events: pd.DataFrame, o: pd.DataFrame, callers: dict[str, float] | N
         rep = o["rep_id"].to_numpy()[group]
         bias = pd.Series(rep).map(callers).to_numpy(dtype=float)
         category = category.where(~((bias < 0) & stage.eq("Negotiation").to_numpy()), "Best Case")
-        category = category.where(~((bias > 0) & stage.isin(["Discovery", "Proposal"]).to_numpy()),
-                                  "Commit")
-    out = pd.DataFrame({
-        "opportunity_id": index.to_numpy()[group],
-        "changed_at": pd.to_datetime(events["t"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S"),
-        "stage": stage.to_numpy(),
-        "amount": amount_after.astype("int64"),
-        "close_date": date_strings(close_after),
-        "forecast_category": category.to_numpy(),
-        "probability": stage.map(PROBABILITY).astype("Int64").to_numpy(),
-    })  # fmt: skip
+        category = category.where(
+            ~((bias > 0) & stage.isin(["Discovery", "Proposal"]).to_numpy()), "Commit"
+        )
+    out = pd.DataFrame(
+        {
+            "opportunity_id": index.to_numpy()[group],
+            "changed_at": pd.to_datetime(events["t"], unit="s").dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "stage": stage.to_numpy(),
+            "amount": amount_after.astype("int64"),
+            "close_date": date_strings(close_after),
+            "forecast_category": category.to_numpy(),
+            "probability": stage.map(PROBABILITY).astype("Int64").to_numpy(),
+        }
+    )
     return out[out["stage"].notna()].reset_index(drop=True)

@@ -115,7 +115,6 @@ def generate_leads(
     return table, _truth(leads, opportunities[in_window], sdrs)
 
 
-
 def _lead_base(opportunities: pd.DataFrame, from_day: int, end_day: int) -> pd.DataFrame:
     """The opportunities whose lead may start in the window, and those created soon after the
     end date (their leads are open at the end, converting after it)."""
@@ -133,8 +132,9 @@ def _lead_base(opportunities: pd.DataFrame, from_day: int, end_day: int) -> pd.D
     )
 
 
-def _converted_leads(rng: np.random.Generator, base: pd.DataFrame, rep_info: pd.DataFrame,
-                     sdrs: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+def _converted_leads(
+    rng: np.random.Generator, base: pd.DataFrame, rep_info: pd.DataFrame, sdrs: pd.DataFrame
+) -> pd.DataFrame:
     """The lead behind each opportunity: its SDR (among its region's, in proportion to the
     SDR's conversion), its chance to convert, and its day (a gamma lag before the deal)."""
     segment = base["rep_id"].map(rep_info["segment"]).to_numpy()
@@ -170,8 +170,9 @@ def _converted_leads(rng: np.random.Generator, base: pd.DataFrame, rep_info: pd.
     )
 
 
-def _all_leads(rng: np.random.Generator, converted: pd.DataFrame, from_day: int, end_day: int
-               ) -> pd.DataFrame:  # fmt: skip
+def _all_leads(
+    rng: np.random.Generator, converted: pd.DataFrame, from_day: int, end_day: int
+) -> pd.DataFrame:
     """The converted leads with the unconverted ones that came with each, those inside the
     window; most leads that will never convert are closed out by their SDR, the rest stay
     open."""
@@ -194,6 +195,7 @@ def _all_leads(rng: np.random.Generator, converted: pd.DataFrame, from_day: int,
     )
     leads = leads.assign(disq_day=np.where(disqualified, disq_day, -1))
     return leads.sort_values(["day", "owner"], kind="stable").reset_index(drop=True)
+
 
 def _truth(leads: pd.DataFrame, opportunities: pd.DataFrame, sdrs: pd.DataFrame) -> dict:
     """What the simulation planted: per source and per SDR the log-odds effect and the expected

@@ -90,8 +90,9 @@ def generate(
     return SampleData(tables=tables, config=_config(end_date), ground_truth=truth)
 
 
-def _tables_at_end(rng: np.random.Generator, seed: int, company: Company, deals: Deals
-                   ) -> tuple[dict[str, pd.DataFrame], tuple]:  # fmt: skip
+def _tables_at_end(
+    rng: np.random.Generator, seed: int, company: Company, deals: Deals
+) -> tuple[dict[str, pd.DataFrame], tuple]:
     """Every table as of the end date, and what the ground truth carries from them (the
     planted callers, the leads' truth)."""
     cut = cut_off(company, deals)
@@ -118,8 +119,10 @@ def _tables_at_end(rng: np.random.Generator, seed: int, company: Company, deals:
     # a planted caller's open deal stands in the category the history last gave it
     last_category = history.groupby("opportunity_id")["forecast_category"].last()
     opportunities["forecast_category"] = (
-        opportunities["opportunity_id"].map(last_category)
-        .fillna(opportunities["forecast_category"]).to_numpy()
+        opportunities["opportunity_id"]
+        .map(last_category)
+        .fillna(opportunities["forecast_category"])
+        .to_numpy()
     )
     tables = {
         "reps": pd.concat([reps_out, sdrs], ignore_index=True),
@@ -127,15 +130,16 @@ def _tables_at_end(rng: np.random.Generator, seed: int, company: Company, deals:
         "opportunities": opportunities,
         "stage_history": stage_history,
         "opportunity_history": history,
-        "forecast_calls": generate_calls(seed, opportunities, reps_out, callers,
-                                         company.start_date, end_date),
+        "forecast_calls": generate_calls(
+            seed, opportunities, reps_out, callers, company.start_date, end_date
+        ),
         "quotas": quotas,
         "activities": activities,
         "trainings": trainings,
         "rep_skills": rep_skills,
         "opportunity_splits": splits,
         "leads": leads,
-    }  # fmt: skip
+    }
     return tables, (callers, lead_truth)
 
 

@@ -30,20 +30,27 @@ from spm_lib.sample.deals import Deals
 from spm_lib.sample.history import AMOUNT_CHANGES, PULL_IN_SHARE, PUSHES
 
 
-def ground_truth(seed: int, reps: int, years: int, company: Company, deals: Deals, carried: tuple
-           ) -> dict:  # fmt: skip
+def ground_truth(
+    seed: int, reps: int, years: int, company: Company, deals: Deals, carried: tuple
+) -> dict:
     """The planted effects, as ``ground_truth.json`` states them."""
     callers, lead_truth = carried
     rep_ids = company.reps["rep_id"].to_numpy()
-    weaknesses = [(str(rep_ids[r]), OPEN_STAGES[s])
-                  for r, s in zip(company.weak_reps, company.weak_stage, strict=True)]
-    strengths = [(str(rep_ids[r]), INDUSTRIES[i])
-                 for r, i in zip(company.strong_reps, company.strong_industry, strict=True)]
-    truth = planted_truth(seed, reps, years, company.start_date, company.end_date, weaknesses,
-                          strengths)  # fmt: skip
+    weaknesses = [
+        (str(rep_ids[r]), OPEN_STAGES[s])
+        for r, s in zip(company.weak_reps, company.weak_stage, strict=True)
+    ]
+    strengths = [
+        (str(rep_ids[r]), INDUSTRIES[i])
+        for r, i in zip(company.strong_reps, company.strong_industry, strict=True)
+    ]
+    truth = planted_truth(
+        seed, reps, years, company.start_date, company.end_date, weaknesses, strengths
+    )
     expected = np.prod(deals.pass_rate, axis=1) * deals.amount
     truth["seasonal_profile"]["bookings_index_by_month"] = expected_bookings_index(
-        deals.won_close, expected, company.start, company.end)
+        deals.won_close, expected, company.start, company.end
+    )
     truth.update(lead_truth)
     truth["opportunity_history"] = {
         "close_date_changes_mean_by_outcome": dict(PUSHES),
@@ -76,16 +83,18 @@ def _bookings_ramp(deals: Deals) -> dict:
         float(np.sum(ramp(m - np.arange(m + 1)) * lag_share[: m + 1])) for m in range(25)
     ]
     return {
-        "bookings_productivity_by_month": {str(m): round(v, 4)
-                                           for m, v in enumerate(bookings_ramp)},
-        "bookings_months_to_80pct": next((m for m, v in enumerate(bookings_ramp) if v >= 0.8),
-                                         None),
+        "bookings_productivity_by_month": {
+            str(m): round(v, 4) for m, v in enumerate(bookings_ramp)
+        },
+        "bookings_months_to_80pct": next(
+            (m for m, v in enumerate(bookings_ramp) if v >= 0.8), None
+        ),
         "bookings_note": (
             "the ramp in bookings implied by the ramp in new opportunities and the distribution "
             "of months from creation to close of won deals: sum_k ramp(m - k) x share of won "
             "deals closing k months after creation"
         ),
-    }  # fmt: skip
+    }
 
 
 def expected_bookings_index(

@@ -20,8 +20,9 @@ def _cmd_sample_data(args: argparse.Namespace) -> int:
     try:
         out = write_sample(args.out, seed=args.seed, reps=args.reps, years=args.years)
     except OSError as exc:  # disk full, a folder not writable
-        print(f"ERROR: cannot write the sample to {args.out}: {exc.strerror or exc}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"ERROR: cannot write the sample to {args.out}: {exc.strerror or exc}", file=sys.stderr
+        )
         return 2
     print(
         f"Sample dataset written to {out} in {time.perf_counter() - started:.1f} s "
@@ -55,8 +56,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"Commission plans: {len(plans)} valid ({', '.join(plans)}).")
     warned = warning_summary(ds)
     if not warned.empty:
-        print(f"\nRows used with a warning, odd but real and counted in every figure "
-              f"({int(recon['rows_warned'].sum()):,} rows):")
+        print(
+            f"\nRows used with a warning, odd but real and counted in every figure "
+            f"({int(recon['rows_warned'].sum()):,} rows):"
+        )
         print(warned.to_string(index=False, max_colwidth=110))
     return 0
 
@@ -79,9 +82,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 2
     audience = args.segment or (f"each {args.segment_by}" if args.segment_by else "everyone")
     # on a terminal only: a scheduler's log (cron, CI) gets the summary lines, not a bar
-    bar = tqdm(total=None if args.segment_by else total, desc=f"reports for {audience}",
-               unit="report",
-               disable=args.quiet or not sys.stderr.isatty(), file=sys.stderr)  # fmt: skip
+    bar = tqdm(
+        total=None if args.segment_by else total,
+        desc=f"reports for {audience}",
+        unit="report",
+        disable=args.quiet or not sys.stderr.isatty(),
+        file=sys.stderr,
+    )
 
     def progress(result) -> None:
         bar.set_postfix_str(f"{result.name}: {result.status}")
@@ -105,8 +112,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         bar.close()
-        print("INTERRUPTED: the packs this run had not finished were not written; the ones "
-              f"already in {args.out} are as they were.", file=sys.stderr)
+        print(
+            "INTERRUPTED: the packs this run had not finished were not written; the ones "
+            f"already in {args.out} are as they were.",
+            file=sys.stderr,
+        )
         return 130
     except OutputBusy as exc:
         bar.close()
@@ -124,7 +134,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 1 if _summary(manifest, args.out) else 0
 
 
-
 def _summary(manifest: dict, out: str) -> int:
     """A line per report of each pack, where its brief is and what failed; returns the
     reports (and audiences) that failed."""
@@ -140,8 +149,10 @@ def _summary(manifest: dict, out: str) -> int:
         for entry in found["notebooks"]:
             line = f"  {entry['status']:>6}  {entry['name']:<24} {entry['seconds']:>6.1f} s"
             if entry.get("carried_from"):
-                line = (f"  {'kept':>6}  {entry['name']:<24} from the run of "
-                        f"{str(entry['carried_from'].get('finished'))[:10]}")
+                line = (
+                    f"  {'kept':>6}  {entry['name']:<24} from the run of "
+                    f"{str(entry['carried_from'].get('finished'))[:10]}"
+                )
             if entry["error"]:
                 err = entry["error"]
                 line += f"  {err['exception']}: {err['message'][:120]}"
@@ -150,8 +161,11 @@ def _summary(manifest: dict, out: str) -> int:
         failures += failed
         print(f"  Brief: {Path(pack['path']) / 'index.html'}")
         if pack["kept_previous"]:
-            print(f"  {failed} reports failed: the last good pack of {manifest['period']} was "
-                  f"kept in place; this run's pack is at {pack['path']}", file=sys.stderr)
+            print(
+                f"  {failed} reports failed: the last good pack of {manifest['period']} was "
+                f"kept in place; this run's pack is at {pack['path']}",
+                file=sys.stderr,
+            )
         elif failed:
             print(f"  {failed} of {len(ran)} reports failed.", file=sys.stderr)
     print(f"Every period: {Path(out).resolve() / 'index.html'}")
@@ -169,8 +183,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(f"ERROR: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # disk full, a folder not writable
-        print(f"ERROR: cannot write the dataset to {args.out}: {exc.strerror or exc}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"ERROR: cannot write the dataset to {args.out}: {exc.strerror or exc}", file=sys.stderr
+        )
         return 2
     found = yaml.safe_load((out / "spm.yaml").read_text(encoding="utf-8")) or {}
     imported = found.get("imported_from") or {}
@@ -178,8 +193,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
         print(f"  {name}: {kind}")
     not_used = imported.get("not_used") or {}
     if not_used.get("count"):
-        reasons = "; ".join(f"{v['files']} {reason} (such as {', '.join(v['such as'])})"
-                            for reason, v in not_used["reasons"].items())  # fmt: skip
+        reasons = "; ".join(
+            f"{v['files']} {reason} (such as {', '.join(v['such as'])})"
+            for reason, v in not_used["reasons"].items()
+        )
         print(f"  files not used: {not_used['count']} ({reasons})")
     for note in imported.get("notes") or []:
         print(f"  - {note}")
@@ -253,8 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the export's source system",
     )
     imp.add_argument("--out", required=True, help="dataset folder to write: new or empty")
-    imp.add_argument("--force", action="store_true",
-                     help="empty --out first when it holds an earlier import")  # fmt: skip
+    imp.add_argument(
+        "--force", action="store_true", help="empty --out first when it holds an earlier import"
+    )
     imp.add_argument("files", nargs="+", help="export files, or a folder holding them")
     imp.set_defaults(func=_cmd_import)
 

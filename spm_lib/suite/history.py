@@ -20,8 +20,9 @@ def read_manifest(path: Path) -> dict | None:
     """A run's manifest, or None when the file is missing or is not one."""
     with contextlib.suppress(OSError, ValueError):
         found = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(found, dict) and {"period", "period_start", "period_end",
-                                        "notebooks"} <= set(found):  # fmt: skip
+        if isinstance(found, dict) and {"period", "period_start", "period_end", "notebooks"} <= set(
+            found
+        ):
             return found
     return None
 
@@ -93,18 +94,24 @@ def periods_table(out: Path) -> list[dict]:
             continue
         failed = sum(n.get("status") != "ok" for n in manifest["notebooks"])
         aside = out / HIDDEN / "failed" / path.parent.parent.name / path.parent.name
-        rows.append({
-            "period": manifest["period"],
-            "period_end": manifest["period_end"],
-            "folder": path.parent.name,
-            "audience": "All reps" if manifest.get("audience") in (None, "All")
-                        else manifest["audience"],
-            "status": "ok" if not failed else f"{failed} failed",
-            "finished": manifest.get("finished", ""),
-            "href": f"{path.parent.parent.name}/{path.parent.name}/index.html",
-            "failed_run": (f"{HIDDEN}/failed/{path.parent.parent.name}/{path.parent.name}/"
-                           "index.html") if (aside / "index.html").exists() else "",
-        })  # fmt: skip
+        rows.append(
+            {
+                "period": manifest["period"],
+                "period_end": manifest["period_end"],
+                "folder": path.parent.name,
+                "audience": "All reps"
+                if manifest.get("audience") in (None, "All")
+                else manifest["audience"],
+                "status": "ok" if not failed else f"{failed} failed",
+                "finished": manifest.get("finished", ""),
+                "href": f"{path.parent.parent.name}/{path.parent.name}/index.html",
+                "failed_run": (
+                    f"{HIDDEN}/failed/{path.parent.parent.name}/{path.parent.name}/index.html"
+                )
+                if (aside / "index.html").exists()
+                else "",
+            }
+        )
     rows.sort(key=lambda r: (r["period_end"], r["period"]), reverse=True)
     grouped: dict[str, list[dict]] = {}
     for row in rows:
@@ -115,5 +122,11 @@ def periods_table(out: Path) -> list[dict]:
     return ordered
 
 
-__all__ = ["comparison_periods", "earlier_periods", "past_manifests", "period_of", "periods_table",
-           "read_manifest"]
+__all__ = [
+    "comparison_periods",
+    "earlier_periods",
+    "past_manifests",
+    "period_of",
+    "periods_table",
+    "read_manifest",
+]

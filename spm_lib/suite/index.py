@@ -33,36 +33,56 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def headlines(manifest: dict, results: list[dict], history: list[dict],
-              currency: str = "USD") -> list[dict]:  # fmt: skip
+def headlines(
+    manifest: dict, results: list[dict], history: list[dict], currency: str = "USD"
+) -> list[dict]:
     """The brief's headline figures (:func:`spm_lib.pages.brief.headlines`) against the runs
     kept before (``history``, manifests): the period before, a year before, and the last
     :data:`TREND_PERIODS` periods."""
-    kept = {(m["period_start"], m["period_end"]): m for m in history
-            if m["period"] != manifest["period"]}  # fmt: skip
+    kept = {
+        (m["period_start"], m["period_end"]): m
+        for m in history
+        if m["period"] != manifest["period"]
+    }
     window = earlier_periods(manifest, TREND_PERIODS)
     return brief.headlines(manifest, results, kept, window, comparison_periods(manifest), currency)
 
 
-def index_html(manifest: dict, results: list[dict], currency: str = "USD",
-               history: list[dict] | None = None, kept_previous: bool = False) -> str:  # fmt: skip
+def index_html(
+    manifest: dict,
+    results: list[dict],
+    currency: str = "USD",
+    history: list[dict] | None = None,
+    kept_previous: bool = False,
+) -> str:
     """The audience's brief from its manifest, the per-notebook results (labels, titles,
     actions) and the manifests of the runs kept before (``history``)."""
     css = (TEMPLATES / "report.css").read_text(encoding="utf-8")
     return (
         _environment()
         .get_template("index/index.html.j2")
-        .render(manifest=manifest, reports=brief.report_rows(results, currency),
-                summary=brief.run_summary(results), audience=brief.audience_name(manifest),
-                css=css, headlines=headlines(manifest, results, history or [], currency),
-                actions=brief.actions(results), kept_previous=kept_previous,
-                data_name=manifest.get("data_name") or "")  # fmt: skip
+        .render(
+            manifest=manifest,
+            reports=brief.report_rows(results, currency),
+            summary=brief.run_summary(results),
+            audience=brief.audience_name(manifest),
+            css=css,
+            headlines=headlines(manifest, results, history or [], currency),
+            actions=brief.actions(results),
+            kept_previous=kept_previous,
+            data_name=manifest.get("data_name") or "",
+        )
     )
 
 
-def write_index(path: Path, manifest: dict, results: list[dict], currency: str = "USD",
-                history: list[dict] | None = None,
-                kept_previous: bool = False) -> Path:  # fmt: skip
+def write_index(
+    path: Path,
+    manifest: dict,
+    results: list[dict],
+    currency: str = "USD",
+    history: list[dict] | None = None,
+    kept_previous: bool = False,
+) -> Path:
     write_atomically(path, index_html(manifest, results, currency, history, kept_previous))
     return path
 
@@ -83,5 +103,4 @@ def write_periods_index(out: Path) -> Path:
     return path
 
 
-__all__ = ["headlines", "index_html", "periods_index_html", "write_index",
-           "write_periods_index"]  # fmt: skip
+__all__ = ["headlines", "index_html", "periods_index_html", "write_index", "write_periods_index"]

@@ -75,5 +75,12 @@ def pack_dir(out: Path, period: str, folder: str) -> Path:
     return out / period / folder
 
 
-__all__ = ["COMPANY", "audience_folder", "lock_file", "pack_dir", "snapshot_dir", "staging_dir",
-           "state_dir"]  # fmt: skip
+__all__ = [
+    "COMPANY",
+    "audience_folder",
+    "lock_file",
+    "pack_dir",
+    "snapshot_dir",
+    "staging_dir",
+    "state_dir",
+]

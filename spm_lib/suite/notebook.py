@@ -67,12 +67,18 @@ class NotebookResult:
     def from_manifest_entry(cls, entry: dict, carried_from: dict | None = None) -> NotebookResult:
         """The result a manifest entry records (a pack written before entries held labels,
         titles and actions gives the report without them)."""
-        return cls(name=entry["name"], status=entry["status"], html=entry.get("html"),
-                   seconds=float(entry.get("seconds") or 0), error=entry.get("error"),
-                   title=entry.get("title") or "",
-                   key_figure_labels=entry.get("key_figure_labels") or {},
-                   actions=entry.get("actions") or [], series=entry.get("series") or {},
-                   carried_from=carried_from or entry.get("carried_from"))  # fmt: skip
+        return cls(
+            name=entry["name"],
+            status=entry["status"],
+            html=entry.get("html"),
+            seconds=float(entry.get("seconds") or 0),
+            error=entry.get("error"),
+            title=entry.get("title") or "",
+            key_figure_labels=entry.get("key_figure_labels") or {},
+            actions=entry.get("actions") or [],
+            series=entry.get("series") or {},
+            carried_from=carried_from or entry.get("carried_from"),
+        )
 
 
 @dataclass(frozen=True)
@@ -123,8 +129,11 @@ KERNEL_START_ATTEMPTS = 3
 
 
 def _kernel_did_not_start(error: dict | None) -> bool:
-    return bool(error) and error["cell"] is None and "died before replying to kernel_info" in (
-        error["message"])  # fmt: skip
+    return (
+        bool(error)
+        and error["cell"] is None
+        and "died before replying to kernel_info" in (error["message"])
+    )
 
 
 def _kernel_died(error: dict | None) -> bool:
@@ -207,11 +216,15 @@ def execute_one(task: NotebookTask) -> NotebookResult:
         result.html = f"{name}.html"
         anchors = section_anchors(html)
         result.actions = [
-            {"text": a["text"], "weight": a["weight"] or 0, "report": result.title,
-             "href": f"{name}.html" + (f"#{anchors[a['section']]}" if a["section"] in anchors
-                                       else "")}
+            {
+                "text": a["text"],
+                "weight": a["weight"] or 0,
+                "report": result.title,
+                "href": f"{name}.html"
+                + (f"#{anchors[a['section']]}" if a["section"] in anchors else ""),
+            }
             for a in read_actions(nb)
-        ]  # fmt: skip
+        ]
     except Exception as exc:  # noqa: BLE001 - a rendering failure is a failed report
         result.status = "failed"
         result.error = result.error or {

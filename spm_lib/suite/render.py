@@ -67,8 +67,10 @@ def section_anchors(body: str) -> dict[str, str]:
     links a section by the heading a page module names (``html.unescape``d text)."""
     import html as html_text
 
-    return {html_text.unescape(_TAGS.sub("", inner).strip()): anchor
-            for anchor, inner in _H2.findall(body)}  # fmt: skip
+    return {
+        html_text.unescape(_TAGS.sub("", inner).strip()): anchor
+        for anchor, inner in _H2.findall(body)
+    }
 
 
 def _toc(body: str) -> str:

@@ -46,9 +46,19 @@ from spm_lib.suite.notebook import NotebookResult, NotebookTask, execute_one
 from spm_lib.suite.output import RunLock, copy_atomically, swap_in, write_atomically
 
 VERSIONED = (
-    "spm-lib", "pandas", "numpy", "pandera", "statsmodels", "scipy", "matplotlib", "seaborn",
-    "papermill", "nbconvert", "nbclient", "ipykernel",
-)  # fmt: skip
+    "spm-lib",
+    "pandas",
+    "numpy",
+    "pandera",
+    "statsmodels",
+    "scipy",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+)
 
 
 def versions() -> dict[str, str]:
@@ -117,16 +127,21 @@ def audiences_of(dataset, segment: str = "", segment_by: str = "") -> list[str]:
     if not segment_by:
         return [segment or ""]
     if segment:
-        raise DataError("give --segment or --segment-by, not both", column=segment_by,
-                        expected="one audience (--segment) or one per value (--segment-by)")
+        raise DataError(
+            "give --segment or --segment-by, not both",
+            column=segment_by,
+            expected="one audience (--segment) or one per value (--segment-by)",
+        )
     reps = dataset.tables["reps"]
     column = segment_by.strip()
     if column not in reps.columns:
         raise DataError(
             f"--segment-by {column!r}: reps has no column {column!r} "
             f"(columns: {', '.join(reps.columns)})",
-            table="reps", column=column, expected="a column of reps",
-        )  # fmt: skip
+            table="reps",
+            column=column,
+            expected="a column of reps",
+        )
     values = sorted({str(v).strip() for v in reps[column].dropna()} - {""})
     return ["", *(segment_of([(column, value)]) for value in values)]
 
@@ -167,10 +182,20 @@ def run_suite(
         runs_on = executor_for(executor, jobs)
         runs_on.start()  # forkserver imports (or a cluster starts) while the data loads
         try:
-            return _run(runs_on, data=data, period=period, out=out_root, notebooks=notebooks,
-                        notebooks_dir=notebooks_dir, segment=segment, segment_by=segment_by,
-                        config=config, kernel=kernel, timeout=timeout,
-                        on_progress=on_progress)  # fmt: skip
+            return _run(
+                runs_on,
+                data=data,
+                period=period,
+                out=out_root,
+                notebooks=notebooks,
+                notebooks_dir=notebooks_dir,
+                segment=segment,
+                segment_by=segment_by,
+                config=config,
+                kernel=kernel,
+                timeout=timeout,
+                on_progress=on_progress,
+            )
         finally:
             runs_on.close()
 
@@ -181,8 +206,10 @@ SAFE_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 def _checked_label(label: str) -> str:
     """A period label that is safe as a folder name (the parser's labels always are)."""
     if not SAFE_LABEL.fullmatch(label) or ".." in label:
-        raise PeriodError(f"period {label!r} cannot name a folder: expected letters, digits, "
-                          "'.', '_' or '-', such as 2026-Q3")  # fmt: skip
+        raise PeriodError(
+            f"period {label!r} cannot name a folder: expected letters, digits, "
+            "'.', '_' or '-', such as 2026-Q3"
+        )
     return label
 
 
@@ -212,8 +239,21 @@ def dataset_name(dataset) -> str:
     return Path(text).name or text
 
 
-def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segment_by, config,
-         kernel, timeout, on_progress) -> dict:  # fmt: skip
+def _run(
+    runs_on,
+    *,
+    data,
+    period,
+    out,
+    notebooks,
+    notebooks_dir,
+    segment,
+    segment_by,
+    config,
+    kernel,
+    timeout,
+    on_progress,
+) -> dict:
     """:func:`run_suite` once it holds the output folder and its executor has started."""
     started = _now()
     data_path = _data_reference(data)
@@ -238,10 +278,10 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
         f"spm_lib {found_versions.get('spm-lib')} · data {name} · fingerprint "
         f"{company.fingerprint[:12]} · as of {company.as_of.isoformat()}"
     )
-    run_with = {"kernel": kernel, "footer": footer, "timeout": timeout,
-                "engine": runs_on.engine}  # fmt: skip
-    packs, tasks = _staged(narrowed, segments, paths, staging / label, out, snapshot, label,
-                           run_with)  # fmt: skip
+    run_with = {"kernel": kernel, "footer": footer, "timeout": timeout, "engine": runs_on.engine}
+    packs, tasks = _staged(
+        narrowed, segments, paths, staging / label, out, snapshot, label, run_with
+    )
     del company, narrowed  # the notebooks read the snapshot: this process's copy can go
     release_memory()
     results: dict[tuple[str, str], NotebookResult] = {}
@@ -256,8 +296,14 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
         ran = [results[(stage_key, p.stem)] for p in paths]
         carried = _carried(out, label, pack, {r.name for r in ran})
         ordered = ran + sorted(carried, key=lambda r: report_order(r.name))
-        run_facts = {"data": masked(str(data_path)), "data_name": name, "data_lineage": lineage,
-                     "versions": found_versions, "started": started, "finished": finished}
+        run_facts = {
+            "data": masked(str(data_path)),
+            "data_name": name,
+            "data_lineage": lineage,
+            "versions": found_versions,
+            "started": started,
+            "finished": finished,
+        }
         manifest = _manifest(label, resolved, pack, run_facts, ordered)
         summary = _finish_pack(out, pack, manifest, ordered, ran)
         summaries.append(summary)
@@ -269,10 +315,16 @@ def _run(runs_on, *, data, period, out, notebooks, notebooks_dir, segment, segme
     return {**first, "audiences": summaries + unbuilt}
 
 
-
-def _staged(narrowed: dict, segments: list[str], paths: list[Path], staging: Path, out: Path,
-            snapshot: Path, label: str, run_with: dict
-            ) -> tuple[dict, list[NotebookTask]]:  # fmt: skip
+def _staged(
+    narrowed: dict,
+    segments: list[str],
+    paths: list[Path],
+    staging: Path,
+    out: Path,
+    snapshot: Path,
+    label: str,
+    run_with: dict,
+) -> tuple[dict, list[NotebookTask]]:
     """Each audience's staging folder (with the state files its last pack kept) and the
     notebook tasks that render into it."""
     packs: dict[str, dict] = {}
@@ -294,13 +346,28 @@ def _staged(narrowed: dict, segments: list[str], paths: list[Path], staging: Pat
             "out_dir": str(stage),
         }
         packs[str(stage)] = {
-            "segment": seg, "folder": folder_name, "stage": stage,
-            "about": {"audience": ds.audience, "as_of": ds.as_of.isoformat(),
-                      "fingerprint": ds.fingerprint, "currency": ds.config.currency},
-        }  # fmt: skip
-        tasks += [NotebookTask(str(p), str(stage), parameters, run_with["kernel"],
-                               run_with["footer"], run_with["timeout"], run_with["engine"])
-                  for p in paths]  # fmt: skip
+            "segment": seg,
+            "folder": folder_name,
+            "stage": stage,
+            "about": {
+                "audience": ds.audience,
+                "as_of": ds.as_of.isoformat(),
+                "fingerprint": ds.fingerprint,
+                "currency": ds.config.currency,
+            },
+        }
+        tasks += [
+            NotebookTask(
+                str(p),
+                str(stage),
+                parameters,
+                run_with["kernel"],
+                run_with["footer"],
+                run_with["timeout"],
+                run_with["engine"],
+            )
+            for p in paths
+        ]
     return packs, tasks
 
 
@@ -326,6 +393,7 @@ def _manifest(label: str, resolved, pack: dict, run_facts: dict, ordered: list) 
         "notebooks": [r.manifest_entry() for r in ordered],
     }
 
+
 def _narrowed(company, segments: list[str], alone: bool) -> tuple[dict, list[dict]]:
     """Each audience's dataset, and a summary of each that cannot be built. One asked for
     alone (``--segment``) stops the run (DataError); among ``--segment-by``'s, one fails
@@ -337,9 +405,17 @@ def _narrowed(company, segments: list[str], alone: bool) -> tuple[dict, list[dic
         except DataError as exc:
             if alone:
                 raise
-            unbuilt.append({"audience": seg, "segment": seg, "folder": audience_folder(seg),
-                            "path": None, "failed": True, "kept_previous": False,
-                            "error": str(exc)})  # fmt: skip
+            unbuilt.append(
+                {
+                    "audience": seg,
+                    "segment": seg,
+                    "folder": audience_folder(seg),
+                    "path": None,
+                    "failed": True,
+                    "kept_previous": False,
+                    "error": str(exc),
+                }
+            )
     return narrowed, unbuilt
 
 
@@ -368,17 +444,21 @@ def _carried(out: Path, label: str, pack: dict, ran: set[str]) -> list[NotebookR
         shutil.copy2(final / entry["html"], stage / entry["html"])
         for suffix in (".ipynb", ".log"):
             if (final / "executed" / f"{name}{suffix}").is_file():
-                shutil.copy2(final / "executed" / f"{name}{suffix}",
-                             stage / "executed" / f"{name}{suffix}")  # fmt: skip
+                shutil.copy2(
+                    final / "executed" / f"{name}{suffix}", stage / "executed" / f"{name}{suffix}"
+                )
         run = entry.get("carried_from") or {
-            "finished": previous.get("finished"), "data_as_of": previous.get("data_as_of"),
-            "data_fingerprint": previous.get("data_fingerprint")}  # fmt: skip
+            "finished": previous.get("finished"),
+            "data_as_of": previous.get("data_as_of"),
+            "data_fingerprint": previous.get("data_fingerprint"),
+        }
         kept.append(NotebookResult.from_manifest_entry(entry, run))
     return kept
 
 
-def _finish_pack(out: Path, pack: dict, manifest: dict, ordered: list[NotebookResult],
-                 ran: list[NotebookResult]) -> dict:  # fmt: skip
+def _finish_pack(
+    out: Path, pack: dict, manifest: dict, ordered: list[NotebookResult], ran: list[NotebookResult]
+) -> dict:
     """Write the pack's manifest and brief in its staging folder, then swap it in (or, when
     this run's reports failed and the pack in place has none failed, keep it aside); keep its
     state."""
@@ -387,12 +467,18 @@ def _finish_pack(out: Path, pack: dict, manifest: dict, ordered: list[NotebookRe
     final = pack_dir(out, manifest["period"], pack["folder"])
     failed = any(r.status != "ok" for r in ran)
     kept_previous = failed and _all_ok(final / "manifest.json")
-    target = out / HIDDEN / "failed" / manifest["period"] / pack["folder"] if kept_previous \
-        else final  # fmt: skip
+    target = (
+        out / HIDDEN / "failed" / manifest["period"] / pack["folder"] if kept_previous else final
+    )
     history = past_manifests(out, pack["folder"], manifest["data_lineage"])
-    write_index(stage / "index.html", manifest, [asdict(r) for r in ordered],
-                pack["about"]["currency"], history=history,
-                kept_previous=kept_previous)  # fmt: skip
+    write_index(
+        stage / "index.html",
+        manifest,
+        [asdict(r) for r in ordered],
+        pack["about"]["currency"],
+        history=history,
+        kept_previous=kept_previous,
+    )
     if kept_previous:
         shutil.rmtree(target, ignore_errors=True)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -402,9 +488,14 @@ def _finish_pack(out: Path, pack: dict, manifest: dict, ordered: list[NotebookRe
         for state_file in STATE_FILES:
             if (target / state_file).is_file():
                 copy_atomically(target / state_file, state_dir(out, pack["folder"]) / state_file)
-    return {"audience": manifest["audience"], "segment": pack["segment"],
-            "folder": pack["folder"], "path": str(target), "failed": failed,
-            "kept_previous": kept_previous}  # fmt: skip
+    return {
+        "audience": manifest["audience"],
+        "segment": pack["segment"],
+        "folder": pack["folder"],
+        "path": str(target),
+        "failed": failed,
+        "kept_previous": kept_previous,
+    }
 
 
 def _drop_unused_snapshots(out: Path) -> None:
@@ -455,5 +546,12 @@ def default_notebooks_dir() -> Path:
     return Path.cwd() / "notebooks"
 
 
-__all__ = ["NotebookResult", "audiences_of", "dataset_name", "discover_notebooks", "execute_one",
-           "longest_first", "run_suite"]  # fmt: skip
+__all__ = [
+    "NotebookResult",
+    "audiences_of",
+    "dataset_name",
+    "discover_notebooks",
+    "execute_one",
+    "longest_first",
+    "run_suite",
+]

@@ -77,8 +77,11 @@ class Relaxation:
 def _pool_regions(reps: pd.DataFrame, acc: pd.DataFrame) -> tuple[pd.DataFrame, RegionPooling]:
     """Active reps without a region (above the region's level of the tree, or never given
     one) are pooled with the region most of their own accounts are in."""
-    owned = acc.dropna(subset=["region"]).groupby("owner_rep_id")["region"].agg(
-        lambda r: r.value_counts().index[0])
+    owned = (
+        acc.dropna(subset=["region"])
+        .groupby("owner_rep_id")["region"]
+        .agg(lambda r: r.value_counts().index[0])
+    )
     missing = reps["region"].isna()
     filled = reps["region"].fillna(reps["rep_id"].map(owned))
     pooled = int((missing & filled.notna()).sum())
@@ -87,8 +90,9 @@ def _pool_regions(reps: pd.DataFrame, acc: pd.DataFrame) -> tuple[pd.DataFrame, 
     )
 
 
-def _problem(ds: Dataset, as_of, same_region: bool, same_segment: bool, min_evidence: int
-             ) -> _Problem:  # fmt: skip
+def _problem(
+    ds: Dataset, as_of, same_region: bool, same_segment: bool, min_evidence: int
+) -> _Problem:
     potential = account_potential(ds, as_of)
     acc = potential.reset_index(drop=True)
     profile = rep_profile(ds, as_of)
@@ -108,8 +112,9 @@ def _problem(ds: Dataset, as_of, same_region: bool, same_segment: bool, min_evid
     acc["base_rate"] = base_rates(rates, acc, reps["rep_id"].to_numpy())
     by_segment = same_segment and "segment" in reps and reps["segment"].notna().any()
     account_group = _groups(acc["region"], acc["segment"], same_region, by_segment)
-    rep_group = _groups(reps["region"], reps["segment"] if by_segment else None, same_region,
-                        by_segment)  # fmt: skip
+    rep_group = _groups(
+        reps["region"], reps["segment"] if by_segment else None, same_region, by_segment
+    )
     orphaned = sorted(set(account_group) - set(rep_group))
     if orphaned:
         relax = " or ".join(
@@ -121,22 +126,46 @@ def _problem(ds: Dataset, as_of, same_region: bool, same_segment: bool, min_evid
     label = " and ".join(
         name for name, on in (("region", same_region), ("segment", by_segment)) if on
     )
-    return _Problem(ds, as_of, acc, rates, reps, rep_group, account_group, label,
-                    potential.attrs["fit"], profile, min_evidence, pooling)  # fmt: skip
+    return _Problem(
+        ds,
+        as_of,
+        acc,
+        rates,
+        reps,
+        rep_group,
+        account_group,
+        label,
+        potential.attrs["fit"],
+        profile,
+        min_evidence,
+        pooling,
+    )
 
 
-def _assign(problem: _Problem, limits: dict, time_limit: float, mip_gap: float
-            ) -> AssignmentResult:  # fmt: skip
+def _assign(problem: _Problem, limits: dict, time_limit: float, mip_gap: float) -> AssignmentResult:
     acc = problem.acc.copy()
     acc["to_rep"], how, noise = solve_group(
-        acc, problem.reps["rep_id"].to_numpy(), problem.rep_group, problem.account_group,
-        problem.rates, limits, time_limit, mip_gap,
+        acc,
+        problem.reps["rep_id"].to_numpy(),
+        problem.rep_group,
+        problem.account_group,
+        problem.rates,
+        limits,
+        time_limit,
+        mip_gap,
         f"by {problem.label}" if problem.label else "all accounts",
-    )  # fmt: skip
+    )
     acc["group"] = problem.account_group
-    result = _result(problem.ds, acc, problem.rates, problem.reps.assign(pool=problem.rep_group),
-                     problem.as_of, problem.fit, problem.profile,
-                     limits["move_cost_pct"])  # fmt: skip
+    result = _result(
+        problem.ds,
+        acc,
+        problem.rates,
+        problem.reps.assign(pool=problem.rep_group),
+        problem.as_of,
+        problem.fit,
+        problem.profile,
+        limits["move_cost_pct"],
+    )
     result.solved = how
     result.within_tolerance = noise
     result.settings = {**limits, "min_evidence": problem.min_evidence, "mip_gap": mip_gap}
@@ -168,16 +197,22 @@ def optimize_assignment(
     :class:`AssignmentTimeLimit` when the solver found no assignment in the time.
     """
     problem = _problem(ds, as_of, same_region, same_segment, min_evidence)
-    limits = _limits(max_moves_pct, balance_tolerance, max_accounts, no_worse_balance,
-                     move_cost_pct)  # fmt: skip
+    limits = _limits(
+        max_moves_pct, balance_tolerance, max_accounts, no_worse_balance, move_cost_pct
+    )
     return _assign(problem, limits, time_limit, mip_gap)
 
 
-def _limits(max_moves_pct, balance_tolerance, max_accounts, no_worse_balance, move_cost_pct
-            ) -> dict:  # fmt: skip
-    return {"max_moves_pct": max_moves_pct, "balance_tolerance": balance_tolerance,
-            "max_accounts": max_accounts, "no_worse_balance": no_worse_balance,
-            "move_cost_pct": move_cost_pct}  # fmt: skip
+def _limits(
+    max_moves_pct, balance_tolerance, max_accounts, no_worse_balance, move_cost_pct
+) -> dict:
+    return {
+        "max_moves_pct": max_moves_pct,
+        "balance_tolerance": balance_tolerance,
+        "max_accounts": max_accounts,
+        "no_worse_balance": no_worse_balance,
+        "move_cost_pct": move_cost_pct,
+    }
 
 
 MOVE_STEPS = (0.0, 0.02, 0.05, 0.10, 0.15, 0.25)
@@ -186,9 +221,13 @@ MOVE_STEPS = (0.0, 0.02, 0.05, 0.10, 0.15, 0.25)
 def curve_row(step: float, result: AssignmentResult) -> dict[str, float]:
     """One point of :func:`move_curve` from an assignment solved at ``max_moves_pct=step``."""
     f = result.figures
-    return {"max_moves_pct": step, "accounts_moved": int(f["accounts_moved"]),
-            "net_gain": f["net_gain"], "uplift_pct": f["expected_revenue_uplift_pct"],
-            "potential_cv_after": f["potential_cv_after"]}  # fmt: skip
+    return {
+        "max_moves_pct": step,
+        "accounts_moved": int(f["accounts_moved"]),
+        "net_gain": f["net_gain"],
+        "uplift_pct": f["expected_revenue_uplift_pct"],
+        "potential_cv_after": f["potential_cv_after"],
+    }
 
 
 def move_curve(
@@ -216,8 +255,11 @@ def move_curve(
     move_cost_pct = settings.get("move_cost_pct", move_cost_pct)
     min_evidence = settings.get("min_evidence", min_evidence)
     known = settings.get("max_moves_pct")
-    problem = solved.problem if solved is not None and solved.problem is not None else \
-        _problem(ds, as_of, True, True, min_evidence)  # fmt: skip
+    problem = (
+        solved.problem
+        if solved is not None and solved.problem is not None
+        else _problem(ds, as_of, True, True, min_evidence)
+    )
     rows = []
     for step in steps:
         if known is not None and abs(step - known) < 1e-12:
@@ -228,8 +270,9 @@ def move_curve(
     return pd.DataFrame(rows)
 
 
-def _groups(region: pd.Series, segment: pd.Series | None, same_region: bool, by_segment: bool
-            ) -> np.ndarray:  # fmt: skip
+def _groups(
+    region: pd.Series, segment: pd.Series | None, same_region: bool, by_segment: bool
+) -> np.ndarray:
     """The pool label of each row: region, segment, both ("West / Enterprise") or "all"; a row
     without a region is in the pool "(no region)"."""
     parts = []
@@ -255,8 +298,9 @@ def _reason_codes(owner: np.ndarray, forced: np.ndarray) -> np.ndarray:
     return np.where(forced & no_owner, "no_owner", np.where(forced, "owner_left", "better_rate"))
 
 
-def _result(ds, acc, rates, reps, as_of, fit, profile, move_cost_pct: float = 0.0
-            ) -> AssignmentResult:  # fmt: skip
+def _result(
+    ds, acc, rates, reps, as_of, fit, profile, move_cost_pct: float = 0.0
+) -> AssignmentResult:
     rep_ids = reps["rep_id"].to_numpy()
     pot = acc["potential"].to_numpy(float)
     industry = acc["industry"].fillna("(unknown)").to_numpy()
@@ -264,14 +308,16 @@ def _result(ds, acc, rates, reps, as_of, fit, profile, move_cost_pct: float = 0.
     forced = ~np.isin(owner, rep_ids)
     acc["from_rep"] = owner
     new = rates_for(rates, acc["to_rep"].to_numpy(), acc)
-    base = acc["base_rate"].to_numpy(float) if "base_rate" in acc else base_rates(
-        rates, acc, rep_ids)
+    base = (
+        acc["base_rate"].to_numpy(float) if "base_rate" in acc else base_rates(rates, acc, rep_ids)
+    )
     before_value = float(pot.sum())  # potential is the year's expected bookings as owned today
     after_value = float((pot * new / base).sum())
     moved_mask = acc["from_rep"].to_numpy() != acc["to_rep"].to_numpy()
     names = ds.rep_names
     cells = profile.assign(industry=profile["industry"].fillna("(unknown)")).set_index(
-        ["rep_id", "industry", "segment"])  # fmt: skip
+        ["rep_id", "industry", "segment"]
+    )
     basis = cells["rate_basis"] if "rate_basis" in cells else pd.Series("industry", cells.index)
     moved = acc[moved_mask]
 
@@ -285,33 +331,54 @@ def _result(ds, acc, rates, reps, as_of, fit, profile, move_cost_pct: float = 0.
     old_rates = rates_for(rates, owner[moved_mask], moved)
     new_rates = new[moved_mask]
     from_closed, from_basis = evidence(owner[moved_mask])
-    keys = pd.MultiIndex.from_arrays([moved["to_rep"].to_numpy(), industry[moved_mask],
-                                      moved["segment"]])  # fmt: skip
+    keys = pd.MultiIndex.from_arrays(
+        [moved["to_rep"].to_numpy(), industry[moved_mask], moved["segment"]]
+    )
     gain = pot[moved_mask] * (new_rates / base[moved_mask] - 1)
     cost = np.where(forced[moved_mask], 0.0, move_cost_pct * pot[moved_mask])
     account_names = acc["name"] if "name" in acc else acc["account_id"]
     moves = pd.DataFrame(
-        {"account_id": acc.loc[moved_mask, "account_id"].to_numpy(),
-         "account": account_names[moved_mask].to_numpy(),
-         "industry": industry[moved_mask], "potential": pot[moved_mask],
-         "from_rep": owner[moved_mask], "from_name": names.reindex(owner[moved_mask]).to_numpy(),
-         "to_rep": acc["to_rep"].to_numpy()[moved_mask],
-         "to_name": names.reindex(acc["to_rep"].to_numpy()[moved_mask]).to_numpy(),
-         "forced": forced[moved_mask], "gain": gain, "cost": cost, "net_gain": gain - cost,
-         "evidence": cells["closed"].reindex(keys).fillna(0).astype(int).to_numpy(),
-         "rate_basis": basis.reindex(keys).fillna("overall").to_numpy(),
-         "to_rate": new_rates, "from_rate": old_rates, "from_evidence": from_closed,
-         "from_basis": from_basis,
-         "reason_code": _reason_codes(owner[moved_mask], forced[moved_mask])}
-    )  # fmt: skip
-    moves = moves.sort_values(["forced", "net_gain"], ascending=[True, False],
-                              kind="stable").reset_index(drop=True)  # fmt: skip
+        {
+            "account_id": acc.loc[moved_mask, "account_id"].to_numpy(),
+            "account": account_names[moved_mask].to_numpy(),
+            "industry": industry[moved_mask],
+            "potential": pot[moved_mask],
+            "from_rep": owner[moved_mask],
+            "from_name": names.reindex(owner[moved_mask]).to_numpy(),
+            "to_rep": acc["to_rep"].to_numpy()[moved_mask],
+            "to_name": names.reindex(acc["to_rep"].to_numpy()[moved_mask]).to_numpy(),
+            "forced": forced[moved_mask],
+            "gain": gain,
+            "cost": cost,
+            "net_gain": gain - cost,
+            "evidence": cells["closed"].reindex(keys).fillna(0).astype(int).to_numpy(),
+            "rate_basis": basis.reindex(keys).fillna("overall").to_numpy(),
+            "to_rate": new_rates,
+            "from_rate": old_rates,
+            "from_evidence": from_closed,
+            "from_basis": from_basis,
+            "reason_code": _reason_codes(owner[moved_mask], forced[moved_mask]),
+        }
+    )
+    moves = moves.sort_values(
+        ["forced", "net_gain"], ascending=[True, False], kind="stable"
+    ).reset_index(drop=True)
     pools = pd.Series(dict(zip(reps["rep_id"], reps["pool"], strict=True)))
     kept = ~forced
-    before = balance(ds, pd.Series(owner[kept], index=acc["account_id"][kept]),
-                     pd.Series(pot[kept]), as_of, pools)  # fmt: skip
-    after = balance(ds, pd.Series(acc["to_rep"].to_numpy(), index=acc["account_id"]),
-                    pd.Series(pot), as_of, pools)  # fmt: skip
+    before = balance(
+        ds,
+        pd.Series(owner[kept], index=acc["account_id"][kept]),
+        pd.Series(pot[kept]),
+        as_of,
+        pools,
+    )
+    after = balance(
+        ds,
+        pd.Series(acc["to_rep"].to_numpy(), index=acc["account_id"]),
+        pd.Series(pot),
+        as_of,
+        pools,
+    )
     n_acc = len(acc)
     voluntary = moves[~moves["forced"]]
     figures = {
@@ -328,8 +395,16 @@ def _result(ds, acc, rates, reps, as_of, fit, profile, move_cost_pct: float = 0.
         "gini_before": before.attrs["gini"],
         "gini_after": after.attrs["gini"],
     }
-    columns = ["account_id", "industry", "segment", "region", "group", "potential", "from_rep",
-               "to_rep"]  # fmt: skip
+    columns = [
+        "account_id",
+        "industry",
+        "segment",
+        "region",
+        "group",
+        "potential",
+        "from_rep",
+        "to_rep",
+    ]
     return AssignmentResult(acc[columns], moves, figures, before, after, fit, profile)
 
 
@@ -351,9 +426,12 @@ def optimize_with_relaxation(
     for _ in range(max_steps + 1):
         try:
             return optimize_assignment(
-                ds, max_moves_pct=max_moves_pct, balance_tolerance=balance_tolerance,
-                as_of=as_of, no_worse_balance=guard,
-            ), relaxed  # fmt: skip
+                ds,
+                max_moves_pct=max_moves_pct,
+                balance_tolerance=balance_tolerance,
+                as_of=as_of,
+                no_worse_balance=guard,
+            ), relaxed
         except InfeasibleAssignment as exc:
             message = str(exc)
             if "relax " not in message:  # nothing to relax (no active rep): as it is
@@ -378,8 +456,9 @@ def per_rep_summary(result: AssignmentResult, ds: Dataset) -> pd.DataFrame:
     pipeline, and the record behind the proposal (:func:`rep_summary`)."""
     books = result.before[["rep_id", "pool", "accounts", "potential"]].merge(
         result.after[["rep_id", "accounts", "potential", "open_pipeline"]],
-        on="rep_id", suffixes=("_today", "_proposed"),
-    )  # fmt: skip
+        on="rep_id",
+        suffixes=("_today", "_proposed"),
+    )
     books = books.rename(columns={"open_pipeline": "open_pipeline_proposed"})
     names = ds.rep_names
     books.insert(1, "name", books["rep_id"].map(names))

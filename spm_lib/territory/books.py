@@ -40,17 +40,26 @@ def balance(
     of variation of potential with a single pool) and gini of the same shares.
     """
     reps = active_reps(ds, as_of)["rep_id"]
-    frame = pd.DataFrame({"rep_id": assignment.to_numpy(dtype=object),
-                          "potential": potential.to_numpy(dtype=float),
-                          "account_id": assignment.index.to_numpy(dtype=object)})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "rep_id": assignment.to_numpy(dtype=object),
+            "potential": potential.to_numpy(dtype=float),
+            "account_id": assignment.index.to_numpy(dtype=object),
+        }
+    )
     opps = ds.opportunities
     open_amount = opps[~opps["is_closed"]].groupby("account_id")["amount"].sum()
     frame["open_pipeline"] = frame["account_id"].map(open_amount).fillna(0.0)
-    out = frame.groupby("rep_id").agg(
-        accounts=("account_id", "size"), potential=("potential", "sum"),
-        open_pipeline=("open_pipeline", "sum"),
-    ).astype({"accounts": int, "potential": float, "open_pipeline": float}).reindex(
-        reps, fill_value=0)  # fmt: skip
+    out = (
+        frame.groupby("rep_id")
+        .agg(
+            accounts=("account_id", "size"),
+            potential=("potential", "sum"),
+            open_pipeline=("open_pipeline", "sum"),
+        )
+        .astype({"accounts": int, "potential": float, "open_pipeline": float})
+        .reindex(reps, fill_value=0)
+    )
     pool = reps.map(pools) if pools is not None else pd.Series("all", index=reps.index)
     pool = pool.fillna("all")
     out.insert(0, "pool", pool.to_numpy())

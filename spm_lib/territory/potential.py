@@ -67,12 +67,16 @@ def account_potential(ds: Dataset, as_of=None, history_months: int = 24) -> pd.D
 
     def design(history: pd.Series) -> pd.DataFrame:
         return pd.concat(
-            [pd.Series(1.0, index=accounts.index, name="const"), log_emp.rename("log_employees"),
-             log_rev.rename("log_revenue"), np.log1p(history).rename("log_past_bookings"),
-             history.eq(0).astype(float).rename("no_past_bookings"),
-             pd.get_dummies(industry, prefix="industry", drop_first=True, dtype=float)],
+            [
+                pd.Series(1.0, index=accounts.index, name="const"),
+                log_emp.rename("log_employees"),
+                log_rev.rename("log_revenue"),
+                np.log1p(history).rename("log_past_bookings"),
+                history.eq(0).astype(float).rename("no_past_bookings"),
+                pd.get_dummies(industry, prefix="industry", drop_first=True, dtype=float),
+            ],
             axis=1,
-        )  # fmt: skip
+        )
 
     train, predict = design(earlier), design(latest)
     informative = train.std(ddof=0).gt(0) | (train.columns == "const")
@@ -90,9 +94,22 @@ def account_potential(ds: Dataset, as_of=None, history_months: int = 24) -> pd.D
         accounts["potential"] = fitted
     fitted = np.asarray(fitted, float)
     corr = float(np.corrcoef(fitted, y)[0, 1]) if y.std() > 0 and fitted.std() > 0 else float("nan")
-    cols = ["account_id", "name", "industry", "segment", "region", "employees", "annual_revenue",
-            "owner_rep_id", "bookings_per_year", "potential"]  # fmt: skip
+    cols = [
+        "account_id",
+        "name",
+        "industry",
+        "segment",
+        "region",
+        "employees",
+        "annual_revenue",
+        "owner_rep_id",
+        "bookings_per_year",
+        "potential",
+    ]
     out = accounts[[c for c in cols if c in accounts]]
-    out.attrs["fit"] = {"correlation": corr, "deviance_explained": explained,
-                        "accounts": len(accounts)}  # fmt: skip
+    out.attrs["fit"] = {
+        "correlation": corr,
+        "deviance_explained": explained,
+        "accounts": len(accounts),
+    }
     return out

@@ -53,9 +53,10 @@ def rep_profile(ds: Dataset, as_of=None, months: int = 24) -> pd.DataFrame:
     segments = account_segments(ds)
     industry_of = ds["accounts"].set_index("account_id")["industry"]
     closed = closed.assign(
-        industry=closed["account_id"].map(industry_of), segment=closed["account_id"].map(segments),
+        industry=closed["account_id"].map(industry_of),
+        segment=closed["account_id"].map(segments),
         won_amount=closed["amount"].where(closed["is_won"], 0.0),
-    )  # fmt: skip
+    )
     company_rate = float(closed["is_won"].mean()) if len(closed) else 0.0
     company_deal = (
         float(closed["won_amount"].sum() / closed["is_won"].sum()) if closed["is_won"].any() else 0
@@ -112,8 +113,9 @@ def _skill_levels(ds: Dataset, cells: pd.DataFrame) -> pd.Series:
         keys = pd.MultiIndex.from_arrays([cells["rep_id"], cells[column].str.casefold()])
         return level.reindex(keys).to_numpy(dtype=float)
 
-    return pd.Series(np.where(np.isnan(by := lookup("industry")), lookup("segment"), by),
-                     index=cells.index)  # fmt: skip
+    return pd.Series(
+        np.where(np.isnan(by := lookup("industry")), lookup("segment"), by), index=cells.index
+    )
 
 
 def rep_summary(profile: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
@@ -123,9 +125,11 @@ def rep_summary(profile: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
     recorded skill level."""
     rows = profile[profile["rep_id"].isin(reps["rep_id"])]
     per_rep = rows.groupby("rep_id").agg(
-        tenure_months=("tenure_months", "first"), closed=("closed", "sum"),
-        win_rate=("rep_rate", "first"), deal_size=("rep_deal_size", "first"),
-    )  # fmt: skip
+        tenure_months=("tenure_months", "first"),
+        closed=("closed", "sum"),
+        win_rate=("rep_rate", "first"),
+        deal_size=("rep_deal_size", "first"),
+    )
     seen = rows[rows["closed"] >= STRONGEST_MIN_CLOSED].sort_values("win_rate", ascending=False)
     best = seen.drop_duplicates("rep_id").set_index("rep_id")
     per_rep["strongest_industry"] = best["industry"]
@@ -141,8 +145,10 @@ def skill_table(profile: pd.DataFrame) -> pd.DataFrame:
     level = _level_labels(profile["skill_level"])
     out = profile.groupby(level).agg(closed=("closed", "sum"), won=("won", "sum"))
     out["factor"] = profile.groupby(level)["skill_factor"].first()
-    out.index = [f"level {v:g}" if v != "none" else "not recorded" for v in out.index.map(
-        lambda v: v if v == "none" else float(v))]  # fmt: skip
+    out.index = [
+        f"level {v:g}" if v != "none" else "not recorded"
+        for v in out.index.map(lambda v: v if v == "none" else float(v))
+    ]
     return out.rename_axis("skill_level").reset_index()
 
 

@@ -21,8 +21,11 @@ def rate_grid(rates: pd.Series, rep_ids: np.ndarray, accounts: pd.DataFrame) -> 
     """accounts x reps: :func:`rates_for` of every rep for every account, looked up once per
     distinct (industry, segment) of the accounts rather than once per pair."""
     industry = accounts["industry"].fillna("(unknown)")  # as rates_for keys it
-    codes = accounts.groupby([industry, accounts["segment"]], dropna=False,
-                             sort=False).ngroup().to_numpy()  # fmt: skip
+    codes = (
+        accounts.groupby([industry, accounts["segment"]], dropna=False, sort=False)
+        .ngroup()
+        .to_numpy()
+    )
     first = np.unique(codes, return_index=True)[1]  # an account of each cell, in code order
     cells = accounts.iloc[np.repeat(first, len(rep_ids))]
     by_cell = rates_for(rates, np.tile(rep_ids, len(first)), cells)
@@ -33,9 +36,12 @@ def rates_for(rates: pd.Series, rep_ids: np.ndarray, accounts: pd.DataFrame) -> 
     """The shrunk win rate of each rep in the matching account's (industry, segment); cells
     absent from the profile take the mean rate."""
     keys = pd.MultiIndex.from_arrays(
-        [rep_ids, accounts["industry"].fillna("(unknown)").to_numpy(),
-         accounts["segment"].to_numpy()]
-    )  # fmt: skip
+        [
+            rep_ids,
+            accounts["industry"].fillna("(unknown)").to_numpy(),
+            accounts["segment"].to_numpy(),
+        ]
+    )
     win = rates.reindex(keys).to_numpy(dtype=float)
     fallback = float(np.nanmean(rates.to_numpy())) if len(rates) else 0.0
     return np.where(np.isnan(win), fallback, win)
@@ -48,5 +54,7 @@ def rates_used(profile: pd.DataFrame, min_evidence: int) -> tuple[pd.Series, pd.
     (``"overall"``): the evidence floor."""
     prior = np.minimum(profile["rep_rate"] * profile["skill_factor"], 0.99)
     enough = profile["closed"] >= min_evidence
-    return (profile["win_rate"].where(enough, prior),
-            pd.Series(np.where(enough, "industry", "overall"), index=profile.index))
+    return (
+        profile["win_rate"].where(enough, prior),
+        pd.Series(np.where(enough, "industry", "overall"), index=profile.index),
+    )

@@ -50,9 +50,29 @@ class _Model:
 
 # breakpoints of the piecewise-linear over-estimate of a squared relative deviation: fine near
 # the pool mean (at most 0.0125 ** 2 = 0.00016 over the square), coarse far from it
-DEVIATION_BREAKS = np.unique(np.r_[np.arange(-1.0, -0.5, 0.1), np.arange(-0.5, 0.5, 0.025),
-                                   np.arange(0.5, 1.0, 0.1), 1.0, 1.5, 2, 3, 5, 8, 13, 21, 34,
-                                   55, 89, 144, 233, 377, 610, 987]).round(6)  # fmt: skip
+DEVIATION_BREAKS = np.unique(
+    np.r_[
+        np.arange(-1.0, -0.5, 0.1),
+        np.arange(-0.5, 0.5, 0.025),
+        np.arange(0.5, 1.0, 0.1),
+        1.0,
+        1.5,
+        2,
+        3,
+        5,
+        8,
+        13,
+        21,
+        34,
+        55,
+        89,
+        144,
+        233,
+        377,
+        610,
+        987,
+    ]
+).round(6)
 
 
 def _chords(today: float, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -92,12 +112,16 @@ def _cv_rows(model: _Model, mean_pot, held, n_var: int, n_rep: int):
     if not row:
         return []
     shape = (row, n_var + 2 * n_rep)
-    chords = sparse.csr_array((np.concatenate(vals), (np.concatenate(rows),
-                               np.concatenate(cols))), shape=shape)  # fmt: skip
-    total = sparse.csr_array((np.ones(n_rep), (np.zeros(n_rep, int), n_var + np.arange(n_rep))),
-                             shape=(1, shape[1]))  # fmt: skip
-    return [optimize.LinearConstraint(chords, np.concatenate(lower), np.inf),
-            optimize.LinearConstraint(total, 0, model.cv_cap + 1e-12)]
+    chords = sparse.csr_array(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape
+    )
+    total = sparse.csr_array(
+        (np.ones(n_rep), (np.zeros(n_rep, int), n_var + np.arange(n_rep))), shape=(1, shape[1])
+    )
+    return [
+        optimize.LinearConstraint(chords, np.concatenate(lower), np.inf),
+        optimize.LinearConstraint(total, 0, model.cv_cap + 1e-12),
+    ]
 
 
 def _pairs(account_group, rep_group, owner_pos, grid, best: int | None, spread: int | None):
@@ -131,9 +155,19 @@ def _pairs(account_group, rep_group, owner_pos, grid, best: int | None, spread: 
 
 
 def _solve(
-    pot: np.ndarray, value: np.ndarray, model: _Model, keep: np.ndarray, mean_pot: np.ndarray,
-    caps: np.ndarray, n_acc: int, n_rep: int, time_limit: float, mip_gap: float,
-    drop: str | None = None, relaxed: bool = False, offset: np.ndarray | None = None,
+    pot: np.ndarray,
+    value: np.ndarray,
+    model: _Model,
+    keep: np.ndarray,
+    mean_pot: np.ndarray,
+    caps: np.ndarray,
+    n_acc: int,
+    n_rep: int,
+    time_limit: float,
+    mip_gap: float,
+    drop: str | None = None,
+    relaxed: bool = False,
+    offset: np.ndarray | None = None,
 ) -> optimize.OptimizeResult:
     """One MILP over the pairs of ``model`` (see :func:`solve_group`); ``value`` is each pair's
     gain after its cost (the objective); ``drop`` leaves one named constraint out (the
@@ -151,31 +185,44 @@ def _solve(
 
     # P_r, the rep's potential in units of its pool's mean (well scaled beside x and s)
     unit = np.where(mean_pot > 0, mean_pot, 1.0)
-    potential = matrix(np.r_[pot[pa] / unit[pr], -np.ones(n_rep)], np.r_[pr, np.arange(n_rep)],
-                       np.r_[columns, n_var + n_rep + np.arange(n_rep)], n_rep)  # fmt: skip
+    potential = matrix(
+        np.r_[pot[pa] / unit[pr], -np.ones(n_rep)],
+        np.r_[pr, np.arange(n_rep)],
+        np.r_[columns, n_var + n_rep + np.arange(n_rep)],
+        n_rep,
+    )
     n_kept = int(keep.sum())
     named = {
-        "max_accounts": [optimize.LinearConstraint(
-            matrix(np.ones(n_var), pr, columns, n_rep), 0, caps)],
-        "max_moves_pct": [optimize.LinearConstraint(
-            matrix(np.ones(n_kept), np.zeros(n_kept), np.nonzero(keep)[0], 1),
-            max(n_kept - model.move_limit, 0), np.inf)],
-    }  # fmt: skip
+        "max_accounts": [
+            optimize.LinearConstraint(matrix(np.ones(n_var), pr, columns, n_rep), 0, caps)
+        ],
+        "max_moves_pct": [
+            optimize.LinearConstraint(
+                matrix(np.ones(n_kept), np.zeros(n_kept), np.nonzero(keep)[0], 1),
+                max(n_kept - model.move_limit, 0),
+                np.inf,
+            )
+        ],
+    }
     p_lower, p_upper = np.zeros(n_rep), np.full(n_rep, np.inf)
     if model.band is not None and drop != "balance_tolerance":
         p_lower = np.maximum((mean_pot - model.band - held) / unit - 1e-9, 0.0)
         p_upper = (mean_pot + model.band - held) / unit + 1e-9
     if model.today_dev is not None:
         named["no_worse_balance"] = _cv_rows(model, mean_pot, held, n_var, n_rep)
-    base = [optimize.LinearConstraint(matrix(np.ones(n_var), pa, columns, n_acc), 1, 1),
-            optimize.LinearConstraint(potential, 0, 0)]  # P_r = the rep's potential
+    base = [
+        optimize.LinearConstraint(matrix(np.ones(n_var), pa, columns, n_acc), 1, 1),
+        optimize.LinearConstraint(potential, 0, 0),
+    ]  # P_r = the rep's potential
     scale = float(pot.mean()) if len(pot) and pot.mean() > 0 else 1.0  # gains of about 1
     result = optimize.milp(
         np.r_[-value / scale, np.zeros(2 * n_rep)],
         constraints=base + [c for name, cs in named.items() if name != drop for c in cs],
         integrality=np.r_[np.full(n_var, 0 if relaxed else 1), np.zeros(2 * n_rep)],
-        bounds=optimize.Bounds(np.r_[np.zeros(n_var + n_rep), p_lower],
-                               np.r_[np.ones(n_var), np.full(n_rep, np.inf), p_upper]),
+        bounds=optimize.Bounds(
+            np.r_[np.zeros(n_var + n_rep), p_lower],
+            np.r_[np.ones(n_var), np.full(n_rep, np.inf), p_upper],
+        ),
         options={"time_limit": max(time_limit, 1.0), "mip_rel_gap": mip_gap},
     )
     for key in ("fun", "mip_dual_bound"):  # back in money
@@ -209,10 +256,26 @@ def _solve_from_relaxation(args: tuple) -> tuple[np.ndarray | None, float]:
         accounts = np.flatnonzero(split)
         local = np.full(n_acc, -1)
         local[accounts] = np.arange(len(accounts))
-        sub = replace(model, pa=local[model.pa[free]], pr=model.pr[free],
-                      move_limit=model.move_limit - moved, voluntary=model.voluntary[free])
-        rest = _solve(pot[accounts], value[free], sub, keep[free], mean_pot, caps - counts,
-                      len(accounts), n_rep, seconds, mip_gap, offset=offset)  # fmt: skip
+        sub = replace(
+            model,
+            pa=local[model.pa[free]],
+            pr=model.pr[free],
+            move_limit=model.move_limit - moved,
+            voluntary=model.voluntary[free],
+        )
+        rest = _solve(
+            pot[accounts],
+            value[free],
+            sub,
+            keep[free],
+            mean_pot,
+            caps - counts,
+            len(accounts),
+            n_rep,
+            seconds,
+            mip_gap,
+            offset=offset,
+        )
         if rest.x is None:
             return None, float("nan")
         chosen[np.flatnonzero(free)[rest.x[: free.sum()] > 0.5]] = True
@@ -238,8 +301,11 @@ def _solve_pool(args: tuple, pool_by_pool: bool) -> tuple[np.ndarray | None, flo
             if chosen is None or value[found].sum() > value[chosen].sum():
                 bound = getattr(result, "mip_dual_bound", None)
                 chosen = found
-                gap = (max(-bound - value[found].sum(), 0.0) if bound is not None
-                       and np.isfinite(bound) else 0.0)  # fmt: skip
+                gap = (
+                    max(-bound - value[found].sum(), 0.0)
+                    if bound is not None and np.isfinite(bound)
+                    else 0.0
+                )
         voluntary = value[chosen & model.voluntary].sum() if chosen is not None else 0.0
         if chosen is None or gap < voluntary or not voluntary or mip_gap <= MIN_MIP_GAP:
             return chosen, gap, result
@@ -284,9 +350,18 @@ def solve_group(
         seconds = time_limit * sub_pairs / total_pairs
         large = sub_pairs > POOL_MODEL_VARIABLES and len(parts) > 1
         grid = rate_grid(rates, rep_ids[members], acc.iloc[accounts])
-        solved = _solve_part(name, books, grid, (accounts, members, move_limit),
-                             (account_group, rep_group), large, len(parts) > 1, seconds, mip_gap,
-                             limits)  # fmt: skip
+        solved = _solve_part(
+            name,
+            books,
+            grid,
+            (accounts, members, move_limit),
+            (account_group, rep_group),
+            large,
+            len(parts) > 1,
+            seconds,
+            mip_gap,
+            limits,
+        )
         pa, pr, chosen, gap, noisy, whole = solved
         if large and not whole:
             restricted.append(name)
@@ -294,8 +369,13 @@ def solve_group(
         gaps.append(gap)
         chosen_rep[accounts[pa[chosen]]] = rep_ids[members[pr[chosen]]]
     several = len(parts) > 1
-    method = SolveMethod(several, max(max(gaps), 0.0) if several and gaps else None,
-                         len(restricted), CANDIDATES_BEST, CANDIDATES_SPREAD)  # fmt: skip
+    method = SolveMethod(
+        several,
+        max(max(gaps), 0.0) if several and gaps else None,
+        len(restricted),
+        CANDIDATES_BEST,
+        CANDIDATES_SPREAD,
+    )
     return chosen_rep, method, noise
 
 
@@ -315,8 +395,13 @@ class _Books:
     pool_size: np.ndarray  # rep: the reps of its pool
 
 
-def _books(acc: pd.DataFrame, rep_ids: np.ndarray, rep_group: np.ndarray,
-           account_group: np.ndarray, limits: dict) -> _Books:  # fmt: skip
+def _books(
+    acc: pd.DataFrame,
+    rep_ids: np.ndarray,
+    rep_group: np.ndarray,
+    account_group: np.ndarray,
+    limits: dict,
+) -> _Books:
     """The pools' means, each rep's books today and the limits they set."""
     tolerance, max_accounts = limits["balance_tolerance"], limits["max_accounts"]
     n_acc, n_rep = len(acc), len(rep_ids)
@@ -341,16 +426,30 @@ def _books(acc: pd.DataFrame, rep_ids: np.ndarray, rep_group: np.ndarray,
         caps = np.maximum(np.ceil((1 + tolerance) * mean_cnt), today_cnt.to_numpy())
     else:
         caps = np.full(n_rep, n_acc)
-    band = (None if tolerance is None
-            else np.maximum(tolerance * mean_pot, np.abs(today - mean_pot)))  # fmt: skip
+    band = None if tolerance is None else np.maximum(tolerance * mean_pot, np.abs(today - mean_pot))
     today_dev = np.where(mean_today > 0, today / np.where(mean_today > 0, mean_today, 1) - 1, 0)
     pool_size = group_reps.reindex(rep_group).to_numpy(float)
-    return _Books(pot, forced, owner_pos, acc["base_rate"].to_numpy(), mean_pot, caps, band,
-                  today_dev, pool_size)  # fmt: skip
+    return _Books(
+        pot,
+        forced,
+        owner_pos,
+        acc["base_rate"].to_numpy(),
+        mean_pot,
+        caps,
+        band,
+        today_dev,
+        pool_size,
+    )
 
 
-def _parts(account_group: np.ndarray, rep_group: np.ndarray, n_acc: int, n_rep: int,
-           limits: dict, label: str) -> tuple[dict, dict]:  # fmt: skip
+def _parts(
+    account_group: np.ndarray,
+    rep_group: np.ndarray,
+    n_acc: int,
+    n_rep: int,
+    limits: dict,
+    label: str,
+) -> tuple[dict, dict]:
     """The models to solve: one for all pools, or one per pool with the move limit split over
     the pools by their accounts (largest remainders); and the pairs of each pool."""
     limit = math.floor(limits["max_moves_pct"] * n_acc)
@@ -365,14 +464,25 @@ def _parts(account_group: np.ndarray, rep_group: np.ndarray, n_acc: int, n_rep: 
     largest_remainders = sorted(shares, key=lambda g: budget[g] - shares[g])
     for g in largest_remainders[: limit - sum(budget.values())]:
         budget[g] += 1
-    parts = {f"{label}, pool {g}": (idx, np.flatnonzero(rep_group == g), budget[g])
-             for g, idx in pools.items()}  # fmt: skip
+    parts = {
+        f"{label}, pool {g}": (idx, np.flatnonzero(rep_group == g), budget[g])
+        for g, idx in pools.items()
+    }
     return parts, pool_pairs
 
 
-def _solve_part(name: str, books: _Books, grid: np.ndarray, part: tuple, groups: tuple,
-                large: bool, several: bool, seconds: float, mip_gap: float, limits: dict
-                ) -> tuple:  # fmt: skip
+def _solve_part(
+    name: str,
+    books: _Books,
+    grid: np.ndarray,
+    part: tuple,
+    groups: tuple,
+    large: bool,
+    several: bool,
+    seconds: float,
+    mip_gap: float,
+    limits: dict,
+) -> tuple:
     """One model (``part``: its accounts, reps and move limit; ``groups``: the pool of each
     account and rep): its pairs (the moves that pay, on candidate reps for a large pool, widened
     while they have no solution), solved; a gain within the solver's tolerance proposes no
@@ -380,13 +490,18 @@ def _solve_part(name: str, books: _Books, grid: np.ndarray, part: tuple, groups:
     pool considered)."""
     (accounts, members, move_limit), (account_group, rep_group) = part, groups
     pot, forced, owner_pos = books.pot, books.forced, books.owner_pos
-    local_owner = pd.Series(np.arange(len(members)), index=members).reindex(
-        owner_pos[accounts]).fillna(-1).to_numpy(int)  # fmt: skip
+    local_owner = (
+        pd.Series(np.arange(len(members)), index=members)
+        .reindex(owner_pos[accounts])
+        .fillna(-1)
+        .to_numpy(int)
+    )
     best, spread = (CANDIDATES_BEST, CANDIDATES_SPREAD) if large else (None, None)
     cost = limits["move_cost_pct"]
     while True:
-        pa, pr = _pairs(account_group[accounts], rep_group[members], local_owner, grid, best,
-                        spread)  # fmt: skip
+        pa, pr = _pairs(
+            account_group[accounts], rep_group[members], local_owner, grid, best, spread
+        )
         a_pos, r_pos = accounts[pa], members[pr]
         keep = (r_pos == owner_pos[a_pos]) & ~forced[a_pos]
         move = ~keep & ~forced[a_pos]
@@ -394,13 +509,28 @@ def _solve_part(name: str, books: _Books, grid: np.ndarray, part: tuple, groups:
         pays = keep | forced[a_pos] | (value > 1e-9 * np.maximum(pot[a_pos], 1.0))
         pa, pr, a_pos, r_pos = pa[pays], pr[pays], a_pos[pays], r_pos[pays]
         keep, value = keep[pays], np.where(keep[pays], 0.0, value[pays])
-        model = _Model(pa, pr, move_limit,
-                       None if books.band is None else books.band[members],
-                       books.today_dev[members] if limits["no_worse_balance"] else None,
-                       float((books.today_dev[members] ** 2).sum()), books.pool_size[members],
-                       move[pays])  # fmt: skip
-        args = (pot[accounts], value, model, keep, books.mean_pot[members], books.caps[members],
-                len(accounts), len(members), seconds, mip_gap)  # fmt: skip
+        model = _Model(
+            pa,
+            pr,
+            move_limit,
+            None if books.band is None else books.band[members],
+            books.today_dev[members] if limits["no_worse_balance"] else None,
+            float((books.today_dev[members] ** 2).sum()),
+            books.pool_size[members],
+            move[pays],
+        )
+        args = (
+            pot[accounts],
+            value,
+            model,
+            keep,
+            books.mean_pot[members],
+            books.caps[members],
+            len(accounts),
+            len(members),
+            seconds,
+            mip_gap,
+        )
         whole = best is None or best + spread + 1 >= len(members)
         chosen, gap, result = _solve_pool(args, several)
         status = result.status if result is not None else 0
@@ -423,8 +553,11 @@ def _explain_infeasible(args: tuple, name: str, seconds: float, limits: dict, re
     """Raise the error that says which constraint to relax (each is dropped in turn)."""
     settings = ", ".join(f"{k}={v if v is not None else 'default'}" for k, v in limits.items())
     proven = result is None or result.status == 2  # else out of time before any solution
-    what = "no assignment meets every constraint" if proven else (
-        f"no assignment meeting every constraint was found within {seconds:.0f} s")
+    what = (
+        "no assignment meets every constraint"
+        if proven
+        else (f"no assignment meeting every constraint was found within {seconds:.0f} s")
+    )
     for drop in ("max_moves_pct", "balance_tolerance", "no_worse_balance", "max_accounts"):
         if drop in ("balance_tolerance", "no_worse_balance") and not limits[drop]:
             continue
@@ -433,7 +566,9 @@ def _explain_infeasible(args: tuple, name: str, seconds: float, limits: dict, re
     if not proven:
         raise AssignmentTimeLimit(
             f"{name}: no assignment found within {seconds:.0f} s, nor with any one constraint "
-            f"relaxed ({result.message}); raise time_limit ({settings})")
+            f"relaxed ({result.message}); raise time_limit ({settings})"
+        )
     raise InfeasibleAssignment(
         f"{name}: no assignment meets the constraints even with one of them relaxed; relax "
-        f"balance_tolerance and max_moves_pct together, or the pools ({settings})")
+        f"balance_tolerance and max_moves_pct together, or the pools ({settings})"
+    )

@@ -25,25 +25,53 @@ commission_plans:
     clawback: {{days: 30}}
 """
 REPS = [
-    {"rep_id": "R1", "name": "Ann Lee", "team": "A", "region": "West", "segment": "SMB",
-     "hire_date": "2020-01-01", "end_date": ""},
-    {"rep_id": "R2", "name": "Bob Ray", "team": "A", "region": "West", "segment": "SMB",
-     "hire_date": "2020-01-01", "end_date": ""},
-    {"rep_id": "R3", "name": "Cy Dee", "team": "B", "region": "East", "segment": "SMB",
-     "hire_date": "2026-05-15", "end_date": ""},
-]  # fmt: skip
+    {
+        "rep_id": "R1",
+        "name": "Ann Lee",
+        "team": "A",
+        "region": "West",
+        "segment": "SMB",
+        "hire_date": "2020-01-01",
+        "end_date": "",
+    },
+    {
+        "rep_id": "R2",
+        "name": "Bob Ray",
+        "team": "A",
+        "region": "West",
+        "segment": "SMB",
+        "hire_date": "2020-01-01",
+        "end_date": "",
+    },
+    {
+        "rep_id": "R3",
+        "name": "Cy Dee",
+        "team": "B",
+        "region": "East",
+        "segment": "SMB",
+        "hire_date": "2026-05-15",
+        "end_date": "",
+    },
+]
 QUOTAS = [
     {"rep_id": "R1", "period_start": "2026-07-01", "amount": 100000},
     {"rep_id": "R2", "period_start": "2026-07-01", "amount": 100000},
     {"rep_id": "R1", "period_start": "2026-10-01", "amount": 100000},
     {"rep_id": "R2", "period_start": "2026-10-01", "amount": 100000},
-]  # fmt: skip
+]
 
 
 def deal(oid, rep, amount, close, product="Core", cancelled="", created="2026-01-01"):
-    return {"opportunity_id": oid, "rep_id": rep, "product": product,
-            "created_date": created, "close_date": close, "stage": "Closed Won",
-            "amount": amount, "cancelled_date": cancelled}  # fmt: skip
+    return {
+        "opportunity_id": oid,
+        "rep_id": rep,
+        "product": product,
+        "created_date": created,
+        "close_date": close,
+        "stage": "Closed Won",
+        "amount": amount,
+        "cancelled_date": cancelled,
+    }
 
 
 def dataset(tmp_path, deals, yaml=PLAN, quotas=QUOTAS, splits=None, name="ds"):

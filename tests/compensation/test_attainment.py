@@ -21,19 +21,46 @@ commission_plans:
     pay_after_departure: {rule}
 """
 REPS = [
-    {"rep_id": "R1", "name": "Ann", "team": "T", "region": "West", "hire_date": "2024-01-01",
-     "end_date": ""},
-    {"rep_id": "R2", "name": "Bob", "team": "T", "region": "West", "hire_date": "2025-02-01",
-     "end_date": ""},
-    {"rep_id": "R3", "name": "Cy", "team": "T", "region": "West", "hire_date": "2024-01-01",
-     "end_date": "2025-02-15"},
-]  # fmt: skip
+    {
+        "rep_id": "R1",
+        "name": "Ann",
+        "team": "T",
+        "region": "West",
+        "hire_date": "2024-01-01",
+        "end_date": "",
+    },
+    {
+        "rep_id": "R2",
+        "name": "Bob",
+        "team": "T",
+        "region": "West",
+        "hire_date": "2025-02-01",
+        "end_date": "",
+    },
+    {
+        "rep_id": "R3",
+        "name": "Cy",
+        "team": "T",
+        "region": "West",
+        "hire_date": "2024-01-01",
+        "end_date": "2025-02-15",
+    },
+]
 
 
 def _won(oid, rep, day, amount):
-    return {"opportunity_id": oid, "rep_id": rep, "account_id": "", "product": "Core",
-            "created_date": "2025-01-02", "close_date": day, "stage": "Closed Won",
-            "amount": str(amount), "is_closed": "true", "is_won": "true"}  # fmt: skip
+    return {
+        "opportunity_id": oid,
+        "rep_id": rep,
+        "account_id": "",
+        "product": "Core",
+        "created_date": "2025-01-02",
+        "close_date": day,
+        "stage": "Closed Won",
+        "amount": str(amount),
+        "is_closed": "true",
+        "is_won": "true",
+    }
 
 
 DEALS = [
@@ -43,16 +70,24 @@ DEALS = [
     _won("D4", "R3", "2025-02-01", 4_000),  # before R3's end date: paid
     _won("D5", "R3", "2025-03-01", 6_000),  # after it: withheld under through_end_date
 ]
-SPLITS = [{"opportunity_id": "D1", "rep_id": "R1", "share": 0.5},
-          {"opportunity_id": "D1", "rep_id": "R2", "share": 0.5}]  # fmt: skip
+SPLITS = [
+    {"opportunity_id": "D1", "rep_id": "R1", "share": 0.5},
+    {"opportunity_id": "D1", "rep_id": "R2", "share": 0.5},
+]
 QUOTAS = [{"rep_id": r, "period_start": "2025-01-01", "amount": 30_000} for r in ("R1", "R2", "R3")]
 
 
 @pytest.fixture
 def dataset(make_dataset):
     def make(rule="through_end_date"):
-        folder = make_dataset(yaml=PLAN.replace("{rule}", rule), reps=REPS, opportunities=DEALS,
-                              opportunity_splits=SPLITS, quotas=QUOTAS, accounts=None)  # fmt: skip
+        folder = make_dataset(
+            yaml=PLAN.replace("{rule}", rule),
+            reps=REPS,
+            opportunities=DEALS,
+            opportunity_splits=SPLITS,
+            quotas=QUOTAS,
+            accounts=None,
+        )
         ds = load_dataset(folder)
         return ds, ds.period("2025-Q1")
 
@@ -74,8 +109,11 @@ def test_official_attainment_by_hand(dataset):
     assert table.at["R2", "attainment"] == pytest.approx(1.0)
     assert table.at["R3", "status"] == "departed" and not table.at["R3", "counted"]
     counts = attainment.at_quota(table.reset_index())
-    assert counts == {"reps_with_quota": 2, "reps_at_or_above_quota": 1,
-                      "reps_at_or_above_quota_pct": 0.5}  # fmt: skip
+    assert counts == {
+        "reps_with_quota": 2,
+        "reps_at_or_above_quota": 1,
+        "reps_at_or_above_quota_pct": 0.5,
+    }
     # the same count in both reports, from the same function
     statement = compensation.statements(ds, period)
     assert compensation.headline(statement)["reps_above_quota"] == 1
@@ -85,8 +123,9 @@ def test_official_attainment_by_hand(dataset):
     assert card.at["R1", "attainment"] == pytest.approx(table.at["R1", "attainment"])
 
 
-@pytest.mark.parametrize(("rule", "paid"), [("through_end_date", 400.0), ("all", 1_000.0),
-                                            ("none", 0.0)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("rule", "paid"), [("through_end_date", 400.0), ("all", 1_000.0), ("none", 0.0)]
+)
 def test_a_departed_rep_is_paid_as_the_plan_says(dataset, rule, paid):
     """R3's deals pay 10%: D4 (400, before the end date) and D5 (600, after it)."""
     ds, period = dataset(rule)
@@ -103,16 +142,34 @@ def test_a_departed_rep_is_paid_as_the_plan_says(dataset, rule, paid):
 def test_rep_status_by_hand(make_dataset):
     reps = [
         *REPS,
-        {"rep_id": "S1", "name": "Sid", "team": "T", "region": "West", "hire_date": "2023-01-01",
-         "end_date": "", "role": "SDR"},
-        {"rep_id": "N1", "name": "New", "team": "T", "region": "West", "hire_date": "2025-06-01",
-         "end_date": ""},
-    ]  # fmt: skip
+        {
+            "rep_id": "S1",
+            "name": "Sid",
+            "team": "T",
+            "region": "West",
+            "hire_date": "2023-01-01",
+            "end_date": "",
+            "role": "SDR",
+        },
+        {
+            "rep_id": "N1",
+            "name": "New",
+            "team": "T",
+            "region": "West",
+            "hire_date": "2025-06-01",
+            "end_date": "",
+        },
+    ]
     ds = load_dataset(make_dataset(reps=reps, opportunities=DEALS, accounts=None))
     status = roster.rep_status(ds, ds.period("2025-Q1")).set_index("rep_id")["status"]
     # no plans: ramp of 3 months; R2 hired in February is 1 month in at the end of March
-    assert status.to_dict() == {"R1": "active", "R2": "ramping", "R3": "departed", "S1": "SDR",
-                                "N1": "not yet hired"}  # fmt: skip
+    assert status.to_dict() == {
+        "R1": "active",
+        "R2": "ramping",
+        "R3": "departed",
+        "S1": "SDR",
+        "N1": "not yet hired",
+    }
     text = who_counts(roster.rep_status(ds, ds.period("2025-Q1")))
     assert text.startswith("2 reps counted (1 active, 1 ramping)")
     assert "1 SDR (lead development" in text and "1 who left" in text

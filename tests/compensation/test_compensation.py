@@ -43,8 +43,9 @@ def test_just_above_a_tier_boundary(tmp_path):
 
 
 def test_one_deal_crossing_two_tier_boundaries(tmp_path):
-    ds = dataset(tmp_path, [deal("O1", "R1", 40000, "2026-07-10"),
-                            deal("O2", "R1", 80000, "2026-08-10")])  # fmt: skip
+    ds = dataset(
+        tmp_path, [deal("O1", "R1", 40000, "2026-07-10"), deal("O2", "R1", 80000, "2026-08-10")]
+    )
     statement = statements(ds, "2026-Q3")
     lines = statement_lines(ds, "2026-Q3")
     o2 = lines[lines["opportunity_id"] == "O2"]
@@ -59,8 +60,11 @@ def test_at_the_cap_and_above_it(tmp_path):
     capped = PLAN.replace("clawback: {days: 30}", "clawback: {days: 30}\n    cap: {amount: 10000}")
     # R1: 150,000 earns 2,500 + 5,000 + 7,500 = 15,000, cut to 10,000; R2: 112,500 earns
     # 2,500 + 5,000 + 12,500 x 0.15 = 9,375, under the cap; exactly at it: 116,666.67 -> 10,000
-    ds = dataset(tmp_path, [deal("O1", "R1", 150000, "2026-07-10"),
-                            deal("O2", "R2", "116666.67", "2026-07-10")], yaml=capped)  # fmt: skip
+    ds = dataset(
+        tmp_path,
+        [deal("O1", "R1", 150000, "2026-07-10"), deal("O2", "R2", "116666.67", "2026-07-10")],
+        yaml=capped,
+    )
     statement = statements(ds, "2026-Q3")
     r1, r2 = rep_row(statement, "R1"), rep_row(statement, "R2")
     assert r1["commission"] == D("15000.00") and r1["cap_adjustment"] == D("-5000.00")
@@ -75,7 +79,7 @@ def test_a_clawback_takes_the_commission_back_and_keeps_attainment(tmp_path):
         deal("O2", "R1", 20000, "2026-09-20", product="Suite", cancelled="2026-10-05"),
         deal("O3", "R1", 10000, "2026-08-01", cancelled="2026-09-15"),
     ]  # 45 days: kept
-    ds = dataset(tmp_path, deals)  # fmt: skip
+    ds = dataset(tmp_path, deals)
     q3 = rep_row(statements(ds, "2026-Q3"), "R1")
     # 60,000 then 10,000 then 20,000 (cumulative 70,000 -> 90,000, all at 0.10) + SPIF 300
     assert q3["commission"] == D("2500.00") + D("1000.00") + D("1000.00") + D("2000.00")
@@ -100,11 +104,14 @@ def test_a_clawback_that_reduces_attainment_is_a_negative_credit(tmp_path):
 
 
 def test_a_split_deal(tmp_path):
-    splits = [{"opportunity_id": "O1", "rep_id": "R1", "share": 0.5},
-              {"opportunity_id": "O1", "rep_id": "R2", "share": 0.3},
-              {"opportunity_id": "O1", "rep_id": "R3", "share": 0.2}]  # fmt: skip
-    ds = dataset(tmp_path, [deal("O1", "R1", "1000.01", "2026-07-10", product="Suite")],
-                 splits=splits)  # fmt: skip
+    splits = [
+        {"opportunity_id": "O1", "rep_id": "R1", "share": 0.5},
+        {"opportunity_id": "O1", "rep_id": "R2", "share": 0.3},
+        {"opportunity_id": "O1", "rep_id": "R3", "share": 0.2},
+    ]
+    ds = dataset(
+        tmp_path, [deal("O1", "R1", "1000.01", "2026-07-10", product="Suite")], splits=splits
+    )
     credit = credits(ds).set_index("rep_id")["credit"]
     # 500.005, 300.003, 200.002: one cent left, to the largest remainder (R1)
     assert credit.to_dict() == {"R1": D("500.01"), "R2": D("300.00"), "R3": D("200.00")}
@@ -118,12 +125,17 @@ def test_a_split_deal(tmp_path):
 def test_split_shares_that_do_not_sum_to_one_are_quarantined_and_the_owner_credited(tmp_path):
     from tests.helpers import write_tables
 
-    splits = [{"opportunity_id": "O1", "rep_id": "R1", "share": 0.5},
-              {"opportunity_id": "O1", "rep_id": "R2", "share": 0.4},
-              {"opportunity_id": "O2", "rep_id": "R2", "share": 1.0}]  # fmt: skip
+    splits = [
+        {"opportunity_id": "O1", "rep_id": "R1", "share": 0.5},
+        {"opportunity_id": "O1", "rep_id": "R2", "share": 0.4},
+        {"opportunity_id": "O2", "rep_id": "R2", "share": 1.0},
+    ]
     deals = [deal("O1", "R1", 1000, "2026-07-10"), deal("O2", "R1", 500, "2026-07-11")]
-    folder = write_tables(tmp_path / "ds", {"reps": REPS, "opportunities": deals,
-                                            "quotas": QUOTAS, "opportunity_splits": splits}, PLAN)
+    folder = write_tables(
+        tmp_path / "ds",
+        {"reps": REPS, "opportunities": deals, "quotas": QUOTAS, "opportunity_splits": splits},
+        PLAN,
+    )
     ds = load_dataset(folder)
     q = ds.quarantine[ds.quarantine["table"] == "opportunity_splits"]
     assert list(q["row"]) == [1, 2] and set(q["check"]) == {"split_shares_sum"}
@@ -181,8 +193,9 @@ commission_plans:
 
 
 def test_plan_assignment_by_reps_column_and_reps_without_a_plan(tmp_path):
-    plan = PLAN.replace("    quota_period: quarter", "    applies_to: {team: [A]}\n"
-                        "    quota_period: quarter")  # fmt: skip
+    plan = PLAN.replace(
+        "    quota_period: quarter", "    applies_to: {team: [A]}\n    quota_period: quarter"
+    )
     ds = dataset(tmp_path, [deal("O1", "R3", 5000, "2026-07-10")], yaml=plan)
     statement = statements(ds, "2026-Q3").set_index("rep_id")
     assert statement.loc["R3", "plan"] == "(none)" and statement.loc["R3", "payout"] == 0
@@ -191,8 +204,9 @@ def test_plan_assignment_by_reps_column_and_reps_without_a_plan(tmp_path):
 
 
 def test_cost_of_sales_by_hand(tmp_path):
-    ds = dataset(tmp_path, [deal("O1", "R1", 50000, "2026-07-10"),
-                            deal("O2", "R3", 10000, "2026-07-10")])  # fmt: skip
+    ds = dataset(
+        tmp_path, [deal("O1", "R1", 50000, "2026-07-10"), deal("O2", "R3", 10000, "2026-07-10")]
+    )
     costs = cost_of_sales(statements(ds, "2026-Q3"), by="team").set_index("team")
     assert costs.loc["A", "cost_of_sales"] == pytest.approx(2500 / 50000)
     assert costs.loc["B", "cost_of_sales"] == pytest.approx(1000 / 10000)
@@ -200,23 +214,32 @@ def test_cost_of_sales_by_hand(tmp_path):
 
 
 def test_quotas_table_granularity_is_read_from_its_spacing(tmp_path):
-    monthly = [{"rep_id": "R1", "period_start": f"2026-{m:02d}-01", "amount": 10000}
-               for m in range(1, 13)]  # fmt: skip
+    monthly = [
+        {"rep_id": "R1", "period_start": f"2026-{m:02d}-01", "amount": 10000} for m in range(1, 13)
+    ]
     plan = parse_plan("p", {"base_rate": 0.1, "tiers": [{"from": 0, "multiplier": 1}]})
     ds = dataset(tmp_path, [deal("O1", "R1", 1, "2026-07-10")], quotas=monthly)
     assert quota_for(ds, plan, "R1", ds.period("2026-Q3")) == D("30000.00")
-    year = parse_plan("y", {"base_rate": 0.1, "quota_period": "year",
-                            "tiers": [{"from": 0, "multiplier": 1}]})  # fmt: skip
+    year = parse_plan(
+        "y", {"base_rate": 0.1, "quota_period": "year", "tiers": [{"from": 0, "multiplier": 1}]}
+    )
     assert quota_for(ds, year, "R1", ds.period("FY2026")) == D("120000.00")
 
 
 # --- properties ----------------------------------------------------------------------------
 
-GOLDEN = parse_plan("golden", {
-    "base_rate": 0.10,
-    "tiers": [{"from": 0, "to": 0.5, "multiplier": 0.5}, {"from": 0.5, "to": 1.0, "multiplier": 1},
-              {"from": 1.0, "to": 1.5, "multiplier": 1.5}, {"from": 1.5, "multiplier": 2}],
-})  # fmt: skip
+GOLDEN = parse_plan(
+    "golden",
+    {
+        "base_rate": 0.10,
+        "tiers": [
+            {"from": 0, "to": 0.5, "multiplier": 0.5},
+            {"from": 0.5, "to": 1.0, "multiplier": 1},
+            {"from": 1.0, "to": 1.5, "multiplier": 1.5},
+            {"from": 1.5, "multiplier": 2},
+        ],
+    },
+)
 money = st.decimals(min_value=0, max_value=500000, places=2, allow_nan=False)
 
 
@@ -230,8 +253,11 @@ def exact_commission(plan, deals: list[Decimal], quota: Decimal) -> Decimal:
 
 
 @settings(max_examples=200, deadline=None)
-@given(deals=st.lists(money, min_size=1, max_size=8), extra=money,
-       quota=st.decimals(min_value=1000, max_value=300000, places=2))  # fmt: skip
+@given(
+    deals=st.lists(money, min_size=1, max_size=8),
+    extra=money,
+    quota=st.decimals(min_value=1000, max_value=300000, places=2),
+)
 def test_payout_never_falls_as_bookings_rise(deals, extra, quota):
     assert not GOLDEN.decelerates
     assert exact_commission(GOLDEN, [*deals, extra], quota) >= exact_commission(
@@ -240,8 +266,10 @@ def test_payout_never_falls_as_bookings_rise(deals, extra, quota):
 
 
 @settings(max_examples=200, deadline=None)
-@given(deals=st.lists(money, min_size=1, max_size=8),
-       quota=st.decimals(min_value=1000, max_value=300000, places=2))  # fmt: skip
+@given(
+    deals=st.lists(money, min_size=1, max_size=8),
+    quota=st.decimals(min_value=1000, max_value=300000, places=2),
+)
 def test_exact_lines_agree_with_the_vectorised_curve(deals, quota):
     exact = exact_commission(GOLDEN, deals, quota)
     curve = payout_curve(GOLDEN, np.array([float(sum(deals))]), float(quota))[0]
@@ -258,17 +286,24 @@ def test_split_credits_sum_to_the_deal_amount(amount, weights):
 
 
 @settings(max_examples=25, deadline=None)
-@given(amounts=st.lists(st.decimals(min_value=1, max_value=90000, places=2), min_size=1,
-                        max_size=12),
-       days=st.lists(st.integers(0, 91), min_size=12, max_size=12))  # fmt: skip
+@given(
+    amounts=st.lists(st.decimals(min_value=1, max_value=90000, places=2), min_size=1, max_size=12),
+    days=st.lists(st.integers(0, 91), min_size=12, max_size=12),
+)
 def test_total_payout_is_the_sum_of_the_lines_to_the_cent(tmp_path_factory, amounts, days):
     import datetime as dt
 
     capped = PLAN.replace("clawback: {days: 30}", "clawback: {days: 30}\n    cap: {amount: 9000}")
-    deals = [deal(f"O{i}", ["R1", "R2"][i % 2], str(a),
-                  str(dt.date(2026, 7, 1) + dt.timedelta(days=days[i])),
-                  product="Suite" if i % 3 == 0 else "Core")
-             for i, a in enumerate(amounts)]  # fmt: skip
+    deals = [
+        deal(
+            f"O{i}",
+            ["R1", "R2"][i % 2],
+            str(a),
+            str(dt.date(2026, 7, 1) + dt.timedelta(days=days[i])),
+            product="Suite" if i % 3 == 0 else "Core",
+        )
+        for i, a in enumerate(amounts)
+    ]
     ds = dataset(tmp_path_factory.mktemp("p"), deals, yaml=capped)
     statement = statements(ds, "2026-Q3")
     lines = statement_lines(ds, "2026-Q3")
@@ -276,8 +311,9 @@ def test_total_payout_is_the_sum_of_the_lines_to_the_cent(tmp_path_factory, amou
     for rep, row in statement.set_index("rep_id").iterrows():
         mine = lines[lines["rep_id"] == rep]
         assert row["payout"] == sum(mine["amount"], D(0))
-        assert row["payout"] == (row["commission"] + row["spifs"] + row["clawbacks"]
-                                 + row["cap_adjustment"])  # fmt: skip
+        assert row["payout"] == (
+            row["commission"] + row["spifs"] + row["clawbacks"] + row["cap_adjustment"]
+        )
         assert row["payout"] <= D(9000) + row["spifs"]
     assert sum(statement["credited_bookings"]) == sum(D(str(a)) for a in amounts)
 

@@ -46,8 +46,9 @@ def test_per_rep_draws_add_up_to_the_pipeline_forecast(ds):
     assert draws.draws.shape == (500, len(draws.rep_ids)) and (draws.draws >= 0).all()
     from spm_lib.pipeline.model import pipeline_forecast
 
-    total = pipeline_forecast(ds, end="2026-12-31", as_of="2026-09-30", start="2026-09-30",
-                              simulations=500, seed=0).totals  # fmt: skip
+    total = pipeline_forecast(
+        ds, end="2026-12-31", as_of="2026-09-30", start="2026-09-30", simulations=500, seed=0
+    ).totals
     assert np.allclose(draws.draws.sum(axis=1), total)
 
 
@@ -100,8 +101,16 @@ def test_alternative_plan_parameter(ds):
 
 
 def test_without_open_pipeline_bookings_are_resampled_from_history(tmp_path):
-    deals = [deal(f"O{i}", "R1", 1000 * (i + 1), f"{2024 + (i // 4)}-{1 + 3 * (i % 4):02d}-15",
-                  created="2023-12-01") for i in range(8)]  # fmt: skip
+    deals = [
+        deal(
+            f"O{i}",
+            "R1",
+            1000 * (i + 1),
+            f"{2024 + (i // 4)}-{1 + 3 * (i % 4):02d}-15",
+            created="2023-12-01",
+        )
+        for i in range(8)
+    ]
     ds = dataset(tmp_path, deals)
     draws = bookings_draws(ds, "2025-Q4", simulations=300)
     assert draws.method == RESAMPLED and draws.quarter.label == "2026-Q1"

@@ -21,8 +21,10 @@ needs_seeds = pytest.mark.skipif(not SF_SEEDS.exists(), reason=f"no seeds at {SF
 
 def seed_frames(folder: Path, prefix: str = "sf_") -> dict[str, pd.DataFrame]:
     """Each seed as Fivetran names its table: sf_opportunity_data.csv -> opportunity."""
-    return {re.sub(rf"^{prefix}|_data$", "", p.stem): pd.read_csv(p, dtype=str)
-            for p in sorted(folder.glob("*.csv"))}  # fmt: skip
+    return {
+        re.sub(rf"^{prefix}|_data$", "", p.stem): pd.read_csv(p, dtype=str)
+        for p in sorted(folder.glob("*.csv"))
+    }
 
 
 def duckdb_file(path: Path, frames: dict[str, pd.DataFrame], schema: str | None = None) -> Path:

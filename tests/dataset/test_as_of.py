@@ -15,13 +15,19 @@ from spm_lib.dataset.as_of import data_as_of
 def test_stray_dates_at_the_end_are_dropped_by_hand():
     day = pd.Timestamp
     tables = {
-        "opportunities": pd.DataFrame({"created_date": [day("2023-06-01"), day("2023-08-30")],
-                                       "modified_date": [day("2023-09-01"), pd.NaT]}),
-        "opportunity_history": pd.DataFrame({"changed_at": [day("2023-09-03 10:00"),
-                                                            day("2099-01-01")]}),
-        "leads": pd.DataFrame({"created_date": [day("2031-12-31")],
-                               "converted_date": [day("2023-11-20")]}),
-    }  # fmt: skip
+        "opportunities": pd.DataFrame(
+            {
+                "created_date": [day("2023-06-01"), day("2023-08-30")],
+                "modified_date": [day("2023-09-01"), pd.NaT],
+            }
+        ),
+        "opportunity_history": pd.DataFrame(
+            {"changed_at": [day("2023-09-03 10:00"), day("2099-01-01")]}
+        ),
+        "leads": pd.DataFrame(
+            {"created_date": [day("2031-12-31")], "converted_date": [day("2023-11-20")]}
+        ),
+    }
     # 2099 and 2031 stand years after every other date; 2023-11-20 is 78 days after 09-03
     assert data_as_of(tables) == dt.date(2023, 11, 20)
     tables["leads"]["converted_date"] = [day("2024-01-15")]  # 134 days after: dropped too

@@ -58,12 +58,24 @@ def test_full_config_parses():
         # the attack run's Medium and Low findings, each a sentence now
         ({"planning": {"target": float("inf")}}, "planning.target is inf"),
         ({"planning": {"target": {"growth": float("nan")}}}, "planning.target.growth"),
-        ({"stages": ["A", {"name": "W", "won": "false"}, {"name": "L", "lost": True}]},
-         "won: 'false'; expected true or false without quotes"),
-        ({"stages": ["A", "a ", {"name": "W", "won": True}, {"name": "L", "lost": True}]},
-         "differ only by case or spaces"),
-        ({"stages": ["A", {"name": "W", "won": True, "lost": True}, {"name": "L", "lost": True}]},
-         "marked both won and lost"),
+        (
+            {"stages": ["A", {"name": "W", "won": "false"}, {"name": "L", "lost": True}]},
+            "won: 'false'; expected true or false without quotes",
+        ),
+        (
+            {"stages": ["A", "a ", {"name": "W", "won": True}, {"name": "L", "lost": True}]},
+            "differ only by case or spaces",
+        ),
+        (
+            {
+                "stages": [
+                    "A",
+                    {"name": "W", "won": True, "lost": True},
+                    {"name": "L", "lost": True},
+                ]
+            },
+            "marked both won and lost",
+        ),
         ({"as_of": "9999-12-31"}, "between 1900 and 2200"),
         ({"as_of": "2026-13-45"}, "expected a date YYYY-MM-DD"),
     ],
@@ -79,9 +91,13 @@ def test_unreadable_yaml_is_fatal(tmp_path):
         load_config(tmp_path)
 
 
-BOMB = "\n".join(["mapping:", "  x:", '    a: &a ["lol","lol","lol","lol","lol","lol","lol","lol"]']
-                 + [f"    {b}: &{b} [{', '.join([f'*{a}'] * 8)}]"
-                    for a, b in zip("abcdefgh", "bcdefghi", strict=True)])  # fmt: skip
+BOMB = "\n".join(
+    ["mapping:", "  x:", '    a: &a ["lol","lol","lol","lol","lol","lol","lol","lol"]']
+    + [
+        f"    {b}: &{b} [{', '.join([f'*{a}'] * 8)}]"
+        for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
+)
 
 
 def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path):
@@ -106,8 +122,8 @@ def test_too_many_aliases_or_bytes_or_a_self_reference_are_refused(tmp_path):
 
 def test_a_few_aliases_reusing_a_block_are_fine(tmp_path):
     (tmp_path / "spm.yaml").write_text(
-        "currency: EUR\nmapping:\n  tables:\n    reps: &same {file: people.csv}\n"
-        "    leads: *same\n")  # fmt: skip
+        "currency: EUR\nmapping:\n  tables:\n    reps: &same {file: people.csv}\n    leads: *same\n"
+    )
     assert load_config(tmp_path).currency == "EUR"
 
 
@@ -120,12 +136,17 @@ def test_a_dataset_name_for_forwarded_pages(tmp_path):
 
 
 def test_planning_targets_parse_and_bad_ones_name_the_key():
-    planning = parse_config({"planning": {"target": {"growth": 0.08},
-                                          "cost_of_sales_target": 0.08}}).planning  # fmt: skip
-    assert planning == {"target": {"growth": 0.08}, "cost_of_sales_target": 0.08,
-                        "reps_at_quota_target": None}  # fmt: skip
+    planning = parse_config(
+        {"planning": {"target": {"growth": 0.08}, "cost_of_sales_target": 0.08}}
+    ).planning
+    assert planning == {
+        "target": {"growth": 0.08},
+        "cost_of_sales_target": 0.08,
+        "reps_at_quota_target": None,
+    }
     assert parse_config({"planning": {"target": 5_000_000}}).planning["target"] == {
-        "amount": 5_000_000.0}
+        "amount": 5_000_000.0
+    }
     assert parse_config({}).planning == {}
     for raw, message in [
         ({"target": "lots"}, "planning.target is 'lots'; expected a positive amount"),

@@ -20,10 +20,15 @@ from spm_lib.pipeline.movement import period_movement, waterfall
 
 USERS = ["005A", "005B", "005C"]
 # Salesforce's convention: units of the currency per corporate (USD) unit
-DATED = [("EUR", "2024-01-01", "2024-02-15", 0.90), ("EUR", "2024-02-15", "2024-05-10", 0.80),
-         ("EUR", "2024-05-10", "9999-12-31", 0.95), ("GBP", "2024-01-01", "2024-03-01", 0.75),
-         ("GBP", "2024-03-01", "2024-05-20", 0.70), ("GBP", "2024-05-20", "9999-12-31", 0.85),
-         ("USD", "2024-01-01", "9999-12-31", 1.0)]  # fmt: skip
+DATED = [
+    ("EUR", "2024-01-01", "2024-02-15", 0.90),
+    ("EUR", "2024-02-15", "2024-05-10", 0.80),
+    ("EUR", "2024-05-10", "9999-12-31", 0.95),
+    ("GBP", "2024-01-01", "2024-03-01", 0.75),
+    ("GBP", "2024-03-01", "2024-05-20", 0.70),
+    ("GBP", "2024-05-20", "9999-12-31", 0.85),
+    ("USD", "2024-01-01", "9999-12-31", 1.0),
+]
 STAGES = ["Prospecting", "Qualification", "Negotiation/Review"]
 DATES = ["2024-02-14", "2024-03-31", "2024-05-15", "2024-06-30"]
 
@@ -55,26 +60,78 @@ def _write_export(folder: Path, seed: int = 7) -> Path:
         oid = f"006{i:012d}"
         for j, (when, s, a, c) in enumerate(rows):
             local = "" if j == 1 else currency  # a history row may leave its currency empty
-            history.append((f"008{i:06d}{j:06d}", oid, when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                            s, f"{a:.2f}", c.strftime("%Y-%m-%d"), local))  # fmt: skip
+            history.append(
+                (
+                    f"008{i:06d}{j:06d}",
+                    oid,
+                    when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    s,
+                    f"{a:.2f}",
+                    c.strftime("%Y-%m-%d"),
+                    local,
+                )
+            )
         won, lost = stage == "Closed Won", stage == "Closed Lost"
-        opps.append((oid, USERS[i % 3], s, f"{amount:.2f}", currency,
-                     created.strftime("%Y-%m-%dT09:00:00.000Z"), close.strftime("%Y-%m-%d"),
-                     str(int(won or lost)), str(int(won)), "0"))  # fmt: skip
-    pd.DataFrame(opps, columns=["Id", "OwnerId", "StageName", "Amount", "CurrencyIsoCode",
-                                "CreatedDate", "CloseDate", "IsClosed", "IsWon", "IsDeleted"]
-                 ).to_csv(folder / "Opportunity.csv", index=False)  # fmt: skip
-    pd.DataFrame(history, columns=["Id", "OpportunityId", "CreatedDate", "StageName", "Amount",
-                                   "CloseDate", "CurrencyIsoCode"]
-                 ).to_csv(folder / "OpportunityHistory.csv", index=False)  # fmt: skip
-    pd.DataFrame({"Id": USERS, "Name": ["Ann", "Bo", "Cy"], "Username": USERS,
-                  "UserType": ["Standard"] * 3, "IsActive": ["1"] * 3}
-                 ).to_csv(folder / "User.csv", index=False)  # fmt: skip
-    pd.DataFrame({"IsoCode": ["USD", "EUR", "GBP"], "ConversionRate": ["1", "0.9", "0.75"],
-                  "IsCorporate": ["1", "0", "0"]}).to_csv(folder / "CurrencyType.csv",
-                                                          index=False)  # fmt: skip
-    pd.DataFrame(DATED, columns=["IsoCode", "StartDate", "NextStartDate", "ConversionRate"]
-                 ).to_csv(folder / "DatedConversionRate.csv", index=False)  # fmt: skip
+        opps.append(
+            (
+                oid,
+                USERS[i % 3],
+                s,
+                f"{amount:.2f}",
+                currency,
+                created.strftime("%Y-%m-%dT09:00:00.000Z"),
+                close.strftime("%Y-%m-%d"),
+                str(int(won or lost)),
+                str(int(won)),
+                "0",
+            )
+        )
+    pd.DataFrame(
+        opps,
+        columns=[
+            "Id",
+            "OwnerId",
+            "StageName",
+            "Amount",
+            "CurrencyIsoCode",
+            "CreatedDate",
+            "CloseDate",
+            "IsClosed",
+            "IsWon",
+            "IsDeleted",
+        ],
+    ).to_csv(folder / "Opportunity.csv", index=False)
+    pd.DataFrame(
+        history,
+        columns=[
+            "Id",
+            "OpportunityId",
+            "CreatedDate",
+            "StageName",
+            "Amount",
+            "CloseDate",
+            "CurrencyIsoCode",
+        ],
+    ).to_csv(folder / "OpportunityHistory.csv", index=False)
+    pd.DataFrame(
+        {
+            "Id": USERS,
+            "Name": ["Ann", "Bo", "Cy"],
+            "Username": USERS,
+            "UserType": ["Standard"] * 3,
+            "IsActive": ["1"] * 3,
+        }
+    ).to_csv(folder / "User.csv", index=False)
+    pd.DataFrame(
+        {
+            "IsoCode": ["USD", "EUR", "GBP"],
+            "ConversionRate": ["1", "0.9", "0.75"],
+            "IsCorporate": ["1", "0", "0"],
+        }
+    ).to_csv(folder / "CurrencyType.csv", index=False)
+    pd.DataFrame(DATED, columns=["IsoCode", "StartDate", "NextStartDate", "ConversionRate"]).to_csv(
+        folder / "DatedConversionRate.csv", index=False
+    )
     return folder
 
 
@@ -105,8 +162,9 @@ def _replay(export: Path, day: str) -> pd.DataFrame:
     h["CurrencyIsoCode"] = h["CurrencyIsoCode"].fillna(h["OpportunityId"].map(o["CurrencyIsoCode"]))
     h = h[h["CreatedDate"].str[:10] <= day].sort_values("CreatedDate")
     last = h.groupby("OpportunityId").tail(1)
-    last = last.assign(usd=_usd(last["Amount"].astype(float), last["CurrencyIsoCode"],
-                                last["CloseDate"]))  # fmt: skip
+    last = last.assign(
+        usd=_usd(last["Amount"].astype(float), last["CurrencyIsoCode"], last["CloseDate"])
+    )
     return last
 
 
@@ -126,14 +184,20 @@ def test_movement_reconciles_and_the_won_flow_is_bookings(export, ds):
         start = _replay(export, str(pd.Timestamp(period.start) - pd.Timedelta(days=1))[:10])
         end = _replay(export, str(period.end))
         assert whole["starting pipeline"] == pytest.approx(
-            start.loc[~start["StageName"].str.startswith("Closed"), "usd"].sum(), abs=0.01)
+            start.loc[~start["StageName"].str.startswith("Closed"), "usd"].sum(), abs=0.01
+        )
         assert whole["ending pipeline"] == pytest.approx(
-            end.loc[~end["StageName"].str.startswith("Closed"), "usd"].sum(), abs=0.01)
-        assert whole.drop("ending pipeline").sum() == pytest.approx(whole["ending pipeline"],
-                                                                    abs=0.01)  # fmt: skip
+            end.loc[~end["StageName"].str.startswith("Closed"), "usd"].sum(), abs=0.01
+        )
+        assert whole.drop("ending pipeline").sum() == pytest.approx(
+            whole["ending pipeline"], abs=0.01
+        )
         due = waterfall(period_movement(ds, period)).set_index("bucket")["amount"]
-        won = end[(end["StageName"] == "Closed Won")
-                  & (end["CloseDate"] >= str(period.start)) & (end["CloseDate"] <= str(period.end))]
+        won = end[
+            (end["StageName"] == "Closed Won")
+            & (end["CloseDate"] >= str(period.start))
+            & (end["CloseDate"] <= str(period.end))
+        ]
         booked = metrics.bookings(ds, period, None)["bookings"].item()
         assert -due["won"] == pytest.approx(booked, abs=0.01)
         assert booked == pytest.approx(won["usd"].sum(), abs=0.01) and booked > 0
@@ -147,8 +211,13 @@ def test_history_keeps_its_currency_and_original_amount(export, ds):
 
 
 def test_a_dated_rate_is_the_one_in_force_on_the_day():
-    rates = pd.DataFrame({"currency": ["EUR", "EUR"], "rate": [1.25, 2.0],
-                          "start_date": pd.to_datetime(["2024-01-01", "2024-02-15"])})
+    rates = pd.DataFrame(
+        {
+            "currency": ["EUR", "EUR"],
+            "rate": [1.25, 2.0],
+            "start_date": pd.to_datetime(["2024-01-01", "2024-02-15"]),
+        }
+    )
     days = pd.to_datetime(pd.Series(["2023-12-31", "2024-01-01", "2024-02-14", "2024-02-15"]))
     got = dated_factors(pd.Series(["EUR"] * 4), days, rates)
     assert got.isna().tolist()[0] and got.tolist()[1:] == [1.25, 1.25, 2.0]
@@ -164,5 +233,6 @@ def test_the_data_quality_summary_says_which_rate_converted_what(export, ds):
         assert found.loc[("opportunities", code), "rule"] == "dated"
         assert found.loc[("opportunities", code), "rows"] == counts[code]
     assert found.loc[("opportunities", "USD"), "rule"] == "none"
-    assert found.xs("opportunities")["amount"].sum() == pytest.approx(ds.opportunities["amount"]
-                                                                       .sum())  # fmt: skip
+    assert found.xs("opportunities")["amount"].sum() == pytest.approx(
+        ds.opportunities["amount"].sum()
+    )

@@ -119,8 +119,18 @@ def test_postgresql_server(postgres_url, small_sample, tmp_path, monkeypatch):
     monkeypatch.setenv("SPM_TEST_PG_PASSWORD", password)
     # end to end: the reports render from the server, and nothing stores the password
     out = tmp_path / "out"
-    result = spm("run", "--data", postgres_url, "--config", str(config), "--out", str(out),
-                 "--notebooks", "data_quality,rep_performance", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        postgres_url,
+        "--config",
+        str(config),
+        "--out",
+        str(out),
+        "--notebooks",
+        "data_quality,rep_performance",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads((out / "2026-Q3" / "all" / "manifest.json").read_text())
     assert [n["status"] for n in manifest["notebooks"]] == ["ok", "ok"]
@@ -136,10 +146,21 @@ def test_postgresql_server(postgres_url, small_sample, tmp_path, monkeypatch):
         assert "environment variable" in refused.stderr
     # the password as a query parameter from the environment: read, and stored nowhere
     from_query = postgres_url.replace(":${SPM_TEST_PG_PASSWORD}@", "@") + (
-        "?password=${SPM_TEST_PG_PASSWORD}")
+        "?password=${SPM_TEST_PG_PASSWORD}"
+    )
     query_out = tmp_path / "query-out"
-    result = spm("run", "--data", from_query, "--config", str(config), "--out", str(query_out),
-                 "--notebooks", "data_quality", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        from_query,
+        "--config",
+        str(config),
+        "--out",
+        str(query_out),
+        "--notebooks",
+        "data_quality",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert password not in result.stdout + result.stderr
     for path in query_out.rglob("*"):
@@ -154,7 +175,8 @@ def test_masked_urls_and_missing_variables(monkeypatch):
     assert masked("postgresql://me@h/db") == "postgresql://me@h/db"
     assert masked("postgresql://:pa55@h/db") == "postgresql://:***@h/db"
     assert masked("postgresql://me@h/db?sslmode=require&password=pa55") == (
-        "postgresql://me@h/db?sslmode=require&password=***")
+        "postgresql://me@h/db?sslmode=require&password=***"
+    )
     assert masked("mssql://h/db?PWD=pa55;token=t0k") == "mssql://h/db?PWD=***"
     assert secrets_of("postgresql://me:a@h/db?password=b&apikey=c") == ["a", "b", "c"]
     with pytest.raises(DataError, match="environment variable") as refused:

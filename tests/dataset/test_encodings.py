@@ -24,10 +24,14 @@ def _write(path, text: str, encoding: str, tail: bytes = b""):
 
 @pytest.mark.parametrize(
     ("encoding", "written", "expected"),
-    [("utf-8", "utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig", "utf-8-sig"),
-     ("utf-16", "utf-16", "utf-16"), ("utf-16-le", "utf-16-le", "utf-16-le"),
-     ("cp1252", "cp1252", "cp1252")],
-)  # fmt: skip
+    [
+        ("utf-8", "utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig", "utf-8-sig"),
+        ("utf-16", "utf-16", "utf-16"),
+        ("utf-16-le", "utf-16-le", "utf-16-le"),
+        ("cp1252", "cp1252", "cp1252"),
+    ],
+)
 def test_each_encoding_is_read_whole(tmp_path, encoding, written, expected):
     path = _write(tmp_path / "reps.csv", HEADER + "R1,José Müller\nR2,Zoë Ångström\n", written)
     assert file_encoding(path, "reps") == expected
@@ -57,8 +61,9 @@ def test_the_encoding_spm_yaml_sets_is_used_strictly(tmp_path, small_sample):
     raw = reps.to_csv(index=False).encode("utf-8")
     (data / "reps.csv").write_bytes(raw)
     config = (data / "spm.yaml").read_text()
-    (data / "spm.yaml").write_text(config + "\nmapping:\n  tables:\n    reps:\n"
-                                   "      encoding: ascii\n")  # fmt: skip
+    (data / "spm.yaml").write_text(
+        config + "\nmapping:\n  tables:\n    reps:\n      encoding: ascii\n"
+    )
     result = spm("validate", str(data))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "line 2" in result.stderr and "ascii" in result.stderr

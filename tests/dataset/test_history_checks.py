@@ -15,26 +15,38 @@ from spm_lib.pipeline.movement import period_movement, waterfall
 
 
 def test_contradictions_by_hand():
-    opps = pd.DataFrame({
-        "opportunity_id": ["A", "B", "C", "D"], "stage": ["Closed Lost", "Closed Won",
-                                                        "Proposal", "Closed Won"],
-        "amount": [100.0, 200.0, 300.0, 400.0], "is_closed": [True, True, False, True],
-        "close_date": pd.to_datetime(["2026-01-10", "2026-02-10", "2026-06-30", "2026-03-01"]),
-    })  # fmt: skip
-    history = pd.DataFrame({
-        "opportunity_id": ["A", "A", "B", "C", "D"],
-        "changed_at": pd.to_datetime(["2026-01-01", "2026-01-12", "2026-02-10", "2026-02-01",
-                                      "2026-03-01"]),
-        "stage": ["Proposal", "Closed Won", "Closed Won", "Negotiation", "Closed Won"],
-        "amount": [100.0, 9e6, 250.0, 1.0, 400.0],
-        "close_date": pd.to_datetime(["2026-01-10", "2026-01-12", "2026-02-10", "2026-06-30",
-                                      "2026-03-01"]),
-    })  # fmt: skip
+    opps = pd.DataFrame(
+        {
+            "opportunity_id": ["A", "B", "C", "D"],
+            "stage": ["Closed Lost", "Closed Won", "Proposal", "Closed Won"],
+            "amount": [100.0, 200.0, 300.0, 400.0],
+            "is_closed": [True, True, False, True],
+            "close_date": pd.to_datetime(["2026-01-10", "2026-02-10", "2026-06-30", "2026-03-01"]),
+        }
+    )
+    history = pd.DataFrame(
+        {
+            "opportunity_id": ["A", "A", "B", "C", "D"],
+            "changed_at": pd.to_datetime(
+                ["2026-01-01", "2026-01-12", "2026-02-10", "2026-02-01", "2026-03-01"]
+            ),
+            "stage": ["Proposal", "Closed Won", "Closed Won", "Negotiation", "Closed Won"],
+            "amount": [100.0, 9e6, 250.0, 1.0, 400.0],
+            "close_date": pd.to_datetime(
+                ["2026-01-10", "2026-01-12", "2026-02-10", "2026-06-30", "2026-03-01"]
+            ),
+        }
+    )
     found = contradictions(opps, history)
     # A: stage, amount and close date; B: amount (a closed deal's); C: stage only (an open
     # deal's amount and close date are not compared); D agrees
     assert sorted(map(tuple, found[["opportunity_id", "column"]].to_numpy())) == [
-        ("A", "amount"), ("A", "close_date"), ("A", "stage"), ("B", "amount"), ("C", "stage")]
+        ("A", "amount"),
+        ("A", "close_date"),
+        ("A", "stage"),
+        ("B", "amount"),
+        ("C", "stage"),
+    ]
 
 
 def test_the_won_flow_is_the_bookings_whatever_the_history_says(small_sample, tmp_path):
@@ -46,8 +58,11 @@ def test_the_won_flow_is_the_bookings_whatever_the_history_says(small_sample, tm
     history = pd.read_csv(data / "opportunity_history.csv", dtype=str, keep_default_na=False)
     truth = load_dataset(small_sample)
     period = truth.period("latest")
-    lost = opps[(opps["is_won"] == "false") & (opps["is_closed"] == "true")
-                & (opps["close_date"].between(str(period.start), str(period.end)))]  # fmt: skip
+    lost = opps[
+        (opps["is_won"] == "false")
+        & (opps["is_closed"] == "true")
+        & (opps["close_date"].between(str(period.start), str(period.end)))
+    ]
     lost = lost.head(20)
     assert len(lost) == 20
     fake = pd.DataFrame({column: "" for column in history.columns}, index=range(len(lost)))

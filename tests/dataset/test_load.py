@@ -151,9 +151,12 @@ def test_rows_read_equal_rows_used_plus_quarantined(make_dataset):
     ds = load_dataset(make_dataset(opportunities=rows))
     recon = ds.reconciliation().set_index("table")
     assert recon.loc["opportunities"].to_dict() == {
-        "rows_read": 4, "rows_used": 2, "rows_quarantined": 2, "reconciles": True,
+        "rows_read": 4,
+        "rows_used": 2,
+        "rows_quarantined": 2,
+        "reconciles": True,
         "rows_warned": 2,  # O2 closed before created; O4 closed after the as-of date
-    }  # fmt: skip
+    }
     # a row failing two checks is listed under both, counted once
     assert (ds.quarantine["row"] == 1).sum() == 2
 
@@ -195,8 +198,10 @@ def test_two_files_for_one_table_is_fatal(make_dataset):
 
 def test_custom_stage_list_from_config(make_dataset):
     yaml = "stages: [New, Demo, {name: Won, won: true}, {name: Lost, lost: true}]\n"
-    rows = [dict(r, stage={"Closed Won": "Won", "Closed Lost": "Lost"}.get(r["stage"], "Demo"))
-            for r in OPPORTUNITIES]  # fmt: skip
+    rows = [
+        dict(r, stage={"Closed Won": "Won", "Closed Lost": "Lost"}.get(r["stage"], "Demo"))
+        for r in OPPORTUNITIES
+    ]
     ds = load_dataset(make_dataset(yaml=yaml, opportunities=rows))
     assert ds.quarantine.empty
     assert ds.config.open_stages == ["New", "Demo"]
@@ -230,8 +235,18 @@ def test_an_audience_that_matches_nobody_is_an_error(make_dataset, tmp_path):
     assert "East" in str(info.value) and "West" in str(info.value)  # what it could have been
     with pytest.raises(DataError, match="matches no rep"):
         ds.narrow("region=West;team=East A")  # each clause matches someone, both no one
-    result = spm("run", "--data", str(folder), "--segment", "region=Mars", "--period",
-                 "2025-Q1", "--out", str(tmp_path / "out"), "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(folder),
+        "--segment",
+        "region=Mars",
+        "--period",
+        "2025-Q1",
+        "--out",
+        str(tmp_path / "out"),
+        "--quiet",
+    )
     assert result.returncode == 2 and "matches no rep" in result.stderr
     assert not (tmp_path / "out" / "2025-Q1" / "all").exists()
 
@@ -276,9 +291,16 @@ def test_a_file_that_changes_while_it_is_read_is_an_error(make_dataset, monkeypa
 def test_an_absent_optional_number_column_loads_empty(make_dataset):
     """opportunity_history without probability (a field-history export has none)."""
     opp = OPPORTUNITIES[0]["opportunity_id"]
-    history = [{"opportunity_id": opp, "changed_at": "2025-01-05 09:00:00",
-                "stage": "Prospecting", "amount": 10, "close_date": "2025-03-31",
-                "forecast_category": "Pipeline"}]  # fmt: skip
+    history = [
+        {
+            "opportunity_id": opp,
+            "changed_at": "2025-01-05 09:00:00",
+            "stage": "Prospecting",
+            "amount": 10,
+            "close_date": "2025-03-31",
+            "forecast_category": "Pipeline",
+        }
+    ]
     ds = load_dataset(make_dataset(opportunity_history=history))
     loaded = ds.tables["opportunity_history"]
     assert loaded["probability"].dtype == "float64" and loaded["probability"].isna().all()

@@ -28,14 +28,16 @@ def _read(values, **options):
         # a European export: the decimal comma decides the column
         (["63.500,00", "1.234.567,5", "12", "1,5"], [63500.0, 1234567.5, 12.0, 1.5]),
         # a US export: 1,234.56 and a fraction decide; 1.500 then reads 1.5
-        (["1,234.56", "$2,500", "1,234", "0.125", "1.500", "(120.00)", "USD 1,234.56"],
-         [1234.56, 2500.0, 1234.0, 0.125, 1.5, -120.0, 1234.56]),
+        (
+            ["1,234.56", "$2,500", "1,234", "0.125", "1.500", "(120.00)", "USD 1,234.56"],
+            [1234.56, 2500.0, 1234.0, 0.125, 1.5, -120.0, 1234.56],
+        ),
         # spaces and no-break spaces group digits; a group that is not three digits is no number
         (["1 234,56", "1\u00a0234,5", "1,23,456", "12,50"], [1234.56, 1234.5, None, 12.5]),
         # text and blanks are not numbers
         ([None, "", "abc", "12"], [None, None, None, 12.0]),
     ],
-)  # fmt: skip
+)
 def test_the_column_decides(values, expected):
     assert _read(values) == (expected, [False] * len(values))
 
@@ -82,7 +84,8 @@ def test_a_european_export_reads_its_amounts(small_sample, tmp_path):
     assert (ds.rows_read, ds.rows_quarantined()) == (truth.rows_read, truth.rows_quarantined())
     quarter = parse_period("2026-Q3")
     assert bookings(ds, quarter, None)["bookings"].sum() == pytest.approx(
-        bookings(truth, quarter, None)["bookings"].sum())
+        bookings(truth, quarter, None)["bookings"].sum()
+    )
     assert bookings(ds, quarter, None)["bookings"].sum() > 1_000_000
     assert ds.opportunities["amount"].sum() == pytest.approx(truth.opportunities["amount"].sum())
 
@@ -94,13 +97,16 @@ def test_a_mixed_column_quarantines_what_reads_two_ways(small_sample, tmp_path):
     opps.loc[1, "amount"] = "2,000"  # 2000 or 2.0: not read
     opps.to_csv(data / "opportunities.csv", index=False)
     ds = load_dataset(data)
-    bad = ds.quarantine[(ds.quarantine["table"] == "opportunities")
-                        & (ds.quarantine["check"] == "unparseable_number")]  # fmt: skip
+    bad = ds.quarantine[
+        (ds.quarantine["table"] == "opportunities")
+        & (ds.quarantine["check"] == "unparseable_number")
+    ]
     assert bad["row"].tolist() == [2] and "number_format" in bad["reason"].iloc[0]
     row0 = ds.opportunities[ds.opportunities["opportunity_id"] == opps.loc[0, "opportunity_id"]]
     assert row0["amount"].tolist() == [63500.0]
-    assert ds.rows_read["opportunities"] == (len(ds.opportunities)
-                                             + ds.rows_quarantined()["opportunities"])  # fmt: skip
+    assert ds.rows_read["opportunities"] == (
+        len(ds.opportunities) + ds.rows_quarantined()["opportunities"]
+    )
     # number_format set: that format alone, and this column is mostly the other one
     config = yaml.safe_load((data / "spm.yaml").read_text())
     (data / "spm.yaml").write_text(yaml.safe_dump({**config, "number_format": "1.234,56"}))

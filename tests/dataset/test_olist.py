@@ -102,8 +102,16 @@ def test_what_olist_cannot_say_is_said(olist):
 
 
 def test_reports_render(olist, tmp_path):
-    result = spm("run", "--data", str(olist), "--out", str(tmp_path), "--quiet",
-                 "--notebooks", "data_quality,rep_performance,lead_conversion")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(olist),
+        "--out",
+        str(tmp_path),
+        "--quiet",
+        "--notebooks",
+        "data_quality,rep_performance,lead_conversion",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads(next(tmp_path.glob("*/all/manifest.json")).read_text())
     assert [n["status"] for n in manifest["notebooks"]] == ["ok", "ok", "ok"]

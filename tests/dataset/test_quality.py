@@ -31,8 +31,11 @@ def test_table_summary_spans_and_reconciles(make_dataset):
 
 
 def test_quarantine_summary_counts_rows_per_reason(make_dataset):
-    rows = [dict(OPPORTUNITIES[0], amount="-3", is_won="maybe"),
-            dict(OPPORTUNITIES[1], amount="-1"), *OPPORTUNITIES[2:]]  # fmt: skip
+    rows = [
+        dict(OPPORTUNITIES[0], amount="-3", is_won="maybe"),
+        dict(OPPORTUNITIES[1], amount="-1"),
+        *OPPORTUNITIES[2:],
+    ]
     summary = quarantine_summary(load_dataset(make_dataset(opportunities=rows)))
     assert summary[["check", "rows"]].values.tolist() == [
         ["negative_amount", 2],
@@ -42,13 +45,18 @@ def test_quarantine_summary_counts_rows_per_reason(make_dataset):
 
 
 def test_warning_summary_counts_odd_but_real_rows_kept_in_the_figures(make_dataset):
-    rows = [dict(OPPORTUNITIES[0], amount="0", close_date="2024-01-01"),  # won at $0, early
-            dict(OPPORTUNITIES[1], amount=""), *OPPORTUNITIES[2:]]  # fmt: skip
+    rows = [
+        dict(OPPORTUNITIES[0], amount="0", close_date="2024-01-01"),  # won at $0, early
+        dict(OPPORTUNITIES[1], amount=""),
+        *OPPORTUNITIES[2:],
+    ]
     ds = load_dataset(make_dataset(opportunities=rows, yaml="as_of: 2025-06-30\n"))
     summary = warning_summary(ds)
     assert summary[["check", "rows"]].values.tolist() == [
-        ["closed_before_created", 1], ["no_amount", 1], ["won_with_zero_amount", 1],
-    ]  # fmt: skip
+        ["closed_before_created", 1],
+        ["no_amount", 1],
+        ["won_with_zero_amount", 1],
+    ]
     assert summary["example"].str.contains("counted").all()
     assert len(ds.opportunities) == 4 and ds.quarantine.empty  # every row stays in the figures
     assert ds.reconciliation().set_index("table").loc["opportunities", "rows_warned"] == 2

@@ -37,9 +37,18 @@ def test_a_duplicated_column_is_refused_not_resolved(small_sample, tmp_path):
 
 
 def test_a_field_spelt_two_ways_is_refused_only_where_it_is_read():
-    frame = normalise(pd.DataFrame({"StageName": ["A"], "stage_name": ["B"], "Id": ["1"],
-                                    "NetSuite_Id__c": ["x"], "Netsuite_Id__c": ["y"]}),
-                      "Opportunity.csv")  # fmt: skip
+    frame = normalise(
+        pd.DataFrame(
+            {
+                "StageName": ["A"],
+                "stage_name": ["B"],
+                "Id": ["1"],
+                "NetSuite_Id__c": ["x"],
+                "Netsuite_Id__c": ["y"],
+            }
+        ),
+        "Opportunity.csv",
+    )
     assert list(frame.columns) == ["id"]  # neither spelling is picked
     with pytest.raises(DataError, match="'StageName', 'stage_name' are one field"):
         column(frame, "stagename")
@@ -67,8 +76,11 @@ def test_a_bad_as_of_and_a_binary_spm_yaml_exit_2(small_sample, tmp_path):
     data = _copy(small_sample, tmp_path)
     config = (data / "spm.yaml").read_text()
     (data / "spm.yaml").write_text(config.replace("as_of: '2026-09-30'", "as_of: '9999-12-31'"))
-    _refused(spm("run", "--data", str(data), "--out", str(tmp_path / "out"), "--quiet"),
-             "as_of", "between 1900 and 2200")  # fmt: skip
+    _refused(
+        spm("run", "--data", str(data), "--out", str(tmp_path / "out"), "--quiet"),
+        "as_of",
+        "between 1900 and 2200",
+    )
     (data / "spm.yaml").write_bytes(bytes(range(256)) * 4)
     _refused(spm("validate", str(data)), "not UTF-8")
 
@@ -78,8 +90,11 @@ def full_disk(tmp_path):
     """A 256 KB file system (tmpfs), where the machine lets us mount one."""
     where = tmp_path / "full"
     where.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)],
-                             capture_output=True, check=False)  # fmt: skip
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)],
+        capture_output=True,
+        check=False,
+    )
     if mounted.returncode:
         pytest.skip("cannot mount a small tmpfs here (not root?)")
     try:
@@ -90,7 +105,20 @@ def full_disk(tmp_path):
 
 def test_a_full_disk_is_a_sentence_and_exit_2(full_disk, small_sample):
     _refused(spm("sample-data", "--out", str(full_disk / "sample")), "No space left")
-    _refused(spm("import", "--from", "maven", "--out", str(full_disk / "maven"),
-                 str(MAVEN_RAW)), "No space left")  # fmt: skip
-    _refused(spm("run", "--data", str(small_sample), "--out", str(full_disk / "reports"),
-                 "--notebooks", "data_quality", "--quiet"), "cannot write")  # fmt: skip
+    _refused(
+        spm("import", "--from", "maven", "--out", str(full_disk / "maven"), str(MAVEN_RAW)),
+        "No space left",
+    )
+    _refused(
+        spm(
+            "run",
+            "--data",
+            str(small_sample),
+            "--out",
+            str(full_disk / "reports"),
+            "--notebooks",
+            "data_quality",
+            "--quiet",
+        ),
+        "cannot write",
+    )

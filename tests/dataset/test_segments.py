@@ -15,6 +15,8 @@ def test_a_value_survives_the_round_trip(value):
 
 def test_clauses_and_errors():
     assert clauses_of("region=West; segment = Enterprise") == [
-        ("region", "West"), ("segment", "Enterprise")]
+        ("region", "West"),
+        ("segment", "Enterprise"),
+    ]
     with pytest.raises(DataError, match="expected column=value"):
         clauses_of("West")

@@ -57,9 +57,11 @@ def test_spm_run_refuses_them_with_exit_2_and_stores_nothing(url, secret, tmp_pa
 def test_masked_keeps_what_is_not_a_secret():
     assert masked("postgresql://me:pa55@h/db") == "postgresql://me:***@h/db"
     assert masked("postgresql://me@h:5432/db?sslmode=require") == (
-        "postgresql://me@h:5432/db?sslmode=require")
+        "postgresql://me@h:5432/db?sslmode=require"
+    )
     assert masked("postgresql://me:${PW}@h/db?password=${PW}&sslmode=require") == (
-        "postgresql://me:***@h/db?password=***&sslmode=require")
+        "postgresql://me:***@h/db?password=***&sslmode=require"
+    )
     assert masked("/data/crm.duckdb") == "/data/crm.duckdb"
     # a URL the parser refuses (a port that is no number): all of its user info masked
     assert masked("postgresql://me:pa/ss@h:port/db?x=1") == "postgresql://***@h:port/db?***"
@@ -73,7 +75,11 @@ def test_a_variable_is_a_value_never_url_syntax(monkeypatch):
     url = connect_url("postgresql://reports:${ODD_PW}@db.internal:5432/crm?token=${ODD_TOKEN}")
     assert url.password == odd and url.query["token"] == odd
     assert (url.username, url.host, url.port, url.database) == (
-        "reports", "db.internal", 5432, "crm")
+        "reports",
+        "db.internal",
+        5432,
+        "crm",
+    )
     assert url.drivername == "postgresql+pg8000"
     # a driver message that repeats the secret, plain or URL-encoded, is scrubbed
     message = f"FATAL: password {odd} or {url.render_as_string(hide_password=False)} refused"
@@ -89,8 +95,7 @@ def test_pgpassword_fills_a_missing_password(monkeypatch):
         connect_url("postgresql://reports:${NOPE_PW}@h/crm")
 
 
-def test_a_password_with_url_characters_connects_to_postgresql(postgres_url, monkeypatch,
-                                                              tmp_path):  # fmt: skip
+def test_a_password_with_url_characters_connects_to_postgresql(postgres_url, monkeypatch, tmp_path):
     """A role whose password holds @ / # ? & = % : logs in through ${NAME}; a wrong one fails
     with a sentence that names neither; the run's outputs hold neither."""
     import pg8000.native
@@ -99,8 +104,9 @@ def test_a_password_with_url_characters_connects_to_postgresql(postgres_url, mon
 
     port = connect_url(postgres_url).port
     odd = "p@ss/w#rd?&x=%41:"
-    admin = pg8000.native.Connection("postgres", host="127.0.0.1", port=port,
-                                     password=POSTGRES_ADMIN_PASSWORD)  # fmt: skip
+    admin = pg8000.native.Connection(
+        "postgres", host="127.0.0.1", port=port, password=POSTGRES_ADMIN_PASSWORD
+    )
     if not admin.run("SELECT 1 FROM pg_roles WHERE rolname = 'spm_odd'"):
         admin.run(f"CREATE ROLE spm_odd LOGIN PASSWORD '{odd}'")
     admin.close()

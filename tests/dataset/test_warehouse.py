@@ -40,8 +40,9 @@ def test_fivetran_salesforce_seeds_every_row_has_its_reason(tmp_path):
     assert mine["reason"].str.contains("deleted in the CRM").all()
     # users: deleted (_fivetran_deleted) or an earlier version (_fivetran_active false)
     user = frames["user"]
-    gone = user["_fivetran_deleted"].str.lower().eq("true") | user["_fivetran_active"].str.lower(
-    ).eq("false")  # fmt: skip
+    gone = user["_fivetran_deleted"].str.lower().eq("true") | user[
+        "_fivetran_active"
+    ].str.lower().eq("false")
     reps = q[q["table"] == "reps"]
     assert len(reps) == int(gone.sum()) == 6 and set(reps["check"]) == {"excluded"}
     # the 4 live users have an obfuscated (so non-standard) UserType and own nothing that
@@ -54,8 +55,13 @@ def test_fivetran_salesforce_seeds_every_row_has_its_reason(tmp_path):
     # obfuscated owners do not resolve: unknown owners, named as such
     tasks = q[(q["table"] == "activities") & (q["check"] == "orphan_rep_id")]
     assert tasks["reason"].str.contains("is not in reps").all() and len(tasks) == 20
-    allowed = {"excluded", "orphan_rep_id", "orphan_opportunity_id", "orphan_owner_rep_id",
-               "duplicate_key"}  # fmt: skip
+    allowed = {
+        "excluded",
+        "orphan_rep_id",
+        "orphan_opportunity_id",
+        "orphan_owner_rep_id",
+        "duplicate_key",
+    }
     assert set(q["check"]) <= allowed, set(q["check"])
 
 
@@ -117,7 +123,6 @@ def _postgres_schema(postgres_url: str, schema: str, frames: dict[str, pd.DataFr
 
 def test_warehouse_in_postgresql(postgres_url, tmp_path):
 
-
     export = sf.write(tmp_path / "export")
     # PostgreSQL text cannot hold a NUL byte, so a warehouse there has none
     frames = {n: f.replace("\x00", "", regex=True) for n, f in _export_as_warehouse(export).items()}
@@ -127,7 +132,8 @@ def test_warehouse_in_postgresql(postgres_url, tmp_path):
     from_files = load_dataset(import_export("salesforce", [export], tmp_path / "files"))
     assert ds.reconciliation().equals(from_files.reconciliation())
     assert ds.opportunities["amount"].sum() == pytest.approx(
-        from_files.opportunities["amount"].sum())
+        from_files.opportunities["amount"].sum()
+    )
 
 
 @needs_seeds
@@ -138,8 +144,18 @@ def test_every_report_renders_on_the_seeds_where_nothing_is_usable(tmp_path):
 
     db = duckdb_file(tmp_path / "sf.duckdb", seed_frames(SF_SEEDS))
     folder = vendor_config(tmp_path / "ds", str(db), "salesforce")
-    result = spm("run", "--data", str(folder), "--period", "2019-Q1", "--out", str(tmp_path / "o"),
-                 "--jobs", "2", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(folder),
+        "--period",
+        "2019-Q1",
+        "--out",
+        str(tmp_path / "o"),
+        "--jobs",
+        "2",
+        "--quiet",
+    )
     manifest = json.loads((tmp_path / "o" / "2019-Q1" / "all" / "manifest.json").read_text())
     failed = {n["name"]: n["error"] for n in manifest["notebooks"] if n["status"] != "ok"}
     assert not failed and result.returncode == 0, failed
@@ -148,7 +164,7 @@ def test_every_report_renders_on_the_seeds_where_nothing_is_usable(tmp_path):
     assert figures["rep_performance"]["bookings"] == 0
 
 
-HOSTILE = ['x"; COPY (SELECT 1) TO \'PWNED.txt\'; --', "a'; DROP TABLE \"user\"; --"]
+HOSTILE = ["x\"; COPY (SELECT 1) TO 'PWNED.txt'; --", 'a\'; DROP TABLE "user"; --']
 
 
 def _hostile_tables(export: Path) -> dict[str, pd.DataFrame]:
@@ -175,7 +191,6 @@ def test_table_names_are_data_never_sql_in_duckdb(tmp_path, monkeypatch):
 
 def test_table_names_are_data_never_sql_in_postgresql(postgres_url, tmp_path, monkeypatch):
     import sqlalchemy as sa
-
 
     monkeypatch.chdir(tmp_path)
     export = sf.write(tmp_path / "export")

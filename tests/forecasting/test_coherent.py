@@ -11,10 +11,21 @@ from spm_lib.forecasting.coherent import NO_REGION, coherent_forecast, hierarchy
 
 
 def _deals(rows):
-    return [{"opportunity_id": f"O{i}", "rep_id": rep, "account_id": "", "product": "Core",
-             "created_date": f"{month}-01", "close_date": f"{month}-20", "stage": "Closed Won",
-             "amount": str(amount), "is_closed": "true", "is_won": "true"}
-            for i, (rep, month, amount) in enumerate(rows)]  # fmt: skip
+    return [
+        {
+            "opportunity_id": f"O{i}",
+            "rep_id": rep,
+            "account_id": "",
+            "product": "Core",
+            "created_date": f"{month}-01",
+            "close_date": f"{month}-20",
+            "stage": "Closed Won",
+            "amount": str(amount),
+            "is_closed": "true",
+            "is_won": "true",
+        }
+        for i, (rep, month, amount) in enumerate(rows)
+    ]
 
 
 def test_hierarchy_counts_every_booking_once(make_dataset):
@@ -25,7 +36,7 @@ def test_hierarchy_counts_every_booking_once(make_dataset):
         {"rep_id": "R2", "name": "B", "team": "A", "region": "West", "hire_date": "2024-01-01"},
         {"rep_id": "R3", "name": "C", "team": "A", "region": "East", "hire_date": "2024-01-01"},
         {"rep_id": "R4", "name": "D", "team": "", "region": "", "hire_date": "2024-01-01"},
-    ]  # fmt: skip
+    ]
     months = [f"2025-{m:02d}" for m in range(1, 13)]
     rows = [(r, m, 100 * (i + 1)) for m in months for i, r in enumerate(["R1", "R2", "R3", "R4"])]
     ds = load_dataset(make_dataset(reps=reps, opportunities=_deals(rows), accounts=None))
@@ -54,9 +65,14 @@ def test_a_team_named_like_its_region_is_keyed_by_its_place(make_dataset):
     reps = [
         {"rep_id": "R1", "name": "Ana", "team": "MX", "region": "MX", "hire_date": "2024-01-01"},
         {"rep_id": "R2", "name": "Bo", "team": "Ana", "region": "MX", "hire_date": "2024-01-01"},
-        {"rep_id": "R3", "name": "Cy", "team": "US East", "region": "US",
-         "hire_date": "2024-01-01"},
-    ]  # fmt: skip
+        {
+            "rep_id": "R3",
+            "name": "Cy",
+            "team": "US East",
+            "region": "US",
+            "hire_date": "2024-01-01",
+        },
+    ]
     months = [f"2025-{m:02d}" for m in range(1, 13)]
     rows = [(r, m, 100 * (i + 1)) for m in months for i, r in enumerate(["R1", "R2", "R3"])]
     ds = load_dataset(make_dataset(reps=reps, opportunities=_deals(rows), accounts=None))
@@ -101,8 +117,9 @@ def test_earlier_runs_see_no_future(default_sample):
     end = ds.period("latest").end
     _, plain = rolling_forecasts(ds, end, origins=1)
     spiked = ds.opportunities.copy()
-    last = spiked.index[spiked["is_won"] & (spiked["close_date"].dt.to_period("M")
-                                            == pd.Period(end, "M"))][0]  # fmt: skip
+    last = spiked.index[
+        spiked["is_won"] & (spiked["close_date"].dt.to_period("M") == pd.Period(end, "M"))
+    ][0]
     spiked.loc[last, "amount"] = 1e9
     ds.tables["opportunities"] = spiked
     _, spike = rolling_forecasts(ds, end, origins=1)

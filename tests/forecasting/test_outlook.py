@@ -54,8 +54,9 @@ def test_the_quarter_keeps_its_seasonality(ds, run):
     view = forecasting.quarter_outlook(ds, period, run)
     q = forecasting.quarterly(ds, "company", period)["Company"]
     years = [y for y in (2023, 2024, 2025) if pd.Period(f"{y}Q4", q.index.freq) in q.index]
-    assert all(q[pd.Period(f"{y}Q4", q.index.freq)] > q[pd.Period(f"{y}Q3", q.index.freq)]
-               for y in years)  # fmt: skip
+    assert all(
+        q[pd.Period(f"{y}Q4", q.index.freq)] > q[pd.Period(f"{y}Q3", q.index.freq)] for y in years
+    )
     assert view.forecast_mean > q.iloc[-1]
     regions = forecasting.group_forecasts(ds, "region", run)
     expected = regions["mean"] / regions["last_year"] - 1
@@ -89,8 +90,9 @@ def test_history_frames_are_merged_and_reused(ds, run, tmp_path):
     scored, summary = forecasting.tracking_scores(ds, period, run, second)
     assert set(summary["level"]) == {"company", "region"}
     assert np.isfinite(forecasting.last_quarter_error(scored, period))
-    this_run = first[(first["source"] == "run") & (first["level"] == "company")
-                     & (first["horizon"] == 1)]  # fmt: skip
+    this_run = first[
+        (first["source"] == "run") & (first["level"] == "company") & (first["horizon"] == 1)
+    ]
     assert this_run["mean"].iloc[0] == pytest.approx(forecasting.coherence(run)["quarter"])
 
 
@@ -142,17 +144,27 @@ def test_backtest_gains_and_coverage_on_three_seeds(seed, run, tmp_path):
 
 def test_backtest_reading_names_what_missed():
     def row(series, model, ratio, coverage, low, high):
-        return {"series": series, "model": model, "mase": ratio, "ratio": ratio, "coverage":
-                coverage, "coverage_low": low, "coverage_high": high, "n": 144}  # fmt: skip
+        return {
+            "series": series,
+            "model": model,
+            "mase": ratio,
+            "ratio": ratio,
+            "coverage": coverage,
+            "coverage_low": low,
+            "coverage_high": high,
+            "n": 144,
+        }
 
-    table = pd.DataFrame([
-        row("Company", "forecast", 0.8, 0.79, 0.7, 0.88), row("Company", "seasonal_naive", 1, 0.7,
-                                                              0.6, 0.8),
-        row("West", "forecast", 1.05, 0.66, 0.58, 0.74), row("West", "seasonal_naive", 1, 0.7,
-                                                             0.6, 0.8),
-        row("East", "forecast", 0.9, 0.90, 0.86, 0.95), row("East", "seasonal_naive", 1, 0.7,
-                                                            0.6, 0.8),
-    ])  # fmt: skip
+    table = pd.DataFrame(
+        [
+            row("Company", "forecast", 0.8, 0.79, 0.7, 0.88),
+            row("Company", "seasonal_naive", 1, 0.7, 0.6, 0.8),
+            row("West", "forecast", 1.05, 0.66, 0.58, 0.74),
+            row("West", "seasonal_naive", 1, 0.7, 0.6, 0.8),
+            row("East", "forecast", 0.9, 0.90, 0.86, 0.95),
+            row("East", "seasonal_naive", 1, 0.7, 0.6, 0.8),
+        ]
+    )
     text = page.backtest_reading(table)
     assert "On West it did not beat seasonal naive" in text
     assert "East it did not" not in text

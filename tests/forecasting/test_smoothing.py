@@ -67,13 +67,17 @@ def test_ses_fits_no_worse_than_statsmodels_and_matches_its_recursion(i):
 def test_damped_holt_fits_no_worse_than_statsmodels_and_matches_its_recursion(i):
     y = SERIES[i]
     ours = smoothing.damped_fit(y)
-    theirs = _quiet(lambda: ExponentialSmoothing(y, trend="add", damped_trend=True,
-                                                 initialization_method="estimated").fit())
+    theirs = _quiet(
+        lambda: ExponentialSmoothing(
+            y, trend="add", damped_trend=True, initialization_method="estimated"
+        ).fit()
+    )
     assert ours["sse"] <= theirs.sse * (1 + 1e-6)
     assert 0 <= ours["beta"] <= ours["alpha"] <= 1 and 0.8 <= ours["phi"] <= 0.995
     # the fitted initial states, run through statsmodels' recursion, give the same errors
-    plain, level, trend = _holt_sse(y, ours["alpha"], ours["beta"], ours["phi"],
-                                    ours["initial_level"], ours["initial_trend"])  # fmt: skip
+    plain, level, trend = _holt_sse(
+        y, ours["alpha"], ours["beta"], ours["phi"], ours["initial_level"], ours["initial_trend"]
+    )
     assert plain == pytest.approx(ours["sse"], rel=1e-8)
     assert (level, trend) == pytest.approx((ours["level"], ours["trend"]), rel=1e-8, abs=1e-8)
     forecast = smoothing.damped(y, 3)
@@ -105,8 +109,9 @@ def test_hand_examples():
     assert smoothing.damped(line, 1)[0] == pytest.approx(43.0 + 2.0 * fit["phi"])
 
 
-@pytest.mark.parametrize("b, a", [([0.3], [1.0, -0.7]), ((0.4, -0.1), (1.0, -1.2, 0.35)),
-                                  ((1.0,), (1.0, 0.5, 0.06))])  # fmt: skip
+@pytest.mark.parametrize(
+    "b, a", [([0.3], [1.0, -0.7]), ((0.4, -0.1), (1.0, -1.2, 0.35)), ((1.0,), (1.0, 0.5, 0.06))]
+)
 def test_the_filter_gives_scipy_lfilters_numbers(b, a):
     from scipy import signal
 

@@ -15,9 +15,18 @@ from spm_lib.pages.forecasting import read_history, write_history
 
 
 def row(made_at, target, mean, source="run", horizon=1, series="Company", level="company"):
-    return {"made_at": made_at, "level": level, "series": series, "target": target,
-            "horizon": horizon, "mean": mean, "lower": mean * 0.9, "upper": mean * 1.1,
-            "interval": 0.8, "source": source}  # fmt: skip
+    return {
+        "made_at": made_at,
+        "level": level,
+        "series": series,
+        "target": target,
+        "horizon": horizon,
+        "mean": mean,
+        "lower": mean * 0.9,
+        "upper": mean * 1.1,
+        "interval": 0.8,
+        "source": source,
+    }
 
 
 def test_merge_prefers_runs_over_backfill_and_round_trips(tmp_path):
@@ -33,8 +42,13 @@ def test_merge_prefers_runs_over_backfill_and_round_trips(tmp_path):
 def test_scores_by_hand():
     index = pd.period_range("2026Q2", periods=2, freq="Q")
     actuals = {"company": pd.DataFrame({"Company": [100.0, 200.0]}, index=index)}
-    history = pd.DataFrame([row("2026Q1", "2026Q2", 105.0), row("2026Q2", "2026Q3", 150.0),
-                            row("2026Q3", "2026Q4", 300.0)])  # fmt: skip
+    history = pd.DataFrame(
+        [
+            row("2026Q1", "2026Q2", 105.0),
+            row("2026Q2", "2026Q3", 150.0),
+            row("2026Q3", "2026Q4", 300.0),
+        ]
+    )
     scored = score(history, actuals)
     assert scored["target"].tolist() == ["2026Q2", "2026Q3"]  # 2026Q4 has no actual yet
     assert scored["error_pct"].tolist() == pytest.approx([0.05, -0.25])
@@ -49,10 +63,21 @@ def test_names_that_a_spreadsheet_would_run_are_written_as_text_and_read_back(tm
     from spm_lib.forecasting.tracking import HISTORY_COLUMNS
     from spm_lib.pages.forecasting import read_history, write_history
 
-    names = ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-West", "@SUM(A1)", "West", "'=kept"]
-    history = pd.DataFrame({"made_at": "2026Q2", "level": "team", "series": names,
-                            "target": "2026Q3", "horizon": 1, "mean": -5.0, "lower": -6.0,
-                            "upper": 1.0, "interval": 0.8, "source": "run"})[HISTORY_COLUMNS]
+    names = ['=HYPERLINK("http://x","y")', "+1", "-West", "@SUM(A1)", "West", "'=kept"]
+    history = pd.DataFrame(
+        {
+            "made_at": "2026Q2",
+            "level": "team",
+            "series": names,
+            "target": "2026Q3",
+            "horizon": 1,
+            "mean": -5.0,
+            "lower": -6.0,
+            "upper": 1.0,
+            "interval": 0.8,
+            "source": "run",
+        }
+    )[HISTORY_COLUMNS]
     path = write_history(tmp_path / "forecast_history.csv", history)
     cells = [line.split(",", 3)[2] for line in path.read_text().splitlines()[1:]]
     assert all(not c.lstrip('"').startswith(("=", "+", "-", "@")) for c in cells), cells

@@ -47,7 +47,10 @@ def test_salesforce_export_matches_the_data_it_came_from(salesforce_dataset, sma
     assert len(ds.opportunities) == len(original.opportunities)
     assert _total_bookings(ds) == pytest.approx(_total_bookings(original))
     assert ds.config.currency == "USD" and ds.config.stage_names[:3] == [
-        "Prospecting", "Qualification", "Needs Analysis"]  # fmt: skip
+        "Prospecting",
+        "Qualification",
+        "Needs Analysis",
+    ]
     assert {"José Müller", "Zoë Ångström"} <= set(ds.reps["name"])  # read from Windows-1252
     assert len(ds["stage_history"]) == len(original["stage_history"])
     assert set(ds.reps["region"]) == {"East", "West", "Central"}
@@ -72,12 +75,24 @@ def test_hubspot_pipelines_are_kept_apart(hubspot_dataset, small_sample):
 @pytest.mark.parametrize("which", ["salesforce", "hubspot"])
 def test_reports_render_from_the_import(which, salesforce_dataset, hubspot_dataset, tmp_path):
     data = salesforce_dataset if which == "salesforce" else hubspot_dataset
-    result = spm("run", "--data", str(data), "--out", str(tmp_path), "--quiet", "--jobs", "2",
-                 "--notebooks", "data_quality,rep_performance")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(data),
+        "--out",
+        str(tmp_path),
+        "--quiet",
+        "--jobs",
+        "2",
+        "--notebooks",
+        "data_quality,rep_performance",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     manifest = json.loads((tmp_path / "2026-Q3" / "all" / "manifest.json").read_text())
     assert {n["name"]: n["status"] for n in manifest["notebooks"]} == {
-        "data_quality": "ok", "rep_performance": "ok"}  # fmt: skip
+        "data_quality": "ok",
+        "rep_performance": "ok",
+    }
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}
     assert figures["rep_performance"]["bookings"] > 0
 
@@ -96,12 +111,18 @@ def test_a_currency_cell_that_is_not_a_code_never_becomes_the_dataset_currency(t
     currency is the commonest ISO code; the markup rows are quarantined, never printed as a
     code."""
     payload = "<img src=x onerror=alert(1)>"
-    deals = pd.DataFrame({
-        "Record ID": ["1", "2", "3", "4"], "Deal Name": ["a", "b", "c", "d"],
-        "Deal Stage": ["Closed Won"] * 4, "Amount": ["100", "200", "300", "400"],
-        "Close Date": ["2026-01-05"] * 4, "Create Date": ["2026-01-01"] * 4,
-        "Deal owner": ["Ann"] * 4, "Currency": [payload, payload, payload, "eur"],
-    })  # fmt: skip
+    deals = pd.DataFrame(
+        {
+            "Record ID": ["1", "2", "3", "4"],
+            "Deal Name": ["a", "b", "c", "d"],
+            "Deal Stage": ["Closed Won"] * 4,
+            "Amount": ["100", "200", "300", "400"],
+            "Close Date": ["2026-01-05"] * 4,
+            "Create Date": ["2026-01-01"] * 4,
+            "Deal owner": ["Ann"] * 4,
+            "Currency": [payload, payload, payload, "eur"],
+        }
+    )
     path = tmp_path / "deals.csv"
     deals.to_csv(path, index=False)
     tables, config = hubspot_files([path])

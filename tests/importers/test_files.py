@@ -41,8 +41,8 @@ def test_a_report_in_two_files_is_one_report(report_in_two_files, tmp_path):
     read = ds.rows_read["opportunities"]
     assert read == len(frame)
     assert set(ds.opportunities["opportunity_id"]) | set(
-        ds.quarantine.loc[ds.quarantine["table"] == "opportunities", "key"]) == set(
-        frame["Opportunity ID"])  # fmt: skip
+        ds.quarantine.loc[ds.quarantine["table"] == "opportunities", "key"]
+    ) == set(frame["Opportunity ID"])
 
 
 def test_two_files_of_one_report_with_other_columns_are_refused_by_name(
@@ -51,8 +51,9 @@ def test_two_files_of_one_report_with_other_columns_are_refused_by_name(
     frame, paths = report_in_two_files
     narrow = tmp_path / "Opportunities narrow.csv"
     frame.drop(columns=["Lead Source"]).head(5).to_csv(narrow, index=False)
-    result = spm("import", "--from", "salesforce", str(paths[0]), str(narrow), "--out",
-                 str(tmp_path / "ds"))  # fmt: skip
+    result = spm(
+        "import", "--from", "salesforce", str(paths[0]), str(narrow), "--out", str(tmp_path / "ds")
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "Opportunities 2024.csv" in result.stderr and "Opportunities narrow.csv" in result.stderr
     assert "Lead Source" in result.stderr
@@ -67,8 +68,10 @@ def _zip(path, members: dict[str, bytes]):
 
 def test_zip_members_of_one_name_are_refused(tmp_path):
     """Members with one base name in two folders of the zip overwrote each other, uncounted."""
-    archive = _zip(tmp_path / "export.zip", {"2024/Opportunity.csv": b"Id,Name\n1,a\n",
-                                             "2025/Opportunity.csv": b"Id,Name\n2,b\n"})
+    archive = _zip(
+        tmp_path / "export.zip",
+        {"2024/Opportunity.csv": b"Id,Name\n1,a\n", "2025/Opportunity.csv": b"Id,Name\n2,b\n"},
+    )
     result = spm("import", "--from", "salesforce", str(archive), "--out", str(tmp_path / "ds"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "2024/Opportunity.csv" in result.stderr and "2025/Opportunity.csv" in result.stderr
@@ -95,8 +98,7 @@ def test_out_is_new_or_empty_and_force_empties_an_earlier_import(report_in_two_f
     home = tmp_path / "home"
     home.mkdir()
     (home / "notes.txt").write_text("mine")
-    result = spm("import", "--from", "salesforce", *map(str, paths), "--out", str(home),
-                 "--force")  # fmt: skip
+    result = spm("import", "--from", "salesforce", *map(str, paths), "--out", str(home), "--force")
     assert result.returncode == 2 and "notes.txt" in result.stderr
     assert (home / "notes.txt").read_text() == "mine"
 

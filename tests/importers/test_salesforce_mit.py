@@ -58,9 +58,15 @@ def test_every_row_is_accounted_for_and_every_warning_counted(ds):
 
 def test_bookings_and_won_lost_per_quarter_equal_the_raw_file(ds):
     raw = _raw_opportunities()
-    expected = raw[raw["won"] | raw["lost"]].groupby("quarter").agg(
-        bookings=("amount", lambda a: a[raw.loc[a.index, "won"]].sum()),
-        won=("won", "sum"), lost=("lost", "sum"))  # fmt: skip
+    expected = (
+        raw[raw["won"] | raw["lost"]]
+        .groupby("quarter")
+        .agg(
+            bookings=("amount", lambda a: a[raw.loc[a.index, "won"]].sum()),
+            won=("won", "sum"),
+            lost=("lost", "sum"),
+        )
+    )
     assert len(expected) >= 2
     for quarter, row in expected.iterrows():
         period = ds.period(quarter)
@@ -123,8 +129,18 @@ def test_the_roll_forward_reconciles_to_the_cent(ds, quarter, window):
 
 
 def test_the_suite_renders_on_it(folder, tmp_path):
-    result = spm("run", "--data", str(folder), "--period", "2024-Q1", "--out", str(tmp_path),
-                 "--jobs", "2", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(folder),
+        "--period",
+        "2024-Q1",
+        "--out",
+        str(tmp_path),
+        "--jobs",
+        "2",
+        "--quiet",
+    )
     manifest = json.loads((tmp_path / "2024-Q1" / "all" / "manifest.json").read_text())
     statuses = {n["name"]: n["status"] for n in manifest["notebooks"]}
     assert result.returncode == 0 and set(statuses.values()) == {"ok"}, (statuses, result.stderr)
@@ -132,10 +148,12 @@ def test_the_suite_renders_on_it(folder, tmp_path):
     assert figures["rep_performance"]["bookings"] == 2_815_000
     assert figures["rep_performance"]["win_rate"] == pytest.approx(12 / 18)
     review = figures["pipeline_review"]
-    flows = sum(review[f"flow_{k}"] for k in ("created", "increased", "decreased", "won",
-                                               "lost", "other"))  # fmt: skip
-    assert review["open_pipeline_start"] + flows == pytest.approx(review["open_pipeline_end"],
-                                                                  abs=0.005)  # fmt: skip
+    flows = sum(
+        review[f"flow_{k}"] for k in ("created", "increased", "decreased", "won", "lost", "other")
+    )
+    assert review["open_pipeline_start"] + flows == pytest.approx(
+        review["open_pipeline_end"], abs=0.005
+    )
     assert review["flow_won"] == -2_815_000  # the quarter's bookings
     warned = load_dataset(folder).warnings.drop_duplicates(["table", "row"])
     assert figures["data_quality"]["rows_warned"] == len(warned) == 23

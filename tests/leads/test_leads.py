@@ -31,8 +31,16 @@ LEADS = [
     ("L7", "2025-02-15", "Referral", "S1", "2025-03-01", "O4", "Enterprise", ""),  # won 9000
     ("L8", "2025-04-25", "Referral", "S1", "", "", "Enterprise", ""),
 ]
-COLUMNS = ["lead_id", "created_date", "source", "owner_rep_id", "converted_date",
-           "opportunity_id", "segment", "disqualified_date"]  # fmt: skip
+COLUMNS = [
+    "lead_id",
+    "created_date",
+    "source",
+    "owner_rep_id",
+    "converted_date",
+    "opportunity_id",
+    "segment",
+    "disqualified_date",
+]
 AS_OF = "as_of: 2025-04-30\n"
 
 
@@ -175,8 +183,14 @@ def test_a_conversion_whose_opportunity_is_missing_still_counts(make_dataset):
     assert "1 converted lead points to an opportunity" in page.missing_opportunity_note(
         frame.reset_index()
     )
-    assert page.missing_opportunity_note(leads.lead_frame(load_dataset(make_dataset(
-        AS_OF, reps=[*REPS, *SDRS], leads=lead_rows())))) == ""  # fmt: skip
+    assert (
+        page.missing_opportunity_note(
+            leads.lead_frame(
+                load_dataset(make_dataset(AS_OF, reps=[*REPS, *SDRS], leads=lead_rows()))
+            )
+        )
+        == ""
+    )
 
 
 def test_a_factor_recorded_only_on_conversions_is_left_out():
@@ -271,11 +285,17 @@ def test_the_curve_chart_keeps_one_colour_per_group():
     from spm_lib.report import plots
 
     rows = [
-        {"source": f"S{i}", "days": d, "converted_share": s, "lower": s, "upper": s,
-         "at_risk": 100 * (i + 1) if d == 0 else 10}
+        {
+            "source": f"S{i}",
+            "days": d,
+            "converted_share": s,
+            "lower": s,
+            "upper": s,
+            "at_risk": 100 * (i + 1) if d == 0 else 10,
+        }
         for i in range(8)
         for d, s in ((0, 0.0), (5, 0.1 + i / 100))
-    ]  # fmt: skip
+    ]
     fig = plots.conversion_curve_chart(pd.DataFrame(rows), "source", "t", "days")
     legend = fig.axes[0].get_legend()
     assert [t.get_text() for t in legend.get_texts()] == [f"S{i}" for i in range(2, 8)]

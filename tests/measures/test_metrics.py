@@ -30,12 +30,16 @@ ACTIVITIES = [
     {"activity_id": "T4", "rep_id": "R3", "date": "2025-04-02", "type": "Call"},
 ]
 HISTORY = [
-    ("O1", "Prospecting", "2025-01-05"), ("O1", "Proposal", "2025-01-20"),
-    ("O1", "Closed Won", "2025-02-10"), ("O2", "Prospecting", "2025-01-10"),
-    ("O2", "Closed Lost", "2025-03-01"), ("O3", "Prospecting", "2025-02-01"),
-    ("O3", "Proposal", "2025-03-15"), ("O4", "Prospecting", "2025-03-01"),
+    ("O1", "Prospecting", "2025-01-05"),
+    ("O1", "Proposal", "2025-01-20"),
+    ("O1", "Closed Won", "2025-02-10"),
+    ("O2", "Prospecting", "2025-01-10"),
+    ("O2", "Closed Lost", "2025-03-01"),
+    ("O3", "Prospecting", "2025-02-01"),
+    ("O3", "Proposal", "2025-03-15"),
+    ("O4", "Prospecting", "2025-03-01"),
     ("O4", "Closed Won", "2025-03-20"),
-]  # fmt: skip
+]
 
 
 @pytest.fixture
@@ -47,16 +51,19 @@ def ds(make_dataset):
 
 
 def by_rep(frame: pd.DataFrame, column: str) -> dict:
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v)
-            for k, v in frame.set_index("rep_id")[column].items()}  # fmt: skip
+    return {
+        k: (None if isinstance(v, float) and math.isnan(v) else v)
+        for k, v in frame.set_index("rep_id")[column].items()
+    }
 
 
 def test_bookings(ds):
     assert by_rep(m.bookings(ds, Q1), "bookings") == {"R1": 1000, "R2": 0, "R3": 9000}
     assert m.bookings(ds, Q1, None).iloc[0][["bookings", "won_deals"]].tolist() == [10000, 2]
     assert m.bookings(ds, Q1, "region").set_index("region")["bookings"].to_dict() == {
-        "East": 9000, "West": 1000,
-    }  # fmt: skip
+        "East": 9000,
+        "West": 1000,
+    }
 
 
 def test_quota_attainment_with_zero_quota(ds):

@@ -24,8 +24,10 @@ TIERS = [{"from": 0, "to": 1, "multiplier": 1}, {"from": 1, "multiplier": 2}]
     ("change", "key"),
     [
         ({"tiers": [{"from": 0.1, "multiplier": 1}]}, "tiers[0].from"),
-        ({"tiers": [{"from": 0, "to": 1, "multiplier": 1}, {"from": 1.2, "multiplier": 2}]},
-         "tiers[1].from"),
+        (
+            {"tiers": [{"from": 0, "to": 1, "multiplier": 1}, {"from": 1.2, "multiplier": 2}]},
+            "tiers[1].from",
+        ),
         ({"tiers": [{"from": 0, "to": 0, "multiplier": 1}]}, "tiers[0]"),
         ({"tiers": [{"from": 0, "multiplier": "lots"}]}, "tiers[0].multiplier"),
         ({"quota_period": "week"}, "quota_period"),
@@ -37,7 +39,7 @@ TIERS = [{"from": 0, "to": 1, "multiplier": 1}, {"from": 1, "multiplier": 2}]
         ({"no_quota": "skip"}, "no_quota"),
         ({"bonus": 1}, "bonus"),
     ],
-)  # fmt: skip
+)
 def test_invalid_plans_name_the_key(change, key):
     with pytest.raises(DataError) as info:
         parse_plan("p", {"base_rate": 0.1, "tiers": TIERS} | change)
@@ -51,8 +53,13 @@ def test_missing_rate_or_tiers():
 
 
 def test_decelerators_are_allowed_and_reported():
-    plan = parse_plan("p", {"base_rate": 0.1, "tiers": [
-        {"from": 0, "to": 1, "multiplier": 1}, {"from": 1, "multiplier": 0.5}]})  # fmt: skip
+    plan = parse_plan(
+        "p",
+        {
+            "base_rate": 0.1,
+            "tiers": [{"from": 0, "to": 1, "multiplier": 1}, {"from": 1, "multiplier": 0.5}],
+        },
+    )
     assert plan.decelerates
     assert not parse_plan("q", {"base_rate": 0.1, "tiers": TIERS}).decelerates
 
@@ -62,13 +69,17 @@ def test_tier_portions_split_a_credit_and_handle_negative_credit():
     q = Decimal(100)
     assert tier_portions(plan, Decimal(80), Decimal(50), q) == [(0, Decimal(20)), (1, Decimal(30))]
     assert tier_portions(plan, Decimal(130), Decimal(-50), q) == [
-        (0, Decimal(-20)), (1, Decimal(-30))]  # fmt: skip
+        (0, Decimal(-20)),
+        (1, Decimal(-30)),
+    ]
     assert tier_portions(plan, Decimal(0), Decimal(50), Decimal(0)) == [(-1, Decimal(50))]
 
 
 def test_cap_by_amount_and_by_target_pay():
-    plan = parse_plan("p", {"base_rate": 0.1, "tiers": TIERS,
-                            "cap": {"amount": 50000, "multiple_of_target_pay": 2}})  # fmt: skip
+    plan = parse_plan(
+        "p",
+        {"base_rate": 0.1, "tiers": TIERS, "cap": {"amount": 50000, "multiple_of_target_pay": 2}},
+    )
     assert plan.cap(Decimal(100000)) == Decimal("20000.00")  # 2 x 0.1 x 100,000
     assert plan.cap(Decimal(1000000)) == Decimal("50000.00")  # the amount is lower
     assert plan.cap(Decimal(0)) == Decimal("50000.00")
@@ -77,13 +88,23 @@ def test_cap_by_amount_and_by_target_pay():
 
 
 def test_assignment_by_column_and_overlap_is_an_error():
-    reps = pd.DataFrame({"rep_id": ["R1", "R2", "R3"], "role": ["AE", "SDR", "AE"],
-                         "segment": ["SMB", "SMB", "Ent"]})  # fmt: skip
-    plans = parse_plans({
-        "ae_smb": {"base_rate": 0.1, "tiers": TIERS,
-                   "applies_to": {"role": "AE", "segment": ["SMB"]}},
-        "ent": {"base_rate": 0.08, "tiers": TIERS, "applies_to": {"segment": ["Ent"]}},
-    })  # fmt: skip
+    reps = pd.DataFrame(
+        {
+            "rep_id": ["R1", "R2", "R3"],
+            "role": ["AE", "SDR", "AE"],
+            "segment": ["SMB", "SMB", "Ent"],
+        }
+    )
+    plans = parse_plans(
+        {
+            "ae_smb": {
+                "base_rate": 0.1,
+                "tiers": TIERS,
+                "applies_to": {"role": "AE", "segment": ["SMB"]},
+            },
+            "ent": {"base_rate": 0.08, "tiers": TIERS, "applies_to": {"segment": ["Ent"]}},
+        }
+    )
     assigned = assign_plans(reps, plans).fillna("-").to_dict()
     assert assigned == {"R1": "ae_smb", "R2": "-", "R3": "ent"}
     plans["all"] = parse_plan("all", {"base_rate": 0.1, "tiers": TIERS})
@@ -96,12 +117,23 @@ def test_a_plan_in_another_currency_is_converted_with_the_datasets_rates():
     cap amount, spifs) are in USD after loading; rates and multipliers are not money."""
     from spm_lib.measures.plans import in_currency
 
-    plan = parse_plan("eu", {"base_rate": 0.1, "tiers": TIERS, "currency": "eur",
-                             "quota": 10_000, "cap": {"amount": 5_000},
-                             "spifs": [{"product": "Suite", "amount": 500}]})  # fmt: skip
+    plan = parse_plan(
+        "eu",
+        {
+            "base_rate": 0.1,
+            "tiers": TIERS,
+            "currency": "eur",
+            "quota": 10_000,
+            "cap": {"amount": 5_000},
+            "spifs": [{"product": "Suite", "amount": 500}],
+        },
+    )
     usd = in_currency(plan, "USD", {"EUR": 1.1})
     assert (usd.quota_amount, usd.cap_amount, usd.spifs["Suite"]) == (
-        Decimal("11000.00"), Decimal("5500.00"), Decimal("550.00"))
+        Decimal("11000.00"),
+        Decimal("5500.00"),
+        Decimal("550.00"),
+    )
     assert usd.base_rate == plan.base_rate and usd.currency == "USD"
     assert in_currency(usd, "USD", {}) is usd  # already in the dataset's currency
     with pytest.raises(DataError, match=r"commission_plans.eu.currency.*no rate.*GBP"):
@@ -112,7 +144,9 @@ def test_the_datasets_plans_are_loaded_in_its_currency(make_dataset):
     from spm_lib import load_dataset
     from spm_lib.compensation.quota_periods import load_plans
 
-    yaml = ("currency_rates: {EUR: 1.1}\ncommission_plans:\n  eu: {currency: EUR, quota: 10000, "
-            "base_rate: 0.1, tiers: [{from: 0, multiplier: 1}]}\n")
+    yaml = (
+        "currency_rates: {EUR: 1.1}\ncommission_plans:\n  eu: {currency: EUR, quota: 10000, "
+        "base_rate: 0.1, tiers: [{from: 0, multiplier: 1}]}\n"
+    )
     plan = load_plans(load_dataset(make_dataset(yaml=yaml)))["eu"]
     assert plan.quota_amount == Decimal("11000.00") and plan.currency == "USD"

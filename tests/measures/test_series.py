@@ -10,10 +10,19 @@ from spm_lib.measures.series import bookings_series, fiscal_quarter_freq
 from tests.helpers import OPPORTUNITIES
 
 EXTRA = [
-    {"opportunity_id": "O5", "rep_id": "R2", "account_id": "A2", "product": "Core",
-     "created_date": "2025-01-02", "close_date": "2025-05-15", "stage": "Closed Won",
-     "amount": "500", "is_closed": "true", "is_won": "true"},
-]  # fmt: skip
+    {
+        "opportunity_id": "O5",
+        "rep_id": "R2",
+        "account_id": "A2",
+        "product": "Core",
+        "created_date": "2025-01-02",
+        "close_date": "2025-05-15",
+        "stage": "Closed Won",
+        "amount": "500",
+        "is_closed": "true",
+        "is_won": "true",
+    },
+]
 
 
 def test_monthly_company_bookings_by_hand(make_dataset):
@@ -22,10 +31,12 @@ def test_monthly_company_bookings_by_hand(make_dataset):
     # won: O1 1000 (2025-02), O4 9000 (2025-03), O5 500 (2025-05); O2 lost; O3 open
     assert company.index[0] == pd.Period("2025-02", "M")
     assert company.to_dict() == {
-        pd.Period("2025-02", "M"): 1000.0, pd.Period("2025-03", "M"): 9000.0,
-        pd.Period("2025-04", "M"): 0.0, pd.Period("2025-05", "M"): 500.0,
+        pd.Period("2025-02", "M"): 1000.0,
+        pd.Period("2025-03", "M"): 9000.0,
+        pd.Period("2025-04", "M"): 0.0,
+        pd.Period("2025-05", "M"): 500.0,
         pd.Period("2025-06", "M"): 0.0,
-    }  # fmt: skip
+    }
 
 
 def test_levels_and_employment_window(make_dataset):
@@ -37,8 +48,10 @@ def test_levels_and_employment_window(make_dataset):
     # R3 left on 2025-06-30: empty from July, zero in June
     assert reps.loc["2025-06", "R3"] == 0 and pd.isna(reps.loc["2025-07", "R3"])
     quarters = bookings_series(ds, "company", "Q")["Company"]
-    assert quarters.to_dict() == {pd.Period("2025Q1", "Q-DEC"): 10000.0,
-                                  pd.Period("2025Q2", "Q-DEC"): 500.0}  # fmt: skip
+    assert quarters.to_dict() == {
+        pd.Period("2025Q1", "Q-DEC"): 10000.0,
+        pd.Period("2025Q2", "Q-DEC"): 500.0,
+    }
 
 
 def test_incomplete_last_period_is_left_out(make_dataset):
@@ -53,7 +66,7 @@ def test_fiscal_quarters_follow_the_fiscal_year(make_dataset):
         make_dataset(
             opportunities=OPPORTUNITIES + EXTRA,
             yaml="fiscal_year_start_month: 2\nas_of: 2025-07-31\n",
-        )  # fmt: skip
+        )
     )
     q = bookings_series(ds, "company", "Q")["Company"]
     # FY2026 starts 2025-02-01: Q1 = Feb-Apr 2025 holds O1 and O4; Q2 = May-Jul holds O5

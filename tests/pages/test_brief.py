@@ -7,11 +7,18 @@ import pytest
 from spm_lib.pages.brief import actions, audience_name, change_text, run_summary, trend_finding
 
 
-@pytest.mark.parametrize("now, before, unit, text", [
-    (110.0, 100.0, "currency", "+10%"), (90.0, 100.0, "count", "-10.0%"),
-    (0.25, 0.20, "percent", "+5.0 pts"), (0.0, 0.0, "count", "unchanged"),
-    (5.0, 0.0, "count", "up from 0"), (5.0, None, "count", ""), (None, 1.0, "count", ""),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "now, before, unit, text",
+    [
+        (110.0, 100.0, "currency", "+10%"),
+        (90.0, 100.0, "count", "-10.0%"),
+        (0.25, 0.20, "percent", "+5.0 pts"),
+        (0.0, 0.0, "count", "unchanged"),
+        (5.0, 0.0, "count", "up from 0"),
+        (5.0, None, "count", ""),
+        (None, 1.0, "count", ""),
+    ],
+)
 def test_change_text(now, before, unit, text):
     assert change_text(now, before, unit) == text
 

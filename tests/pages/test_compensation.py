@@ -19,13 +19,25 @@ def test_the_statement_words_the_pay_basis_and_names_tiers_all_plans_share():
 
     from spm_lib.pages.compensation import statement_shown, tier_labels
 
-    plans = {"a": Plan(tiers=[Plan(label="0-100%"), Plan(label="100%+ x2")]),
-             "b": Plan(tiers=[Plan(label="0-100%"), Plan(label="100%+ x1.5")])}  # fmt: skip
-    statement = pd.DataFrame({"rep_id": ["R1", "R2", "R3"], "team": "T", "region": "W",
-                              "tier_1": 1, "tier_2": 2,
-                              "pay_basis": ["plan", "no_plan", "no_quota"]})  # fmt: skip
+    plans = {
+        "a": Plan(tiers=[Plan(label="0-100%"), Plan(label="100%+ x2")]),
+        "b": Plan(tiers=[Plan(label="0-100%"), Plan(label="100%+ x1.5")]),
+    }
+    statement = pd.DataFrame(
+        {
+            "rep_id": ["R1", "R2", "R3"],
+            "team": "T",
+            "region": "W",
+            "tier_1": 1,
+            "tier_2": 2,
+            "pay_basis": ["plan", "no_plan", "no_quota"],
+        }
+    )
     shown = statement_shown(statement)
     assert list(shown.columns) == ["rep_id", "tier_1", "tier_2", "note"]
-    assert shown["note"].tolist() == ["", "no plan applies to this rep",
-                                      "no quota: paid at the base rate"]  # fmt: skip
+    assert shown["note"].tolist() == [
+        "",
+        "no plan applies to this rep",
+        "no quota: paid at the base rate",
+    ]
     assert tier_labels(plans, statement) == {"tier_1": "0-100%", "tier_2": "Tier 2"}

@@ -17,15 +17,22 @@ def test_every_section_of_the_page(small_sample, tmp_path, snapshot):
     assert sections == snapshot
 
 
-@pytest.mark.parametrize("reason, text", [
-    (Unusable("not_recorded", "segment"), "segment is not recorded"),
-    (Unusable("recorded_on_conversion", "owner_rep_id", 0.9, 0.1),
-     "owner_rep_id is recorded on 90% of converted leads but 10% of the others, so it would "
-     "only tell which leads were converted"),
-    (Unusable("single_value", "segment"), "segment has a single value"),
-    (Unusable("single_value_after_pooling", "source"),
-     "source has one usable value after pooling small ones"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "reason, text",
+    [
+        (Unusable("not_recorded", "segment"), "segment is not recorded"),
+        (
+            Unusable("recorded_on_conversion", "owner_rep_id", 0.9, 0.1),
+            "owner_rep_id is recorded on 90% of converted leads but 10% of the others, so it would "
+            "only tell which leads were converted",
+        ),
+        (Unusable("single_value", "segment"), "segment has a single value"),
+        (
+            Unusable("single_value_after_pooling", "source"),
+            "source has one usable value after pooling small ones",
+        ),
+    ],
+)
 def test_why_a_factor_is_left_out_in_words(reason, text):
     assert unusable_text(reason) == text
     assert not_compared_text(reason) == f"cannot compare sources: {text}"

@@ -18,11 +18,18 @@ def test_call_readings_word_each_flag():
     from spm_lib.pages.pipeline_review import FLAG_LABELS, call_readings
     from spm_lib.pipeline.calls import FLAGS, MIN_PERIODS
 
-    accuracy = pd.DataFrame({"flag": ["sandbagging", "over_committing", "no_clear_bias",
-                                      "too_few_periods"], "periods": [6, 6, 6, 2],
-                             "bias": [-0.30, 0.25, 0.0, 0.1],
-                             "baseline": [0.0, -0.05, 0.0, 0.0]})  # fmt: skip
+    accuracy = pd.DataFrame(
+        {
+            "flag": ["sandbagging", "over_committing", "no_clear_bias", "too_few_periods"],
+            "periods": [6, 6, 6, 2],
+            "bias": [-0.30, 0.25, 0.0, 0.1],
+            "baseline": [0.0, -0.05, 0.0, 0.0],
+        }
+    )
     assert call_readings(accuracy).tolist() == [
-        "calls 30% below the actual", "calls 30% above the company norm",
-        "no bias beyond noise", f"not enough periods (2 of {MIN_PERIODS})"]  # fmt: skip
+        "calls 30% below the actual",
+        "calls 30% above the company norm",
+        "no bias beyond noise",
+        f"not enough periods (2 of {MIN_PERIODS})",
+    ]
     assert set(FLAG_LABELS) == set(FLAGS)

@@ -17,12 +17,19 @@ def test_the_roll_forward_words_why_a_row_is_empty():
 
     from spm_lib.pages.rep_performance import movement_shown
 
-    movement = pd.DataFrame({"bucket": ["won", "other changes", "pulled in"],
-                             "amount": [-5.0, 1.0, float("nan")], "deals": [-1, 0, pd.NA],
-                             "computable": [True, True, False],
-                             "why": ["", "reopened_or_corrected", "needs_close_date_history"]})
+    movement = pd.DataFrame(
+        {
+            "bucket": ["won", "other changes", "pulled in"],
+            "amount": [-5.0, 1.0, float("nan")],
+            "deals": [-1, 0, pd.NA],
+            "computable": [True, True, False],
+            "why": ["", "reopened_or_corrected", "needs_close_date_history"],
+        }
+    )
     shown = movement_shown(movement)
     assert list(shown.columns) == ["bucket", "amount", "deals", "computable", "note"]
     assert shown["note"].tolist() == [
-        "", "reopened deals and corrections",
-        "needs close-date history (when each deal's expected close date moved)"]
+        "",
+        "reopened deals and corrections",
+        "needs close-date history (when each deal's expected close date moved)",
+    ]

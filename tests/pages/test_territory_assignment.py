@@ -18,16 +18,21 @@ def test_relaxed_constraints_and_pools_in_words():
 
     why = "no assignment within 15% moves; relax max_moves_pct"
     assert relaxation_text(Relaxation("max_moves_pct", 0.3, why)) == (
-        f"move limit raised to 30% ({why})")
+        f"move limit raised to 30% ({why})"
+    )
     assert relaxation_text(Relaxation("no_worse_balance", False, "x")) == (
-        "the proposal may be less balanced than today (x)")
+        "the proposal may be less balanced than today (x)"
+    )
     assert relaxation_text(Relaxation("balance_tolerance", 0.4, "y")) == (
-        "balance tolerance widened to 40% (y)")
+        "balance tolerance widened to 40% (y)"
+    )
     assert pooling_text(RegionPooling("pooled_by_accounts", 3, 2)) == (
         "3 active reps have no region; 2 of them are pooled with the region most of their "
-        "accounts are in")
+        "accounts are in"
+    )
     assert pooling_text(RegionPooling("no_region_level", 5)).endswith(
-        "so accounts are assigned across regions")
+        "so accounts are assigned across regions"
+    )
 
 
 def test_how_the_assignment_was_solved_in_words():

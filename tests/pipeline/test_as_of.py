@@ -17,8 +17,9 @@ def _replay(ds, day: pd.Timestamp, deals: set[str]) -> pd.DataFrame:
     end = day + pd.Timedelta(days=1)
     history = ds.get("opportunity_history")
     history = history[history["opportunity_id"].isin(deals)]
-    rows_of = {k: g.sort_values("changed_at", kind="stable") for k, g in
-               history.groupby("opportunity_id")}  # fmt: skip
+    rows_of = {
+        k: g.sort_values("changed_at", kind="stable") for k, g in history.groupby("opportunity_id")
+    }
     out = []
     opps = ds.opportunities
     for deal in opps[opps["opportunity_id"].isin(deals)].itertuples(index=False):
@@ -63,7 +64,8 @@ def test_state_as_of_equals_a_replay_of_the_history_on_random_dates(small_sample
     open_now = open_now[open_now["opportunity_id"].isin(deals)]
     closed = set(ds.config.won_stages) | set(ds.config.lost_stages)
     assert set(open_now["opportunity_id"]) == set(
-        expected.loc[~expected["stage"].isin(closed), "opportunity_id"])
+        expected.loc[~expected["stage"].isin(closed), "opportunity_id"]
+    )
 
 
 def test_a_hand_made_history(make_dataset):
@@ -73,38 +75,100 @@ def test_a_hand_made_history(make_dataset):
 
     rep, other, account = REPS[0]["rep_id"], REPS[1]["rep_id"], ACCOUNTS[0]["account_id"]
     opps = [
-        {"opportunity_id": "O1", "rep_id": rep, "account_id": account,
-         "stage": "Negotiation", "amount": 300, "created_date": "2025-01-05",
-         "close_date": "2025-06-30", "is_closed": False, "is_won": False},
-        {"opportunity_id": "O2", "rep_id": rep, "account_id": account,
-         "stage": "Closed Won", "amount": 100, "created_date": "2025-01-10",
-         "close_date": "2025-03-15", "is_closed": True, "is_won": True},
-        {"opportunity_id": "O3", "rep_id": other, "account_id": account,
-         "stage": "Prospecting", "amount": 50, "created_date": "2025-02-01",
-         "close_date": "2025-04-30", "is_closed": False, "is_won": False},
+        {
+            "opportunity_id": "O1",
+            "rep_id": rep,
+            "account_id": account,
+            "stage": "Negotiation",
+            "amount": 300,
+            "created_date": "2025-01-05",
+            "close_date": "2025-06-30",
+            "is_closed": False,
+            "is_won": False,
+        },
+        {
+            "opportunity_id": "O2",
+            "rep_id": rep,
+            "account_id": account,
+            "stage": "Closed Won",
+            "amount": 100,
+            "created_date": "2025-01-10",
+            "close_date": "2025-03-15",
+            "is_closed": True,
+            "is_won": True,
+        },
+        {
+            "opportunity_id": "O3",
+            "rep_id": other,
+            "account_id": account,
+            "stage": "Prospecting",
+            "amount": 50,
+            "created_date": "2025-02-01",
+            "close_date": "2025-04-30",
+            "is_closed": False,
+            "is_won": False,
+        },
     ]
     history = [
-        {"opportunity_id": "O1", "changed_at": "2025-01-05 09:00:00", "stage": "Prospecting",
-         "amount": 200, "close_date": "2025-03-31", "forecast_category": "Pipeline"},
-        {"opportunity_id": "O1", "changed_at": "2025-03-20 17:30:00", "stage": "Negotiation",
-         "amount": "", "close_date": "2025-06-30", "forecast_category": "Commit"},
-        {"opportunity_id": "O1", "changed_at": "2025-04-02 08:00:00", "stage": "",
-         "amount": 300, "close_date": "", "forecast_category": ""},
-        {"opportunity_id": "O2", "changed_at": "2025-01-10 10:00:00", "stage": "Proposal",
-         "amount": 100, "close_date": "2025-03-15", "forecast_category": "Best Case"},
-        {"opportunity_id": "O2", "changed_at": "2025-03-15 23:59:00", "stage": "Closed Won",
-         "amount": "", "close_date": "", "forecast_category": "Closed"},
+        {
+            "opportunity_id": "O1",
+            "changed_at": "2025-01-05 09:00:00",
+            "stage": "Prospecting",
+            "amount": 200,
+            "close_date": "2025-03-31",
+            "forecast_category": "Pipeline",
+        },
+        {
+            "opportunity_id": "O1",
+            "changed_at": "2025-03-20 17:30:00",
+            "stage": "Negotiation",
+            "amount": "",
+            "close_date": "2025-06-30",
+            "forecast_category": "Commit",
+        },
+        {
+            "opportunity_id": "O1",
+            "changed_at": "2025-04-02 08:00:00",
+            "stage": "",
+            "amount": 300,
+            "close_date": "",
+            "forecast_category": "",
+        },
+        {
+            "opportunity_id": "O2",
+            "changed_at": "2025-01-10 10:00:00",
+            "stage": "Proposal",
+            "amount": 100,
+            "close_date": "2025-03-15",
+            "forecast_category": "Best Case",
+        },
+        {
+            "opportunity_id": "O2",
+            "changed_at": "2025-03-15 23:59:00",
+            "stage": "Closed Won",
+            "amount": "",
+            "close_date": "",
+            "forecast_category": "Closed",
+        },
     ]
     ds = load_dataset(make_dataset(opportunities=opps, opportunity_history=history))
 
     def view(day: str) -> dict:
-        return {r.opportunity_id: (r.stage, float(r.amount), str(r.close_date.date()))
-                for r in pipeline_as_of(ds, pd.Timestamp(day)).itertuples()}  # fmt: skip
+        return {
+            r.opportunity_id: (r.stage, float(r.amount), str(r.close_date.date()))
+            for r in pipeline_as_of(ds, pd.Timestamp(day)).itertuples()
+        }
 
-    assert view("2025-01-31") == {"O1": ("Prospecting", 200.0, "2025-03-31"),
-                                  "O2": ("Proposal", 100.0, "2025-03-15")}
-    assert view("2025-03-20") == {"O1": ("Negotiation", 200.0, "2025-06-30"),
-                                  "O3": ("Prospecting", 50.0, "2025-04-30")}  # O2 won 03-15
-    assert view("2025-04-02") == {"O1": ("Negotiation", 300.0, "2025-06-30"),
-                                  "O3": ("Prospecting", 50.0, "2025-04-30")}
+    assert view("2025-01-31") == {
+        "O1": ("Prospecting", 200.0, "2025-03-31"),
+        "O2": ("Proposal", 100.0, "2025-03-15"),
+    }
+    assert view("2025-03-20") == {
+        "O1": ("Negotiation", 200.0, "2025-06-30"),
+        "O3": ("Prospecting", 50.0, "2025-04-30"),
+    }  # O2 won 03-15
+    assert view("2025-04-02") == {
+        "O1": ("Negotiation", 300.0, "2025-06-30"),
+        "O3": ("Prospecting", 50.0, "2025-04-30"),
+    }
     assert view("2025-01-04") == {}

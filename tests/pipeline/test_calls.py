@@ -35,18 +35,39 @@ HISTORY = [
 
 @pytest.fixture
 def ds(make_dataset):
-    opps = [{"opportunity_id": o, "rep_id": r, "created_date": c, "close_date": d, "stage": s,
-             "amount": a, "is_closed": "true", "is_won": str(s == "Closed Won").lower()}
-            for o, r, c, d, s, a in OPPS]  # fmt: skip
-    history = pd.DataFrame(HISTORY, columns=["opportunity_id", "changed_at", "stage", "amount",
-                                             "close_date", "forecast_category"])  # fmt: skip
-    return load_dataset(make_dataset(yaml="as_of: '2025-07-31'\n", opportunities=opps,
-                                     opportunity_history=history))  # fmt: skip
+    opps = [
+        {
+            "opportunity_id": o,
+            "rep_id": r,
+            "created_date": c,
+            "close_date": d,
+            "stage": s,
+            "amount": a,
+            "is_closed": "true",
+            "is_won": str(s == "Closed Won").lower(),
+        }
+        for o, r, c, d, s, a in OPPS
+    ]
+    history = pd.DataFrame(
+        HISTORY,
+        columns=[
+            "opportunity_id",
+            "changed_at",
+            "stage",
+            "amount",
+            "close_date",
+            "forecast_category",
+        ],
+    )
+    return load_dataset(
+        make_dataset(yaml="as_of: '2025-07-31'\n", opportunities=opps, opportunity_history=history)
+    )
 
 
 def _call(table, owner, week, category="Commit"):
-    row = table[(table["owner_id"] == owner) & (table["week"] == week)
-                & (table["category"] == category)]  # fmt: skip
+    row = table[
+        (table["owner_id"] == owner) & (table["week"] == week) & (table["category"] == category)
+    ]
     assert len(row) == 1, (owner, week, category)
     return row.iloc[0]
 
@@ -54,7 +75,11 @@ def _call(table, owner, week, category="Commit"):
 def test_the_reconstructed_call_is_won_so_far_plus_commit_due(ds):
     period = ds.period("2025-Q2")
     assert list(calls.week_ends(period)[[0, 2, 6, -1]].strftime("%m-%d")) == [
-        "04-07", "04-21", "05-19", "06-30"]
+        "04-07",
+        "04-21",
+        "05-19",
+        "06-30",
+    ]
     table = calls.reconstructed_calls(ds, [period])
     assert _call(table, "R1", 1)["amount"] == 500 + 1000  # W won, P in Commit
     assert _call(table, "R1", 1, "Best Case")["amount"] == 500 + 1000 + 2000
@@ -77,12 +102,18 @@ def test_the_reconstructed_call_is_won_so_far_plus_commit_due(ds):
 
 
 def test_submissions_take_precedence_for_their_owner_and_period(make_dataset, ds):
-    submitted = pd.DataFrame({"owner_id": ["R1", "R1", "Jo"], "period": "2025-Q2",
-                              "category": "Commit", "amount": [1800, 1600, 50],
-                              "submitted_at": ["2025-04-02 10:00", "2025-05-01 10:00",
-                                               "2025-04-01 08:00"]})  # fmt: skip
-    ds.tables["forecast_calls"] = load_dataset(make_dataset(
-        yaml="as_of: '2025-07-31'\n", forecast_calls=submitted))["forecast_calls"]
+    submitted = pd.DataFrame(
+        {
+            "owner_id": ["R1", "R1", "Jo"],
+            "period": "2025-Q2",
+            "category": "Commit",
+            "amount": [1800, 1600, 50],
+            "submitted_at": ["2025-04-02 10:00", "2025-05-01 10:00", "2025-04-01 08:00"],
+        }
+    )
+    ds.tables["forecast_calls"] = load_dataset(
+        make_dataset(yaml="as_of: '2025-07-31'\n", forecast_calls=submitted)
+    )["forecast_calls"]
     every = calls.calls(ds, [ds.period("2025-Q2")])
     reps = every[every["level"] == "rep"]
     assert _call(reps, "R1", 1)["amount"] == 1800 and _call(reps, "R1", 1)["source"] == "submitted"
@@ -94,13 +125,20 @@ def test_submissions_take_precedence_for_their_owner_and_period(make_dataset, ds
 
 
 def test_a_period_label_that_is_no_quarter_is_quarantined(make_dataset):
-    bad = pd.DataFrame({"owner_id": ["R1", "R1"], "period": ["2025-Q2", "Q2 2025"],
-                        "category": "Commit", "amount": [10, 20],
-                        "submitted_at": "2025-04-02 10:00"})  # fmt: skip
+    bad = pd.DataFrame(
+        {
+            "owner_id": ["R1", "R1"],
+            "period": ["2025-Q2", "Q2 2025"],
+            "category": "Commit",
+            "amount": [10, 20],
+            "submitted_at": "2025-04-02 10:00",
+        }
+    )
     ds = load_dataset(make_dataset(forecast_calls=bad))
     assert len(ds["forecast_calls"]) == 1
     assert ds.quarantine.loc[ds.quarantine["table"] == "forecast_calls", "check"].tolist() == [
-        "unknown_period"]
+        "unknown_period"
+    ]
 
 
 def _found(ds, truth):
@@ -114,8 +152,11 @@ def _found(ds, truth):
     reps = accuracy[(accuracy["level"] == "rep") & (accuracy["flag"] != "too_few_periods")]
     reps = reps.set_index("owner_id")
     flagged = reps[reps["flag"].isin(["sandbagging", "over_committing"])]
-    right = [r for r, f in flagged["flag"].items()
-             if r in truth and (truth[r] < 0) == (f == "sandbagging")]  # fmt: skip
+    right = [
+        r
+        for r, f in flagged["flag"].items()
+        if r in truth and (truth[r] < 0) == (f == "sandbagging")
+    ]
     planted = [r for r in truth if r in reps.index]
     false = int(flagged.index.isin(list(truth)).__invert__().sum())
     return len(right), len(flagged), len(planted), false, int((~reps.index.isin(list(truth))).sum())
@@ -124,8 +165,10 @@ def _found(ds, truth):
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_the_planted_callers_are_found_and_the_others_left_alone(tmp_path, seed):
     folder = write_sample(tmp_path / "s", seed=seed, reps=40, years=3)
-    truth = {c["rep_id"]: c["bias"]
-             for c in json.loads((folder / "ground_truth.json").read_text())["call_bias"]}
+    truth = {
+        c["rep_id"]: c["bias"]
+        for c in json.loads((folder / "ground_truth.json").read_text())["call_bias"]
+    }
     assert len(truth) >= 4 and any(b < 0 for b in truth.values())
     ds = load_dataset(folder)
     right, flagged, planted, false, unbiased = _found(ds, truth)

@@ -37,10 +37,13 @@ def test_open_at_uses_the_stage_then(make_dataset):
 
 def test_win_rates_shrink_small_cells_toward_their_stage():
     deals = pd.DataFrame(
-        {"stage_then": ["A"] * 40 + ["B"] * 2,
-         "age_band": ["0-30 d"] * 30 + ["31-90 d"] * 10 + ["0-30 d"] * 2,
-         "won_in_window": [True] * 15 + [False] * 15 + [True] * 10 + [True, True], "amount": 1.0}
-    )  # fmt: skip
+        {
+            "stage_then": ["A"] * 40 + ["B"] * 2,
+            "age_band": ["0-30 d"] * 30 + ["31-90 d"] * 10 + ["0-30 d"] * 2,
+            "won_in_window": [True] * 15 + [False] * 15 + [True] * 10 + [True, True],
+            "amount": 1.0,
+        }
+    )
     rates = win_rates([Window(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-31"), deals, 0.0)])
     overall = 27 / 42
     stage_a = (25 + 20 * overall) / (40 + 20)
@@ -97,9 +100,13 @@ def test_forecast_uses_only_what_was_known(default_sample):
 def test_windows_without_open_deals_give_no_rates():
     """Past windows in which the audience had no open deal (a rep who had left): no rates,
     as without windows, rather than a TypeError from the empty concatenation."""
-    empty = pd.DataFrame({"stage_then": pd.Series(dtype="string"),
-                          "age_band": pd.Series(dtype="string"),
-                          "won_in_window": pd.Series(dtype=bool)})  # fmt: skip
+    empty = pd.DataFrame(
+        {
+            "stage_then": pd.Series(dtype="string"),
+            "age_band": pd.Series(dtype="string"),
+            "won_in_window": pd.Series(dtype=bool),
+        }
+    )
     windows = [Window(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-31"), empty, 0.0)]
     assert win_rates(windows).empty and win_rates([]).empty
     assert list(win_rates(windows).columns) == list(win_rates([]).columns)
@@ -135,13 +142,16 @@ def test_stage_rates_on_thin_history_widen_the_band_and_are_named(small_sample, 
     one = ds.narrow(f"rep_id={rep}")
     end = pd.Timestamp(ds.period("latest").end) + pd.offsets.QuarterEnd(1)
     thin = pipeline.pipeline_forecast(one, end=end, simulations=4000, history_windows=2)
-    assert thin.thin_stages and all(n < pipeline.MIN_STAGE_EVIDENCE
-                                    for n in thin.thin_stages.values())  # fmt: skip
+    assert thin.thin_stages and all(
+        n < pipeline.MIN_STAGE_EVIDENCE for n in thin.thin_stages.values()
+    )
     monkeypatch.setattr(pipeline, "MIN_STAGE_EVIDENCE", 0)
     fixed = pipeline.pipeline_forecast(one, end=end, simulations=4000, history_windows=2)
     assert not fixed.thin_stages
-    width = {k: r.quantiles()["p90"] - r.quantiles()["p10"] for k, r in
-             (("thin", thin), ("fixed", fixed))}  # fmt: skip
+    width = {
+        k: r.quantiles()["p90"] - r.quantiles()["p10"]
+        for k, r in (("thin", thin), ("fixed", fixed))
+    }
     assert width["thin"] > width["fixed"]  # deterministic (seeded draws)
 
 

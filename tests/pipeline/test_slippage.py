@@ -22,19 +22,36 @@ from tests.pipeline.test_movement import hand_made  # noqa: F401  (a fixture)
 
 
 def test_pushes_pull_ins_and_days_are_counted_from_the_history(make_dataset):
-    opps = [{"opportunity_id": "X", "rep_id": "R1", "created_date": "2025-01-01",
-             "close_date": "2025-06-30", "stage": "Proposal", "amount": 100,
-             "is_closed": "false", "is_won": "false"}]  # fmt: skip
-    history = pd.DataFrame({
-        "opportunity_id": "X",
-        "changed_at": ["2025-01-01 09:00", "2025-02-01 09:00", "2025-03-01 09:00",
-                       "2025-03-05 09:00", "2025-04-01 09:00"],
-        "stage": ["Proposal", None, None, None, None],
-        "amount": [100, None, 150, None, None],  # an amount change is no move
-        "close_date": ["2025-05-01", "2025-05-20", None, "2025-05-10", "2025-06-30"],
-    })  # fmt: skip
-    ds = load_dataset(make_dataset(yaml="as_of: '2025-07-31'\n", opportunities=opps,
-                                   opportunity_history=history))  # fmt: skip
+    opps = [
+        {
+            "opportunity_id": "X",
+            "rep_id": "R1",
+            "created_date": "2025-01-01",
+            "close_date": "2025-06-30",
+            "stage": "Proposal",
+            "amount": 100,
+            "is_closed": "false",
+            "is_won": "false",
+        }
+    ]
+    history = pd.DataFrame(
+        {
+            "opportunity_id": "X",
+            "changed_at": [
+                "2025-01-01 09:00",
+                "2025-02-01 09:00",
+                "2025-03-01 09:00",
+                "2025-03-05 09:00",
+                "2025-04-01 09:00",
+            ],
+            "stage": ["Proposal", None, None, None, None],
+            "amount": [100, None, 150, None, None],  # an amount change is no move
+            "close_date": ["2025-05-01", "2025-05-20", None, "2025-05-10", "2025-06-30"],
+        }
+    )
+    ds = load_dataset(
+        make_dataset(yaml="as_of: '2025-07-31'\n", opportunities=opps, opportunity_history=history)
+    )
     row = pushes(ds).set_index("opportunity_id").loc["X"]
     assert (row["pushes"], row["days_pushed"], row["pull_ins"]) == (2, 19 + 51, 1)
     # by a date, only the moves written by then

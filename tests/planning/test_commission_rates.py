@@ -14,9 +14,12 @@ from spm_lib.planning import commission_rates as rates
 
 
 def _plan(cap_multiple=None) -> Plan:
-    return Plan("shape", Decimal("0.10"), (Tier(Decimal(0), Decimal(1), Decimal(1)),
-                                         Tier(Decimal(1), None, Decimal(2))),
-                cap_multiple=None if cap_multiple is None else Decimal(cap_multiple))  # fmt: skip
+    return Plan(
+        "shape",
+        Decimal("0.10"),
+        (Tier(Decimal(0), Decimal(1), Decimal(1)), Tier(Decimal(1), None, Decimal(2))),
+        cap_multiple=None if cap_multiple is None else Decimal(cap_multiple),
+    )
 
 
 # Two reps, quotas 100 and 200, one draw booking 150 and 100. At base rate b: rep 1 earns
@@ -28,8 +31,7 @@ def test_two_reps_by_hand():
     assert rates.cost_of_sales(_plan(), SIMS, QUOTA)[0] == pytest.approx(1.2 * 0.10)
     assert rates.solve_rate(_plan(), SIMS, QUOTA, 0.06) == pytest.approx(0.05)
     # the accelerator instead, b = 0.10: 10 + 50 x 2m x 0.10 + 10 = 250 x 0.10 -> m = 0.5
-    assert rates.solve_rate(_plan(), SIMS, QUOTA, 0.10, solve="accelerator") == \
-        pytest.approx(0.5)  # fmt: skip
+    assert rates.solve_rate(_plan(), SIMS, QUOTA, 0.10, solve="accelerator") == pytest.approx(0.5)
     outcome = rates.plan_outcome(rates.with_rates(_plan(), 0.05), SIMS, QUOTA)
     assert outcome["payout_p50"] == pytest.approx(15.0)
     assert outcome["target_pay"] == pytest.approx(0.05 * 300)  # both exactly at quota
@@ -60,11 +62,17 @@ def test_the_solved_rate_hits_the_target_at_the_median_on_simulated_bookings():
     rng = np.random.default_rng(3)
     quota = rng.uniform(50_000, 300_000, 40)
     sims = quota[None, :] * rng.lognormal(0, 0.5, (2000, 40))
-    cases = [(0.05, "base_rate"), (0.08, "base_rate"), (0.12, "base_rate"),
-             (0.12, "accelerator"), (0.15, "accelerator")]
+    cases = [
+        (0.05, "base_rate"),
+        (0.08, "base_rate"),
+        (0.12, "base_rate"),
+        (0.12, "accelerator"),
+        (0.15, "accelerator"),
+    ]
     for target, solve in cases:
         x = rates.solve_rate(_plan("3"), sims, quota, target, solve=solve)
-        shaped = rates.with_rates(_plan("3"), **({"base_rate": x} if solve == "base_rate"
-                                                 else {"accelerator": x}))  # fmt: skip
+        shaped = rates.with_rates(
+            _plan("3"), **({"base_rate": x} if solve == "base_rate" else {"accelerator": x})
+        )
         p50 = rates.plan_outcome(shaped, sims, quota)["cost_of_sales_p50"]
         assert abs(p50 - target) < 0.001, (target, solve, p50)  # within 0.1 point

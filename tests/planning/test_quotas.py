@@ -26,9 +26,10 @@ def proposed(ds):
 
 def test_the_quotas_sum_to_the_target(ds, proposed):
     quarter = quarter_after(ds.period("latest"))
-    last_year = ds.opportunities[ds.opportunities["is_won"]
-                                 & quarter.same_period_last_year().mask(
-                                     ds.opportunities["close_date"])]  # fmt: skip
+    last_year = ds.opportunities[
+        ds.opportunities["is_won"]
+        & quarter.same_period_last_year().mask(ds.opportunities["close_date"])
+    ]
     expected = 1.08 * last_year["amount"].sum()  # the sample's planning.target: growth 8%
     assert proposed.attrs["target"] == pytest.approx(expected)
     assert proposed["quota"].sum() == pytest.approx(expected, abs=0.01)
@@ -41,8 +42,9 @@ def test_the_quotas_sum_to_the_target(ds, proposed):
 
 
 def test_a_quota_is_the_target_shared_by_book_times_capacity(ds, proposed):
-    share = proposed["capacity"] * proposed["book"] / (proposed["capacity"]
-                                                        * proposed["book"]).sum()  # fmt: skip
+    share = (
+        proposed["capacity"] * proposed["book"] / (proposed["capacity"] * proposed["book"]).sum()
+    )
     assert proposed["quota"].to_numpy() == pytest.approx(share * proposed.attrs["target"])
     tenured = proposed["tenure_months"] >= 19
     assert (proposed.loc[tenured, "capacity"] == 1).all()
@@ -51,9 +53,14 @@ def test_a_quota_is_the_target_shared_by_book_times_capacity(ds, proposed):
 
 def test_predicted_attainment_by_hand():
     quotas = pd.DataFrame({"rep_id": ["A", "B"], "quota": [100.0, 200.0]})
-    draws = BookingsDraws(None, np.array(["B", "A", "Z"], dtype=object),
-                          np.array([[100.0, 150.0, 9.0], [300.0, 50.0, 9.0],
-                                    [100.0, 90.0, 9.0], [250.0, 100.0, 9.0]]), "test")  # fmt: skip
+    draws = BookingsDraws(
+        None,
+        np.array(["B", "A", "Z"], dtype=object),
+        np.array(
+            [[100.0, 150.0, 9.0], [300.0, 50.0, 9.0], [100.0, 90.0, 9.0], [250.0, 100.0, 9.0]]
+        ),
+        "test",
+    )
     out = q.predicted_attainment(draws, quotas)
     # draw by draw, A books 150, 50, 90, 100 against 100; B 100, 300, 100, 250 against 200
     assert out["shares"].tolist() == [0.5, 0.5, 0.0, 1.0]
@@ -75,14 +82,16 @@ def test_solving_for_a_share_at_quota(ds, proposed):
 
 
 @pytest.mark.parametrize("seed", [42, 1, 2])
-def test_the_backtest_holds_the_actual_share_in_three_of_four_quarters(tmp_path, default_sample,
-                                                                       seed):
+def test_the_backtest_holds_the_actual_share_in_three_of_four_quarters(
+    tmp_path, default_sample, seed
+):
     from spm_lib.sample import write_sample
 
     folder = default_sample if seed == 42 else write_sample(tmp_path / "s", seed=seed)
     data = load_dataset(folder)
-    table = q.backtest(data, data.period("latest"), data.config.planning["target"],
-                       simulations=1000)  # fmt: skip
+    table = q.backtest(
+        data, data.period("latest"), data.config.planning["target"], simulations=1000
+    )
     assert len(table) == 4 and table["inside"].sum() >= 3, table.to_string()
     # the actual share is recomputed from the raw file's won deals of each quarter
     raw = pd.read_csv(folder / "opportunities.csv", parse_dates=["close_date"])
@@ -103,7 +112,9 @@ def test_a_target_amount_is_kept_and_growth_applies_to_last_years_quarter(small_
     ds = load_dataset(small_sample)
     quarter = ds.period("2026-Q4")
     assert target_amount(ds, quarter, {"amount": 5e6}) == (
-        5e6, {"kind": "amount", "growth": None, "base_period": None})
+        5e6,
+        {"kind": "amount", "growth": None, "base_period": None},
+    )
     base = float(metrics.bookings(ds, ds.period("2025-Q4"), by=None)["bookings"].sum())
     amount, basis = target_amount(ds, quarter, {"growth": 0.1})
     assert amount == pytest.approx(1.1 * base) and basis["base_period"] == "2025-Q4"

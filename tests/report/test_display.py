@@ -15,9 +15,13 @@ EVIL = '<script>alert("x")</script>'
 
 def test_table_escapes_values_and_headers_and_formats_numbers():
     frame = pd.DataFrame(
-        {"name": [EVIL, "Bob & Co"], "amount": [4_210_000.0, 950_000.0], "win_rate": [0.27, 0.045],
-         EVIL: [1, 2]}
-    )  # fmt: skip
+        {
+            "name": [EVIL, "Bob & Co"],
+            "amount": [4_210_000.0, 950_000.0],
+            "win_rate": [0.27, 0.045],
+            EVIL: [1, 2],
+        }
+    )
     html = table_html(frame, {"amount": "currency", "win_rate": "percent"})
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
@@ -124,7 +128,12 @@ def test_charts_draw_dollar_signs_as_text():
 def test_what_a_formatter_returns_is_escaped_like_data():
     """A column formatter's text (a unit, a code, a label) is escaped as it leaves."""
     frame = pd.DataFrame({"effect": [0.1, 0.2], "label": ["a", "b"]})
-    html = table_html(frame, {"effect": lambda v: f"<img src=x onerror=alert({v})>",
-                              "label": lambda v: f'"><svg onload=x>{v}'})  # fmt: skip
+    html = table_html(
+        frame,
+        {
+            "effect": lambda v: f"<img src=x onerror=alert({v})>",
+            "label": lambda v: f'"><svg onload=x>{v}',
+        },
+    )
     assert "<img" not in html and "<svg" not in html
     assert "&lt;img src=x onerror=alert(0.1)&gt;" in html and "&quot;&gt;&lt;svg" in html

@@ -61,9 +61,19 @@ def test_a_formatter_prints_no_currency_that_is_not_a_code(code):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(0.27, "27%"), (0.045, "4.5%"), (1.0, "100%"), (0.00012, "0.01%"), (0, "0.0%"),
-     # never rounded up onto the quota line: a rep at 99.93% is not shown at quota
-     (0.9993, "99.9%"), (0.99999, "99.9%"), (0.995, "99.5%"), (1.004, "100%"), (0.9949, "99%")],
+    [
+        (0.27, "27%"),
+        (0.045, "4.5%"),
+        (1.0, "100%"),
+        (0.00012, "0.01%"),
+        (0, "0.0%"),
+        # never rounded up onto the quota line: a rep at 99.93% is not shown at quota
+        (0.9993, "99.9%"),
+        (0.99999, "99.9%"),
+        (0.995, "99.5%"),
+        (1.004, "100%"),
+        (0.9949, "99%"),
+    ],
 )
 def test_percent(value, text):
     assert format_percent(value) == text

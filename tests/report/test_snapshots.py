@@ -18,16 +18,27 @@ def _stable(html: str) -> str:
 
 
 def test_header(snapshot):
-    info = {"title": "Rep performance", "period_text": "2026-Q3 (2026-07-01 to 2026-09-30)",
-            "audience": "region=West", "as_of": "2026-09-30"}  # fmt: skip
+    info = {
+        "title": "Rep performance",
+        "period_text": "2026-Q3 (2026-07-01 to 2026-09-30)",
+        "audience": "region=West",
+        "as_of": "2026-09-30",
+    }
     assert header_html(info) == snapshot
 
 
 def test_key_figures(snapshot):
     figures = [
         KeyFigure("bookings", 18_783_300.0, "Bookings", "currency", 0.16, "on the period before"),
-        KeyFigure("win_rate", 0.2716, "Win rate (won / closed)", "percent", 0.0624, "on Q2",
-                  detail="1,204 closed deals"),  # fmt: skip
+        KeyFigure(
+            "win_rate",
+            0.2716,
+            "Win rate (won / closed)",
+            "percent",
+            0.0624,
+            "on Q2",
+            detail="1,204 closed deals",
+        ),
         KeyFigure("reps_at_or_above_quota", 21, "Reps at or above quota", "count"),
         KeyFigure("attainment", 0.9993, "Quota attainment", "percent"),
     ]
@@ -37,15 +48,28 @@ def test_key_figures(snapshot):
 
 
 def test_table(snapshot):
-    frame = pd.DataFrame({"name": ["Ann <b>Lee</b>", "Bob Ray", "Cy Dee"],
-                          "bookings": [1_234_567.0, 950_000.0, None],
-                          "attainment": [0.9993, 1.2, 0.05], "won": [12, 7, 0]})  # fmt: skip
-    html = table_html(frame, {"bookings": "currency", "attainment": "percent", "won": "count"},
-                      caption="Per rep", max_rows=2, labels={"won": "Deals won"})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "name": ["Ann <b>Lee</b>", "Bob Ray", "Cy Dee"],
+            "bookings": [1_234_567.0, 950_000.0, None],
+            "attainment": [0.9993, 1.2, 0.05],
+            "won": [12, 7, 0],
+        }
+    )
+    html = table_html(
+        frame,
+        {"bookings": "currency", "attainment": "percent", "won": "count"},
+        caption="Per rep",
+        max_rows=2,
+        labels={"won": "Deals won"},
+    )
     assert _stable(html) == snapshot
 
 
 def test_failure_banner(snapshot):
-    error = {"cell": 4, "exception": "DataError",
-             "message": "table reps: column <hire_date> does not parse"}  # fmt: skip
+    error = {
+        "cell": 4,
+        "exception": "DataError",
+        "message": "table reps: column <hire_date> does not parse",
+    }
     assert failure_html(error) == snapshot

@@ -28,8 +28,22 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
 
 
 def test_cli_writes_the_sample(tmp_path, capsys):
-    assert main(["sample-data", "--out", str(tmp_path / "s"), "--seed", "5", "--reps", "12",
-                 "--years", "1"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "sample-data",
+                "--out",
+                str(tmp_path / "s"),
+                "--seed",
+                "5",
+                "--reps",
+                "12",
+                "--years",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert "Sample dataset written" in capsys.readouterr().out
     assert (tmp_path / "s" / "ground_truth.json").exists()
 
@@ -38,9 +52,19 @@ def test_default_sample_shape(default_sample):
     ds = load_dataset(default_sample)
     assert ds.quarantine.empty
     assert set(ds.tables) == {
-        "reps", "accounts", "opportunities", "stage_history", "quotas", "activities", "trainings",
-        "rep_skills", "opportunity_splits", "leads", "opportunity_history", "forecast_calls",
-    }  # fmt: skip
+        "reps",
+        "accounts",
+        "opportunities",
+        "stage_history",
+        "quotas",
+        "activities",
+        "trainings",
+        "rep_skills",
+        "opportunity_splits",
+        "leads",
+        "opportunity_history",
+        "forecast_calls",
+    }
     sdrs = ds["reps"][ds["reps"]["role"] == "SDR"]
     assert len(sdrs) == 6 and set(ds["leads"]["owner_rep_id"]) == set(sdrs["rep_id"])
     assert 40_000 < len(ds["leads"]) < 150_000
@@ -77,8 +101,10 @@ def test_ground_truth_lists_the_planted_effects(default_sample):
     truth = json.loads((default_sample / "ground_truth.json").read_text())
     rep_ids = set(pd.read_csv(default_sample / "reps.csv")["rep_id"])
     assert len(truth["stage_weaknesses"]) >= 3
-    assert all(w["rep_id"] in rep_ids and w["stage"] in OPEN_STAGES
-               and w["conversion_multiplier"] < 1 for w in truth["stage_weaknesses"])  # fmt: skip
+    assert all(
+        w["rep_id"] in rep_ids and w["stage"] in OPEN_STAGES and w["conversion_multiplier"] < 1
+        for w in truth["stage_weaknesses"]
+    )
     assert all(s["win_rate_multiplier"] > 1 for s in truth["industry_strengths"])
     effects = {t["module"]: t["conversion_multiplier"] for t in truth["training_effects"]}
     assert any(v > 1 for v in effects.values()) and any(v == 1 for v in effects.values())

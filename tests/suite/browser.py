@@ -84,8 +84,9 @@ def visit_all(pages: list[Path]) -> list[PageVisit]:
     executable = chromium_path()
     visits = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable,
-                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-gpu"]
+        )
         try:
             for path in pages:
                 visits.append(_visit(browser, path))
@@ -99,8 +100,12 @@ def _visit(browser, path: Path) -> PageVisit:
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     requests, errors = [], []
-    page.on("request", lambda r: requests.append(r.url)
-            if r.url != url and not r.url.startswith("data:") else None)  # fmt: skip
+    page.on(
+        "request",
+        lambda r: (
+            requests.append(r.url) if r.url != url and not r.url.startswith("data:") else None
+        ),
+    )
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url, wait_until="load")
@@ -113,7 +118,16 @@ def _visit(browser, path: Path) -> PageVisit:
     page.set_viewport_size({"width": A4_WIDTH, "height": 1000})
     printed = page.evaluate(OVERFLOW, A4_WIDTH)
     context.close()
-    return PageVisit(path=path, title=found["title"], text=found["text"], requests=requests,
-                     console_errors=errors, screenshot_ink=ink, images=found["images"],
-                     tables=found["tables"], active=found["active"], phone_overflow=phone,
-                     print_overflow=printed)  # fmt: skip
+    return PageVisit(
+        path=path,
+        title=found["title"],
+        text=found["text"],
+        requests=requests,
+        console_errors=errors,
+        screenshot_ink=ink,
+        images=found["images"],
+        tables=found["tables"],
+        active=found["active"],
+        phone_overflow=phone,
+        print_overflow=printed,
+    )

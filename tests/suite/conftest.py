@@ -61,8 +61,18 @@ def by_manager(small_sample, tmp_path_factory) -> Path:
     deals): the output folder."""
 
     def build(out: Path) -> None:
-        result = spm("run", "--data", str(small_sample), "--out", str(out), "--segment-by",
-                     "manager", "--jobs", "2", "--quiet")  # fmt: skip
+        result = spm(
+            "run",
+            "--data",
+            str(small_sample),
+            "--out",
+            str(out),
+            "--segment-by",
+            "manager",
+            "--jobs",
+            "2",
+            "--quiet",
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
     return shared_folder(tmp_path_factory, "by-manager", build)

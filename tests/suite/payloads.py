@@ -14,11 +14,11 @@ import yaml
 PAYLOADS = (
     "<script>document.title='pwned'</script>",
     "<img src=x onerror=\"document.title='pwned'\">",
-    "\"><svg onload=\"document.title='pwned'\">",
+    '"><svg onload="document.title=\'pwned\'">',
     "[click](javascript:document.title='pwned')",
     "$\\unicode{x}$ $x^2$",
     "{x} ${7*7}",
-    "=HYPERLINK(\"http://example.invalid\",\"x\")",
+    '=HYPERLINK("http://example.invalid","x")',
 )
 DATASET_NAME = f"{PAYLOADS[1]} Corp"  # spm.yaml name: the header of every page
 SMALL_SOURCES = (PAYLOADS[0], PAYLOADS[5])  # fewer than 30 leads: the pooled-sources note
@@ -41,8 +41,9 @@ def write_payload_dataset(sample: Path, out: Path) -> Path:
         frame.to_csv(path, index=False, lineterminator="\n")
 
     def names(frame: pd.DataFrame, column: str) -> None:
-        frame[column] = [f"{PAYLOADS[i % len(PAYLOADS)]} {v}" if v else v
-                         for i, v in enumerate(frame[column])]  # fmt: skip
+        frame[column] = [
+            f"{PAYLOADS[i % len(PAYLOADS)]} {v}" if v else v for i, v in enumerate(frame[column])
+        ]
 
     def mapped(frame: pd.DataFrame, column: str, mapping: dict[str, str]) -> None:
         frame[column] = frame[column].map(lambda v: mapping.get(v, v))
@@ -70,9 +71,10 @@ def write_payload_dataset(sample: Path, out: Path) -> Path:
     def change_leads(frame):
         mapped(frame, "source", sources)
         for i, small in enumerate(SMALL_SOURCES):  # two sources of 12 leads each
-            frame.loc[frame.index[i * 12:(i + 1) * 12], "source"] = small
+            frame.loc[frame.index[i * 12 : (i + 1) * 12], "source"] = small
 
     rewrite("reps", change_reps)
+
     def change_accounts(frame):
         names(frame, "name")
         mapped(frame, "region", groups["region"])  # territories pair accounts and reps by region
@@ -86,12 +88,16 @@ def write_payload_dataset(sample: Path, out: Path) -> Path:
     config = yaml.safe_load((out / "spm.yaml").read_text())
     config["stages"] = [new_stage if s == stage else s for s in config["stages"]]
     config["training_catalogue"] = {
-        (new_module if k == module else k): ({**v, "stage": new_stage} if v.get("stage") == stage
-                                             else v)
-        for k, v in config["training_catalogue"].items()}  # fmt: skip
+        (new_module if k == module else k): (
+            {**v, "stage": new_stage} if v.get("stage") == stage else v
+        )
+        for k, v in config["training_catalogue"].items()
+    }
     config["name"] = DATASET_NAME
-    config["commission_plans"] = {f"{PAYLOADS[2]} {name}": plan for name, plan
-                                  in (config.get("commission_plans") or {}).items()}  # fmt: skip
+    config["commission_plans"] = {
+        f"{PAYLOADS[2]} {name}": plan
+        for name, plan in (config.get("commission_plans") or {}).items()
+    }
     for plan in (config.get("commission_plans") or {}).values():
         for spif in plan.get("spifs") or []:
             if "product" in spif:
@@ -131,12 +137,15 @@ def write_payload_exports(sample: Path, out: Path) -> dict[str, list[Path]]:
     owners = _renamed(deals["Deal owner"])
     deals["Deal owner"] = deals["Deal owner"].map(owners)
     deals["Deal Stage"] = deals["Deal Stage"].replace(
-        "Presentation Scheduled", f"Presentation {PAYLOADS[3]} Scheduled")
+        "Presentation Scheduled", f"Presentation {PAYLOADS[3]} Scheduled"
+    )
     currency(deals, "Currency")
     deals.to_csv(hubspot, index=False, encoding="utf-8")
     report, history, users = vendor_exports.salesforce(sample, out / "salesforce")
-    frames = {p: pd.read_csv(p, dtype=str, keep_default_na=False, encoding="cp1252")
-              for p in (report, history, users)}  # fmt: skip
+    frames = {
+        p: pd.read_csv(p, dtype=str, keep_default_na=False, encoding="cp1252")
+        for p in (report, history, users)
+    }
     owners = _renamed(frames[users]["Full Name"])
     stage = {"Needs Analysis": f"Needs {PAYLOADS[0]} Analysis"}
     o = frames[report]
@@ -151,8 +160,11 @@ def write_payload_exports(sample: Path, out: Path) -> dict[str, list[Path]]:
     payloaded(u, ["Role", "Manager", "Division", "Department"])
     for path, frame in frames.items():
         frame.to_csv(path, index=False, encoding="utf-8")
-    return {"hubspot": [hubspot], "salesforce": [report, history, users],
-            "salesforce-export": [_data_export(out / "data-export")]}
+    return {
+        "hubspot": [hubspot],
+        "salesforce": [report, history, users],
+        "salesforce-export": [_data_export(out / "data-export")],
+    }
 
 
 def _data_export(out: Path) -> Path:
@@ -162,8 +174,12 @@ def _data_export(out: Path) -> Path:
     from tests.dataset import salesforce_export
 
     folder = salesforce_export.write(out)
-    fields = {"User.csv": ["Name", "Division"], "UserRole.csv": ["Name"],
-              "Account.csv": ["Name", "Industry"], "Opportunity.csv": ["Name", "LeadSource"]}
+    fields = {
+        "User.csv": ["Name", "Division"],
+        "UserRole.csv": ["Name"],
+        "Account.csv": ["Name", "Industry"],
+        "Opportunity.csv": ["Name", "LeadSource"],
+    }
     for name, columns in fields.items():
         frame = pd.read_csv(folder / name, dtype=str, keep_default_na=False, encoding="latin-1")
         for column in columns:

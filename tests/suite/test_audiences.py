@@ -27,8 +27,11 @@ def _names_of(sample: Path, manager: str | None) -> dict[str, set[str]]:
     ids = set(mine["rep_id"])
     dealt = set(opps.loc[opps["rep_id"].isin(ids), "account_id"])
     held = accounts[accounts["owner_rep_id"].isin(ids) | accounts["account_id"].isin(dealt)]
-    return {"rep": set(mine["name"]) | set(mine["manager"].dropna()), "id": ids,
-            "account": set(held["name"])}  # fmt: skip
+    return {
+        "rep": set(mine["name"]) | set(mine["manager"].dropna()),
+        "id": ids,
+        "account": set(held["name"]),
+    }
 
 
 def _managers(sample: Path) -> list[str]:
@@ -36,8 +39,11 @@ def _managers(sample: Path) -> list[str]:
 
 
 def _texts(pack: Path) -> dict[str, str]:
-    return {str(p.relative_to(pack)): p.read_text(encoding="utf-8", errors="replace")
-            for p in pack.rglob("*") if p.is_file()}  # fmt: skip
+    return {
+        str(p.relative_to(pack)): p.read_text(encoding="utf-8", errors="replace")
+        for p in pack.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_each_team_pack_holds_nothing_of_another_team(by_manager, small_sample):
@@ -47,8 +53,14 @@ def test_each_team_pack_holds_nothing_of_another_team(by_manager, small_sample):
     for manager in managers:
         pack = by_manager / "2026-Q3" / manager_folder(manager)
         texts = _texts(pack)
-        assert {"index.html", "manifest.json", "rep_performance.html", "lead_conversion.html",
-                "executed/rep_performance.ipynb", "executed/rep_performance.log"} <= set(texts)
+        assert {
+            "index.html",
+            "manifest.json",
+            "rep_performance.html",
+            "lead_conversion.html",
+            "executed/rep_performance.ipynb",
+            "executed/rep_performance.log",
+        } <= set(texts)
         assert not list(pack.rglob("*.parquet"))  # the company's data stays in .spm
         mine = _names_of(small_sample, manager)
         theirs = {kind: everyone[kind] - mine[kind] for kind in everyone}
@@ -71,19 +83,22 @@ def test_the_company_pack_and_the_index_of_every_period(by_manager, small_sample
     index = (by_manager / "index.html").read_text()
     links = re.findall(r'href="([^"]+)"', index)
     assert links[0] == "2026-Q3/all/index.html"
-    assert set(links) == {"2026-Q3/all/index.html",
-                          *(f"2026-Q3/{manager_folder(m)}/index.html"
-                            for m in _managers(small_sample))}  # fmt: skip
+    assert set(links) == {
+        "2026-Q3/all/index.html",
+        *(f"2026-Q3/{manager_folder(m)}/index.html" for m in _managers(small_sample)),
+    }
     for link in links:
         assert (by_manager / link).is_file()
 
 
 def test_teams_add_up_to_the_company(by_manager, small_sample):
     """Every rep has a manager here, so the teams' bookings are the company's."""
+
     def bookings(folder: str) -> float:
         manifest = json.loads((by_manager / "2026-Q3" / folder / "manifest.json").read_text())
-        return {n["name"]: n for n in manifest["notebooks"]}["rep_performance"][
-            "key_figures"]["bookings"]
+        return {n["name"]: n for n in manifest["notebooks"]}["rep_performance"]["key_figures"][
+            "bookings"
+        ]
 
     teams = [manager_folder(m) for m in _managers(small_sample)]
     assert sum(bookings(f) for f in teams) == pytest.approx(bookings("all"))
@@ -98,7 +113,8 @@ def test_one_audience_never_changes_another_audiences_figures(by_manager, small_
     state = out / ".spm" / "state"
     team = manager_folder(_managers(small_sample)[0])
     assert (state / "all" / "forecast_history.csv").read_text() != (
-        state / team / "forecast_history.csv").read_text()
+        state / team / "forecast_history.csv"
+    ).read_text()
 
     def forecast(folder: str) -> dict:
         manifest = json.loads((out / "2026-Q3" / folder / "manifest.json").read_text())
@@ -106,16 +122,32 @@ def test_one_audience_never_changes_another_audiences_figures(by_manager, small_
 
     first, theirs = forecast("all"), forecast(team)
     assert theirs["forecast_next_quarter"] < first["forecast_next_quarter"]
-    result = spm("run", "--data", str(small_sample), "--out", str(out), "--notebooks",
-                 "forecasting", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(small_sample),
+        "--out",
+        str(out),
+        "--notebooks",
+        "forecasting",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert forecast("all") == first
     assert forecast(team) == theirs  # the team's pack was left as it was
 
 
 def test_segment_by_a_column_reps_do_not_have_is_an_error(small_sample, tmp_path):
-    result = spm("run", "--data", str(small_sample), "--out", str(tmp_path), "--segment-by",
-                 "planet", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(small_sample),
+        "--out",
+        str(tmp_path),
+        "--segment-by",
+        "planet",
+        "--quiet",
+    )
     assert result.returncode == 2
     assert "reps has no column 'planet'" in result.stderr and "region" in result.stderr
     assert not (tmp_path / "2026-Q3").exists()
@@ -133,13 +165,30 @@ def test_a_segment_value_is_a_value_whatever_it_holds(small_sample, tmp_path):
     reps.loc[reps["region"] == "Central", "region"] = r"Cent\ral; "  # a backslash, a space
     reps.to_csv(data / "reps.csv", index=False)
     out = tmp_path / "out"
-    result = spm("run", "--data", str(data), "--out", str(out), "--segment-by", "region",
-                 "--notebooks", "rep_performance", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--segment-by",
+        "region",
+        "--notebooks",
+        "rep_performance",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
-    manifests = {json.loads(p.read_text())["segment"]: p.parent
-                 for p in (out / "2026-Q3").glob("*/manifest.json")}  # fmt: skip
-    assert set(manifests) == {"", "region=East", "region=West", r"region=Cent\\ral\;",
-                              r"region=West\;segment=Enterprise"}  # fmt: skip
+    manifests = {
+        json.loads(p.read_text())["segment"]: p.parent
+        for p in (out / "2026-Q3").glob("*/manifest.json")
+    }
+    assert set(manifests) == {
+        "",
+        "region=East",
+        "region=West",
+        r"region=Cent\\ral\;",
+        r"region=West\;segment=Enterprise",
+    }
     pack = manifests[r"region=West\;segment=Enterprise"]
     page = (pack / "rep_performance.html").read_text()
     others = set(reps.loc[reps.index != alone, "name"])
@@ -161,7 +210,8 @@ def test_an_audience_that_cannot_be_built_fails_alone():
     built, unbuilt = _narrowed(Company(), ["", "region=West", "region=Broken"], alone=False)
     assert built == {"": "company", "region=West": "region=West"}
     assert [(u["segment"], u["failed"], u["path"]) for u in unbuilt] == [
-        ("region=Broken", True, None)]
+        ("region=Broken", True, None)
+    ]
     assert "matches no rep" in unbuilt[0]["error"]
     with pytest.raises(DataError):  # one audience asked for alone stops the run
         _narrowed(Company(), ["region=Broken"], alone=True)

@@ -35,10 +35,21 @@ def payload_visits(small_sample, tmp_path_factory):
     def build(out: Path) -> None:
         data = write_payload_dataset(small_sample, out / "data")
         region = sorted(pd.read_csv(data / "reps.csv")["region"].dropna().unique())[0]
-        for folder, options in (("reports", ()), ("regions", ("--segment", f"region={region}",
-                                                              "--notebooks", "rep_performance"))):
-            result = spm("run", "--data", str(data), "--out", str(out / folder), "--jobs",
-                         "2", "--quiet", *options)  # fmt: skip
+        for folder, options in (
+            ("reports", ()),
+            ("regions", ("--segment", f"region={region}", "--notebooks", "rep_performance")),
+        ):
+            result = spm(
+                "run",
+                "--data",
+                str(data),
+                "--out",
+                str(out / folder),
+                "--jobs",
+                "2",
+                "--quiet",
+                *options,
+            )
             assert result.returncode == 0, result.stdout + result.stderr
 
     out = shared_folder(tmp_path_factory, "payload-run", build)
@@ -56,10 +67,23 @@ def imported_payload_visits(small_sample, tmp_path_factory):
             data, vendor = out / "data" / export, export.split("-")[0]
             result = spm("import", "--from", vendor, *map(str, files), "--out", str(data))
             assert result.returncode == 0, result.stdout + result.stderr
-            notebooks = ("data_quality,rep_performance" if export == "salesforce-export" else
-                         "data_quality,rep_performance,pipeline_review,compensation")
-            result = spm("run", "--data", str(data), "--out", str(out / "reports" / export),
-                         "--jobs", "2", "--quiet", "--notebooks", notebooks)  # fmt: skip
+            notebooks = (
+                "data_quality,rep_performance"
+                if export == "salesforce-export"
+                else "data_quality,rep_performance,pipeline_review,compensation"
+            )
+            result = spm(
+                "run",
+                "--data",
+                str(data),
+                "--out",
+                str(out / "reports" / export),
+                "--jobs",
+                "2",
+                "--quiet",
+                "--notebooks",
+                notebooks,
+            )
             assert result.returncode == 0, result.stdout + result.stderr
 
     out = shared_folder(tmp_path_factory, "imported-payload-run", build)
@@ -89,16 +113,20 @@ def test_no_payload_runs_and_each_shows_as_text(payload_visits):
     for payload in PAYLOADS:
         assert payload in shown, payload
     # the audience of a payload-named region is named as text on its brief, its folder is safe
-    brief = next(v for v in payload_visits if v.path.name == "index.html"
-                 and v.path.parent.name.startswith("region-"))  # fmt: skip
+    brief = next(
+        v
+        for v in payload_visits
+        if v.path.name == "index.html" and v.path.parent.name.startswith("region-")
+    )
     audience = json.loads((brief.path.parent / "manifest.json").read_text())["audience"]
     assert any(p in audience for p in PAYLOADS) and audience in brief.text
     assert "<" not in brief.path.parent.name and "/" not in brief.path.parent.name
 
 
 def test_the_dataset_name_from_spm_yaml_is_text_on_every_page(payload_visits):
-    reports = [v for v in payload_visits if v.path.name != "index.html" or
-               v.path.parent.name == "all"]  # fmt: skip
+    reports = [
+        v for v in payload_visits if v.path.name != "index.html" or v.path.parent.name == "all"
+    ]
     assert reports and all(DATASET_NAME in v.text for v in reports)
 
 
@@ -114,8 +142,11 @@ def test_imported_payloads_run_nowhere_and_a_bad_currency_is_quarantined(
     shown = _nothing_ran(visits)
     for payload in PAYLOADS[:4]:
         assert payload in shown, payload
-    for export, rows in (("hubspot", CURRENCY_ROWS), ("salesforce", CURRENCY_ROWS),
-                         ("salesforce-export", 1)):
+    for export, rows in (
+        ("hubspot", CURRENCY_ROWS),
+        ("salesforce", CURRENCY_ROWS),
+        ("salesforce-export", 1),
+    ):
         config = yaml.safe_load((out / "data" / export / "spm.yaml").read_text())
         assert config["currency"] == "USD", export  # the commonest code, never the payload
         ds = load_dataset(out / "data" / export)
@@ -125,9 +156,16 @@ def test_imported_payloads_run_nowhere_and_a_bad_currency_is_quarantined(
 
 def test_every_page_is_offline_and_clean_in_a_browser(sample_visits):
     names = {v.path.name for v in sample_visits}
-    assert {"index.html", "compensation.html", "forecasting.html", "rep_performance.html",
-            "data_quality.html", "lead_conversion.html", "territory_assignment.html",
-            "training_gaps.html"} <= names  # fmt: skip
+    assert {
+        "index.html",
+        "compensation.html",
+        "forecasting.html",
+        "rep_performance.html",
+        "data_quality.html",
+        "lead_conversion.html",
+        "territory_assignment.html",
+        "training_gaps.html",
+    } <= names
     for visit in sample_visits:
         where = visit.path.name
         assert visit.requests == [], (where, visit.requests[:5])
@@ -137,7 +175,9 @@ def test_every_page_is_offline_and_clean_in_a_browser(sample_visits):
             assert image["width"] > 0, where  # the chart loaded
             alt = image["alt"] or ""
             assert alt and "No description" not in alt and alt != "Chart without a title", (
-                where, alt)
+                where,
+                alt,
+            )
         for table in visit.tables:
             assert table["caption"], (where, table["headers"])
             assert table["scoped"], (where, table["headers"])
@@ -155,7 +195,8 @@ def test_the_statements_keep_their_payout_column_on_paper_and_phone(sample_visit
 
 
 def test_the_brief_charts_say_their_finding(sample_visits):
-    brief = next(v for v in sample_visits if v.path.name == "index.html"
-                 and v.path.parent.name == "all")  # fmt: skip
+    brief = next(
+        v for v in sample_visits if v.path.name == "index.html" and v.path.parent.name == "all"
+    )
     assert "What changed and what to do" in brief.text
     assert "Bookings" in brief.text and "on 2026-Q2" in brief.text and "on 2025-Q3" in brief.text

@@ -16,8 +16,18 @@ from tests.helpers import spm
 
 def test_team_report_has_a_page_per_rep_and_exact_key_figures(default_sample, tmp_path):
     team = "West Commercial"
-    result = spm("run", "--data", str(default_sample), "--out", str(tmp_path), "--quiet",
-                 "--notebooks", "compensation", "--segment", f"team={team}")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(default_sample),
+        "--out",
+        str(tmp_path),
+        "--quiet",
+        "--notebooks",
+        "compensation",
+        "--segment",
+        f"team={team}",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     folder = tmp_path / "2026-Q3" / audience_folder(f"team={team}")
     assert folder.name == "team-West_Commercial-" + folder.name.rsplit("-", 1)[1]

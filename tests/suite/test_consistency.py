@@ -92,14 +92,17 @@ def test_the_pipeline_review_rolls_forward_and_agrees_with_rep_performance(run):
     review = figures["pipeline_review"]
     if not review:  # Maven keeps no history: the page says so and records no figure
         return
-    flows = sum(review[f"flow_{k}"] for k in ("created", "increased", "decreased", "won",
-                                               "lost", "other"))  # fmt: skip
-    assert review["open_pipeline_start"] + flows == pytest.approx(review["open_pipeline_end"],
-                                                                  abs=CENT)  # fmt: skip
+    flows = sum(
+        review[f"flow_{k}"] for k in ("created", "increased", "decreased", "won", "lost", "other")
+    )
+    assert review["open_pipeline_start"] + flows == pytest.approx(
+        review["open_pipeline_end"], abs=CENT
+    )
     # what the whole pipeline lost to wins is the period's bookings, as rep performance has it
     assert review["flow_won"] == pytest.approx(-figures["rep_performance"]["bookings"], abs=CENT)
     assert review["pipeline_change_pct"] == pytest.approx(
-        review["open_pipeline_end"] / review["open_pipeline_start"] - 1)
+        review["open_pipeline_end"] / review["open_pipeline_start"] - 1
+    )
 
 
 def test_the_review_page_lists_its_deals_and_hides_its_data(sample_run):
@@ -122,8 +125,10 @@ def _raw_plan_inputs(name: str, request) -> tuple[int, float]:
         quarter = won["close_date"].dt.to_period("Q") == pd.Period("2025Q4")
         return len(pd.read_csv(folder / "accounts.csv")), float(won.loc[quarter, "amount"].sum())
     pipeline = pd.read_csv(RAW / "sales_pipeline.csv", parse_dates=["close_date"])
-    won = pipeline[(pipeline["deal_stage"] == "Won")
-                   & (pipeline["close_date"].dt.to_period("Q") == pd.Period("2017Q1"))]
+    won = pipeline[
+        (pipeline["deal_stage"] == "Won")
+        & (pipeline["close_date"].dt.to_period("Q") == pd.Period("2017Q1"))
+    ]
     return len(pd.read_csv(RAW / "accounts.csv")), float(won["close_value"].sum())
 
 

@@ -24,7 +24,7 @@ def test_a_eur_dataset_shows_no_dollar_in_any_report(small_sample, tmp_path):
     assert len(pages) == len(manifest["notebooks"]) + 1  # and the index
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        assert "$" not in text, (page.name, text[max(text.index("$") - 120, 0):][:240])
+        assert "$" not in text, (page.name, text[max(text.index("$") - 120, 0) :][:240])
         assert "ReportContext(" not in text, page.name  # no cell ends on a value that prints
     for name in ("index", "forecasting", "compensation", "rep_performance", "training_gaps"):
         assert "€" in (folder / f"{name}.html").read_text(encoding="utf-8"), name

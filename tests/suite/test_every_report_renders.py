@@ -29,17 +29,35 @@ commission_plans:
 
 
 def test_every_report_renders_on_a_sparse_dataset(tmp_path):
-    opps = pd.DataFrame(OPPS, columns=["opportunity_id", "created_date", "close_date", "stage",
-                                       "amount"]).assign(rep_id="R1")  # fmt: skip
-    leads = pd.DataFrame({"lead_id": ["L1", "L2"], "created_date": ["2024-06-01", "2024-06-02"],
-                          "source": ["Web", "Web"], "owner_rep_id": ["R1", "R1"],
-                          "converted_date": ["2024-06-10", ""],
-                          "opportunity_id": ["O6", ""]})  # fmt: skip
-    folder = write_tables(tmp_path / "sparse", {"reps": REPS, "opportunities": opps,
-                                                "leads": leads}, YAML)  # fmt: skip
+    opps = pd.DataFrame(
+        OPPS, columns=["opportunity_id", "created_date", "close_date", "stage", "amount"]
+    ).assign(rep_id="R1")
+    leads = pd.DataFrame(
+        {
+            "lead_id": ["L1", "L2"],
+            "created_date": ["2024-06-01", "2024-06-02"],
+            "source": ["Web", "Web"],
+            "owner_rep_id": ["R1", "R1"],
+            "converted_date": ["2024-06-10", ""],
+            "opportunity_id": ["O6", ""],
+        }
+    )
+    folder = write_tables(
+        tmp_path / "sparse", {"reps": REPS, "opportunities": opps, "leads": leads}, YAML
+    )
     out = tmp_path / "out"
-    result = spm("run", "--data", str(folder), "--period", "2025-Q1", "--out", str(out),
-                 "--jobs", "2", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(folder),
+        "--period",
+        "2025-Q1",
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--quiet",
+    )
     manifest = json.loads((out / "2025-Q1" / "all" / "manifest.json").read_text())
     failed = {n["name"]: n["error"] for n in manifest["notebooks"] if n["status"] != "ok"}
     assert not failed and result.returncode == 0, failed
@@ -59,8 +77,18 @@ def test_every_report_renders_for_one_rep_who_has_left(default_sample, tmp_path)
     reps = pd.read_csv(default_sample / "reps.csv")
     gone = reps.loc[pd.to_datetime(reps["end_date"]) < "2024-01-01", "rep_id"].iloc[0]
     out = tmp_path / "out"
-    result = spm("run", "--data", str(default_sample), "--segment", f"rep_id={gone}", "--out",
-                 str(out), "--jobs", "2", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(default_sample),
+        "--segment",
+        f"rep_id={gone}",
+        "--out",
+        str(out),
+        "--jobs",
+        "2",
+        "--quiet",
+    )
     pack = out / "2026-Q3" / f"rep_id-{gone}"
     manifest = json.loads((pack / "manifest.json").read_text())
     failed = {n["name"]: n["error"] for n in manifest["notebooks"] if n["status"] != "ok"}

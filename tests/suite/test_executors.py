@@ -32,8 +32,19 @@ def _manifest(folder: Path) -> dict:
 
 
 def _run(data: Path, out: Path, *options: str) -> Path:
-    result = spm("run", "--data", str(data), "--out", str(out), "--notebooks", CHARTED,
-                 "--jobs", "2", "--quiet", *options)  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--notebooks",
+        CHARTED,
+        "--jobs",
+        "2",
+        "--quiet",
+        *options,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     segment = options[options.index("--segment") + 1] if "--segment" in options else ""
     return out / "2026-Q3" / audience_folder(segment)
@@ -62,8 +73,7 @@ def test_a_dask_cluster_renders_the_same_pages_and_manifests_for_each_audience(
     for segment in ("", "region=West"):
         extra = ("--segment", segment) if segment else ()
         local = local_run if not segment else _run(small_sample, tmp_path / "local", *extra)
-        dask = _run(small_sample, tmp_path / f"dask{len(segment)}", "--executor", "dask",
-                    *extra)  # fmt: skip
+        dask = _run(small_sample, tmp_path / f"dask{len(segment)}", "--executor", "dask", *extra)
         assert _pages(dask) == _pages(local), segment
         assert _manifest(dask) == _manifest(local), segment
         if segment:
@@ -76,10 +86,12 @@ PID = "import os\nfrom spm_lib import report\nreport.record('pid', os.getpid(), 
 def test_every_notebook_runs_in_a_fresh_process_of_its_own(make_dataset, tmp_path):
     folder = tmp_path / "notebooks"
     for name in ("one", "two", "three"):
-        write_notebook(folder, name, PID, "LEAK = 1" if name == "one" else
-                  "assert 'LEAK' not in globals()")  # fmt: skip
-    manifest = run_suite(make_dataset(), period="2025-Q1", out=tmp_path / "out",
-                         notebooks_dir=folder, jobs=2)  # fmt: skip
+        write_notebook(
+            folder, name, PID, "LEAK = 1" if name == "one" else "assert 'LEAK' not in globals()"
+        )
+    manifest = run_suite(
+        make_dataset(), period="2025-Q1", out=tmp_path / "out", notebooks_dir=folder, jobs=2
+    )
     entries = manifest["notebooks"]
     assert [e["status"] for e in entries] == ["ok"] * 3, [e["error"] for e in entries]
     pids = {e["key_figures"]["pid"] for e in entries}
@@ -89,8 +101,9 @@ def test_every_notebook_runs_in_a_fresh_process_of_its_own(make_dataset, tmp_pat
 def test_a_cell_that_runs_too_long_is_stopped_and_reported(make_dataset, tmp_path):
     folder = tmp_path / "notebooks"
     write_notebook(folder, "hangs", "import time\ntime.sleep(120)")
-    manifest = run_suite(make_dataset(), period="2025-Q1", out=tmp_path / "out",
-                         notebooks_dir=folder, timeout=2)  # fmt: skip
+    manifest = run_suite(
+        make_dataset(), period="2025-Q1", out=tmp_path / "out", notebooks_dir=folder, timeout=2
+    )
     (entry,) = manifest["notebooks"]
     assert entry["status"] == "failed" and entry["seconds"] < 60
     assert entry["error"]["exception"] == "CellTimeoutError"  # cell 3: after the parameters
@@ -113,16 +126,22 @@ def test_an_unknown_executor_stops_the_run_before_the_data_is_read(tmp_path):
 
 
 def test_the_longest_notebooks_start_first(tmp_path):
-    tasks = [NotebookTask(f"/n/{name}.ipynb", str(tmp_path), {}) for name in
-             ("data_quality", "compensation", "forecasting", "leads")]  # fmt: skip
+    tasks = [
+        NotebookTask(f"/n/{name}.ipynb", str(tmp_path), {})
+        for name in ("data_quality", "compensation", "forecasting", "leads")
+    ]
     order = [t.name for t in longest_first(tasks, tmp_path)]
     # without a previous run: by the seconds of the table of reports, an unknown notebook last
     seconds = {name: expected_seconds(name) for name in order}
     assert order == sorted(order, key=lambda n: -seconds[n]) and order[-1] == "leads"
     assert seconds["forecasting"] > seconds["compensation"] > seconds["data_quality"] > 0
-    last = {"notebooks": [{"name": "data_quality", "seconds": 9.0},
-                          {"name": "forecasting", "seconds": 3.0},
-                          {"name": "compensation", "seconds": 5.0}]}  # fmt: skip
+    last = {
+        "notebooks": [
+            {"name": "data_quality", "seconds": 9.0},
+            {"name": "forecasting", "seconds": 3.0},
+            {"name": "compensation", "seconds": 5.0},
+        ]
+    }
     (tmp_path / "manifest.json").write_text(json.dumps(last))
     order = [t.name for t in longest_first(tasks, tmp_path)]
     assert order == ["leads", "data_quality", "compensation", "forecasting"]  # new ones first
@@ -131,13 +150,17 @@ def test_the_longest_notebooks_start_first(tmp_path):
 def test_a_context_variable_set_in_one_cell_is_seen_in_the_next(make_dataset, tmp_path):
     """As in a Jupyter kernel: the report's currency context and decimal's live in ContextVars."""
     folder = tmp_path / "notebooks"
-    write_notebook(folder, "context",
-              "import contextvars, decimal\nVAR = contextvars.ContextVar('v', default=0)\n"
-              "VAR.set(7)\ndecimal.getcontext().prec = 5",
-              "from spm_lib import report\nreport.record('var', VAR.get(), unit='count')\n"
-              "report.record('prec', decimal.getcontext().prec, unit='count')")  # fmt: skip
-    manifest = run_suite(make_dataset(), period="2025-Q1", out=tmp_path / "out",
-                         notebooks_dir=folder)  # fmt: skip
+    write_notebook(
+        folder,
+        "context",
+        "import contextvars, decimal\nVAR = contextvars.ContextVar('v', default=0)\n"
+        "VAR.set(7)\ndecimal.getcontext().prec = 5",
+        "from spm_lib import report\nreport.record('var', VAR.get(), unit='count')\n"
+        "report.record('prec', decimal.getcontext().prec, unit='count')",
+    )
+    manifest = run_suite(
+        make_dataset(), period="2025-Q1", out=tmp_path / "out", notebooks_dir=folder
+    )
     (entry,) = manifest["notebooks"]
     assert entry["status"] == "ok", entry["error"]
     assert entry["key_figures"] == {"var": 7, "prec": 5}
@@ -151,8 +174,9 @@ def test_a_notebook_whose_process_is_killed_is_reported_and_the_others_still_run
     write_notebook(folder, "killed", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
     for name in ("fine", "also_fine"):
         write_notebook(folder, name, PID)
-    manifest = run_suite(make_dataset(), period="2025-Q1", out=tmp_path / "out",
-                         notebooks_dir=folder, jobs=2)  # fmt: skip
+    manifest = run_suite(
+        make_dataset(), period="2025-Q1", out=tmp_path / "out", notebooks_dir=folder, jobs=2
+    )
     entries = {e["name"]: e for e in manifest["notebooks"]}
     assert entries["killed"]["status"] == "failed"
     assert entries["killed"]["error"]["exception"] == "ProcessDied"
@@ -173,15 +197,22 @@ def test_a_daemonic_dask_worker_runs_the_notebook_in_a_new_interpreter(
     from spm_lib.suite.executors.dask_cluster import run_isolated
 
     folder = tmp_path / "notebooks"
-    write_notebook(folder, "blas", PID + "\nreport.record('parent', os.getppid(), unit='count')\n"
-              "report.record('blas', int(os.environ['OPENBLAS_NUM_THREADS']), unit='count')")
+    write_notebook(
+        folder,
+        "blas",
+        PID + "\nreport.record('parent', os.getppid(), unit='count')\n"
+        "report.record('blas', int(os.environ['OPENBLAS_NUM_THREADS']), unit='count')",
+    )
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
     out = tmp_path / "out"
     (out / "executed").mkdir(parents=True)
     snapshot = write_snapshot(load_dataset(make_dataset()), out / "executed" / "data")
-    task = NotebookTask(str(folder / "blas.ipynb"), str(out),
-                        {"data": str(snapshot), "period": "2025-Q1", "out_dir": str(out)})
+    task = NotebookTask(
+        str(folder / "blas.ipynb"),
+        str(out),
+        {"data": str(snapshot), "period": "2025-Q1", "out_dir": str(out)},
+    )
     result = run_isolated(task)
     assert result.status == "ok", result.error
     assert result.key_figures["blas"] == 1

@@ -22,18 +22,35 @@ from tests.helpers import ACCOUNTS, OPPORTUNITIES, REPS, ROOT, spm, write_notebo
 
 
 def _figure(value: str) -> str:
-    return ("from spm_lib.report import record\n"
-            f"record('answer', {value}, label='The answer', unit='count')")  # fmt: skip
+    return (
+        "from spm_lib.report import record\n"
+        f"record('answer', {value}, label='The answer', unit='count')"
+    )
 
 
 def _start(data: Path, out: Path, notebooks: Path, *options: str) -> subprocess.Popen:
     script = Path(sys.executable).with_name("spm")
     return subprocess.Popen(
-        [str(script), "run", "--data", str(data), "--out", str(out), "--notebooks-dir",
-         str(notebooks), "--period", "2025-Q1", "--quiet", *options],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            str(script),
+            "run",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--notebooks-dir",
+            str(notebooks),
+            "--period",
+            "2025-Q1",
+            "--quiet",
+            *options,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
-    )  # fmt: skip
+    )
 
 
 def _wait_for(condition, seconds: float = 120) -> None:
@@ -45,19 +62,31 @@ def _wait_for(condition, seconds: float = 120) -> None:
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}  # fmt: skip
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     """A dataset and a finished run of a one-figure notebook (answer 42) into ``out``."""
     base = tmp_path_factory.mktemp("finished")
-    data = write_tables(base / "data", {"reps": REPS, "opportunities": OPPORTUNITIES,
-                                        "accounts": ACCOUNTS})  # fmt: skip
+    data = write_tables(
+        base / "data", {"reps": REPS, "opportunities": OPPORTUNITIES, "accounts": ACCOUNTS}
+    )
     quick = write_notebook(base / "quick", "answer", _figure("42"))
-    result = spm("run", "--data", str(data), "--out", str(base / "out"), "--notebooks-dir",
-                 str(quick), "--period", "2025-Q1", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(data),
+        "--out",
+        str(base / "out"),
+        "--notebooks-dir",
+        str(quick),
+        "--period",
+        "2025-Q1",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return data, base / "out", quick
 
@@ -70,9 +99,12 @@ def good_run(finished_run, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(finished, out)
     shutil.copytree(quick, tmp_path / "quick")
-    slow = write_notebook(tmp_path / "slow", "answer",
-                          f"open({str(tmp_path / 'started')!r}, 'w').close()\n"
-                          "import time\ntime.sleep(600)", _figure("7"))  # fmt: skip
+    slow = write_notebook(
+        tmp_path / "slow",
+        "answer",
+        f"open({str(tmp_path / 'started')!r}, 'w').close()\nimport time\ntime.sleep(600)",
+        _figure("7"),
+    )
     return data, out, slow, tmp_path / "started"
 
 
@@ -82,7 +114,8 @@ def test_a_run_stopped_mid_way_leaves_the_previous_pack_intact(good_run, stop):
     pack = out / "2025-Q1" / "all"
     before = _files(pack)
     assert json.loads((pack / "manifest.json").read_text())["notebooks"][0]["key_figures"] == {
-        "answer": 42}
+        "answer": 42
+    }
     run = _start(data, out, slow)
     _wait_for(started.exists)  # the new run is inside its notebook
     os.killpg(run.pid, stop)
@@ -92,8 +125,18 @@ def test_a_run_stopped_mid_way_leaves_the_previous_pack_intact(good_run, stop):
         assert run.returncode == 130 and "INTERRUPTED" in stderr and "Traceback" not in stderr
     # the lock died with the run: the next one starts and replaces the pack whole
     quick = slow.parent / "quick"
-    result = spm("run", "--data", str(data), "--out", str(out), "--notebooks-dir", str(quick),
-                 "--period", "2025-Q1", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--notebooks-dir",
+        str(quick),
+        "--period",
+        "2025-Q1",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert not list((out / ".spm").glob("staging/*/*"))  # no half-written pack left behind
 
@@ -104,8 +147,18 @@ def test_a_second_run_on_the_same_out_stops_at_once(good_run):
     try:
         _wait_for(started.exists)
         began = time.monotonic()
-        result = spm("run", "--data", str(data), "--out", str(out), "--notebooks-dir",
-                     str(slow.parent / "quick"), "--period", "2025-Q1", "--quiet")  # fmt: skip
+        result = spm(
+            "run",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--notebooks-dir",
+            str(slow.parent / "quick"),
+            "--period",
+            "2025-Q1",
+            "--quiet",
+        )
         assert result.returncode == EXIT_BUSY, result.stdout + result.stderr
         assert "another spm run is writing to" in result.stderr
         assert f"pid {run.pid}" in result.stderr
@@ -120,8 +173,18 @@ def test_a_pack_with_failed_reports_does_not_replace_a_good_one(good_run):
     pack = out / "2025-Q1" / "all"
     before = _files(pack)
     broken = write_notebook(slow.parent / "broken", "answer", "raise ValueError('no answer today')")
-    result = spm("run", "--data", str(data), "--out", str(out), "--notebooks-dir", str(broken),
-                 "--period", "2025-Q1", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--notebooks-dir",
+        str(broken),
+        "--period",
+        "2025-Q1",
+        "--quiet",
+    )
     assert result.returncode == 1
     assert "the last good pack of 2025-Q1 was kept in place" in result.stderr
     assert _files(pack) == before
@@ -156,16 +219,31 @@ def test_swap_in_replaces_a_folder_whole(tmp_path):
     assert (tmp_path / "fresh").is_dir() and not other.exists()
 
 
-@pytest.mark.parametrize("segment, folder", [
-    ("", "all"), ("All", "all"), ("region=West", "region-West"),
-    ("region=West;team=A", "region-West+team-A"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "segment, folder",
+    [
+        ("", "all"),
+        ("All", "all"),
+        ("region=West", "region-West"),
+        ("region=West;team=A", "region-West+team-A"),
+    ],
+)
 def test_audience_folders_are_named_from_the_segment(segment, folder):
     assert audience_folder(segment) == folder
 
 
-@pytest.mark.parametrize("segment", ["region=../../etc", "region=a/b", "region=..", "team=West A",
-                                     "region=Wést", "region=" + "x" * 300, "region=all"])
+@pytest.mark.parametrize(
+    "segment",
+    [
+        "region=../../etc",
+        "region=a/b",
+        "region=..",
+        "team=West A",
+        "region=Wést",
+        "region=" + "x" * 300,
+        "region=all",
+    ],
+)
 def test_unsafe_segment_values_become_safe_distinct_folders(segment):
     folder = audience_folder(segment)
     assert "/" not in folder and ".." not in folder and len(folder) <= 100

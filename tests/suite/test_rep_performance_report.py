@@ -34,8 +34,18 @@ def test_maven_export_renders_without_quotas(maven_run):
 
 def test_a_segment_report_shows_no_rep_of_another_segment(small_sample, tmp_path):
     out = tmp_path / "out"
-    result = spm("run", "--data", str(small_sample), "--out", str(out), "--notebooks",
-                 "rep_performance", "--segment", "region=West", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(small_sample),
+        "--out",
+        str(out),
+        "--notebooks",
+        "rep_performance",
+        "--segment",
+        "region=West",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     page = (out / "2026-Q3" / "region-West" / "rep_performance.html").read_text()
     reps = pd.read_csv(small_sample / "reps.csv")

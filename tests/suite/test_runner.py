@@ -23,7 +23,6 @@ REMOTE = re.compile(
 )
 
 
-
 @pytest.fixture(scope="module")
 def suite(default_sample, tmp_path_factory):
     """The whole suite on the default sample: the run the consistency tests read too."""
@@ -60,8 +59,14 @@ def test_index_links_resolve(suite):
 def test_manifest_is_complete_and_reconciles(suite, default_sample):
     _, out = suite
     manifest = json.loads((out / "2026-Q3" / "all" / "manifest.json").read_text())
-    assert manifest.keys() >= {"period", "data_fingerprint", "versions", "started", "finished",
-                               "notebooks"}  # fmt: skip
+    assert manifest.keys() >= {
+        "period",
+        "data_fingerprint",
+        "versions",
+        "started",
+        "finished",
+        "notebooks",
+    }
     ds = load_dataset(default_sample)
     assert manifest["period"] == "2026-Q3"
     assert manifest["data_fingerprint"] == ds.fingerprint
@@ -71,9 +76,19 @@ def test_manifest_is_complete_and_reconciles(suite, default_sample):
     assert names[0] == "data_quality"
     assert set(names) == {p.stem for p in NOTEBOOKS.glob("*.ipynb")}
     for entry in manifest["notebooks"]:
-        assert entry.keys() == {"name", "status", "html", "seconds", "key_figures", "error",
-                                "series", "title", "key_figure_labels", "actions",
-                                "carried_from"}  # fmt: skip
+        assert entry.keys() == {
+            "name",
+            "status",
+            "html",
+            "seconds",
+            "key_figures",
+            "error",
+            "series",
+            "title",
+            "key_figure_labels",
+            "actions",
+            "carried_from",
+        }
         assert entry["carried_from"] is None and entry["title"]
         assert entry["status"] == "ok" and entry["error"] is None and entry["seconds"] > 0
     figures = manifest["notebooks"][0]["key_figures"]
@@ -90,8 +105,12 @@ def test_forecasting_records_its_key_figures_and_keeps_history(suite):
     _, out = suite
     manifest = json.loads((out / "2026-Q3" / "all" / "manifest.json").read_text())
     figures = {n["name"]: n["key_figures"] for n in manifest["notebooks"]}["forecasting"]
-    for name in ("forecast_next_quarter", "forecast_next_quarter_lower",
-                 "forecast_next_quarter_upper", "pipeline_forecast_p50"):  # fmt: skip
+    for name in (
+        "forecast_next_quarter",
+        "forecast_next_quarter_lower",
+        "forecast_next_quarter_upper",
+        "pipeline_forecast_p50",
+    ):
         assert figures[name] > 0, name
     assert figures["forecast_next_quarter_lower"] < figures["forecast_next_quarter"]
     assert figures["forecast_next_quarter"] < figures["forecast_next_quarter_upper"]
@@ -111,12 +130,21 @@ def test_lead_conversion_reports_the_library_figures(suite, default_sample):
         assert figures[name] == pytest.approx(expected[name]), name
     assert figures["leads"] > 0 and 0 < figures["lead_conversion_rate"] < 1
     page = html.unescape((out / "2026-Q3" / "all" / "lead_conversion.html").read_text())
-    best = leads.source_effects(ds, leads.created_in(leads.lead_frame(ds), trailing_year(
-        ds.period("2026-Q3")))).table["source"].iloc[0]  # fmt: skip
+    best = (
+        leads.source_effects(
+            ds, leads.created_in(leads.lead_frame(ds), trailing_year(ds.period("2026-Q3")))
+        )
+        .table["source"]
+        .iloc[0]
+    )
     assert f"{best} leads convert best" in page
     assert page.count("data:image/png;base64,") == 2  # the source intervals and Kaplan-Meier
-    for heading in ("Which sources turn leads into revenue?", "How fast do leads convert?",
-                    "Which SDRs convert?", "Which leads are stalling?"):  # fmt: skip
+    for heading in (
+        "Which sources turn leads into revenue?",
+        "How fast do leads convert?",
+        "Which SDRs convert?",
+        "Which leads are stalling?",
+    ):
         assert heading in page
 
 
@@ -157,13 +185,15 @@ def test_report_reads_like_a_report(suite):
 TIMES = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00|\d+\.\d s")
 
 
-def test_same_data_and_parameters_give_the_same_pages_and_manifest(by_manager, small_sample,
-                                                                   tmp_path):  # fmt: skip
+def test_same_data_and_parameters_give_the_same_pages_and_manifest(
+    by_manager, small_sample, tmp_path
+):
     """The company's pack of a second run of the whole suite (alone, into another folder)
     against the one rendered beside the regions' packs: every page byte for byte, the brief
     apart from its run times, and the manifest apart from times and seconds."""
-    result = spm("run", "--data", str(small_sample), "--out", str(tmp_path), "--jobs", "2",
-                 "--quiet")  # fmt: skip
+    result = spm(
+        "run", "--data", str(small_sample), "--out", str(tmp_path), "--jobs", "2", "--quiet"
+    )
     assert result.returncode == 0, result.stderr
     one, two = by_manager / "2026-Q3" / "all", tmp_path / "2026-Q3" / "all"
     pages = sorted(p.name for p in one.glob("*.html"))
@@ -196,8 +226,16 @@ def test_forwarded_pages_name_the_data_not_the_server_path(suite, default_sample
 
 @pytest.mark.parametrize("period", ["../../etc", "2026-Q3/..", "2026-Q3\\x"])
 def test_a_period_that_is_not_a_period_is_refused(make_dataset, tmp_path, period):
-    result = spm("run", "--data", str(make_dataset()), "--out", str(tmp_path / "o"), "--period",
-                 period, "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(make_dataset()),
+        "--out",
+        str(tmp_path / "o"),
+        "--period",
+        period,
+        "--quiet",
+    )
     assert result.returncode == 2 and "cannot read period" in result.stderr
     assert not [p for p in (tmp_path / "o").rglob("*") if p.is_file() and p.name != "lock"]
 
@@ -213,19 +251,35 @@ def test_the_runner_on_tiny_notebooks_records_key_figures_and_reports_a_failure(
     evil = dict(REPS[0], rep_id="R9", name="<script>alert(1)</script>")
     data = make_dataset(reps=[*REPS, evil], opportunities=OPPORTUNITIES, accounts=ACCOUNTS)
     out = tmp_path / "out"
-    result = spm("run", "--data", str(data), "--out", str(out), "--notebooks-dir",
-                 str(FIXTURES), "--period", "2025-Q1", "--jobs", "2", "--quiet")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--notebooks-dir",
+        str(FIXTURES),
+        "--period",
+        "2025-Q1",
+        "--jobs",
+        "2",
+        "--quiet",
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 of 2 reports failed" in result.stderr
     folder = out / "2025-Q1" / "all"
-    entries = {n["name"]: n for n in json.loads((folder / "manifest.json").read_text())[
-        "notebooks"]}  # fmt: skip
+    entries = {
+        n["name"]: n for n in json.loads((folder / "manifest.json").read_text())["notebooks"]
+    }
     ok, broken = entries["tiny_key_figures"], entries["tiny_broken"]
     won = [float(o["amount"]) for o in OPPORTUNITIES if o["is_won"] == "true"]
     assert ok["status"] == "ok"
     blas = int(os.environ.get("OPENBLAS_NUM_THREADS", "1"))  # one per parallel kernel, or yours
-    assert ok["key_figures"] == {"opportunities": len(OPPORTUNITIES), "bookings": sum(won),
-                                 "blas_threads": blas}  # fmt: skip
+    assert ok["key_figures"] == {
+        "opportunities": len(OPPORTUNITIES),
+        "bookings": sum(won),
+        "blas_threads": blas,
+    }
     assert broken["status"] == "failed" and broken["error"]["exception"] == "ValueError"
     assert broken["error"]["cell"] is not None and broken["key_figures"] == {"before_failure": 1}
     page = (folder / "tiny_broken.html").read_text()
@@ -277,9 +331,19 @@ def test_a_failing_notebook_is_reported_and_does_not_stop_the_others(make_datase
 def test_a_run_without_a_terminal_logs_the_summary_and_no_progress_bar(make_dataset, tmp_path):
     """Under cron or CI (no terminal) the progress bar stays off even without --quiet."""
     data = make_dataset(reps=REPS, opportunities=OPPORTUNITIES, accounts=ACCOUNTS)
-    result = spm("run", "--data", str(data), "--out", str(tmp_path / "out"), "--period",
-                 "2025-Q1", "--notebooks-dir", str(FIXTURES), "--notebooks",
-                 "tiny_key_figures")  # fmt: skip
+    result = spm(
+        "run",
+        "--data",
+        str(data),
+        "--out",
+        str(tmp_path / "out"),
+        "--period",
+        "2025-Q1",
+        "--notebooks-dir",
+        str(FIXTURES),
+        "--notebooks",
+        "tiny_key_figures",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "tiny_key_figures" in result.stdout and "Brief:" in result.stdout
     assert "report/s" not in result.stderr and "\r" not in result.stderr, result.stderr
@@ -318,8 +382,15 @@ def test_a_kernel_that_dies_before_starting_is_started_again(monkeypatch, tmp_pa
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     (tmp_path / "executed").mkdir()
-    task = NotebookTask(str(FIXTURES / "tiny_key_figures.ipynb"), str(tmp_path), {}, "python3",
-                        "", 60, engine="kernel")  # fmt: skip
+    task = NotebookTask(
+        str(FIXTURES / "tiny_key_figures.ipynb"),
+        str(tmp_path),
+        {},
+        "python3",
+        "",
+        60,
+        engine="kernel",
+    )
     result = execute_one(task)
     assert len(calls) == 2 and result.status == "ok" and result.error is None
 
@@ -350,8 +421,15 @@ def test_a_kernel_that_dies_mid_run_is_retried_once(monkeypatch, tmp_path):
     (tmp_path / "executed").mkdir()
     for engine in ("kernel", "inprocess"):
         calls.clear()
-        task = NotebookTask(str(FIXTURES / "tiny_key_figures.ipynb"), str(tmp_path), {},
-                            "python3", "", 60, engine=engine)  # fmt: skip
+        task = NotebookTask(
+            str(FIXTURES / "tiny_key_figures.ipynb"),
+            str(tmp_path),
+            {},
+            "python3",
+            "",
+            60,
+            engine=engine,
+        )
         result = execute_one(task)
         assert len(calls) == 2 and result.status == "ok", engine
 
@@ -369,7 +447,6 @@ def test_a_kernel_that_dies_mid_run_is_retried_once(monkeypatch, tmp_path):
 def test_an_out_folder_that_cannot_be_written_is_a_sentence(make_dataset, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    result = spm("run", "--data", str(make_dataset()), "--out", str(blocker / "reports"),
-                 "--quiet")  # fmt: skip
+    result = spm("run", "--data", str(make_dataset()), "--out", str(blocker / "reports"), "--quiet")
     assert result.returncode == 2 and "cannot write the reports to" in result.stderr
     assert "Traceback" not in result.stderr

@@ -46,8 +46,13 @@ def test_the_readme_cron_line_and_the_systemd_unit_run_spm_with_real_options():
 
 def test_the_airflow_dag_calls_spm_run_with_relative_periods():
     tree = ast.parse((EXAMPLES / "airflow_dag.py").read_text())
-    found = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
-             for t in node.targets if isinstance(t, ast.Name)}  # fmt: skip
+    found = {
+        t.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     args = ast.literal_eval(found["SPM_ARGS"])
     assert args[args.index("--segment-by") + 1] == "region"
     _parses(args)
@@ -83,8 +88,9 @@ def smtp_server():
         controller.stop()
 
 
-def test_each_audience_is_mailed_its_own_pack_and_nothing_else(by_manager, small_sample,
-                                                               smtp_server, tmp_path):  # fmt: skip
+def test_each_audience_is_mailed_its_own_pack_and_nothing_else(
+    by_manager, small_sample, smtp_server, tmp_path
+):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("mail_packs", EXAMPLES / "mail_packs.py")
@@ -93,12 +99,26 @@ def test_each_audience_is_mailed_its_own_pack_and_nothing_else(by_manager, small
     controller, handler = smtp_server
     manager = "Gus Jensen"
     team = manager_folder(manager)
-    recipients = {"all": ["vp@example.com"], team: ["gus@example.com"],
-                  "region-Atlantis": ["nobody@example.com"]}  # no such pack: skipped
+    recipients = {
+        "all": ["vp@example.com"],
+        team: ["gus@example.com"],
+        "region-Atlantis": ["nobody@example.com"],
+    }  # no such pack: skipped
     (tmp_path / "recipients.yaml").write_text(yaml.safe_dump(recipients))
-    code = mail_packs.main(["--out", str(by_manager), "--period", "latest", "--recipients",
-                            str(tmp_path / "recipients.yaml"), "--smtp",
-                            f"127.0.0.1:{controller.port}", "--sender", "ops@example.com"])
+    code = mail_packs.main(
+        [
+            "--out",
+            str(by_manager),
+            "--period",
+            "latest",
+            "--recipients",
+            str(tmp_path / "recipients.yaml"),
+            "--smtp",
+            f"127.0.0.1:{controller.port}",
+            "--sender",
+            "ops@example.com",
+        ]
+    )
     assert code == 0
     by_rcpt = {tuple(to): email.message_from_bytes(raw) for to, raw in handler.received}
     assert set(by_rcpt) == {("vp@example.com",), ("gus@example.com",)}
@@ -112,7 +132,8 @@ def test_each_audience_is_mailed_its_own_pack_and_nothing_else(by_manager, small
     assert all(n.startswith(f"{team}/") for n in names)
     reps = pd.read_csv(small_sample / "reps.csv")
     others = set(reps.loc[reps["manager"] != manager, "name"]) - set(
-        reps.loc[reps["manager"] == manager, "name"])
+        reps.loc[reps["manager"] == manager, "name"]
+    )
     content = b"".join(archive.read(n) for n in names).decode("utf-8", errors="replace")
     assert others and not [name for name in others if name in content]
 
@@ -125,10 +146,28 @@ def _self_signed(folder):
     if shutil.which("openssl") is None:
         pytest.skip("openssl is not installed")
     key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=evil.invalid",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=evil.invalid",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return key, cert
 
 
@@ -153,15 +192,24 @@ def test_the_mail_example_refuses_a_server_it_cannot_verify(by_manager, tmp_path
             return "250 OK"
 
     handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port(),
-                            tls_context=context, require_starttls=True)  # fmt: skip
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=_free_port(), tls_context=context, require_starttls=True
+    )
     controller.start()
     spec = importlib.util.spec_from_file_location("mail_packs", EXAMPLES / "mail_packs.py")
     mail_packs = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mail_packs)
     (tmp_path / "recipients.yaml").write_text(yaml.safe_dump({"all": ["vp@example.com"]}))
-    args = ["--out", str(by_manager), "--recipients", str(tmp_path / "recipients.yaml"),
-            "--smtp", f"127.0.0.1:{controller.port}", "--sender", "ops@example.com"]
+    args = [
+        "--out",
+        str(by_manager),
+        "--recipients",
+        str(tmp_path / "recipients.yaml"),
+        "--smtp",
+        f"127.0.0.1:{controller.port}",
+        "--sender",
+        "ops@example.com",
+    ]
     try:
         with pytest.raises(ssl.SSLCertVerificationError):
             mail_packs.main([*args, "--starttls"])

@@ -186,8 +186,10 @@ def test_rep_profile_by_hand(make_dataset):
 
 
 def test_recorded_skills_adjust_the_prior_by_hand(make_dataset):
-    skills = [{"rep_id": "R1", "skill": "retail", "level": 5},
-              {"rep_id": "R3", "skill": "Commercial", "level": 2}]  # fmt: skip
+    skills = [
+        {"rep_id": "R1", "skill": "retail", "level": 5},
+        {"rep_id": "R3", "skill": "Commercial", "level": 2},
+    ]
     ds = load_dataset(make_dataset(rep_skills=skills))
     profile = rep_profile(ds, as_of="2025-06-30").set_index(["rep_id", "industry", "segment"])
     cell = profile.loc[("R1", "Retail", "Commercial")]
@@ -207,9 +209,17 @@ def test_skill_levels_that_predict_wins_are_learnt_and_unrelated_ones_are_not():
             level = int(rng.integers(1, 6))
             rate = 0.2 + 0.08 * (level - 1) if industry == "A" else 0.3  # A: level predicts
             closed = 60
-            rows.append({"rep_id": f"R{rep}", "industry": industry, "segment": "All",
-                         "closed": closed, "won": rng.binomial(closed, rate), "rep_rate": 0.3,
-                         "skill_level": float(level)})  # fmt: skip
+            rows.append(
+                {
+                    "rep_id": f"R{rep}",
+                    "industry": industry,
+                    "segment": "All",
+                    "closed": closed,
+                    "won": rng.binomial(closed, rate),
+                    "rep_rate": 0.3,
+                    "skill_level": float(level),
+                }
+            )
     cells = pd.DataFrame(rows)
     learnt = skill_factors(cells[cells["industry"] == "A"])
     assert learnt["5.0"] > 1.3 > 0.85 > learnt["1.0"]
@@ -219,17 +229,39 @@ def test_skill_levels_that_predict_wins_are_learnt_and_unrelated_ones_are_not():
 
 def test_account_segments_prefer_the_accounts_own_column(make_dataset):
     accounts = [
-        {"account_id": "A1", "name": "Acme", "industry": "Retail", "region": "West",
-         "employees": "120", "annual_revenue": "5000000", "owner_rep_id": "R1",
-         "segment": "Enterprise"},
-        {"account_id": "A2", "name": "Globex", "industry": "Energy", "region": "West",
-         "employees": "4000", "annual_revenue": "900000000", "owner_rep_id": "R3", "segment": ""},
-        {"account_id": "A3", "name": "Initech", "industry": "Energy", "region": "West",
-         "employees": "40", "annual_revenue": "", "owner_rep_id": "", "segment": ""},
-    ]  # fmt: skip
+        {
+            "account_id": "A1",
+            "name": "Acme",
+            "industry": "Retail",
+            "region": "West",
+            "employees": "120",
+            "annual_revenue": "5000000",
+            "owner_rep_id": "R1",
+            "segment": "Enterprise",
+        },
+        {
+            "account_id": "A2",
+            "name": "Globex",
+            "industry": "Energy",
+            "region": "West",
+            "employees": "4000",
+            "annual_revenue": "900000000",
+            "owner_rep_id": "R3",
+            "segment": "",
+        },
+        {
+            "account_id": "A3",
+            "name": "Initech",
+            "industry": "Energy",
+            "region": "West",
+            "employees": "40",
+            "annual_revenue": "",
+            "owner_rep_id": "",
+            "segment": "",
+        },
+    ]
     ds = load_dataset(make_dataset(accounts=accounts))
-    assert account_segments(ds).to_dict() == {"A1": "Enterprise", "A2": "Enterprise",
-                                              "A3": "(all)"}  # fmt: skip
+    assert account_segments(ds).to_dict() == {"A1": "Enterprise", "A2": "Enterprise", "A3": "(all)"}
 
 
 def test_balance_by_hand(make_dataset):
@@ -291,8 +323,9 @@ def test_large_problems_are_solved_pool_by_pool_on_candidates_within_the_limits(
 def seeded(request, tmp_path_factory):
     from spm_lib.sample import write_sample
 
-    folder = write_sample(tmp_path_factory.mktemp(f"seed{request.param}") / "s",
-                          seed=request.param, reps=30, years=3)  # fmt: skip
+    folder = write_sample(
+        tmp_path_factory.mktemp(f"seed{request.param}") / "s", seed=request.param, reps=30, years=3
+    )
     ds = load_dataset(folder)
     return ds, optimize_assignment(ds)
 
@@ -305,9 +338,12 @@ def test_every_move_pays_after_its_cost_and_rests_on_evidence_or_a_stated_prior(
     profile["rate"] = profile["win_rate"].where(profile["closed"] >= 15, prior)
     cells = profile.set_index(["rep_id", "industry", "segment"])
     segment = account_segments(ds)
-    keys = {side: pd.MultiIndex.from_arrays([moves[f"{side}_rep"], moves["industry"],
-                                             moves["account_id"].map(segment)])
-            for side in ("from", "to")}  # fmt: skip
+    keys = {
+        side: pd.MultiIndex.from_arrays(
+            [moves[f"{side}_rep"], moves["industry"], moves["account_id"].map(segment)]
+        )
+        for side in ("from", "to")
+    }
     rate = {side: cells["rate"].reindex(k).to_numpy() for side, k in keys.items()}
     net = moves["potential"] * (rate["to"] / rate["from"] - 1) - 0.05 * moves["potential"]
     assert (net > 0).all(), moves.loc[~(net > 0), ["account", "reason_code"]]
@@ -351,7 +387,8 @@ def test_a_gain_the_solver_cannot_tell_from_its_gap_proposes_no_move(ds, monkeyp
 
 
 def test_reps_without_a_region_are_assigned_across_the_regions_of_the_accounts(
-        small_sample, tmp_path):  # fmt: skip
+    small_sample, tmp_path
+):
     """Another CRM read through a mapping alone: reps made from the deals' owner ids have no
     region, its accounts have one. The assignment pools what exists and says so."""
     import shutil
@@ -371,15 +408,23 @@ def test_reps_without_a_region_are_assigned_across_the_regions_of_the_accounts(
 def test_a_move_is_a_code_and_its_evidence_and_the_page_words_it():
     """The analysis returns the reason as a code with the rates and deals behind it; the page
     words it (hand-made moves: each reason once, a rate on evidence and one on the prior)."""
-    moves = pd.DataFrame({
-        "account": ["A", "B", "C"], "industry": ["Retail", "Energy", "Retail"],
-        "from_rep": ["R1", None, "R9"], "from_name": ["Ann", None, None],
-        "to_rep": ["R2", "R2", "R3"], "to_name": ["Bo", "Bo", "Cy"],
-        "to_rate": [0.42, 0.3, 0.25], "rate_basis": ["industry", "overall", "industry"],
-        "evidence": [31, 4, 20], "from_rate": [0.2, np.nan, np.nan],
-        "from_basis": ["overall", "overall", "overall"], "from_evidence": [3, 0, 0],
-        "reason_code": ["better_rate", "no_owner", "owner_left"],
-    })  # fmt: skip
+    moves = pd.DataFrame(
+        {
+            "account": ["A", "B", "C"],
+            "industry": ["Retail", "Energy", "Retail"],
+            "from_rep": ["R1", None, "R9"],
+            "from_name": ["Ann", None, None],
+            "to_rep": ["R2", "R2", "R3"],
+            "to_name": ["Bo", "Bo", "Cy"],
+            "to_rate": [0.42, 0.3, 0.25],
+            "rate_basis": ["industry", "overall", "industry"],
+            "evidence": [31, 4, 20],
+            "from_rate": [0.2, np.nan, np.nan],
+            "from_basis": ["overall", "overall", "overall"],
+            "from_evidence": [3, 0, 0],
+            "reason_code": ["better_rate", "no_owner", "owner_left"],
+        }
+    )
     assert move_reasons(moves).tolist() == [
         "Bo wins 42% in Retail (31 closed), against Ann's overall rate 20% used as the prior "
         "(3 closed in Retail, too few to rate alone)",

@@ -59,8 +59,9 @@ def money(raw: pd.Series, currency: pd.Series | None = None) -> tuple[pd.Series,
     return shown.where(value.notna(), kept), code
 
 
-def stage_list(found: list[str], known: list[str], won_names: set[str], lost_names: set[str]
-               ) -> list:  # fmt: skip
+def stage_list(
+    found: list[str], known: list[str], won_names: set[str], lost_names: set[str]
+) -> list:
     """The spm.yaml stage list: known open stages in order, then other open stages in order
     of appearance, then won and lost."""
     open_found = [s for s in dict.fromkeys(found) if s not in won_names | lost_names]

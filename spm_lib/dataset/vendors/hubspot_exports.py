@@ -37,9 +37,12 @@ from spm_lib.dataset.vendors.exports import (
 from spm_lib.dataset.vendors.objects import concatenated
 
 HUBSPOT_STAGES = [
-    "Appointment Scheduled", "Qualified To Buy", "Presentation Scheduled",
-    "Decision Maker Bought-In", "Contract Sent",
-]  # fmt: skip
+    "Appointment Scheduled",
+    "Qualified To Buy",
+    "Presentation Scheduled",
+    "Decision Maker Bought-In",
+    "Contract Sent",
+]
 
 
 def hubspot_files(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
@@ -59,23 +62,32 @@ def hubspot_files(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
     named = stage.where(is_won | is_lost, pipeline + ": " + stage) if several else stage
     named = named.where(~is_won, WON).where(~is_lost, LOST)
     amount, code = money(first_column(d, "Amount"), first_column(d, "Currency", "Deal Currency"))
-    opps = pd.DataFrame({
-        "opportunity_id": d["Record ID"], "rep_id": first_column(d, "Deal owner", "Deal Owner"),
-        "account_id": first_column(d, "Associated Company", "Company"),
-        "product": first_column(d, "Deal Type"),
-        "created_date": export_dates(first_column(d, "Create Date", "Created Date")),
-        "close_date": export_dates(first_column(d, "Close Date")), "stage": named, "amount": amount,
-        "currency": code, "modified_date": export_dates(first_column(d, "Last Modified Date")),
-        "deal_name": first_column(d, "Deal Name"), "pipeline": pipeline,
-    })  # fmt: skip
+    opps = pd.DataFrame(
+        {
+            "opportunity_id": d["Record ID"],
+            "rep_id": first_column(d, "Deal owner", "Deal Owner"),
+            "account_id": first_column(d, "Associated Company", "Company"),
+            "product": first_column(d, "Deal Type"),
+            "created_date": export_dates(first_column(d, "Create Date", "Created Date")),
+            "close_date": export_dates(first_column(d, "Close Date")),
+            "stage": named,
+            "amount": amount,
+            "currency": code,
+            "modified_date": export_dates(first_column(d, "Last Modified Date")),
+            "deal_name": first_column(d, "Deal Name"),
+            "pipeline": pipeline,
+        }
+    )
     known = [f"{p}: {s}" if several else s for p in dict.fromkeys(pipeline) for s in HUBSPOT_STAGES]
     tables = {"reps": reps_from_owners(opps["rep_id"]), "opportunities": opps}
     entries = _date_entered(d, pipeline, several, won_names, lost_names)
     if entries is not None:
         tables["stage_history"] = entries
     found = list(named.dropna()) + ([] if entries is None else list(entries["stage"]))
-    config = {"currency": commonest_currency(code),
-              "stages": stage_list(found, known, {WON}, {LOST})}  # fmt: skip
+    config = {
+        "currency": commonest_currency(code),
+        "stages": stage_list(found, known, {WON}, {LOST}),
+    }
     return tables, config
 
 
@@ -101,8 +113,15 @@ def _date_entered(d, pipeline, several, won_names, lost_names) -> pd.DataFrame |
             named = pd.Series(LOST, index=d.index)
         else:
             named = (pipeline + ": " + stage) if several else pd.Series(stage, index=d.index)
-        rows.append(pd.DataFrame({"opportunity_id": d.loc[has, "Record ID"],
-                                  "stage": named[has], "entered_date": when[has]}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "opportunity_id": d.loc[has, "Record ID"],
+                    "stage": named[has],
+                    "entered_date": when[has],
+                }
+            )
+        )
     if not rows:
         return None
     return pd.concat(rows, ignore_index=True).drop_duplicates()

@@ -99,8 +99,7 @@ def _opportunities(pipeline: pd.DataFrame, products: pd.DataFrame | None) -> pd.
     )
 
 
-def _accounts(accounts: pd.DataFrame, pipeline: pd.DataFrame, teams: pd.DataFrame
-              ) -> pd.DataFrame:  # fmt: skip
+def _accounts(accounts: pd.DataFrame, pipeline: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
     """Accounts. The export has no account owner: the agent with the most deals on the account
     owns it (ties to the first in name order), and the account sits in that agent's region."""
     revenue = pd.to_numeric(accounts["revenue"], errors="coerce") * 1_000_000
@@ -141,7 +140,7 @@ def _config(pipeline: pd.DataFrame) -> dict:
             "Engaging",
             {"name": "Won", "won": True},
             {"name": "Lost", "lost": True},
-        ],  # fmt: skip
+        ],
         "source": {
             "adapter": "maven",
             "notes": [

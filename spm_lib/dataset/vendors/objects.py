@@ -47,8 +47,10 @@ def _refuse_ambiguous(frame: pd.DataFrame, fields) -> None:
             raise DataError(
                 f"{name}: columns {', '.join(map(repr, names))} are one field (spelt two ways); "
                 "which one holds the data would be a guess. Remove all but one",
-                path=name, column=names[-1], expected="one column per field",
-            )  # fmt: skip
+                path=name,
+                column=names[-1],
+                expected="one column per field",
+            )
 
 
 def concatenated(source: str, kind: str, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -64,8 +66,10 @@ def concatenated(source: str, kind: str, frames: dict[str, pd.DataFrame]) -> pd.
                 f"{source}: {names[0]} and {other} both hold {kind} but their columns differ "
                 f"({', '.join(map(str, differ[:8]))}); export them with the same fields, or "
                 "import one of them",
-                table=kind, path=other, expected=f"one {kind} file, or files with one header",
-            )  # fmt: skip
+                table=kind,
+                path=other,
+                expected=f"one {kind} file, or files with one header",
+            )
     return pd.concat([frames[n] for n in names], ignore_index=True)
 
 
@@ -111,8 +115,15 @@ def truthy(values: pd.Series) -> pd.Series:
 
 
 # Excel's re-saved exports: US short dates with a 2- or 4-digit year, times with AM/PM
-_US_FORMATS = ("%m/%d/%y %I:%M %p", "%m/%d/%Y %I:%M %p", "%m/%d/%y %H:%M", "%m/%d/%Y %H:%M",
-               "%m/%d/%Y %H:%M:%S", "%m/%d/%y", "%m/%d/%Y")  # fmt: skip
+_US_FORMATS = (
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%y",
+    "%m/%d/%Y",
+)
 
 
 def stamps(values: pd.Series) -> pd.Series:

@@ -91,27 +91,35 @@ def _currencies(objects, notes: list[str]) -> tuple[str, dict[str, float], pd.Da
                 raise DataError(
                     f"CurrencyType: the corporate IsoCode is {corporate[:40]!r}; expected an "
                     "ISO 4217 code (three letters)",
-                    table="CurrencyType", column="IsoCode", expected="three letters",
-                )  # fmt: skip
+                    table="CurrencyType",
+                    column="IsoCode",
+                    expected="three letters",
+                )
         rate = pd.to_numeric(types["conversionrate"], errors="coerce")
         for code, value in zip(types["isocode"], rate, strict=True):
             code = str(code).strip().upper()
             if currency_code(code) and code != corporate and value and value > 0:
                 rates[code] = round(1 / float(value), 12)
-        notes.append(f"corporate currency {corporate} (CurrencyType.IsCorporate); each "
-                     "CurrencyType.ConversionRate (units per corporate unit) is written to "
-                     "currency_rates as its inverse (corporate units per unit)")  # fmt: skip
+        notes.append(
+            f"corporate currency {corporate} (CurrencyType.IsCorporate); each "
+            "CurrencyType.ConversionRate (units per corporate unit) is written to "
+            "currency_rates as its inverse (corporate units per unit)"
+        )
     if dated is not None:
         dated = dated[~deleted(dated)]
         rate = pd.to_numeric(dated["conversionrate"], errors="coerce")
-        dated = pd.DataFrame({
-            "currency": dated["isocode"].astype("str").str.strip().str.upper(),
-            "start_date": days(dated["startdate"]).dt.strftime("%Y-%m-%d"),
-            "rate": (1 / rate.where(rate > 0)).round(12),
-        })  # fmt: skip
-        notes.append(f"DatedConversionRate written to currency_rates ({len(dated)} rates, each "
-                     f"as {corporate} per unit): every amount is converted on load at the rate "
-                     "in force on its row's close date, else with CurrencyType")  # fmt: skip
+        dated = pd.DataFrame(
+            {
+                "currency": dated["isocode"].astype("str").str.strip().str.upper(),
+                "start_date": days(dated["startdate"]).dt.strftime("%Y-%m-%d"),
+                "rate": (1 / rate.where(rate > 0)).round(12),
+            }
+        )
+        notes.append(
+            f"DatedConversionRate written to currency_rates ({len(dated)} rates, each "
+            f"as {corporate} per unit): every amount is converted on load at the rate "
+            "in force on its row's close date, else with CurrencyType"
+        )
     return corporate, rates, dated
 
 
@@ -120,27 +128,45 @@ def _opportunities(o: pd.DataFrame, versions: bool, notes: list[str]) -> pd.Data
         owner = o["ownerid"]
     else:
         owner = pd.Series(UNASSIGNED, index=o.index)
-        notes.append("the Opportunity export has no OwnerId column: every deal is owned by "
-                     f"the rep {UNASSIGNED!r} (add OwnerId to the export for rep figures)")
-    out = pd.DataFrame({
-        "opportunity_id": o["id"], "rep_id": owner, "account_id": column(o, "accountid"),
-        "product": column(o, "type"), "created_date": stamps(column(o, "createddate")),
-        "close_date": stamps(o["closedate"]), "stage": o["stagename"],
-        "amount": column(o, "amount"), "is_closed": flags(column(o, "isclosed")),
-        "is_won": flags(column(o, "iswon")),
-        "forecast_category": column(o, "forecastcategoryname", "forecastcategory"),
-        "lead_source": column(o, "leadsource"),
-        "modified_date": stamps(column(o, "fivetranstart") if versions else
-                                column(o, "lastmodifieddate", "systemmodstamp")),
-        "currency": column(o, "currencyisocode"),
-        "opportunity_name": column(o, "name"), "probability": column(o, "probability"),
-    })  # fmt: skip
+        notes.append(
+            "the Opportunity export has no OwnerId column: every deal is owned by "
+            f"the rep {UNASSIGNED!r} (add OwnerId to the export for rep figures)"
+        )
+    out = pd.DataFrame(
+        {
+            "opportunity_id": o["id"],
+            "rep_id": owner,
+            "account_id": column(o, "accountid"),
+            "product": column(o, "type"),
+            "created_date": stamps(column(o, "createddate")),
+            "close_date": stamps(o["closedate"]),
+            "stage": o["stagename"],
+            "amount": column(o, "amount"),
+            "is_closed": flags(column(o, "isclosed")),
+            "is_won": flags(column(o, "iswon")),
+            "forecast_category": column(o, "forecastcategoryname", "forecastcategory"),
+            "lead_source": column(o, "leadsource"),
+            "modified_date": stamps(
+                column(o, "fivetranstart")
+                if versions
+                else column(o, "lastmodifieddate", "systemmodstamp")
+            ),
+            "currency": column(o, "currencyisocode"),
+            "opportunity_name": column(o, "name"),
+            "probability": column(o, "probability"),
+        }
+    )
     return left_out(o, out)
 
 
-OWNER_COLUMNS = [("opportunities", "rep_id"), ("opportunity_splits", "rep_id"),
-                 ("quotas", "rep_id"), ("accounts", "owner_rep_id"), ("leads", "owner_rep_id"),
-                 ("activities", "rep_id")]  # fmt: skip
+OWNER_COLUMNS = [
+    ("opportunities", "rep_id"),
+    ("opportunity_splits", "rep_id"),
+    ("quotas", "rep_id"),
+    ("accounts", "owner_rep_id"),
+    ("leads", "owner_rep_id"),
+    ("activities", "rep_id"),
+]
 
 
 def _ids(tables: dict[str, pd.DataFrame], columns: list[tuple[str, str]]) -> set[str]:
@@ -192,8 +218,10 @@ def _files_used(found: list[Resolved], frames: dict[str, pd.DataFrame], current:
                 out[item.name] = f"{item.kind} history mode, not used: the current rows are there"
                 continue
             line += ", history mode"
-        gone = {"deleted at the source": int(deleted(frame).sum()),
-                "earlier history-mode versions": int(superseded(frame).sum())}
+        gone = {
+            "deleted at the source": int(deleted(frame).sum()),
+            "earlier history-mode versions": int(superseded(frame).sum()),
+        }
         gone = {reason: n for reason, n in gone.items() if n}
         if gone:
             line += "; left out: " + ", ".join(f"{n} {reason}" for reason, n in gone.items())
@@ -227,13 +255,18 @@ def convert(frames: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], d
     config = _settings(objects, corporate, rates, stages)
     config.update(_exclusions(tables, notes))
     config["imported_from"] = {
-        "source": "salesforce", "files": seen, "not_used": summary(found),
+        "source": "salesforce",
+        "files": seen,
+        "not_used": summary(found),
         "stage_order": order_source,
-        **{k: used[k] for k in ("team", "region", "manager", "hierarchy", "non_sellers")
-           if k in used},
+        **{
+            k: used[k]
+            for k in ("team", "region", "manager", "hierarchy", "non_sellers")
+            if k in used
+        },
         "people": people,
         "notes": notes,
-    }  # fmt: skip
+    }
     return tables, config
 
 
@@ -261,7 +294,8 @@ def _opportunity_rows(objects: dict, found: list[Resolved]) -> tuple[pd.DataFram
             "Salesforce: not a Salesforce Opportunities report (Opportunity ID, Stage, Amount, "
             "Close Date), and no Opportunity object by API name (Id, StageName, CloseDate) among "
             + ", ".join(f"{r.name} ({r.kind or r.how})" for r in found),
-            table="opportunities", expected="Opportunity ID, Stage, Amount, Close Date",
+            table="opportunities",
+            expected="Opportunity ID, Stage, Amount, Close Date",
         )
     return versions, True
 
@@ -289,15 +323,20 @@ def _stages(o: pd.DataFrame, hist: pd.DataFrame | None, objects: dict) -> tuple[
     won, lost = won_lost(o)
     open_stages = [s for s in dict.fromkeys(o["stagename"].dropna()) if s not in won + lost]
     if hist is not None:
-        open_stages += [s for s in dict.fromkeys(hist["stage"].dropna())
-                        if s not in won + lost + open_stages]  # fmt: skip
+        open_stages += [
+            s for s in dict.fromkeys(hist["stage"].dropna()) if s not in won + lost + open_stages
+        ]
     order_frame = None if hist is None else hist.assign(changed=hist["changed_at"])
     history = one(objects, "OpportunityHistory")
     with_stages = [f for f in (o, history) if f is not None]
-    ordered, order_source = stage_order(open_stages, with_stages, order_frame,
-                                         one(objects, "OpportunityStage"))  # fmt: skip
-    stages = ordered + [{"name": s, "won": True} for s in won] + [
-        {"name": s, "lost": True} for s in lost]  # fmt: skip
+    ordered, order_source = stage_order(
+        open_stages, with_stages, order_frame, one(objects, "OpportunityStage")
+    )
+    stages = (
+        ordered
+        + [{"name": s, "won": True} for s in won]
+        + [{"name": s, "lost": True} for s in lost]
+    )
     return stages, order_source
 
 
@@ -330,11 +369,16 @@ def _exclusions(tables: dict[str, pd.DataFrame], notes: list[str]) -> dict:
     """spm.yaml's ``mapping`` that excludes rows deleted at the source and earlier
     history-mode versions (quarantined and counted on load), with a note per table."""
     flagged = {
-        name: {"exclude": {flag: True for flag in ("deleted", "superseded")
-                           if flag in frame and frame[flag].eq("true").any()}}
+        name: {
+            "exclude": {
+                flag: True
+                for flag in ("deleted", "superseded")
+                if flag in frame and frame[flag].eq("true").any()
+            }
+        }
         for name, frame in tables.items()
         if any(f in frame and frame[f].eq("true").any() for f in ("deleted", "superseded"))
-    }  # fmt: skip
+    }
     for name, frame in tables.items():
         gone = int(frame["deleted"].eq("true").sum()) if "deleted" in frame else 0
         if gone:
@@ -362,8 +406,7 @@ def _object(name: str, convert_one, with_notes: bool = True):
 OBJECT_TABLES = {
     "accounts": _object("Account", accounts, with_notes=False),
     "leads": _object("Lead", leads),
-    "activities": lambda objects, notes: activities(one(objects, "Task"),
-                                                     one(objects, "Event")),
+    "activities": lambda objects, notes: activities(one(objects, "Task"), one(objects, "Event")),
     "opportunity_splits": _object("OpportunitySplit", splits),
     "quotas": _object("ForecastingQuota", quotas),
-}  # fmt: skip
+}

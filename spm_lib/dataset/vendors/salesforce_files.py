@@ -119,8 +119,10 @@ def group(frames: dict[str, pd.DataFrame], found: list[Resolved]) -> dict[str, p
     for item in found:
         if item.kind:
             by_kind.setdefault(item.kind, []).append(item.name)
-    return {kind: concatenated("Salesforce", kind, {n: frames[n] for n in names})
-            for kind, names in by_kind.items()}  # fmt: skip
+    return {
+        kind: concatenated("Salesforce", kind, {n: frames[n] for n in names})
+        for kind, names in by_kind.items()
+    }
 
 
 def summary(found: list[Resolved]) -> dict:

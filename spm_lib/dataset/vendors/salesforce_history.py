@@ -15,32 +15,46 @@ from spm_lib.dataset.vendors.objects import (
 
 
 def history_rows(h: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame({
-        "opportunity_id": h["opportunityid"], "changed_at": stamps(column(h, "createddate")),
-        "stage": h["stagename"], "amount": column(h, "amount"),
-        "close_date": stamps(column(h, "closedate")),
-        "forecast_category": column(h, "forecastcategory", "forecastcategoryname"),
-        "probability": column(h, "probability"), "currency": column(h, "currencyisocode"),
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "opportunity_id": h["opportunityid"],
+            "changed_at": stamps(column(h, "createddate")),
+            "stage": h["stagename"],
+            "amount": column(h, "amount"),
+            "close_date": stamps(column(h, "closedate")),
+            "forecast_category": column(h, "forecastcategory", "forecastcategoryname"),
+            "probability": column(h, "probability"),
+            "currency": column(h, "currencyisocode"),
+        }
+    )
     return left_out(h, out)
 
 
 def versions_history(v: pd.DataFrame) -> pd.DataFrame:
     """History-mode versions of Opportunity: each version is the state from its start."""
-    out = pd.DataFrame({
-        "opportunity_id": v["id"], "changed_at": stamps(v["fivetranstart"]),
-        "stage": v["stagename"], "amount": column(v, "amount"),
-        "close_date": stamps(v["closedate"]),
-        "forecast_category": column(v, "forecastcategoryname", "forecastcategory"),
-        "probability": column(v, "probability"),
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "opportunity_id": v["id"],
+            "changed_at": stamps(v["fivetranstart"]),
+            "stage": v["stagename"],
+            "amount": column(v, "amount"),
+            "close_date": stamps(v["closedate"]),
+            "forecast_category": column(v, "forecastcategoryname", "forecastcategory"),
+            "probability": column(v, "probability"),
+        }
+    )
     out["deleted"] = flag_text(deleted(v))
     return out
 
 
-FIELD_COLUMNS = {"stagename": "stage", "amount": "amount", "closedate": "close_date",
-                 "forecastcategoryname": "forecast_category", "forecastcategory":
-                 "forecast_category", "probability": "probability"}  # fmt: skip
+FIELD_COLUMNS = {
+    "stagename": "stage",
+    "amount": "amount",
+    "closedate": "close_date",
+    "forecastcategoryname": "forecast_category",
+    "forecastcategory": "forecast_category",
+    "probability": "probability",
+}
 
 
 def field_history_rows(f: pd.DataFrame, opps: pd.DataFrame) -> pd.DataFrame:

@@ -42,9 +42,15 @@ from spm_lib.dataset.vendors.objects import concatenated
 from spm_lib.exceptions import DataError
 
 SALESFORCE_STAGES = [
-    "Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
-    "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review",
-]  # fmt: skip
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Value Proposition",
+    "Id. Decision Makers",
+    "Perception Analysis",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+]
 
 
 def salesforce_files(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
@@ -52,8 +58,9 @@ def salesforce_files(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
     docstring), or objects by API name (Data Export, Data Loader, Workbench, Bulk API; see
     :mod:`spm_lib.dataset.vendors.salesforce`), told apart by their columns."""
     frames = {path.name: read_frame(path) for path in paths}
-    if not any(has_columns(f, "Opportunity ID") or has_columns(f, "Full Name")
-               for f in frames.values()):  # fmt: skip
+    if not any(
+        has_columns(f, "Opportunity ID") or has_columns(f, "Full Name") for f in frames.values()
+    ):
         from spm_lib.dataset.vendors.salesforce import convert
 
         return convert(frames)
@@ -72,22 +79,28 @@ def salesforce_files(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
     if history is not None:
         tables["stage_history"] = _stage_history(history)
         found += list(tables["stage_history"]["stage"].dropna())
-    config = {"currency": commonest_currency(code),
-              "stages": stage_list(found, SALESFORCE_STAGES, won_names, lost_names)}  # fmt: skip
+    config = {
+        "currency": commonest_currency(code),
+        "stages": stage_list(found, SALESFORCE_STAGES, won_names, lost_names),
+    }
     return tables, config
 
 
 def _reports(paths: list[Path], frames: dict[str, pd.DataFrame]) -> tuple:
     """The Opportunities report, the Opportunity History and the Users export (None when
     absent), each file told by its columns; a report exported in several files is one."""
-    reports: dict[str, dict[str, pd.DataFrame]] = {"Opportunities": {}, "Opportunity History": {},
-                                                   "Users": {}}  # fmt: skip
+    reports: dict[str, dict[str, pd.DataFrame]] = {
+        "Opportunities": {},
+        "Opportunity History": {},
+        "Users": {},
+    }
     for path in paths:
         frame = frames[path.name]
         if has_columns(frame, "Opportunity ID", "Stage", "Amount", "Close Date"):
             reports["Opportunities"][path.name] = frame
         elif has_columns(frame, "Opportunity ID") and (
-                has_columns(frame, "To Stage") or has_columns(frame, "Stage")):  # fmt: skip
+            has_columns(frame, "To Stage") or has_columns(frame, "Stage")
+        ):
             reports["Opportunity History"][path.name] = frame
         elif has_columns(frame, "Full Name"):
             reports["Users"][path.name] = frame
@@ -95,37 +108,45 @@ def _reports(paths: list[Path], frames: dict[str, pd.DataFrame]) -> tuple:
             raise DataError(
                 f"{path}: not a Salesforce Opportunities report, Opportunity History or Users "
                 f"export (columns: {', '.join(frame.columns)})",
-                path=str(path), expected="an Opportunities report, Opportunity History or Users",
-            )  # fmt: skip
-    opportunities, history, users = (concatenated("Salesforce", kind, named) if named else None
-                                     for kind, named in reports.items())  # fmt: skip
+                path=str(path),
+                expected="an Opportunities report, Opportunity History or Users",
+            )
+    opportunities, history, users = (
+        concatenated("Salesforce", kind, named) if named else None
+        for kind, named in reports.items()
+    )
     if opportunities is None:
         raise DataError(
             "Salesforce: no Opportunities report among the files (it has Opportunity ID, Stage, "
             "Amount and Close Date columns)",
-            table="opportunities", expected="Opportunity ID, Stage, Amount, Close Date",
+            table="opportunities",
+            expected="Opportunity ID, Stage, Amount, Close Date",
         )
     return opportunities, history, users
 
 
 def _opportunities(o: pd.DataFrame, amount: pd.Series, code: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({
-        "opportunity_id": o["Opportunity ID"],
-        "rep_id": o["Opportunity Owner"] if "Opportunity Owner" in o else first_column(o, "Owner"),
-        "account_id": first_column(o, "Account Name", "Account ID"),
-        "product": first_column(o, "Product Name", "Type"),
-        "created_date": export_dates(first_column(o, "Created Date")),
-        "close_date": export_dates(o["Close Date"]),
-        "stage": o["Stage"],
-        "amount": amount,
-        "currency": code,
-        "forecast_category": first_column(o, "Forecast Category"),
-        "lead_source": first_column(o, "Lead Source"),
-        "modified_date": export_dates(first_column(o, "Last Modified Date")),
-        "opportunity_name": first_column(o, "Opportunity Name"),
-        "probability": first_column(o, "Probability (%)"),
-        "type": first_column(o, "Type"),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "opportunity_id": o["Opportunity ID"],
+            "rep_id": o["Opportunity Owner"]
+            if "Opportunity Owner" in o
+            else first_column(o, "Owner"),
+            "account_id": first_column(o, "Account Name", "Account ID"),
+            "product": first_column(o, "Product Name", "Type"),
+            "created_date": export_dates(first_column(o, "Created Date")),
+            "close_date": export_dates(o["Close Date"]),
+            "stage": o["Stage"],
+            "amount": amount,
+            "currency": code,
+            "forecast_category": first_column(o, "Forecast Category"),
+            "lead_source": first_column(o, "Lead Source"),
+            "modified_date": export_dates(first_column(o, "Last Modified Date")),
+            "opportunity_name": first_column(o, "Opportunity Name"),
+            "probability": first_column(o, "Probability (%)"),
+            "type": first_column(o, "Type"),
+        }
+    )
 
 
 def _reps(users: pd.DataFrame | None, opps: pd.DataFrame) -> pd.DataFrame:
@@ -133,24 +154,30 @@ def _reps(users: pd.DataFrame | None, opps: pd.DataFrame) -> pd.DataFrame:
     if users is None:
         return reps_from_owners(opps["rep_id"])
     u = users
-    reps = pd.DataFrame({
-        "rep_id": u["Full Name"], "name": u["Full Name"],
-        "manager": first_column(u, "Manager"),
-        "team": first_column(u, "Department", "Team", "Role"),
-        "region": first_column(u, "Division", "Region"),
-        "role": first_column(u, "Role", "Profile"),
-        "hire_date": export_dates(first_column(u, "Start Date")),
-        "end_date": pd.NA,
-    })  # fmt: skip
+    reps = pd.DataFrame(
+        {
+            "rep_id": u["Full Name"],
+            "name": u["Full Name"],
+            "manager": first_column(u, "Manager"),
+            "team": first_column(u, "Department", "Team", "Role"),
+            "region": first_column(u, "Division", "Region"),
+            "role": first_column(u, "Role", "Profile"),
+            "hire_date": export_dates(first_column(u, "Start Date")),
+            "end_date": pd.NA,
+        }
+    )
     known = set(u["Full Name"].dropna())
     extra = reps_from_owners(opps["rep_id"])
     return pd.concat([reps, extra[~extra["rep_id"].isin(known)]])
 
 
 def _stage_history(h: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({
-        "opportunity_id": h["Opportunity ID"],
-        "stage": h["To Stage"] if "To Stage" in h else h["Stage"],
-        "entered_date": export_dates(first_column(
-            h, "Last Modified", "Last Modified Date", "Edit Date", "Created Date")),
-    }).drop_duplicates()  # fmt: skip
+    return pd.DataFrame(
+        {
+            "opportunity_id": h["Opportunity ID"],
+            "stage": h["To Stage"] if "To Stage" in h else h["Stage"],
+            "entered_date": export_dates(
+                first_column(h, "Last Modified", "Last Modified Date", "Edit Date", "Created Date")
+            ),
+        }
+    ).drop_duplicates()

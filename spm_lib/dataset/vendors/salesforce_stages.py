@@ -9,9 +9,16 @@ import pandas as pd
 from spm_lib.dataset.vendors.objects import column, has, truthy
 
 DEFAULT_STAGES = [
-    "Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
-    "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review",
-]  # fmt: skip
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Value Proposition",
+    "Id. Decision Makers",
+    "Perception Analysis",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
+]
+
 
 def won_lost(o: pd.DataFrame) -> tuple[list[str], list[str]]:
     stage = o["stagename"].astype("str").where(o["stagename"].notna())
@@ -28,7 +35,9 @@ def won_lost(o: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 def stage_order(
-    open_stages: list[str], frames: list[pd.DataFrame], history: pd.DataFrame | None,
+    open_stages: list[str],
+    frames: list[pd.DataFrame],
+    history: pd.DataFrame | None,
     stage_object: pd.DataFrame | None,
 ) -> tuple[list[str], str]:
     """Open stages in funnel order, and where the order came from: OpportunityStage's
@@ -54,7 +63,8 @@ def stage_order(
     score: dict[str, float] = {}
     if history is not None and len(history):
         h = history[history["stage"].isin(open_stages)].sort_values(
-            ["opportunity_id", "changed"], kind="stable")
+            ["opportunity_id", "changed"], kind="stable"
+        )
         first = h.drop_duplicates(["opportunity_id", "stage"])
         n = first.groupby("opportunity_id")["stage"].transform("size")
         several = first[n >= 2]
@@ -72,7 +82,12 @@ def stage_order(
     sources.append("Salesforce's default stage order")
 
     def rank(stage: str) -> tuple:
-        return (sort_order.get(stage, float("inf")), probability.get(stage, float("inf")),
-                score.get(stage, 0.5), default.get(stage, 99), open_stages.index(stage))
+        return (
+            sort_order.get(stage, float("inf")),
+            probability.get(stage, float("inf")),
+            score.get(stage, 0.5),
+            default.get(stage, 99),
+            open_stages.index(stage),
+        )
 
     return sorted(open_stages, key=rank), ", then ".join(sources)

@@ -39,7 +39,8 @@ _SYSTEM_USER = re.compile(
 # profiles of users who do not sell (a profile name is the org's own; these are the standard)
 _NON_SELLING_PROFILE = re.compile(
     r"system administrator|integration|read only|chatter|guest|api only|partner|customer|"
-    r"analytics cloud|identity", re.I
+    r"analytics cloud|identity",
+    re.I,
 )
 
 
@@ -50,8 +51,11 @@ def _one(objects: dict, name: str) -> pd.DataFrame | None:
 
 def user_names(u: pd.DataFrame) -> pd.Series:
     """``Name``, else ``FirstName LastName``, row by row."""
-    full = (column(u, "firstname").fillna("").astype("str") + " "
-            + column(u, "lastname").fillna("").astype("str")).str.strip()  # fmt: skip
+    full = (
+        column(u, "firstname").fillna("").astype("str")
+        + " "
+        + column(u, "lastname").fillna("").astype("str")
+    ).str.strip()
     name = column(u, "name")
     name = name.where(name.notna() & name.astype("str").str.strip().ne(""), full)
     return name.where(name.astype("str").ne(""), u["id"])
@@ -83,9 +87,11 @@ def _places(u: pd.DataFrame, names: pd.Series, roles: pd.DataFrame | None, objec
         parent = pd.Series(column(roles, "parentroleid").to_numpy(), index=roles["id"].to_numpy())
         path = role_paths(role_id, role_name, parent)
         depth = int(path.dropna().str.count(SEPARATOR).max() + 1) if path.notna().any() else 0
-        used["hierarchy"] = (f"the role tree is {depth} levels deep; team: the user's own role, "
-                             "region: its parent (spm.yaml hierarchy: {region: N, team: M} "
-                             "picks other levels of role_path)")  # fmt: skip
+        used["hierarchy"] = (
+            f"the role tree is {depth} levels deep; team: the user's own role, "
+            "region: its parent (spm.yaml hierarchy: {region: N, team: M} "
+            "picks other levels of role_path)"
+        )
         team = role_id.map(role_name)
         used["team"] = "UserRole.Name"
         by_role = pd.Series(names.to_numpy(), index=role_id.to_numpy())
@@ -113,7 +119,8 @@ def _system(u: pd.DataFrame, name: pd.Series, objects: dict, used: dict) -> pd.S
     user_type = column(u, "usertype").astype("str").where(column(u, "usertype").notna())
     label = name.astype("str") + " " + column(u, "username").fillna("").astype("str")
     system = label.str.contains(_SYSTEM_USER, na=False) | (
-        user_type.notna() & user_type.str.casefold().ne("standard"))
+        user_type.notna() & user_type.str.casefold().ne("standard")
+    )
     profiles = _one(objects, "Profile")
     if profiles is not None and "profileid" in u:
         names_of = pd.Series(column(profiles, "name").to_numpy(), index=profiles["id"].to_numpy())
@@ -131,8 +138,9 @@ def users_to_reps(
     roles = _one(objects, "UserRole")
     ids = u["id"].astype("str")
     name = user_names(u)
-    manager, team, region, path, used = _places(u, pd.Series(name.to_numpy(), index=ids.to_numpy()),
-                                          roles, objects)  # fmt: skip
+    manager, team, region, path, used = _places(
+        u, pd.Series(name.to_numpy(), index=ids.to_numpy()), roles, objects
+    )
     system = _system(u, name, objects, used)
     active = flags(column(u, "isactive"))
     role_id = column(u, "userroleid")
@@ -142,35 +150,54 @@ def users_to_reps(
     live = ~(deleted(u) | superseded(u))
     if not (rep & live).any():  # no live user owns a deal: ownership does not resolve
         rep = active.ne("false") & ~system
-        notes.append("no user in the User export owns a deal, a split or a quota: every "
-                     "active standard user is kept as a rep")
+        notes.append(
+            "no user in the User export owns a deal, a split or a quota: every "
+            "active standard user is kept as a rep"
+        )
     # rows deleted at the source or superseded stay, for the loader to quarantine and count
     kept = rep | ids.isin(owners) | ~live
-    reason = pd.Series(np.where(system, SYSTEM, np.where(active.eq("false"), IDLE, NOT_SELLING)),
-                       index=u.index).where(~rep)  # fmt: skip
+    reason = pd.Series(
+        np.where(system, SYSTEM, np.where(active.eq("false"), IDLE, NOT_SELLING)), index=u.index
+    ).where(~rep)
     role = team.where(team.notna(), None).where(rep, NON_SELLER)
     ended = active.eq("false") & rep
     end = days(column(u, "lastmodifieddate", "systemmodstamp")).where(ended)
     if ended.any():
-        notes.append(f"{int(ended.sum())} inactive users own deals: their end_date is the day "
-                     "their user record was last modified (Salesforce keeps no leaving date)")
-    reps = pd.DataFrame({
-        "rep_id": u["id"], "name": name, "manager": manager, "team": team, "region": region,
-        "role": role, "role_path": path, "hire_date": None,
-        "end_date": end.dt.strftime("%Y-%m-%d").where(end.notna(), None),
-        "user_type": column(u, "usertype"), "is_active": active,
-    })  # fmt: skip
+        notes.append(
+            f"{int(ended.sum())} inactive users own deals: their end_date is the day "
+            "their user record was last modified (Salesforce keeps no leaving date)"
+        )
+    reps = pd.DataFrame(
+        {
+            "rep_id": u["id"],
+            "name": name,
+            "manager": manager,
+            "team": team,
+            "region": region,
+            "role": role,
+            "role_path": path,
+            "hire_date": None,
+            "end_date": end.dt.strftime("%Y-%m-%d").where(end.notna(), None),
+            "user_type": column(u, "usertype"),
+            "is_active": active,
+        }
+    )
     reps = left_out(u, reps)
     people = {
-        "users": len(u), "reps": int((rep & live).sum()),
+        "users": len(u),
+        "reps": int((rep & live).sum()),
         "non_sellers_kept": int((kept & ~rep).sum()),
         "left_out": {r: int(n) for r, n in reason[~kept].value_counts().sort_index().items()},
         "non_sellers_kept_by_reason": {
-            r: int(n) for r, n in reason[kept & ~rep].value_counts().sort_index().items()},
-    }  # fmt: skip
+            r: int(n) for r, n in reason[kept & ~rep].value_counts().sort_index().items()
+        },
+    }
     if (~rep).any():
-        notes.append(f"{int((~rep).sum())} of {len(u)} users are not reps: "
-                     f"{people['non_sellers_kept']} kept as {NON_SELLER} because records "
-                     f"refer to them, {int((~kept).sum())} left out ("
-                     + ", ".join(f"{n} {r}" for r, n in people["left_out"].items()) + ")")
+        notes.append(
+            f"{int((~rep).sum())} of {len(u)} users are not reps: "
+            f"{people['non_sellers_kept']} kept as {NON_SELLER} because records "
+            f"refer to them, {int((~kept).sum())} left out ("
+            + ", ".join(f"{n} {r}" for r, n in people["left_out"].items())
+            + ")"
+        )
     return reps[kept.to_numpy()].reset_index(drop=True), used, people

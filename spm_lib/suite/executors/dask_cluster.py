@@ -30,11 +30,14 @@ def run_isolated(task: NotebookTask) -> NotebookResult:
         child = [sys.executable, "-m", "spm_lib.suite.executors.child"]
         environ = dict(os.environ)
         report_environment(environ)  # set before the child imports numpy and matplotlib
-        done = subprocess.run(child, input=pickle.dumps(task), capture_output=True, env=environ,
-                              check=False)  # fmt: skip
+        done = subprocess.run(
+            child, input=pickle.dumps(task), capture_output=True, env=environ, check=False
+        )
         if done.returncode != 0:
-            raise RuntimeError(f"{task.name}: the notebook's process failed: "
-                               f"{done.stderr.decode(errors='replace')[-2000:]}")  # fmt: skip
+            raise RuntimeError(
+                f"{task.name}: the notebook's process failed: "
+                f"{done.stderr.decode(errors='replace')[-2000:]}"
+            )
         return pickle.loads(done.stdout)
     from spm_lib.suite.executors.local import forkserver_context
 
@@ -66,9 +69,13 @@ class DaskExecutor:
             return
         # worker processes that may fork each notebook's process from their forkserver
         with dask.config.set({"distributed.worker.daemon": False}):
-            self._cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1,
-                                         processes=True, host="127.0.0.1",
-                                         dashboard_address=None)  # fmt: skip
+            self._cluster = LocalCluster(
+                n_workers=self.jobs,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
         self._client = Client(self._cluster)
 
     def close(self) -> None:
@@ -83,8 +90,10 @@ class DaskExecutor:
 
         self.start()
         try:
-            futures = [self._client.submit(run_isolated, task, key=f"spm-{task.name}-{i}",
-                                           pure=False) for i, task in enumerate(tasks)]  # fmt: skip
+            futures = [
+                self._client.submit(run_isolated, task, key=f"spm-{task.name}-{i}", pure=False)
+                for i, task in enumerate(tasks)
+            ]
             for future in as_completed(futures):
                 yield future.result()
         finally:

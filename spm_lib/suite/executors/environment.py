@@ -6,8 +6,13 @@ import os
 from collections.abc import MutableMapping
 
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel's kernel app sets
-BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")  # fmt: skip
+BLAS_THREADS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 def one_blas_thread(environ: MutableMapping[str, str] = os.environ) -> None:

@@ -96,9 +96,17 @@ class _Session:
         return msg["header"]["msg_id"]
 
     def execute(self, code: str) -> str:
-        return self.request("execute_request", {
-            "code": code, "silent": False, "store_history": True, "user_expressions": {},
-            "allow_stdin": False, "stop_on_error": True})  # fmt: skip
+        return self.request(
+            "execute_request",
+            {
+                "code": code,
+                "silent": False,
+                "store_history": True,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": True,
+            },
+        )
 
     def close(self) -> None:
         self.loop.close()

@@ -45,8 +45,11 @@ def forkserver_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _map(pool: ProcessPoolExecutor, tasks: Sequence[NotebookTask],
-         broken: list[NotebookTask] | None = None) -> Iterator[NotebookResult]:  # fmt: skip
+def _map(
+    pool: ProcessPoolExecutor,
+    tasks: Sequence[NotebookTask],
+    broken: list[NotebookTask] | None = None,
+) -> Iterator[NotebookResult]:
     """Results as they finish. A process that dies (killed, out of memory) breaks the pool and
     every unfinished task with it: those go to ``broken`` (or raise, without one)."""
     with pool:
@@ -63,13 +66,20 @@ def _map(pool: ProcessPoolExecutor, tasks: Sequence[NotebookTask],
 def died(task: NotebookTask, seconds: float) -> NotebookResult:
     """The result of a notebook whose process ended without a result."""
     return NotebookResult(
-        name=task.name, status="failed", html=None, seconds=seconds, title=task.name,
+        name=task.name,
+        status="failed",
+        html=None,
+        seconds=seconds,
+        title=task.name,
         folder=task.out_dir,
-        error={"cell": None, "exception": "ProcessDied",
-               "message": "the notebook's process ended abruptly (killed by a signal or by the "
-                          "system, e.g. out of memory); its log and executed notebook hold what "
-                          "it wrote before"},
-    )  # fmt: skip
+        error={
+            "cell": None,
+            "exception": "ProcessDied",
+            "message": "the notebook's process ended abruptly (killed by a signal or by the "
+            "system, e.g. out of memory); its log and executed notebook hold what "
+            "it wrote before",
+        },
+    )
 
 
 class _OnThisMachine:
@@ -96,8 +106,9 @@ class ForkedExecutor(_OnThisMachine):
         forkserver_context()
 
     def _pool(self, jobs: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=jobs, mp_context=forkserver_context(),
-                                   max_tasks_per_child=1)  # fmt: skip
+        return ProcessPoolExecutor(
+            max_workers=jobs, mp_context=forkserver_context(), max_tasks_per_child=1
+        )
 
     def run(self, tasks: Sequence[NotebookTask]) -> Iterator[NotebookResult]:
         """As the protocol says. A notebook whose process dies is reported failed
@@ -124,9 +135,11 @@ class KernelExecutor(_OnThisMachine):
         if self.jobs == 1 or len(tasks) <= 1:
             return (execute_one(task) for task in tasks)
         # spawn, not fork: a forked copy of a process with threads (the progress bar's) can hang
-        pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)),
-                                   mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=one_blas_thread)  # fmt: skip
+        pool = ProcessPoolExecutor(
+            max_workers=min(self.jobs, len(tasks)),
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=one_blas_thread,
+        )
         return _map(pool, tasks)
 
 

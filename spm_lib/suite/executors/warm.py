@@ -23,11 +23,24 @@ def warm() -> None:
     import importlib
     import pkgutil
 
-    for module in ("numpy", "pandas", "pyarrow", "scipy.optimize", "scipy.stats",
-                   "statsmodels.api", "matplotlib.pyplot", "seaborn", "pandera.pandas",
-                   "duckdb", "ipykernel.inprocess.manager", "nbclient", "papermill", "nbformat",
-                   "spm_lib.suite.notebook",
-                   "spm_lib.suite.executors.inprocess"):  # fmt: skip
+    for module in (
+        "numpy",
+        "pandas",
+        "pyarrow",
+        "scipy.optimize",
+        "scipy.stats",
+        "statsmodels.api",
+        "matplotlib.pyplot",
+        "seaborn",
+        "pandera.pandas",
+        "duckdb",
+        "ipykernel.inprocess.manager",
+        "nbclient",
+        "papermill",
+        "nbformat",
+        "spm_lib.suite.notebook",
+        "spm_lib.suite.executors.inprocess",
+    ):
         importlib.import_module(module)
     import spm_lib.pages
 

@@ -83,7 +83,8 @@ def test_timestamps_become_dates_so_a_same_day_deal_is_not_closed_before_created
     assert opps.loc["006000000000002", "created_date"] == pd.Timestamp("2023-02-01")
     warned = ds.warnings.set_index("key")["check"]
     assert "006000000000002" not in warned.index or warned["006000000000002"] != (
-        "closed_before_created")
+        "closed_before_created"
+    )
 
 
 def test_odd_but_real_deals_stay_in_the_figures_with_warnings(ds):
@@ -158,9 +159,11 @@ def test_who_sells(imported, ds):
     assert reps.loc["005000000000001", "role_path"] == "West > West AE"
     people = yaml.safe_load((imported / "spm.yaml").read_text())["imported_from"]["people"]
     assert people["users"] == len(sf.USERS) and people["reps"] == 2
-    assert people["left_out"] == {"an automated, integration or non-standard user": 2,
-                                  "inactive, owning no deal": 1,
-                                  "no deal, quota or selling role": 1}  # fmt: skip
+    assert people["left_out"] == {
+        "an automated, integration or non-standard user": 2,
+        "inactive, owning no deal": 1,
+        "no deal, quota or selling role": 1,
+    }
 
 
 def test_a_non_seller_who_owns_records_is_kept_and_never_a_rep(export, tmp_path):
@@ -182,8 +185,14 @@ def test_a_non_seller_who_owns_records_is_kept_and_never_a_rep(export, tmp_path)
 def test_a_user_without_name_is_named_first_and_last(tmp_path):
     from spm_lib.dataset.vendors.salesforce_users import user_names
 
-    users = pd.DataFrame({"id": ["1", "2", "3"], "name": ["Ann Lee", None, ""],
-                          "firstname": ["x", "Bo", None], "lastname": ["y", "Ek", "Ulm"]})
+    users = pd.DataFrame(
+        {
+            "id": ["1", "2", "3"],
+            "name": ["Ann Lee", None, ""],
+            "firstname": ["x", "Bo", None],
+            "lastname": ["y", "Ek", "Ulm"],
+        }
+    )
     assert user_names(users).tolist() == ["Ann Lee", "Bo Ek", "Ulm"]
 
 
@@ -222,43 +231,101 @@ def _objects(folder: Path) -> Path:
     """The other objects a Data Export may hold, small, with their documented columns."""
     folder.mkdir(parents=True, exist_ok=True)
     frames = {
-        "User": pd.DataFrame({"Id": ["005A", "005B"], "Name": ["Ann", "Bo"],
-                              "UserType": ["Standard", "Standard"], "IsActive": ["1", "1"]}),
-        "Opportunity": pd.DataFrame({
-            "Id": ["006A", "006B"], "OwnerId": ["005A", "005B"], "StageName": ["Won", "Talk"],
-            "Amount": ["1000", "2000"], "CurrencyIsoCode": ["EUR", "USD"],
-            "CreatedDate": ["2024-01-02T10:00:00Z", "2024-02-01T10:00:00Z"],
-            "CloseDate": ["2024-03-15", "2024-09-30"], "IsClosed": ["true", "false"],
-            "IsWon": ["true", "false"], "IsDeleted": ["false", "false"]}),
-        "OpportunityFieldHistory": pd.DataFrame({
-            "Id": ["017A", "017B", "017C", "017D"], "OpportunityId": ["006A"] * 3 + ["006B"],
-            "CreatedDate": ["2024-01-02T10:00:00Z", "2024-02-01T10:00:00Z",
-                            "2024-03-15T10:00:00Z", "2024-06-01T10:00:00Z"],
-            "Field": ["created", "Amount", "StageName", "CloseDate"],
-            "OldValue": ["", "800", "Talk", "2024-06-30"],
-            "NewValue": ["", "1000", "Won", "2024-09-30"], "IsDeleted": ["false"] * 4}),
-        "OpportunitySplit": pd.DataFrame({
-            "Id": ["149A", "149B", "149C"], "OpportunityId": ["006A", "006A", "006A"],
-            "SplitOwnerId": ["005A", "005B", "005B"], "SplitPercentage": ["60", "40", "100"],
-            "SplitTypeId": ["Revenue", "Revenue", "Overlay"], "IsDeleted": ["0", "0", "0"]}),
-        "DatedConversionRate": pd.DataFrame({
-            "IsoCode": ["EUR", "EUR"], "ConversionRate": ["0.8", "0.5"],
-            "StartDate": ["2024-01-01", "2024-04-01"],
-            "NextStartDate": ["2024-04-01", "9999-12-31"]}),
-        "CurrencyType": pd.DataFrame({"IsoCode": ["USD", "EUR"], "ConversionRate": ["1", "0.9"],
-                                      "IsCorporate": ["true", "false"]}),
-        "FiscalYearSettings": pd.DataFrame({"Id": ["022A"], "StartMonth": ["2"],
-                                            "Name": ["FY2024"]}),
+        "User": pd.DataFrame(
+            {
+                "Id": ["005A", "005B"],
+                "Name": ["Ann", "Bo"],
+                "UserType": ["Standard", "Standard"],
+                "IsActive": ["1", "1"],
+            }
+        ),
+        "Opportunity": pd.DataFrame(
+            {
+                "Id": ["006A", "006B"],
+                "OwnerId": ["005A", "005B"],
+                "StageName": ["Won", "Talk"],
+                "Amount": ["1000", "2000"],
+                "CurrencyIsoCode": ["EUR", "USD"],
+                "CreatedDate": ["2024-01-02T10:00:00Z", "2024-02-01T10:00:00Z"],
+                "CloseDate": ["2024-03-15", "2024-09-30"],
+                "IsClosed": ["true", "false"],
+                "IsWon": ["true", "false"],
+                "IsDeleted": ["false", "false"],
+            }
+        ),
+        "OpportunityFieldHistory": pd.DataFrame(
+            {
+                "Id": ["017A", "017B", "017C", "017D"],
+                "OpportunityId": ["006A"] * 3 + ["006B"],
+                "CreatedDate": [
+                    "2024-01-02T10:00:00Z",
+                    "2024-02-01T10:00:00Z",
+                    "2024-03-15T10:00:00Z",
+                    "2024-06-01T10:00:00Z",
+                ],
+                "Field": ["created", "Amount", "StageName", "CloseDate"],
+                "OldValue": ["", "800", "Talk", "2024-06-30"],
+                "NewValue": ["", "1000", "Won", "2024-09-30"],
+                "IsDeleted": ["false"] * 4,
+            }
+        ),
+        "OpportunitySplit": pd.DataFrame(
+            {
+                "Id": ["149A", "149B", "149C"],
+                "OpportunityId": ["006A", "006A", "006A"],
+                "SplitOwnerId": ["005A", "005B", "005B"],
+                "SplitPercentage": ["60", "40", "100"],
+                "SplitTypeId": ["Revenue", "Revenue", "Overlay"],
+                "IsDeleted": ["0", "0", "0"],
+            }
+        ),
+        "DatedConversionRate": pd.DataFrame(
+            {
+                "IsoCode": ["EUR", "EUR"],
+                "ConversionRate": ["0.8", "0.5"],
+                "StartDate": ["2024-01-01", "2024-04-01"],
+                "NextStartDate": ["2024-04-01", "9999-12-31"],
+            }
+        ),
+        "CurrencyType": pd.DataFrame(
+            {
+                "IsoCode": ["USD", "EUR"],
+                "ConversionRate": ["1", "0.9"],
+                "IsCorporate": ["true", "false"],
+            }
+        ),
+        "FiscalYearSettings": pd.DataFrame(
+            {"Id": ["022A"], "StartMonth": ["2"], "Name": ["FY2024"]}
+        ),
         "Organization": pd.DataFrame({"Id": ["00DA"], "TimeZoneSidKey": ["Europe/Berlin"]}),
-        "ForecastingQuota": pd.DataFrame({
-            "Id": ["0J9A", "0J9B"], "QuotaOwnerId": ["005A", "005B"],
-            "StartDate": ["2024-02-01", "2024-02-01"], "QuotaAmount": ["5000", "4000"]}),
-        "Task": pd.DataFrame({"Id": ["00TA"], "OwnerId": ["005A"], "WhatId": ["006A"],
-                              "ActivityDate": ["2024-01-10"], "TaskSubtype": ["Call"],
-                              "IsDeleted": ["0"]}),
-        "Event": pd.DataFrame({"Id": ["00UA"], "OwnerId": ["005B"], "WhatId": ["001X"],
-                               "ActivityDateTime": ["2024-02-10T15:00:00Z"], "IsDeleted": ["0"]}),
-    }  # fmt: skip
+        "ForecastingQuota": pd.DataFrame(
+            {
+                "Id": ["0J9A", "0J9B"],
+                "QuotaOwnerId": ["005A", "005B"],
+                "StartDate": ["2024-02-01", "2024-02-01"],
+                "QuotaAmount": ["5000", "4000"],
+            }
+        ),
+        "Task": pd.DataFrame(
+            {
+                "Id": ["00TA"],
+                "OwnerId": ["005A"],
+                "WhatId": ["006A"],
+                "ActivityDate": ["2024-01-10"],
+                "TaskSubtype": ["Call"],
+                "IsDeleted": ["0"],
+            }
+        ),
+        "Event": pd.DataFrame(
+            {
+                "Id": ["00UA"],
+                "OwnerId": ["005B"],
+                "WhatId": ["001X"],
+                "ActivityDateTime": ["2024-02-10T15:00:00Z"],
+                "IsDeleted": ["0"],
+            }
+        ),
+    }
     for name, frame in frames.items():
         frame.to_csv(folder / f"{name}.csv", index=False)
     return folder
@@ -295,13 +362,15 @@ def test_the_other_objects_of_an_export(tmp_path):
 def test_spm_import_says_what_each_file_is_and_whom_it_left_out(export, tmp_path, capsys):
     from spm_lib.suite.cli import main
 
-    assert main(["import", "--from", "salesforce", "--out", str(tmp_path / "ds"),
-                 str(export)]) == 0  # fmt: skip
+    assert main(["import", "--from", "salesforce", "--out", str(tmp_path / "ds"), str(export)]) == 0
     out = capsys.readouterr().out
-    assert "Opportunity.csv: Opportunity (by its name), 9 rows; left out: 1 deleted at the " \
+    assert (
+        "Opportunity.csv: Opportunity (by its name), 9 rows; left out: 1 deleted at the "
         "source" in out
-    assert "files not used: 1 (1 a Salesforce object this tool does not read (such as " \
-        "Contact))" in out
+    )
+    assert (
+        "files not used: 1 (1 a Salesforce object this tool does not read (such as Contact))" in out
+    )
     assert "4 of 6 users are not reps: 0 kept as Non-seller" in out
     assert "2 an automated, integration or non-standard user" in out
 
@@ -311,13 +380,24 @@ def test_territories_and_profiles_say_team_region_and_who_sells(tmp_path):
     users = pd.read_csv(folder / "User.csv", dtype=str)
     users["ProfileId"] = ["00eS", "00eA"]
     users.to_csv(folder / "User.csv", index=False)
-    pd.DataFrame({"Id": ["00eS", "00eA"], "Name": ["Standard User", "System Administrator"],
-                  "UserLicenseId": ["100A", "100A"]}).to_csv(folder / "Profile.csv", index=False)
-    pd.DataFrame({"Id": ["0MIW", "0MIN"], "Name": ["West", "West North"],
-                  "ParentTerritory2Id": ["", "0MIW"], "Territory2ModelId": ["0MCA", "0MCA"]}
-                 ).to_csv(folder / "Territory2.csv", index=False)  # fmt: skip
+    pd.DataFrame(
+        {
+            "Id": ["00eS", "00eA"],
+            "Name": ["Standard User", "System Administrator"],
+            "UserLicenseId": ["100A", "100A"],
+        }
+    ).to_csv(folder / "Profile.csv", index=False)
+    pd.DataFrame(
+        {
+            "Id": ["0MIW", "0MIN"],
+            "Name": ["West", "West North"],
+            "ParentTerritory2Id": ["", "0MIW"],
+            "Territory2ModelId": ["0MCA", "0MCA"],
+        }
+    ).to_csv(folder / "Territory2.csv", index=False)
     pd.DataFrame({"Id": ["0R0A"], "UserId": ["005A"], "Territory2Id": ["0MIN"]}).to_csv(
-        folder / "UserTerritory2Association.csv", index=False)
+        folder / "UserTerritory2Association.csv", index=False
+    )
     ds = load_dataset(import_export("salesforce", [folder], tmp_path / "ds"))
     reps = ds["reps"].set_index("rep_id")
     assert (reps.loc["005A", "team"], reps.loc["005A", "region"]) == ("West North", "West")

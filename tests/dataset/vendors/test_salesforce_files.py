@@ -19,56 +19,152 @@ U1, U5 = "005000000000001", "005000000000005"
 # look-alikes with the fields Salesforce's object reference gives them, filled so that a
 # reading by a few common columns would take them for users, accounts, periods or activities
 LOOK_ALIKES = {
-    "TenantSecurityLogin": pd.DataFrame({
-        "Id": [f"0Xs{i:012d}" for i in range(6)],
-        "Name": ["LoginsWithUNPW", "LoginsWithOAUTH", "LoginsWithSAML"] * 2,
-        "CreatedById": [U1] * 6, "CreatedDate": ["2023-05-01T00:00:00.000Z"] * 6,
-        "UserType": ["Standard"] * 6, "IsActive": ["1"] * 6, "IsDeleted": ["0"] * 6}),
-    "Campaign": pd.DataFrame({
-        "Id": ["701A", "701B", "701C"], "Name": ["Webinar", "Fair", "Mail"],
-        "Type": ["Year"] * 3, "StartDate": ["2023-07-01"] * 3, "EndDate": ["2024-06-30"] * 3,
-        "OwnerId": [U1] * 3, "IsActive": ["1"] * 3}),
-    "Quote": pd.DataFrame({
-        "Id": ["0Q0A"], "Name": ["Q-1"], "OpportunityId": ["006000000000001"],
-        "AccountId": ["001A0000001xyzQ"], "BillingCountry": ["US"], "Industry": ["Retail"],
-        "NumberOfEmployees": ["10"], "Status": ["Draft"]}),
-    "Contract": pd.DataFrame({
-        "Id": ["800A"], "Name": ["C-1"], "AccountId": ["001A0000001xyzQ"],
-        "BillingCountry": ["US"], "Industry": ["Retail"], "Status": ["Activated"]}),
-    "Order": pd.DataFrame({
-        "Id": ["801A"], "Name": ["O-1"], "AccountId": ["001A0000001xyzQ"],
-        "BillingCountry": ["US"], "NumberOfEmployees": ["5"], "Status": ["Draft"]}),
-    "Entitlement": pd.DataFrame({
-        "Id": ["550A"], "Name": ["Gold"], "Type": ["Year"], "StartDate": ["2023-07-01"],
-        "EndDate": ["2024-06-30"]}),
-    "ContactMonthlyMetric": pd.DataFrame({
-        "Id": ["0cmA", "0cmB"], "OwnerId": [U1, U1], "WhatId": ["006000000000001"] * 2,
-        "WhoId": ["003A"] * 2, "Status": ["Done"] * 2, "ActivityDate": ["2023-05-01"] * 2}),
-    "UserMonthlyMetric": pd.DataFrame({
-        "Id": ["0umA"], "OwnerId": [U1], "WhatId": ["006000000000001"], "WhoId": ["003A"],
-        "Status": ["Done"], "ActivityDate": ["2023-05-01"]}),
-    "VideoCall": pd.DataFrame({
-        "Id": ["0VCA"], "OwnerId": [U1], "StartDateTime": ["2023-05-01T10:00:00Z"],
-        "IsAllDayEvent": ["0"], "ActivityDateTime": ["2023-05-01T10:00:00Z"],
-        "DurationInMinutes": ["30"]}),
-    "Incident": pd.DataFrame({
-        "Id": ["0ItA"], "OwnerId": [U1], "WhatId": ["006000000000001"], "WhoId": ["003A"],
-        "Status": ["New"], "StartDateTime": ["2023-05-01T10:00:00Z"]}),
-}  # fmt: skip
-TASKS = pd.DataFrame({"Id": ["00TA", "00TB"], "OwnerId": [U1, U5],
-                      "WhatId": ["006000000000001", "001A0000001xyzQ"], "WhoId": ["", ""],
-                      "Status": ["Completed"] * 2, "ActivityDate": ["2023-01-11", "2023-02-02"],
-                      "IsDeleted": ["0", "0"]})  # fmt: skip
-EVENTS = pd.DataFrame({"Id": ["00UA"], "OwnerId": [U1], "WhatId": ["006000000000003"],
-                       "ActivityDateTime": ["2023-02-10T15:00:00Z"],
-                       "DurationInMinutes": ["60"], "IsDeleted": ["0"]})  # fmt: skip
-PERIODS = pd.DataFrame({"Id": ["026A", "026B"], "Type": ["Year", "Quarter"],
-                        "StartDate": ["2023-02-01", "2023-02-01"],
-                        "EndDate": ["2024-01-31", "2023-04-30"],
-                        "FiscalYearSettingsId": ["022A", "022A"]})  # fmt: skip
-SALES_FILES = {"User.csv", "UserRole.csv", "Account.csv", "Opportunity.csv",
-               "OpportunityHistory.csv", "Lead.csv", "CurrencyType.csv", "Task.csv",
-               "Event.csv", "Period.csv"}  # fmt: skip
+    "TenantSecurityLogin": pd.DataFrame(
+        {
+            "Id": [f"0Xs{i:012d}" for i in range(6)],
+            "Name": ["LoginsWithUNPW", "LoginsWithOAUTH", "LoginsWithSAML"] * 2,
+            "CreatedById": [U1] * 6,
+            "CreatedDate": ["2023-05-01T00:00:00.000Z"] * 6,
+            "UserType": ["Standard"] * 6,
+            "IsActive": ["1"] * 6,
+            "IsDeleted": ["0"] * 6,
+        }
+    ),
+    "Campaign": pd.DataFrame(
+        {
+            "Id": ["701A", "701B", "701C"],
+            "Name": ["Webinar", "Fair", "Mail"],
+            "Type": ["Year"] * 3,
+            "StartDate": ["2023-07-01"] * 3,
+            "EndDate": ["2024-06-30"] * 3,
+            "OwnerId": [U1] * 3,
+            "IsActive": ["1"] * 3,
+        }
+    ),
+    "Quote": pd.DataFrame(
+        {
+            "Id": ["0Q0A"],
+            "Name": ["Q-1"],
+            "OpportunityId": ["006000000000001"],
+            "AccountId": ["001A0000001xyzQ"],
+            "BillingCountry": ["US"],
+            "Industry": ["Retail"],
+            "NumberOfEmployees": ["10"],
+            "Status": ["Draft"],
+        }
+    ),
+    "Contract": pd.DataFrame(
+        {
+            "Id": ["800A"],
+            "Name": ["C-1"],
+            "AccountId": ["001A0000001xyzQ"],
+            "BillingCountry": ["US"],
+            "Industry": ["Retail"],
+            "Status": ["Activated"],
+        }
+    ),
+    "Order": pd.DataFrame(
+        {
+            "Id": ["801A"],
+            "Name": ["O-1"],
+            "AccountId": ["001A0000001xyzQ"],
+            "BillingCountry": ["US"],
+            "NumberOfEmployees": ["5"],
+            "Status": ["Draft"],
+        }
+    ),
+    "Entitlement": pd.DataFrame(
+        {
+            "Id": ["550A"],
+            "Name": ["Gold"],
+            "Type": ["Year"],
+            "StartDate": ["2023-07-01"],
+            "EndDate": ["2024-06-30"],
+        }
+    ),
+    "ContactMonthlyMetric": pd.DataFrame(
+        {
+            "Id": ["0cmA", "0cmB"],
+            "OwnerId": [U1, U1],
+            "WhatId": ["006000000000001"] * 2,
+            "WhoId": ["003A"] * 2,
+            "Status": ["Done"] * 2,
+            "ActivityDate": ["2023-05-01"] * 2,
+        }
+    ),
+    "UserMonthlyMetric": pd.DataFrame(
+        {
+            "Id": ["0umA"],
+            "OwnerId": [U1],
+            "WhatId": ["006000000000001"],
+            "WhoId": ["003A"],
+            "Status": ["Done"],
+            "ActivityDate": ["2023-05-01"],
+        }
+    ),
+    "VideoCall": pd.DataFrame(
+        {
+            "Id": ["0VCA"],
+            "OwnerId": [U1],
+            "StartDateTime": ["2023-05-01T10:00:00Z"],
+            "IsAllDayEvent": ["0"],
+            "ActivityDateTime": ["2023-05-01T10:00:00Z"],
+            "DurationInMinutes": ["30"],
+        }
+    ),
+    "Incident": pd.DataFrame(
+        {
+            "Id": ["0ItA"],
+            "OwnerId": [U1],
+            "WhatId": ["006000000000001"],
+            "WhoId": ["003A"],
+            "Status": ["New"],
+            "StartDateTime": ["2023-05-01T10:00:00Z"],
+        }
+    ),
+}
+TASKS = pd.DataFrame(
+    {
+        "Id": ["00TA", "00TB"],
+        "OwnerId": [U1, U5],
+        "WhatId": ["006000000000001", "001A0000001xyzQ"],
+        "WhoId": ["", ""],
+        "Status": ["Completed"] * 2,
+        "ActivityDate": ["2023-01-11", "2023-02-02"],
+        "IsDeleted": ["0", "0"],
+    }
+)
+EVENTS = pd.DataFrame(
+    {
+        "Id": ["00UA"],
+        "OwnerId": [U1],
+        "WhatId": ["006000000000003"],
+        "ActivityDateTime": ["2023-02-10T15:00:00Z"],
+        "DurationInMinutes": ["60"],
+        "IsDeleted": ["0"],
+    }
+)
+PERIODS = pd.DataFrame(
+    {
+        "Id": ["026A", "026B"],
+        "Type": ["Year", "Quarter"],
+        "StartDate": ["2023-02-01", "2023-02-01"],
+        "EndDate": ["2024-01-31", "2023-04-30"],
+        "FiscalYearSettingsId": ["022A", "022A"],
+    }
+)
+SALES_FILES = {
+    "User.csv",
+    "UserRole.csv",
+    "Account.csv",
+    "Opportunity.csv",
+    "OpportunityHistory.csv",
+    "Lead.csv",
+    "CurrencyType.csv",
+    "Task.csv",
+    "Event.csv",
+    "Period.csv",
+}
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +230,8 @@ def test_two_files_of_one_object_are_one_when_their_columns_agree(tmp_path):
     opps.iloc[4:].to_csv(folder / "Opportunities 2023 b.csv", index=False)
     ds = load_dataset(import_export("salesforce", [folder], tmp_path / "ds"))
     assert ds.rows_read["opportunities"] == len(opps)
-    opps.iloc[4:].drop(columns=["LeadSource"]).to_csv(folder / "Opportunities 2023 b.csv",
-                                                       index=False)  # fmt: skip
+    opps.iloc[4:].drop(columns=["LeadSource"]).to_csv(
+        folder / "Opportunities 2023 b.csv", index=False
+    )
     with pytest.raises(DataError, match=r"Opportunities 2023 a\.csv and Opportunities 2023 b"):
         import_export("salesforce", [folder], tmp_path / "ds2")
