@@ -4,8 +4,8 @@ For each seed: generate the sample, build the coherent forecast run the report m
 (`spm_lib.forecasting.outlook.forecast_run`: 24 month-end origins, 6 months ahead, reconciled across
 the company, regions and teams) and print, per company and region series, the method's MASE over
 seasonal naive's (below 1 beats it), the 80% interval coverage and its 90% band (what another
-backtest of this size could have measured; `spm_lib.forecasting.models.coverage_band`). The issue's
-targets: every ratio below 1 and every coverage within 75-85%; the band says how far a
+backtest of this size could have measured; `spm_lib.forecasting.accuracy.coverage_band`). The
+issue's targets: every ratio below 1 and every coverage within 75-85%; the band says how far a
 calibrated interval's coverage strays at 24 origins.
 
 Usage: .venv/bin/python benchmarks/forecast_backtest_seeds.py [--seeds 42 1 2 3 4 5 6 7]

@@ -21,7 +21,8 @@ from multiprocessing import Pool
 import numpy as np
 import pandas as pd
 
-from spm_lib.forecasting.models import forecast, mase, seasonal_naive, smape
+from spm_lib.forecasting.accuracy import mase, smape
+from spm_lib.forecasting.models import forecast, seasonal_naive
 
 M = 12
 

@@ -14,7 +14,7 @@ from statsmodels.tsa.holtwinters import ExponentialSmoothing, SimpleExpSmoothing
 
 from spm_lib import load_dataset
 from spm_lib.forecasting import smoothing
-from spm_lib.forecasting.coherent import hierarchy_bookings
+from spm_lib.forecasting.hierarchy import hierarchy_bookings
 from spm_lib.sample import bundled_sample
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from spm_lib.dataset import load_dataset
 from spm_lib.sample import bundled_sample
-from spm_lib.suite.runner import default_kernel, default_notebooks_dir, discover_notebooks
+from spm_lib.suite.inventory import default_kernel, default_notebooks_dir, discover_notebooks
 
 BIN = Path(sys.executable).parent
 

@@ -7,9 +7,10 @@
   deal, cycle, pipeline created, coverage; team and region roll-ups come from
   :mod:`spm_lib.measures.metrics` with ``by="team"`` / ``by="region"``.
 - at risk (for the quarter after the period): the rep's expectation from the one pipeline run
-  of that quarter (:func:`spm_lib.pipeline.model.next_quarter`: open deals at their calibrated
-  chance to close won, plus the rep's share of deals not yet created) < quota; the expectations add
-  up to the forecasting report's pipeline forecast (:func:`outlook_reconciliation`).
+  of that quarter (:func:`spm_lib.pipeline.quarter_ahead.next_quarter`: open deals at their
+  calibrated chance to close won, plus the rep's share of deals not yet created) < quota; the
+  expectations add up to the forecasting report's pipeline forecast
+  (:func:`outlook_reconciliation`).
 - pipeline movement: the whole open pipeline's roll-forward of :mod:`spm_lib.pipeline.movement`
   (with the CRM's history; else starting + created - won - lost + other changes = ending, in amount
   and deals).
@@ -25,7 +26,7 @@ from spm_lib.measures import metrics, roster
 from spm_lib.measures.ranking import win_rate_board
 from spm_lib.periods import Period
 from spm_lib.pipeline import movement
-from spm_lib.pipeline.model import next_quarter, rep_expectations
+from spm_lib.pipeline.quarter_ahead import next_quarter, rep_expectations
 
 MOVEMENT_NEEDS_HISTORY = {
     "pulled in": "needs_close_date_history",
@@ -98,8 +99,8 @@ def at_risk(ds: Dataset, period: Period, run: tuple | None = None) -> pd.DataFra
     their quota (official, :mod:`spm_lib.compensation.attainment`).
 
     expected = open_expected + new_business from the one pipeline run of the quarter
-    (:func:`spm_lib.pipeline.model.next_quarter`, the run the forecasting and compensation reports
-    read): the rep's open deals at their calibrated chance to close won inside the quarter,
+    (:func:`spm_lib.pipeline.quarter_ahead.next_quarter`, the run the forecasting and compensation
+    reports read): the rep's open deals at their calibrated chance to close won inside the quarter,
     plus the rep's share of deals not yet created. coverage = pipeline_due / quota;
     required_coverage = 1 / model_win_rate, the same win-rate basis (open_expected /
     pipeline_due), so a rep is below the required coverage exactly when the open pipeline is

@@ -98,7 +98,7 @@ def test_one_q4_outlook_adds_up_across_reports(ds):
     forecasting report's pipeline figure come from one run and add up to its total."""
     from spm_lib.compensation import payouts
     from spm_lib.forecasting import outlook as forecasting
-    from spm_lib.pipeline.model import next_quarter, rep_expectations
+    from spm_lib.pipeline.quarter_ahead import next_quarter, rep_expectations
     from spm_lib.rep_performance import outlook_reconciliation
 
     period = ds.period("latest")

@@ -31,7 +31,8 @@ from spm_lib.dataset import Dataset
 from spm_lib.exceptions import DataError
 from spm_lib.measures.plans import PLAN_KEYS, Plan, assign_plans, capped_curve
 from spm_lib.periods import Period, period_containing, quarter_after
-from spm_lib.pipeline.model import NEXT_QUARTER_SIMULATIONS, next_quarter, summarise
+from spm_lib.pipeline.model import summarise
+from spm_lib.pipeline.quarter_ahead import NEXT_QUARTER_SIMULATIONS, next_quarter
 
 PIPELINE = "pipeline"
 RESAMPLED = "resampled"

@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spm_lib.dataset.config import ISO_CURRENCY, Config
+from spm_lib.dataset.config import Config
+from spm_lib.dataset.config_values import ISO_CURRENCY
 
 # table -> the dates its rows are converted by, the first that is filled
 MONEY_TABLES: dict[str, tuple[str, ...]] = {

@@ -230,39 +230,9 @@ def _check_unchanged(paths: list[Path], before: dict[Path, tuple[int, int]]) -> 
                 )
 
 
-def _vendor_tables(
-    frames: dict[str, pd.DataFrame], config: Config
-) -> tuple[dict[str, pd.DataFrame], Config]:
-    """A vendor's objects (``source: salesforce`` or ``hubspot`` in spm.yaml) as canonical
-    tables, and the configuration: what the objects say (stages, currency, rates, fiscal
-    year), with every key that spm.yaml itself sets taking precedence, and the mapping rules of
-    both (the adapter's exclusion of deleted rows and spm.yaml's ``where`` / ``exclude``)."""
-    from spm_lib.dataset.config import parse_config
-    from spm_lib.dataset.vendors import OBJECT_SOURCES
-
-    name = str(config.source)
-    if name not in OBJECT_SOURCES:
-        raise DataError(
-            f"spm.yaml: source is {name!r}; expected one of {', '.join(OBJECT_SOURCES)}",
-            column="source",
-            expected=" or ".join(OBJECT_SOURCES),
-        )
-    tables, found = OBJECT_SOURCES[name](frames)
-    user = {k: v for k, v in config.raw.items() if k not in ("database", "source")}
-    merged = {**found, **user}
-    rules = (found.get("mapping") or {}).get("tables") or {}
-    for table, spec in ((user.get("mapping") or {}).get("tables") or {}).items():
-        both = dict(rules.get(table) or {})
-        for key, value in spec.items():
-            both[key] = {**both.get(key, {}), **value} if key in ("where", "exclude") else value
-        rules = {**rules, table: both}
-    merged["mapping"] = {**(user.get("mapping") or {}), "tables": rules}
-    merged["source"], merged["database"] = name, config.raw.get("database")
-    return tables, parse_config(merged)
-
-
 def _load_database(url: str, config: Config, config_file: Path | None) -> Dataset:
     from spm_lib.dataset.database import masked, read_tables, refuse_written_secrets
+    from spm_lib.dataset.vendors import vendor_tables
 
     refuse_written_secrets(url, "database URL ")
     database = config.database or {}
@@ -273,7 +243,7 @@ def _load_database(url: str, config: Config, config_file: Path | None) -> Datase
         url, queries, None if vendor else LOAD_ORDER, database.get("schema")
     )
     if vendor:
-        frames, config = _vendor_tables(frames, config)
+        frames, config = vendor_tables(frames, config)
     mapping = parse_mapping(config.mapping)
     shown = masked(url)
     raw = {t: apply_mapping(t, f, mapping.table(t), frames) for t, f in frames.items()}

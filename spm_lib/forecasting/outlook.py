@@ -20,12 +20,8 @@ from spm_lib.forecasting.tracking import (
 )
 from spm_lib.measures.series import bookings_series, period_freq
 from spm_lib.periods import Period, quarter_label
-from spm_lib.pipeline.model import (
-    PipelineForecast,
-    combine_forecasts,
-    next_quarter,
-    pipeline_forecast,
-)
+from spm_lib.pipeline.model import PipelineForecast, pipeline_forecast
+from spm_lib.pipeline.quarter_ahead import combine_forecasts, next_quarter
 
 TRACKED_LEVELS = ("company", "region")
 BACKTEST_HORIZON = 6

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from spm_lib.dataset import Dataset
+from spm_lib.pages.call_accuracy import call_readings, show_call_accuracy
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
 from spm_lib.pipeline import calls, movement, slippage
@@ -310,44 +311,57 @@ def deal_lists(page: ReviewPage) -> Section:
         )
 
 
+SLIPPED_FORMATS = {
+    "deals": "count",
+    "slipped_deals": "count",
+    "amount": MONEY,
+    "slipped_amount": MONEY,
+    "slipped_pct": PCT,
+    "slipped_deal_share": PCT,
+    "lower": PCT,
+    "upper": PCT,
+}
+SLIPPED_LABELS = {
+    "slipped_pct": "Slipped (value)",
+    "slipped_deal_share": "Slipped (deals)",
+    "lower": "90% low",
+    "upper": "90% high",
+}
+
+
 @section
 def slippage_section(page: ReviewPage) -> Section:
     """The slipped share by rep, stage and category; repeat slippers; win rate by pushes."""
     if not page.has_history:
         return
+    _slipped_shares(page)
+    _win_rate_by_pushes(page)
+    _repeat_slippers(page)
+
+
+def _slipped_shares(page: ReviewPage) -> None:
+    """The share of the pipeline due in the period that slipped out, by stage, category, rep."""
     ds, period = page.ds, page.period
     if not page.flows["in_start"].any():
         note(f"No open deal was due in {period.label} at its start.")
-    else:
-        formats = {
-            "deals": "count",
-            "slipped_deals": "count",
-            "amount": MONEY,
-            "slipped_amount": MONEY,
-            "slipped_pct": PCT,
-            "slipped_deal_share": PCT,
-            "lower": PCT,
-            "upper": PCT,
-        }
-        labels = {
-            "slipped_pct": "Slipped (value)",
-            "slipped_deal_share": "Slipped (deals)",
-            "lower": "90% low",
-            "upper": "90% high",
-        }
-        for by in ("stage", "forecast_category", "rep"):
-            share = slippage.slipped_share(ds, period, by, flows=page.flows)
-            if by == "rep":
-                share.insert(1, "name", share["rep"].map(ds.rep_names).fillna(share["rep"]))
-                share = share.drop(columns="rep")
-            table(
-                share,
-                formats,
-                caption=f"Slipped out of {period.label}, by {by}",
-                labels=labels,
-                max_rows=200,
-            )
-    by_pushes = slippage.win_rate_by_pushes(ds, page.deals)
+        return
+    for by in ("stage", "forecast_category", "rep"):
+        share = slippage.slipped_share(ds, period, by, flows=page.flows)
+        if by == "rep":
+            share.insert(1, "name", share["rep"].map(ds.rep_names).fillna(share["rep"]))
+            share = share.drop(columns="rep")
+        table(
+            share,
+            SLIPPED_FORMATS,
+            caption=f"Slipped out of {period.label}, by {by}",
+            labels=SLIPPED_LABELS,
+            max_rows=200,
+        )
+
+
+def _win_rate_by_pushes(page: ReviewPage) -> None:
+    """Win rate by close-date pushes: the chart and its table."""
+    by_pushes = slippage.win_rate_by_pushes(page.ds, page.deals)
     title = "Win rate by close-date pushes"
     if by_pushes["deals"].iloc[0] and by_pushes["deals"].iloc[-1]:
         title = (
@@ -379,7 +393,11 @@ def slippage_section(page: ReviewPage) -> Section:
         labels={"lower": "90% low", "upper": "90% high"},
         caption=title,
     )
-    slippers = slippage.repeat_slippers(ds, page.deals)
+
+
+def _repeat_slippers(page: ReviewPage) -> None:
+    """The open deals pushed three times or more, the largest first."""
+    slippers = slippage.repeat_slippers(page.ds, page.deals)
     record_table("repeat_slippers", slippers)
     if slippers.empty:
         note("No open deal has been pushed three times or more.")
@@ -406,100 +424,5 @@ def slippage_section(page: ReviewPage) -> Section:
 @section
 def calls_section(page: ReviewPage, level: str) -> Section:
     """The call accuracy of every rep or manager (``level``)."""
-    if not page.has_history:
-        return
-    acc = page.accuracy[page.accuracy["level"] == level].copy()
-    if acc.empty:
-        note(f"No {level} has a call and bookings in a closed period.")
-        return
-    if level == "rep":
-        acc.insert(1, "name", acc["owner_id"].map(page.ds.rep_names).fillna(acc["owner_id"]))
-    readings = call_readings(acc)
-    biased = acc["flag"].isin(calls.BIASED)
-    acc["flag"] = acc["flag"].map(FLAG_LABELS)
-    flagged = acc[biased]
-    if len(flagged):
-        names = ", ".join(
-            f"{n} ({f})"
-            for n, f in zip(flagged.get("name", flagged["owner_id"]), flagged["flag"], strict=True)
-        )
-        say("Biased beyond noise: {names}.", names=names)
-        record_action(
-            f"{len(flagged)} {level}s' calls are biased beyond noise ({names}): "
-            "read their commits with that in mind.",
-            "Whose calls can you trust?",
-            weight=float(len(flagged)),
-        )
-    else:
-        say("No {level}'s calls are biased beyond noise.", level=level)
-    pct = PCT
-    columns = [c for c in ("name", "owner_id") if c in acc.columns][:1] + [
-        "periods",
-        "source",
-        "bias",
-        "bias_lower",
-        "bias_upper",
-        "baseline",
-        "flag",
-        "conversion",
-        "hit_rate",
-        "value_added",
-        "value_lower",
-        "value_upper",
-    ]
-    table(
-        acc[columns].sort_values("bias"),
-        {
-            "periods": "count",
-            "bias": pct,
-            "bias_lower": pct,
-            "bias_upper": pct,
-            "baseline": pct,
-            "conversion": pct,
-            "hit_rate": pct,
-            "value_added": pct,
-            "value_lower": pct,
-            "value_upper": pct,
-        },
-        labels={
-            "owner_id": "Manager",
-            "bias_lower": "Bias low",
-            "bias_upper": "Bias high",
-            "baseline": "Against",
-            "conversion": "Commit conversion",
-            "hit_rate": "Hit rate (10%)",
-            "value_added": "Value added",
-            "value_lower": "Value low",
-            "value_upper": "Value high",
-        },
-        max_rows=200,
-    )
-    record_table(f"call_accuracy_{level}", acc.assign(reading=readings))
-
-
-FLAG_LABELS = {
-    "sandbagging": "sandbagging",
-    "over_committing": "over-committing",
-    "no_clear_bias": "no clear bias",
-    "too_few_periods": "not enough periods",
-}  # a caller's flag (spm_lib.pipeline.calls.FLAGS) as the page shows it
-
-
-def call_readings(accuracy: pd.DataFrame) -> pd.Series:
-    """Each caller's flag (:func:`spm_lib.pipeline.calls.call_accuracy`) in words: how far
-    the calls sit from the actual or the company norm, or why there is no verdict."""
-
-    def reading(row) -> str:
-        if row.flag == "too_few_periods":
-            return f"not enough periods ({row.periods} of {calls.MIN_PERIODS})"
-        if row.flag == "no_clear_bias":
-            return "no bias beyond noise"
-        sign = "below" if row.flag == "sandbagging" else "above"
-        return (
-            f"calls {abs(row.bias - row.baseline) * 100:.0f}% {sign} the "
-            f"{'actual' if row.baseline == 0 else 'company norm'}"
-        )
-
-    return pd.Series(
-        [reading(r) for r in accuracy.itertuples(index=False)], index=accuracy.index, dtype=object
-    )
+    if page.has_history:
+        show_call_accuracy(page.accuracy, page.ds.rep_names, level)

@@ -4,25 +4,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import numpy as np
 import pandas as pd
 
-from spm_lib import compensation, territory
-from spm_lib.compensation.payouts import BookingsDraws, bookings_draws
-from spm_lib.dataset import Dataset
-from spm_lib.exceptions import DataError, InfeasibleAssignment
-from spm_lib.measures.plans import Plan, assign_plans
 from spm_lib.pages.common import open_report
+from spm_lib.pages.planning_inputs import PlanningPage, compute, target_basis_text
 from spm_lib.pages.territory_assignment import (
     MOVE_FORMATS,
     MOVE_LABELS,
     move_reasons,
     relaxation_text,
 )
-from spm_lib.periods import Period
-from spm_lib.planning import commission_rates, quotas
+from spm_lib.planning import commission_rates
 from spm_lib.report import format_currency, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
@@ -71,116 +63,6 @@ BOOK_BASIS_LABELS = {
     "trailing_bookings": "last four quarters' bookings",
     "median_book": "median book",
 }  # where a rep's book comes from (spm_lib.planning.quotas.propose_quotas)
-
-
-def target_basis_text(basis: dict) -> str:
-    """How the quarter's target was set, in words (:func:`.quotas.target_amount`)."""
-    if basis["kind"] == "amount":
-        return "the amount set in planning.target"
-    if basis["kind"] == "growth":
-        return f"{basis['growth']:+.0%} on {basis['base_period']}'s bookings"
-    return f"{basis['base_period']}'s bookings (no planning.target: flat on last year)"
-
-
-@dataclass
-class PlanningPage:
-    """What the planning page shows, computed once."""
-
-    ds: Dataset
-    period: Period
-    settings: dict
-    assignment: territory.AssignmentResult | None = None
-    curve: pd.DataFrame | None = None
-    relaxed: list[territory.Relaxation] = field(default_factory=list)
-    no_territory: str = ""  # why no assignment was found, even relaxed
-    quotas: pd.DataFrame | None = None
-    draws: BookingsDraws | None = None
-    sims: np.ndarray | None = None  # the draws for the reps of ``quotas``, in their order
-    predicted: dict | None = None
-    backtest: pd.DataFrame | None = None
-    shape: Plan | None = None
-    solved_rate: float | None = None
-    rate_error: str = ""
-    today: dict | None = None
-    solved: dict | None = None
-    no_quota: str = ""  # why no quota is proposed
-    accelerator: float | None = None  # the factor on accelerators meeting the target instead
-
-
-def compute(
-    ds: Dataset, period: Period, max_moves_pct: float, curve_steps: tuple[float, ...]
-) -> PlanningPage:
-    """Territory moves (and the curve of gain against moves allowed), next quarter's quotas
-    and their predicted attainment, and the base rate solved for the cost target."""
-    settings = ds.config.planning or {}
-    page = PlanningPage(ds, period, settings)
-    if (
-        ds.has("accounts")
-        and len(ds["accounts"])
-        and not territory.active_reps(ds, period.end).empty
-    ):
-        try:
-            page.assignment, page.relaxed = territory.optimize_with_relaxation(
-                ds, max_moves_pct=max_moves_pct, as_of=period.end
-            )
-        except InfeasibleAssignment as exc:
-            page.no_territory = str(exc)
-        else:  # the curve under the limits the assignment was made with
-            steps = tuple(s for s in curve_steps if s <= 1)
-            page.curve = territory.move_curve(
-                ds, steps=steps, as_of=period.end, solved=page.assignment
-            )
-    known = page.assignment.problem.acc if page.assignment is not None else None
-    counted = quotas.propose_quotas(ds, period, settings.get("target"), potential=known)
-    if counted.empty or not counted.attrs["target"] > 0:
-        page.no_quota = (
-            "No rep is counted at the period's end: no quota to propose."
-            if counted.empty
-            else f"The target is {format_currency(counted.attrs['target'])} "
-            f"({target_basis_text(counted.attrs['target_basis'])}): set "
-            "planning.target in spm.yaml "
-            "to propose quotas."
-        )
-        return page
-    page.draws = bookings_draws(ds, period)
-    share = settings.get("reps_at_quota_target")
-    page.quotas = quotas.solve_share_at_quota(page.draws, counted, share)[0] if share else counted
-    page.sims = quotas.aligned_draws(page.draws, page.quotas)[0]
-    page.predicted = quotas.predicted_attainment(page.draws, page.quotas)
-    page.backtest = quotas.backtest(ds, period, settings.get("target"))
-    _rates(page)
-    return page
-
-
-def _rates(page: PlanningPage) -> None:
-    """Today's plans and the shape of the plan of most counted reps, its base rate (and the
-    accelerator factor) solved for the cost target, on the quotas and draws of the page."""
-    plans = compensation.load_plans(page.ds)
-    target = page.settings.get("cost_of_sales_target")
-    if not plans or target is None:
-        return
-    sims, quota = page.sims, page.quotas["quota"].to_numpy(float)
-    assigned = assign_plans(page.ds.reps, plans).reindex(page.quotas["rep_id"])
-    named = assigned.dropna()
-    page.shape = plans[named.value_counts().index[0]] if len(named) else None
-    if page.shape is None:
-        return
-    current = [plans[a] if isinstance(a, str) else page.shape for a in assigned]
-    page.today = commission_rates.plan_outcome(current, sims, quota)
-    try:
-        page.solved_rate = commission_rates.solve_rate(page.shape, sims, quota, target)
-    except DataError as exc:
-        page.rate_error = str(exc)
-        return
-    page.solved = commission_rates.plan_outcome(
-        commission_rates.with_rates(page.shape, page.solved_rate), sims, quota
-    )
-    try:  # the other lever: today's base rate, accelerators above quota scaled
-        page.accelerator = commission_rates.solve_rate(
-            page.shape, sims, quota, target, solve="accelerator"
-        )
-    except DataError:
-        page.accelerator = None
 
 
 @section

@@ -9,22 +9,24 @@ from spm_lib.pipeline.model import (
     AGE_BANDS,
     AGE_LABELS,
     MIN_STAGE_EVIDENCE,
-    NEXT_QUARTER_SIMULATIONS,
     PRIOR_WEIGHT,
     PUSH_BANDS,
     UNKNOWN_STAGE,
     PipelineForecast,
     Window,
-    combine_forecasts,
     new_business_shares,
-    next_quarter,
     open_at,
     past_windows,
     pipeline_forecast,
     push_factors,
-    rep_expectations,
     summarise,
     win_rates,
+)
+from spm_lib.pipeline.quarter_ahead import (
+    NEXT_QUARTER_SIMULATIONS,
+    combine_forecasts,
+    next_quarter,
+    rep_expectations,
 )
 
 __all__ = [

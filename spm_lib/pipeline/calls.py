@@ -26,8 +26,8 @@ the Commit call:
 - hit rate = share of periods whose week-1 call was within 10% of the actual (Wilson interval);
 - value added = |statistical error| - |call error| of the week-1 call, in shares of the actual,
   where the statistical forecast is the pipeline model's expectation for the owner made at the
-  period's start (:func:`spm_lib.pipeline.model.next_quarter`, the run the forecasting report's
-  pipeline forecast reads): above zero, the call beat the model; over the last
+  period's start (:func:`spm_lib.pipeline.quarter_ahead.next_quarter`, the run the forecasting
+  report's pipeline forecast reads): above zero, the call beat the model; over the last
   :data:`VALUE_PERIODS` quarters.
 
 **Flags** (``sandbagging`` / ``over-committing``) are stated only where the bias's interval
@@ -296,8 +296,8 @@ def actuals(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
 
 def statistical_forecasts(ds: Dataset, periods: list[Period]) -> pd.DataFrame:
     """The pipeline model's expectation for each period made at its start (the run of
-    :func:`spm_lib.pipeline.model.next_quarter` as of the end of the quarter before, the one the
-    forecasting report's pipeline forecast reads), per rep, manager (their reps' sum) and the
+    :func:`spm_lib.pipeline.quarter_ahead.next_quarter` as of the end of the quarter before, the one
+    the forecasting report's pipeline forecast reads), per rep, manager (their reps' sum) and the
     company: owner_id, level, period, statistical."""
     boss = managers(ds)
     rows = []

@@ -28,7 +28,8 @@ Method, for a window from ``as_of`` (exclusive) to ``end`` (inclusive):
    posterior (mean its rate, ``deals + PRIOR_WEIGHT`` pseudo-observations), so the band
    carries what the history cannot tell (``thin_stages`` names them).
 
-:func:`combine_forecasts` then blends this with the time-series forecast by precision weighting.
+:func:`spm_lib.pipeline.quarter_ahead.combine_forecasts` then blends this with the time-series
+forecast by precision weighting.
 """
 
 from __future__ import annotations
@@ -37,11 +38,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from spm_lib.dataset import Dataset
 from spm_lib.measures.metrics import open_pipeline_at
-from spm_lib.periods import Period, quarter_after
 from spm_lib.pipeline.slippage import pushes_by
 
 AGE_BANDS = (0, 30, 90, 180, 365, 100_000)
@@ -440,65 +439,6 @@ def _draws(
     return totals, rep_totals
 
 
-NEXT_QUARTER_SIMULATIONS = 20_000
-
-
-def next_quarter(
-    ds: Dataset, period: Period, simulations: int = NEXT_QUARTER_SIMULATIONS, seed: int = 0
-) -> tuple[Period, PipelineForecast]:
-    """The one pipeline run for the quarter after the one containing ``period``'s end, as seen
-    at that end, kept per rep (``by_rep``). The forecasting report's pipeline figure, rep
-    performance's per-rep expectations (the at-risk list) and compensation's payout forecast
-    all read this run, so their figures add up: the reps' expectations (open deals plus their
-    share of deals not yet created) sum to its total."""
-    quarter = quarter_after(period)
-    run = pipeline_forecast(
-        ds,
-        end=pd.Timestamp(quarter.end),
-        as_of=pd.Timestamp(period.end),
-        start=pd.Timestamp(quarter.start) - pd.Timedelta(days=1),
-        simulations=simulations,
-        seed=seed,
-        by_rep=True,
-    )
-    return quarter, run
-
-
-def rep_expectations(run: PipelineForecast) -> pd.DataFrame:
-    """Per rep of a ``by_rep`` run: open_expected (their open deals' simulated mean, the common
-    factor included), new_business (their share of deals not yet created), expected (the sum),
-    pipeline_due (open amount due in the window), model_win_rate (open_expected /
-    pipeline_due: the win-rate basis of the forecast). The expected column sums to the run's
-    mean total."""
-    columns = [
-        "rep_id",
-        "open_expected",
-        "new_business",
-        "expected",
-        "pipeline_due",
-        "model_win_rate",
-    ]
-    if run.rep_ids is None:
-        return pd.DataFrame(columns=columns)
-    expected = run.rep_totals.mean(axis=0)
-    deals = run.deals
-    in_window = deals[(deals["close_date"] > run.start) & (deals["close_date"] <= run.end)]
-    due = in_window.groupby("rep_id")["amount"].sum()
-    new = run.rep_new_mean
-    out = pd.DataFrame(
-        {
-            "rep_id": run.rep_ids,
-            "open_expected": expected - new,
-            "new_business": new,
-            "expected": expected,
-        }
-    )
-    out["pipeline_due"] = out["rep_id"].map(due).fillna(0.0).to_numpy()
-    due_amount = out["pipeline_due"].where(out["pipeline_due"] > 0)
-    out["model_win_rate"] = out["open_expected"] / due_amount
-    return out[columns]
-
-
 def new_business_shares(ds: Dataset, as_of: pd.Timestamp, length_days: int) -> pd.Series:
     """Per rep employed at ``as_of``: their share of the won amount, over the year to
     ``as_of``, of deals created and won within ``length_days`` (business that is not yet in
@@ -514,36 +454,3 @@ def new_business_shares(ds: Dataset, as_of: pd.Timestamp, length_days: int) -> p
     active = reps.loc[reps["end_date"].isna() | (reps["end_date"] > as_of), "rep_id"]
     amounts = won.groupby("rep_id")["amount"].sum().reindex(active, fill_value=0.0)
     return amounts / amounts.sum() if amounts.sum() > 0 else amounts
-
-
-def combine_forecasts(
-    ts_mean: float,
-    ts_lower: float,
-    ts_upper: float,
-    level: float,
-    pipe_p10: float,
-    pipe_p50: float,
-    pipe_p90: float,
-) -> dict[str, float]:
-    """Precision-weighted blend of the time-series and pipeline forecasts of one period.
-
-    Each forecast's spread is read from its interval as a normal sd (time series: its ``level``
-    interval; pipeline: P10-P90, an 80% band); weights are 1/sd^2 and the combined sd is
-    1/sqrt(sum of weights), assuming the two forecasts' errors are independent. Returns
-    mean, sd, weight_time_series, weight_pipeline and the 80% band p10/p90.
-    """
-    z_ts = float(norm.ppf(0.5 + level / 2))
-    z80 = float(norm.ppf(0.9))
-    sd_ts = max((ts_upper - ts_lower) / (2 * z_ts), 1e-9)
-    sd_pipe = max((pipe_p90 - pipe_p10) / (2 * z80), 1e-9)
-    w_ts, w_pipe = 1 / sd_ts**2, 1 / sd_pipe**2
-    mean = (w_ts * ts_mean + w_pipe * pipe_p50) / (w_ts + w_pipe)
-    sd = 1 / np.sqrt(w_ts + w_pipe)
-    return {
-        "mean": float(mean),
-        "sd": float(sd),
-        "weight_time_series": float(w_ts / (w_ts + w_pipe)),
-        "weight_pipeline": float(w_pipe / (w_ts + w_pipe)),
-        "p10": float(max(mean - z80 * sd, 0.0)),
-        "p90": float(mean + z80 * sd),
-    }

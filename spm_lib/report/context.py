@@ -15,7 +15,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from spm_lib.dataset.config import COUNT_UNIT, currency_code
+from spm_lib.dataset.config import COUNT_UNIT
+from spm_lib.dataset.config_values import currency_code
 
 if TYPE_CHECKING:
     from spm_lib.dataset import Dataset

@@ -69,7 +69,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     from spm_lib.sample import bundled_sample
     from spm_lib.suite.executors import executor_for
-    from spm_lib.suite.runner import default_notebooks_dir, discover_notebooks, run_suite
+    from spm_lib.suite.inventory import default_notebooks_dir, discover_notebooks
+    from spm_lib.suite.runner import run_suite
 
     data = args.data if args.data else bundled_sample()
     names = [n.strip() for n in args.notebooks.split(",") if n.strip()] if args.notebooks else None

@@ -55,6 +55,7 @@ from spm_lib.territory.books import (
     active_reps,
     balance,
 )
+from spm_lib.territory.milp import DEVIATION_BREAKS, MIN_MIP_GAP
 from spm_lib.territory.potential import (
     account_potential,
     account_segments,
@@ -78,9 +79,7 @@ from spm_lib.territory.rates import (
 from spm_lib.territory.solver import (
     CANDIDATES_BEST,
     CANDIDATES_SPREAD,
-    DEVIATION_BREAKS,
     JOINT_MODEL_VARIABLES,
-    MIN_MIP_GAP,
     POOL_MODEL_VARIABLES,
     solve_group,
 )

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.forecasting.coherent import NO_REGION, coherent_forecast, hierarchy_bookings
+from spm_lib.forecasting.coherent import coherent_forecast
+from spm_lib.forecasting.hierarchy import NO_REGION, hierarchy_bookings
 
 
 def _deals(rows):

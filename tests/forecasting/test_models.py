@@ -6,16 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spm_lib.forecasting.models import (
-    backtest,
-    coverage_band,
-    fit_arima011,
-    forecast,
-    is_seasonal,
-    mase,
-    seasonal_naive,
-    smape,
-)
+from spm_lib.forecasting.accuracy import backtest, coverage_band, mase, smape
+from spm_lib.forecasting.models import fit_arima011, forecast, is_seasonal, seasonal_naive
 
 
 def monthly(values, start="2022-01") -> pd.Series:

@@ -15,7 +15,7 @@ def test_every_section_of_the_page(small_sample, tmp_path, snapshot):
 def test_call_readings_word_each_flag():
     import pandas as pd
 
-    from spm_lib.pages.pipeline_review import FLAG_LABELS, call_readings
+    from spm_lib.pages.call_accuracy import FLAG_LABELS, call_readings
     from spm_lib.pipeline.calls import FLAGS, MIN_PERIODS
 
     accuracy = pd.DataFrame(

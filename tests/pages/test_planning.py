@@ -13,7 +13,8 @@ def test_every_section_of_the_page(small_sample, tmp_path, snapshot):
 
 
 def test_how_the_target_was_set_and_where_books_come_from_in_words():
-    from spm_lib.pages.planning import BOOK_BASIS_LABELS, target_basis_text
+    from spm_lib.pages.planning import BOOK_BASIS_LABELS
+    from spm_lib.pages.planning_inputs import target_basis_text
 
     assert target_basis_text({"kind": "amount", "growth": None, "base_period": None}) == (
         "the amount set in planning.target"

@@ -7,15 +7,8 @@ import pandas as pd
 import pytest
 
 from spm_lib import load_dataset
-from spm_lib.pipeline.model import (
-    Window,
-    _rate_for,
-    combine_forecasts,
-    next_quarter,
-    open_at,
-    pipeline_forecast,
-    win_rates,
-)
+from spm_lib.pipeline.model import Window, _rate_for, open_at, pipeline_forecast, win_rates
+from spm_lib.pipeline.quarter_ahead import combine_forecasts, next_quarter
 
 HISTORY = [
     {"opportunity_id": "O1", "stage": "Prospecting", "entered_date": "2025-01-05"},

@@ -10,9 +10,10 @@ import pytest
 from spm_lib.pages import expected_seconds
 from spm_lib.suite.executors import executor_for
 from spm_lib.suite.executors.local import ForkedExecutor, KernelExecutor
+from spm_lib.suite.inventory import longest_first
 from spm_lib.suite.layout import audience_folder
 from spm_lib.suite.notebook import NotebookTask
-from spm_lib.suite.runner import longest_first, run_suite
+from spm_lib.suite.runner import run_suite
 from tests.helpers import spm, write_notebook
 
 CHARTED = "data_quality,lead_conversion"  # two real reports, with charts and tables

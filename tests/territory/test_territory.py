@@ -371,9 +371,9 @@ def test_no_move_pays_when_the_cost_exceeds_every_gain(small_sample):
 def test_a_gain_the_solver_cannot_tell_from_its_gap_proposes_no_move(ds, monkeypatch):
     """Where the bound the solver proves lies further above the gain found than the gain
     itself, even at the tightest gap, the gain is noise: no move, and the result says so."""
-    from spm_lib.territory import solver as territory
+    from spm_lib.territory import milp, solver
 
-    solve = territory._solve
+    solve = milp.solve
 
     def loose(*args, **kwargs):
         out = solve(*args, **kwargs)
@@ -381,7 +381,8 @@ def test_a_gain_the_solver_cannot_tell_from_its_gap_proposes_no_move(ds, monkeyp
             out["mip_dual_bound"] = 3 * out["fun"]  # a bound three times the gain found
         return out
 
-    monkeypatch.setattr(territory, "_solve", loose)
+    monkeypatch.setattr(milp, "solve", loose)  # the pools' solves
+    monkeypatch.setattr(solver, "solve", loose)  # and the solver's own (no move, diagnosis)
     result = optimize_assignment(ds, max_moves_pct=0.05)
     assert result.within_tolerance and result.figures["accounts_moved"] == 0
 

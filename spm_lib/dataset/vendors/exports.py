@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from spm_lib.dataset.config import currency_code
+from spm_lib.dataset.config_values import currency_code
 from spm_lib.dataset.numbers import read_numbers
 from spm_lib.dataset.readers import read_raw
 

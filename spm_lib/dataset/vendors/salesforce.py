@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib.dataset.config import currency_code
+from spm_lib.dataset.config_values import currency_code
 from spm_lib.dataset.vendors.objects import (
     column,
     days,
