@@ -217,6 +217,28 @@ def _revenue_at_stake(ds, cells, inside, start, end) -> pd.Series:
 MIN_USEFUL_EFFECT = 0.02  # a module must be able to lift its stage's conversion by 2% (relative)
 
 
+def _ruled_out(effects: pd.DataFrame | None) -> dict[str, tuple[float, float, float]]:
+    """Module -> (relative effect, lower, upper) for the modules whose measured interval lies
+    below :data:`MIN_USEFUL_EFFECT`."""
+    if effects is None or not len(effects) or "relative_upper" not in effects:
+        return {}
+    measured = effects.dropna(subset=["relative_upper"])
+    return {
+        row.module: (row.relative_effect, row.relative_lower, row.relative_upper)
+        for row in measured.itertuples(index=False)
+        if row.relative_upper < MIN_USEFUL_EFFECT
+    }
+
+
+def _completed_since(ds: Dataset, since: pd.Timestamp, end: pd.Timestamp) -> set[tuple]:
+    """(rep_id, module) of the trainings completed after ``since``, up to ``end``."""
+    trainings = ds.get("trainings")
+    if trainings is None or not len(trainings):
+        return set()
+    done = trainings[(trainings["completed_date"] > since) & (trainings["completed_date"] <= end)]
+    return set(zip(done["rep_id"], done["module"], strict=True))
+
+
 def recommendations(
     ds: Dataset,
     gaps: pd.DataFrame,
@@ -237,15 +259,7 @@ def recommendations(
     builds gets coaching (``no_module``); else the module is assigned (``assigned``). The page
     words the reasons.
     """
-    ruled_out = {}
-    if effects is not None and len(effects) and "relative_upper" in effects:
-        for row in effects.dropna(subset=["relative_upper"]).itertuples(index=False):
-            if row.relative_upper < MIN_USEFUL_EFFECT:
-                ruled_out[row.module] = (
-                    row.relative_effect,
-                    row.relative_lower,
-                    row.relative_upper,
-                )
+    ruled_out = _ruled_out(effects)
     catalogue = ds.config.training_catalogue
     by_stage: dict[str, list[str]] = {}
     for module, spec in catalogue.items():
@@ -253,14 +267,7 @@ def recommendations(
         if stage:
             by_stage.setdefault(stage, []).append(module)
     end = pd.Timestamp(as_of if as_of is not None else ds.as_of)
-    trainings = ds.get("trainings")
-    recent = set()
-    if trainings is not None and len(trainings):
-        since = end - pd.DateOffset(months=skip_completed_months)
-        done = trainings[
-            (trainings["completed_date"] > since) & (trainings["completed_date"] <= end)
-        ]
-        recent = set(zip(done["rep_id"], done["module"], strict=True))
+    recent = _completed_since(ds, end - pd.DateOffset(months=skip_completed_months), end)
     none = (np.nan, np.nan, np.nan)
     rows = []
     for gap in gaps[gaps["flagged"]].itertuples(index=False):

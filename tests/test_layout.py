@@ -306,3 +306,26 @@ def test_analyses_read_no_files_and_print_nothing():
                 if name in touching:
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
     assert not offenders, offenders
+
+
+MAX_MODULE_LINES = 500
+MAX_FUNCTION_LINES = 80
+
+
+def test_modules_and_functions_stay_small():
+    """No module of the library, its tests or benchmarks over 500 lines; no function of the
+    library over 80 (as ruff format writes them: `make lint` checks the formatting)."""
+    big = []
+    for folder in (ROOT, ROOT.parent / "tests", ROOT.parent / "benchmarks"):
+        for path in folder.rglob("*.py"):
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > MAX_MODULE_LINES:
+                big.append((str(path.relative_to(ROOT.parent)), lines))
+    long = []
+    for path in ROOT.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    long.append((f"{_module_name(path)}.{node.name}", length))
+    assert not big and not long, (big, long)

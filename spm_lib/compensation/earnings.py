@@ -238,29 +238,8 @@ def _ledger(ds: Dataset, period: Period, plans: dict[str, Plan], credit: pd.Data
             earned_to = sum((x["amount"] for x in upto if x["kind"] == "commission"), ZERO)
             cap = plan.cap(quota) if quota is not None else plan.cap(ZERO)
             lines += in_period
-            if cap is not None:
-                adjustment = (min(earned_to, cap) - min(earned_before, cap)) - (
-                    earned_to - earned_before
-                )
-                if adjustment:
-                    lines.append(
-                        {
-                            "rep_id": rep,
-                            "plan": plan.name,
-                            "quota_period": qp.label,
-                            "date": min(period.end, qp.end),
-                            "opportunity_id": None,
-                            "product": None,
-                            "kind": "cap",
-                            "deal_amount": None,
-                            "share": None,
-                            "credit": ZERO,
-                            "tier": "",
-                            "rate": None,
-                            "amount": adjustment,
-                            "note": f"cap {cap} on commission in {qp.label}",
-                        }
-                    )
+            capped = _cap_line(rep, plan, qp, period, earned_before, earned_to, cap)
+            lines += [capped] if capped else []
             credit_to = sum((x["credit"] for x in upto if x["kind"] == "commission"), ZERO)
             periods_rows.append(
                 {
@@ -294,6 +273,41 @@ def _ledger(ds: Dataset, period: Period, plans: dict[str, Plan], credit: pd.Data
         ],
     )
     return frame, quota_frame
+
+
+def _cap_line(
+    rep: str,
+    plan: Plan,
+    qp: Period,
+    period: Period,
+    earned_before: Decimal,
+    earned_to: Decimal,
+    cap: Decimal | None,
+) -> dict | None:
+    """The line that holds a quota period's commission to its ``cap`` in ``period``:
+    (min(earned to date, cap) - min(earned before, cap)) - (earned to date - earned before),
+    or None when there is no cap or nothing to hold back."""
+    if cap is None:
+        return None
+    adjustment = (min(earned_to, cap) - min(earned_before, cap)) - (earned_to - earned_before)
+    if not adjustment:
+        return None
+    return {
+        "rep_id": rep,
+        "plan": plan.name,
+        "quota_period": qp.label,
+        "date": min(period.end, qp.end),
+        "opportunity_id": None,
+        "product": None,
+        "kind": "cap",
+        "deal_amount": None,
+        "share": None,
+        "credit": ZERO,
+        "tier": "",
+        "rate": None,
+        "amount": adjustment,
+        "note": f"cap {cap} on commission in {qp.label}",
+    }
 
 
 def reps_in(ds: Dataset, period: Period, credit: pd.DataFrame) -> list[str]:

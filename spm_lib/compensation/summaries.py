@@ -53,44 +53,19 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
     columns = ("rep_id", "quota", "credit_to_date")
     for rep, quota, to_date in zip(*(quota_periods[c].tolist() for c in columns), strict=True):
         quota_by.setdefault(rep, []).append((quota, to_date))
-    rows = []
-    for rep in scope:
-        mine = sums.get(rep, {})
-        plan_name = assigned.get(rep)
-        plan = plans.get(plan_name) if isinstance(plan_name, str) else None
-        booked = booked_by.get(rep, ZERO)
-        if plan is not None and plan.clawback_reduces_attainment:
-            booked += mine.get("cancelled credit", ZERO)
-        qps = quota_by.get(rep, [])
-        quotas = [q for q, _ in qps if q is not None]
-        quota = sum(quotas, ZERO) if quotas else None
-        credit_to = sum((c for _, c in qps), ZERO)
-        row = {
-            "rep_id": rep,
-            "name": reps["name"].get(rep),
-            "team": reps["team"].get(rep),
-            "region": reps["region"].get(rep),
-            "plan": plan_name if plan else "(none)",
-            "credited_bookings": booked,
-            "quota": quota,
-            "attainment": float(credit_to / quota) if quota else float("nan"),
-        }
-        for i in range(n_tiers):
-            label = plan.tiers[i].label if plan is not None and i < len(plan.tiers) else None
-            row[f"tier_{i + 1}"] = mine.get(("tier", label), ZERO)
-        row["base_rate_no_quota"] = mine.get(("tier", NO_QUOTA_TIER), ZERO)
-        row["commission"] = mine.get("commission", ZERO)
-        kinds = (
-            ("spif", "spifs"),
-            ("clawback", "clawbacks"),
-            ("cap", "cap_adjustment"),
-            ("departure", "after_departure"),
+    rows = [
+        _statement_row(
+            rep,
+            reps,
+            plans,
+            assigned.get(rep),
+            sums.get(rep, {}),
+            booked_by.get(rep, ZERO),
+            quota_by.get(rep, []),
+            n_tiers,
         )
-        for kind, column in kinds:
-            row[column] = mine.get(kind, ZERO)
-        row["payout"] = mine.get("payout", ZERO)
-        row["pay_basis"] = _pay_basis(plan, quota, ("tier", NO_QUOTA_TIER) in mine)
-        rows.append(row)
+        for rep in scope
+    ]
     columns = [
         "rep_id",
         "name",
@@ -114,6 +89,53 @@ def statements(dataset: Dataset, period: Period | str, plans: dict | None = None
     status = rep_status(ds, period).set_index("rep_id")["status"] if len(out) else {}
     out.insert(5, "status", out["rep_id"].map(status).fillna("not in the reps table"))
     return out
+
+
+def _statement_row(
+    rep: str,
+    reps: pd.DataFrame,
+    plans: dict[str, Plan],
+    plan_name: object,
+    mine: dict,
+    booked: Decimal,
+    qps: list,
+    n_tiers: int,
+) -> dict:
+    """One rep's statement: ``mine`` the sums of the rep's ledger lines (:func:`_line_sums`),
+    ``booked`` the rep's credits in the period, ``qps`` (quota, credit to date) per quota
+    period."""
+    plan = plans.get(plan_name) if isinstance(plan_name, str) else None
+    if plan is not None and plan.clawback_reduces_attainment:
+        booked += mine.get("cancelled credit", ZERO)
+    quotas = [q for q, _ in qps if q is not None]
+    quota = sum(quotas, ZERO) if quotas else None
+    credit_to = sum((c for _, c in qps), ZERO)
+    row = {
+        "rep_id": rep,
+        "name": reps["name"].get(rep),
+        "team": reps["team"].get(rep),
+        "region": reps["region"].get(rep),
+        "plan": plan_name if plan else "(none)",
+        "credited_bookings": booked,
+        "quota": quota,
+        "attainment": float(credit_to / quota) if quota else float("nan"),
+    }
+    for i in range(n_tiers):
+        label = plan.tiers[i].label if plan is not None and i < len(plan.tiers) else None
+        row[f"tier_{i + 1}"] = mine.get(("tier", label), ZERO)
+    row["base_rate_no_quota"] = mine.get(("tier", NO_QUOTA_TIER), ZERO)
+    row["commission"] = mine.get("commission", ZERO)
+    kinds = (
+        ("spif", "spifs"),
+        ("clawback", "clawbacks"),
+        ("cap", "cap_adjustment"),
+        ("departure", "after_departure"),
+    )
+    for kind, column in kinds:
+        row[column] = mine.get(kind, ZERO)
+    row["payout"] = mine.get("payout", ZERO)
+    row["pay_basis"] = _pay_basis(plan, quota, ("tier", NO_QUOTA_TIER) in mine)
+    return row
 
 
 def statement_lines(

@@ -128,17 +128,9 @@ def read_tables(
         frames = {}
         names = list(tables) if tables is not None else sorted(set(available) | set(queries))
         for table in names:
-            source = queries.get(table)
-            if source is None and table.lower() not in available:
-                continue
-            if source and " " in source.strip():
-                sql = source  # the query spm.yaml gives, run as one statement
-            elif source and "." in source:
-                sql = "SELECT * FROM " + ".".join(quoted(part) for part in source.split("."))
-            else:
-                name = available.get((source or table).lower(), source or table)
-                sql = f"SELECT * FROM {prefix}{quoted(name)}"
-            frames[table] = run(sql)
+            sql = _table_sql(table, queries.get(table), available, prefix)
+            if sql is not None:
+                frames[table] = run(sql)
         con.close()
     except DataError:
         raise
@@ -149,11 +141,30 @@ def read_tables(
             path=shown,
             expected="a reachable database holding the canonical tables",
         ) from None
+    return frames, _fingerprint(frames)
+
+
+def _table_sql(table: str, source: str | None, available: dict, prefix: str) -> str | None:
+    """The statement that reads ``table``: spm.yaml's query (``source`` with a space), its
+    qualified table name, else the table as the database lists it; None when the database
+    holds no such table and no query names one."""
+    if source is None and table.lower() not in available:
+        return None
+    if source and " " in source.strip():
+        return source  # the query spm.yaml gives, run as one statement
+    if source and "." in source:
+        return "SELECT * FROM " + ".".join(quoted(part) for part in source.split("."))
+    name = available.get((source or table).lower(), source or table)
+    return f"SELECT * FROM {prefix}{quoted(name)}"
+
+
+def _fingerprint(frames: dict[str, pd.DataFrame]) -> str:
+    """SHA-256 over the tables' names and contents (as text), in name order."""
     digest = hashlib.sha256()
     for name in sorted(frames):
         digest.update(name.encode())
         digest.update(pd.util.hash_pandas_object(frames[name].astype("str"), index=False).values)
-    return frames, digest.hexdigest()
+    return digest.hexdigest()
 
 
 def quoted(name: str) -> str:

@@ -14,7 +14,7 @@ from spm_lib.dataset import Dataset
 from spm_lib.measures import metrics, ramp, ranking, roster
 from spm_lib.pages.common import open_report, who_counts
 from spm_lib.periods import Period
-from spm_lib.pipeline import model as pipeline
+from spm_lib.pipeline import quarter_ahead
 from spm_lib.report import format_change, format_currency, format_percent, plots
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
@@ -51,7 +51,7 @@ class RepPage:
 
 
 def compute(ds: Dataset, period: Period) -> RepPage:
-    next_quarter = pipeline.next_quarter(ds, period)
+    next_quarter = quarter_ahead.next_quarter(ds, period)
     reps = attainment.rep_attainment(ds, period)
     return RepPage(
         ds,
@@ -119,7 +119,7 @@ def key_figures(page: RepPage) -> Section:
     )
     status = roster.rep_status(page.ds, period)
     record("reps_counted", int(status["counted"].sum()), label="Reps counted", unit="count")
-    record_table("rep_expectations", pipeline.rep_expectations(page.next_quarter[1]))
+    record_table("rep_expectations", quarter_ahead.rep_expectations(page.next_quarter[1]))
     trend = rep_performance.headline_trend(page.ds, period)
     for name in ("bookings", "quota_attainment", "win_rate"):
         record_series(name, trend, name)

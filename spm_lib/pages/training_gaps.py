@@ -206,7 +206,7 @@ EVIDENCE_NOTES = {
     "measured": "",
     "no_history": "not enough data: no stage history or trainings",
     "too_little": "not enough data",
-}  # a module effect's evidence (spm_lib.training.module_effects) in words
+}  # a module effect's evidence (spm_lib.training.training_effects) in words
 
 
 @section

@@ -89,6 +89,16 @@ def _states(ds: Dataset, day: pd.Timestamp) -> pd.DataFrame:
     return state.set_index("opportunity_id")
 
 
+def _due(state: pd.DataFrame, window: Period | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per deal: due inside ``window``, after it, before it (every deal inside without one)."""
+    close = state["close_date"]
+    if window is None:
+        inside = pd.Series(True, index=state.index)
+        return inside, ~inside, ~inside
+    lo, hi = pd.Timestamp(window.start), pd.Timestamp(window.end)
+    return (close >= lo) & (close <= hi), close > hi, close < lo
+
+
 def deal_flows(
     ds: Dataset, start: pd.Timestamp, end: pd.Timestamp, window: Period | None = None
 ) -> pd.DataFrame:
@@ -104,16 +114,8 @@ def deal_flows(
     )
     first_amount = pd.Series(first["amount"].to_numpy(), index=opps.index)
 
-    def due(state: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
-        close = state["close_date"]
-        if window is None:
-            inside = pd.Series(True, index=state.index)
-            return inside, ~inside, ~inside
-        lo, hi = pd.Timestamp(window.start), pd.Timestamp(window.end)
-        return (close >= lo) & (close <= hi), close > hi, close < lo
-
-    in_a, after_a, before_a = due(a)
-    in_b, after_b, before_b = due(b)
+    in_a, after_a, before_a = _due(a, window)
+    in_b, after_b, before_b = _due(b, window)
     p0, p1 = a["open"] & in_a, b["open"] & in_b
     # won or lost by d1, even if cancelled since (a clawback): it left the pipeline as won
     created = (opps["created_date"] <= d1) | (opps["is_closed"] & (opps["close_date"] <= d1))
@@ -155,12 +157,14 @@ def deal_flows(
         ],
         "other",
     )
-    amount_a = a["amount"].reindex(idx).astype(float).fillna(0.0)
-    amount_b = b["amount"].reindex(idx).astype(float).fillna(0.0)
-    entry_amount = amount_a.where(
-        ~created_after.reindex(idx), first_amount.reindex(idx).astype(float).fillna(0.0)
+    entry_amount = (
+        a["amount"]
+        .reindex(idx)
+        .astype(float)
+        .fillna(0.0)
+        .where(~created_after.reindex(idx), first_amount.reindex(idx).astype(float).fillna(0.0))
     )
-    out = pd.DataFrame(
+    flows = pd.DataFrame(
         {
             "opportunity_id": idx,
             "rep_id": opps["rep_id"].reindex(idx).to_numpy(),
@@ -169,9 +173,19 @@ def deal_flows(
             "entry_reason": entry_reason.to_numpy(),
             "exit_reason": exit_reason.to_numpy(),
             "entry_amount": entry_amount.to_numpy(),
-            "exit_amount": amount_b.to_numpy(),
+            "exit_amount": b["amount"].reindex(idx).astype(float).fillna(0.0).to_numpy(),
         }
     )
+    return _with_buckets_and_changes(flows, a.reindex(idx), b.reindex(idx))
+
+
+def _with_buckets_and_changes(
+    flows: pd.DataFrame, start: pd.DataFrame, end: pd.DataFrame
+) -> pd.DataFrame:
+    """``flows`` with the entry and exit buckets, the amounts at start and end, the change,
+    and each deal's stage, close date, amount and category at ``start`` and ``end`` (the
+    deals' states, in the order of ``flows``): columns :data:`FLOW_COLUMNS`."""
+    out = flows
     out["entry"] = out["entry_reason"].where(out["entry_reason"].isin(["", *ENTRIES]), "other")
     out["exit"] = out["exit_reason"].where(out["exit_reason"].isin(["", *EXITS]), "other")
     out["start_amount"] = np.where(out["in_start"], out["entry_amount"], 0.0)
@@ -183,8 +197,8 @@ def deal_flows(
         ("amount", "amount"),
         ("forecast_category", "category"),
     ):
-        out[f"{name}_from"] = a[field].reindex(idx).to_numpy()
-        out[f"{name}_to"] = b[field].reindex(idx).to_numpy()
+        out[f"{name}_from"] = start[field].to_numpy()
+        out[f"{name}_to"] = end[field].to_numpy()
     return out[FLOW_COLUMNS]
 
 

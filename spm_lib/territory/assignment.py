@@ -298,12 +298,24 @@ def _reason_codes(owner: np.ndarray, forced: np.ndarray) -> np.ndarray:
     return np.where(forced & no_owner, "no_owner", np.where(forced, "owner_left", "better_rate"))
 
 
+ASSIGNMENT_COLUMNS = [
+    "account_id",
+    "industry",
+    "segment",
+    "region",
+    "group",
+    "potential",
+    "from_rep",
+    "to_rep",
+]
+
+
 def _result(
     ds, acc, rates, reps, as_of, fit, profile, move_cost_pct: float = 0.0
 ) -> AssignmentResult:
+    """The solved assignment (``acc["to_rep"]``) as a result: its moves, the balance of
+    potential before and after, and the figures."""
     rep_ids = reps["rep_id"].to_numpy()
-    pot = acc["potential"].to_numpy(float)
-    industry = acc["industry"].fillna("(unknown)").to_numpy()
     owner = acc["owner_rep_id"].to_numpy()
     forced = ~np.isin(owner, rep_ids)
     acc["from_rep"] = owner
@@ -311,8 +323,34 @@ def _result(
     base = (
         acc["base_rate"].to_numpy(float) if "base_rate" in acc else base_rates(rates, acc, rep_ids)
     )
-    before_value = float(pot.sum())  # potential is the year's expected bookings as owned today
-    after_value = float((pot * new / base).sum())
+    moves = _moves(ds, acc, rates, profile, new, base, forced, move_cost_pct)
+    pot = acc["potential"].to_numpy(float)
+    pools = pd.Series(dict(zip(reps["rep_id"], reps["pool"], strict=True)))
+    kept = ~forced
+    before = balance(
+        ds,
+        pd.Series(owner[kept], index=acc["account_id"][kept]),
+        pd.Series(pot[kept]),
+        as_of,
+        pools,
+    )
+    after = balance(
+        ds,
+        pd.Series(acc["to_rep"].to_numpy(), index=acc["account_id"]),
+        pd.Series(pot),
+        as_of,
+        pools,
+    )
+    figures = _figures(acc, new, base, forced, moves, before, after)
+    return AssignmentResult(acc[ASSIGNMENT_COLUMNS], moves, figures, before, after, fit, profile)
+
+
+def _moves(ds, acc, rates, profile, new, base, forced, move_cost_pct: float) -> pd.DataFrame:
+    """The accounts that change rep: gain, cost, the rates on both sides and the closed deals
+    behind them, the reason code; voluntary moves first, the largest net gain first."""
+    pot = acc["potential"].to_numpy(float)
+    industry = acc["industry"].fillna("(unknown)").to_numpy()
+    owner = acc["owner_rep_id"].to_numpy()
     moved_mask = acc["from_rep"].to_numpy() != acc["to_rep"].to_numpy()
     names = ds.rep_names
     cells = profile.assign(industry=profile["industry"].fillna("(unknown)")).set_index(
@@ -328,12 +366,9 @@ def _result(
         closed = cells["closed"].reindex(keys).fillna(0).astype(int).to_numpy()
         return closed, basis.reindex(keys).fillna("overall").to_numpy()
 
-    old_rates = rates_for(rates, owner[moved_mask], moved)
     new_rates = new[moved_mask]
     from_closed, from_basis = evidence(owner[moved_mask])
-    keys = pd.MultiIndex.from_arrays(
-        [moved["to_rep"].to_numpy(), industry[moved_mask], moved["segment"]]
-    )
+    to_closed, to_basis = evidence(moved["to_rep"].to_numpy())
     gain = pot[moved_mask] * (new_rates / base[moved_mask] - 1)
     cost = np.where(forced[moved_mask], 0.0, move_cost_pct * pot[moved_mask])
     account_names = acc["name"] if "name" in acc else acc["account_id"]
@@ -351,61 +386,43 @@ def _result(
             "gain": gain,
             "cost": cost,
             "net_gain": gain - cost,
-            "evidence": cells["closed"].reindex(keys).fillna(0).astype(int).to_numpy(),
-            "rate_basis": basis.reindex(keys).fillna("overall").to_numpy(),
+            "evidence": to_closed,
+            "rate_basis": to_basis,
             "to_rate": new_rates,
-            "from_rate": old_rates,
+            "from_rate": rates_for(rates, owner[moved_mask], moved),
             "from_evidence": from_closed,
             "from_basis": from_basis,
             "reason_code": _reason_codes(owner[moved_mask], forced[moved_mask]),
         }
     )
-    moves = moves.sort_values(
+    return moves.sort_values(
         ["forced", "net_gain"], ascending=[True, False], kind="stable"
     ).reset_index(drop=True)
-    pools = pd.Series(dict(zip(reps["rep_id"], reps["pool"], strict=True)))
-    kept = ~forced
-    before = balance(
-        ds,
-        pd.Series(owner[kept], index=acc["account_id"][kept]),
-        pd.Series(pot[kept]),
-        as_of,
-        pools,
-    )
-    after = balance(
-        ds,
-        pd.Series(acc["to_rep"].to_numpy(), index=acc["account_id"]),
-        pd.Series(pot),
-        as_of,
-        pools,
-    )
+
+
+def _figures(acc, new, base, forced, moves, before, after) -> dict[str, float]:
+    """The assignment's figures: expected bookings before and after, net gain and cost of the
+    voluntary moves, accounts moved, and the balance of potential before and after."""
+    pot = acc["potential"].to_numpy(float)
+    before_value = float(pot.sum())  # potential is the year's expected bookings as owned today
+    after_value = float((pot * new / base).sum())
+    moved = float((acc["from_rep"].to_numpy() != acc["to_rep"].to_numpy()).sum() - forced.sum())
     n_acc = len(acc)
     voluntary = moves[~moves["forced"]]
-    figures = {
+    return {
         "expected_revenue_before": before_value,
         "expected_revenue_after": after_value,
         "expected_revenue_uplift_pct": after_value / before_value - 1 if before_value else 0.0,
         "net_gain": float(voluntary["net_gain"].sum()),
         "move_cost": float(voluntary["cost"].sum()),
-        "accounts_moved": float(moved_mask.sum() - forced.sum()),
-        "accounts_moved_pct": float(moved_mask.sum() - forced.sum()) / n_acc if n_acc else 0.0,
+        "accounts_moved": moved,
+        "accounts_moved_pct": moved / n_acc if n_acc else 0.0,
         "forced_moves": float(forced.sum()),
         "potential_cv_before": before.attrs["cv"],
         "potential_cv_after": after.attrs["cv"],
         "gini_before": before.attrs["gini"],
         "gini_after": after.attrs["gini"],
     }
-    columns = [
-        "account_id",
-        "industry",
-        "segment",
-        "region",
-        "group",
-        "potential",
-        "from_rep",
-        "to_rep",
-    ]
-    return AssignmentResult(acc[columns], moves, figures, before, after, fit, profile)
 
 
 def optimize_with_relaxation(

@@ -13,7 +13,8 @@ import pytest
 from spm_lib import load_dataset
 from spm_lib.exceptions import DataError
 from spm_lib.suite.cli import main
-from tests.dataset.bad_inputs import MORE_CASES
+from tests.dataset.bad_input_rules import RULE_CASES
+from tests.dataset.bad_inputs import FORMAT_CASES
 from tests.helpers import ACCOUNTS, OPPORTUNITIES, REPS, spm, write_tables
 
 
@@ -294,7 +295,7 @@ CASES = [
 ]
 
 
-CASES += MORE_CASES
+CASES += FORMAT_CASES + RULE_CASES
 
 
 @pytest.mark.parametrize(("case", "build", "outcome"), CASES, ids=[c[0] for c in CASES])
