@@ -329,3 +329,24 @@ def test_modules_and_functions_stay_small():
                 if length > MAX_FUNCTION_LINES:
                     long.append((f"{_module_name(path)}.{node.name}", length))
     assert not big and not long, (big, long)
+
+
+def test_every_report_links_its_method_page():
+    """One docs/<report>.md per report of the table, listed in the README, and named by the
+    report's own method notes (the last markdown section of its notebook)."""
+    import json
+
+    from spm_lib.pages import REPORTS
+
+    readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    for name in REPORTS:
+        doc = f"docs/{name}.md"
+        assert (ROOT.parent / doc).is_file(), doc
+        assert f"[{doc}]({doc})" in readme, doc
+        notebook = json.loads((ROOT.parent / "notebooks" / f"{name}.ipynb").read_text())
+        notes = [
+            "".join(c["source"])
+            for c in notebook["cells"]
+            if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## Method")
+        ]
+        assert len(notes) == 1 and f"`{doc}`" in notes[0], name
