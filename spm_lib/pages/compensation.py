@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spm_lib import compensation
-from spm_lib.compensation import payouts
+from spm_lib.compensation import earnings, payouts, quota_periods, summaries
 from spm_lib.compensation.payouts import PIPELINE, PayoutForecast, WhatIf
 from spm_lib.compensation.quota_periods import load_plans
 from spm_lib.dataset import Dataset
@@ -57,7 +56,7 @@ class PayPage:
 
 def compute(ds: Dataset, period: Period) -> PayPage:
     """The period's statements and lines, and the next quarter's payout forecast."""
-    plans = compensation.load_plans(ds)
+    plans = quota_periods.load_plans(ds)
     if not plans:
         note(NO_PLANS)
         return PayPage(ds, period, plans)
@@ -66,8 +65,8 @@ def compute(ds: Dataset, period: Period) -> PayPage:
         ds,
         period,
         plans,
-        compensation.statements(ds, period, plans),
-        compensation.statement_lines(ds, period, plans),
+        summaries.statements(ds, period, plans),
+        summaries.statement_lines(ds, period, plans),
         draws,
         payouts.payout_forecast(ds, period, plans, draws),
     )
@@ -79,7 +78,7 @@ def key_figures(page: PayPage) -> Section:
     suite checks itself by."""
     if page.statement is None:
         return
-    h, q, fc = compensation.headline(page.statement), page.forecast.quantiles(), page.forecast
+    h, q, fc = summaries.headline(page.statement), page.forecast.quantiles(), page.forecast
     money = format_currency
     show_key_figures(
         record(
@@ -119,7 +118,7 @@ def key_figures(page: PayPage) -> Section:
     record("credited_bookings", h["credited_bookings"], label="Credited bookings", unit="currency")
     counted = int(roster.rep_status(page.ds, page.period)["counted"].sum())
     record("reps_counted", counted, label="Reps counted", unit="count")
-    record_table("attainment", compensation.attainment_table(page.statement))
+    record_table("attainment", summaries.attainment_table(page.statement))
     record_table("payout_bookings", fc.per_rep[["rep_id", "bookings_mean"]])
 
 
@@ -128,9 +127,9 @@ def plans(page: PayPage) -> Section:
     """Where the reps landed on their plans' payout curves, and the plans in words."""
     if page.statement is None:
         return
-    curves, points = compensation.plan_curves(page.statement, page.plans)
+    curves, points = summaries.plan_curves(page.statement, page.plans)
     plots.show(plots.payout_curve_chart(curves, points, curve_title(points, page.period.label)))
-    table(compensation.plan_summary(page.plans), caption="Plans in spm.yaml")
+    table(summaries.plan_summary(page.plans), caption="Plans in spm.yaml")
 
 
 @section
@@ -150,7 +149,7 @@ def statements(page: PayPage) -> Section:
         labels=tier_labels(page.plans, statement),
         max_rows=300,
     )
-    withheld = compensation.withheld_after_departure(page.lines, statement)
+    withheld = earnings.withheld_after_departure(page.lines, statement)
     if len(withheld):
         table(
             withheld,
@@ -166,7 +165,7 @@ def cost_of_sales(page: PayPage) -> Section:
         return
     for by in ("team", "region"):
         table(
-            compensation.cost_of_sales(page.statement, by),
+            summaries.cost_of_sales(page.statement, by),
             {
                 "payout": "money",
                 "credited_bookings": "money",
@@ -190,7 +189,7 @@ def rep_pages(page: PayPage) -> Section:
             "every deal."
         )
         table(
-            compensation.line_summary(lines),
+            summaries.line_summary(lines),
             {"amount": "money", "lines": "count"},
             caption="All lines by kind: commission per tier portion, SPIFs, clawbacks, cap "
             "adjustments",

@@ -285,17 +285,7 @@ def deal_lists(page: ReviewPage) -> Section:
     """Each bucket's deals, the largest first (the full lists recorded in the notebook)."""
     if not page.has_history:
         return
-    for bucket in (
-        "created",
-        "pulled in",
-        "increased",
-        "decreased",
-        "pushed out",
-        "won",
-        "lost",
-        "deleted",
-        "other",
-    ):
+    for bucket in movement.BUCKETS[1:-1]:  # the flows between the start and the end
         deals = movement.bucket_deals(page.flows, bucket, page.ds)
         record_table(f"deals_{bucket.replace(' ', '_')}", deals)
         if deals.empty:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from spm_lib import compensation, territory
+from spm_lib.compensation import quota_periods
 from spm_lib.compensation.payouts import BookingsDraws, bookings_draws
 from spm_lib.dataset import Dataset
 from spm_lib.exceptions import DataError, InfeasibleAssignment
@@ -17,6 +17,7 @@ from spm_lib.measures.plans import Plan, assign_plans
 from spm_lib.periods import Period
 from spm_lib.planning import commission_rates, quotas
 from spm_lib.report import format_currency
+from spm_lib.territory import assignment, books
 
 
 def target_basis_text(basis: dict) -> str:
@@ -35,9 +36,9 @@ class PlanningPage:
     ds: Dataset
     period: Period
     settings: dict
-    assignment: territory.AssignmentResult | None = None
+    assignment: assignment.AssignmentResult | None = None
     curve: pd.DataFrame | None = None
-    relaxed: list[territory.Relaxation] = field(default_factory=list)
+    relaxed: list[assignment.Relaxation] = field(default_factory=list)
     no_territory: str = ""  # why no assignment was found, even relaxed
     quotas: pd.DataFrame | None = None
     draws: BookingsDraws | None = None
@@ -60,20 +61,16 @@ def compute(
     and their predicted attainment, and the base rate solved for the cost target."""
     settings = ds.config.planning or {}
     page = PlanningPage(ds, period, settings)
-    if (
-        ds.has("accounts")
-        and len(ds["accounts"])
-        and not territory.active_reps(ds, period.end).empty
-    ):
+    if ds.has("accounts") and len(ds["accounts"]) and not books.active_reps(ds, period.end).empty:
         try:
-            page.assignment, page.relaxed = territory.optimize_with_relaxation(
+            page.assignment, page.relaxed = assignment.optimize_with_relaxation(
                 ds, max_moves_pct=max_moves_pct, as_of=period.end
             )
         except InfeasibleAssignment as exc:
             page.no_territory = str(exc)
         else:  # the curve under the limits the assignment was made with
             steps = tuple(s for s in curve_steps if s <= 1)
-            page.curve = territory.move_curve(
+            page.curve = assignment.move_curve(
                 ds, steps=steps, as_of=period.end, solved=page.assignment
             )
     known = page.assignment.problem.acc if page.assignment is not None else None
@@ -101,7 +98,7 @@ def compute(
 def solved_rates(page: PlanningPage) -> None:
     """Today's plans and the shape of the plan of most counted reps, its base rate (and the
     accelerator factor) solved for the cost target, on the quotas and draws of the page."""
-    plans = compensation.load_plans(page.ds)
+    plans = quota_periods.load_plans(page.ds)
     target = page.settings.get("cost_of_sales_target")
     if not plans or target is None:
         return

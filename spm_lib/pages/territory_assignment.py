@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from spm_lib import territory
 from spm_lib.dataset import Dataset
 from spm_lib.pages.common import open_report
 from spm_lib.periods import Period
@@ -14,6 +13,7 @@ from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import key_figures as show_key_figures
 from spm_lib.report.keyfigures import record, record_action
 from spm_lib.report.section import Section, section
+from spm_lib.territory import assignment, books, profile
 from spm_lib.territory.assignment import AssignmentResult, RegionPooling, Relaxation
 from spm_lib.territory.solver import SolveMethod
 
@@ -61,13 +61,13 @@ def compute(
             "territories cannot be analysed."
         )
         return None
-    if territory.active_reps(ds, period.end).empty:
+    if books.active_reps(ds, period.end).empty:
         note(
             f"No rep of this audience is active at the end of {period.label} (everyone in it "
             "has left): there is no one to assign accounts to."
         )
         return None
-    result, relaxed = territory.optimize_with_relaxation(
+    result, relaxed = assignment.optimize_with_relaxation(
         ds, max_moves_pct=max_moves_pct, balance_tolerance=balance_tolerance, as_of=period.end
     )
     for step in relaxed:
@@ -183,7 +183,7 @@ def balance(result: AssignmentResult | None, ds: Dataset, balance_tolerance: flo
         p=result.after["pool"].nunique(),
     )
     table(
-        territory.per_rep_summary(result, ds),
+        assignment.per_rep_summary(result, ds),
         PER_REP_FORMATS,
         caption="Per rep: book today and proposed, and the record behind the proposal",
         max_rows=200,
@@ -286,7 +286,7 @@ def model(result: AssignmentResult | None, ds: Dataset) -> Section:
     if not ds.has("rep_skills"):
         note("No rep_skills table: win rates come from history alone.")
         return
-    skills = territory.skill_table(result.profile)
+    skills = profile.skill_table(result.profile)
     say(
         "Recorded skill levels move a rep's expected win rate by a factor of {lo} to {hi} "
         "(1 = no effect), as much as history shows they predict.",

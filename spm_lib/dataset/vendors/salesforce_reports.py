@@ -39,18 +39,8 @@ from spm_lib.dataset.vendors.exports import (
     won_lost_names,
 )
 from spm_lib.dataset.vendors.objects import concatenated
+from spm_lib.dataset.vendors.salesforce_stages import DEFAULT_STAGES
 from spm_lib.exceptions import DataError
-
-SALESFORCE_STAGES = [
-    "Prospecting",
-    "Qualification",
-    "Needs Analysis",
-    "Value Proposition",
-    "Id. Decision Makers",
-    "Perception Analysis",
-    "Proposal/Price Quote",
-    "Negotiation/Review",
-]
 
 
 def salesforce_files(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
@@ -81,7 +71,7 @@ def salesforce_files(paths: list[Path]) -> tuple[dict[str, pd.DataFrame], dict]:
         found += list(tables["stage_history"]["stage"].dropna())
     config = {
         "currency": commonest_currency(code),
-        "stages": stage_list(found, SALESFORCE_STAGES, won_names, lost_names),
+        "stages": stage_list(found, DEFAULT_STAGES, won_names, lost_names),
     }
     return tables, config
 
