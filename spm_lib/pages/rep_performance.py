@@ -394,25 +394,64 @@ def stage_conversion(page: RepPage) -> Section:
 
 @section
 def ramp_section(page: RepPage) -> Section:
-    """How fast new hires reach tenured productivity."""
+    """How fast new hires reach their full productivity, and where that lies."""
     ds = page.ds
     if ds.reps["hire_date"].isna().all():
         note("No hire dates in this dataset: the ramp cannot be computed.")
         return
     curve = ramp.ramp_curve(ds, as_of=page.period.end)
     months = ramp.months_to_target(curve)
-    title = (
-        f"New hires reach 80% of tenured productivity in month {months:.0f}"
-        if months == months
-        else "New hires have not reached 80% of tenured productivity in the data"
+    record(
+        "ramp_months_to_80pct",
+        months if months == months else None,
+        label="Months to 80% of full productivity",
+        unit="count",
     )
-    plots.show(plots.ramp_chart(curve, title))
+    plots.show(plots.ramp_chart(curve, ramp_title(months)))
+    say(ramp_reading(curve))
     cohorts = ramp.cohort_table(ds)
     table(
-        cohorts,
-        {"reps": "count"} | {c: "percent" for c in cohorts.columns[2:]},
-        caption="Productivity by hire year and months since hire",
+        cohort_cells(cohorts),
+        {"reps": "count"},
+        caption="Productivity against tenured reps by hire year and months since hire "
+        "(reps behind each cell)",
     )
+
+
+def ramp_title(months: float) -> str:
+    """The ramp chart's finding: the month new hires reach 80% of their full productivity."""
+    if months != months:
+        return "New hires have not reached 80% of their full productivity in the data"
+    return f"New hires reach 80% of their full productivity in month {months:.0f} after hire"
+
+
+def ramp_reading(curve: pd.DataFrame) -> str:
+    """Where new hires settle against tenured reps, and on how many reps that rests."""
+    plateau, reps = curve.attrs.get("plateau"), curve.attrs.get("plateau_reps", 0)
+    if plateau is None or plateau != plateau:
+        return (
+            "No rep hired inside the data has reached month "
+            f"{ramp.PLATEAU_FROM} yet: the ramp is read against tenured reps."
+        )
+    return (
+        f"From month {ramp.PLATEAU_FROM} on, new hires book {format_percent(plateau)} of what "
+        f"tenured reps book ({reps} reps or more each month); the ramp is read against that "
+        "level. Monthly bookings are lumpy: the line is a monotone fit of the points."
+    )
+
+
+def cohort_cells(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """The cohort table as shown: each cell its productivity and the reps behind it
+    (``45% (7)``), empty where no rep of the cohort was in that band."""
+    shown = cohorts[["hire_year", "reps"]].copy()
+    shown["hire_year"] = shown["hire_year"].astype(int).astype(str)
+    for column in (c for c in cohorts.columns if c.startswith("months ")):
+        counts = cohorts["reps " + column.removeprefix("months ")]
+        shown[column] = [
+            f"{format_percent(v)} ({n})" if n and v == v else ""
+            for v, n in zip(cohorts[column], counts, strict=True)
+        ]
+    return shown
 
 
 def outlook_reading(totals: dict) -> str:

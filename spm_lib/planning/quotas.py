@@ -12,9 +12,9 @@ at the report period's end, :func:`spm_lib.measures.roster.rep_status`):
   quarters / 4, and where that is nothing too, the median book of the reps (a new rep gets a
   new book);
 - ``capacity_r``: the share of full productivity the rep reaches in the middle of the quarter,
-  from the rep-performance report's ramp curve (:func:`spm_lib.measures.ramp.ramp_curve`, smoothed,
-  capped at 1; 1 from :data:`spm_lib.measures.ramp.TENURED_MONTHS` months on or without a hire
-  date);
+  from the rep-performance report's ramp curve (:func:`spm_lib.measures.ramp.ramp_curve`, its
+  share of full productivity, fitted monotone and capped at 1; 1 from
+  :data:`spm_lib.measures.ramp.TENURED_MONTHS` months on or without a hire date);
 - ``target``: the top-down target (``planning.target`` of spm.yaml: an amount, or growth on the
   company's bookings of the same quarter a year before; without one, that quarter's bookings),
   so the quotas sum to it exactly.
@@ -86,13 +86,11 @@ def capacity(ds: Dataset, quarter: Period, as_of: pd.Timestamp) -> pd.Series:
     )
     hire = reps["hire_date"]
     months = (middle.year - hire.dt.year) * 12 + (middle.month - hire.dt.month)
-    curve = ramp.ramp_curve(ds, max_months=ramp.TENURED_MONTHS, as_of=as_of)
-    smoothed = curve.set_index("months_since_hire")["smoothed"].clip(upper=1.0)
-    smoothed = smoothed.where(smoothed > 0).interpolate(limit_direction="both").fillna(1.0)
+    curve = ramp.ramp_curve(ds, as_of=as_of)
+    share = curve.set_index("months_since_hire")["share_of_full"]
+    share = share.where(share > 0).interpolate(limit_direction="both").fillna(1.0)
     shares = months.clip(lower=0).map(
-        lambda m: (
-            1.0 if pd.isna(m) or m >= ramp.TENURED_MONTHS else float(smoothed.get(int(m), 1.0))
-        )
+        lambda m: 1.0 if pd.isna(m) or m >= ramp.TENURED_MONTHS else float(share.get(int(m), 1.0))
     )
     return shares.astype(float).rename("capacity")
 

@@ -202,7 +202,9 @@ def interval_chart(board: pd.DataFrame, title: str, label: str = "name") -> Figu
 
 
 def ramp_chart(curve: pd.DataFrame, title: str) -> Figure:
-    """Productivity by months since hire, with the 80% line."""
+    """Productivity by months since hire against tenured reps (points), its monotone fit
+    (line), the level new hires settle at and 80% of it (:func:`spm_lib.measures.ramp.ramp_curve`
+    and its ``plateau``)."""
     fig, ax = new_figure()
     ax.plot(
         curve["months_since_hire"],
@@ -210,10 +212,13 @@ def ramp_chart(curve: pd.DataFrame, title: str) -> Figure:
         "o",
         color=PALETTE[0],
         alpha=0.5,
-        label="Mean productivity",
+        label="Productivity that month",
     )
-    ax.plot(curve["months_since_hire"], curve["smoothed"], color=PALETTE[0], label="3-month mean")
-    ax.axhline(0.8, color=PALETTE[1], linestyle="--", label="80% of tenured")
+    ax.plot(curve["months_since_hire"], curve["fitted"], color=PALETTE[0], label="Monotone fit")
+    plateau = curve.attrs.get("plateau", float("nan"))
+    full = plateau if plateau == plateau and plateau > 0 else 1.0
+    ax.axhline(full, color=PALETTE[2], linestyle=":", label="New hires' full level")
+    ax.axhline(0.8 * full, color=PALETTE[1], linestyle="--", label="80% of it")
     ax.legend(loc="lower right")
     finish(ax, title, "Months since hire", "Bookings relative to tenured reps", yunit="percent")
     return fig
