@@ -30,6 +30,7 @@ from spm_lib.measures.series import bookings_series
 TENURED_MONTHS = 18
 PLATEAU_FROM = 12  # months since hire from which the planted and usual ramps are above 95%
 MAX_MONTHS = 24
+MIN_PLATEAU_REPS = 5  # fewer new hires past month 12: the ramp is read against tenured reps
 TARGET = 0.8
 
 
@@ -70,8 +71,9 @@ def ramp_curve(
     """The ramp of reps hired inside the data (module docstring): months_since_hire, reps
     (sample size), booked, expected, productivity (booked / expected, against tenured reps),
     fitted (monotone) and share_of_full (fitted / plateau, at most 1). ``attrs``: plateau
-    (NaN without rep-months from :data:`PLATEAU_FROM` on; share_of_full is then fitted) and
-    plateau_reps."""
+    (NaN without rep-months from :data:`PLATEAU_FROM` on), plateau_reps (the new hires behind
+    it) and plateau_used: below :data:`MIN_PLATEAU_REPS` reps, share_of_full is fitted, read
+    against tenured reps."""
     new = _hired_inside(ds, rep_month_productivity(ds, as_of))
     new = new[new["months_since_hire"] <= max_months]
     curve = new.groupby("months_since_hire").agg(
@@ -90,10 +92,11 @@ def ramp_curve(
         curve.loc[known, "fitted"] = fit.x
     late = curve.loc[PLATEAU_FROM:max_months]
     plateau = float(late["booked"].sum() / late["expected"].sum()) if late["reps"].any() else np.nan
-    scale = plateau if plateau == plateau and plateau > 0 else 1.0
-    curve["share_of_full"] = (curve["fitted"] / scale).clip(upper=1.0)
+    plateau_reps = int(new.loc[new["months_since_hire"] >= PLATEAU_FROM, "rep_id"].nunique())
+    used = plateau_reps >= MIN_PLATEAU_REPS and plateau > 0
+    curve["share_of_full"] = (curve["fitted"] / (plateau if used else 1.0)).clip(upper=1.0)
     curve = curve.rename_axis("months_since_hire").reset_index()
-    curve.attrs.update(plateau=plateau, plateau_reps=int(late["reps"].min()) if len(late) else 0)
+    curve.attrs.update(plateau=plateau, plateau_reps=plateau_reps, plateau_used=bool(used))
     return curve
 
 
@@ -127,6 +130,7 @@ def cohort_table(ds: Dataset, bands: tuple[int, ...] = (0, 3, 6, 9, 12, 18, 24))
 
 __all__ = [
     "MAX_MONTHS",
+    "MIN_PLATEAU_REPS",
     "PLATEAU_FROM",
     "TARGET",
     "TENURED_MONTHS",

@@ -428,14 +428,16 @@ def ramp_title(months: float) -> str:
 def ramp_reading(curve: pd.DataFrame) -> str:
     """Where new hires settle against tenured reps, and on how many reps that rests."""
     plateau, reps = curve.attrs.get("plateau"), curve.attrs.get("plateau_reps", 0)
-    if plateau is None or plateau != plateau:
+    if not curve.attrs.get("plateau_used"):
         return (
-            "No rep hired inside the data has reached month "
-            f"{ramp.PLATEAU_FROM} yet: the ramp is read against tenured reps."
+            f"{reps} of the reps hired inside the data have reached month {ramp.PLATEAU_FROM} "
+            f"(at least {ramp.MIN_PLATEAU_REPS} are needed to tell the level new hires settle "
+            "at): the ramp is read against tenured reps. Monthly bookings are lumpy: the line "
+            "is a monotone fit of the points."
         )
     return (
-        f"From month {ramp.PLATEAU_FROM} on, new hires book {format_percent(plateau)} of what "
-        f"tenured reps book ({reps} reps or more each month); the ramp is read against that "
+        f"From month {ramp.PLATEAU_FROM} on, the {reps} new hires who got there book "
+        f"{format_percent(plateau)} of what tenured reps book; the ramp is read against that "
         "level. Monthly bookings are lumpy: the line is a monotone fit of the points."
     )
 

@@ -215,9 +215,8 @@ def ramp_chart(curve: pd.DataFrame, title: str) -> Figure:
         label="Productivity that month",
     )
     ax.plot(curve["months_since_hire"], curve["fitted"], color=PALETTE[0], label="Monotone fit")
-    plateau = curve.attrs.get("plateau", float("nan"))
-    full = plateau if plateau == plateau and plateau > 0 else 1.0
-    ax.axhline(full, color=PALETTE[2], linestyle=":", label="New hires' full level")
+    full = curve.attrs["plateau"] if curve.attrs.get("plateau_used") else 1.0
+    ax.axhline(full, color=PALETTE[2], linestyle=":", label="Full productivity")
     ax.axhline(0.8 * full, color=PALETTE[1], linestyle="--", label="80% of it")
     ax.legend(loc="lower right")
     finish(ax, title, "Months since hire", "Bookings relative to tenured reps", yunit="percent")

@@ -33,3 +33,21 @@ def test_the_roll_forward_words_why_a_row_is_empty():
         "reopened deals and corrections",
         "needs close-date history (when each deal's expected close date moved)",
     ]
+
+
+def test_cohort_cells_show_each_value_with_the_reps_behind_it():
+    import pandas as pd
+
+    from spm_lib.pages.rep_performance import cohort_cells
+
+    cohorts = pd.DataFrame(
+        {
+            "hire_year": [2024, 2025],
+            "reps": [3, 2],
+            "months 0-2": [0.05, float("nan")],
+            "reps 0-2": [3, 0],
+        }
+    )
+    shown = cohort_cells(cohorts)
+    assert shown["hire_year"].tolist() == ["2024", "2025"]  # a year, not "2,024"
+    assert shown["months 0-2"].tolist() == ["5.0% (3)", ""]
