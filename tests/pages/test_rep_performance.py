@@ -38,7 +38,7 @@ def test_the_roll_forward_words_why_a_row_is_empty():
 def test_cohort_cells_show_each_value_with_the_reps_behind_it():
     import pandas as pd
 
-    from spm_lib.pages.rep_performance import cohort_cells
+    from spm_lib.pages.ramp_reading import cohort_cells
 
     cohorts = pd.DataFrame(
         {
