@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -240,3 +241,22 @@ def page_sections(report: str, data: Path, out_dir: Path, period: str = "latest"
         if isinstance(value, Section):
             shown[f"{len(shown) + 1:02d} {value.name}"] = str(value)
     return shown
+
+
+UNREADABLE = re.compile(r"(?<![\w-])([+-]?(?:nan|NaN|inf|NaT|<NA>|None))(?![\w-])")
+
+
+def unreadable_values(folder: Path) -> dict[str, list[str]]:
+    """Per page (HTML under ``folder``, executed notebooks aside): the values a reader must
+    never see in its visible text ("nan", "+nan", "inf", "NaT", "<NA>", "None")."""
+    import html
+
+    found = {}
+    for page in sorted(Path(folder).rglob("*.html")):
+        if "executed" in page.parts:
+            continue
+        text = re.sub(r"<style.*?</style>|<script.*?</script>", "", page.read_text(), flags=re.S)
+        hits = UNREADABLE.findall(html.unescape(re.sub(r"<[^>]+>", " ", text)))
+        if hits:
+            found[str(page.relative_to(folder))] = hits
+    return found

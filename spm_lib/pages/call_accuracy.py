@@ -7,10 +7,22 @@ from __future__ import annotations
 import pandas as pd
 
 from spm_lib.pipeline import calls
+from spm_lib.report import format_percent
 from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import record_action, record_table
 
 PCT = "percent"
+UNBOUNDED_FACTOR = 10  # a bound this many times past the estimate (or 100%) says nothing
+
+
+def bound_text(bound: float, estimate: float) -> str:
+    """An interval bound as shown: a percent, or ``unbounded`` when it lies more than
+    :data:`UNBOUNDED_FACTOR` times past the estimate (at least 10 x 10%); empty when missing."""
+    if bound != bound:
+        return ""
+    if abs(bound) > UNBOUNDED_FACTOR * max(abs(estimate), 0.1):
+        return "unbounded"
+    return format_percent(bound)
 
 
 def show_call_accuracy(accuracy: pd.DataFrame, rep_names: pd.Series, level: str) -> None:
@@ -54,13 +66,14 @@ def show_call_accuracy(accuracy: pd.DataFrame, rep_names: pd.Series, level: str)
         "value_lower",
         "value_upper",
     ]
+    shown = acc[columns].sort_values("bias")
+    for bound in ("bias_lower", "bias_upper"):
+        shown[bound] = [bound_text(b, e) for b, e in zip(shown[bound], shown["bias"], strict=True)]
     table(
-        acc[columns].sort_values("bias"),
+        shown,
         {
             "periods": "count",
             "bias": pct,
-            "bias_lower": pct,
-            "bias_upper": pct,
             "baseline": pct,
             "conversion": pct,
             "hit_rate": pct,

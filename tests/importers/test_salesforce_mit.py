@@ -16,7 +16,7 @@ from spm_lib.importers import import_export
 from spm_lib.measures import metrics
 from spm_lib.pipeline.as_of import pipeline_as_of
 from spm_lib.pipeline.movement import period_movement, waterfall
-from tests.helpers import TEST_DATA, spm
+from tests.helpers import TEST_DATA, spm, unreadable_values
 
 RAW = TEST_DATA / "salesforce-export-excel-mit"
 
@@ -157,5 +157,8 @@ def test_the_suite_renders_on_it(folder, tmp_path):
     assert review["flow_won"] == -2_815_000  # the quarter's bookings
     warned = load_dataset(folder).warnings.drop_duplicates(["table", "row"])
     assert figures["data_quality"]["rows_warned"] == len(warned) == 23
-    for page in (tmp_path / "2024-Q1").glob("*.html"):
+    pages = list((tmp_path / "2024-Q1").rglob("*.html"))
+    assert len(pages) >= 10  # the nine reports and the brief
+    for page in pages:
         assert "Traceback" not in page.read_text(), page
+    assert unreadable_values(tmp_path) == {}

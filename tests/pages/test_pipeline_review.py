@@ -33,3 +33,13 @@ def test_call_readings_word_each_flag():
         f"not enough periods (2 of {MIN_PERIODS})",
     ]
     assert set(FLAG_LABELS) == set(FLAGS)
+
+
+def test_a_bound_far_past_its_estimate_reads_unbounded():
+    from spm_lib.pages.call_accuracy import bound_text
+
+    assert bound_text(113457723291220.88, 0.25) == "unbounded"
+    assert bound_text(-0.4, -0.2) == "-40%"
+    assert bound_text(1.5, 0.01) == "unbounded"  # past 10 x 10% where the estimate is ~0
+    assert bound_text(0.9, 0.01) == "90%"
+    assert bound_text(float("nan"), 0.1) == ""

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers import MAVEN_RAW as RAW
+from tests.helpers import unreadable_values
 
 CENT = 0.01
 
@@ -151,3 +152,14 @@ def test_the_plan_agrees_with_the_territory_report_and_its_targets(name, request
     else:  # no planning section and no commission plans: flat on last year, no rate solved
         assert plan["planned_quota_total"] == pytest.approx(last_year, abs=CENT)
         assert plan["solved_base_rate"] is None
+
+
+def test_no_page_shows_nan_inf_or_none(sample_run, maven_run, tmp_path):
+    """Every page of the sample's and Maven's runs, as a reader sees it; and the check finds
+    such a value where one is printed."""
+    assert unreadable_values(sample_run["folder"]) == {}
+    assert unreadable_values(maven_run["folder"]) == {}
+    (tmp_path / "page.html").write_text(
+        "<style>p { display: none; }</style><p>Win rate +nan pts</p><td>&lt;NA&gt;</td>"
+    )
+    assert unreadable_values(tmp_path) == {"page.html": ["+nan", "<NA>"]}
