@@ -109,8 +109,8 @@ def gap_table(page: GapPage) -> Section:
     record_action(
         f"{len(flagged)} skill gaps are flagged across {flagged['rep_id'].nunique()} "
         f"reps, {format_currency(flagged['revenue_at_stake'].sum())} of revenue a year "
-        f"at stake (largest: {top['name']} at {top['stage']}): assign the training "
-        "the report proposes.",
+        f"at stake (largest: {top['name']} at {top['stage']}): act on the plans the "
+        "report proposes (a module where it can help, else coaching).",
         "Which gaps cost the most?",
         weight=float(flagged["revenue_at_stake"].sum()),
     )
@@ -191,7 +191,7 @@ def assignments(page: GapPage) -> Section:
         shown[["name", "stage", "module", "reason", "revenue_at_stake"]],
         {"revenue_at_stake": "currency"},
     )
-    plans = development_plans(ds, page.gaps, assigned)
+    plans = development_plans(ds, page.gaps, assigned, page.effects)
     for manager, team in ds.reps.groupby("manager"):
         mine = plans[plans["rep_id"].isin(team["rep_id"])]
         if len(mine):
@@ -244,9 +244,17 @@ def module_effects(page: GapPage) -> Section:
     )
 
 
-def development_plans(ds: Dataset, gaps: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
-    """One paragraph per flagged rep: top gaps, module, target conversion. Columns: rep_id,
-    name, revenue_at_stake, plan."""
+def development_plans(
+    ds: Dataset,
+    gaps: pd.DataFrame,
+    assignments: pd.DataFrame,
+    effects: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One paragraph per flagged rep: top gaps, module, and a target only where the module's
+    effect is measured (:func:`spm_lib.training.training_effects`, evidence ``measured``):
+    the rep's conversion lifted by the measured relative effect, at most the benchmark.
+    Columns: rep_id, name, revenue_at_stake, plan."""
+    measured = _measured_effects(effects)
     names = ds.rep_names
     rows = []
     flagged = gaps[gaps["flagged"]]
@@ -256,13 +264,12 @@ def development_plans(ds: Dataset, gaps: pd.DataFrame, assignments: pd.DataFrame
         for gap in group.head(2).itertuples(index=False):
             modules = assignments[
                 (assignments["rep_id"] == rep) & (assignments["stage"] == gap.stage)
-            ]
-            module = ", ".join(modules["module"]) or "coaching"
+            ]["module"]
             at_stake = format_currency(gap.revenue_at_stake, ds.config.currency)
             parts.append(
                 f"{gap.stage} converts at {gap.shrunk_rate:.0%} against {gap.benchmark:.0%} for "
                 f"comparable peers ({at_stake} a year at stake): "
-                f"{module}, with a target of {gap.benchmark:.0%} within two quarters"
+                + plan_target(list(modules), gap.shrunk_rate, gap.benchmark, measured)
             )
         total = float(group["revenue_at_stake"].sum())
         plan = f"{names.get(rep, rep)}: " + "; ".join(parts) + "."
@@ -271,6 +278,31 @@ def development_plans(ds: Dataset, gaps: pd.DataFrame, assignments: pd.DataFrame
         )
     out = pd.DataFrame(rows, columns=["rep_id", "name", "revenue_at_stake", "plan"])
     return out.sort_values("revenue_at_stake", ascending=False, ignore_index=True)
+
+
+def _measured_effects(effects: pd.DataFrame | None) -> dict[str, float]:
+    """Module -> its measured relative effect on its stage's conversion."""
+    if effects is None or not len(effects) or "evidence" not in effects:
+        return {}
+    measured = effects[effects["evidence"].eq("measured") & effects["relative_effect"].notna()]
+    return dict(zip(measured["module"], measured["relative_effect"], strict=True))
+
+
+def plan_target(modules: list[str], rate: float, benchmark: float, measured: dict) -> str:
+    """What a plan proposes for one gap: the module (or coaching), and a target only where the
+    module's effect is measured: ``rate`` x (1 + effect), at most ``benchmark``; no horizon,
+    since no effect of time is measured."""
+    if not modules or modules == ["coaching"]:
+        return "coaching; no target, since coaching's effect is not measured"
+    effect = max((measured[m] for m in modules if m in measured), default=None)
+    shown = ", ".join(modules)
+    if effect is None or effect <= 0:
+        return f"{shown}; no target, since the module's effect is not measured here"
+    target = min(rate * (1 + effect), benchmark)
+    return (
+        f"{shown}, whose measured effect ({effect:+.0%} on conversion) sets a target of "
+        f"{target:.0%}"
+    )
 
 
 def recommendation_reasons(assigned: pd.DataFrame) -> pd.Series:
