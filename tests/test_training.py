@@ -90,9 +90,17 @@ def test_recommendations_follow_the_catalogue(default_sample):
     assert len(plan) >= gaps["flagged"].sum()
     for row in plan.itertuples(index=False):
         assert row.module == "coaching" or catalogue[row.module] == row.stage
-    plans = development_plans(ds, gaps, plan)
+    effects = training_effects(ds)
+    plans = development_plans(ds, gaps, plan, effects)
     assert set(plans["rep_id"]) == set(gaps.loc[gaps["flagged"], "rep_id"])
-    assert plans["plan"].str.contains("target of").all()
+    # a target only where the module's effect is measured (the sample's are), no horizon
+    assert plans["plan"].str.contains("sets a target of|no target").all()
+    assert not plans["plan"].str.contains("within two quarters").any()
+    lifted = development_plans(ds, gaps, plan, effects.assign(relative_effect=0.2))
+    assigned = plan["module"].ne("coaching").any()
+    assert lifted["plan"].str.contains(r"\(\+20% on conversion\) sets a target").any() == assigned
+    without = development_plans(ds, gaps, plan)  # nothing measured: no target anywhere
+    assert not without["plan"].str.contains("sets a target of").any()
 
 
 def test_a_module_that_cannot_help_is_not_assigned(default_sample):
