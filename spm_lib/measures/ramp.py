@@ -118,8 +118,10 @@ def cohort_table(ds: Dataset, bands: tuple[int, ...] = (0, 3, 6, 9, 12, 18, 24))
     rows["band"] = pd.cut(rows["months_since_hire"], bands, right=False, labels=labels)
     grouped = rows.groupby(["cohort", "band"], observed=False)
     sums = grouped[["bookings", "expected"]].sum()
-    cells = (sums["bookings"] / sums["expected"].where(sums["expected"] > 0)).unstack("band")
-    counts = grouped["rep_id"].nunique().unstack("band").fillna(0).astype(int)
+    cells = sums["bookings"] / sums["expected"].where(sums["expected"] > 0)
+    cells = cells.unstack("band").reindex(columns=labels)  # every band, rows or none
+    counts = grouped["rep_id"].nunique().unstack("band").reindex(columns=labels)
+    counts = counts.fillna(0).astype(int)
     table = pd.DataFrame(index=cells.index)
     table["reps"] = rows.groupby("cohort")["rep_id"].nunique()
     for label in labels:

@@ -95,3 +95,14 @@ def test_cohort_cells_carry_their_counts(many_hires):
     for band in bands:  # a cell has a value exactly when reps stand behind it
         assert ((table[f"reps {band}"] > 0) == table[f"months {band}"].notna()).all()
         assert (table[f"reps {band}"] <= table["reps"]).all()
+
+
+def test_an_audience_without_hires_inside_the_data_gets_empty_tables(many_hires):
+    """One tenured rep: no cohort, no curve; every band's columns are still there."""
+    ds = load_dataset(many_hires)
+    hired = ds.reps["hire_date"]
+    rep = ds.reps.loc[hired == hired.min(), "rep_id"].iloc[0]
+    one = ds.narrow(f"rep_id={rep}")
+    table = cohort_table(one)
+    assert "months 0-2" in table and "reps 18-23" in table
+    assert np.isnan(months_to_target(ramp_curve(one)))
