@@ -12,6 +12,7 @@ from spm_lib.report.display import note, say, table
 from spm_lib.report.keyfigures import record_action, record_table
 
 PCT = "percent"
+NOT_SHOWN = {"owner_id", "level", "conversion_lower", "conversion_upper", "hit_lower", "hit_upper"}
 UNBOUNDED_FACTOR = 10  # a bound this many times past the estimate (or 100%) says nothing
 
 
@@ -52,20 +53,8 @@ def show_call_accuracy(accuracy: pd.DataFrame, rep_names: pd.Series, level: str)
     else:
         say("No {level}'s calls are biased beyond noise.", level=level)
     pct = PCT
-    columns = [c for c in ("name", "owner_id") if c in acc.columns][:1] + [
-        "periods",
-        "source",
-        "bias",
-        "bias_lower",
-        "bias_upper",
-        "baseline",
-        "flag",
-        "conversion",
-        "hit_rate",
-        "value_added",
-        "value_lower",
-        "value_upper",
-    ]
+    name = [c for c in ("name", "owner_id") if c in acc.columns][:1]
+    columns = name + [c for c in calls.ACCURACY_COLUMNS if c not in NOT_SHOWN]
     shown = acc[columns].sort_values("bias")
     for bound in ("bias_lower", "bias_upper"):
         shown[bound] = [bound_text(b, e) for b, e in zip(shown[bound], shown["bias"], strict=True)]

@@ -55,8 +55,8 @@ def dataset_as_of(ds: Dataset, date: dt.date | pd.Timestamp) -> Dataset:
         if name in tables:
             frame = tables[name]
             known = frame[column] < end
-            if "opportunity_id" in frame and name != "forecast_calls":
-                known &= frame["opportunity_id"].isin(kept)
+            if "opportunity_id" in frame:  # a row of a deal not yet created is not known
+                known &= frame["opportunity_id"].isna() | frame["opportunity_id"].isin(kept)
             tables[name] = frame[known].reset_index(drop=True)
     if "opportunity_splits" in tables:
         splits = tables["opportunity_splits"]

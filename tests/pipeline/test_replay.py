@@ -85,3 +85,15 @@ def test_leads_and_reps_know_nothing_of_later_days(sample):
     assert leads.set_index("lead_id").reindex(converted_later)["opportunity_id"].isna().all()
     assert not (replayed["reps"]["end_date"] > day).any()
     assert len(replayed["reps"]) == len(sample["reps"])  # a later hire is "not yet hired"
+
+
+def test_an_activity_on_no_deal_is_kept_when_dated_by_then(sample):
+    from dataclasses import replace
+
+    activities = sample["activities"].copy()
+    activities.loc[0, "opportunity_id"] = None  # a call logged on no deal
+    ds = replace(sample, tables={**sample.tables, "activities": activities})
+    day = pd.Timestamp(activities.loc[0, "date"]).normalize()
+    kept = dataset_as_of(ds, day)["activities"]
+    assert activities.loc[0, "activity_id"] in set(kept["activity_id"])
+    assert len(dataset_as_of(ds, ds.as_of)["activities"]) == len(activities)
